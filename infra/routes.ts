@@ -1,0 +1,71 @@
+/**
+ * The routing table: which function handles which event, and how it is paced. The CDK stack builds
+ * its EventBridge rules and queues from it and the local bus routes with it, so a laptop run and a
+ * deployment cannot disagree about who handles what.
+ */
+import { SessionCompleted, type EventContract } from '../shared/events/contracts.ts';
+import type * as z from 'zod/mini';
+
+/** A function of the product: its id (also its folder under functions/) and entry file. */
+export interface FunctionDefinition {
+  id: string;
+  entry: string;
+  description: string;
+  /** Seconds; the queue's visibility timeout and the claim lease are derived from it. */
+  timeoutSeconds: number;
+}
+
+export const FUNCTIONS = {
+  request: {
+    id: 'request',
+    entry: 'functions/request/handler.ts',
+    description: 'SessionCompleted → one feedback email to the client',
+    timeoutSeconds: 30,
+  },
+  web: {
+    id: 'web',
+    entry: 'functions/web/handler.ts',
+    description: 'The client-facing pages: feedback form and opt-out',
+    timeoutSeconds: 10,
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+/** An event route: events matching the contract's pattern go through a queue to the function. */
+export interface EventRoute {
+  id: string;
+  contract: EventContract<z.ZodMiniType>;
+  target: FunctionDefinition;
+  /** Concurrent invocations the queue may drive: paces SES sends and DynamoDB writes. */
+  maxConcurrency: number;
+  /** Records per invocation. */
+  batchSize: number;
+  /** Deliveries before a failing message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+}
+
+export const EVENT_ROUTES: readonly EventRoute[] = [
+  {
+    id: 'session-completed-to-request',
+    contract: SessionCompleted,
+    target: FUNCTIONS.request,
+    // 2 is the smallest value Lambda accepts; with batches of 5 that stays near SES's starting
+    // production rate (14 messages/s) and far from DynamoDB's on-demand limits.
+    maxConcurrency: 2,
+    batchSize: 5,
+    maxReceiveCount: 5,
+  },
+];
+
+/**
+ * How long a claim on a session holds: longer than one invocation can run, so a live attempt is
+ * never overtaken; the queue's visibility timeout is longer still, so a retry after a crash finds it
+ * expired and can try again.
+ */
+export function claimLeaseSeconds(route: EventRoute): number {
+  return route.target.timeoutSeconds * 2;
+}
+
+/** Visibility timeout of a route's queue (AWS recommends at least 6× the function timeout). */
+export function visibilityTimeoutSeconds(route: EventRoute): number {
+  return route.target.timeoutSeconds * 6;
+}

@@ -1,0 +1,49 @@
+/**
+ * Mailer on Amazon SES v2. `SendEmail` with simple content accepts custom headers, which the
+ * RFC 8058 one-click unsubscribe needs, so SES builds the MIME (and encodes non-ASCII subjects).
+ */
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { Mailer, OutgoingEmail } from '../use-cases/ports.ts';
+
+let sharedSesClient: SESv2Client | undefined;
+
+/** The container-wide SES client (endpoint from `AWS_ENDPOINT_URL_SESV2` when set). */
+export function getSesClient(): SESv2Client {
+  sharedSesClient ??= new SESv2Client({});
+  return sharedSesClient;
+}
+
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly fromAddress: string,
+    private readonly fromName: string,
+    private readonly configurationSetName: string | undefined,
+    private readonly client: SESv2Client = getSesClient(),
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<void> {
+    await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: formatAddress(this.fromName, this.fromAddress),
+        Destination: { ToAddresses: [email.to] },
+        ConfigurationSetName: this.configurationSetName,
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            Headers: Object.entries(email.headers ?? {}).map(([Name, Value]) => ({ Name, Value })),
+          },
+        },
+      }),
+    );
+  }
+}
+
+/**
+ * `"Display Name" <address>` with the name quoted and stripped of characters that could end the
+ * quoted string or the header line; SES encodes non-ASCII names itself.
+ */
+export function formatAddress(name: string, address: string): string {
+  const safeName = name.replace(/[\r\n"\\<>]/g, '').trim();
+  return safeName ? `"${safeName}" <${address}>` : address;
+}

@@ -1,0 +1,23 @@
+/**
+ * The single table's shape, shared by the CDK stack, the local stack and the DynamoDB adapters.
+ */
+
+/** Default physical name of the table (the CDK stack lets CloudFormation name it). */
+export const DEFAULT_TABLE_NAME = 'alliance-feedback';
+
+export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+
+/** Epoch-seconds attribute DynamoDB's TTL deletes by (up to ~48 h late: code still checks expiry). */
+export const TTL_ATTRIBUTE = 'ttl';
+
+/** Key builders: one place that knows how each entity is addressed. */
+export const keys = {
+  session: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+  client: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'PROFILE' }),
+  formToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+};
+
+/** Converts a date to the epoch seconds DynamoDB TTL expects. */
+export function toTtl(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}

@@ -1,0 +1,135 @@
+/**
+ * Every setting a practice can change, defined once: its CDK context key, the environment variable
+ * the functions read, its default, its validation and what it means. The CDK app, the local stack,
+ * the functions and the docs' configuration table are all built from this list.
+ */
+import * as z from 'zod/mini';
+
+const positiveHours = z.pipe(z.coerce.number(), z.number().check(z.positive(), z.lte(24 * 365)));
+const nonNegativeMinutes = z.pipe(z.coerce.number(), z.number().check(z.gte(0), z.lte(7 * 24 * 60)));
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+/** One practice setting. */
+export interface Setting<Schema extends z.ZodMiniType = z.ZodMiniType> {
+  /** CDK context key: `npx cdk deploy -c <context>=...` or cdk.json `context`. */
+  context: string;
+  /** Environment variable the functions read. */
+  env: string;
+  /** Used when neither context nor environment gives a value; undefined means required. */
+  defaultValue: string | undefined;
+  schema: Schema;
+  description: string;
+}
+
+function setting<Schema extends z.ZodMiniType>(value: Setting<Schema>): Setting<Schema> {
+  return value;
+}
+
+/** The settings that shape the feedback request. */
+export const REQUEST_SETTINGS = {
+  senderAddress: setting({
+    context: 'senderAddress',
+    env: 'SENDER_ADDRESS',
+    defaultValue: 'feedback@practice.example',
+    schema: z.email({ message: 'must be an email address on your SES-verified identity' }),
+    description: 'From address of client emails; must belong to the SES identity (domain or address) you verified.',
+  }),
+  practiceName: setting({
+    context: 'practiceName',
+    env: 'PRACTICE_NAME',
+    defaultValue: 'Your practice',
+    schema: z.string().check(z.trim(), z.minLength(1), z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')),
+    description: 'Practice name shown to clients in the email and on the form.',
+  }),
+  formBaseUrl: setting({
+    context: 'formBaseUrl',
+    env: 'FORM_BASE_URL',
+    defaultValue: undefined,
+    schema: httpUrl,
+    description: 'Base URL of the feedback form (links are `{formBaseUrl}/f/{token}`). Defaults to the stack’s HTTP API URL; set it when you put a custom domain in front.',
+  }),
+  throttleHours: setting({
+    context: 'throttleHours',
+    env: 'THROTTLE_HOURS',
+    defaultValue: '12',
+    schema: positiveHours,
+    description: 'No second request to a client for a session that ended less than this many hours after (or before) the last one they were asked about.',
+  }),
+  tokenExpiryHours: setting({
+    context: 'tokenExpiryHours',
+    env: 'TOKEN_EXPIRY_HOURS',
+    defaultValue: '72',
+    schema: positiveHours,
+    description: 'How long a feedback link stays valid, counted from when the email is sent.',
+  }),
+  maxSessionAgeHours: setting({
+    context: 'maxSessionAgeHours',
+    env: 'MAX_SESSION_AGE_HOURS',
+    defaultValue: '168',
+    schema: positiveHours,
+    description: 'Sessions that ended longer ago than this are not asked about (skipped as stale).',
+  }),
+  maxSessionLeadMinutes: setting({
+    context: 'maxSessionLeadMinutes',
+    env: 'MAX_SESSION_LEAD_MINUTES',
+    defaultValue: '60',
+    schema: nonNegativeMinutes,
+    description: 'Sessions whose end lies further in the future than this are skipped as stale (clock skew allowance).',
+  }),
+} as const;
+
+/** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
+export const RESOURCE_ENV = {
+  tableName: 'TABLE_NAME',
+  busName: 'BUS_NAME',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  /** Seconds a claim on a session holds: above the function timeout, below the queue's visibility timeout. */
+  claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+} as const;
+
+type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };
+
+/** A setting had no value or an invalid one. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/**
+ * Reads and validates a group of settings from a lookup (the environment, or CDK context), applying
+ * defaults; throws one ConfigurationError that lists every problem, naming where to fix it.
+ */
+export function readSettings<T extends Record<string, Setting>>(
+  settings: T,
+  lookup: (setting: Setting) => string | undefined,
+  describeSource: (setting: Setting) => string,
+): SettingValues<T> {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, entry] of Object.entries(settings)) {
+    const raw = lookup(entry) ?? entry.defaultValue;
+    if (raw === undefined || raw === '') {
+      problems.push(`${describeSource(entry)} is required: ${entry.description}`);
+      continue;
+    }
+    const parsed = entry.schema.safeParse(raw);
+    if (parsed.success) values[key] = parsed.data;
+    else problems.push(`${describeSource(entry)} ${parsed.error.issues.map((issue) => issue.message).join(', ')} (got "${raw}")`);
+  }
+  if (problems.length > 0) throw new ConfigurationError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  return values as SettingValues<T>;
+}
+
+/** Reads settings from the process environment (how a function gets them). */
+export function readSettingsFromEnv<T extends Record<string, Setting>>(settings: T, env: NodeJS.ProcessEnv = process.env): SettingValues<T> {
+  return readSettings(settings, (entry) => env[entry.env], (entry) => entry.env);
+}
+
+/** Reads a required resource variable, failing fast with its name when it is missing. */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new ConfigurationError(`Environment variable ${name} is required`);
+  return value;
+}
+
+export type RequestSettings = SettingValues<typeof REQUEST_SETTINGS>;

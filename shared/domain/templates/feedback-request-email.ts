@@ -1,0 +1,137 @@
+/**
+ * The email that asks a client for feedback: subject, plain text and HTML in the client's language.
+ * The subject says nothing about health or therapy: it may be read over a shoulder or on a
+ * lock screen.
+ */
+import type { Locale } from '../../events/contracts.ts';
+import { html, stripBidiControls } from '../html.ts';
+
+export interface FeedbackRequestEmailInput {
+  locale: Locale;
+  firstName: string | undefined;
+  practiceName: string;
+  formUrl: string;
+  optOutUrl: string;
+  expiresAt: Date;
+  /** True for the one reminder sent while the link is still open. */
+  reminder?: boolean;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Wording {
+  subject: (practice: string) => string;
+  reminderSubject: (practice: string) => string;
+  greeting: (name: string | undefined) => string;
+  ask: (practice: string) => string;
+  reminderAsk: (practice: string) => string;
+  button: string;
+  expires: (date: string) => string;
+  privacy: string;
+  optOut: string;
+  optOutLink: string;
+  dateLocale: string;
+}
+
+const WORDING: Record<Locale, Wording> = {
+  en: {
+    subject: (practice) => `A quick question from ${practice}`,
+    reminderSubject: (practice) => `Reminder: a quick question from ${practice}`,
+    greeting: (name) => (name ? `Hi ${name},` : 'Hello,'),
+    ask: (practice) =>
+      `${practice} would like to know how your last session went for you. There are four short questions; it takes about a minute, and your answers help your therapist make the sessions work better for you.`,
+    reminderAsk: (practice) =>
+      `A couple of days ago ${practice} asked how your last session went for you. If you have a minute, your answers still help; if not, no need to do anything.`,
+    button: 'Answer the questions',
+    expires: (date) => `This link is personal to you and works until ${date}.`,
+    privacy: 'Your therapist sees your answers. Nobody else at the practice does unless your therapist shares them.',
+    optOut: 'Prefer not to get these emails?',
+    optOutLink: 'Stop feedback emails',
+    dateLocale: 'en-US',
+  },
+  es: {
+    subject: (practice) => `Una pregunta rápida de ${practice}`,
+    reminderSubject: (practice) => `Recordatorio: una pregunta rápida de ${practice}`,
+    greeting: (name) => (name ? `Hola, ${name}:` : 'Hola:'),
+    ask: (practice) =>
+      `En ${practice} nos gustaría saber cómo le fue en su última sesión. Son cuatro preguntas breves; le llevará un minuto, y sus respuestas ayudan a su terapeuta a adaptar las sesiones a usted.`,
+    reminderAsk: (practice) =>
+      `Hace un par de días, ${practice} le preguntó cómo le fue en su última sesión. Si tiene un minuto, sus respuestas siguen siendo útiles; si no, no necesita hacer nada.`,
+    button: 'Responder a las preguntas',
+    expires: (date) => `Este enlace es personal y funciona hasta el ${date}.`,
+    privacy: 'Sus respuestas las ve su terapeuta. Nadie más en el centro las ve, salvo que su terapeuta las comparta.',
+    optOut: '¿Prefiere no recibir estos correos?',
+    optOutLink: 'Dejar de recibir correos de opinión',
+    dateLocale: 'es-ES',
+  },
+};
+
+function formatExpiry(date: Date, wording: Wording): string {
+  // The reader's time zone is unknown; UTC stated explicitly is better than a silent guess.
+  return new Intl.DateTimeFormat(wording.dateLocale, {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  }).format(date);
+}
+
+/** Renders the feedback request (or its reminder) in the client's language. */
+export function renderFeedbackRequestEmail(input: FeedbackRequestEmailInput): RenderedEmail {
+  const wording = WORDING[input.locale];
+  const practice = stripBidiControls(input.practiceName);
+  const firstName = input.firstName ? stripBidiControls(input.firstName) : undefined;
+  const subject = (input.reminder ? wording.reminderSubject : wording.subject)(practice);
+  const ask = (input.reminder ? wording.reminderAsk : wording.ask)(practice);
+  const expires = wording.expires(formatExpiry(input.expiresAt, wording));
+
+  const text = [
+    wording.greeting(firstName),
+    '',
+    ask,
+    '',
+    `${wording.button}: ${input.formUrl}`,
+    '',
+    expires,
+    wording.privacy,
+    '',
+    `${wording.optOut} ${wording.optOutLink}: ${input.optOutUrl}`,
+    '',
+    `— ${practice}`,
+  ].join('\n');
+
+  const body = html`<!DOCTYPE html>
+<html lang="${input.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${subject}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#f4f4f2;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f2;">
+<tr><td align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border-radius:8px;">
+<tr><td style="padding:28px 24px;font-family:Arial,Helvetica,sans-serif;font-size:17px;line-height:1.5;color:#1f2328;">
+<p style="margin:0 0 16px 0;">${wording.greeting(firstName)}</p>
+<p style="margin:0 0 24px 0;">${ask}</p>
+<table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>
+<td style="border-radius:6px;background-color:#1d5c4d;">
+<a href="${input.formUrl}" style="display:inline-block;padding:14px 24px;font-family:Arial,Helvetica,sans-serif;font-size:17px;color:#ffffff;text-decoration:none;font-weight:bold;">${wording.button}</a>
+</td></tr></table>
+<p style="margin:24px 0 8px 0;font-size:15px;color:#414a52;">${expires}</p>
+<p style="margin:0 0 24px 0;font-size:15px;color:#414a52;">${wording.privacy}</p>
+<p style="margin:0;font-size:14px;color:#414a52;">${wording.optOut} <a href="${input.optOutUrl}" style="color:#1d5c4d;">${wording.optOutLink}</a></p>
+<p style="margin:24px 0 0 0;font-size:15px;color:#414a52;">— ${practice}</p>
+</td></tr>
+</table>
+</td></tr>
+</table>
+</body>
+</html>`;
+
+  return { subject, text, html: body.value };
+}

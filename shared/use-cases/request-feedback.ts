@@ -1,0 +1,114 @@
+/**
+ * Use case: a session has ended, so (at most once) email the client a link to the feedback form.
+ */
+import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
+import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
+import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
+import type { Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
+
+export interface RequestFeedbackDeps {
+  store: SessionStore;
+  mailer: Mailer;
+  publisher: EventPublisher;
+  clock: Clock;
+  tokens: TokenFactory;
+  policy: RequestPolicy;
+  practiceName: string;
+  formBaseUrl: string;
+  /**
+   * How long a claim protects a session from a concurrent duplicate. Longer than one attempt can
+   * take (the function timeout), shorter than the queue's visibility timeout, so that a retry after
+   * a crash finds the claim expired and tries again.
+   */
+  claimLeaseSeconds: number;
+}
+
+export type RequestOutcome =
+  | { outcome: 'requested'; expiresAt: string }
+  | { outcome: 'skipped'; reason: SkipReason }
+  | { outcome: 'duplicate'; status: string };
+
+/** Turns a completed session into one feedback email, or records why it did not. */
+export async function requestFeedback(detail: SessionCompletedDetail, deps: RequestFeedbackDeps): Promise<RequestOutcome> {
+  const { store, clock, policy } = deps;
+  const now = clock.now();
+  const session = toSessionRecord(detail);
+
+  if (isStale(new Date(session.endedAt), now, policy)) {
+    await store.recordSkipped(session, 'stale', now);
+    return { outcome: 'skipped', reason: 'stale' };
+  }
+
+  const claim = await store.claimSession(session, now, deps.claimLeaseSeconds);
+  if (!claim.claimed) return { outcome: 'duplicate', status: claim.status };
+
+  let emailSent = false;
+  try {
+    const reservation = await store.reserveClientRequest({
+      clientId: session.clientId,
+      sessionId: session.sessionId,
+      endedAt: session.endedAt,
+      window: throttleWindow(new Date(session.endedAt), policy),
+    });
+    if (!reservation.reserved) {
+      await store.recordSkipped(session, reservation.reason, now);
+      return { outcome: 'skipped', reason: reservation.reason };
+    }
+
+    const { token, hash } = deps.tokens.create();
+    const expiresAt = linkExpiry(now, policy).toISOString();
+    await store.saveFormToken({
+      tokenHash: hash,
+      sessionId: session.sessionId,
+      clientId: session.clientId,
+      therapistId: session.therapistId,
+      locale: session.client.locale,
+      expiresAt,
+    });
+
+    const formUrl = `${deps.formBaseUrl}/f/${token}`;
+    const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
+    const email = renderFeedbackRequestEmail({
+      locale: session.client.locale,
+      firstName: session.client.firstName,
+      practiceName: deps.practiceName,
+      formUrl,
+      optOutUrl,
+      expiresAt: new Date(expiresAt),
+    });
+    await deps.mailer.send({
+      to: session.client.email,
+      ...email,
+      // RFC 8058 one-click unsubscribe: mail clients show an "unsubscribe" button that POSTs here.
+      headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    emailSent = true;
+
+    // From here on a failure must not release the claim: the email is out, and a retry that
+    // re-claimed would send a second one. The claim stays until its lease expires instead.
+    const requestedAt = now.toISOString();
+    await store.markRequested(session.sessionId, { requestedAt, expiresAt, tokenHash: hash });
+    await deps.publisher.publish(FeedbackRequested, {
+      sessionId: session.sessionId,
+      clientId: session.clientId,
+      therapistId: session.therapistId,
+      requestedAt,
+      expiresAt,
+    });
+    return { outcome: 'requested', expiresAt };
+  } catch (error) {
+    if (!emailSent) await store.releaseClaim(session.sessionId).catch(() => undefined);
+    throw error;
+  }
+}
+
+function toSessionRecord(detail: SessionCompletedDetail): SessionRecord {
+  return {
+    sessionId: detail.sessionId,
+    clientId: detail.clientId,
+    therapistId: detail.therapistId,
+    endedAt: new Date(detail.endedAt).toISOString(),
+    client: { email: detail.client.email, firstName: detail.client.firstName, locale: detail.client.locale },
+    therapist: { email: detail.therapist.email, name: detail.therapist.name },
+  };
+}
