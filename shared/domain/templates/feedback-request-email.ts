@@ -73,8 +73,12 @@ const WORDING: Record<Locale, Wording> = {
 function formatExpiry(date: Date, wording: Wording): string {
   // The reader's time zone is unknown; UTC stated explicitly is better than a silent guess.
   return new Intl.DateTimeFormat(wording.dateLocale, {
-    dateStyle: 'full',
-    timeStyle: 'short',
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
     timeZone: 'UTC',
     timeZoneName: 'short',
   }).format(date);

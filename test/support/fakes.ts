@@ -1,0 +1,105 @@
+/**
+ * Plain in-memory fakes of the use-case ports, with the same guard semantics as the DynamoDB
+ * adapter (conditional claims, the client's request slot), for fast use-case tests.
+ */
+import type { SkipReason } from '../../shared/domain/request-policy.ts';
+import type { EventContract } from '../../shared/events/contracts.ts';
+import type * as z from 'zod/mini';
+import type {
+  ClaimResult,
+  EventPublisher,
+  FormTokenRecord,
+  Mailer,
+  OutgoingEmail,
+  ReserveResult,
+  SessionRecord,
+  SessionStore,
+  TokenFactory,
+} from '../../shared/use-cases/ports.ts';
+
+interface StoredSession extends SessionRecord {
+  status: string;
+  skipReason?: SkipReason;
+  claimExpiresAt?: string;
+  requestedAt?: string;
+  expiresAt?: string;
+  tokenHash?: string;
+}
+
+export class FakeSessionStore implements SessionStore {
+  sessions = new Map<string, StoredSession>();
+  clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; lastRequestSessionId?: string; lastRequestEndedAt?: string }>();
+  tokens = new Map<string, FormTokenRecord>();
+
+  async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
+    const existing = this.sessions.get(session.sessionId);
+    if (existing && !(existing.status === 'claimed' && (existing.claimExpiresAt ?? '') < now.toISOString())) {
+      return { claimed: false, status: existing.status };
+    }
+    this.sessions.set(session.sessionId, { ...session, status: 'claimed', claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString() });
+    return { claimed: true };
+  }
+
+  async recordSkipped(session: SessionRecord, reason: SkipReason): Promise<void> {
+    const existing = this.sessions.get(session.sessionId);
+    if (existing && existing.status !== 'claimed') return;
+    this.sessions.set(session.sessionId, { ...session, status: 'skipped', skipReason: reason });
+  }
+
+  async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult> {
+    const client = this.clients.get(input.clientId) ?? {};
+    if (client.optedOutAt) return { reserved: false, reason: 'opted-out' };
+    if (client.undeliverableAt) return { reserved: false, reason: 'undeliverable' };
+    const last = client.lastRequestEndedAt;
+    const free = last === undefined || client.lastRequestSessionId === input.sessionId || last <= input.window.after || last >= input.window.before;
+    if (!free) return { reserved: false, reason: 'throttled' };
+    this.clients.set(input.clientId, { ...client, lastRequestSessionId: input.sessionId, lastRequestEndedAt: input.endedAt });
+    return { reserved: true };
+  }
+
+  async saveFormToken(token: FormTokenRecord): Promise<void> {
+    this.tokens.set(token.tokenHash, token);
+  }
+
+  async markRequested(sessionId: string, input: { requestedAt: string; expiresAt: string; tokenHash: string }): Promise<void> {
+    const existing = this.sessions.get(sessionId);
+    if (existing?.status !== 'claimed') throw new Error('condition failed: session not claimed');
+    this.sessions.set(sessionId, { ...existing, ...input, status: 'requested' });
+  }
+
+  async releaseClaim(sessionId: string): Promise<void> {
+    if (this.sessions.get(sessionId)?.status === 'claimed') this.sessions.delete(sessionId);
+  }
+}
+
+export class FakeMailer implements Mailer {
+  sent: OutgoingEmail[] = [];
+  failNext = 0;
+  async send(email: OutgoingEmail): Promise<void> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' });
+    }
+    this.sent.push(email);
+  }
+}
+
+export class FakePublisher implements EventPublisher {
+  published: { detailType: string; detail: unknown }[] = [];
+  async publish(contract: EventContract<z.ZodMiniType>, detail: unknown): Promise<void> {
+    const parsed = contract.schema.safeParse(detail);
+    if (!parsed.success) throw new Error(`detail does not match ${contract.detailType}`);
+    this.published.push({ detailType: contract.detailType, detail });
+  }
+}
+
+/** Deterministic tokens: token-1, token-2, ... with a visible fake hash. */
+export function sequentialTokens(): TokenFactory {
+  let counter = 0;
+  return {
+    create() {
+      counter += 1;
+      return { token: `token-${counter}`, hash: `hash-of-token-${counter}` };
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
+import { EventBridgePublisher, PublishError } from '../../../shared/adapters/eventbridge-publisher.ts';
+import { formatAddress, SesMailer } from '../../../shared/adapters/ses-mailer.ts';
+import { SqsDeadLetterSink } from '../../../shared/adapters/sqs-dead-letter.ts';
+import { FeedbackRequested } from '../../../shared/events/contracts.ts';
+
+const ses = mockClient(SESv2Client);
+const eventBridge = mockClient(EventBridgeClient);
+const sqs = mockClient(SQSClient);
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+beforeEach(() => {
+  ses.reset();
+  eventBridge.reset();
+  sqs.reset();
+  dynamo.reset();
+});
+
+const REQUESTED = {
+  sessionId: 's-1',
+  clientId: 'c-1',
+  therapistId: 't-1',
+  requestedAt: '2026-11-25T21:00:00.000Z',
+  expiresAt: '2026-11-28T21:00:00.000Z',
+};
+
+describe('SesMailer', () => {
+  it('sends text and HTML parts with the unsubscribe headers through the configuration set', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    const mailer = new SesMailer('feedback@practice.example', 'Riverside Practice', 'alliance-feedback', new SESv2Client({}));
+
+    await mailer.send({ to: 'ana@example.com', subject: 'Hi', text: 'text', html: '<p>html</p>', headers: { 'List-Unsubscribe': '<https://x/u/t>' } });
+
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
+      FromEmailAddress: '"Riverside Practice" <feedback@practice.example>',
+      Destination: { ToAddresses: ['ana@example.com'] },
+      ConfigurationSetName: 'alliance-feedback',
+      Content: {
+        Simple: {
+          Subject: { Data: 'Hi', Charset: 'UTF-8' },
+          Body: { Text: { Data: 'text', Charset: 'UTF-8' }, Html: { Data: '<p>html</p>', Charset: 'UTF-8' } },
+          Headers: [{ Name: 'List-Unsubscribe', Value: '<https://x/u/t>' }],
+        },
+      },
+    });
+  });
+
+  it('lets SES throttling surface so the queue retries', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Maximum sending rate exceeded.'), { name: 'TooManyRequestsException' }));
+    const mailer = new SesMailer('feedback@practice.example', 'P', undefined, new SESv2Client({}));
+
+    await expect(mailer.send({ to: 'a@b.example', subject: 's', text: 't', html: 'h' })).rejects.toThrow('Maximum sending rate exceeded.');
+  });
+
+  it('cannot be made to add a header through the practice name', () => {
+    expect(formatAddress('Care"\r\nBcc: evil@x.example <', 'f@p.example')).toBe('"CareBcc: evil@x.example" <f@p.example>');
+  });
+});
+
+describe('EventBridgePublisher', () => {
+  it('publishes the detail under the product source on the configured bus', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    await new EventBridgePublisher('alliance-feedback', new EventBridgeClient({})).publish(FeedbackRequested, REQUESTED);
+
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [{ EventBusName: 'alliance-feedback', Source: 'alliance-feedback', DetailType: 'FeedbackRequested', Detail: JSON.stringify(REQUESTED) }],
+    });
+  });
+
+  it('refuses to publish a detail that breaks its own contract', async () => {
+    const publisher = new EventBridgePublisher('bus', new EventBridgeClient({}));
+
+    await expect(publisher.publish(FeedbackRequested, { ...REQUESTED, expiresAt: 'soon' })).rejects.toThrow(PublishError);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('fails when EventBridge reports a failed entry, so the caller retries', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+
+    await expect(new EventBridgePublisher('bus', new EventBridgeClient({})).publish(FeedbackRequested, REQUESTED)).rejects.toThrow(
+      'FeedbackRequested was not accepted: InternalFailure try again',
+    );
+  });
+});
+
+describe('SqsDeadLetterSink', () => {
+  it('parks the message with its reason as an attribute', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+
+    await new SqsDeadLetterSink('https://sqs.local/dlq', new SQSClient({})).deadLetter('{"x":1}', 'invalid SessionCompleted detail: endedAt: must be ...');
+
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, {
+      QueueUrl: 'https://sqs.local/dlq',
+      MessageBody: '{"x":1}',
+      MessageAttributes: { reason: { DataType: 'String', StringValue: 'invalid SessionCompleted detail: endedAt: must be ...' } },
+    });
+  });
+});
+
+describe('DynamoDbSessionStore', () => {
+  const session = {
+    sessionId: 's-1',
+    clientId: 'c-1',
+    therapistId: 't-1',
+    endedAt: '2026-11-25T20:50:00.000Z',
+    client: { email: 'ana@example.com', locale: 'en' as const },
+    therapist: { email: 'lee@practice.example' },
+  };
+  const store = () => new DynamoDbSessionStore('table', DynamoDBDocumentClient.from(new DynamoDBClient({})));
+
+  it('claims a session with a conditional put keyed on the session id', async () => {
+    dynamo.on(PutCommand).resolves({});
+
+    const result = await store().claimSession(session, new Date('2026-11-25T21:00:00Z'), 60);
+
+    expect(result).toEqual({ claimed: true });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      TableName: 'table',
+      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now)',
+    });
+    const item = dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item!;
+    expect(item).toMatchObject({ pk: 'SESSION#s-1', sk: 'SESSION', status: 'claimed', claimExpiresAt: '2026-11-25T21:01:00.000Z' });
+  });
+
+  it('reports an existing session as not claimed, with its status', async () => {
+    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: { status: { S: 'requested' } } }));
+
+    expect(await store().claimSession(session, new Date(), 60)).toEqual({ claimed: false, status: 'requested' });
+  });
+
+  it.each([
+    [{ optedOutAt: { S: '2026-11-01' } }, 'opted-out'],
+    [{ undeliverableAt: { S: '2026-11-01' } }, 'undeliverable'],
+    [{ lastRequestEndedAt: { S: '2026-11-25T12:00:00Z' } }, 'throttled'],
+  ])('explains a refused client slot from the item it found (%o → %s)', async (item, reason) => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: item }));
+
+    const result = await store().reserveClientRequest({ clientId: 'c-1', sessionId: 's-1', endedAt: session.endedAt, window: { after: 'a', before: 'b' } });
+
+    expect(result).toEqual({ reserved: false, reason });
+  });
+
+  it('lets other DynamoDB errors surface', async () => {
+    dynamo.on(PutCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ThrottlingException' }));
+
+    await expect(store().claimSession(session, new Date(), 60)).rejects.toThrow('Throughput exceeds');
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { renderFeedbackRequestEmail } from '../../shared/domain/templates/feedback-request-email.ts';
+
+const BASE = {
+  locale: 'en' as const,
+  firstName: 'Ana',
+  practiceName: 'Riverside Counselling',
+  formUrl: 'https://forms.example/f/abc',
+  optOutUrl: 'https://forms.example/u/abc',
+  expiresAt: new Date('2026-11-28T21:00:00Z'),
+};
+
+describe('feedback request email', () => {
+  it.each(['en', 'es'] as const)('keeps health and therapy words out of the %s subject', (locale) => {
+    for (const reminder of [false, true]) {
+      const { subject } = renderFeedbackRequestEmail({ ...BASE, practiceName: 'Riverside Practice', locale, reminder });
+      expect(subject).not.toMatch(/therap|terap|session|sesi|counsel|health|salud|mental|feeling|alliance/i);
+    }
+  });
+
+  it('states when the link stops working, in UTC', () => {
+    const { text } = renderFeedbackRequestEmail(BASE);
+    expect(text).toContain('works until Saturday, November 28, 2026 at 9:00 PM UTC');
+  });
+
+  it('escapes a hostile first name and practice name in the HTML part', () => {
+    const { html } = renderFeedbackRequestEmail({ ...BASE, firstName: '<script>alert(1)</script>', practiceName: 'A&B "Care" <img src=x onerror=alert(1)>' });
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('A&amp;B &quot;Care&quot;');
+  });
+
+  it('removes bidirectional overrides from names', () => {
+    const { text, subject } = renderFeedbackRequestEmail({ ...BASE, firstName: 'Ana\u202Eevil', practiceName: 'Care\u2066X' });
+    expect(text).toContain('Hi Anaevil,');
+    expect(subject).toBe('A quick question from CareX');
+  });
+
+  it('shows a visible opt-out link in both parts', () => {
+    const email = renderFeedbackRequestEmail({ ...BASE, locale: 'es' });
+    expect(email.text).toContain('Dejar de recibir correos de opinión: https://forms.example/u/abc');
+    expect(email.html).toContain('<a href="https://forms.example/u/abc"');
+    expect(email.html).toContain('<html lang="es">');
+  });
+
+  it('lays out with presentation tables only', () => {
+    const { html } = renderFeedbackRequestEmail(BASE);
+    const tables = html.match(/<table[^>]*>/g) ?? [];
+    expect(tables.length).toBeGreaterThan(0);
+    for (const table of tables) expect(table).toContain('role="presentation"');
+  });
+});

@@ -1,0 +1,219 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { SessionCompletedDetailSchema, type SessionCompletedDetail } from '../../shared/events/contracts.ts';
+import { requestFeedback, type RequestFeedbackDeps } from '../../shared/use-cases/request-feedback.ts';
+import { FakeMailer, FakePublisher, FakeSessionStore, sequentialTokens } from '../support/fakes.ts';
+
+const HOUR = 3_600_000;
+const NOW = new Date('2026-11-25T21:00:00Z');
+
+function session(overrides: Partial<Record<string, unknown>> = {}): SessionCompletedDetail {
+  return SessionCompletedDetailSchema.parse({
+    sessionId: 's-2026-11-25-0042',
+    clientId: 'c-1042',
+    therapistId: 't-7',
+    endedAt: '2026-11-25T15:50:00-05:00',
+    client: { email: 'ana@example.com', firstName: 'Ana', locale: 'es' },
+    therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
+    ...overrides,
+  });
+}
+
+describe('requestFeedback', () => {
+  let store: FakeSessionStore;
+  let mailer: FakeMailer;
+  let publisher: FakePublisher;
+  let clock: ManualClock;
+  let deps: RequestFeedbackDeps;
+
+  beforeEach(() => {
+    store = new FakeSessionStore();
+    mailer = new FakeMailer();
+    publisher = new FakePublisher();
+    clock = new ManualClock(NOW);
+    deps = {
+      store,
+      mailer,
+      publisher,
+      clock,
+      tokens: sequentialTokens(),
+      policy: { throttleHours: 12, tokenExpiryHours: 72, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 },
+      practiceName: 'Riverside Counselling',
+      formBaseUrl: 'https://forms.practice.example',
+      claimLeaseSeconds: 60,
+    };
+  });
+
+  it('emails the client one link to the form, in their language, with a one-click opt-out', async () => {
+    // Act
+    const outcome = await requestFeedback(session(), deps);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'requested', expiresAt: '2026-11-28T21:00:00.000Z' });
+    expect(mailer.sent).toHaveLength(1);
+    const email = mailer.sent[0]!;
+    expect(email.to).toBe('ana@example.com');
+    expect(email.subject).toBe('Una pregunta rápida de Riverside Counselling');
+    expect(email.text).toContain('Hola, Ana:');
+    expect(email.text).toContain('https://forms.practice.example/f/token-1');
+    expect(email.html).toContain('href="https://forms.practice.example/f/token-1"');
+    expect(email.html).toContain('https://forms.practice.example/u/token-1');
+    expect(email.headers).toEqual({
+      'List-Unsubscribe': '<https://forms.practice.example/u/token-1>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+  });
+
+  it('stores only the hash of the token, with an expiry counted from sending', async () => {
+    await requestFeedback(session(), deps);
+
+    expect([...store.tokens.keys()]).toEqual(['hash-of-token-1']);
+    expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z' });
+    expect(JSON.stringify([...store.tokens.values()])).not.toContain('"token-1"');
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-1' });
+  });
+
+  it('publishes FeedbackRequested without any email address', async () => {
+    await requestFeedback(session(), deps);
+
+    expect(publisher.published).toEqual([
+      {
+        detailType: 'FeedbackRequested',
+        detail: {
+          sessionId: 's-2026-11-25-0042',
+          clientId: 'c-1042',
+          therapistId: 't-7',
+          requestedAt: NOW.toISOString(),
+          expiresAt: '2026-11-28T21:00:00.000Z',
+        },
+      },
+    ]);
+    expect(JSON.stringify(publisher.published)).not.toContain('@');
+  });
+
+  it('sends one email when the same session arrives three times', async () => {
+    const outcomes = [await requestFeedback(session(), deps), await requestFeedback(session(), deps), await requestFeedback(session(), deps)];
+
+    expect(outcomes.map((o) => o.outcome)).toEqual(['requested', 'duplicate', 'duplicate']);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('sends one email when the same session arrives three times concurrently', async () => {
+    await Promise.all([requestFeedback(session(), deps), requestFeedback(session(), deps), requestFeedback(session(), deps)]);
+
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('does not ask again about a session that ended less than 12 hours after the last one asked about', async () => {
+    await requestFeedback(session({ sessionId: 's-1', endedAt: '2026-11-25T09:00:00Z' }), deps);
+
+    const second = await requestFeedback(session({ sessionId: 's-2', endedAt: '2026-11-25T20:59:00Z' }), deps);
+
+    expect(second).toEqual({ outcome: 'skipped', reason: 'throttled' });
+    expect(mailer.sent).toHaveLength(1);
+    expect(store.sessions.get('s-2')).toMatchObject({ status: 'skipped', skipReason: 'throttled' });
+  });
+
+  it('judges the throttle by when sessions ended, not by when the events arrived', async () => {
+    await requestFeedback(session({ sessionId: 's-1', endedAt: '2026-11-24T08:00:00Z' }), deps);
+
+    // Arrives a minute later but ended 12 h after the first: a different day's session.
+    clock.advance(60_000);
+    const second = await requestFeedback(session({ sessionId: 's-2', endedAt: '2026-11-24T20:00:00Z' }), deps);
+
+    expect(second.outcome).toBe('requested');
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('throttles a late-arriving earlier session too', async () => {
+    await requestFeedback(session({ sessionId: 's-2', endedAt: '2026-11-25T18:00:00Z' }), deps);
+
+    const earlier = await requestFeedback(session({ sessionId: 's-1', endedAt: '2026-11-25T10:00:00Z' }), deps);
+
+    expect(earlier).toEqual({ outcome: 'skipped', reason: 'throttled' });
+  });
+
+  it('uses the configured throttle window', async () => {
+    deps.policy = { ...deps.policy, throttleHours: 2 };
+    await requestFeedback(session({ sessionId: 's-1', endedAt: '2026-11-25T09:00:00Z' }), deps);
+
+    const second = await requestFeedback(session({ sessionId: 's-2', endedAt: '2026-11-25T11:30:00Z' }), deps);
+
+    expect(second.outcome).toBe('requested');
+  });
+
+  it('sends nothing to a client who opted out, and records why', async () => {
+    store.clients.set('c-1042', { optedOutAt: '2026-11-01T00:00:00Z' });
+
+    const outcome = await requestFeedback(session(), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'opted-out' });
+    expect(mailer.sent).toHaveLength(0);
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'skipped', skipReason: 'opted-out' });
+  });
+
+  it('skips a session that ended more than 7 days ago as stale', async () => {
+    const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 168 * HOUR - 60_000).toISOString() }), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'stale' });
+    expect(mailer.sent).toHaveLength(0);
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+  });
+
+  it('asks about a session that ended just under 7 days ago', async () => {
+    const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 168 * HOUR + 60_000).toISOString() }), deps);
+
+    expect(outcome.outcome).toBe('requested');
+  });
+
+  it('skips a session that ends more than an hour in the future', async () => {
+    const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() + 61 * 60_000).toISOString() }), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'stale' });
+  });
+
+  it('counts the link expiry from sending, not from the session end', async () => {
+    const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 100 * HOUR).toISOString() }), deps);
+
+    expect(outcome).toEqual({ outcome: 'requested', expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString() });
+  });
+
+  it('gives the claim back when SES refuses, so the retry sends the one email', async () => {
+    mailer.failNext = 1;
+
+    await expect(requestFeedback(session(), deps)).rejects.toThrow('Maximum sending rate exceeded.');
+    expect(store.sessions.has('s-2026-11-25-0042')).toBe(false);
+
+    const retry = await requestFeedback(session(), deps);
+    expect(retry.outcome).toBe('requested');
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('lets a retry through the throttle for its own session', async () => {
+    mailer.failNext = 1;
+    await expect(requestFeedback(session(), deps)).rejects.toThrow();
+
+    const retry = await requestFeedback(session(), deps);
+
+    expect(retry.outcome).toBe('requested');
+  });
+
+  it('keeps the claim when recording fails after the email went out, so a quick retry sends no second email', async () => {
+    store.markRequested = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+
+    await expect(requestFeedback(session(), deps)).rejects.toThrow('ProvisionedThroughputExceededException');
+    const retry = await requestFeedback(session(), deps);
+
+    expect(retry).toEqual({ outcome: 'duplicate', status: 'claimed' });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('greets without a name when the EHR sends none', async () => {
+    await requestFeedback(session({ client: { email: 'ana@example.com' } }), deps);
+
+    expect(mailer.sent[0]!.text.startsWith('Hello,\n')).toBe(true);
+    expect(mailer.sent[0]!.subject).toBe('A quick question from Riverside Counselling');
+  });
+});
