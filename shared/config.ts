@@ -78,6 +78,102 @@ export const REQUEST_SETTINGS = {
   }),
 } as const;
 
+/** Largest baseline the detector supports: its table of t quantiles stops at n − 1 = 29. */
+export const MAX_BASELINE_SESSIONS = 30;
+
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.pipe(z.coerce.number({ message }), z.int({ message }).check(z.gte(min, { message }), z.lte(max, { message })));
+};
+const baselineSessions = wholeNumber(2, MAX_BASELINE_SESSIONS);
+const pompPoints = z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: "must be from 0 to 100 (POMP)" }), z.lte(100, { message: "must be from 0 to 100 (POMP)" })));
+const positiveZ = z.pipe(z.coerce.number(), z.number().check(z.positive({ message: "must be above 0 (SDs)" }), z.lte(10, { message: "must be at most 10 (SDs)" })));
+const sessionCount = wholeNumber(1, 50);
+
+/**
+ * The settings of the rupture detector (ALLIANCE-SCIENCE.md, "Detection rule"). Scores are in
+ * POMP (0–100) so one set serves every instrument. `minBaseline` must not exceed `baselineMax`.
+ */
+export const DETECTOR_SETTINGS = {
+  baselineMax: setting({
+    context: 'baselineMax',
+    env: 'BASELINE_MAX_SESSIONS',
+    defaultValue: '10',
+    schema: baselineSessions,
+    description: `How many of the client’s most recent unflagged answered sessions form their baseline (2–${MAX_BASELINE_SESSIONS}).`,
+  }),
+  minBaseline: setting({
+    context: 'minBaseline',
+    env: 'MIN_BASELINE_SESSIONS',
+    defaultValue: '3',
+    schema: baselineSessions,
+    description: 'Answered sessions needed before a score is compared with the client’s own baseline; at most baselineMax.',
+  }),
+  sdFloor: setting({
+    context: 'sdFloor',
+    env: 'SD_FLOOR_POMP',
+    defaultValue: '5',
+    schema: pompPoints,
+    description: 'Smallest standard deviation (POMP) a baseline is given, so a client who always answers at the top is not alerted on a one-point dip.',
+  }),
+  sensitivity: setting({
+    context: 'sensitivity',
+    env: 'DETECTOR_SENSITIVITY',
+    defaultValue: 'default',
+    schema: z.enum(['default', 'sensitive'], { message: 'must be "default" or "sensitive"' }),
+    description: '`default` alerts below the 97.5 % prediction bound of the baseline (k ≤ kCap); `sensitive` alerts at 2 SD (k = 2).',
+  }),
+  kCap: setting({
+    context: 'kCap',
+    env: 'K_CAP',
+    defaultValue: '3',
+    schema: positiveZ,
+    description: 'Upper limit of the alert threshold k (in SDs) that small baselines would otherwise get.',
+  }),
+  watchZ: setting({
+    context: 'watchZ',
+    env: 'WATCH_Z',
+    defaultValue: '1',
+    schema: positiveZ,
+    description: 'A score this many SDs below the baseline (but not an alert) is a watch: no email, but counted towards a sustained decline.',
+  }),
+  sustainedWatches: setting({
+    context: 'sustainedWatches',
+    env: 'SUSTAINED_WATCHES',
+    defaultValue: '3',
+    schema: sessionCount,
+    description: 'Watch sessions in a row (judged against the baseline frozen at the first) that raise a sustained-decline alert.',
+  }),
+  itemDropPomp: setting({
+    context: 'itemDropPomp',
+    env: 'ITEM_DROP_POMP',
+    defaultValue: '40',
+    schema: pompPoints,
+    description: 'An item this many POMP below its own baseline mean raises an item-drop alert (40 = 4 points on a 0–10 item).',
+  }),
+  lowRatingPomp: setting({
+    context: 'lowRatingPomp',
+    env: 'LOW_RATING_POMP',
+    defaultValue: '50',
+    schema: pompPoints,
+    description: 'A total at or below this (POMP) raises a low-rating alert, even before a baseline exists.',
+  }),
+  repairWindow: setting({
+    context: 'repairWindow',
+    env: 'REPAIR_WINDOW_SESSIONS',
+    defaultValue: '3',
+    schema: sessionCount,
+    description: 'Answered sessions after an alert within which the score must come back to the usual range; otherwise one unrepaired escalation.',
+  }),
+  quietAfterExpired: setting({
+    context: 'quietAfterExpired',
+    env: 'QUIET_AFTER_EXPIRED',
+    defaultValue: '2',
+    schema: sessionCount,
+    description: 'Feedback requests in a row that expired unanswered before the therapist gets a going-quiet notice.',
+  }),
+} as const;
+
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
 export const RESOURCE_ENV = {
   tableName: 'TABLE_NAME',
@@ -133,3 +229,4 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 }
 
 export type RequestSettings = SettingValues<typeof REQUEST_SETTINGS>;
+export type DetectorSettings = SettingValues<typeof DETECTOR_SETTINGS>;
