@@ -86,8 +86,9 @@ const wholeNumber = (min: number, max: number) => {
   return z.pipe(z.coerce.number({ message }), z.int({ message }).check(z.gte(min, { message }), z.lte(max, { message })));
 };
 const baselineSessions = wholeNumber(2, MAX_BASELINE_SESSIONS);
-const pompPoints = z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: "must be from 0 to 100 (POMP)" }), z.lte(100, { message: "must be from 0 to 100 (POMP)" })));
-const positiveZ = z.pipe(z.coerce.number(), z.number().check(z.positive({ message: "must be above 0 (SDs)" }), z.lte(10, { message: "must be at most 10 (SDs)" })));
+const pompMessage = { message: 'must be from 0 to 100 (POMP)' };
+const pompPoints = z.pipe(z.coerce.number(), z.number().check(z.gte(0, pompMessage), z.lte(100, pompMessage)));
+const positiveZ = z.pipe(z.coerce.number(), z.number().check(z.positive({ message: 'must be above 0 (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })));
 const sessionCount = wholeNumber(1, 50);
 
 /**
