@@ -101,8 +101,29 @@ export const SessionCompleted = integratorEvent('SessionCompleted', SessionCompl
 /** The product emailed a client a feedback link. */
 export const FeedbackRequested = productEvent('FeedbackRequested', FeedbackRequestedDetailSchema);
 
+/** Detail of the follow-ups the scheduler fires for one request: `FeedbackReminderTimeReached`, `FeedbackExpiryTimeReached`. */
+export const FollowUpDueDetailSchema = z.object({ sessionId: IdSchema });
+export type FollowUpDueDetail = z.infer<typeof FollowUpDueDetailSchema>;
+
+/** The scheduler says it is time to remind the client (if they have not answered). */
+export const FeedbackReminderTimeReached = productEvent('FeedbackReminderTimeReached', FollowUpDueDetailSchema);
+
+/** The scheduler says the feedback link has run out (published as FeedbackExpired if unanswered). */
+export const FeedbackExpiryTimeReached = productEvent('FeedbackExpiryTimeReached', FollowUpDueDetailSchema);
+
+/** Detail of `FeedbackExpired`: a request ran out unanswered. */
+export const FeedbackExpiredDetailSchema = z.object({
+  sessionId: IdSchema,
+  clientId: IdSchema,
+  therapistId: IdSchema,
+});
+export type FeedbackExpiredDetail = z.infer<typeof FeedbackExpiredDetailSchema>;
+
+/** A feedback request expired without an answer. */
+export const FeedbackExpired = productEvent('FeedbackExpired', FeedbackExpiredDetailSchema);
+
 /** Every contract, for catalogues and tests. */
-export const CONTRACTS = { SessionCompleted, FeedbackRequested } as const;
+export const CONTRACTS = { SessionCompleted, FeedbackRequested, FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackExpired } as const;
 
 /** Formats zod issues as one line a person can act on, naming fields but never echoing values. */
 export function describeIssues(error: z.core.$ZodError): string {
