@@ -62,6 +62,13 @@ export const REQUEST_SETTINGS = {
     schema: positiveHours,
     description: 'How long a feedback link stays valid, counted from when the email is sent.',
   }),
+  reminderHours: setting({
+    context: 'reminderHours',
+    env: 'REMINDER_HOURS',
+    defaultValue: '48',
+    schema: positiveHours,
+    description: 'One reminder is sent this many hours after the request if it is still unanswered and unexpired (none when the link expires first).',
+  }),
   maxSessionAgeHours: setting({
     context: 'maxSessionAgeHours',
     env: 'MAX_SESSION_AGE_HOURS',
@@ -183,6 +190,10 @@ export const RESOURCE_ENV = {
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   /** Seconds a claim on a session holds: above the function timeout, below the queue's visibility timeout. */
   claimLeaseSeconds: 'CLAIM_LEASE_SECONDS',
+  busArn: 'BUS_ARN',
+  scheduleGroupName: 'SCHEDULE_GROUP_NAME',
+  schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
+  schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

@@ -11,6 +11,7 @@ describe('request settings', () => {
       formBaseUrl: 'https://forms.example',
       throttleHours: 12,
       tokenExpiryHours: 72,
+      reminderHours: 48,
       maxSessionAgeHours: 168,
       maxSessionLeadMinutes: 60,
     });

@@ -1,0 +1,70 @@
+/**
+ * FollowUpScheduler on EventBridge Scheduler: one-time `at()` schedules that put the follow-up
+ * event on the product's bus and delete themselves once done (no cleanup job, no idle cost).
+ */
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { PRODUCT_SOURCE } from '../events/contracts.ts';
+import type { FollowUpScheduler, OneTimeSchedule } from '../use-cases/follow-up.ts';
+import type { EventPublisher } from '../use-cases/ports.ts';
+
+let sharedSchedulerClient: SchedulerClient | undefined;
+
+/** The container-wide Scheduler client (endpoint from `AWS_ENDPOINT_URL_SCHEDULER` when set). */
+export function getSchedulerClient(): SchedulerClient {
+  sharedSchedulerClient ??= new SchedulerClient({});
+  return sharedSchedulerClient;
+}
+
+export interface SchedulerTarget {
+  groupName: string;
+  busArn: string;
+  /** Role the scheduler assumes to put events on the bus. */
+  roleArn: string;
+  /** Where the scheduler parks an event it could not deliver. */
+  deadLetterQueueArn: string;
+}
+
+/** `at()` takes a local date-time without zone or milliseconds; the zone is given separately. */
+export function atExpression(date: Date): string {
+  return `at(${date.toISOString().slice(0, 19)})`;
+}
+
+export class EventBridgeScheduler implements FollowUpScheduler {
+  constructor(
+    private readonly target: SchedulerTarget,
+    /** Publishes directly when a follow-up is already due (a late event must not wait forever). */
+    private readonly publisher: EventPublisher,
+    private readonly now: () => Date,
+    private readonly client: SchedulerClient = getSchedulerClient(),
+  ) {}
+
+  async scheduleOnce(schedule: OneTimeSchedule): Promise<void> {
+    if (schedule.at.getTime() <= this.now().getTime() + 60_000) {
+      await this.publisher.publish(schedule.contract, schedule.detail);
+      return;
+    }
+    try {
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: schedule.name,
+          GroupName: this.target.groupName,
+          ScheduleExpression: atExpression(schedule.at),
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: this.target.busArn,
+            RoleArn: this.target.roleArn,
+            Input: JSON.stringify(schedule.detail),
+            EventBridgeParameters: { Source: PRODUCT_SOURCE, DetailType: schedule.contract.detailType },
+            DeadLetterConfig: { Arn: this.target.deadLetterQueueArn },
+            RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+          },
+        }),
+      );
+    } catch (error) {
+      // The same request delivered twice: its schedule exists already, which is the goal.
+      if (!(error instanceof ConflictException)) throw error;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Use cases for what happens after a request was sent: schedule the reminder and the expiry, send
+ * the one reminder, and announce an unanswered request's expiry.
+ */
+import {
+  FeedbackExpired,
+  FeedbackExpiryTimeReached,
+  FeedbackReminderTimeReached,
+  type FeedbackRequestedDetail,
+  type EventContract,
+  type Locale,
+} from '../events/contracts.ts';
+import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
+import type { Clock, EventPublisher, FormTokenRecord, Mailer, TokenFactory } from './ports.ts';
+import type * as z from 'zod/mini';
+
+/** A one-time schedule that puts a product event on the bus at a given time. */
+export interface OneTimeSchedule {
+  /** Deterministic, so a duplicate request creates nothing new. */
+  name: string;
+  at: Date;
+  contract: EventContract<z.ZodMiniType>;
+  detail: unknown;
+}
+
+export interface FollowUpScheduler {
+  /** Creates the schedule unless one of that name exists already. */
+  scheduleOnce(schedule: OneTimeSchedule): Promise<void>;
+}
+
+/** What a follow-up needs to know about a requested session. */
+export interface RequestedSession {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  status: string;
+  client: { email: string; firstName?: string | undefined; locale: Locale };
+  expiresAt?: string | undefined;
+  answeredAt?: string | undefined;
+  remindedAt?: string | undefined;
+  expiredAt?: string | undefined;
+  expiryPublishedAt?: string | undefined;
+}
+
+export interface FollowUpStore {
+  getSession(sessionId: string): Promise<RequestedSession | undefined>;
+  /** Marks the reminder as being sent unless it was already, or the client answered: the once-only guard. */
+  claimReminder(sessionId: string, now: Date): Promise<boolean>;
+  /** Gives the reminder claim back after a failure before the email went out. */
+  releaseReminder(sessionId: string): Promise<void>;
+  saveFormToken(token: FormTokenRecord): Promise<void>;
+  /** Marks the request expired unless it was answered or its expiry was already announced. */
+  markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'>;
+  markExpiryPublished(sessionId: string, now: Date): Promise<void>;
+}
+
+export interface FollowUpDeps {
+  store: FollowUpStore;
+  scheduler: FollowUpScheduler;
+  mailer: Mailer;
+  publisher: EventPublisher;
+  clock: Clock;
+  tokens: TokenFactory;
+  reminderHours: number;
+  practiceName: string;
+  formBaseUrl: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Schedules the reminder (only if it falls before the expiry) and the expiry of one request. */
+export async function scheduleFollowUps(detail: FeedbackRequestedDetail, deps: Pick<FollowUpDeps, 'scheduler' | 'reminderHours'>, scheduleKey: string): Promise<void> {
+  const remindAt = new Date(new Date(detail.requestedAt).getTime() + deps.reminderHours * HOUR_MS);
+  const expiresAt = new Date(detail.expiresAt);
+  if (remindAt < expiresAt) {
+    await deps.scheduler.scheduleOnce({ name: `reminder-${scheduleKey}`, at: remindAt, contract: FeedbackReminderTimeReached, detail: { sessionId: detail.sessionId } });
+  }
+  await deps.scheduler.scheduleOnce({ name: `expiry-${scheduleKey}`, at: expiresAt, contract: FeedbackExpiryTimeReached, detail: { sessionId: detail.sessionId } });
+}
+
+export type ReminderOutcome = 'sent' | 'answered' | 'expired' | 'already-reminded' | 'not-requested';
+
+/** Sends the one reminder if the client has neither answered nor run out of time. */
+export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promise<ReminderOutcome> {
+  const now = deps.clock.now();
+  const session = await deps.store.getSession(sessionId);
+  if (!session || session.status !== 'requested' || !session.expiresAt) return 'not-requested';
+  if (session.answeredAt) return 'answered';
+  if (session.remindedAt) return 'already-reminded';
+  if (new Date(session.expiresAt) <= now) return 'expired';
+  if (!(await deps.store.claimReminder(sessionId, now))) return 'already-reminded';
+
+  try {
+    // Only the hash of the first link was kept, so the reminder carries a new link to the same
+    // session; whichever link is used first records the one answer.
+    const { token, hash } = deps.tokens.create();
+    await deps.store.saveFormToken({
+      tokenHash: hash,
+      sessionId,
+      clientId: session.clientId,
+      therapistId: session.therapistId,
+      locale: session.client.locale,
+      expiresAt: session.expiresAt,
+    });
+    const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
+    const email = renderFeedbackRequestEmail({
+      locale: session.client.locale,
+      firstName: session.client.firstName,
+      practiceName: deps.practiceName,
+      formUrl: `${deps.formBaseUrl}/f/${token}`,
+      optOutUrl,
+      expiresAt: new Date(session.expiresAt),
+      reminder: true,
+    });
+    await deps.mailer.send({
+      to: session.client.email,
+      ...email,
+      headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    });
+    return 'sent';
+  } catch (error) {
+    await deps.store.releaseReminder(sessionId).catch(() => undefined);
+    throw error;
+  }
+}
+
+export type ExpiryOutcome = 'expired' | 'answered' | 'already-expired' | 'not-requested' | 'not-due';
+
+/** Announces that a request ran out unanswered: FeedbackExpired, exactly once in effect. */
+export async function expireRequest(sessionId: string, deps: Pick<FollowUpDeps, 'store' | 'publisher' | 'clock'>): Promise<ExpiryOutcome> {
+  const now = deps.clock.now();
+  const session = await deps.store.getSession(sessionId);
+  if (!session || session.status !== 'requested') return 'not-requested';
+  if (session.answeredAt) return 'answered';
+  if (session.expiryPublishedAt) return 'already-expired';
+  if (!session.expiresAt || new Date(session.expiresAt) > now) return 'not-due';
+  const marked = await deps.store.markExpired(sessionId, now);
+  if (marked === 'answered') return 'answered';
+  if (marked === 'already-published') return 'already-expired';
+  // Marked first, announced second, recorded third: a failure in between re-announces on retry
+  // (consumers are idempotent per session) rather than never announcing.
+  await deps.publisher.publish(FeedbackExpired, { sessionId, clientId: session.clientId, therapistId: session.therapistId });
+  await deps.store.markExpiryPublished(sessionId, now);
+  return 'expired';
+}
