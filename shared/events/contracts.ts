@@ -122,8 +122,48 @@ export type FeedbackExpiredDetail = z.infer<typeof FeedbackExpiredDetailSchema>;
 /** A feedback request expired without an answer. */
 export const FeedbackExpired = productEvent('FeedbackExpired', FeedbackExpiredDetailSchema);
 
+/** An instrument item's id, also its form field name: lower-case letters, digits and hyphens. */
+export const ItemIdSchema = z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1–40 characters of a-z 0-9 -, starting with a letter'));
+
+/** Detail of `FeedbackSubmitted`: the client's ratings, never the comment text or any contact detail. */
+export const FeedbackSubmittedDetailSchema = z.object({
+  sessionId: IdSchema,
+  clientId: IdSchema,
+  therapistId: IdSchema,
+  instrumentId: IdSchema,
+  /** Item id → the raw value the client chose (score with the instrument, reverse keys included). */
+  items: z.record(ItemIdSchema, z.int()),
+  /** The client ticked "I'd like to talk about how therapy is going". */
+  talk: z.boolean(),
+  /** The client wrote a comment; its text stays in the table, out of the event stream. */
+  hasComment: z.boolean(),
+  submittedAt: TimestampSchema,
+});
+export type FeedbackSubmittedDetail = z.infer<typeof FeedbackSubmittedDetailSchema>;
+
+/** A client answered the feedback form (once per session: the first valid answer wins). */
+export const FeedbackSubmitted = productEvent('FeedbackSubmitted', FeedbackSubmittedDetailSchema);
+
+/** Detail of `ClientUnsubscribed`: the first time a client asks for no more feedback emails. */
+export const ClientUnsubscribedDetailSchema = z.object({
+  clientId: IdSchema,
+  optedOutAt: TimestampSchema,
+});
+export type ClientUnsubscribedDetail = z.infer<typeof ClientUnsubscribedDetailSchema>;
+
+/** A client opted out of feedback emails (from the email's link or their mail client's one-click button). */
+export const ClientUnsubscribed = productEvent('ClientUnsubscribed', ClientUnsubscribedDetailSchema);
+
 /** Every contract, for catalogues and tests. */
-export const CONTRACTS = { SessionCompleted, FeedbackRequested, FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackExpired } as const;
+export const CONTRACTS = {
+  SessionCompleted,
+  FeedbackRequested,
+  FeedbackReminderTimeReached,
+  FeedbackExpiryTimeReached,
+  FeedbackExpired,
+  FeedbackSubmitted,
+  ClientUnsubscribed,
+} as const;
 
 /** Formats zod issues as one line a person can act on, naming fields but never echoing values. */
 export function describeIssues(error: z.core.$ZodError): string {
