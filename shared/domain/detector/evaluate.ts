@@ -1,0 +1,420 @@
+/**
+ * The rupture detector (ALLIANCE-SCIENCE.md, "Detection rule"): a pure step function from a
+ * client's state and one session to the next state and an explained evaluation. No I/O, no clock:
+ * the session's end time comes in with the session.
+ *
+ * What "flagged" means — which sessions are kept out of future baselines:
+ * - a session that raised a score alert (rupture, sustained decline, item drop, low rating);
+ * - a session inside an open repair window that did not come back (`continuing`, `unrepaired`).
+ * Not flagged, so they enter the baseline: `normal`, `watch` (the reference vectors need watch
+ * sessions in the rolling baseline: with them out, the 4th vector's s6 would be a rupture) and
+ * `repaired` sessions, and a session whose only alert is `client-asked` (the tick box says nothing
+ * about the score, and a client who ticks it often must still get a baseline).
+ */
+import type { Instrument } from '../instruments.ts';
+import { itemPomp } from '../instruments.ts';
+import { describeEvaluation, describeExpired } from './reason.ts';
+import { pompToTotal } from './scale.ts';
+import { alertThreshold, checkDetectorSettings, type DetectorSettings } from './settings.ts';
+import {
+  TREND_LENGTH,
+  type ClientState,
+  type EvaluationState,
+  type RepairWindow,
+  type ScoreAlertKind,
+  type WatchRun,
+} from './state.ts';
+
+/** One answered feedback form. */
+export interface AnsweredSession {
+  sessionId: string;
+  /** ISO-8601 end of the session; only stored for the trend chart. */
+  endedAt: string;
+  /** Raw answers keyed by item id, each within the instrument's range. */
+  answers: Readonly<Record<string, number>>;
+  /** The client ticked "I'd like to talk about how therapy is going". */
+  talk?: boolean;
+}
+
+/** A feedback request that expired unanswered. */
+export interface ExpiredSession {
+  sessionId: string;
+  endedAt: string;
+}
+
+export interface RuptureAlert {
+  kind: 'rupture';
+  p: number;
+  m: number;
+  s: number;
+  sEff: number;
+  n: number;
+  k: number;
+  z: number;
+}
+
+/** Reported against the baseline frozen at the first watch session. */
+export interface SustainedDeclineAlert {
+  kind: 'sustained-decline';
+  watches: number;
+  p: number;
+  m: number;
+  sEff: number;
+  n: number;
+  z: number;
+}
+
+export interface ItemDrop {
+  itemId: string;
+  /** The item's POMP value now and its baseline mean (after reverse keying: lower is worse). */
+  value: number;
+  baselineMean: number;
+  /** baselineMean − value, in POMP. */
+  drop: number;
+}
+
+export interface ItemDropAlert {
+  kind: 'item-drop';
+  items: ItemDrop[];
+}
+
+export interface LowRatingAlert {
+  kind: 'low-rating';
+  p: number;
+  /** The low-rating line (POMP). */
+  threshold: number;
+  /** The instrument's own cutoff on the raw total, when it defines one. */
+  cutoff: { rawTotal: number; totalBelow: number; below: boolean } | null;
+}
+
+export interface ClientAskedAlert {
+  kind: 'client-asked';
+}
+
+export interface UnrepairedAlert {
+  kind: 'unrepaired';
+  openedBy: ScoreAlertKind[];
+  alertSessionId: string;
+  sessionsSince: number;
+  p: number;
+  /** The score the client needed to reach to count as repaired. */
+  threshold: number;
+}
+
+export interface GoingQuietAlert {
+  kind: 'going-quiet';
+  expiredInARow: number;
+}
+
+export type Alert =
+  | RuptureAlert
+  | SustainedDeclineAlert
+  | ItemDropAlert
+  | LowRatingAlert
+  | ClientAskedAlert
+  | UnrepairedAlert
+  | GoingQuietAlert;
+
+export type AlertKind = Alert['kind'];
+
+/** The item that fell furthest below its own baseline mean. */
+export interface MovedComponent extends ItemDrop {
+  component: Instrument['items'][number]['component'];
+}
+
+/** What the detector made of one answered session, with every number it used. */
+export interface Evaluation {
+  sessionId: string;
+  endedAt: string;
+  /** Total in POMP (0–100), and each item's POMP value after reverse keying. */
+  p: number;
+  items: Record<string, number>;
+  /** Baseline size, mean, sample SD, floored SD, threshold and z; null below minBaseline. */
+  n: number;
+  m: number | null;
+  s: number | null;
+  sEff: number | null;
+  k: number | null;
+  z: number | null;
+  state: EvaluationState;
+  /** Length of the current watch run including this session (0 when none). */
+  watches: number;
+  /** Kept out of future baselines (see the module comment). */
+  flagged: boolean;
+  /** At most one alert per kind. */
+  alerts: Alert[];
+  /** Plain-language English, with the numbers. */
+  reason: string;
+  mostMovedComponent: MovedComponent | null;
+}
+
+/** What happened when a request expired: at most one going-quiet notice. */
+export interface ExpiredOutcome {
+  sessionId: string;
+  endedAt: string;
+  expiredInARow: number;
+  alerts: GoingQuietAlert[];
+  reason: string;
+}
+
+/** The answers do not fit the instrument. */
+export class InvalidAnswersError extends RangeError {
+  override name = 'InvalidAnswersError';
+}
+
+/** The state was built for another instrument (its stored item values would be misread). */
+export class InstrumentMismatchError extends Error {
+  override name = 'InstrumentMismatchError';
+}
+
+// Comparisons allow for floating-point noise, so a z of exactly −3 (the 7th reference vector) is −3.
+const EPSILON = 1e-9;
+
+// Stored and reported numbers are rounded so the JSON stays short; decisions use full precision.
+function round4(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}
+
+function mean(values: readonly number[]): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum / values.length;
+}
+
+function sampleSd(values: readonly number[], m: number): number {
+  if (values.length < 2) return 0;
+  let squares = 0;
+  for (const value of values) squares += (value - m) ** 2;
+  return Math.sqrt(squares / (values.length - 1));
+}
+
+interface BaselineStats {
+  n: number;
+  m: number;
+  s: number;
+  sEff: number;
+  k: number;
+  itemMeans: number[];
+}
+
+function baselineStats(entries: readonly number[][], itemCount: number, settings: DetectorSettings): BaselineStats | null {
+  const n = entries.length;
+  if (n < settings.minBaseline) return null;
+  const totals = entries.map((items) => mean(items));
+  const m = mean(totals);
+  const s = sampleSd(totals, m);
+  const itemMeans = Array.from({ length: itemCount }, (_, index) => mean(entries.map((items) => items[index] ?? 0)));
+  return { n, m, s, sEff: Math.max(s, settings.sdFloor), k: alertThreshold(n, settings), itemMeans };
+}
+
+function scoreAnswers(instrument: Instrument, answers: Readonly<Record<string, number>>): number[] {
+  const problems: string[] = [];
+  const items = instrument.items.map((item) => {
+    const value = answers[item.id];
+    if (typeof value !== 'number' || !Number.isFinite(value)) problems.push(`${item.id} is missing`);
+    else if (value < instrument.min || value > instrument.max) problems.push(`${item.id} = ${value} is outside ${instrument.min}–${instrument.max}`);
+    else return round4(itemPomp(instrument, item, value));
+    return 0;
+  });
+  if (problems.length > 0) throw new InvalidAnswersError(`invalid answers: ${problems.join('; ')}`);
+  return items;
+}
+
+function checkInstrument(state: ClientState, instrument: Instrument): void {
+  if (state.instrument.id !== instrument.id || state.instrument.version !== instrument.version) {
+    throw new InstrumentMismatchError(
+      `state was built for instrument ${state.instrument.id} v${state.instrument.version}, not ${instrument.id} v${instrument.version}`,
+    );
+  }
+}
+
+function lowRating(instrument: Instrument, p: number, settings: DetectorSettings): LowRatingAlert | null {
+  const byLine = p <= settings.lowRatingPomp + EPSILON;
+  let cutoff: LowRatingAlert['cutoff'] = null;
+  if (instrument.cutoff) {
+    const total = pompToTotal(instrument, p);
+    cutoff = { rawTotal: round4(total), totalBelow: instrument.cutoff.totalBelow, below: total < instrument.cutoff.totalBelow - EPSILON };
+  }
+  if (!byLine && !cutoff?.below) return null;
+  return { kind: 'low-rating', p, threshold: settings.lowRatingPomp, cutoff };
+}
+
+function itemDrops(instrument: Instrument, items: readonly number[], stats: BaselineStats): ItemDrop[] {
+  return instrument.items.map((item, index) => {
+    const value = items[index] ?? 0;
+    const baselineMean = stats.itemMeans[index] ?? 0;
+    return { itemId: item.id, value, baselineMean: round4(baselineMean), drop: round4(baselineMean - value) };
+  });
+}
+
+/**
+ * The item that fell furthest below its baseline mean; null when none fell, or when several fell
+ * equally far (naming one of them would mislead).
+ */
+function mostMoved(instrument: Instrument, drops: readonly ItemDrop[]): MovedComponent | null {
+  const sorted = drops.filter((drop) => drop.drop > EPSILON).sort((a, b) => b.drop - a.drop);
+  const [best, runnerUp] = sorted;
+  if (best === undefined || (runnerUp !== undefined && best.drop - runnerUp.drop < 1e-6)) return null;
+  const item = instrument.items.find((candidate) => candidate.id === best.itemId);
+  return item ? { ...best, component: item.component } : null;
+}
+
+function pushTrend(state: ClientState, endedAt: string, p: number, evaluationState: EvaluationState): ClientState['trend'] {
+  return [...state.trend, { endedAt, p, state: evaluationState }].slice(-TREND_LENGTH);
+}
+
+/**
+ * Evaluates one answered session against the client's own baseline and returns the next state
+ * with an explained evaluation; the input state is never modified.
+ */
+export function evaluate(
+  state: ClientState,
+  session: AnsweredSession,
+  settings: DetectorSettings,
+  instrument: Instrument,
+): { state: ClientState; evaluation: Evaluation } {
+  checkDetectorSettings(settings);
+  checkInstrument(state, instrument);
+  const items = scoreAnswers(instrument, session.answers);
+  const p = round4(mean(items));
+  // A larger stored baseline (baselineMax lowered since) is read from its most recent end.
+  const stats = baselineStats(state.baseline.slice(-settings.baselineMax), items.length, settings);
+  const z = stats ? (p - stats.m) / stats.sEff : null;
+  const drops = stats ? itemDrops(instrument, items, stats) : [];
+
+  const alerts: Alert[] = [];
+  let evaluationState: EvaluationState;
+  let flagged = false;
+  let watch: WatchRun | null = null;
+  let repair: RepairWindow | null = null;
+  let restartBaseline = false;
+
+  if (state.repair) {
+    // An open alert episode: the sessions after it are never re-alerted by the score rules.
+    const open = state.repair;
+    const back = open.basis === 'baseline' ? p >= open.threshold - EPSILON : p > open.threshold + EPSILON;
+    const seen = open.seen + 1;
+    if (back) {
+      evaluationState = 'repaired';
+    } else if (seen >= settings.repairWindow) {
+      evaluationState = 'unrepaired';
+      flagged = true;
+      alerts.push({ kind: 'unrepaired', openedBy: open.openedBy, alertSessionId: open.sessionId, sessionsSince: seen, p, threshold: open.threshold });
+      // The alliance has settled at a new level and the therapist has been told twice: comparing
+      // further sessions with the pre-alert level would re-alert every few sessions, so the
+      // client's baseline starts again from the next answered session (ALLIANCE-SCIENCE.md leaves
+      // this open; the low-rating rule still covers a level that is low in absolute terms).
+      restartBaseline = true;
+    } else {
+      evaluationState = 'continuing';
+      flagged = true;
+      repair = { ...open, seen };
+    }
+  } else {
+    const scoreAlerts: (RuptureAlert | SustainedDeclineAlert | ItemDropAlert | LowRatingAlert)[] = [];
+    let watches = 0;
+    if (stats && z !== null) {
+      const isRupture = z <= -stats.k + EPSILON;
+      if (isRupture) {
+        scoreAlerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
+      } else {
+        // A run continues while each session stays a watch against the baseline frozen at its
+        // start, so a slow slide cannot hide by dragging the rolling baseline down with it.
+        const inBand = z <= -settings.watchZ + EPSILON;
+        const frozen = state.watch?.frozen ?? null;
+        const zFrozen = frozen ? (p - frozen.m) / frozen.sEff : null;
+        const continues = zFrozen !== null && zFrozen <= -settings.watchZ + EPSILON;
+        if (inBand || continues) {
+          // Below the rolling baseline but no longer below the frozen one: a new run begins.
+          watch = state.watch && continues
+            ? { count: state.watch.count + 1, frozen: state.watch.frozen }
+            : { count: 1, frozen: { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n } };
+          watches = watch.count;
+          if (watch.count >= settings.sustainedWatches) {
+            const f = watch.frozen;
+            scoreAlerts.push({ kind: 'sustained-decline', watches: watch.count, p, m: f.m, sEff: f.sEff, n: f.n, z: round4((p - f.m) / f.sEff) });
+          }
+        }
+      }
+      const dropped = drops.filter((drop) => drop.drop >= settings.itemDropPomp - EPSILON);
+      if (dropped.length > 0) scoreAlerts.push({ kind: 'item-drop', items: dropped });
+    }
+    const low = lowRating(instrument, p, settings);
+    if (low) scoreAlerts.push(low);
+
+    if (scoreAlerts.length > 0) {
+      evaluationState = 'alert';
+      flagged = true;
+      watch = null;
+      const sustained = scoreAlerts.find((alert) => alert.kind === 'sustained-decline');
+      // The pre-alert baseline: for a sustained decline, the one before the decline began.
+      const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : stats;
+      repair = {
+        openedBy: scoreAlerts.map((alert) => alert.kind),
+        sessionId: session.sessionId,
+        ...(reference
+          ? { basis: 'baseline' as const, threshold: round4(reference.m - reference.sEff) }
+          : { basis: 'low-rating' as const, threshold: settings.lowRatingPomp }),
+        seen: 0,
+      };
+      alerts.push(...scoreAlerts);
+    } else if (watches > 0) {
+      evaluationState = 'watch';
+    } else {
+      evaluationState = stats ? 'normal' : 'insufficient-baseline';
+    }
+  }
+
+  // The client's explicit request is never muted, not even inside an alert episode.
+  if (session.talk) alerts.push({ kind: 'client-asked' });
+
+  let baseline = state.baseline;
+  if (restartBaseline) baseline = [];
+  else if (!flagged) baseline = [...state.baseline, items].slice(-settings.baselineMax);
+
+  const next: ClientState = {
+    ...state,
+    version: state.version + 1,
+    baseline,
+    watch,
+    repair,
+    expiredInARow: 0,
+    trend: pushTrend(state, session.endedAt, p, evaluationState),
+  };
+  const evaluation: Evaluation = {
+    sessionId: session.sessionId,
+    endedAt: session.endedAt,
+    p,
+    items: Object.fromEntries(instrument.items.map((item, index) => [item.id, items[index] ?? 0])),
+    n: stats?.n ?? state.baseline.slice(-settings.baselineMax).length,
+    m: stats ? round4(stats.m) : null,
+    s: stats ? round4(stats.s) : null,
+    sEff: stats ? round4(stats.sEff) : null,
+    k: stats ? round4(stats.k) : null,
+    z: z === null ? null : round4(z),
+    state: evaluationState,
+    watches: watch?.count ?? 0,
+    flagged,
+    alerts,
+    reason: '',
+    mostMovedComponent: mostMoved(instrument, drops),
+  };
+  evaluation.reason = describeEvaluation(evaluation, instrument, settings, state.repair);
+  return { state: next, evaluation };
+}
+
+/**
+ * Records a feedback request that expired unanswered: the session is skipped, not imputed, and
+ * a going-quiet notice is raised once when the run of expired requests reaches quietAfterExpired.
+ */
+export function recordExpired(
+  state: ClientState,
+  session: ExpiredSession,
+  settings: DetectorSettings,
+): { state: ClientState; outcome: ExpiredOutcome } {
+  const expiredInARow = state.expiredInARow + 1;
+  const alerts: GoingQuietAlert[] = expiredInARow === settings.quietAfterExpired ? [{ kind: 'going-quiet', expiredInARow }] : [];
+  const outcome: ExpiredOutcome = { sessionId: session.sessionId, endedAt: session.endedAt, expiredInARow, alerts, reason: '' };
+  outcome.reason = describeExpired(outcome);
+  return { state: { ...state, version: state.version + 1, expiredInARow }, outcome };
+}

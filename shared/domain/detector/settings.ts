@@ -1,0 +1,28 @@
+/**
+ * The detector's parameters and the alert threshold k(n) they imply.
+ */
+import { DETECTOR_SETTINGS, readSettings, type DetectorSettings } from '../../config.ts';
+import { tQuantile975 } from './t-quantile.ts';
+
+export type { DetectorSettings };
+
+/** The documented defaults (ALLIANCE-SCIENCE.md), read from the one place settings are declared. */
+export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze(
+  readSettings(DETECTOR_SETTINGS, () => undefined, (entry) => entry.context),
+);
+
+/** Throws a RangeError when settings that are valid one by one do not fit together. */
+export function checkDetectorSettings(settings: DetectorSettings): void {
+  if (settings.minBaseline > settings.baselineMax) {
+    throw new RangeError(`minBaseline (${settings.minBaseline}) must not exceed baselineMax (${settings.baselineMax})`);
+  }
+}
+
+/**
+ * Returns the alert threshold k for a baseline of n sessions: the 97.5 % lower prediction bound
+ * for one new observation, t₀.₉₇₅,ₙ₋₁ · √(1 + 1/n), capped at kCap; or 2 on the sensitive setting.
+ */
+export function alertThreshold(n: number, settings: DetectorSettings): number {
+  if (settings.sensitivity === 'sensitive') return 2;
+  return Math.min(tQuantile975(n - 1) * Math.sqrt(1 + 1 / n), settings.kCap);
+}
