@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderFeedbackRequestEmail } from '../../shared/domain/templates/feedback-request-email.ts';
+import { renderFeedbackRequestEmail } from '../../../shared/domain/templates/feedback-request-email.ts';
+import { emailClientErrors, markupErrors } from '../../support/email-checks.ts';
 
 const BASE = {
   locale: 'en' as const,
@@ -49,5 +50,11 @@ describe('feedback request email', () => {
     const tables = html.match(/<table[^>]*>/g) ?? [];
     expect(tables.length).toBeGreaterThan(0);
     for (const table of tables) expect(table).toContain('role="presentation"');
+  });
+
+  it.each(['en', 'es'] as const)('passes html-validate and renders in Gmail, Outlook and Apple Mail (%s)', async (locale) => {
+    const { html } = renderFeedbackRequestEmail({ ...BASE, locale });
+    expect(await markupErrors(html)).toEqual([]);
+    expect(emailClientErrors(html)).toEqual([]);
   });
 });
