@@ -154,6 +154,41 @@ export type ClientUnsubscribedDetail = z.infer<typeof ClientUnsubscribedDetailSc
 /** A client opted out of feedback emails (from the email's link or their mail client's one-click button). */
 export const ClientUnsubscribed = productEvent('ClientUnsubscribed', ClientUnsubscribedDetailSchema);
 
+/** The kinds of alert the detector raises; `going-quiet` is a lower-key notice. */
+export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** Detail of `AllianceRuptureDetected`: one alert for one session, with the numbers behind it. */
+export const AllianceRuptureDetectedDetailSchema = z.object({
+  sessionId: IdSchema,
+  clientId: IdSchema,
+  therapistId: IdSchema,
+  kind: z.enum(ALERT_KINDS),
+  /** Plain-language reason with numbers; never personal data. */
+  reason: z.string().check(z.maxLength(1000)),
+  /** The session's total in POMP (0–100) and on the instrument's raw scale; null when unanswered. */
+  score: z.nullable(z.object({ p: z.number(), total: z.number(), max: z.number() })),
+  /** The client's baseline the score was judged against; null before one exists. */
+  baseline: z.nullable(z.object({ m: z.number(), sEff: z.number(), n: z.int(), k: z.number(), z: z.nullable(z.number()) })),
+});
+export type AllianceRuptureDetectedDetail = z.infer<typeof AllianceRuptureDetectedDetailSchema>;
+
+/** The detector raised an alert for a therapist. */
+export const AllianceRuptureDetected = productEvent('AllianceRuptureDetected', AllianceRuptureDetectedDetailSchema);
+
+/** Detail of `AlertAcknowledged`: the therapist confirmed they saw an alert. */
+export const AlertAcknowledgedDetailSchema = z.object({
+  sessionId: IdSchema,
+  clientId: IdSchema,
+  therapistId: IdSchema,
+  kind: z.enum(ALERT_KINDS),
+  acknowledgedAt: TimestampSchema,
+});
+export type AlertAcknowledgedDetail = z.infer<typeof AlertAcknowledgedDetailSchema>;
+
+/** A therapist acknowledged an alert. */
+export const AlertAcknowledged = productEvent('AlertAcknowledged', AlertAcknowledgedDetailSchema);
+
 /** Every contract, for catalogues and tests. */
 export const CONTRACTS = {
   SessionCompleted,
