@@ -5,10 +5,8 @@
  * value it renders.
  */
 import { html, SafeHtml, stripBidiControls } from '../html.ts';
+import type { AlertKind } from '../../events/contracts.ts';
 import type { RenderedEmail } from './feedback-request-email.ts';
-
-/** Every kind of alert the detector can raise. */
-export type AlertKind = 'rupture' | 'sustained-decline' | 'item-drop' | 'low-rating' | 'client-asked' | 'unrepaired' | 'going-quiet';
 
 /** One answered session on the trend chart, on the instrument's raw total scale. */
 export interface AlertTrendPoint {
