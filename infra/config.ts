@@ -1,0 +1,152 @@
+/**
+ * The stack's configuration, read from CDK context (`npx cdk deploy -c key=value` or cdk.json).
+ * Practice settings come from shared/config.ts, so the CDK app validates them with the very schemas
+ * the functions use at cold start, and a bad value fails `cdk synth` naming the context key instead
+ * of failing every invocation after deploy.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+import * as z from 'zod/mini';
+import { ConfigurationError, REQUEST_SETTINGS, readSettings, type RequestSettings, type Setting } from '../shared/config.ts';
+import { DEFAULT_BUS_NAME } from '../shared/events/contracts.ts';
+
+/** Retention periods CloudWatch Logs accepts, without "never expire" (logs must not pile up forever). */
+const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
+  (value): value is number => typeof value === 'number' && value !== RetentionDays.INFINITE,
+);
+
+/** An SES identity is a verified domain or a verified address. */
+const domainPattern = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** A deployment setting: shapes the stack, never read by a function, so it has no environment variable. */
+export interface DeploymentSetting<Schema extends z.ZodMiniType = z.ZodMiniType> {
+  context: string;
+  /** Undefined: derived or optional (see the description). */
+  defaultValue: string | undefined;
+  optional: boolean;
+  schema: Schema;
+  description: string;
+}
+
+function deploymentSetting<Schema extends z.ZodMiniType>(value: DeploymentSetting<Schema>): DeploymentSetting<Schema> {
+  return value;
+}
+
+/** The settings only the stack reads; listed for the docs' configuration table next to REQUEST_SETTINGS. */
+export const DEPLOYMENT_SETTINGS = {
+  sesIdentity: deploymentSetting({
+    context: 'sesIdentity',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.union([z.email(), z.string().check(z.regex(domainPattern))], { message: 'must be a domain or an email address verified in SES' }),
+    description: 'The SES identity (domain or address) the functions may send as. Defaults to the domain of senderAddress.',
+  }),
+  adminEmail: deploymentSetting({
+    context: 'adminEmail',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.email({ message: 'must be an email address' }),
+    description: 'Subscribed to the alarm topic (confirm the subscription email). Without it, subscribe to the topic yourself.',
+  }),
+  busName: deploymentSetting({
+    context: 'busName',
+    defaultValue: DEFAULT_BUS_NAME,
+    optional: false,
+    schema: z.string().check(
+      z.regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be 1–256 characters of A-Z a-z 0-9 . _ -'),
+      z.refine((name) => name !== 'default', 'must not be "default": the product needs its own bus'),
+    ),
+    description: 'Name of the custom EventBridge bus that EHR integrations send SessionCompleted to.',
+  }),
+  logRetentionDays: deploymentSetting({
+    context: 'logRetentionDays',
+    defaultValue: '365',
+    optional: false,
+    schema: z.pipe(
+      z.coerce.number(),
+      z.number().check(z.refine((days) => RETENTION_DAYS.includes(days), `must be one of ${RETENTION_DAYS.join(', ')}`)),
+    ),
+    description: 'Days CloudWatch keeps function and access logs (logs carry ids and outcomes, never personal data).',
+  }),
+} as const;
+
+/** Everything the stack needs to know, validated. */
+export interface StackConfig {
+  /** Every request setting; `formBaseUrl` is undefined when the stack should use its HTTP API URL. */
+  request: Omit<RequestSettings, 'formBaseUrl'> & { formBaseUrl: string | undefined };
+  sesIdentity: string;
+  adminEmail: string | undefined;
+  busName: string;
+  logRetention: RetentionDays;
+}
+
+/** How an error names a context key: the flag a person types to fix it. */
+export function describeContextKey(key: string): string {
+  return `context "${key}" (-c ${key}=...)`;
+}
+
+/**
+ * Reads and validates the stack configuration from CDK context; throws one ConfigurationError that
+ * lists every problem, each naming its context key.
+ */
+export function readStackConfig(node: Node): StackConfig {
+  const lookup = (key: string): string | undefined => {
+    const value: unknown = node.tryGetContext(key);
+    // Values from `-c` arrive as strings, values from cdk.json may be numbers or booleans.
+    return value === undefined || value === null ? undefined : String(value);
+  };
+  const problems: string[] = [];
+
+  // formBaseUrl is the one request setting with a derived default (the API's URL, a deploy-time
+  // token), so it is validated only when given.
+  const { formBaseUrl: formBaseUrlSetting, ...otherRequestSettings } = REQUEST_SETTINGS;
+  const givenFormBaseUrl = lookup(formBaseUrlSetting.context);
+  const requestSettings: Record<string, Setting> = givenFormBaseUrl === undefined ? otherRequestSettings : REQUEST_SETTINGS;
+  let request: Record<string, unknown> = {};
+  try {
+    request = readSettings(requestSettings, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    // readSettings lists its problems one per "- " line; merge them with ours into one error.
+    problems.push(...error.message.split('\n- ').slice(1));
+  }
+
+  const deployment: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(DEPLOYMENT_SETTINGS) as [string, DeploymentSetting][]) {
+    const raw = lookup(entry.context) ?? entry.defaultValue;
+    if (raw === undefined || raw === '') {
+      if (!entry.optional) problems.push(`${describeContextKey(entry.context)} is required: ${entry.description}`);
+      continue;
+    }
+    const parsed = entry.schema.safeParse(raw);
+    if (parsed.success) deployment[key] = parsed.data;
+    else problems.push(`${describeContextKey(entry.context)} ${parsed.error.issues.map((issue) => issue.message).join(', ')} (got "${raw}")`);
+  }
+
+  const typedRequest = request as Partial<RequestSettings>;
+  const senderAddress = typedRequest.senderAddress;
+  // The address's domain: verifying a domain in SES is the usual set-up, and it covers every address on it.
+  const sesIdentity = (deployment['sesIdentity'] as string | undefined) ?? senderAddress?.split('@').pop();
+  if (senderAddress !== undefined && sesIdentity !== undefined && !identityCovers(sesIdentity, senderAddress)) {
+    // The IAM policy allows sending only as this identity: catch the mismatch now, not as AccessDenied.
+    problems.push(`${describeContextKey('senderAddress')} must belong to the SES identity "${sesIdentity}" (set ${describeContextKey('sesIdentity')} to the identity you verified)`);
+  }
+
+  if (problems.length > 0 || senderAddress === undefined || sesIdentity === undefined) {
+    throw new ConfigurationError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  }
+  return {
+    request: { ...(typedRequest as Omit<RequestSettings, 'formBaseUrl'>), formBaseUrl: typedRequest.formBaseUrl },
+    sesIdentity,
+    adminEmail: deployment['adminEmail'] as string | undefined,
+    busName: deployment['busName'] as string,
+    logRetention: deployment['logRetentionDays'] as RetentionDays,
+  };
+}
+
+/** Whether SES lets `address` send under `identity`: the address itself, or an address on the domain. */
+function identityCovers(identity: string, address: string): boolean {
+  const wanted = identity.toLowerCase();
+  const sender = address.toLowerCase();
+  return wanted.includes('@') ? wanted === sender : sender.endsWith(`@${wanted}`);
+}
