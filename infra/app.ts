@@ -1,0 +1,49 @@
+/**
+ * CDK app entry (cdk.json runs `npx tsx infra/app.ts`). Builds the stack from CDK context and runs
+ * the cdk-nag AwsSolutions and HIPAA.Security packs on it at every synth; an unacknowledged finding
+ * fails the synth. The tests build the app through the same `buildApp`.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import { readStackConfig } from './config.ts';
+import { acknowledgeNagFindings, NAG_ACKNOWLEDGEMENTS, type NagAcknowledgement } from './nag-acknowledgements.ts';
+import { AllianceFeedbackStack } from './stack.ts';
+
+export const STACK_NAME = 'AllianceFeedback';
+
+export interface BuildAppOptions {
+  /** The acknowledgements to apply; tests pass fewer to prove an unacknowledged finding fails. */
+  acknowledgements?: readonly NagAcknowledgement[];
+}
+
+/** Adds the stack and the cdk-nag packs to `app`; throws a ConfigurationError on bad context. */
+export function buildApp(app: App, options: BuildAppOptions = {}): AllianceFeedbackStack {
+  const stack = new AllianceFeedbackStack(app, STACK_NAME, {
+    config: readStackConfig(app.node),
+    description: 'Alliance Feedback: session-by-session therapeutic alliance feedback',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));
+  acknowledgeNagFindings(stack, options.acknowledgements ?? NAG_ACKNOWLEDGEMENTS);
+  return stack;
+}
+
+/** True when this file is the program (the CDK CLI's `tsx infra/app.ts`), not an import. */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href;
+}
+
+if (isEntryPoint()) {
+  try {
+    buildApp(new App());
+  } catch (error) {
+    // A configuration problem is the user's to fix: show the message, not a stack trace.
+    if (error instanceof Error && error.name === 'ConfigurationError') {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

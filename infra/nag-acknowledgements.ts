@@ -1,0 +1,104 @@
+/**
+ * Every cdk-nag finding the stack acknowledges instead of fixing, with its reason. One list serves
+ * three readers: the app (which applies it), the tests (which prove that removing an entry fails the
+ * synth) and docs/cdk-nag.md (whose table must match `renderNagTable()`).
+ */
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { API_THROTTLE, type AllianceFeedbackStack } from './stack.ts';
+
+export interface NagAcknowledgement {
+  /** The rule id, with the finding in brackets where the rule reports several per resource. */
+  id: string;
+  /** Where it applies, in words, for the docs table. */
+  appliesTo: string;
+  reason: string;
+  /** The constructs it is applied to (each covers the resources beneath it). */
+  targets: (stack: AllianceFeedbackStack) => IConstruct[];
+}
+
+const everyFunction = (stack: AllianceFeedbackStack) => Object.values(stack.functions).map((fn) => fn.function);
+
+export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
+  {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    appliesTo: 'each function role\'s policy: the X-Ray statement',
+    reason:
+      'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which do not support resource-level permissions, so AWS requires Resource "*". It is the only statement with Resource "*" in any role (test/infra asserts this).',
+    targets: (stack) => Object.values(stack.functions).map((fn) => fn.role.policy),
+  },
+  {
+    id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+    appliesTo: 'request function role\'s policy',
+    reason:
+      'CDK\'s encrypt/decrypt grant for the stack\'s one customer-managed key, which DynamoDB (table writes) and SQS (parking invalid events in the dead-letter queue) use on the function\'s behalf. The wildcard covers the GenerateDataKey variants only, and the statement\'s Resource is that single key\'s ARN.',
+    targets: (stack) => [stack.functions.request.role.policy],
+  },
+  {
+    id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+    appliesTo: 'request function role\'s policy',
+    reason:
+      'Same grant as above: CDK\'s standard action set for a principal that writes data encrypted with a customer-managed key. The wildcard covers ReEncryptFrom/ReEncryptTo only, on that single key\'s ARN.',
+    targets: (stack) => [stack.functions.request.role.policy],
+  },
+  {
+    id: 'AwsSolutions-SQS3',
+    appliesTo: 'each route\'s delivery dead-letter queue',
+    reason:
+      'The queue is itself a dead-letter queue: the EventBridge rule target\'s DLQ, for events that could not be put on the route\'s queue. cdk-nag only recognises queues named in another queue\'s redrive policy as DLQs. Like every DLQ it has an alarm.',
+    targets: (stack) => stack.routes.map((route) => route.deliveryDeadLetterQueue),
+  },
+  {
+    id: 'AwsSolutions-APIG4',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+})',
+    reason:
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing.',
+    targets: (stack) => [stack.api],
+  },
+  {
+    id: 'HIPAA.Security-DynamoDBInBackupPlan',
+    appliesTo: 'the table',
+    reason:
+      'Point-in-time recovery is on: the table can be restored to any second of the last 35 days. An AWS Backup plan adds a vault, a service role and a long-term retention period that is each practice\'s records-retention decision; a practice can add the table to its own backup plan without changing this stack.',
+    targets: (stack) => [stack.table],
+  },
+  {
+    id: 'HIPAA.Security-LambdaConcurrency',
+    appliesTo: 'every function',
+    reason: `Reserved concurrency is carved out of the account's pool, and Lambda refuses a reservation that leaves fewer than 10 unreserved executions; new accounts often start with a limit of 10, so the deploy would fail. Concurrency is bounded where it matters instead: the request function by its SQS event source's maximum concurrency (infra/routes.ts), the web function by the API stage's throttle (${API_THROTTLE.rateLimit} requests/s, burst ${API_THROTTLE.burstLimit}).`,
+    targets: everyFunction,
+  },
+  {
+    id: 'HIPAA.Security-LambdaDLQ',
+    appliesTo: 'every function',
+    reason:
+      'A function\'s dead-letter setting only catches failed asynchronous invocations, and neither function is invoked asynchronously. The request function is polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web function answers API Gateway synchronously.',
+    targets: everyFunction,
+  },
+  {
+    id: 'HIPAA.Security-LambdaInsideVPC',
+    appliesTo: 'every function',
+    reason:
+      'The functions accept no inbound connections and call only AWS public endpoints (DynamoDB, SQS, SES, EventBridge) over TLS with IAM-signed requests. A VPC would need a NAT gateway (about $32/month per AZ) or interface endpoints (about $7-15 per endpoint per AZ per month) against an idle budget under $5/month, without changing who can reach the data. VPC placement can be added later as an opt-in context switch.',
+    targets: everyFunction,
+  },
+];
+
+/** Applies each acknowledgement to its targets. */
+export function acknowledgeNagFindings(stack: AllianceFeedbackStack, acknowledgements: readonly NagAcknowledgement[]): void {
+  for (const acknowledgement of acknowledgements) {
+    for (const target of acknowledgement.targets(stack)) {
+      Validations.of(target).acknowledge({ id: acknowledgement.id, reason: acknowledgement.reason });
+    }
+  }
+}
+
+/** The Markdown table of acknowledgements that docs/cdk-nag.md shows. */
+export function renderNagTable(acknowledgements: readonly NagAcknowledgement[] = NAG_ACKNOWLEDGEMENTS): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| Rule | Applies to | Reason |',
+    '|---|---|---|',
+    ...acknowledgements.map((entry) => `| \`${entry.id}\` | ${cell(entry.appliesTo)} | ${cell(entry.reason)} |`),
+  ].join('\n');
+}

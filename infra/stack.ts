@@ -1,0 +1,232 @@
+/**
+ * The stack a practice deploys: a custom bus, one table, the functions from the FUNCTIONS registry,
+ * one rule → queue → function path per EVENT_ROUTES entry, SES sending scoped to one identity, the
+ * HTTP API in front of the web function, and alarms on every dead-letter queue.
+ *
+ * Idle cost is the design constraint (a practice with no sessions this week should pay under
+ * $5/month): one KMS key ($1) encrypts everything, alarms are $0.10 each, all else is per request.
+ */
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { ConfigurationSet, ConfigurationSetTlsPolicy, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
+import type { Construct } from 'constructs';
+import { REQUEST_SETTINGS, RESOURCE_ENV } from '../shared/config.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
+import type { StackConfig } from './config.ts';
+import { EventRouteQueue } from './constructs/event-route-queue.ts';
+import { ProductFunction } from './constructs/product-function.ts';
+import { EVENT_ROUTES, FUNCTIONS } from './routes.ts';
+
+/**
+ * Stage throttling for the client-facing API. A practice's clients open a handful of pages a day;
+ * the limits only matter when someone hammers the endpoint, and then they cap the bill.
+ */
+export const API_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+
+export interface AllianceFeedbackStackProps extends StackProps {
+  config: StackConfig;
+}
+
+type FunctionId = keyof typeof FUNCTIONS;
+
+export class AllianceFeedbackStack extends Stack {
+  readonly key: Key;
+  readonly bus: EventBus;
+  readonly table: Table;
+  readonly functions: Record<FunctionId, ProductFunction>;
+  readonly routes: readonly EventRouteQueue[];
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly alarmTopic: Topic;
+  readonly alarms: readonly Alarm[];
+  readonly mailConfiguration: ConfigurationSet;
+  /** The statement that lets the request function send email, for tests and reviews. */
+  readonly sesSendStatement: PolicyStatement;
+
+  constructor(scope: Construct, id: string, props: AllianceFeedbackStackProps) {
+    super(scope, id, props);
+    // Scope EventBridge's use of the queue key to this account (CDK leaves it unconditioned for
+    // KMS-encrypted queues unless this flag is on). Context must be set before any child exists.
+    this.node.setContext(EVENTS_TARGET_QUEUE_SAME_ACCOUNT, true);
+    const { config } = props;
+
+    // One customer-managed key for all data at rest: the table, the queues (events carry client
+    // email addresses), the alarm topic and the logs. One key is $1/month; a key per resource
+    // would be most of the idle budget. Retained: a retained table is unreadable without it.
+    this.key = new Key(this, 'DataKey', {
+      description: 'Alliance Feedback: data at rest (table, queues, alarm topic, logs)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts each log group with the key, limited to this account's log groups.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': this.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+        },
+      }),
+    );
+    // Alarms publish to the encrypted topic only if CloudWatch may use the key.
+    this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+
+    this.bus = new EventBus(this, 'Bus', { eventBusName: config.busName });
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sortKey, type: AttributeType.STRING },
+      // On demand: no idle cost, and a practice's traffic is far too spiky for provisioned capacity.
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      // Clinical feedback outlives any one deployment: deleting the stack must not delete it.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+
+    this.functions = Object.fromEntries(
+      Object.values(FUNCTIONS).map((definition) => [
+        definition.id,
+        new ProductFunction(this, pascalCase(definition.id), {
+          definition,
+          logKey: this.key,
+          logRetention: config.logRetention,
+        }),
+      ]),
+    ) as Record<FunctionId, ProductFunction>;
+
+    this.routes = EVENT_ROUTES.map((route) => {
+      const routeQueue = new EventRouteQueue(this, pascalCase(route.id), { route, bus: this.bus, key: this.key });
+      const target = this.functions[route.target.id as FunctionId];
+      if (target === undefined) throw new Error(`route ${route.id} targets ${route.target.id}, which is not in FUNCTIONS`);
+      routeQueue.connect(target);
+      return routeQueue;
+    });
+
+    // The client-facing web function behind an HTTP API. The stage is declared explicitly because
+    // the API's implicit default stage takes neither throttling nor access logging.
+    const web = this.functions.web;
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Alliance Feedback: client-facing pages (feedback form, opt-out)',
+      createDefaultStage: false,
+    });
+    const webIntegration = new HttpLambdaIntegration('Web', web.function);
+    this.api.addRoutes({ path: '/', methods: [HttpMethod.GET], integration: webIntegration });
+    this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration: webIntegration });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: config.logRetention, encryptionKey: this.key });
+    this.stage = new HttpStage(this, 'ApiStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: API_THROTTLE,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        // No source IP and no path: paths carry single-use form tokens, and neither is needed to
+        // see what the API is doing.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            httpMethod: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const formBaseUrl = config.request.formBaseUrl ?? this.stage.url;
+
+    // SES: the configuration set requires TLS to the recipient's server (the email names the
+    // practice, which is health information) and explicitly turns off open/click tracking, which
+    // would rewrite the form link through a tracking domain.
+    this.mailConfiguration = new ConfigurationSet(this, 'MailConfiguration', {
+      tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+      reputationMetrics: true,
+      suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      vdmOptions: { engagementMetrics: false },
+    });
+
+    // The request function: everything it touches, and nothing else.
+    const request = this.functions.request;
+    const settingValues: Record<keyof typeof REQUEST_SETTINGS, unknown> = { ...config.request, formBaseUrl };
+    for (const [key, setting] of Object.entries(REQUEST_SETTINGS) as [keyof typeof REQUEST_SETTINGS, (typeof REQUEST_SETTINGS)[keyof typeof REQUEST_SETTINGS]][]) {
+      request.addEnvironment(setting.env, String(settingValues[key]));
+    }
+    request.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    request.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
+    request.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
+    // Exactly the item writes shared/adapters/dynamodb-session-store.ts makes (conditional puts,
+    // updates, and the delete that releases a claim); it never reads, queries or scans.
+    this.table.grant(request.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.key.grantEncryptDecrypt(request.function);
+    this.bus.grantPutEventsTo(request.function);
+    this.sesSendStatement = new PolicyStatement({
+      // SendEmail for simple content, SendRawEmail should the mailer move to raw MIME.
+      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      resources: [
+        this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }),
+        this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.mailConfiguration.configurationSetName }),
+      ],
+    });
+    request.function.addToRolePolicy(this.sesSendStatement);
+
+    // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Alliance Feedback alarms',
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    if (config.adminEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(config.adminEmail));
+    const alarmAction = new SnsAction(this.alarmTopic);
+    this.alarms = this.routes.flatMap((routeQueue) =>
+      routeQueue.deadLetterQueues.map((queue) => {
+        const alarm = new Alarm(routeQueue, `${queue.node.id}Alarm`, {
+          alarmDescription: `Messages in ${queue.node.path}: events of route ${routeQueue.route.id} that were not handled. Read the message attributes for the reason, fix, then redrive.`,
+          metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          // An empty queue publishes no data points; that is the healthy state.
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        });
+        alarm.addAlarmAction(alarmAction);
+        return alarm;
+      }),
+    );
+
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send SessionCompleted events to this bus' });
+    new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });
+    new CfnOutput(this, 'FormBaseUrl', { value: formBaseUrl, description: 'Links in feedback emails start with this URL' });
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters' });
+  }
+}
+
+/** `session-completed-to-request` → `SessionCompletedToRequest`, for construct ids. */
+function pascalCase(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
