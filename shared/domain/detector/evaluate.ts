@@ -11,6 +11,7 @@
  * `repaired` sessions, and a session whose only alert is `client-asked` (the tick box says nothing
  * about the score, and a client who ticks it often must still get a baseline).
  */
+import type { AlertKind } from '../../events/contracts.ts';
 import type { Instrument } from '../instruments.ts';
 import { itemPomp } from '../instruments.ts';
 import { describeEvaluation, describeExpired } from './reason.ts';
@@ -115,7 +116,11 @@ export type Alert =
   | UnrepairedAlert
   | GoingQuietAlert;
 
-export type AlertKind = Alert['kind'];
+export type { AlertKind };
+
+// Fails to compile when the detector's alerts and the event contract's kinds drift apart.
+const _kindsMatch: [Alert['kind'], AlertKind] extends [AlertKind, Alert['kind']] ? true : never = true;
+void _kindsMatch;
 
 /** The item that fell furthest below its own baseline mean. */
 export interface MovedComponent extends ItemDrop {
