@@ -183,6 +183,29 @@ export const DETECTOR_SETTINGS = {
 } as const;
 
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
+const onOff = z.pipe(
+  z.enum(['true', 'false'], { message: 'must be true or false' }),
+  z.transform((value) => value === 'true'),
+);
+
+/** What the therapist's alert email may show about the client. */
+export const ALERT_SETTINGS = {
+  alertShowsFirstName: setting({
+    context: 'alertShowsFirstName',
+    env: 'ALERT_SHOWS_FIRST_NAME',
+    defaultValue: 'false',
+    schema: onOff,
+    description: 'Show the client’s first name (besides their id) in alert emails.',
+  }),
+  alertIncludesComment: setting({
+    context: 'alertIncludesComment',
+    env: 'ALERT_INCLUDES_COMMENT',
+    defaultValue: 'false',
+    schema: onOff,
+    description: 'Include the client’s free-text comment in alert emails (otherwise the therapist reads it in the session record).',
+  }),
+} as const;
+
 export const RESOURCE_ENV = {
   tableName: 'TABLE_NAME',
   busName: 'BUS_NAME',
@@ -242,3 +265,4 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 
 export type RequestSettings = SettingValues<typeof REQUEST_SETTINGS>;
 export type DetectorSettings = SettingValues<typeof DETECTOR_SETTINGS>;
+export type AlertSettingValues = SettingValues<typeof ALERT_SETTINGS>;

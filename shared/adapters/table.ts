@@ -15,6 +15,14 @@ export const keys = {
   session: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
   client: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'PROFILE' }),
   formToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  /** The acknowledge link of one alert email (only the token's hash is stored). */
+  alertLink: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'ALERT' }),
+  /** A session's evaluation: its own small item, so writing it never rewrites the answer. */
+  evaluation: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'EVALUATION' }),
+  /** The once-only guard of one alert kind for one session. */
+  alert: (sessionId: string, kind: string) => ({ pk: `SESSION#${sessionId}`, sk: `ALERT#${kind}` }),
+  /** The detector's per-client record for one instrument. */
+  detector: (clientId: string, instrumentId: string) => ({ pk: `CLIENT#${clientId}`, sk: `DETECTOR#${instrumentId}` }),
 };
 
 /** Converts a date to the epoch seconds DynamoDB TTL expects. */

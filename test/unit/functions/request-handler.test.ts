@@ -116,7 +116,7 @@ describe('request handler', () => {
 
     const output = logged.join('\n');
     expect(output).toContain('SessionCompleted handled');
-    expect(output).toContain('SessionCompleted rejected');
+    expect(output).toContain('Event rejected');
     expect(output).not.toContain('private.person');
     expect(output).not.toContain('other.person');
     expect(output).not.toContain('Ana');

@@ -1,0 +1,55 @@
+/**
+ * Turns queued EventBridge events into calls of the right use case: one place that reads the
+ * detail-type, parses the detail with its contract, and parks anything that can never succeed.
+ */
+import type * as z from 'zod/mini';
+import type { EventContract } from './contracts.ts';
+import { parseEvent } from './parse-event.ts';
+
+/** Handles one contract's parsed detail. */
+export interface EventHandler<Schema extends z.ZodMiniType = z.ZodMiniType> {
+  contract: EventContract<Schema>;
+  handle: (detail: z.infer<Schema>) => Promise<void>;
+}
+
+/** Pairs a contract with its handler, keeping the detail's type. */
+export function on<Schema extends z.ZodMiniType>(contract: EventContract<Schema>, handle: (detail: z.infer<Schema>) => Promise<void>): EventHandler {
+  return { contract, handle } as unknown as EventHandler;
+}
+
+/**
+ * Returns a function that handles one message body. Invalid messages go to `reject` (the
+ * dead-letter queue with a reason) instead of throwing: retrying them could never succeed.
+ * Errors from the use cases propagate, so the queue retries them.
+ */
+export function dispatchEvents(
+  handlers: readonly EventHandler[],
+  reject: (message: QueuedMessage, reason: string) => Promise<void>,
+): (message: QueuedMessage) => Promise<void> {
+  const byDetailType = new Map(handlers.map((handler) => [handler.contract.detailType, handler]));
+  return async (message) => {
+    const handler = byDetailType.get(detailTypeOf(message.body) ?? '');
+    if (!handler) {
+      const expected = [...byDetailType.keys()].join(' or ');
+      return reject(message, `not a ${expected} event`);
+    }
+    const parsed = parseEvent(message.body, handler.contract);
+    if (!parsed.ok) return reject(message, parsed.reason);
+    await handler.handle(parsed.detail);
+  };
+}
+
+/** The parts of a queue message the dispatcher reads. */
+export interface QueuedMessage {
+  messageId: string;
+  body: string;
+}
+
+function detailTypeOf(body: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as Record<string, unknown> | null)?.['detail-type'];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Use cases on the therapist's side: send one alert email per (session, kind), and record the
+ * therapist's acknowledgement once.
+ */
+import type { Evaluation } from '../domain/detector/evaluate.ts';
+import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
+import type { ClientState } from '../domain/detector/state.ts';
+import type { Instrument } from '../domain/instruments.ts';
+import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
+import { AlertAcknowledged, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
+import type { Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
+
+/** What the alert needs from the stored session. */
+export interface AlertSession {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  endedAt: string;
+  client: { firstName?: string | undefined };
+  therapist: { email: string; name?: string | undefined };
+  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; comment?: string | undefined } | undefined;
+  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string } | { kind: 'expired'; instrumentId: string } | undefined;
+}
+
+/** Result of claiming the right to send one alert. */
+export type AlertClaim = { claimed: true } | { claimed: false; reason: 'sent' | 'in-progress' };
+
+/** The stored record behind an acknowledge link. */
+export interface AlertLink {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  kind: AlertKind;
+  sentAt: string;
+  acknowledgedAt?: string | undefined;
+}
+
+export interface AlertStore {
+  getSession(sessionId: string): Promise<AlertSession | undefined>;
+  /** The client's detector state, for the trend chart and the item means. */
+  getClientState(clientId: string, instrumentId: string): Promise<ClientState | undefined>;
+  /**
+   * Claims (session, kind) for this attempt: a conditional write that fails while another attempt
+   * holds a live lease or once the alert was sent (its acknowledge link exists).
+   */
+  claimAlert(sessionId: string, kind: AlertKind, ackTokenHash: string, now: Date, leaseSeconds: number): Promise<AlertClaim>;
+  releaseAlert(sessionId: string, kind: AlertKind): Promise<void>;
+  /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
+  saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
+  findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
+  /** Records the first acknowledgement; returns the first one's time and whether this was it. */
+  acknowledge(ackToken: string, now: Date): Promise<{ acknowledgedAt: string; first: boolean } | undefined>;
+}
+
+export interface AlertSettings {
+  /** Show the client's first name in alerts (off by default: emails travel further than the table). */
+  alertShowsFirstName: boolean;
+  /** Include the client's comment in alerts. */
+  alertIncludesComment: boolean;
+}
+
+export interface SendAlertDeps {
+  store: AlertStore;
+  mailer: Mailer;
+  clock: Clock;
+  tokens: TokenFactory;
+  settings: AlertSettings;
+  practiceName: string;
+  /** Base URL of the web pages (the acknowledge link lives there). */
+  webBaseUrl: string;
+  instrument: (instrumentId: string) => Instrument | undefined;
+  claimLeaseSeconds: number;
+}
+
+export type AlertOutcome = 'sent' | 'already-sent' | 'in-progress' | 'unknown-session';
+
+/** Emails the therapist one alert for (session, kind); duplicates of the event send nothing. */
+export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: SendAlertDeps): Promise<AlertOutcome> {
+  const session = await deps.store.getSession(detail.sessionId);
+  if (!session) return 'unknown-session';
+  const now = deps.clock.now();
+  const { token, hash } = deps.tokens.create();
+  const claim = await deps.store.claimAlert(detail.sessionId, detail.kind, hash, now, deps.claimLeaseSeconds);
+  if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
+
+  let sent = false;
+  try {
+    const email = renderAlertEmail(await alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
+    await deps.mailer.send({ to: session.therapist.email, ...email });
+    sent = true;
+    await deps.store.saveAlertLink(hash, {
+      sessionId: detail.sessionId,
+      clientId: detail.clientId,
+      therapistId: detail.therapistId,
+      kind: detail.kind,
+      sentAt: now.toISOString(),
+    });
+    return 'sent';
+  } catch (error) {
+    if (!sent) await deps.store.releaseAlert(detail.sessionId, detail.kind).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): Promise<AlertEmailInput> {
+  const base: AlertEmailInput = {
+    kind: detail.kind,
+    practiceName: deps.practiceName,
+    clientId: detail.clientId,
+    clientFirstName: deps.settings.alertShowsFirstName ? session.client.firstName : undefined,
+    sessionId: detail.sessionId,
+    sessionEndedAt: session.endedAt,
+    reason: detail.reason,
+    items: [],
+    trend: [],
+    clientAskedToTalk: session.answer?.talk ?? false,
+    comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
+    acknowledgeUrl,
+  };
+  const stored = session.evaluation;
+  if (stored?.kind !== 'answered') return base;
+  const instrument = deps.instrument(stored.instrumentId);
+  if (!instrument) return base;
+  const { evaluation } = stored;
+  const max = instrument.items.length * instrument.max;
+  const state = await deps.store.getClientState(detail.clientId, instrument.id);
+  const baseline = state?.baseline ?? [];
+  const itemMean = (index: number): number | undefined =>
+    baseline.length > 0 ? baseline.reduce((sum, values) => sum + (values[index] ?? 0), 0) / baseline.length : undefined;
+
+  return {
+    ...base,
+    total: {
+      value: pompToTotal(instrument, evaluation.p),
+      max,
+      usualMean: evaluation.m !== null ? pompToTotal(instrument, evaluation.m) : undefined,
+      usualSpread: evaluation.sEff !== null ? (evaluation.sEff / 100) * (max - instrument.items.length * instrument.min) : undefined,
+    },
+    items: instrument.items.map((item, index) => {
+      const mean = evaluation.m !== null ? itemMean(index) : undefined;
+      return {
+        label: item.shortLabel.en,
+        value: session.answer?.items[item.id] ?? pompToAnswer(instrument, item, evaluation.items[item.id] ?? 0),
+        max: instrument.max,
+        usualMean: mean !== undefined ? round1(pompToAnswer(instrument, item, mean)) : undefined,
+      };
+    }),
+    mostMoved: evaluation.mostMovedComponent
+      ? instrument.items.find((item) => item.id === evaluation.mostMovedComponent?.itemId)?.shortLabel.en
+      : undefined,
+    trend: (state?.trend ?? []).map((point) => ({
+      endedAt: point.endedAt,
+      total: round1(pompToTotal(instrument, point.p)),
+      current: point.endedAt === session.endedAt,
+    })),
+    band:
+      evaluation.m !== null && evaluation.sEff !== null
+        ? { low: round1(pompToTotal(instrument, Math.max(0, evaluation.m - evaluation.sEff))), high: round1(pompToTotal(instrument, Math.min(100, evaluation.m + evaluation.sEff))) }
+        : undefined,
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+export interface AcknowledgeDeps {
+  store: AlertStore;
+  publisher: EventPublisher;
+  clock: Clock;
+}
+
+export type AcknowledgeOutcome = { outcome: 'acknowledged' | 'already-acknowledged'; link: AlertLink; acknowledgedAt: string } | { outcome: 'not-found' };
+
+/** Records the therapist's acknowledgement once and announces it (AlertAcknowledged). */
+export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps): Promise<AcknowledgeOutcome> {
+  const link = await deps.store.findAlertLink(ackToken);
+  if (!link) return { outcome: 'not-found' };
+  const result = await deps.store.acknowledge(ackToken, deps.clock.now());
+  if (!result) return { outcome: 'not-found' };
+  if (!result.first) return { outcome: 'already-acknowledged', link, acknowledgedAt: result.acknowledgedAt };
+  await deps.publisher.publish(AlertAcknowledged, {
+    sessionId: link.sessionId,
+    clientId: link.clientId,
+    therapistId: link.therapistId,
+    kind: link.kind,
+    acknowledgedAt: result.acknowledgedAt,
+  });
+  return { outcome: 'acknowledged', link, acknowledgedAt: result.acknowledgedAt };
+}
