@@ -1,0 +1,267 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
+import type { ClientState } from '../../shared/domain/detector/state.ts';
+import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
+import type { AllianceRuptureDetectedDetail, AlertKind, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
+import {
+  ConcurrentUpdateError,
+  evaluateAnswer,
+  evaluateExpiry,
+  type DetectorRecord,
+  type DetectorStore,
+  type EvaluateDeps,
+  type StoredEvaluation,
+} from '../../shared/use-cases/evaluate-feedback.ts';
+import { acknowledgeAlert, sendAlert, type AlertLink, type AlertSession, type AlertStore, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+
+class FakeDetectorStore implements DetectorStore {
+  records = new Map<string, DetectorRecord>();
+  evaluations = new Map<string, StoredEvaluation>();
+  endedAt = new Map<string, string>();
+  async getRecord(clientId: string) {
+    const record = this.records.get(clientId);
+    return record && structuredClone(record);
+  }
+  async putRecord(clientId: string, _instrumentId: string, record: DetectorRecord, expectedVersion: number) {
+    if ((this.records.get(clientId)?.state.version ?? 0) !== expectedVersion) throw new ConcurrentUpdateError('raced');
+    this.records.set(clientId, structuredClone(record));
+  }
+  async getSessionEndedAt(sessionId: string) {
+    return this.endedAt.get(sessionId);
+  }
+  async saveEvaluation(sessionId: string, evaluation: StoredEvaluation) {
+    this.evaluations.set(sessionId, structuredClone(evaluation));
+  }
+  async getEvaluation(sessionId: string) {
+    return this.evaluations.get(sessionId);
+  }
+}
+
+/** An answer whose four items add up to `total` of 40 (as equal as whole numbers allow). */
+function answer(sessionId: string, total: number, talk = false): FeedbackSubmittedDetail {
+  const base = Math.floor(total / 4);
+  const extra = total - base * 4;
+  const values = [0, 1, 2, 3].map((i) => base + (i < extra ? 1 : 0));
+  return {
+    sessionId,
+    clientId: 'c-1',
+    therapistId: 't-1',
+    instrumentId: DEFAULT_INSTRUMENT.id,
+    items: { relationship: values[0]!, goals: values[1]!, approach: values[2]!, overall: values[3]! },
+    talk,
+    hasComment: false,
+    submittedAt: '2026-11-25T21:00:00Z',
+  };
+}
+
+describe('evaluateAnswer', () => {
+  let store: FakeDetectorStore;
+  let publisher: FakePublisher;
+  let deps: EvaluateDeps;
+
+  beforeEach(() => {
+    store = new FakeDetectorStore();
+    publisher = new FakePublisher();
+    deps = { store, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) };
+  });
+
+  async function answerAll(totals: number[]) {
+    const outcomes = [];
+    for (const [index, total] of totals.entries()) {
+      const sessionId = `s-${index + 1}`;
+      store.endedAt.set(sessionId, new Date(Date.UTC(2026, 9, 1 + 7 * index, 15)).toISOString());
+      outcomes.push(await evaluateAnswer(answer(sessionId, total), deps));
+    }
+    return outcomes;
+  }
+
+  it('announces a rupture against the client’s own baseline (reference vector 1)', async () => {
+    const outcomes = await answerAll([36, 37, 37, 38, 38, 30, 37, 38]);
+
+    expect(outcomes.map((o) => o.alerts)).toEqual([[], [], [], [], [], ['rupture'], [], []]);
+    const published = publisher.published.map((p) => p.detail as AllianceRuptureDetectedDetail);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ sessionId: 's-6', kind: 'rupture', score: { total: 30, max: 40 } });
+    expect(published[0]!.baseline!.z).toBeCloseTo(-3.6, 2);
+    expect(published[0]!.reason).toContain('30 of 40');
+  });
+
+  it('keeps the evaluation with the session', async () => {
+    await answerAll([36, 37, 37, 38, 38, 30]);
+
+    const stored = store.evaluations.get('s-6');
+    expect(stored?.kind).toBe('answered');
+    expect(stored?.kind === 'answered' && stored.evaluation).toMatchObject({ n: 5, state: 'alert', flagged: true });
+  });
+
+  it('does not evaluate a redelivered answer twice, and re-announces its alerts for the alert function to dedupe', async () => {
+    await answerAll([36, 37, 37, 38, 38, 30]);
+    const version = store.records.get('c-1')!.state.version;
+
+    const again = await evaluateAnswer(answer('s-6', 30), deps);
+
+    expect(again).toEqual({ outcome: 'duplicate', alerts: ['rupture'] });
+    expect(store.records.get('c-1')!.state.version).toBe(version);
+    expect(publisher.published.filter((p) => (p.detail as AllianceRuptureDetectedDetail).sessionId === 's-6')).toHaveLength(2);
+  });
+
+  it('fails on a lost race so the queue retries with the fresh record', async () => {
+    await answerAll([36, 37]);
+    const stale = await store.getRecord('c-1');
+    store.getRecord = async () => structuredClone(stale);
+    store.endedAt.set('s-3', '2026-11-01T00:00:00Z');
+    store.endedAt.set('s-4', '2026-11-01T00:00:00Z');
+    await evaluateAnswer(answer('s-3', 37), deps);
+
+    await expect(evaluateAnswer(answer('s-4', 37), deps)).rejects.toThrow(ConcurrentUpdateError);
+  });
+
+  it('announces client-asked when the client ticks the box, even on a good score', async () => {
+    store.endedAt.set('s-1', '2026-11-01T00:00:00Z');
+    const outcome = await evaluateAnswer(answer('s-1', 39, true), deps);
+
+    expect(outcome.alerts).toEqual(['client-asked']);
+  });
+
+  it('announces going quiet after two expired requests in a row', async () => {
+    await answerAll([38, 38, 38]);
+    const ids = { clientId: 'c-1', therapistId: 't-1' };
+    const first = await evaluateExpiry({ sessionId: 's-4', ...ids }, deps, DEFAULT_INSTRUMENT.id);
+    const second = await evaluateExpiry({ sessionId: 's-5', ...ids }, deps, DEFAULT_INSTRUMENT.id);
+
+    expect([first.alerts, second.alerts]).toEqual([[], ['going-quiet']]);
+    expect((publisher.published[0]!.detail as AllianceRuptureDetectedDetail).score).toBeNull();
+  });
+});
+
+class FakeAlertStore implements AlertStore {
+  claims = new Map<string, { hash: string; leaseUntil: string }>();
+  links = new Map<string, AlertLink>();
+  session: AlertSession | undefined;
+  state: ClientState | undefined;
+  async getSession() {
+    return this.session;
+  }
+  async getClientState() {
+    return this.state;
+  }
+  async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
+    const key = `${sessionId}#${kind}`;
+    const existing = this.claims.get(key);
+    if (existing && existing.leaseUntil >= now.toISOString()) return { claimed: false as const, reason: 'in-progress' as const };
+    if (existing && this.links.has(existing.hash)) return { claimed: false as const, reason: 'sent' as const };
+    this.claims.set(key, { hash, leaseUntil: new Date(now.getTime() + lease * 1000).toISOString() });
+    return { claimed: true as const };
+  }
+  async releaseAlert(sessionId: string, kind: AlertKind) {
+    this.claims.delete(`${sessionId}#${kind}`);
+  }
+  async saveAlertLink(hash: string, link: AlertLink) {
+    this.links.set(hash, link);
+  }
+  async findAlertLink(token: string) {
+    return this.links.get(`hash-of-${token}`);
+  }
+  async acknowledge(token: string, now: Date) {
+    const link = this.links.get(`hash-of-${token}`);
+    if (!link) return undefined;
+    if (link.acknowledgedAt) return { acknowledgedAt: link.acknowledgedAt, first: false };
+    link.acknowledgedAt = now.toISOString();
+    return { acknowledgedAt: link.acknowledgedAt, first: true };
+  }
+}
+
+describe('sendAlert and acknowledgeAlert', () => {
+  let store: FakeAlertStore;
+  let mailer: FakeMailer;
+  let clock: ManualClock;
+  let deps: SendAlertDeps;
+  const detail: AllianceRuptureDetectedDetail = {
+    sessionId: 's-6',
+    clientId: 'c-1042',
+    therapistId: 't-7',
+    kind: 'rupture',
+    reason: 'Total 30 of 40 against a usual 37.2 ± 2; z = −3.60.',
+    score: { p: 75, total: 30, max: 40 },
+    baseline: { m: 93, sEff: 5, n: 5, k: 3, z: -3.6 },
+  };
+
+  beforeEach(() => {
+    store = new FakeAlertStore();
+    store.session = {
+      sessionId: 's-6',
+      clientId: 'c-1042',
+      therapistId: 't-7',
+      endedAt: '2026-11-24T15:50:00.000Z',
+      client: { firstName: 'Ana' },
+      therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
+      answer: { instrumentId: DEFAULT_INSTRUMENT.id, items: { relationship: 8, goals: 6, approach: 8, overall: 8 }, talk: false, comment: 'Felt rushed.' },
+    };
+    mailer = new FakeMailer();
+    clock = new ManualClock(new Date('2026-11-25T21:00:00Z'));
+    deps = {
+      store,
+      mailer,
+      clock,
+      tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
+      settings: { alertShowsFirstName: false, alertIncludesComment: false },
+      practiceName: 'Riverside Practice',
+      webBaseUrl: 'https://forms.practice.example',
+      instrument: () => DEFAULT_INSTRUMENT,
+      claimLeaseSeconds: 60,
+    };
+  });
+
+  it('emails the therapist once per session and kind', async () => {
+    expect(await sendAlert(detail, deps)).toBe('sent');
+    expect(await sendAlert(detail, deps)).toBe('in-progress');
+    clock.advance(120_000);
+    expect(await sendAlert(detail, deps)).toBe('already-sent');
+
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]).toMatchObject({ to: 'lee@practice.example', subject: 'Alliance alert — client c-1042' });
+    expect(mailer.sent[0]!.text).toContain('https://forms.practice.example/a/ack-1');
+  });
+
+  it('sends a second kind for the same session', async () => {
+    await sendAlert(detail, deps);
+    deps.tokens = sequentialTokens();
+    expect(await sendAlert({ ...detail, kind: 'client-asked' }, deps)).toBe('sent');
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('leaves out the first name and comment unless the practice allows them', async () => {
+    await sendAlert(detail, deps);
+    expect(mailer.sent[0]!.text).not.toContain('Ana');
+    expect(mailer.sent[0]!.text).not.toContain('Felt rushed.');
+
+    deps.settings = { alertShowsFirstName: true, alertIncludesComment: true };
+    await sendAlert({ ...detail, kind: 'item-drop' }, { ...deps, tokens: sequentialTokens() });
+    expect(mailer.sent[1]!.text).toContain('Ana (client c-1042)');
+    expect(mailer.sent[1]!.text).toContain('Felt rushed.');
+  });
+
+  it('gives the claim back when SES refuses, so the retry sends', async () => {
+    mailer.failNext = 1;
+    await expect(sendAlert(detail, deps)).rejects.toThrow();
+    expect(await sendAlert(detail, deps)).toBe('sent');
+  });
+
+  it('records the acknowledgement once and announces it once', async () => {
+    await sendAlert(detail, deps);
+    const publisher = new FakePublisher();
+
+    const first = await acknowledgeAlert('ack-1', { store, publisher, clock });
+    clock.advance(60_000);
+    const second = await acknowledgeAlert('ack-1', { store, publisher, clock });
+
+    expect(first.outcome).toBe('acknowledged');
+    expect(second).toMatchObject({ outcome: 'already-acknowledged', acknowledgedAt: '2026-11-25T21:00:00.000Z' });
+    expect(publisher.published).toEqual([
+      { detailType: 'AlertAcknowledged', detail: { sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-25T21:00:00.000Z' } },
+    ]);
+    expect(await acknowledgeAlert('nope', { store, publisher, clock })).toEqual({ outcome: 'not-found' });
+  });
+});
