@@ -29,17 +29,17 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-    appliesTo: 'request function role\'s policy',
+    appliesTo: 'request and web function roles\' policies',
     reason:
       'CDK\'s encrypt/decrypt grant for the stack\'s one customer-managed key, which DynamoDB (table writes) and SQS (parking invalid events in the dead-letter queue) use on the function\'s behalf. The wildcard covers the GenerateDataKey variants only, and the statement\'s Resource is that single key\'s ARN.',
-    targets: (stack) => [stack.functions.request.role.policy],
+    targets: (stack) => [stack.functions.request.role.policy, stack.functions.web.role.policy],
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-    appliesTo: 'request function role\'s policy',
+    appliesTo: 'request and web function roles\' policies',
     reason:
       'Same grant as above: CDK\'s standard action set for a principal that writes data encrypted with a customer-managed key. The wildcard covers ReEncryptFrom/ReEncryptTo only, on that single key\'s ARN.',
-    targets: (stack) => [stack.functions.request.role.policy],
+    targets: (stack) => [stack.functions.request.role.policy, stack.functions.web.role.policy],
   },
   {
     id: 'AwsSolutions-SQS3',

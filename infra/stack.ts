@@ -165,7 +165,20 @@ export class AllianceFeedbackStack extends Stack {
       vdmOptions: { engagementMetrics: false },
     });
 
-    // The request function: everything it touches, and nothing else.
+    // What each function touches, and nothing else. The real bundling test loads every bundle with
+    // exactly this environment, so a variable a handler needs but is not given fails the tests.
+
+    // The web function: renders the form and records answers and opt-outs
+    // (shared/adapters/dynamodb-feedback-store.ts reads and updates single items), then publishes
+    // what happened.
+    web.addEnvironment(REQUEST_SETTINGS.practiceName.env, config.request.practiceName);
+    web.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    web.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
+    this.table.grant(web.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    this.key.grantEncryptDecrypt(web.function);
+    this.bus.grantPutEventsTo(web.function);
+
+    // The request function: stores the session and token, emails the client, publishes the request.
     const request = this.functions.request;
     const settingValues: Record<keyof typeof REQUEST_SETTINGS, unknown> = { ...config.request, formBaseUrl };
     for (const [key, setting] of Object.entries(REQUEST_SETTINGS) as [keyof typeof REQUEST_SETTINGS, (typeof REQUEST_SETTINGS)[keyof typeof REQUEST_SETTINGS]][]) {
