@@ -1,0 +1,366 @@
+import type { CfnResource } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.ts';
+import { API_THROTTLE, type AllianceFeedbackStack } from '../../infra/stack.ts';
+import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, visibilityTimeoutSeconds } from '../../infra/routes.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { ConfigurationError, REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
+import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
+import { newApp, synthStack } from './synth.ts';
+
+// Synthesizing runs both cdk-nag packs: allow a few seconds per stack.
+const SYNTH_TIMEOUT = 60_000;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+let stack: AllianceFeedbackStack;
+let template: Template;
+
+beforeAll(() => {
+  ({ stack, template } = synthStack());
+}, SYNTH_TIMEOUT);
+
+function logicalId(construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+function resource(construct: IConstruct): { Type: string; Properties: Record<string, any> } {
+  return template.toJSON().Resources[logicalId(construct)];
+}
+
+function getAtt(construct: IConstruct): unknown {
+  return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
+}
+
+function statementsOf(fn: keyof typeof FUNCTIONS): Statement[] {
+  return resource(stack.functions[fn].role.policy).Properties['PolicyDocument'].Statement as Statement[];
+}
+
+function environmentOf(fn: keyof typeof FUNCTIONS): Record<string, unknown> {
+  return resource(stack.functions[fn].function).Properties['Environment'].Variables;
+}
+
+describe('event routing', () => {
+  it('routes on a custom bus named by default after the product', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: DEFAULT_BUS_NAME });
+  });
+
+  it('matches SessionCompleted with the pattern from its contract, on the custom bus', () => {
+    const rule = resource(stack.routes[0]!.rule);
+
+    expect(rule.Properties['EventPattern']).toEqual(SessionCompleted.pattern);
+    expect(rule.Properties['EventBusName']).toEqual({ Ref: logicalId(stack.bus) });
+  });
+
+  it('builds one rule per route in the routing table, each with its contract pattern', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+
+    expect(rules.map((rule) => rule['Properties'].EventPattern)).toEqual(EVENT_ROUTES.map((route) => route.contract.pattern));
+  });
+
+  it.each(EVENT_ROUTES.map((route, index) => [route.id, index] as const))('%s: the rule targets the queue, with a dead-letter queue of its own', (_, index) => {
+    const route = stack.routes[index]!;
+    const [target] = resource(route.rule).Properties['Targets'];
+
+    expect(target.Arn).toEqual(getAtt(route.queue));
+    expect(target.DeadLetterConfig).toEqual({ Arn: getAtt(route.deliveryDeadLetterQueue) });
+  });
+
+  it.each(EVENT_ROUTES.map((route, index) => [route.id, index] as const))('%s: the queue redrives to a DLQ with the route’s receive count and timeout', (_, index) => {
+    const route = stack.routes[index]!;
+    const queue = resource(route.queue).Properties;
+
+    expect(queue['RedrivePolicy']).toEqual({ deadLetterTargetArn: getAtt(route.deadLetterQueue), maxReceiveCount: route.route.maxReceiveCount });
+    expect(queue['VisibilityTimeout']).toBe(visibilityTimeoutSeconds(route.route));
+  });
+
+  it.each(EVENT_ROUTES.map((route, index) => [route.id, index] as const))('%s: the function reads the queue with maximum concurrency and partial batch failures', (_, index) => {
+    const route = stack.routes[index]!;
+
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: getAtt(route.queue),
+      FunctionName: { Ref: logicalId(stack.functions.request.function) },
+      BatchSize: route.route.batchSize,
+      ScalingConfig: { MaximumConcurrency: route.route.maxConcurrency },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('encrypts every queue with the customer-managed key and refuses plain HTTP', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+
+    expect(Object.keys(queues)).toHaveLength(EVENT_ROUTES.length * 3);
+    for (const queue of Object.values(queues)) {
+      expect(queue['Properties'].KmsMasterKeyId).toEqual(getAtt(stack.key));
+    }
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    const guarded = policies.flatMap((policy) => policy['Properties'].Queues);
+    for (const id of Object.keys(queues)) {
+      expect(guarded).toContainEqual({ Ref: id });
+    }
+    for (const policy of policies) {
+      expect(policy['Properties'].PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('lets EventBridge use the key only for this account and for rules on this bus', () => {
+    const keyPolicy = resource(stack.key).Properties['KeyPolicy'].Statement as (Statement & { Principal: any })[];
+    const forEvents = keyPolicy.filter((statement) => statement.Principal?.Service === 'events.amazonaws.com');
+
+    expect(forEvents.length).toBeGreaterThan(0);
+    for (const statement of forEvents) expect(statement.Condition).toBeDefined();
+  });
+});
+
+describe('table', () => {
+  it('has the shared key schema, on-demand billing, PITR, KMS encryption and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+        { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(stack.key) },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+  });
+
+  it('survives deleting the stack, and so does its key', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+  });
+});
+
+describe('functions', () => {
+  it('creates exactly the functions of the registry, each Node.js 24 on arm64', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    expect(functions).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const fn of functions) {
+      expect(fn['Properties']).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    }
+  });
+
+  it.each(Object.values(FUNCTIONS).map((definition) => [definition.id]))('%s: has its timeout, source maps, tracing and its own encrypted log group', (id) => {
+    const fn = stack.functions[id as keyof typeof FUNCTIONS];
+    const properties = resource(fn.function).Properties;
+
+    expect(properties['Timeout']).toBe(fn.definition.timeoutSeconds);
+    expect(properties['Environment'].Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(properties['TracingConfig']).toEqual({ Mode: 'Active' });
+    expect(properties['LoggingConfig']).toEqual({ LogGroup: { Ref: logicalId(fn.logGroup) } });
+    expect(resource(fn.logGroup).Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: getAtt(stack.key) });
+  });
+
+  it('gives the request function its resources, its route’s DLQ and lease, and every request setting', () => {
+    const environment = environmentOf('request');
+    const route = stack.routes[0]!;
+
+    expect(environment).toMatchObject({
+      [RESOURCE_ENV.tableName]: { Ref: logicalId(stack.table) },
+      [RESOURCE_ENV.busName]: { Ref: logicalId(stack.bus) },
+      [RESOURCE_ENV.deadLetterQueueUrl]: { Ref: logicalId(route.deadLetterQueue) },
+      [RESOURCE_ENV.claimLeaseSeconds]: String(claimLeaseSeconds(route.route)),
+      [RESOURCE_ENV.sesConfigurationSet]: { Ref: logicalId(stack.mailConfiguration) },
+    });
+    for (const setting of Object.values(REQUEST_SETTINGS)) {
+      expect(environment, setting.env).toHaveProperty(setting.env);
+      if (setting.defaultValue !== undefined) expect(environment[setting.env], setting.env).toBe(setting.defaultValue);
+    }
+  });
+
+  it('points form links at the HTTP API when no formBaseUrl is given', () => {
+    const formBaseUrl = environmentOf('request')[REQUEST_SETTINGS.formBaseUrl.env];
+
+    expect(JSON.stringify(formBaseUrl)).toContain(logicalId(stack.api));
+    expect(JSON.stringify(formBaseUrl)).toContain('execute-api');
+  });
+
+  it(
+    'passes context values to the function environment',
+    () => {
+      const custom = synthStack({ context: { formBaseUrl: 'https://feedback.practice.example', throttleHours: '6', practiceName: 'Riverside Therapy' } });
+      const fn = custom.stack.functions.request.function;
+      const variables = custom.template.toJSON().Resources[custom.stack.getLogicalId(fn.node.defaultChild as CfnResource)].Properties.Environment.Variables;
+
+      expect(variables).toMatchObject({ FORM_BASE_URL: 'https://feedback.practice.example', THROTTLE_HOURS: '6', PRACTICE_NAME: 'Riverside Therapy' });
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+describe('least-privilege IAM', () => {
+  const identityArn = (identity: string) => stack.resolve(stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
+
+  it('uses no inline policies and no AWS managed policies', () => {
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      for (const arn of role['Properties'].ManagedPolicyArns ?? []) expect(arn).toHaveProperty('Ref');
+    }
+  });
+
+  it('never grants Action "*", and grants Resource "*" only for X-Ray, which requires it', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::ManagedPolicy'))) {
+      for (const statement of policy['Properties'].PolicyDocument.Statement as Statement[]) {
+        const actions = asArray(statement.Action);
+        for (const action of actions) expect(action).not.toMatch(/^\*$|:\*$/);
+        if (asArray(statement.Resource).includes('*')) {
+          expect(actions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        }
+      }
+    }
+  });
+
+  it('lets the request function send email only as the configured SES identity', () => {
+    const sesStatements = statementsOf('request').filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')));
+
+    expect(sesStatements).toHaveLength(1);
+    const [statement] = sesStatements;
+    expect(asArray(statement!.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(asArray(statement!.Resource)).toEqual([
+      identityArn('practice.example'),
+      stack.resolve(stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: stack.mailConfiguration.configurationSetName })),
+    ]);
+  });
+
+  it('lets the request function write items, publish to its bus and park messages in its DLQ, nothing more', () => {
+    const statements = statementsOf('request');
+    const actionsOn = (target: unknown) =>
+      statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(target) || JSON.stringify(statement.Resource) === JSON.stringify([target])).flatMap((statement) => asArray(statement.Action));
+    const route = stack.routes[0]!;
+
+    expect(actionsOn(getAtt(stack.table)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOn(getAtt(stack.bus))).toEqual(['events:PutEvents']);
+    expect(actionsOn(getAtt(route.deadLetterQueue))).toContain('sqs:SendMessage');
+    expect(actionsOn(getAtt(route.deadLetterQueue))).not.toContain('sqs:ReceiveMessage');
+    expect(actionsOn(getAtt(route.deliveryDeadLetterQueue))).toEqual([]);
+  });
+
+  it('lets the web function read and update items and publish to its bus, nothing more', () => {
+    const statements = statementsOf('web');
+    const resources = statements.flatMap((statement) => asArray(statement.Resource));
+    const actions = statements.flatMap((statement) => asArray(statement.Action));
+
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actions.filter((action) => !/^(dynamodb|kms|logs|xray):/.test(action))).toEqual(['events:PutEvents']);
+    expect(resources).toEqual(expect.arrayContaining([getAtt(stack.table), getAtt(stack.bus)]));
+    expect(actions.some((action) => action.startsWith('ses:') || action.startsWith('sqs:'))).toBe(false);
+  });
+
+  it(
+    'scopes sending to the sesIdentity context when given',
+    () => {
+      const custom = synthStack({ context: { senderAddress: 'feedback@mail.practice.example', sesIdentity: 'mail.practice.example' } });
+      const statement = custom.template
+        .toJSON()
+        .Resources[custom.stack.getLogicalId(custom.stack.functions.request.role.policy.node.defaultChild as CfnResource)].Properties.PolicyDocument.Statement.find(
+          (candidate: Statement) => asArray(candidate.Action).includes('ses:SendEmail'),
+        );
+
+      expect(JSON.stringify(statement.Resource)).toContain(':identity/mail.practice.example');
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+describe('dead letters are heard', () => {
+  it('raises an alarm on any visible message in every dead-letter queue, to the encrypted topic', () => {
+    const deadLetterQueues = stack.routes.flatMap((route) => route.deadLetterQueues);
+
+    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length);
+    for (const queue of deadLetterQueues) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalId(stack.alarmTopic) }],
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: getAtt(stack.key) });
+  });
+
+  it('subscribes nobody unless adminEmail is given', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it(
+    'subscribes adminEmail to the alarm topic',
+    () => {
+      const custom = synthStack({ context: { adminEmail: 'admin@practice.example' } });
+
+      custom.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'admin@practice.example' });
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+describe('HTTP API', () => {
+  it('routes GET / and ANY /{proxy+} to the web function', () => {
+    const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route['Properties'].RouteKey);
+
+    expect(routeKeys.sort()).toEqual(['ANY /{proxy+}', 'GET /']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt(stack.functions.web.function),
+    });
+  });
+
+  it('throttles and access-logs its default stage, without IPs or paths', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: API_THROTTLE.burstLimit, ThrottlingRateLimit: API_THROTTLE.rateLimit },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+    const format = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!['Properties'].AccessLogSettings.Format as string;
+    expect(format).not.toMatch(/sourceIp|\$context\.path/);
+  });
+});
+
+describe('configuration from context', () => {
+  const build = (context: Record<string, unknown>) => () => buildApp(newApp({ context }));
+
+  it('refuses a sender that is not an email address, naming the context key', () => {
+    expect(build({ senderAddress: 'not-an-email' })).toThrow(ConfigurationError);
+    expect(build({ senderAddress: 'not-an-email' })).toThrow(/context "senderAddress" \(-c senderAddress=\.\.\.\) must be an email address.*\(got "not-an-email"\)/);
+  });
+
+  it('refuses a negative throttle, naming the context key', () => {
+    expect(build({ throttleHours: '-1' })).toThrow(/-c throttleHours=\.\.\.\)[^\n]*\(got "-1"\)/);
+  });
+
+  it('lists every problem in one error', () => {
+    expect(build({ senderAddress: 'nope', formBaseUrl: 'ftp://x', logRetentionDays: 42, busName: 'default' })).toThrow(
+      /senderAddress[\s\S]*formBaseUrl[\s\S]*busName[\s\S]*logRetentionDays/,
+    );
+  });
+
+  it('refuses a sender outside the SES identity it may send as', () => {
+    expect(build({ senderAddress: 'feedback@other.example', sesIdentity: 'practice.example' })).toThrow(
+      /senderAddress.*must belong to the SES identity "practice\.example"/,
+    );
+  });
+
+  it('accepts numbers from cdk.json as well as strings from -c', () => {
+    expect(build({ throttleHours: 6, logRetentionDays: 90 })).not.toThrow();
+  });
+});
