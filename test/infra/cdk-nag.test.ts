@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { NAG_ACKNOWLEDGEMENTS, renderNagTable } from '../../infra/nag-acknowledgements.ts';
+import { synthValidationReport } from './synth.ts';
+
+// Each synth runs both packs over the whole stack: a few seconds each.
+const SYNTH_TIMEOUT = 60_000;
+
+describe('cdk-nag (AwsSolutions and HIPAA.Security)', () => {
+  it(
+    'reports no unacknowledged finding, error or warning, from any validation plugin',
+    () => {
+      const { violations, error } = synthValidationReport();
+
+      expect(violations).toEqual([]);
+      expect(error).toBeUndefined();
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'fails the synth when one acknowledgement is removed',
+    () => {
+      const acknowledgements = NAG_ACKNOWLEDGEMENTS.filter((entry) => entry.id !== 'HIPAA.Security-LambdaInsideVPC');
+
+      const { violations, error } = synthValidationReport({ acknowledgements });
+
+      expect(error?.message).toMatch(/HIPAA\.Security-LambdaInsideVPC/);
+      expect(violations).toEqual([
+        {
+          plugin: 'HIPAA.Security',
+          ruleName: 'HIPAA.Security-LambdaInsideVPC',
+          severity: 'error',
+          constructPaths: ['AllianceFeedback/Request/Function/Resource', 'AllianceFeedback/Web/Function/Resource'],
+        },
+      ]);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'acknowledges nothing that is not found: without acknowledgements exactly the listed rules fire',
+    () => {
+      const { violations } = synthValidationReport({ acknowledgements: [] });
+
+      const fired = [...new Set(violations.map((violation) => violation.ruleName))].sort();
+      expect(fired).toEqual(NAG_ACKNOWLEDGEMENTS.map((entry) => entry.id).sort());
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it('gives every acknowledgement a written reason', () => {
+    for (const entry of NAG_ACKNOWLEDGEMENTS) {
+      expect(entry.reason.length, entry.id).toBeGreaterThan(80);
+      expect(entry.appliesTo, entry.id).not.toBe('');
+    }
+  });
+
+  it('documents every acknowledgement in docs/cdk-nag.md, exactly as applied', () => {
+    const docs = readFileSync(new URL('../../docs/cdk-nag.md', import.meta.url), 'utf8');
+
+    expect(docs).toContain(renderNagTable());
+  });
+});
