@@ -5,8 +5,11 @@
  */
 import * as z from 'zod/mini';
 
-const positiveHours = z.pipe(z.coerce.number(), z.number().check(z.positive(), z.lte(24 * 365)));
-const nonNegativeMinutes = z.pipe(z.coerce.number(), z.number().check(z.gte(0), z.lte(7 * 24 * 60)));
+// Messages say what is allowed: zod's default for a failed check is a bare "Invalid input".
+const hoursMessage = { message: 'must be a number of hours above 0, at most 8760 (a year)' };
+const minutesMessage = { message: 'must be a number of minutes from 0 to 10080 (a week)' };
+const positiveHours = z.pipe(z.coerce.number(hoursMessage), z.number(hoursMessage).check(z.positive(hoursMessage), z.lte(24 * 365, hoursMessage)));
+const nonNegativeMinutes = z.pipe(z.coerce.number(minutesMessage), z.number(minutesMessage).check(z.gte(0, minutesMessage), z.lte(7 * 24 * 60, minutesMessage)));
 const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
 /** One practice setting. */
