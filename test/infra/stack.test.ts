@@ -345,7 +345,7 @@ describe('configuration from context', () => {
   });
 
   it('refuses a negative throttle, naming the context key', () => {
-    expect(build({ throttleHours: '-1' })).toThrow(/-c throttleHours=\.\.\.\)[^\n]*\(got "-1"\)/);
+    expect(build({ throttleHours: '-1' })).toThrow(/context "throttleHours" \(-c throttleHours=\.\.\.\) must be a number of hours above 0.*\(got "-1"\)/);
   });
 
   it('lists every problem in one error', () => {
