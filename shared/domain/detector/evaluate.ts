@@ -153,6 +153,11 @@ export interface Evaluation {
   mostMovedComponent: MovedComponent | null;
 }
 
+export interface EvaluateOptions {
+  /** False skips the plain-language reason (left empty): a backtest never reads it. */
+  explain?: boolean;
+}
+
 /** What happened when a request expired: at most one going-quiet notice. */
 export interface ExpiredOutcome {
   sessionId: string;
@@ -205,10 +210,17 @@ interface BaselineStats {
 function baselineStats(entries: readonly number[][], itemCount: number, settings: DetectorSettings): BaselineStats | null {
   const n = entries.length;
   if (n < settings.minBaseline) return null;
-  const totals = entries.map((items) => mean(items));
+  // Plain loops: the backtest runs this for every session of every client.
+  const totals = new Array<number>(n);
+  const itemMeans = new Array<number>(itemCount).fill(0);
+  for (let row = 0; row < n; row++) {
+    const items = entries[row]!;
+    for (let index = 0; index < itemCount; index++) itemMeans[index]! += items[index] ?? 0;
+    totals[row] = mean(items);
+  }
+  for (let index = 0; index < itemCount; index++) itemMeans[index]! /= n;
   const m = mean(totals);
   const s = sampleSd(totals, m);
-  const itemMeans = Array.from({ length: itemCount }, (_, index) => mean(entries.map((items) => items[index] ?? 0)));
   return { n, m, s, sEff: Math.max(s, settings.sdFloor), k: alertThreshold(n, settings), itemMeans };
 }
 
@@ -245,11 +257,13 @@ function lowRating(instrument: Instrument, p: number, settings: DetectorSettings
 }
 
 function itemDrops(instrument: Instrument, items: readonly number[], stats: BaselineStats): ItemDrop[] {
-  return instrument.items.map((item, index) => {
-    const value = items[index] ?? 0;
-    const baselineMean = stats.itemMeans[index] ?? 0;
-    return { itemId: item.id, value, baselineMean: round4(baselineMean), drop: round4(baselineMean - value) };
-  });
+  const drops = new Array<ItemDrop>(items.length);
+  for (let index = 0; index < items.length; index++) {
+    const value = items[index]!;
+    const baselineMean = stats.itemMeans[index]!;
+    drops[index] = { itemId: instrument.items[index]!.id, value, baselineMean: round4(baselineMean), drop: round4(baselineMean - value) };
+  }
+  return drops;
 }
 
 /**
@@ -257,11 +271,23 @@ function itemDrops(instrument: Instrument, items: readonly number[], stats: Base
  * equally far (naming one of them would mislead).
  */
 function mostMoved(instrument: Instrument, drops: readonly ItemDrop[]): MovedComponent | null {
-  const sorted = drops.filter((drop) => drop.drop > EPSILON).sort((a, b) => b.drop - a.drop);
-  const [best, runnerUp] = sorted;
-  if (best === undefined || (runnerUp !== undefined && best.drop - runnerUp.drop < 1e-6)) return null;
-  const item = instrument.items.find((candidate) => candidate.id === best.itemId);
-  return item ? { ...best, component: item.component } : null;
+  let best: ItemDrop | undefined;
+  let runnerUp = Number.NEGATIVE_INFINITY;
+  for (const drop of drops) {
+    if (best === undefined || drop.drop > best.drop) {
+      if (best !== undefined) runnerUp = best.drop;
+      best = drop;
+    } else if (drop.drop > runnerUp) runnerUp = drop.drop;
+  }
+  if (best === undefined || best.drop <= EPSILON || best.drop - runnerUp < 1e-6) return null;
+  const index = drops.indexOf(best);
+  return { ...best, component: instrument.items[index]!.component };
+}
+
+function itemRecord(instrument: Instrument, items: readonly number[]): Record<string, number> {
+  const record: Record<string, number> = {};
+  for (let index = 0; index < items.length; index++) record[instrument.items[index]!.id] = items[index]!;
+  return record;
 }
 
 function pushTrend(state: ClientState, endedAt: string, p: number, evaluationState: EvaluationState): ClientState['trend'] {
@@ -277,6 +303,7 @@ export function evaluate(
   session: AnsweredSession,
   settings: DetectorSettings,
   instrument: Instrument,
+  options: EvaluateOptions = {},
 ): { state: ClientState; evaluation: Evaluation } {
   checkDetectorSettings(settings);
   checkInstrument(state, instrument);
@@ -390,7 +417,7 @@ export function evaluate(
     sessionId: session.sessionId,
     endedAt: session.endedAt,
     p,
-    items: Object.fromEntries(instrument.items.map((item, index) => [item.id, items[index] ?? 0])),
+    items: itemRecord(instrument, items),
     n: stats?.n ?? state.baseline.slice(-settings.baselineMax).length,
     m: stats ? round4(stats.m) : null,
     s: stats ? round4(stats.s) : null,
@@ -404,7 +431,7 @@ export function evaluate(
     reason: '',
     mostMovedComponent: mostMoved(instrument, drops),
   };
-  evaluation.reason = describeEvaluation(evaluation, instrument, settings, state.repair);
+  if (options.explain !== false) evaluation.reason = describeEvaluation(evaluation, instrument, settings, state.repair);
   return { state: next, evaluation };
 }
 
