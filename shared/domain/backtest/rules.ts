@@ -1,0 +1,101 @@
+/**
+ * The rules a backtest compares on the same data: ours (the detector on its default and sensitive
+ * settings) and the anchors' (ALLIANCE-SCIENCE.md, "Rules the anchors use"), all in POMP units.
+ */
+import { evaluate, initialClientState, recordExpired, type ClientState, type DetectorSettings } from '../detector/index.ts';
+import type { Instrument } from '../instruments.ts';
+import { itemPomp } from '../instruments.ts';
+
+/** The rules a backtest reports, in report order. */
+export const RULE_NAMES = ['default', 'sensitive', 'cutoff', 'lastDrop', 'twoSd'] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** What each rule alerts on, for the human report. */
+export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
+  default: 'ours: against the client’s own baseline, k(n) ≤ 3',
+  sensitive: 'ours: sensitive setting, k = 2',
+  cutoff: 'fixed cutoff: total below 90 POMP (≈ SRS < 36)',
+  lastDrop: 'drop ≥ 2.5 POMP since the previous answered session (≈ OpenFIT’s 1 point)',
+  twoSd: 'retrospective: more than 2 SD below the client’s mean over all sessions',
+};
+
+/** The fixed-cutoff rule alerts below this total (POMP): SRS < 36 of 40. */
+export const CUTOFF_POMP = 90;
+
+/** The last-drop rule alerts at a drop of at least this much (POMP): 1 point of 40. */
+export const LAST_DROP_POMP = 2.5;
+
+/** The retrospective rule alerts more than this many SDs below the client's mean (Stiles 2004). */
+export const TWO_SD = 2;
+
+const EPSILON = 1e-9;
+
+/** Which alerts our rules count: everything that would reach the therapist at an answered session. */
+const COUNTED_KINDS = new Set(['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired']);
+
+/** Returns true when the fixed cutoff alerts at a session with total p. */
+export function cutoffAlerts(p: number): boolean {
+  return p < CUTOFF_POMP - EPSILON;
+}
+
+/** Returns true when the last-drop rule alerts: p fell by LAST_DROP_POMP or more since `previous`. */
+export function lastDropAlerts(p: number, previous: number | null): boolean {
+  return previous !== null && previous - p >= LAST_DROP_POMP - EPSILON;
+}
+
+/** Running mean and sum of squares (Welford), so the retrospective rule needs O(1) per client. */
+export interface RunningStats {
+  n: number;
+  mean: number;
+  m2: number;
+}
+
+/** Adds one score to running statistics (in place: the backtest holds one per client). */
+export function addToStats(stats: RunningStats, p: number): void {
+  stats.n += 1;
+  const delta = p - stats.mean;
+  stats.mean += delta / stats.n;
+  stats.m2 += delta * (p - stats.mean);
+}
+
+/** Returns true when the retrospective rule alerts: p more than 2 sample SDs below the client's mean. */
+export function twoSdAlerts(p: number, stats: RunningStats): boolean {
+  if (stats.n < 2) return false;
+  const sd = Math.sqrt(stats.m2 / (stats.n - 1));
+  return p < stats.mean - TWO_SD * sd - EPSILON;
+}
+
+/** The detector, stepped through one client's sessions for the backtest. */
+export class DetectorRule {
+  private state: ClientState;
+
+  constructor(
+    private readonly settings: DetectorSettings,
+    private readonly instrument: Instrument,
+  ) {
+    this.state = initialClientState(instrument);
+  }
+
+  /** Feeds one session; returns true when it would have alerted the therapist at that session. */
+  step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): boolean {
+    if (answers === null) {
+      // Going-quiet notices concern unanswered sessions; they are not counted as alerts.
+      this.state = recordExpired(this.state, { sessionId, endedAt }, this.settings).state;
+      return false;
+    }
+    const values: Record<string, number> = {};
+    const items = this.instrument.items;
+    for (let index = 0; index < items.length; index++) values[items[index]!.id] = answers[index]!;
+    const result = evaluate(this.state, { sessionId, endedAt, answers: values, talk }, this.settings, this.instrument, { explain: false });
+    this.state = result.state;
+    return result.evaluation.alerts.some((alert) => COUNTED_KINDS.has(alert.kind));
+  }
+}
+
+/** Scores raw answers in instrument order to a total POMP: the mean of the items' POMP values. */
+export function sessionPomp(instrument: Instrument, answers: readonly number[]): number {
+  const items = instrument.items;
+  let sum = 0;
+  for (let index = 0; index < items.length; index++) sum += itemPomp(instrument, items[index]!, answers[index]!);
+  return sum / items.length;
+}
