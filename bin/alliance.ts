@@ -1,0 +1,62 @@
+/**
+ * `alliance`: the command line of Alliance Feedback. Subcommands:
+ * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
+ * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests.
+ */
+import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
+import { InputError, UsageError } from './errors.ts';
+import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
+
+const HELP = `Usage: alliance <command> [options]
+
+Commands:
+  backtest <scores.csv>   Replay past scores through our rules and the anchors' rules
+                          (alerts per 100 sessions, clients alerted, precision and recall)
+  simulate                Write a synthetic labelled cohort in the backtest's CSV format
+
+Options:
+  -h, --help              Show help (also: alliance <command> --help)
+
+Examples:
+  npx alliance simulate --clients 600 --seed 1 --out cohort.csv
+  npx alliance backtest cohort.csv
+  npx alliance backtest cohort.csv --json
+`;
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
+  backtest: { run: backtestCommand, help: BACKTEST_HELP },
+  simulate: { run: simulateCommand, help: SIMULATE_HELP },
+};
+
+/** Runs the CLI with the given arguments and returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    const topic = name === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(topic?.help ?? HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`alliance: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    process.stdout.write(command.help);
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`alliance ${name}: ${error.message}\n\n${command.help}`);
+      return 2;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`alliance ${name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
