@@ -55,7 +55,8 @@ describe('event routing', () => {
   });
 
   it('matches SessionCompleted with the pattern from its contract, on the custom bus', () => {
-    const rule = resource(stack.routes[0]!.rule);
+    const route = stack.routes.find((candidate) => candidate.route.contract === SessionCompleted)!;
+    const rule = resource(route.rule);
 
     expect(rule.Properties['EventPattern']).toEqual(SessionCompleted.pattern);
     expect(rule.Properties['EventBusName']).toEqual({ Ref: logicalId(stack.bus) });
@@ -88,7 +89,7 @@ describe('event routing', () => {
 
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: getAtt(route.queue),
-      FunctionName: { Ref: logicalId(stack.functions.request.function) },
+      FunctionName: { Ref: logicalId(stack.functions[route.route.target.id as keyof typeof FUNCTIONS].function) },
       BatchSize: route.route.batchSize,
       ScalingConfig: { MaximumConcurrency: route.route.maxConcurrency },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -170,7 +171,7 @@ describe('functions', () => {
 
   it('gives the request function its resources, its route’s DLQ and lease, and every request setting', () => {
     const environment = environmentOf('request');
-    const route = stack.routes[0]!;
+    const route = stack.routes.find((candidate) => candidate.route.target.id === FUNCTIONS.request.id)!;
 
     expect(environment).toMatchObject({
       [RESOURCE_ENV.tableName]: { Ref: logicalId(stack.table) },
@@ -243,7 +244,7 @@ describe('least-privilege IAM', () => {
     const statements = statementsOf('request');
     const actionsOn = (target: unknown) =>
       statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(target) || JSON.stringify(statement.Resource) === JSON.stringify([target])).flatMap((statement) => asArray(statement.Action));
-    const route = stack.routes[0]!;
+    const route = stack.routes.find((candidate) => candidate.route.target.id === FUNCTIONS.request.id)!;
 
     expect(actionsOn(getAtt(stack.table)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(getAtt(stack.bus))).toEqual(['events:PutEvents']);

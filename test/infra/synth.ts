@@ -46,9 +46,13 @@ export interface ReportedViolation {
  * there are errors; the report is written first, so it is read either way. Warnings never make the
  * synth throw, which is why tests look at the report and not only at the exception.
  */
-export function synthValidationReport(options: SynthOptions = {}): { violations: ReportedViolation[]; error: Error | undefined } {
+export function synthValidationReport(options: SynthOptions = {}): {
+  stack: AllianceFeedbackStack;
+  violations: ReportedViolation[];
+  error: Error | undefined;
+} {
   const app = newApp(options);
-  buildApp(app, options);
+  const stack = buildApp(app, options);
   let error: Error | undefined;
   try {
     app.synth();
@@ -66,5 +70,5 @@ export function synthValidationReport(options: SynthOptions = {}): { violations:
       constructPaths: violation.violatingConstructs.map((construct) => construct.constructPath),
     })),
   );
-  return { violations, error };
+  return { stack, violations, error };
 }
