@@ -52,8 +52,6 @@ export class AllianceFeedbackStack extends Stack {
   readonly alarmTopic: Topic;
   readonly alarms: readonly Alarm[];
   readonly mailConfiguration: ConfigurationSet;
-  /** The statement that lets the request function send email, for tests and reviews. */
-  readonly sesSendStatement: PolicyStatement;
 
   constructor(scope: Construct, id: string, props: AllianceFeedbackStackProps) {
     super(scope, id, props);
@@ -192,7 +190,7 @@ export class AllianceFeedbackStack extends Stack {
     this.table.grant(request.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.key.grantEncryptDecrypt(request.function);
     this.bus.grantPutEventsTo(request.function);
-    this.sesSendStatement = new PolicyStatement({
+    const sendEmail = new PolicyStatement({
       // SendEmail for simple content, SendRawEmail should the mailer move to raw MIME.
       actions: ['ses:SendEmail', 'ses:SendRawEmail'],
       resources: [
@@ -200,7 +198,7 @@ export class AllianceFeedbackStack extends Stack {
         this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.mailConfiguration.configurationSetName }),
       ],
     });
-    request.function.addToRolePolicy(this.sesSendStatement);
+    request.function.addToRolePolicy(sendEmail);
 
     // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
