@@ -1,13 +1,24 @@
 /**
- * Web function (placeholder until the form lands): answers every path with a plain 404 page.
- * Sits behind API Gateway HTTP API in AWS and behind the local web server on :3000.
+ * Web function: the client-facing pages (feedback form, thank-you, opt-out) behind API Gateway
+ * HTTP API (`ANY /{proxy+}`) in AWS and behind the local web server on :3000. Wiring only; the
+ * routes are in app.ts.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { createLogger } from '../../shared/adapters/powertools.ts';
+import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { createWebApp } from './app.ts';
+import { loadInstruments } from './instruments.ts';
 
-export async function handler(_event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  return {
-    statusCode: 404,
-    headers: { 'content-type': 'text/html; charset=utf-8' },
-    body: '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Not found</title></head><body><main><h1>Page not found</h1></main></body></html>',
-  };
-}
+const logger = createLogger('web');
+const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });
+const store = new DynamoDbFeedbackStore(requireEnv(RESOURCE_ENV.tableName));
+const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
+
+export const handler = createWebApp({
+  feedback: { store, publisher, clock, instruments: loadInstruments() },
+  optOut: { store, publisher, clock },
+  practiceName,
+  logger,
+});

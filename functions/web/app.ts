@@ -1,0 +1,163 @@
+/**
+ * The web function's routes: each one reads the request, calls a use case and renders its result.
+ *
+ *   GET  /f/{token}         the form (or: already answered 200, expired 410, unknown 404)
+ *   POST /f/{token}         record the answer → 303 to the thank-you page (400, 409, 410, 404, 413, 415)
+ *   GET  /f/{token}/thanks  thank-you page
+ *   GET  /u/{token}         opt-out confirmation page
+ *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
+ *
+ * GETs never change anything: mail scanners open every link. Redirects are relative, so the pages
+ * work under any API Gateway stage or custom-domain base path.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { negotiateLocale, PAGE_TEXT, type MessageText } from '../../shared/domain/form/i18n.ts';
+import { renderFormPage, renderMessagePage, renderOptOutPage } from '../../shared/domain/form/pages.ts';
+import type { Locale } from '../../shared/events/contracts.ts';
+import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
+import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
+import { isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
+
+/** What the routes log to: ids and outcomes only, never a token, a body or a name. */
+export type WebLogger = Pick<Logger, 'info' | 'error'>;
+
+export interface WebAppDeps {
+  feedback: FeedbackDeps;
+  optOut: OptOutDeps;
+  practiceName: string;
+  logger: WebLogger;
+}
+
+type Result = APIGatewayProxyStructuredResultV2;
+
+const FORM = /^\/f\/([^/]+)$/;
+const THANKS = /^\/f\/([^/]+)\/thanks$/;
+const OPT_OUT = /^\/u\/([^/]+)$/;
+
+/** Builds the HTTP handler from its dependencies (the Lambda entry point wires the real ones). */
+export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) => Promise<Result> {
+  const message = (status: number, locale: Locale, pick: (text: (typeof PAGE_TEXT)[Locale]) => MessageText, extra?: Record<string, string>): Result =>
+    pageResponse(status, locale, renderMessagePage({ locale, practiceName: deps.practiceName, message: pick(PAGE_TEXT[locale]) }), extra);
+
+  async function route(request: WebRequest): Promise<Result> {
+    const fallback = negotiateLocale(request.acceptLanguage);
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    let match: RegExpExecArray | null;
+
+    if ((match = FORM.exec(request.path))) {
+      const token = match[1]!;
+      if (read) return formPage(token, fallback);
+      if (request.method === 'POST') return postForm(token, request, fallback);
+      return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+    }
+    if ((match = THANKS.exec(request.path))) {
+      if (!read) return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD' });
+      return thanksPage(match[1]!, fallback);
+    }
+    if ((match = OPT_OUT.exec(request.path))) {
+      if (read) return optOutPage(match[1]!, fallback);
+      if (request.method === 'POST') return postOptOut(match[1]!, fallback);
+      return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+    }
+    // Browsers ask for an icon on every page; an empty answer they may cache saves an invocation each time.
+    if (request.path === '/favicon.ico' && read) return { statusCode: 204, headers: { 'cache-control': 'public, max-age=604800' } };
+    return message(404, fallback, (t) => t.notFound);
+  }
+
+  async function formPage(token: string, fallback: Locale): Promise<Result> {
+    const view = await openForm(token, deps.feedback);
+    switch (view.kind) {
+      case 'form':
+        return pageResponse(200, view.locale, renderFormPage({ locale: view.locale, practiceName: deps.practiceName, instrument: view.instrument }));
+      // 200, not 409: the page truthfully shows the link's state, and a GET conflicted with nothing.
+      // Mail scanners and link checkers also treat 4xx links as broken or suspicious.
+      case 'answered':
+        return message(200, view.locale, (t) => t.answered);
+      case 'expired':
+        return message(410, view.locale, (t) => t.expired);
+      case 'not-found':
+        return message(404, fallback, (t) => t.notFound);
+    }
+  }
+
+  async function postForm(token: string, request: WebRequest, fallback: Locale): Promise<Result> {
+    if (request.body === 'too-large') return message(413, fallback, (t) => t.tooLarge);
+    if (!isFormEncoded(request.contentType)) return message(415, fallback, (t) => t.unreadable);
+    const outcome = await submitFeedback(token, request.body ?? '', deps.feedback);
+    switch (outcome.kind) {
+      case 'submitted':
+        if (outcome.publishError !== undefined) {
+          deps.logger.error('FeedbackSubmitted not published; the answer is stored, replay it from the session', {
+            sessionId: outcome.sessionId,
+            error: describeError(outcome.publishError),
+          });
+        }
+        deps.logger.info('feedback recorded', { sessionId: outcome.sessionId });
+        // Relative to /f/{token}: resolves to /f/{token}/thanks under any base path.
+        return seeOther(`${token}/thanks`);
+      case 'invalid':
+        deps.logger.info('feedback rejected', { fields: outcome.errors.map((error) => `${error.field}:${error.code}`) });
+        return pageResponse(
+          400,
+          outcome.locale,
+          renderFormPage({ locale: outcome.locale, practiceName: deps.practiceName, instrument: outcome.instrument, values: outcome.values, errors: outcome.errors }),
+        );
+      case 'answered':
+        return message(409, outcome.locale, (t) => t.answered);
+      case 'expired':
+        return message(410, outcome.locale, (t) => t.expired);
+      case 'not-found':
+        return message(404, fallback, (t) => t.notFound);
+    }
+  }
+
+  async function thanksPage(token: string, fallback: Locale): Promise<Result> {
+    const view = await openThanks(token, deps.feedback);
+    switch (view.kind) {
+      case 'thanks':
+        return message(200, view.locale, (t) => t.thanks);
+      case 'not-answered':
+        // Relative to /f/{token}/thanks: back to /f/{token}, which says what the link can do.
+        return seeOther(`../${token}`);
+      case 'not-found':
+        return message(404, fallback, (t) => t.notFound);
+    }
+  }
+
+  async function optOutPage(token: string, fallback: Locale): Promise<Result> {
+    const view = await openOptOut(token, deps.optOut);
+    if (view.kind === 'not-found') return message(404, fallback, (t) => t.notFound);
+    return pageResponse(200, view.locale, renderOptOutPage({ locale: view.locale, practiceName: deps.practiceName }));
+  }
+
+  async function postOptOut(token: string, fallback: Locale): Promise<Result> {
+    // Any POST opts out, whatever its body: the page's button sends nothing, RFC 8058 one-click
+    // sends `List-Unsubscribe=One-Click` as urlencoded or multipart form data, and both mean the same.
+    const outcome = await optOut(token, deps.optOut);
+    if (outcome.kind === 'not-found') return message(404, fallback, (t) => t.notFound);
+    if (outcome.publishError !== undefined) {
+      deps.logger.error('ClientUnsubscribed not published; the opt-out is stored', { clientId: outcome.clientId, error: describeError(outcome.publishError) });
+    }
+    deps.logger.info('client opted out', { clientId: outcome.clientId, first: outcome.first });
+    return message(200, outcome.locale, (t) => t.optedOut);
+  }
+
+  return async (event) => {
+    const request = readRequest(event);
+    let result: Result;
+    try {
+      result = await route(request);
+    } catch (error) {
+      // Only our side fails here (the table, the bus): client input never throws.
+      deps.logger.error('web request failed', { method: request.method, error: describeError(error) });
+      result = message(503, negotiateLocale(request.acceptLanguage), (t) => t.unavailable, { 'retry-after': '60' });
+    }
+    return request.method === 'HEAD' ? { ...result, body: '' } : result;
+  };
+}
+
+/** An error's name and message for a log line (SDK errors carry no request data in either). */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,385 @@
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createWebApp, type WebLogger } from '../../../functions/web/app.ts';
+import { ManualClock } from '../../../shared/adapters/clock.ts';
+import { randomTokens } from '../../../shared/adapters/form-tokens.ts';
+import { PAGE_TEXT } from '../../../shared/domain/form/i18n.ts';
+import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
+import type { Locale } from '../../../shared/events/contracts.ts';
+import { FakeFeedbackStore, httpEvent, RecordingPublisher } from './support/fake-feedback-store.ts';
+
+const HOUR = 3_600_000;
+const NOW = new Date('2026-11-25T21:00:00Z');
+const EXPIRES_AT = new Date(NOW.getTime() + 72 * HOUR).toISOString();
+const FORM = 'application/x-www-form-urlencoded';
+const COMPLETE = 'relationship=8&goals=7&approach=9&overall=10';
+
+type Response = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
+
+let store: FakeFeedbackStore;
+let publisher: RecordingPublisher;
+let clock: ManualClock;
+let logger: WebLogger & { info: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> };
+let app: ReturnType<typeof createWebApp>;
+let token: string;
+
+function newLink(locale: Locale = 'en', sessionId = 's-1'): string {
+  const { token: link } = randomTokens.create();
+  store.addLink(link, { sessionId, clientId: 'c-1', therapistId: 't-1', locale, expiresAt: EXPIRES_AT });
+  return link;
+}
+
+async function send(...args: Parameters<typeof httpEvent>): Promise<Response> {
+  return (await app(httpEvent(...args))) as Response;
+}
+
+const post = (path: string, body: string, contentType = FORM) => send('POST', path, { body, contentType });
+
+beforeEach(() => {
+  store = new FakeFeedbackStore();
+  publisher = new RecordingPublisher();
+  clock = new ManualClock(NOW);
+  logger = { info: vi.fn(), error: vi.fn() } as unknown as typeof logger;
+  app = createWebApp({
+    feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) } },
+    optOut: { store, publisher, clock },
+    practiceName: 'Riverside Counselling',
+    logger,
+  });
+  token = newLink();
+});
+
+describe('GET /f/{token}', () => {
+  it('shows the form and changes nothing, however often it is opened', async () => {
+    // Act
+    const responses = await Promise.all(Array.from({ length: 10 }, () => send('GET', `/f/${token}`)));
+
+    // Assess
+    for (const response of responses) {
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('<form method="post" novalidate>');
+    }
+    expect(store.writes).toBe(0);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('then still takes the answer: ten opens and one post record one answer', async () => {
+    for (let i = 0; i < 10; i += 1) await send('GET', `/f/${token}`);
+
+    const response = await post(`/f/${token}`, `${COMPLETE}&comment=Thanks&talk=yes`);
+
+    expect(response.statusCode).toBe(303);
+    expect(response.headers['location']).toBe(`${token}/thanks`);
+    expect(store.sessions.get('s-1')).toMatchObject({
+      answeredAt: NOW.toISOString(),
+      answer: { instrumentId: DEFAULT_INSTRUMENT.id, items: { relationship: 8, goals: 7, approach: 9, overall: 10 }, talk: true, comment: 'Thanks' },
+    });
+  });
+
+  it('shows the page in the language of the link, not of the browser', async () => {
+    const spanish = newLink('es', 's-2');
+    const response = await send('GET', `/f/${spanish}`, { acceptLanguage: 'en-US' });
+    expect(response.body).toContain('<html lang="es">');
+    expect(response.headers['content-language']).toBe('es');
+    expect(response.body).toContain(PAGE_TEXT.es.submit);
+  });
+
+  it('says the link was already answered, with 200: the GET conflicted with nothing', async () => {
+    await post(`/f/${token}`, COMPLETE);
+    const response = await send('GET', `/f/${token}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.answered.title}</h1>`);
+    expect(response.body).not.toContain('<form');
+  });
+
+  it('answers 410 once the link has expired, checked in code since TTL deletes late', async () => {
+    clock.set(new Date(EXPIRES_AT));
+    const response = await send('GET', `/f/${token}`);
+    expect(response.statusCode).toBe(410);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.expired.title}</h1>`);
+  });
+
+  it('answers 410 once the expiry was announced, even if the clock disagrees', async () => {
+    store.sessions.get('s-1')!.expiredAt = NOW.toISOString();
+    expect((await send('GET', `/f/${token}`)).statusCode).toBe(410);
+  });
+
+  it.each([
+    ['unknown', 'A'.repeat(43)],
+    ['too short', 'abc'],
+    ['percent-encoded', `${'A'.repeat(40)}%2F1`],
+    ['with markup', '%3Cscript%3E'],
+  ])('answers 404 for an %s token, in the browser’s language', async (_name, bad) => {
+    const response = await send('GET', `/f/${bad}`, { acceptLanguage: 'es-ES,es;q=0.9' });
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.es.notFound.title}</h1>`);
+    expect(response.body).not.toContain('script&gt;');
+  });
+
+  it('answers a HEAD like a GET, without a body', async () => {
+    const response = await send('HEAD', `/f/${token}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(store.writes).toBe(0);
+  });
+});
+
+describe('security headers', () => {
+  it('lets exactly the page’s own stylesheet through a strict policy, on every page', async () => {
+    const responses = [
+      await send('GET', `/f/${token}`),
+      await send('GET', '/nowhere'),
+      await post(`/f/${token}`, 'relationship=1'),
+      await send('GET', `/u/${token}`),
+    ];
+    for (const response of responses) {
+      const style = /<style>([\s\S]*?)<\/style>/.exec(response.body)![1]!;
+      const hash = createHash('sha256').update(style).digest('base64');
+      expect(response.headers['content-security-policy']).toBe(
+        `default-src 'none'; style-src 'sha256-${hash}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      );
+      expect(response.headers).toMatchObject({
+        'content-type': 'text/html; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'cache-control': 'no-store',
+      });
+    }
+  });
+});
+
+describe('POST /f/{token}', () => {
+  it('records the answer and announces it without the comment text or any contact detail', async () => {
+    await post(`/f/${token}`, `${COMPLETE}&comment=${encodeURIComponent('My email is ana@example.com')}`);
+
+    expect(publisher.published).toEqual([
+      {
+        detailType: 'FeedbackSubmitted',
+        detail: {
+          sessionId: 's-1',
+          clientId: 'c-1',
+          therapistId: 't-1',
+          instrumentId: DEFAULT_INSTRUMENT.id,
+          items: { relationship: 8, goals: 7, approach: 9, overall: 10 },
+          talk: false,
+          hasComment: true,
+          submittedAt: NOW.toISOString(),
+        },
+      },
+    ]);
+    expect(JSON.stringify(publisher.published)).not.toContain('ana@example.com');
+  });
+
+  it('takes the first answer only: a second post gets 409 and changes nothing', async () => {
+    await post(`/f/${token}`, COMPLETE);
+    clock.advance(60_000);
+
+    const second = await post(`/f/${token}`, 'relationship=0&goals=0&approach=0&overall=0');
+
+    expect(second.statusCode).toBe(409);
+    expect(second.body).toContain(`<h1>${PAGE_TEXT.en.answered.title}</h1>`);
+    expect(store.sessions.get('s-1')!.answer!.items).toEqual({ relationship: 8, goals: 7, approach: 9, overall: 10 });
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('takes one answer per session even when two posts race', async () => {
+    const responses = await Promise.all(Array.from({ length: 5 }, () => post(`/f/${token}`, COMPLETE)));
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([303, 409, 409, 409, 409]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('takes one answer per session across the request’s and the reminder’s links', async () => {
+    const reminderLink = newLink('en', 's-1');
+    await post(`/f/${reminderLink}`, COMPLETE);
+    expect((await post(`/f/${token}`, COMPLETE)).statusCode).toBe(409);
+    expect((await send('GET', `/f/${token}`)).body).toContain(PAGE_TEXT.en.answered.title);
+  });
+
+  it('answers 410 after the expiry and stores nothing', async () => {
+    clock.set(new Date(new Date(EXPIRES_AT).getTime() + 1));
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(410);
+    expect(store.sessions.get('s-1')!.answeredAt).toBeUndefined();
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('answers 404 for an unknown token and stores nothing', async () => {
+    const response = await post(`/f/${'B'.repeat(43)}`, COMPLETE);
+    expect(response.statusCode).toBe(404);
+    expect(store.writes).toBe(0);
+  });
+
+  it('re-renders the form with 400, the errors and the values, and stores nothing', async () => {
+    const response = await post(`/f/${token}`, 'relationship=3&goals=12&comment=hola&talk=yes');
+
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('<div class="summary" role="alert"');
+    expect(response.body).toContain('name="relationship" value="3" checked>');
+    expect(response.body).toContain('>hola</textarea>');
+    expect(response.body).toContain('aria-describedby="goals-hint goals-error"');
+    expect(store.writes).toBe(0);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('accepts a base64-encoded body and a charset parameter, as API Gateway may send them', async () => {
+    const response = await send('POST', `/f/${token}`, { body: `${COMPLETE}&comment=${encodeURIComponent('¡Gracias!')}`, contentType: 'Application/X-WWW-Form-Urlencoded; charset=UTF-8', base64: true });
+    expect(response.statusCode).toBe(303);
+    expect(store.sessions.get('s-1')!.answer!.comment).toBe('¡Gracias!');
+  });
+
+  it.each([
+    ['JSON', 'application/json', JSON.stringify({ relationship: 1 })],
+    ['multipart', 'multipart/form-data; boundary=x', '--x--'],
+    ['no content type', '', COMPLETE],
+  ])('answers 415 to %s and stores nothing', async (_name, contentType, body) => {
+    const response = await send('POST', `/f/${token}`, { body, ...(contentType ? { contentType } : {}) });
+    expect(response.statusCode).toBe(415);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.unreadable.title}</h1>`);
+    expect(store.writes).toBe(0);
+  });
+
+  it('answers 413 to a body over 32 KB and stores nothing', async () => {
+    const response = await post(`/f/${token}`, `${COMPLETE}&comment=${'x'.repeat(33 * 1024)}`);
+    expect(response.statusCode).toBe(413);
+    expect(store.writes).toBe(0);
+  });
+
+  it('still thanks the client when the announcement fails after the answer was stored, and logs the session', async () => {
+    publisher.failNext = 1;
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(303);
+    expect(store.sessions.get('s-1')!.answeredAt).toBeDefined();
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('FeedbackSubmitted not published'), expect.objectContaining({ sessionId: 's-1' }));
+  });
+
+  it('answers 503, not a crash, when the table fails, and logs no token', async () => {
+    store.failReads = true;
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(503);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.unavailable.title}</h1>`);
+    expect(JSON.stringify([logger.error.mock.calls, logger.info.mock.calls])).not.toContain(token);
+  });
+
+  it('answers 405 to other methods, naming the allowed ones', async () => {
+    const response = await send('PUT', `/f/${token}`, { body: COMPLETE, contentType: FORM });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers['allow']).toBe('GET, HEAD, POST');
+  });
+});
+
+describe('POST /f/{token} with random input', () => {
+  const field = fc.constantFrom('relationship', 'goals', 'approach', 'overall', 'comment', 'talk', 'x');
+  const value = fc.oneof(fc.integer({ min: -2, max: 12 }).map(String), fc.string({ maxLength: 40 }), fc.constant('yes'));
+  const body = fc.oneof(
+    fc.array(fc.tuple(field, value), { maxLength: 10 }).map((pairs) => new URLSearchParams(pairs).toString()),
+    fc.string({ unit: 'binary', maxLength: 200 }),
+  );
+  const contentType = fc.constantFrom(FORM, `${FORM}; charset=utf-8`, 'text/plain', 'application/json', '');
+
+  it('never answers 5xx and never stores a partial answer', async () => {
+    await fc.assert(
+      fc.asyncProperty(body, contentType, fc.boolean(), async (text, type, base64) => {
+        store = new FakeFeedbackStore();
+        app = createWebApp({
+          feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => undefined } },
+          optOut: { store, publisher, clock },
+          practiceName: 'P',
+          logger,
+        });
+        const link = newLink();
+        const response = (await app(httpEvent('POST', `/f/${link}`, { body: text, ...(type ? { contentType: type } : {}), base64 }))) as Response;
+        expect(response.statusCode).toBeLessThan(500);
+        const answer = store.sessions.get('s-1')!.answer;
+        if (answer) expect(Object.keys(answer.items).sort()).toEqual(['approach', 'goals', 'overall', 'relationship']);
+        expect(response.statusCode === 303).toBe(answer !== undefined);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('GET /f/{token}/thanks', () => {
+  it('thanks the client in their language and shows nothing of the answer', async () => {
+    const spanish = newLink('es', 's-2');
+    await post(`/f/${spanish}`, `${COMPLETE}&comment=secreto&talk=yes`);
+
+    const response = await send('GET', `/f/${spanish}/thanks`);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.es.thanks.title}</h1>`);
+    expect(response.body).not.toMatch(/secreto|Riverside Counselling<\/h1>|value=/);
+  });
+
+  it('sends a visitor who has not answered back to the form', async () => {
+    const response = await send('GET', `/f/${token}/thanks`);
+    expect(response.statusCode).toBe(303);
+    expect(response.headers['location']).toBe(`../${token}`);
+  });
+});
+
+describe('/u/{token}', () => {
+  it('shows the opt-out page and changes nothing, however often it is opened', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const response = await send('GET', `/u/${token}`);
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain(`<button type="submit">${PAGE_TEXT.en.optOutButton}</button>`);
+    }
+    expect(store.writes).toBe(0);
+    expect(store.clients.size).toBe(0);
+  });
+
+  it('opts the client out from the page’s button and announces it once', async () => {
+    const response = await send('POST', `/u/${token}`, { body: '', contentType: FORM });
+    const again = await send('POST', `/u/${token}`, { body: '', contentType: FORM });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.optedOut.title}</h1>`);
+    expect(again.statusCode).toBe(200);
+    expect(store.clients.get('c-1')).toEqual({ optedOutAt: NOW.toISOString() });
+    expect(publisher.published).toEqual([{ detailType: 'ClientUnsubscribed', detail: { clientId: 'c-1', optedOutAt: NOW.toISOString() } }]);
+  });
+
+  it.each([
+    ['urlencoded', FORM, 'List-Unsubscribe=One-Click'],
+    ['multipart', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n'],
+  ])('opts the client out with an RFC 8058 one-click post (%s) and answers 200', async (_name, contentType, body) => {
+    const response = await send('POST', `/u/${token}`, { body, contentType });
+    expect(response.statusCode).toBe(200);
+    expect(store.clients.get('c-1')?.optedOutAt).toBe(NOW.toISOString());
+  });
+
+  it('keeps working after the form link has expired, in the client’s language', async () => {
+    const spanish = newLink('es', 's-2');
+    clock.advance(30 * 24 * HOUR);
+    expect((await send('GET', `/f/${spanish}`)).statusCode).toBe(410);
+
+    const response = await send('POST', `/u/${spanish}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.es.optedOut.title}</h1>`);
+    expect(store.clients.get('c-1')?.optedOutAt).toBeDefined();
+  });
+
+  it('answers 404 for an unknown token and opts nobody out', async () => {
+    const response = await send('POST', `/u/${'C'.repeat(43)}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
+    expect(response.statusCode).toBe(404);
+    expect(store.clients.size).toBe(0);
+  });
+});
+
+describe('other paths', () => {
+  it('answers 404 with a page for anything else', async () => {
+    for (const path of ['/', '/f', `/f/${token}/other`, `/x/${token}`]) {
+      const response = await send('GET', path);
+      expect(response.statusCode).toBe(404);
+      expect(response.body).toContain('<h1>');
+    }
+  });
+
+  it('answers the browser’s icon request with an empty, cacheable response', async () => {
+    const response = await send('GET', '/favicon.ico');
+    expect(response.statusCode).toBe(204);
+  });
+});

