@@ -63,6 +63,7 @@ async function readLines({ path, onRow, onProgress }: PassOptions): Promise<void
       onRow(line, lineNumber);
       if ((lineNumber & 0xfff) === 0) onProgress(stream.bytesRead);
     }
+    onProgress(stream.bytesRead);
   } finally {
     lines.close();
     stream.destroy();
@@ -98,6 +99,7 @@ export async function runBacktest(
     return error;
   };
   try {
+    progress.update(0, 0);
     await readLines({
       path,
       onRow: (line, lineNumber) => {

@@ -32,7 +32,7 @@ export class Progress {
     private readonly label = 'backtest',
   ) {}
 
-  /** Updates the indicator; cheap enough to call often (it redraws at most 10 times a second). */
+  /** Updates the indicator with work done and rows handled so far (both passes); redraws at most 10 times a second. */
   update(done: number, rows: number): void {
     if (this.mode === 'off') return;
     const share = this.total > 0 ? Math.min(1, done / this.total) : 1;
@@ -40,7 +40,7 @@ export class Progress {
       const tenth = Math.floor(share * 10);
       if (tenth > this.lastTenth) {
         this.lastTenth = tenth;
-        this.out.write(`${this.label}: ${tenth * 10} % (${rows.toLocaleString('en')} rows)\n`);
+        this.out.write(`${this.label}: ${tenth * 10} %\n`);
       }
       return;
     }
