@@ -87,7 +87,8 @@ export class DetectorRule {
     const items = this.instrument.items;
     for (let index = 0; index < items.length; index++) values[items[index]!.id] = answers[index]!;
     const result = evaluate(this.state, { sessionId, endedAt, answers: values, talk }, this.settings, this.instrument, { explain: false });
-    this.state = result.state;
+    // The trend chart is for emails; dropping it keeps a backtest's memory per client small.
+    this.state = { ...result.state, trend: [] };
     return result.evaluation.alerts.some((alert) => COUNTED_KINDS.has(alert.kind));
   }
 }
