@@ -179,7 +179,7 @@ export async function backtestCommand(args: string[]): Promise<void> {
   let bytes: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new InputError(`${path} is not a file`);
+    if (!info.isFile()) throw new InputError(`${path} is not a regular file (the backtest reads it twice; save piped data to a file first)`);
     bytes = info.size;
   } catch (error) {
     if (error instanceof InputError) throw error;
