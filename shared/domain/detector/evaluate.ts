@@ -294,6 +294,91 @@ function pushTrend(state: ClientState, endedAt: string, p: number, evaluationSta
   return [...state.trend, { endedAt, p, state: evaluationState }].slice(-TREND_LENGTH);
 }
 
+/** How a session was judged by the score rules: its state, alerts and what the state carries on. */
+interface Judgement {
+  state: EvaluationState;
+  alerts: Alert[];
+  flagged: boolean;
+  watch: WatchRun | null;
+  repair: RepairWindow | null;
+  restartBaseline: boolean;
+}
+
+/** Inside an open alert episode: the session either comes back, continues, or escalates once. */
+function judgeInEpisode(open: RepairWindow, p: number, settings: DetectorSettings): Judgement {
+  const back = open.basis === 'baseline' ? p >= open.threshold - EPSILON : p > open.threshold + EPSILON;
+  const seen = open.seen + 1;
+  if (back) return { state: 'repaired', alerts: [], flagged: false, watch: null, repair: null, restartBaseline: false };
+  if (seen < settings.repairWindow) {
+    return { state: 'continuing', alerts: [], flagged: true, watch: null, repair: { ...open, seen }, restartBaseline: false };
+  }
+  return {
+    state: 'unrepaired',
+    alerts: [{ kind: 'unrepaired', openedBy: open.openedBy, alertSessionId: open.sessionId, sessionsSince: seen, p, threshold: open.threshold }],
+    flagged: true,
+    watch: null,
+    repair: null,
+    // The alliance has settled at a new level and the therapist has been told twice: comparing
+    // further sessions with the pre-alert level would re-alert every few sessions, so the
+    // client's baseline starts again from the next answered session (ALLIANCE-SCIENCE.md leaves
+    // this open; the low-rating rule still covers a level that is low in absolute terms).
+    restartBaseline: true,
+  };
+}
+
+/** Outside an episode: the rupture, watch and sustained-decline, item-drop and low-rating rules. */
+function judgeScore(
+  state: ClientState,
+  sessionId: string,
+  p: number,
+  stats: BaselineStats | null,
+  drops: readonly ItemDrop[],
+  settings: DetectorSettings,
+  instrument: Instrument,
+): Judgement {
+  const alerts: (RuptureAlert | SustainedDeclineAlert | ItemDropAlert | LowRatingAlert)[] = [];
+  let watch: WatchRun | null = null;
+  if (stats) {
+    const z = (p - stats.m) / stats.sEff;
+    if (z <= -stats.k + EPSILON) {
+      alerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
+    } else {
+      // A run goes on while each session stays a watch against the baseline frozen at its start,
+      // so a slow slide cannot hide by dragging the rolling baseline down with it. A session below
+      // the rolling baseline only (or the first one) starts a new run, frozen at today's baseline.
+      const frozen = state.watch?.frozen;
+      const continues = frozen !== undefined && (p - frozen.m) / frozen.sEff <= -settings.watchZ + EPSILON;
+      if (continues) watch = { count: state.watch!.count + 1, frozen };
+      else if (z <= -settings.watchZ + EPSILON) watch = { count: 1, frozen: { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n } };
+      if (watch && watch.count >= settings.sustainedWatches) {
+        const f = watch.frozen;
+        alerts.push({ kind: 'sustained-decline', watches: watch.count, p, m: f.m, sEff: f.sEff, n: f.n, z: round4((p - f.m) / f.sEff) });
+      }
+    }
+    const dropped = drops.filter((drop) => drop.drop >= settings.itemDropPomp - EPSILON);
+    if (dropped.length > 0) alerts.push({ kind: 'item-drop', items: dropped });
+  }
+  const low = lowRating(instrument, p, settings);
+  if (low) alerts.push(low);
+
+  if (alerts.length === 0) {
+    const quiet: EvaluationState = watch ? 'watch' : stats ? 'normal' : 'insufficient-baseline';
+    return { state: quiet, alerts: [], flagged: false, watch, repair: null, restartBaseline: false };
+  }
+  const sustained = alerts.find((alert) => alert.kind === 'sustained-decline');
+  // The pre-alert baseline: for a sustained decline, the one from before the decline began.
+  const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : stats;
+  const repair: RepairWindow = {
+    openedBy: alerts.map((alert) => alert.kind),
+    sessionId,
+    ...(reference
+      ? { basis: 'baseline' as const, threshold: round4(reference.m - reference.sEff) }
+      : { basis: 'low-rating' as const, threshold: settings.lowRatingPomp }),
+    seen: 0,
+  };
+  return { state: 'alert', alerts, flagged: true, watch: null, repair, restartBaseline: false };
+}
+
 /**
  * Evaluates one answered session against the client's own baseline and returns the next state
  * with an explained evaluation; the input state is never modified.
@@ -310,92 +395,18 @@ export function evaluate(
   const items = scoreAnswers(instrument, session.answers);
   const p = round4(mean(items));
   // A larger stored baseline (baselineMax lowered since) is read from its most recent end.
-  const stats = baselineStats(state.baseline.slice(-settings.baselineMax), items.length, settings);
+  const recent = state.baseline.length > settings.baselineMax ? state.baseline.slice(-settings.baselineMax) : state.baseline;
+  const stats = baselineStats(recent, items.length, settings);
   const z = stats ? (p - stats.m) / stats.sEff : null;
   const drops = stats ? itemDrops(instrument, items, stats) : [];
 
-  const alerts: Alert[] = [];
-  let evaluationState: EvaluationState;
-  let flagged = false;
-  let watch: WatchRun | null = null;
-  let repair: RepairWindow | null = null;
-  let restartBaseline = false;
-
-  if (state.repair) {
-    // An open alert episode: the sessions after it are never re-alerted by the score rules.
-    const open = state.repair;
-    const back = open.basis === 'baseline' ? p >= open.threshold - EPSILON : p > open.threshold + EPSILON;
-    const seen = open.seen + 1;
-    if (back) {
-      evaluationState = 'repaired';
-    } else if (seen >= settings.repairWindow) {
-      evaluationState = 'unrepaired';
-      flagged = true;
-      alerts.push({ kind: 'unrepaired', openedBy: open.openedBy, alertSessionId: open.sessionId, sessionsSince: seen, p, threshold: open.threshold });
-      // The alliance has settled at a new level and the therapist has been told twice: comparing
-      // further sessions with the pre-alert level would re-alert every few sessions, so the
-      // client's baseline starts again from the next answered session (ALLIANCE-SCIENCE.md leaves
-      // this open; the low-rating rule still covers a level that is low in absolute terms).
-      restartBaseline = true;
-    } else {
-      evaluationState = 'continuing';
-      flagged = true;
-      repair = { ...open, seen };
-    }
-  } else {
-    const scoreAlerts: (RuptureAlert | SustainedDeclineAlert | ItemDropAlert | LowRatingAlert)[] = [];
-    let watches = 0;
-    if (stats && z !== null) {
-      const isRupture = z <= -stats.k + EPSILON;
-      if (isRupture) {
-        scoreAlerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
-      } else {
-        // A run continues while each session stays a watch against the baseline frozen at its
-        // start, so a slow slide cannot hide by dragging the rolling baseline down with it.
-        const inBand = z <= -settings.watchZ + EPSILON;
-        const frozen = state.watch?.frozen ?? null;
-        const zFrozen = frozen ? (p - frozen.m) / frozen.sEff : null;
-        const continues = zFrozen !== null && zFrozen <= -settings.watchZ + EPSILON;
-        if (inBand || continues) {
-          // Below the rolling baseline but no longer below the frozen one: a new run begins.
-          watch = state.watch && continues
-            ? { count: state.watch.count + 1, frozen: state.watch.frozen }
-            : { count: 1, frozen: { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n } };
-          watches = watch.count;
-          if (watch.count >= settings.sustainedWatches) {
-            const f = watch.frozen;
-            scoreAlerts.push({ kind: 'sustained-decline', watches: watch.count, p, m: f.m, sEff: f.sEff, n: f.n, z: round4((p - f.m) / f.sEff) });
-          }
-        }
-      }
-      const dropped = drops.filter((drop) => drop.drop >= settings.itemDropPomp - EPSILON);
-      if (dropped.length > 0) scoreAlerts.push({ kind: 'item-drop', items: dropped });
-    }
-    const low = lowRating(instrument, p, settings);
-    if (low) scoreAlerts.push(low);
-
-    if (scoreAlerts.length > 0) {
-      evaluationState = 'alert';
-      flagged = true;
-      watch = null;
-      const sustained = scoreAlerts.find((alert) => alert.kind === 'sustained-decline');
-      // The pre-alert baseline: for a sustained decline, the one before the decline began.
-      const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : stats;
-      repair = {
-        openedBy: scoreAlerts.map((alert) => alert.kind),
-        sessionId: session.sessionId,
-        ...(reference
-          ? { basis: 'baseline' as const, threshold: round4(reference.m - reference.sEff) }
-          : { basis: 'low-rating' as const, threshold: settings.lowRatingPomp }),
-        seen: 0,
-      };
-      alerts.push(...scoreAlerts);
-    } else if (watches > 0) {
-      evaluationState = 'watch';
-    } else {
-      evaluationState = stats ? 'normal' : 'insufficient-baseline';
-    }
-  }
+  // An open alert episode: the sessions after it are never re-alerted by the score rules.
+  const judgement = state.repair
+    ? judgeInEpisode(state.repair, p, settings)
+    : judgeScore(state, session.sessionId, p, stats, drops, settings, instrument);
+  const { flagged, watch, repair, restartBaseline } = judgement;
+  const evaluationState = judgement.state;
+  const alerts: Alert[] = [...judgement.alerts];
 
   // The client's explicit request is never muted, not even inside an alert episode.
   if (session.talk) alerts.push({ kind: 'client-asked' });
@@ -418,7 +429,7 @@ export function evaluate(
     endedAt: session.endedAt,
     p,
     items: itemRecord(instrument, items),
-    n: stats?.n ?? state.baseline.slice(-settings.baselineMax).length,
+    n: recent.length,
     m: stats ? round4(stats.m) : null,
     s: stats ? round4(stats.s) : null,
     sEff: stats ? round4(stats.sEff) : null,
