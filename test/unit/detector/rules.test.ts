@@ -102,6 +102,15 @@ describe('unanswered sessions', () => {
     expect(state.expiredInARow).toBe(2);
   });
 
+  it('explains expired requests', () => {
+    const { steps } = run(vector('38 — —'));
+
+    expect(steps.slice(1).map((step) => step.kind === 'expired' && step.outcome.reason)).toEqual([
+      'The feedback request expired unanswered; the session is skipped, not counted.',
+      'The last 2 requests in a row expired unanswered: the client may be going quiet.',
+    ]);
+  });
+
   it('does not impute anything for an expired request', () => {
     const { state } = run(vector('38 — 38'));
 
@@ -123,6 +132,29 @@ describe('sensitive setting', () => {
     const { steps } = run(vector('40 40 30'), SENSITIVE);
 
     expect(steps.map((step) => (step.kind === 'answered' ? step.evaluation.alerts : null))).toEqual([[], [], []]);
+  });
+});
+
+describe('watch runs and sustained decline', () => {
+  it('reports a sustained decline with the numbers of the baseline frozen at the first watch', () => {
+    const evaluation = at(run(vector('38 38 39 38 33 32 31 30')).steps, 7);
+
+    expect(evaluation.alerts).toEqual([{ kind: 'sustained-decline', watches: 3, p: 77.5, m: 95.625, sEff: 5, n: 4, z: -3.625 }]);
+    expect(evaluation.reason).toContain('the 3rd session in a row below the usual 38.3 from before the decline began (z = −3.63)');
+  });
+
+  it('starts counting again after a session back in the usual range', () => {
+    const { steps } = run(vector('39 38 37 36 35 38 35 34'));
+
+    expect(steps.slice(3).map((step) => (step.kind === 'answered' ? [step.evaluation.state, step.evaluation.watches] : null))).toEqual([
+      ['watch', 1], ['watch', 2], ['normal', 0], ['watch', 1], ['watch', 2],
+    ]);
+  });
+
+  it('needs sustainedWatches watches in a row, as configured', () => {
+    const { steps } = run(vector('39 38 37 36 35'), { ...DEFAULT_DETECTOR_SETTINGS, sustainedWatches: 2 });
+
+    expect(kinds(at(steps, 5))).toEqual(['sustained-decline']);
   });
 });
 
