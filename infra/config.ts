@@ -7,7 +7,17 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod/mini';
-import { ConfigurationError, REQUEST_SETTINGS, readSettings, type RequestSettings, type Setting } from '../shared/config.ts';
+import {
+  ALERT_SETTINGS,
+  ConfigurationError,
+  DETECTOR_SETTINGS,
+  REQUEST_SETTINGS,
+  readSettings,
+  type AlertSettingValues,
+  type DetectorSettings,
+  type RequestSettings,
+  type Setting,
+} from '../shared/config.ts';
 import { DEFAULT_BUS_NAME } from '../shared/events/contracts.ts';
 
 /** Retention periods CloudWatch Logs accepts, without "never expire" (logs must not pile up forever). */
@@ -74,6 +84,8 @@ export const DEPLOYMENT_SETTINGS = {
 export interface StackConfig {
   /** Every request setting; `formBaseUrl` is undefined when the stack should use its HTTP API URL. */
   request: Omit<RequestSettings, 'formBaseUrl'> & { formBaseUrl: string | undefined };
+  detector: DetectorSettings;
+  alert: AlertSettingValues;
   sesIdentity: string;
   adminEmail: string | undefined;
   busName: string;
@@ -111,6 +123,23 @@ export function readStackConfig(node: Node): StackConfig {
     problems.push(...error.message.split('\n- ').slice(1));
   }
 
+  // The detector's and the alert's settings: validated here so a bad value fails the synth, then
+  // passed to the functions through their environment variables.
+  const groups: Record<string, unknown> = {};
+  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS]] as const) {
+    try {
+      groups[name] = readSettings(group as Record<string, Setting>, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      problems.push(...error.message.split('\n- ').slice(1));
+    }
+  }
+
+  const detector = groups['detector'] as DetectorSettings | undefined;
+  if (detector && detector.minBaseline > detector.baselineMax) {
+    problems.push(`${describeContextKey('minBaseline')} (${detector.minBaseline}) must not exceed ${describeContextKey('baselineMax')} (${detector.baselineMax})`);
+  }
+
   const deployment: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(DEPLOYMENT_SETTINGS) as [string, DeploymentSetting][]) {
     const raw = lookup(entry.context) ?? entry.defaultValue;
@@ -137,6 +166,8 @@ export function readStackConfig(node: Node): StackConfig {
   }
   return {
     request: { ...(typedRequest as Omit<RequestSettings, 'formBaseUrl'>), formBaseUrl: typedRequest.formBaseUrl },
+    detector: groups['detector'] as DetectorSettings,
+    alert: groups['alert'] as AlertSettingValues,
     sesIdentity,
     adminEmail: deployment['adminEmail'] as string | undefined,
     busName: deployment['busName'] as string,

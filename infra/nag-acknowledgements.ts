@@ -5,7 +5,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { API_THROTTLE, type AllianceFeedbackStack } from './stack.ts';
+import { API_THROTTLE, FOLLOW_UP_SCHEDULE_GROUP, type AllianceFeedbackStack } from './stack.ts';
 
 export interface NagAcknowledgement {
   /** The rule id, with the finding in brackets where the rule reports several per resource. */
@@ -29,24 +29,31 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-    appliesTo: 'request and web function roles\' policies',
+    appliesTo: 'each function role\'s policy',
     reason:
-      'CDK\'s encrypt/decrypt grant for the stack\'s one customer-managed key, which DynamoDB (table writes) and SQS (parking invalid events in the dead-letter queue) use on the function\'s behalf. The wildcard covers the GenerateDataKey variants only, and the statement\'s Resource is that single key\'s ARN.',
-    targets: (stack) => [stack.functions.request.role.policy, stack.functions.web.role.policy],
+      'CDK\'s encrypt/decrypt grant for the stack\'s one customer-managed key, which DynamoDB (table reads and writes) and SQS (parking invalid events in the dead-letter queue) use on the function\'s behalf. The wildcard covers the GenerateDataKey variants only, and the statement\'s Resource is that single key\'s ARN.',
+    targets: (stack) => [...Object.values(stack.functions).map((fn) => fn.role.policy), stack.schedulerRole.policy],
   },
   {
     id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-    appliesTo: 'request and web function roles\' policies',
+    appliesTo: 'each function role\'s policy',
     reason:
       'Same grant as above: CDK\'s standard action set for a principal that writes data encrypted with a customer-managed key. The wildcard covers ReEncryptFrom/ReEncryptTo only, on that single key\'s ARN.',
-    targets: (stack) => [stack.functions.request.role.policy, stack.functions.web.role.policy],
+    targets: (stack) => [...Object.values(stack.functions).map((fn) => fn.role.policy), stack.schedulerRole.policy],
+  },
+  {
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${FOLLOW_UP_SCHEDULE_GROUP}/*]`,
+    appliesTo: 'the follow-up function role\'s policy',
+    reason:
+      'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires), so it needs to write schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group.',
+    targets: (stack) => [stack.functions.followUp.role.policy],
   },
   {
     id: 'AwsSolutions-SQS3',
-    appliesTo: 'each route\'s delivery dead-letter queue',
+    appliesTo: 'each route\'s delivery dead-letter queue, and the scheduler\'s dead-letter queue',
     reason:
-      'The queue is itself a dead-letter queue: the EventBridge rule target\'s DLQ, for events that could not be put on the route\'s queue. cdk-nag only recognises queues named in another queue\'s redrive policy as DLQs. Like every DLQ it has an alarm.',
-    targets: (stack) => stack.routes.map((route) => route.deliveryDeadLetterQueue),
+      'The queue is itself a dead-letter queue: the EventBridge rule target\'s DLQ, for events that could not be put on the route\'s queue (or the scheduler target\'s DLQ, for follow-up events it could not put on the bus). cdk-nag only recognises queues named in another queue\'s redrive policy as DLQs. Like every DLQ it has an alarm.',
+    targets: (stack) => [...stack.routes.map((route) => route.deliveryDeadLetterQueue), stack.schedulerDeadLetterQueue],
   },
   {
     id: 'AwsSolutions-APIG4',

@@ -3,7 +3,17 @@
  * its EventBridge rules and queues from it and the local bus routes with it, so a laptop run and a
  * deployment cannot disagree about who handles what.
  */
-import { SessionCompleted, type EventContract } from '../shared/events/contracts.ts';
+import {
+  AllianceRuptureDetected,
+  FeedbackExpired,
+  FeedbackExpiryTimeReached,
+  FeedbackReminderTimeReached,
+  FeedbackRequested,
+  FeedbackSubmitted,
+  productEventGroup,
+  SessionCompleted,
+  type EventContract,
+} from '../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 
 /** A function of the product: its id (also its folder under functions/) and entry file. */
@@ -25,8 +35,26 @@ export const FUNCTIONS = {
   web: {
     id: 'web',
     entry: 'functions/web/handler.ts',
-    description: 'The client-facing pages: feedback form and opt-out',
+    description: 'The web pages: feedback form, opt-out, alert acknowledgement',
     timeoutSeconds: 10,
+  },
+  followUp: {
+    id: 'follow-up',
+    entry: 'functions/follow-up/handler.ts',
+    description: 'FeedbackRequested → reminder and expiry schedules; sends the one reminder, announces expiry',
+    timeoutSeconds: 30,
+  },
+  evaluate: {
+    id: 'evaluate',
+    entry: 'functions/evaluate/handler.ts',
+    description: 'FeedbackSubmitted / FeedbackExpired → evaluation against the client baseline, alerts',
+    timeoutSeconds: 30,
+  },
+  alert: {
+    id: 'alert',
+    entry: 'functions/alert/handler.ts',
+    description: 'AllianceRuptureDetected → one alert email to the therapist per session and kind',
+    timeoutSeconds: 30,
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
@@ -50,6 +78,33 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     target: FUNCTIONS.request,
     // 2 is the smallest value Lambda accepts; with batches of 5 that stays near SES's starting
     // production rate (14 messages/s) and far from DynamoDB's on-demand limits.
+    maxConcurrency: 2,
+    batchSize: 5,
+    maxReceiveCount: 5,
+  },
+  {
+    id: 'follow-ups',
+    contract: productEventGroup([FeedbackRequested, FeedbackReminderTimeReached, FeedbackExpiryTimeReached]),
+    target: FUNCTIONS.followUp,
+    // Sends reminders through SES like the request function: the same pacing.
+    maxConcurrency: 2,
+    batchSize: 5,
+    maxReceiveCount: 5,
+  },
+  {
+    id: 'feedback-to-evaluate',
+    contract: productEventGroup([FeedbackSubmitted, FeedbackExpired]),
+    target: FUNCTIONS.evaluate,
+    // Evaluations of one client race on its detector record (optimistic concurrency); a lost race
+    // is a retry, so more receives are allowed before a message counts as dead.
+    maxConcurrency: 2,
+    batchSize: 10,
+    maxReceiveCount: 8,
+  },
+  {
+    id: 'alerts-to-therapists',
+    contract: AllianceRuptureDetected,
+    target: FUNCTIONS.alert,
     maxConcurrency: 2,
     batchSize: 5,
     maxReceiveCount: 5,

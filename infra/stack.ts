@@ -17,23 +17,29 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { ConfigurationSet, ConfigurationSetTlsPolicy, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
-import { REQUEST_SETTINGS, RESOURCE_ENV } from '../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, type Setting } from '../shared/config.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
+import { FunctionRole } from './constructs/function-role.ts';
 import { ProductFunction } from './constructs/product-function.ts';
-import { EVENT_ROUTES, FUNCTIONS } from './routes.ts';
+import { EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
 /**
  * Stage throttling for the client-facing API. A practice's clients open a handful of pages a day;
  * the limits only matter when someone hammers the endpoint, and then they cap the bill.
  */
 export const API_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+
+/** The schedule group of the reminder and expiry schedules (one per account and region). */
+export const FOLLOW_UP_SCHEDULE_GROUP = 'alliance-feedback-follow-ups';
 
 export interface AllianceFeedbackStackProps extends StackProps {
   config: StackConfig;
@@ -52,6 +58,19 @@ export class AllianceFeedbackStack extends Stack {
   readonly alarmTopic: Topic;
   readonly alarms: readonly Alarm[];
   readonly mailConfiguration: ConfigurationSet;
+  readonly scheduleGroup: ScheduleGroup;
+  /** Follow-up events the scheduler could not put on the bus. */
+  readonly schedulerDeadLetterQueue: Queue;
+  readonly schedulerRole: FunctionRole;
+  /** Every dead-letter queue in the stack; each has an alarm. */
+  readonly deadLetterQueues: readonly Queue[];
+
+  /** The deployed function of a registry entry. */
+  functionFor(definition: FunctionDefinition): ProductFunction {
+    const found = Object.values(this.functions).find((fn) => fn.definition === definition);
+    if (found === undefined) throw new Error(`${definition.id} is not in FUNCTIONS`);
+    return found;
+  }
 
   constructor(scope: Construct, id: string, props: AllianceFeedbackStackProps) {
     super(scope, id, props);
@@ -99,8 +118,8 @@ export class AllianceFeedbackStack extends Stack {
     });
 
     this.functions = Object.fromEntries(
-      Object.values(FUNCTIONS).map((definition) => [
-        definition.id,
+      Object.entries(FUNCTIONS).map(([key, definition]) => [
+        key,
         new ProductFunction(this, pascalCase(definition.id), {
           definition,
           logKey: this.key,
@@ -111,9 +130,7 @@ export class AllianceFeedbackStack extends Stack {
 
     this.routes = EVENT_ROUTES.map((route) => {
       const routeQueue = new EventRouteQueue(this, pascalCase(route.id), { route, bus: this.bus, key: this.key });
-      const target = this.functions[route.target.id as FunctionId];
-      if (target === undefined) throw new Error(`route ${route.id} targets ${route.target.id}, which is not in FUNCTIONS`);
-      routeQueue.connect(target);
+      routeQueue.connect(this.functionFor(route.target));
       return routeQueue;
     });
 
@@ -178,10 +195,8 @@ export class AllianceFeedbackStack extends Stack {
 
     // The request function: stores the session and token, emails the client, publishes the request.
     const request = this.functions.request;
-    const settingValues: Record<keyof typeof REQUEST_SETTINGS, unknown> = { ...config.request, formBaseUrl };
-    for (const [key, setting] of Object.entries(REQUEST_SETTINGS) as [keyof typeof REQUEST_SETTINGS, (typeof REQUEST_SETTINGS)[keyof typeof REQUEST_SETTINGS]][]) {
-      request.addEnvironment(setting.env, String(settingValues[key]));
-    }
+    const requestSettings = { ...config.request, formBaseUrl };
+    addSettings(request, REQUEST_SETTINGS, requestSettings);
     request.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
     request.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
     request.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
@@ -200,6 +215,62 @@ export class AllianceFeedbackStack extends Stack {
     });
     request.function.addToRolePolicy(sendEmail);
 
+    // The follow-up function: one-time schedules for the reminder and the expiry, which put their
+    // event on the bus at the time (and delete themselves); then the reminder email or FeedbackExpired.
+    const followUp = this.functions.followUp;
+    // Named, so the IAM statement that lets the function write schedules in it reads plainly.
+    this.scheduleGroup = new ScheduleGroup(this, 'FollowUpSchedules', { scheduleGroupName: FOLLOW_UP_SCHEDULE_GROUP, removalPolicy: RemovalPolicy.DESTROY });
+    this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.schedulerRole = new FunctionRole(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: 'Alliance Feedback scheduler: puts follow-up events on the product bus',
+    });
+    const schedulerRole = this.schedulerRole;
+    this.bus.grantPutEventsTo(schedulerRole);
+    this.schedulerDeadLetterQueue.grantSendMessages(schedulerRole);
+    addSettings(followUp, REQUEST_SETTINGS, requestSettings);
+    followUp.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    followUp.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
+    followUp.addEnvironment(RESOURCE_ENV.busArn, this.bus.eventBusArn);
+    followUp.addEnvironment(RESOURCE_ENV.scheduleGroupName, this.scheduleGroup.scheduleGroupName);
+    followUp.addEnvironment(RESOURCE_ENV.schedulerRoleArn, schedulerRole.roleArn);
+    followUp.addEnvironment(RESOURCE_ENV.schedulerDeadLetterQueueArn, this.schedulerDeadLetterQueue.queueArn);
+    followUp.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
+    // Reads the session, guards the reminder and the expiry with conditional updates, stores the
+    // reminder's new link (shared/adapters/dynamodb-follow-up-store.ts).
+    this.table.grant(followUp.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
+    this.key.grantEncryptDecrypt(followUp.function);
+    this.bus.grantPutEventsTo(followUp.function);
+    this.scheduleGroup.grants.writeSchedules(followUp.function);
+    schedulerRole.grantPassRole(followUp.function.grantPrincipal);
+    followUp.function.addToRolePolicy(sendEmail);
+
+    // The evaluate function: the client's detector record (optimistic concurrency) and the
+    // session's evaluation item; publishes the alerts (shared/adapters/dynamodb-detector-store.ts).
+    const evaluate = this.functions.evaluate;
+    addSettings(evaluate, DETECTOR_SETTINGS, config.detector);
+    evaluate.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    evaluate.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
+    this.table.grant(evaluate.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    this.key.grantEncryptDecrypt(evaluate.function);
+    this.bus.grantPutEventsTo(evaluate.function);
+
+    // The alert function: reads the session, its evaluation and the client's trend; guards each
+    // (session, kind) with a claim item; stores the acknowledge link (dynamodb-alert-store.ts).
+    const alert = this.functions.alert;
+    addSettings(alert, REQUEST_SETTINGS, requestSettings);
+    addSettings(alert, ALERT_SETTINGS, config.alert);
+    alert.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    alert.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
+    this.table.grant(alert.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.key.grantEncryptDecrypt(alert.function);
+    alert.function.addToRolePolicy(sendEmail);
+
     // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: 'Alliance Feedback alarms',
@@ -208,7 +279,16 @@ export class AllianceFeedbackStack extends Stack {
     });
     if (config.adminEmail !== undefined) this.alarmTopic.addSubscription(new EmailSubscription(config.adminEmail));
     const alarmAction = new SnsAction(this.alarmTopic);
-    this.alarms = this.routes.flatMap((routeQueue) =>
+    const schedulerAlarm = new Alarm(this, 'SchedulerDeadLetterQueueAlarm', {
+      alarmDescription: 'Follow-up events (reminders, expiries) the scheduler could not put on the bus. Read the message attributes for the reason, fix, then redrive.',
+      metric: this.schedulerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    schedulerAlarm.addAlarmAction(new SnsAction(this.alarmTopic));
+    this.alarms = [schedulerAlarm, ...this.routes.flatMap((routeQueue) =>
       routeQueue.deadLetterQueues.map((queue) => {
         const alarm = new Alarm(routeQueue, `${queue.node.id}Alarm`, {
           alarmDescription: `Messages in ${queue.node.path}: events of route ${routeQueue.route.id} that were not handled. Read the message attributes for the reason, fix, then redrive.`,
@@ -222,7 +302,9 @@ export class AllianceFeedbackStack extends Stack {
         alarm.addAlarmAction(alarmAction);
         return alarm;
       }),
-    );
+    )];
+
+    this.deadLetterQueues = [...this.routes.flatMap((routeQueue) => routeQueue.deadLetterQueues), this.schedulerDeadLetterQueue];
 
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send SessionCompleted events to this bus' });
     new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });
@@ -231,6 +313,11 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters' });
   }
+}
+
+/** Passes a validated group of settings to a function through the variables it reads them from. */
+function addSettings<T extends Record<string, Setting>>(fn: ProductFunction, settings: T, values: { [K in keyof T]: unknown }): void {
+  for (const [key, setting] of Object.entries(settings)) fn.addEnvironment(setting.env, String(values[key as keyof T]));
 }
 
 /** `session-completed-to-request` → `SessionCompletedToRequest`, for construct ids. */

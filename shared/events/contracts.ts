@@ -189,6 +189,21 @@ export type AlertAcknowledgedDetail = z.infer<typeof AlertAcknowledgedDetailSche
 /** A therapist acknowledged an alert. */
 export const AlertAcknowledged = productEvent('AlertAcknowledged', AlertAcknowledgedDetailSchema);
 
+/**
+ * Several product events consumed by one function through one queue: the rule matches any of their
+ * detail-types (the function dispatches on the detail-type and parses with each event's own schema).
+ */
+export function productEventGroup(contracts: readonly EventContract<z.ZodMiniType>[]): EventContract<z.ZodMiniType> {
+  if (contracts.some((contract) => contract.publisher !== 'product')) throw new Error('only product events can be grouped');
+  const detailTypes = contracts.map((contract) => contract.detailType);
+  return {
+    detailType: detailTypes.join(' | '),
+    publisher: 'product',
+    schema: z.union(contracts.map((contract) => contract.schema) as [z.ZodMiniType, ...z.ZodMiniType[]]),
+    pattern: { source: [PRODUCT_SOURCE], 'detail-type': detailTypes },
+  };
+}
+
 /** Every contract, for catalogues and tests. */
 export const CONTRACTS = {
   SessionCompleted,

@@ -89,7 +89,7 @@ describe('event routing', () => {
 
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: getAtt(route.queue),
-      FunctionName: { Ref: logicalId(stack.functions[route.route.target.id as keyof typeof FUNCTIONS].function) },
+      FunctionName: { Ref: logicalId(stack.functionFor(route.route.target).function) },
       BatchSize: route.route.batchSize,
       ScalingConfig: { MaximumConcurrency: route.route.maxConcurrency },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -99,7 +99,8 @@ describe('event routing', () => {
   it('encrypts every queue with the customer-managed key and refuses plain HTTP', () => {
     const queues = template.findResources('AWS::SQS::Queue');
 
-    expect(Object.keys(queues)).toHaveLength(EVENT_ROUTES.length * 3);
+    // Per route: the queue and its two dead-letter queues; plus the scheduler's dead-letter queue.
+    expect(Object.keys(queues)).toHaveLength(EVENT_ROUTES.length * 3 + 1);
     for (const queue of Object.values(queues)) {
       expect(queue['Properties'].KmsMasterKeyId).toEqual(getAtt(stack.key));
     }
@@ -158,8 +159,8 @@ describe('functions', () => {
     }
   });
 
-  it.each(Object.values(FUNCTIONS).map((definition) => [definition.id]))('%s: has its timeout, source maps, tracing and its own encrypted log group', (id) => {
-    const fn = stack.functions[id as keyof typeof FUNCTIONS];
+  it.each(Object.values(FUNCTIONS).map((definition) => [definition.id, definition] as const))('%s: has its timeout, source maps, tracing and its own encrypted log group', (_id, definition) => {
+    const fn = stack.functionFor(definition);
     const properties = resource(fn.function).Properties;
 
     expect(properties['Timeout']).toBe(fn.definition.timeoutSeconds);
@@ -282,7 +283,8 @@ describe('least-privilege IAM', () => {
 
 describe('dead letters are heard', () => {
   it('raises an alarm on any visible message in every dead-letter queue, to the encrypted topic', () => {
-    const deadLetterQueues = stack.routes.flatMap((route) => route.deadLetterQueues);
+    const deadLetterQueues = stack.deadLetterQueues;
+    expect(deadLetterQueues).toContain(stack.schedulerDeadLetterQueue);
 
     template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length);
     for (const queue of deadLetterQueues) {

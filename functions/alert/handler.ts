@@ -1,0 +1,43 @@
+/**
+ * Alert function: AllianceRuptureDetected → one email to the therapist per (session, kind).
+ * Wiring only.
+ */
+import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { AllianceRuptureDetected } from '../../shared/events/contracts.ts';
+import { on } from '../../shared/events/dispatch.ts';
+import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { randomTokens } from '../../shared/adapters/form-tokens.ts';
+import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
+import { createLogger } from '../../shared/adapters/powertools.ts';
+import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
+import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
+import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+
+const logger = createLogger('alert');
+const settings = readSettingsFromEnv(REQUEST_SETTINGS);
+const instruments = loadInstruments();
+
+const deps: SendAlertDeps = {
+  store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName)),
+  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  clock,
+  tokens: randomTokens,
+  settings: readSettingsFromEnv(ALERT_SETTINGS),
+  practiceName: settings.practiceName,
+  webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
+  instrument: (id) => instruments.find(id),
+  claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
+};
+
+export const handler = queueHandler({
+  logger,
+  deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
+  handlers: [
+    on(AllianceRuptureDetected, async (detail) => {
+      const outcome = await sendAlert(detail, deps);
+      logger.info('Alert handled', { sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, outcome });
+    }),
+  ],
+});
