@@ -1,0 +1,79 @@
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../shared/adapters/clock.ts';
+import { EventBridgeScheduler } from '../../../shared/adapters/eventbridge-scheduler.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached } from '../../../shared/events/contracts.ts';
+import { LocalScheduler, parseAtExpression } from '../../../infra/local/scheduler.ts';
+import { FakePublisher } from '../../support/fakes.ts';
+
+const START = new Date('2026-11-25T21:00:00Z');
+const HOUR = 3_600_000;
+
+describe('local scheduler, driven by the real Scheduler client', () => {
+  const clock = new ManualClock(START);
+  const put: { EventBusName: string; Source: string; DetailType: string; Detail: string }[] = [];
+  const local = new LocalScheduler(clock, async (entry) => void put.push(entry));
+  let server: Server;
+  let adapter: EventBridgeScheduler;
+  const direct = new FakePublisher();
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => void local.handle(request, response, body).then((handled) => handled || response.writeHead(404).end()));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new SchedulerClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    adapter = new EventBridgeScheduler(
+      { groupName: 'follow-ups', busArn: 'arn:aws:events:us-east-1:000000000000:event-bus/alliance-feedback', roleArn: 'arn:aws:iam::000000000000:role/scheduler', deadLetterQueueArn: 'arn:aws:sqs:us-east-1:000000000000:dlq' },
+      direct,
+      () => clock.now(),
+      client,
+    );
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('parses only UTC at() expressions', () => {
+    expect(parseAtExpression('at(2026-11-27T21:00:00)')).toEqual(new Date('2026-11-27T21:00:00Z'));
+    expect(parseAtExpression('rate(5 minutes)')).toBeUndefined();
+    expect(parseAtExpression('at(2026-11-27T21:00:00)', 'Europe/Madrid')).toBeUndefined();
+  });
+
+  it('fires a schedule when the clock reaches it, once, and deletes it', async () => {
+    await adapter.scheduleOnce({ name: 'reminder-a', at: new Date(START.getTime() + 48 * HOUR), contract: FeedbackReminderTimeReached, detail: { sessionId: 's-1' } });
+
+    clock.advance(47 * HOUR);
+    expect(await local.fireDue()).toBe(0);
+    clock.advance(HOUR);
+    expect(await local.fireDue()).toBe(1);
+    expect(await local.fireDue()).toBe(0);
+
+    expect(put).toEqual([
+      { EventBusName: 'arn:aws:events:us-east-1:000000000000:event-bus/alliance-feedback', Source: 'alliance-feedback', DetailType: 'FeedbackReminderTimeReached', Detail: '{"sessionId":"s-1"}' },
+    ]);
+    expect(local.list()).toEqual([]);
+  });
+
+  it('treats a second schedule of the same name as already there', async () => {
+    const schedule = { name: 'expiry-b', at: new Date(clock.now().getTime() + 24 * HOUR), contract: FeedbackExpiryTimeReached, detail: { sessionId: 's-2' } };
+    await adapter.scheduleOnce(schedule);
+    await adapter.scheduleOnce(schedule);
+
+    expect(local.list().map((s) => s.name)).toEqual(['expiry-b']);
+  });
+
+  it('publishes at once instead of scheduling what is already due', async () => {
+    await adapter.scheduleOnce({ name: 'expiry-c', at: new Date(clock.now().getTime() - 1000), contract: FeedbackExpiryTimeReached, detail: { sessionId: 's-3' } });
+
+    expect(direct.published).toEqual([{ detailType: 'FeedbackExpiryTimeReached', detail: { sessionId: 's-3' } }]);
+    expect(local.list().map((s) => s.name)).not.toContain('expiry-c');
+  });
+});
