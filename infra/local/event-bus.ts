@@ -1,0 +1,317 @@
+/**
+ * An EventBridge-compatible endpoint for the local stack. It speaks the PutEvents JSON protocol,
+ * so the real `@aws-sdk/client-eventbridge` and `aws events put-events --endpoint-url` work; it
+ * validates entries the way EventBridge does and routes accepted events with the routing table
+ * (infra/routes.ts) and the contracts' patterns into the routes' local queues.
+ *
+ * It also answers SQS `SendMessage` for the local dead-letter queues, so a function's own
+ * dead-lettering (shared/adapters/sqs-dead-letter.ts) works unchanged.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { EventRoute } from '../routes.ts';
+import type { Clock } from '../../shared/use-cases/ports.ts';
+import { describeBody, type DeadLetter } from './dead-letters.ts';
+import { matchesPattern } from './event-pattern.ts';
+import type { LocalQueue } from './local-queue.ts';
+import type { LogLine } from './log.ts';
+import { LOCAL_HOST, portInUse } from './ports.ts';
+import { maskPath } from './web-server.ts';
+
+/** EventBridge's limits on one PutEvents request. */
+export const PUT_EVENTS_LIMITS = { maxEntries: 10, maxTotalBytes: 256 * 1024 } as const;
+
+/** The event as a rule target (here: a queue) receives it. */
+export interface EventEnvelope {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+export type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface BusTargets {
+  routes: { route: EventRoute; queue: LocalQueue }[];
+  /** Dead-letter queues by name, with the route whose queue they serve. */
+  deadLetterQueues: Map<string, { route: EventRoute; queue: LocalQueue }>;
+}
+
+export interface LocalEventBusOptions {
+  port: number;
+  region: string;
+  accountId: string;
+  /** The product's custom bus; `default` is accepted too but, as in AWS, has no rules. */
+  busName: string;
+  clock: Clock;
+  log: LogLine;
+  recordDeadLetter: (entry: DeadLetter) => void;
+  listDeadLetters: () => readonly DeadLetter[];
+}
+
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+/** Checks one PutEvents entry like EventBridge and, when it is acceptable, builds its envelope. */
+export function acceptEntry(
+  entry: unknown,
+  context: { busName: string; region: string; accountId: string; now: Date },
+): { ok: true; bus: string; event: EventEnvelope } | { ok: false; error: { ErrorCode: string; ErrorMessage: string } } {
+  const fail = (ErrorCode: string, ErrorMessage: string) => ({ ok: false as const, error: { ErrorCode, ErrorMessage } });
+  if (typeof entry !== 'object' || entry === null) return fail('InvalidArgument', 'Parameter Entry is not valid.');
+  const { Source, DetailType, Detail, EventBusName, Resources, Time } = entry as Record<string, unknown>;
+
+  const bus = busNameOf(EventBusName);
+  if (bus !== context.busName && bus !== 'default') return fail('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+  for (const [name, value] of [['Source', Source], ['DetailType', DetailType], ['Detail', Detail]] as const) {
+    if (typeof value !== 'string' || value === '') return fail('InvalidArgument', `Parameter ${name} is not valid. Reason: ${name} is a required argument.`);
+  }
+  const source = Source as string;
+  // `aws.` sources are reserved for AWS services.
+  if (source.startsWith('aws.')) return fail('NotAuthorizedForSourceException', 'Not authorized for the source.');
+  let detail: unknown;
+  try {
+    detail = JSON.parse(Detail as string);
+  } catch {
+    return fail('MalformedDetail', 'Detail is malformed.');
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return fail('MalformedDetail', 'Detail is malformed.');
+  if (Resources !== undefined && (!Array.isArray(Resources) || Resources.some((resource) => typeof resource !== 'string'))) {
+    return fail('InvalidArgument', 'Parameter Resources is not valid.');
+  }
+  const time = Time === undefined ? context.now : parseTime(Time);
+  if (!time) return fail('InvalidArgument', 'Parameter Time is not valid.');
+
+  return {
+    ok: true,
+    bus,
+    event: {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': DetailType as string,
+      source,
+      account: context.accountId,
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: context.region,
+      resources: (Resources as string[] | undefined) ?? [],
+      detail: detail as Record<string, unknown>,
+    },
+  };
+}
+
+/** Entry size as EventBridge counts it: Time (14 bytes), Source, DetailType, Detail and Resources. */
+export function entrySize(entry: unknown): number {
+  if (typeof entry !== 'object' || entry === null) return 0;
+  const { Source, DetailType, Detail, Resources, Time } = entry as Record<string, unknown>;
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  const resources = Array.isArray(Resources) ? Resources.reduce((sum: number, resource) => sum + bytes(resource), 0) : 0;
+  return (Time === undefined ? 0 : 14) + bytes(Source) + bytes(DetailType) + bytes(Detail) + resources;
+}
+
+function busNameOf(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return 'default';
+  // An ARN names the bus after `event-bus/`.
+  const arn = /^arn:[^:]+:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(value);
+  return arn?.[1] ?? value;
+}
+
+function parseTime(value: unknown): Date | undefined {
+  // The SDKs send epoch seconds; accept an RFC 3339 string as well.
+  const date = typeof value === 'number' ? new Date(value * 1000) : typeof value === 'string' ? new Date(value) : undefined;
+  return date && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
+export class LocalEventBus {
+  private server: Server | undefined;
+  private targets: BusTargets | undefined;
+  private stopped: Promise<void> | undefined;
+  port = 0;
+
+  constructor(private readonly options: LocalEventBusOptions) {}
+
+  get endpoint(): string {
+    return `http://${LOCAL_HOST}:${this.port}`;
+  }
+
+  /** The URL the functions are given for a local queue (SQS-style: account id, then name). */
+  queueUrl(name: string): string {
+    return `${this.endpoint}/${this.options.accountId}/${name}`;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer((request, response) => {
+      this.handle(request, response).catch((error: unknown) => {
+        this.options.log('bus', `internal error: ${error instanceof Error ? error.name : 'Error'}`);
+        if (!response.headersSent) sendJson(response, 500, { __type: 'InternalException', message: 'Internal error in the local bus.' });
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(this.options.port, 'bus') : error));
+      server.listen(this.options.port, LOCAL_HOST, () => resolve());
+    });
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  /** Connects the bus to its queues; until then it answers 503, which the SDKs retry. */
+  setTargets(targets: BusTargets): void {
+    this.targets = targets;
+  }
+
+  stop(): Promise<void> {
+    this.stopped ??= new Promise((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.stopped;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/dead-letters') {
+      return sendJson(response, 200, { deadLetters: this.options.listDeadLetters() }, 'application/json');
+    }
+    if (request.method === 'GET' && path === '/') return sendJson(response, 200, this.describe(), 'application/json');
+    const target = headerValue(request, 'x-amz-target');
+    if (request.method !== 'POST' || !target) {
+      // Paths of other services carry names and ids: show the first segment only.
+      this.options.log('bus', `no local stand-in for ${request.method} ${maskPath(path ?? '/')}`);
+      return sendJson(response, 404, { __type: 'UnknownOperationException', message: `The local stack has no stand-in for ${request.method} ${maskPath(path ?? '/')}.` });
+    }
+    const body = await readBody(request);
+    if (body === undefined) return sendJson(response, 413, { __type: 'RequestEntityTooLarge', message: 'Request is too large.' });
+    if (!this.targets) return sendJson(response, 503, { __type: 'ServiceUnavailable', message: 'The local stack is still starting.' });
+    let input: unknown;
+    try {
+      input = body.length === 0 ? {} : JSON.parse(body);
+    } catch {
+      return sendJson(response, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON.' });
+    }
+    switch (target) {
+      case 'AWSEvents.PutEvents':
+        return this.putEvents(input, response);
+      case 'AmazonSQS.SendMessage':
+        return this.sendMessage(input, response);
+      default:
+        this.options.log('bus', `no local stand-in for ${target}`);
+        return sendJson(response, 400, { __type: 'UnknownOperationException', message: `The local stack has no stand-in for ${target}.` });
+    }
+  }
+
+  private putEvents(input: unknown, response: ServerResponse): void {
+    const entries = (input as { Entries?: unknown }).Entries;
+    if (!Array.isArray(entries) || entries.length === 0) {
+      return sendJson(response, 400, validationError("Value null at 'entries' failed to satisfy constraint: Member must not be null"));
+    }
+    if (entries.length > PUT_EVENTS_LIMITS.maxEntries) {
+      return sendJson(response, 400, validationError(`Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${PUT_EVENTS_LIMITS.maxEntries}`));
+    }
+    const totalBytes = entries.reduce((sum: number, entry) => sum + entrySize(entry), 0);
+    if (totalBytes > PUT_EVENTS_LIMITS.maxTotalBytes) {
+      return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+    }
+    const now = this.options.clock.now();
+    const results: EntryResult[] = entries.map((entry, index) => {
+      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now });
+      if (!accepted.ok) {
+        this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
+        return accepted.error;
+      }
+      this.route(accepted.bus, accepted.event);
+      return { EventId: accepted.event.id };
+    });
+    const failed = results.filter((result) => 'ErrorCode' in result).length;
+    sendJson(response, 200, { FailedEntryCount: failed, Entries: results });
+  }
+
+  private route(bus: string, event: EventEnvelope): void {
+    const what = `${event['detail-type']} from ${event.source} (id ${event.id.slice(0, 8)})`;
+    if (bus !== this.options.busName) {
+      this.options.log('bus', `${what} accepted on bus "${bus}", which has no rules: the product's rules are on "${this.options.busName}"`);
+      return;
+    }
+    const matched = (this.targets?.routes ?? []).filter(({ route }) => matchesPattern(route.contract.pattern, event));
+    const body = JSON.stringify(event);
+    for (const { queue } of matched) queue.send(body, { detailType: event['detail-type'], eventId: event.id });
+    this.options.log('bus', `${what} → ${matched.length > 0 ? matched.map(({ route }) => route.id).join(', ') : 'no rule matches'}`);
+  }
+
+  private sendMessage(input: unknown, response: ServerResponse): void {
+    const { QueueUrl, MessageBody, MessageAttributes } = input as { QueueUrl?: unknown; MessageBody?: unknown; MessageAttributes?: Record<string, { StringValue?: unknown }> };
+    const name = typeof QueueUrl === 'string' ? QueueUrl.replace(/\/+$/, '').split('/').pop() ?? '' : '';
+    const dlq = this.targets?.deadLetterQueues.get(name);
+    if (!dlq) {
+      response.setHeader('x-amzn-query-error', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
+      return sendJson(response, 400, { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' }, 'application/x-amz-json-1.0');
+    }
+    if (typeof MessageBody !== 'string' || MessageBody === '') {
+      return sendJson(response, 400, { __type: 'com.amazonaws.sqs#MissingParameter', message: 'The request must contain the parameter MessageBody.' }, 'application/x-amz-json-1.0');
+    }
+    const reasonValue = MessageAttributes?.['reason']?.StringValue;
+    const reason = typeof reasonValue === 'string' && reasonValue !== '' ? reasonValue : '(no reason attribute)';
+    const messageId = randomUUID();
+    const delivery = dlq.queue.markParkedByFunction(MessageBody);
+    this.options.recordDeadLetter({
+      messageId,
+      queue: name,
+      route: dlq.route.id,
+      origin: 'function',
+      reason,
+      ...describeBody(MessageBody),
+      ...(delivery ? { receiveCount: delivery.receiveCount } : {}),
+      at: this.options.clock.now().toISOString(),
+    });
+    // The SDK checks the body's MD5 on every SendMessage response.
+    const md5 = createHash('md5').update(MessageBody, 'utf8').digest('hex');
+    sendJson(response, 200, { MessageId: messageId, MD5OfMessageBody: md5 }, 'application/x-amz-json-1.0');
+  }
+
+  private describe(): unknown {
+    return {
+      service: 'Local EventBridge endpoint (PutEvents) of the Alliance Feedback local stack',
+      bus: this.options.busName,
+      routes: (this.targets?.routes ?? []).map(({ route }) => ({
+        id: route.id,
+        pattern: route.contract.pattern,
+        target: route.target.id,
+        batchSize: route.batchSize,
+        maxConcurrency: route.maxConcurrency,
+        maxReceiveCount: route.maxReceiveCount,
+      })),
+      deadLetterQueues: [...(this.targets?.deadLetterQueues.keys() ?? [])].map((name) => this.queueUrl(name)),
+      deadLetters: `${this.endpoint}/dead-letters`,
+    };
+  }
+}
+
+function validationError(constraint: string) {
+  return { __type: 'ValidationException', message: `1 validation error detected: ${constraint}` };
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.1'): void {
+  const text = JSON.stringify(body, null, contentType === 'application/json' ? 2 : undefined);
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+  response.end(text);
+}

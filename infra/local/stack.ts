@@ -1,0 +1,308 @@
+/**
+ * The local stack: the product's whole pipeline on a laptop, with real stand-ins — DynamoDB Local,
+ * the SES emulator, an EventBridge-compatible bus with a queue per route, and a web server in
+ * front of the web function. The topology comes from infra/routes.ts and the event contracts, the
+ * same sources the CDK stack is built from. `npm start` and the integration tests both use it.
+ */
+import { randomUUID } from 'node:crypto';
+import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
+import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
+import { setClock, systemClock } from '../../shared/adapters/clock.ts';
+import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
+import type { Clock } from '../../shared/use-cases/ports.ts';
+import { describeBody, type DeadLetter } from './dead-letters.ts';
+import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { LocalStackError } from './errors.ts';
+import { LocalEventBus } from './event-bus.ts';
+import { assertSupportedPattern } from './event-pattern.ts';
+import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction } from './functions.ts';
+import { DEFAULT_RETRY, lambdaContext, LocalQueue, type QueueStats, type RetryPolicy, type SqsHandler } from './local-queue.ts';
+import { consoleLog, silentLog, type LogLine } from './log.ts';
+import { assertPortFree, findFreePort, LOCAL_HOST, PORT_SETTINGS, type LocalPorts } from './ports.ts';
+import { startSesEmulator, type SesEmulator } from './ses-emulator.ts';
+import { waitFor } from './wait.ts';
+import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
+
+/** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+export interface LocalStackOptions {
+  /** Ports per part; missing ones default to PORT_SETTINGS' defaults; 0 picks any free port. */
+  ports?: Partial<LocalPorts>;
+  /** Keep DynamoDB data in memory (default) or in `dataDir` across restarts. */
+  inMemory?: boolean;
+  dataDir?: string;
+  /** The clock the functions see (e.g. a ManualClock in tests). Queue timing stays real. */
+  clock?: Clock;
+  /** No console lines from the stack, and the functions' own logs silenced unless POWERTOOLS_LOG_LEVEL is set. */
+  quiet?: boolean;
+  /** Where console lines go (default: console.log). */
+  write?: (line: string) => void;
+  /** Backoff of failed messages before they become visible again. */
+  retry?: RetryPolicy;
+  region?: string;
+  /** Called when a part stops on its own after start-up (today: the DynamoDB Local process). */
+  onPartExit?: (part: 'dynamodb', exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
+}
+
+export interface LocalStack {
+  endpoints: {
+    dynamodb: string;
+    ses: string;
+    /** The SES emulator's mail viewer (a web page) and its JSON listing. */
+    mailViewer: string;
+    mailStore: string;
+    bus: string;
+    deadLetters: string;
+    web: string;
+    health: string;
+  };
+  ports: LocalPorts;
+  region: string;
+  tableName: string;
+  busName: string;
+  /** Everything parked in the local dead-letter queues, oldest first (live, read-only view). */
+  deadLetters: readonly DeadLetter[];
+  /** Each route's queue with its counters, by route id. */
+  queues: ReadonlyMap<string, { route: EventRoute; url: string; deadLetterQueueUrl: string; stats(): QueueStats }>;
+  /** Process id of DynamoDB Local's Java process. */
+  dynamoDbPid: number | undefined;
+  /** Milliseconds from the call to ready. */
+  startupMs: number;
+  health(): HealthReport;
+  /** Resolves once every queue is empty and no function is running (bounded: rejects after `timeoutMs`). */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  /** Stops every part (idempotent: later calls return the same promise). */
+  stop(): Promise<void>;
+}
+
+let running: LocalStack | undefined;
+
+/** Starts every part, resolves once all are ready; on failure stops what had started and rethrows. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (running) throw new LocalStackError('A local stack is already running in this process; stop it before starting another.');
+  const started = performance.now();
+  const log: LogLine = options.quiet ? silentLog : consoleLog(options.write);
+  const region = options.region ?? 'us-east-1';
+  const clock = options.clock ?? systemClock;
+  const tableName = DEFAULT_TABLE_NAME;
+  const busName = DEFAULT_BUS_NAME;
+  const requested: LocalPorts = {
+    dynamodb: options.ports?.dynamodb ?? PORT_SETTINGS.dynamodb.defaultPort,
+    ses: options.ports?.ses ?? PORT_SETTINGS.ses.defaultPort,
+    bus: options.ports?.bus ?? PORT_SETTINGS.bus.defaultPort,
+    web: options.ports?.web ?? PORT_SETTINGS.web.defaultPort,
+  };
+  for (const route of EVENT_ROUTES) {
+    try {
+      assertSupportedPattern(route.contract.pattern);
+    } catch (error) {
+      throw new LocalStackError(`Route ${route.id} cannot run locally: ${(error as Error).message}`);
+    }
+  }
+  // Fail on a taken port before spending four seconds starting Java.
+  for (const part of Object.keys(requested) as (keyof LocalPorts)[]) {
+    if (requested[part] !== 0) await assertPortFree(requested[part], part);
+  }
+
+  const deadLetters: DeadLetter[] = [];
+  const queues = new Map<string, { route: EventRoute; queue: LocalQueue; url: string; deadLetterQueueUrl: string }>();
+  const previousEnv = { ...process.env };
+  let dynamo: DynamoDbLocal | undefined;
+  let ses: SesEmulator | undefined;
+  let state: 'starting' | 'ready' | 'stopping' = 'starting';
+  const dynamoPort = requested.dynamodb === 0 ? await findFreePort() : requested.dynamodb;
+  // Java takes seconds to boot: start it first and bring up everything else meanwhile.
+  const dynamoStarting = startDynamoDbLocal({
+    port: dynamoPort,
+    inMemory: options.inMemory ?? true,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    onUnexpectedExit: (exit) => {
+      if (state === 'stopping') return;
+      log('dynamodb', `DynamoDB Local exited unexpectedly (${exit.signal ?? `code ${exit.code}`}); /health reports degraded`);
+      options.onPartExit?.('dynamodb', exit);
+    },
+  }).then((handle) => (dynamo = handle));
+  // Keep a start-up failure from surfacing as an unhandled rejection before it is awaited.
+  dynamoStarting.catch(() => undefined);
+
+  const bus = new LocalEventBus({
+    port: requested.bus,
+    region,
+    accountId: LOCAL_ACCOUNT_ID,
+    busName,
+    clock,
+    log,
+    recordDeadLetter: (entry) => {
+      deadLetters.push(entry);
+      log('dead-letter', describeDeadLetter(entry));
+    },
+    listDeadLetters: () => deadLetters,
+  });
+  const web = new LocalWebServer({
+    port: requested.web,
+    region,
+    accountId: LOCAL_ACCOUNT_ID,
+    log,
+    health: () => health(),
+    context: () => lambdaContext(FUNCTIONS.web, { region, accountId: LOCAL_ACCOUNT_ID }),
+  });
+
+  const health = (): HealthReport => {
+    const dynamoState = dynamo ? (dynamo.exited ? 'down' : 'up') : 'starting';
+    const ready = state === 'ready';
+    const parts: HealthReport['parts'] = {
+      dynamodb: { state: dynamoState, url: `http://${LOCAL_HOST}:${dynamoPort}`, table: tableName, pid: dynamo?.pid },
+      ses: { state: ses ? 'up' : 'starting', url: ses?.endpoint, mailViewer: ses ? `${ses.endpoint}/` : undefined },
+      bus: { state: ready ? 'up' : 'starting', url: bus.endpoint, bus: busName, routes: [...queues.keys()], deadLetters: deadLetters.length },
+      web: { state: ready ? 'up' : 'starting', url: web.endpoint },
+    };
+    const states = Object.values(parts).map((part) => part.state);
+    const status = state === 'stopping' ? 'stopping' : states.includes('down') ? 'degraded' : states.every((part) => part === 'up') ? 'ok' : 'starting';
+    return { status, parts };
+  };
+
+  const stopSteps: { name: string; run: () => Promise<void> }[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      state = 'stopping';
+      // Outside in: no new requests, then let running functions finish (they still need the bus,
+      // SES and DynamoDB), then the stand-ins themselves.
+      for (const step of stopSteps) {
+        try {
+          await step.run();
+        } catch (error) {
+          log('stack', `stopping ${step.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      await dynamoStarting.then((handle) => handle.stop()).catch(() => undefined);
+      setClock(systemClock);
+      restoreEnvironment(previousEnv);
+      if (running === handle) running = undefined;
+    })();
+    return stopping;
+  };
+  stopSteps.push({ name: 'the web server', run: () => web.stop() });
+  stopSteps.push({
+    name: 'the queues',
+    run: () => withTimeout(Promise.all([...queues.values()].map(({ queue }) => queue.stop())).then(() => undefined), 10_000),
+  });
+  stopSteps.push({ name: 'the bus', run: () => bus.stop() });
+  stopSteps.push({ name: 'the SES emulator', run: async () => ses?.stop() });
+
+  let handle: LocalStack | undefined;
+  try {
+    await bus.listen();
+    await web.listen();
+    ses = await startSesEmulator({ port: requested.ses });
+    const ports: LocalPorts = { dynamodb: dynamoPort, ses: ses.port, bus: bus.port, web: web.port };
+    const endpoints = { dynamodb: `http://${LOCAL_HOST}:${dynamoPort}`, ses: ses.endpoint, bus: bus.endpoint, web: web.endpoint };
+
+    const stackEnvironment = {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      endpoints,
+      tableName,
+      busName,
+      queueUrl: (name: string) => bus.queueUrl(name),
+      quiet: options.quiet ?? false,
+    };
+    if (options.clock) setClock(options.clock);
+    // One function at a time: each module reads its environment while it is being imported.
+    const handlers = new Map<string, unknown>();
+    for (const fn of functionsToRun(EVENT_ROUTES)) {
+      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment)));
+    }
+
+    const retry = options.retry ?? DEFAULT_RETRY;
+    for (const route of EVENT_ROUTES) {
+      const dlqName = deadLetterQueueName(route);
+      const queue: LocalQueue = new LocalQueue({
+        name: route.id,
+        route,
+        handler: handlers.get(route.target.id) as SqsHandler,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        clock,
+        retry,
+        log,
+        moveToDeadLetterQueue: ({ body, reason, receiveCount }) => {
+          const entry: DeadLetter = {
+            messageId: randomUUID(),
+            queue: dlqName,
+            route: route.id,
+            origin: 'max-receive-count',
+            reason,
+            ...describeBody(body),
+            receiveCount,
+            at: clock.now().toISOString(),
+          };
+          deadLetters.push(entry);
+          log('dead-letter', describeDeadLetter(entry));
+        },
+      });
+      queues.set(route.id, { route, queue, url: bus.queueUrl(route.id), deadLetterQueueUrl: bus.queueUrl(dlqName) });
+    }
+    bus.setTargets({
+      routes: [...queues.values()].map(({ route, queue }) => ({ route, queue })),
+      deadLetterQueues: new Map([...queues.values()].map(({ route, queue }) => [deadLetterQueueName(route), { route, queue }])),
+    });
+    web.setHandler(handlers.get(FUNCTIONS.web.id) as HttpHandler);
+
+    await dynamoStarting;
+    await createTable(endpoints.dynamodb, tableName);
+    state = 'ready';
+
+    handle = {
+      endpoints: {
+        dynamodb: endpoints.dynamodb,
+        ses: endpoints.ses,
+        mailViewer: `${endpoints.ses}/`,
+        mailStore: `${endpoints.ses}/store`,
+        bus: endpoints.bus,
+        deadLetters: `${endpoints.bus}/dead-letters`,
+        web: endpoints.web,
+        health: `${endpoints.web}/health`,
+      },
+      ports,
+      region,
+      tableName,
+      busName,
+      deadLetters,
+      queues: new Map(
+        [...queues.entries()].map(([id, { route, queue, url, deadLetterQueueUrl }]) => [id, { route, url, deadLetterQueueUrl, stats: () => queue.stats() }]),
+      ),
+      dynamoDbPid: dynamo?.pid,
+      startupMs: Math.round(performance.now() - started),
+      health,
+      waitForIdle: async (timeoutMs = 15_000) => {
+        await waitFor(() => [...queues.values()].every(({ queue }) => queue.isIdle()), { timeoutMs, intervalMs: 20, description: 'the local queues to drain' });
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  running = handle;
+  return handle;
+}
+
+function describeDeadLetter(entry: DeadLetter): string {
+  const what = [entry.detailType ?? 'message', entry.eventId ? entry.eventId.slice(0, 8) : undefined].filter(Boolean).join(' ');
+  const by = entry.origin === 'function' ? 'parked by the function' : 'moved after too many failures';
+  return `${entry.queue} ← ${what} (${by}): ${entry.reason}`;
+}
+
+function restoreEnvironment(previous: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(process.env)) if (!(name in previous)) delete process.env[name];
+  for (const [name, value] of Object.entries(previous)) process.env[name] = value;
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+}

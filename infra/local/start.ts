@@ -1,0 +1,87 @@
+/**
+ * `npm start`: the whole pipeline on this machine, in the foreground, until Ctrl-C.
+ * Ports come from DYNAMODB_PORT, SES_PORT, BUS_PORT and WEB_PORT (see infra/local/README.md).
+ */
+import { ConfigurationError } from '../../shared/config.ts';
+import { LocalStackError } from './errors.ts';
+import { PORT_SETTINGS, portsFromEnv } from './ports.ts';
+import { startLocalStack, type LocalStack } from './stack.ts';
+
+/** A repeated signal within this window is the same Ctrl-C (tsx relays it to us a second time). */
+const SAME_INTERRUPT_MS = 1_000;
+
+async function main(): Promise<void> {
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      ports: portsFromEnv(),
+      onPartExit: (part, exit) => {
+        // A JVM that got the terminal's Ctrl-C exits with 130 just before our own handler runs.
+        if (exit.code === 130 || exit.signal === 'SIGINT') return;
+        console.error(`${part} stopped on its own; shutting the local stack down.`);
+        void shutdown(1);
+      },
+    });
+  } catch (error) {
+    if (error instanceof LocalStackError || error instanceof ConfigurationError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let firstSignalAt: number | undefined;
+  let stopping: Promise<void> | undefined;
+  async function shutdown(code: number): Promise<void> {
+    stopping ??= (async () => {
+      console.log('Stopping the local stack…');
+      await stack.stop();
+      console.log('Stopped.');
+      process.exit(code);
+    })();
+    return stopping;
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const now = Date.now();
+      if (firstSignalAt === undefined) {
+        firstSignalAt = now;
+        void shutdown(0);
+      } else if (now - firstSignalAt > SAME_INTERRUPT_MS) {
+        // A second, deliberate Ctrl-C: stop waiting for a clean shutdown. The 'exit' hook of the
+        // DynamoDB Local process kills Java on the way out.
+        console.log('Forced exit.');
+        process.exit(130);
+      }
+    });
+  }
+
+  printBanner(stack);
+}
+
+function printBanner(stack: LocalStack): void {
+  const { endpoints } = stack;
+  const row = (label: string, url: string, note: string) => `  ${label.padEnd(22)} ${url.padEnd(24)} ${note}`;
+  const lines = [
+    '',
+    `Alliance Feedback — local stack ready in ${(stack.startupMs / 1000).toFixed(1)} s (Ctrl-C to stop)`,
+    '',
+    row(PORT_SETTINGS.dynamodb.label, endpoints.dynamodb, `table "${stack.tableName}", in memory`),
+    row(PORT_SETTINGS.ses.label, endpoints.ses, `mail viewer ${endpoints.mailViewer} · JSON ${endpoints.mailStore}`),
+    row(PORT_SETTINGS.bus.label, endpoints.bus, `bus "${stack.busName}" · dead letters ${endpoints.deadLetters}`),
+    ...[...stack.queues.values()].map(({ route }) =>
+      row(
+        '',
+        '',
+        `route ${route.id}: ${route.contract.detailType} → function "${route.target.id}" (batch ${route.batchSize}, concurrency ${route.maxConcurrency}, dead-letter after ${route.maxReceiveCount} failures)`,
+      ),
+    ),
+    row(PORT_SETTINGS.web.label, endpoints.web, `health ${endpoints.health} · feedback links ${endpoints.web}/f/<token>`),
+    '',
+    'Send a test event:  npm run send-session',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+await main();
