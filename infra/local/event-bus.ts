@@ -36,10 +36,15 @@ export interface EventEnvelope {
 
 export type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
+/** Another AWS service's REST API served on the same port; returns false when the request is not its. */
+export type RestService = (request: IncomingMessage, response: ServerResponse, body: string) => Promise<boolean>;
+
 export interface BusTargets {
   routes: { route: EventRoute; queue: LocalQueue }[];
   /** Dead-letter queues by name, with the route whose queue they serve. */
   deadLetterQueues: Map<string, { route: EventRoute; queue: LocalQueue }>;
+  /** REST stand-ins reached through the catch-all endpoint (e.g. the scheduler's `/schedules/...`). */
+  restServices?: RestService[];
 }
 
 export interface LocalEventBusOptions {
@@ -173,20 +178,21 @@ export class LocalEventBus {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (request.method === 'GET' && path === '/dead-letters') {
       return sendJson(response, 200, { deadLetters: this.options.listDeadLetters() }, 'application/json');
     }
     if (request.method === 'GET' && path === '/') return sendJson(response, 200, this.describe(), 'application/json');
-    const target = headerValue(request, 'x-amz-target');
-    if (request.method !== 'POST' || !target) {
-      // Paths of other services carry names and ids: show the first segment only.
-      this.options.log('bus', `no local stand-in for ${request.method} ${maskPath(path ?? '/')}`);
-      return sendJson(response, 404, { __type: 'UnknownOperationException', message: `The local stack has no stand-in for ${request.method} ${maskPath(path ?? '/')}.` });
-    }
     const body = await readBody(request);
     if (body === undefined) return sendJson(response, 413, { __type: 'RequestEntityTooLarge', message: 'Request is too large.' });
     if (!this.targets) return sendJson(response, 503, { __type: 'ServiceUnavailable', message: 'The local stack is still starting.' });
+    const target = headerValue(request, 'x-amz-target');
+    if (!target) {
+      for (const service of this.targets.restServices ?? []) if (await service(request, response, body)) return;
+      // Paths of other services carry names and ids: show the first segment only.
+      this.options.log('bus', `no local stand-in for ${request.method} ${maskPath(path)}`);
+      return sendJson(response, 404, { __type: 'UnknownOperationException', message: `The local stack has no stand-in for ${request.method} ${maskPath(path)}.` });
+    }
     let input: unknown;
     try {
       input = body.length === 0 ? {} : JSON.parse(body);
@@ -204,6 +210,24 @@ export class LocalEventBus {
     }
   }
 
+  /**
+   * Accepts and routes entries that passed the request-level checks; also how in-process
+   * producers (the scheduler stand-in) put events on the bus.
+   */
+  putEntries(entries: readonly unknown[]): { FailedEntryCount: number; Entries: EntryResult[] } {
+    const now = this.options.clock.now();
+    const results: EntryResult[] = entries.map((entry, index) => {
+      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now });
+      if (!accepted.ok) {
+        this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
+        return accepted.error;
+      }
+      this.route(accepted.bus, accepted.event);
+      return { EventId: accepted.event.id };
+    });
+    return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
   private putEvents(input: unknown, response: ServerResponse): void {
     const entries = (input as { Entries?: unknown }).Entries;
     if (!Array.isArray(entries) || entries.length === 0) {
@@ -216,18 +240,7 @@ export class LocalEventBus {
     if (totalBytes > PUT_EVENTS_LIMITS.maxTotalBytes) {
       return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
     }
-    const now = this.options.clock.now();
-    const results: EntryResult[] = entries.map((entry, index) => {
-      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now });
-      if (!accepted.ok) {
-        this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
-        return accepted.error;
-      }
-      this.route(accepted.bus, accepted.event);
-      return { EventId: accepted.event.id };
-    });
-    const failed = results.filter((result) => 'ErrorCode' in result).length;
-    sendJson(response, 200, { FailedEntryCount: failed, Entries: results });
+    sendJson(response, 200, this.putEntries(entries));
   }
 
   private route(bus: string, event: EventEnvelope): void {

@@ -49,8 +49,7 @@ const LOCAL_RESOURCE_VALUES: { [K in keyof typeof RESOURCE_ENV]: (stack: StackEn
   claimLeaseSeconds: (_stack, route) => (route ? String(claimLeaseSeconds(route)) : undefined),
   // The emulator has no configuration sets; the name only matters to real SES.
   sesConfigurationSet: () => undefined,
-  // EventBridge Scheduler has no local stand-in yet: plausible names, and its calls reach the
-  // bus (AWS_ENDPOINT_URL), which answers "no local stand-in" so the gap shows on the console.
+  // The local scheduler (infra/local/scheduler.ts) takes any group, role and DLQ: plausible names.
   scheduleGroupName: () => 'local-follow-ups',
   schedulerRoleArn: (stack) => `arn:aws:iam::${stack.accountId}:role/local-scheduler`,
   schedulerDeadLetterQueueArn: (stack) => `arn:aws:sqs:${stack.region}:${stack.accountId}:local-scheduler-dlq`,
@@ -86,6 +85,8 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_SESV2: stack.endpoints.ses,
     AWS_ENDPOINT_URL_EVENTBRIDGE: stack.endpoints.bus,
     AWS_ENDPOINT_URL_SQS: stack.endpoints.bus,
+    // The scheduler stand-in answers the Scheduler REST API on the bus's port.
+    AWS_ENDPOINT_URL_SCHEDULER: stack.endpoints.bus,
     // Any other AWS service a function calls lands on the bus, which answers "no local stand-in
     // for ..." instead of the call leaving the machine.
     AWS_ENDPOINT_URL: stack.endpoints.bus,

@@ -19,6 +19,7 @@ import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction 
 import { DEFAULT_RETRY, lambdaContext, LocalQueue, type QueueStats, type RetryPolicy, type SqsHandler } from './local-queue.ts';
 import { consoleLog, silentLog, type LogLine } from './log.ts';
 import { assertPortFree, findFreePort, LOCAL_HOST, PORT_SETTINGS, type LocalPorts } from './ports.ts';
+import { LocalScheduler, type LocalSchedule } from './scheduler.ts';
 import { startSesEmulator, type SesEmulator } from './ses-emulator.ts';
 import { waitFor } from './wait.ts';
 import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
@@ -41,6 +42,8 @@ export interface LocalStackOptions {
   /** Backoff of failed messages before they become visible again. */
   retry?: RetryPolicy;
   region?: string;
+  /** How often the scheduler stand-in looks for due schedules (real time; the clock decides what is due). */
+  schedulerIntervalMs?: number;
   /** Called when a part stops on its own after start-up (today: the DynamoDB Local process). */
   onPartExit?: (part: 'dynamodb', exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }
@@ -65,6 +68,8 @@ export interface LocalStack {
   deadLetters: readonly DeadLetter[];
   /** Each route's queue with its counters, by route id. */
   queues: ReadonlyMap<string, { route: EventRoute; url: string; deadLetterQueueUrl: string; stats(): QueueStats }>;
+  /** The EventBridge Scheduler stand-in: its schedules, and a way to fire the due ones now (after advancing a ManualClock). */
+  scheduler: { list(): LocalSchedule[]; fireDue(): Promise<number> };
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -139,6 +144,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
     listDeadLetters: () => deadLetters,
   });
+  // One-time schedules put their event on this bus when the clock says they are due.
+  const scheduler = new LocalScheduler(
+    clock,
+    async (entry) => {
+      const result = bus.putEntries([entry]);
+      const refused = result.Entries[0];
+      if (refused && 'ErrorCode' in refused) throw new Error(`the bus refused a scheduled ${entry.DetailType}: ${refused.ErrorCode}`);
+    },
+    region,
+    LOCAL_ACCOUNT_ID,
+  );
   const web = new LocalWebServer({
     port: requested.web,
     region,
@@ -154,7 +170,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const parts: HealthReport['parts'] = {
       dynamodb: { state: dynamoState, url: `http://${LOCAL_HOST}:${dynamoPort}`, table: tableName, pid: dynamo?.pid },
       ses: { state: ses ? 'up' : 'starting', url: ses?.endpoint, mailViewer: ses ? `${ses.endpoint}/` : undefined },
-      bus: { state: ready ? 'up' : 'starting', url: bus.endpoint, bus: busName, routes: [...queues.keys()], deadLetters: deadLetters.length },
+      bus: {
+        state: ready ? 'up' : 'starting',
+        url: bus.endpoint,
+        bus: busName,
+        routes: [...queues.keys()],
+        deadLetters: deadLetters.length,
+        schedules: scheduler.list().length,
+      },
       web: { state: ready ? 'up' : 'starting', url: web.endpoint },
     };
     const states = Object.values(parts).map((part) => part.state);
@@ -184,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return stopping;
   };
   stopSteps.push({ name: 'the web server', run: () => web.stop() });
+  stopSteps.push({ name: 'the scheduler', run: async () => scheduler.stop() });
   stopSteps.push({
     name: 'the queues',
     run: () => withTimeout(Promise.all([...queues.values()].map(({ queue }) => queue.stop())).then(() => undefined), 10_000),
@@ -247,11 +271,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     bus.setTargets({
       routes: [...queues.values()].map(({ route, queue }) => ({ route, queue })),
       deadLetterQueues: new Map([...queues.values()].map(({ route, queue }) => [deadLetterQueueName(route), { route, queue }])),
+      restServices: [(request, response, body) => scheduler.handle(request, response, body)],
     });
     web.setHandler(handlers.get(FUNCTIONS.web.id) as HttpHandler);
 
     await dynamoStarting;
     await createTable(endpoints.dynamodb, tableName);
+    scheduler.start(options.schedulerIntervalMs ?? 1_000);
     state = 'ready';
 
     handle = {
@@ -273,6 +299,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues: new Map(
         [...queues.entries()].map(([id, { route, queue, url, deadLetterQueueUrl }]) => [id, { route, url, deadLetterQueueUrl, stats: () => queue.stats() }]),
       ),
+      scheduler: { list: () => scheduler.list(), fireDue: () => scheduler.fireDue() },
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

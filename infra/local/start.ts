@@ -68,7 +68,7 @@ function printBanner(stack: LocalStack): void {
     '',
     row(PORT_SETTINGS.dynamodb.label, endpoints.dynamodb, `table "${stack.tableName}", in memory`),
     row(PORT_SETTINGS.ses.label, endpoints.ses, `mail viewer ${endpoints.mailViewer} · JSON ${endpoints.mailStore}`),
-    row(PORT_SETTINGS.bus.label, endpoints.bus, `bus "${stack.busName}" · dead letters ${endpoints.deadLetters}`),
+    row(PORT_SETTINGS.bus.label, endpoints.bus, `bus "${stack.busName}" · dead letters ${endpoints.deadLetters} · also SQS (DLQs) and Scheduler`),
     ...[...stack.queues.values()].map(({ route }) =>
       row(
         '',
