@@ -1,0 +1,259 @@
+/**
+ * The request pipeline end to end on the local stack: events sent with the real EventBridge
+ * client, routed by infra/routes.ts to the real request handler, mail in the SES emulator, state
+ * in DynamoDB Local. The stack runs on free ports, so a developer's `npm start` is left alone.
+ */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { keys } from '../../shared/adapters/table.ts';
+import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+import { documentClient, eventBridgeClient, mailbox, mailTo, putEntries, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+
+const HOUR = 3_600_000;
+const REQUEST_ROUTE = 'session-completed-to-request';
+// Words that would tell someone reading over a shoulder (or a lock screen) what the mail is about.
+const HEALTH_WORDS = /therap|session|counsel|mental|health|psych|treat|clinic|diagnos|sesi[oó]n|salud|terapia/i;
+
+let stack: LocalStack;
+let events: EventBridgeClient;
+let table: DynamoDBDocumentClient;
+const clock = new ManualClock(new Date());
+
+beforeAll(async () => {
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
+  events = eventBridgeClient(stack);
+  table = documentClient(stack);
+});
+
+afterAll(async () => {
+  events?.destroy();
+  table?.destroy();
+  await stack?.stop();
+});
+
+async function sessionItem(sessionId: string): Promise<Record<string, unknown> | undefined> {
+  return (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(sessionId) }))).Item;
+}
+
+async function deadLetterFor(eventId: string) {
+  return waitFor(() => stack.deadLetters.find((entry) => entry.eventId === eventId), { timeoutMs: 10_000, description: `a dead letter for ${eventId}` });
+}
+
+describe('a completed session', () => {
+  it('becomes exactly one email to the client, with a link to the local form and one-click unsubscribe', async () => {
+    const detail = sessionDetail(clock.now());
+
+    await sendSession(events, detail);
+    await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+    await stack.waitForIdle();
+
+    const mails = await mailTo(stack, detail.client.email);
+    expect(mails).toHaveLength(1);
+    const [mail] = mails;
+    expect(mail!.destination.to).toEqual([detail.client.email]);
+    expect(mail!.subject).not.toMatch(HEALTH_WORDS);
+    expect(mail!.body.text).toBeTruthy();
+    expect(mail!.body.html).toBeTruthy();
+    const link = new RegExp(`http://127\\.0\\.0\\.1:${stack.ports.web}/f/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])`);
+    const token = link.exec(mail!.body.text!)?.[1];
+    expect(token).toBeDefined();
+    expect(mail!.body.html).toContain(`${stack.endpoints.web}/f/${token}`);
+    const headers = Object.fromEntries((mail!.headers ?? []).map((header) => [header.name, header.value]));
+    expect(headers['List-Unsubscribe']).toBe(`<${stack.endpoints.web}/u/${token}>`);
+    expect(headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+  });
+
+  it('links to a page the web function serves', async () => {
+    const detail = sessionDetail(clock.now());
+    await sendSession(events, detail);
+    const [mail] = await waitFor(async () => {
+      const mails = await mailTo(stack, detail.client.email);
+      return mails.length > 0 ? mails : undefined;
+    }, { description: 'the feedback email' });
+    const url = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail!.body.text!)![0];
+
+    const response = await fetch(url);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('sends no second email when the same session arrives again as a new event', async () => {
+    const detail = sessionDetail(clock.now());
+    await sendSession(events, detail);
+    await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the first email' });
+
+    await sendSession(events, detail);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+  });
+
+  it('sends one email when the same session arrives three times at once', async () => {
+    const detail = sessionDetail(clock.now());
+
+    await Promise.all([sendSession(events, detail), sendSession(events, detail), sendSession(events, detail)]);
+    await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the email' });
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+    expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'requested' });
+  });
+
+  it('is skipped as throttled when the same client had a session two hours earlier', async () => {
+    const first = sessionDetail(clock.now(), { endedAt: new Date(clock.now().getTime() - 3 * HOUR).toISOString() });
+    const second = { ...sessionDetail(clock.now()), clientId: first.clientId, client: first.client, endedAt: new Date(clock.now().getTime() - HOUR).toISOString() };
+    await sendSession(events, first);
+    await waitFor(async () => (await mailTo(stack, first.client.email)).length > 0, { description: 'the first email' });
+
+    await sendSession(events, second);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, first.client.email)).toHaveLength(1);
+    expect(await sessionItem(second.sessionId)).toMatchObject({ status: 'skipped', skipReason: 'throttled' });
+  });
+
+  it('is skipped as stale when it ended eight days ago', async () => {
+    const detail = sessionDetail(clock.now(), { endedAt: new Date(clock.now().getTime() - 8 * 24 * HOUR).toISOString() });
+
+    await sendSession(events, detail);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
+    expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+  });
+
+  it('sends nothing to a client who opted out', async () => {
+    const detail = sessionDetail(clock.now());
+    await table.send(
+      new UpdateCommand({
+        TableName: stack.tableName,
+        Key: keys.client(detail.clientId),
+        UpdateExpression: 'SET optedOutAt = :at',
+        ExpressionAttributeValues: { ':at': new Date(clock.now().getTime() - 24 * HOUR).toISOString() },
+      }),
+    );
+
+    await sendSession(events, detail);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
+    expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'skipped', skipReason: 'opted-out' });
+  });
+
+  it('from the product’s own source is not routed to the request function', async () => {
+    const detail = sessionDetail(clock.now());
+
+    await sendSession(events, detail, PRODUCT_SOURCE);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
+    expect(await sessionItem(detail.sessionId)).toBeUndefined();
+  });
+});
+
+describe('an invalid SessionCompleted', () => {
+  it('with a bad email sends no mail and lands in the dead-letter queue once, with a reason naming the field', async () => {
+    const detail = sessionDetail(clock.now(), { client: { email: 'not-an-email', firstName: 'Ana' } });
+    const mailBefore = (await mailbox(stack)).length;
+
+    const eventId = await sendSession(events, detail);
+    const deadLetter = await deadLetterFor(eventId);
+    await stack.waitForIdle();
+
+    expect(deadLetter).toMatchObject({ route: REQUEST_ROUTE, origin: 'function', detailType: SessionCompleted.detailType, receiveCount: 1 });
+    expect(deadLetter.reason).toContain('client.email');
+    expect(await mailbox(stack)).toHaveLength(mailBefore);
+    expect(await sessionItem(detail.sessionId)).toBeUndefined();
+  });
+
+  it('with a missing field lands in the dead-letter queue with a reason naming the field', async () => {
+    const { therapistId: _omitted, ...detail } = sessionDetail(clock.now());
+    const mailBefore = (await mailbox(stack)).length;
+
+    const eventId = await sendSession(events, detail);
+    const deadLetter = await deadLetterFor(eventId);
+    await stack.waitForIdle();
+
+    expect(deadLetter).toMatchObject({ route: REQUEST_ROUTE, origin: 'function', receiveCount: 1 });
+    expect(deadLetter.reason).toContain('therapistId');
+    expect(await mailbox(stack)).toHaveLength(mailBefore);
+  });
+
+  it('is listed at /dead-letters without its body', async () => {
+    const detail = sessionDetail(clock.now(), { client: { email: 'still-not-an-email', firstName: 'Zoë' } });
+    const eventId = await sendSession(events, detail);
+    await deadLetterFor(eventId);
+
+    const listing = await (await fetch(stack.endpoints.deadLetters)).text();
+
+    expect(JSON.parse(listing).deadLetters.map((entry: { eventId?: string }) => entry.eventId)).toContain(eventId);
+    expect(listing).not.toContain('still-not-an-email');
+    expect(listing).not.toContain('Zoë');
+    expect(listing).not.toContain(detail.sessionId);
+  });
+});
+
+describe('the local bus', () => {
+  it('answers entries without a DetailType or with a Detail that is not a JSON object with per-entry errors', async () => {
+    const result = await putEntries(events, [
+      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: '{}' },
+      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', Detail: '{}' },
+      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: 'not json' },
+      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: '[1, 2]' },
+    ]);
+
+    expect(result.FailedEntryCount).toBe(3);
+    expect(result.Entries).toHaveLength(4);
+    expect(result.Entries![0]!.EventId).toBeDefined();
+    expect(result.Entries![1]).toMatchObject({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining('DetailType') });
+    expect(result.Entries![2]).toMatchObject({ ErrorCode: 'MalformedDetail' });
+    expect(result.Entries![3]).toMatchObject({ ErrorCode: 'MalformedDetail' });
+  });
+
+  it('answers an entry for a bus that does not exist with a per-entry error', async () => {
+    const result = await putEntries(events, [{ EventBusName: 'no-such-bus', Source: 'ehr.example', DetailType: 'X', Detail: '{}' }]);
+
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries![0]).toMatchObject({ ErrorCode: 'ResourceNotFoundException' });
+  });
+
+  it('refuses more than ten entries in one request', async () => {
+    const entry = { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'X', Detail: '{}' };
+
+    await expect(putEntries(events, Array.from({ length: 11 }, () => entry))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('refuses a request over 256 KB', async () => {
+    const detail = JSON.stringify({ padding: 'x'.repeat(256 * 1024) });
+
+    await expect(putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'X', Detail: detail }])).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+  });
+
+  it('refuses SendMessage to a queue it does not have', async () => {
+    const sqs = new SQSClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_CREDENTIALS });
+
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: `${stack.endpoints.bus}/000000000000/nope`, MessageBody: 'x' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+    });
+    sqs.destroy();
+  });
+});
+
+describe('the web server', () => {
+  it('answers /health with every part up', async () => {
+    const response = await fetch(stack.endpoints.health);
+    const report = (await response.json()) as { status: string; parts: Record<string, { state: string }> };
+
+    expect(response.status).toBe(200);
+    expect(report.status).toBe('ok');
+    expect(Object.values(report.parts).map((part) => part.state)).toEqual(['up', 'up', 'up', 'up']);
+  });
+});
