@@ -1,0 +1,44 @@
+/**
+ * Follow-ups on the local stack: the request's FeedbackRequested reaches the follow-up function,
+ * whose schedules live in the scheduler stand-in; advancing the clock fires the reminder.
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+
+const HOUR = 3_600_000;
+
+let stack: LocalStack;
+let events: EventBridgeClient;
+const clock = new ManualClock(new Date());
+
+beforeAll(async () => {
+  // The stand-in's own timer would fire due schedules too; the test fires them itself.
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
+  events = eventBridgeClient(stack);
+});
+
+afterAll(async () => {
+  events?.destroy();
+  await stack?.stop();
+});
+
+it('sends the one reminder when the clock reaches the reminder time', async () => {
+  const detail = sessionDetail(clock.now());
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await stack.waitForIdle();
+  expect(stack.scheduler.list().map((schedule) => schedule.name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
+
+  clock.advance(48 * HOUR);
+  expect(await stack.scheduler.fireDue()).toBe(1);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 1, { description: 'the reminder' });
+  await stack.waitForIdle();
+
+  const mails = await mailTo(stack, detail.client.email);
+  expect(mails).toHaveLength(2);
+  expect(mails[1]!.subject).toMatch(/^Reminder/);
+  expect(await stack.scheduler.fireDue()).toBe(0);
+});
