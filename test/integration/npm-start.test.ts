@@ -4,7 +4,7 @@
  * leaves no Java process behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -55,10 +55,19 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Java processes running DynamoDB Local on the given port (Linux: from /proc via ps). */
+/** Command lines of processes running DynamoDB Local on the given port (read from /proc, so Linux only). */
 function dynamoDbLocalProcesses(port: number): string[] {
-  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.stdout.split('\n').filter((line) => line.includes('DynamoDBLocal.jar') && line.includes(`-port ${port}`));
+  if (!existsSync('/proc')) return [];
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      } catch {
+        return '';
+      }
+    })
+    .filter((command) => command.includes('DynamoDBLocal.jar') && command.includes(`-port ${port} `));
 }
 
 describe('npm start', () => {
@@ -79,6 +88,8 @@ describe('npm start', () => {
     const javaPid = health.parts.dynamodb.pid;
     expect(output()).toContain(`http://127.0.0.1:${ports.BUS_PORT}`);
     expect(isRunning(javaPid)).toBe(true);
+    // The check after Ctrl-C must be able to see a running DynamoDB Local, or it proves nothing.
+    if (existsSync('/proc')) expect(dynamoDbLocalProcesses(ports.DYNAMODB_PORT)).toHaveLength(1);
 
     const detail = sessionDetail(new Date());
     const events = new EventBridgeClient({ endpoint: `http://127.0.0.1:${ports.BUS_PORT}`, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
