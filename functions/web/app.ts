@@ -7,8 +7,8 @@
  *   GET  /u/{token}         opt-out confirmation page
  *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
  *
- * GETs never change anything: mail scanners open every link. Redirects are relative, so the pages
- * work under any API Gateway stage or custom-domain base path.
+ * GETs never change anything: mail scanners open every link. Routes match the path's tail and
+ * redirects are relative, so the pages work under a custom domain's base path too.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -31,9 +31,21 @@ export interface WebAppDeps {
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-const FORM = /^\/f\/([^/]+)$/;
-const THANKS = /^\/f\/([^/]+)\/thanks$/;
-const OPT_OUT = /^\/u\/([^/]+)$/;
+type Route = { page: 'form' | 'thanks' | 'opt-out'; token: string } | { page: 'favicon' } | undefined;
+
+/**
+ * Routes by the path's last segments: behind a custom domain whose API mapping has a base path
+ * (`/feedback`), HTTP API keeps that prefix in `rawPath`, and the relative redirects work under it.
+ */
+function matchRoute(path: string): Route {
+  const segments = path.split('/');
+  const [third, second, last] = [segments.at(-3), segments.at(-2), segments.at(-1)];
+  if (last === 'favicon.ico') return { page: 'favicon' };
+  if (second === 'f' && last) return { page: 'form', token: last };
+  if (third === 'f' && second && last === 'thanks') return { page: 'thanks', token: second };
+  if (second === 'u' && last) return { page: 'opt-out', token: last };
+  return undefined;
+}
 
 /** Builds the HTTP handler from its dependencies (the Lambda entry point wires the real ones). */
 export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) => Promise<Result> {
@@ -43,25 +55,23 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
   async function route(request: WebRequest): Promise<Result> {
     const fallback = negotiateLocale(request.acceptLanguage);
     const read = request.method === 'GET' || request.method === 'HEAD';
-    let match: RegExpExecArray | null;
-
-    if ((match = FORM.exec(request.path))) {
-      const token = match[1]!;
-      if (read) return formPage(token, fallback);
-      if (request.method === 'POST') return postForm(token, request, fallback);
-      return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+    const matched = matchRoute(request.path);
+    switch (matched?.page) {
+      case 'form':
+        if (read) return formPage(matched.token, fallback);
+        if (request.method === 'POST') return postForm(matched.token, request, fallback);
+        return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+      case 'thanks':
+        if (read) return thanksPage(matched.token, fallback);
+        return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD' });
+      case 'opt-out':
+        if (read) return optOutPage(matched.token, fallback);
+        if (request.method === 'POST') return postOptOut(matched.token, fallback);
+        return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+      case 'favicon':
+        // Browsers ask for an icon on every page; an empty answer they may cache saves an invocation each time.
+        if (read) return { statusCode: 204, headers: { 'cache-control': 'public, max-age=604800' } };
     }
-    if ((match = THANKS.exec(request.path))) {
-      if (!read) return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD' });
-      return thanksPage(match[1]!, fallback);
-    }
-    if ((match = OPT_OUT.exec(request.path))) {
-      if (read) return optOutPage(match[1]!, fallback);
-      if (request.method === 'POST') return postOptOut(match[1]!, fallback);
-      return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
-    }
-    // Browsers ask for an icon on every page; an empty answer they may cache saves an invocation each time.
-    if (request.path === '/favicon.ico' && read) return { statusCode: 204, headers: { 'cache-control': 'public, max-age=604800' } };
     return message(404, fallback, (t) => t.notFound);
   }
 

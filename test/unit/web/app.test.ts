@@ -378,6 +378,15 @@ describe('other paths', () => {
     }
   });
 
+  it('serves every page under a custom domain’s base path, which HTTP API keeps in the path', async () => {
+    expect((await send('GET', `/feedback/f/${token}`)).statusCode).toBe(200);
+    const posted = await post(`/feedback/f/${token}`, COMPLETE);
+    expect(posted.statusCode).toBe(303);
+    expect(new URL(posted.headers['location']!, `https://practice.example/feedback/f/${token}`).pathname).toBe(`/feedback/f/${token}/thanks`);
+    expect((await send('GET', `/feedback/f/${token}/thanks`)).statusCode).toBe(200);
+    expect((await send('GET', `/feedback/u/${token}`)).statusCode).toBe(200);
+  });
+
   it('answers the browser’s icon request with an empty, cacheable response', async () => {
     const response = await send('GET', '/favicon.ico');
     expect(response.statusCode).toBe(204);
