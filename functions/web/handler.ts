@@ -3,6 +3,7 @@
  * HTTP API (`ANY /{proxy+}`) in AWS and behind the local web server on :3000. Wiring only; the
  * routes are in app.ts.
  */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
@@ -16,9 +17,15 @@ const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.pr
 const store = new DynamoDbFeedbackStore(requireEnv(RESOURCE_ENV.tableName));
 const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
 
-export const handler = createWebApp({
+const app = createWebApp({
   feedback: { store, publisher, clock, instruments: loadInstruments() },
   optOut: { store, publisher, clock },
   practiceName,
   logger,
 });
+
+export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  // The request id on every log line, to find one request's lines; the path (with its token) never is.
+  if (context) logger.addContext(context);
+  return app(event);
+}
