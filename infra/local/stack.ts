@@ -124,7 +124,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     onUnexpectedExit: (exit) => {
       if (state === 'stopping') return;
-      log('dynamodb', `DynamoDB Local exited unexpectedly (${exit.signal ?? `code ${exit.code}`}); /health reports degraded`);
+      // 130: the JVM got SIGINT, i.e. the terminal's Ctrl-C reached it before our own shutdown.
+      const interrupted = exit.code === 130 || exit.signal === 'SIGINT';
+      log('dynamodb', interrupted ? 'DynamoDB Local was interrupted' : `DynamoDB Local exited unexpectedly (${exit.signal ?? `code ${exit.code}`}); /health reports degraded`);
       options.onPartExit?.('dynamodb', exit);
     },
   }).then((handle) => (dynamo = handle));

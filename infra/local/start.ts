@@ -11,7 +11,38 @@ import { startLocalStack, type LocalStack } from './stack.ts';
 const SAME_INTERRUPT_MS = 1_000;
 
 async function main(): Promise<void> {
-  let stack: LocalStack;
+  let stack: LocalStack | undefined;
+  let firstSignalAt: number | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function shutdown(code: number): Promise<void> {
+    stopping ??= (async () => {
+      console.log('Stopping the local stack…');
+      await stack?.stop();
+      console.log('Stopped.');
+      process.exit(code);
+    })();
+    return stopping;
+  }
+
+  // Listening from the start: a Ctrl-C during start-up must still stop Java (killed on exit).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      const now = Date.now();
+      if (firstSignalAt === undefined) {
+        firstSignalAt = now;
+        // During start-up, stop once the parts are up (startLocalStack cleans up after itself on failure).
+        if (stack) void shutdown(0);
+        else console.log('Stopping as soon as start-up finishes… (Ctrl-C again to exit at once)');
+      } else if (now - firstSignalAt > SAME_INTERRUPT_MS) {
+        // A second, deliberate Ctrl-C: stop waiting for a clean shutdown. The exit hook of the
+        // DynamoDB Local process kills Java on the way out.
+        console.log('Forced exit.');
+        process.exit(130);
+      }
+    });
+  }
+
   try {
     stack = await startLocalStack({
       ports: portsFromEnv(),
@@ -23,6 +54,12 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
+    // Interrupted while starting: a Ctrl-C reaches every process of the group (tsx's esbuild
+    // service, Java), so whatever failed after it is a consequence, not news.
+    if (firstSignalAt !== undefined) {
+      console.log('Stopped.');
+      process.exit(0);
+    }
     if (error instanceof LocalStackError || error instanceof ConfigurationError) {
       console.error(error.message);
       process.exit(1);
@@ -30,32 +67,7 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  let firstSignalAt: number | undefined;
-  let stopping: Promise<void> | undefined;
-  async function shutdown(code: number): Promise<void> {
-    stopping ??= (async () => {
-      console.log('Stopping the local stack…');
-      await stack.stop();
-      console.log('Stopped.');
-      process.exit(code);
-    })();
-    return stopping;
-  }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      const now = Date.now();
-      if (firstSignalAt === undefined) {
-        firstSignalAt = now;
-        void shutdown(0);
-      } else if (now - firstSignalAt > SAME_INTERRUPT_MS) {
-        // A second, deliberate Ctrl-C: stop waiting for a clean shutdown. The 'exit' hook of the
-        // DynamoDB Local process kills Java on the way out.
-        console.log('Forced exit.');
-        process.exit(130);
-      }
-    });
-  }
-
+  if (firstSignalAt !== undefined) return shutdown(0);
   printBanner(stack);
 }
 
