@@ -7,7 +7,9 @@ export type LogLine = (tag: string, message: string) => void;
 export function consoleLog(write: (line: string) => void = (line) => console.log(line)): LogLine {
   return (tag, message) => {
     const time = new Date().toTimeString().slice(0, 8);
-    write(`${time} ${`[${tag}]`.padEnd(14)} ${message}`);
+    // Sources, detail-types and bus names come from whoever calls the bus: one line each, always.
+    const printable = message.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, '?');
+    write(`${time} ${`[${tag}]`.padEnd(14)} ${printable.length > 400 ? `${printable.slice(0, 400)}…` : printable}`);
   };
 }
 

@@ -42,3 +42,11 @@ it('sends the one reminder when the clock reaches the reminder time', async () =
   expect(mails[1]!.subject).toMatch(/^Reminder/);
   expect(await stack.scheduler.fireDue()).toBe(0);
 });
+
+it('stops once, however often it is asked', async () => {
+  await Promise.all([stack.stop(), stack.stop()]);
+
+  expect(stack.health().status).toBe('stopping');
+  await expect(fetch(stack.endpoints.health)).rejects.toThrow();
+  await stack.stop();
+});
