@@ -158,12 +158,20 @@ export const ClientUnsubscribed = productEvent('ClientUnsubscribed', ClientUnsub
 export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
+/** Which alert leads when several fire on one session: the order of ALERT_KINDS, most important first. */
+export function leadingAlertKind(kinds: readonly AlertKind[]): AlertKind | undefined {
+  return ALERT_KINDS.find((kind) => kinds.includes(kind));
+}
+
 /** Detail of `AllianceRuptureDetected`: one alert for one session, with the numbers behind it. */
 export const AllianceRuptureDetectedDetailSchema = z.object({
   sessionId: IdSchema,
   clientId: IdSchema,
   therapistId: IdSchema,
+  /** The most important rule that fired; the therapist gets one email per session and kind. */
   kind: z.enum(ALERT_KINDS),
+  /** Other rules that fired on the same session: named in the same email rather than sent as more. */
+  alsoFired: z.optional(z.array(z.enum(ALERT_KINDS))),
   /** Plain-language reason with numbers; never personal data. */
   reason: z.string().check(z.maxLength(1000)),
   /** The session's total in POMP (0–100) and on the instrument's raw scale; null when unanswered. */

@@ -10,6 +10,7 @@ import { initialClientState, type ClientState } from '../domain/detector/state.t
 import type { Instrument } from '../domain/instruments.ts';
 import {
   AllianceRuptureDetected,
+  leadingAlertKind,
   type AllianceRuptureDetectedDetail,
   type FeedbackExpiredDetail,
   type FeedbackSubmittedDetail,
@@ -119,6 +120,10 @@ function remember(applied: readonly string[], sessionId: string): string[] {
   return [...applied, sessionId].slice(-REMEMBERED_SESSIONS);
 }
 
+/**
+ * Announces a session's alerts as one event: the leading kind, with the others named in
+ * `alsoFired`, so the therapist reads one email per session rather than one per rule.
+ */
 async function announce(
   alerts: readonly Alert[],
   ids: { sessionId: string; clientId: string; therapistId: string },
@@ -127,21 +132,23 @@ async function announce(
   publisher: EventPublisher,
   reason: string | undefined = evaluation?.reason,
 ): Promise<void> {
-  for (const alert of alerts) {
-    const detail: AllianceRuptureDetectedDetail = {
-      sessionId: ids.sessionId,
-      clientId: ids.clientId,
-      therapistId: ids.therapistId,
-      kind: alert.kind,
-      reason: (reason ?? '').slice(0, 1000),
-      score: evaluation ? { p: evaluation.p, total: round1(pompToTotal(instrument, evaluation.p)), max: instrument.items.length * instrument.max } : null,
-      baseline:
-        evaluation && evaluation.m !== null && evaluation.sEff !== null && evaluation.k !== null
-          ? { m: evaluation.m, sEff: evaluation.sEff, n: evaluation.n, k: evaluation.k, z: evaluation.z }
-          : null,
-    };
-    await publisher.publish(AllianceRuptureDetected, detail);
-  }
+  const kinds = alerts.map((alert) => alert.kind);
+  const kind = leadingAlertKind(kinds);
+  if (kind === undefined) return;
+  const detail: AllianceRuptureDetectedDetail = {
+    sessionId: ids.sessionId,
+    clientId: ids.clientId,
+    therapistId: ids.therapistId,
+    kind,
+    ...(kinds.length > 1 ? { alsoFired: kinds.filter((other) => other !== kind) } : {}),
+    reason: (reason ?? '').slice(0, 1000),
+    score: evaluation ? { p: evaluation.p, total: round1(pompToTotal(instrument, evaluation.p)), max: instrument.items.length * instrument.max } : null,
+    baseline:
+      evaluation && evaluation.m !== null && evaluation.sEff !== null && evaluation.k !== null
+        ? { m: evaluation.m, sEff: evaluation.sEff, n: evaluation.n, k: evaluation.k, z: evaluation.z }
+        : null,
+  };
+  await publisher.publish(AllianceRuptureDetected, detail);
 }
 
 function round1(value: number): number {

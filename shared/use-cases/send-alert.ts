@@ -105,6 +105,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
 async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): Promise<AlertEmailInput> {
   const base: AlertEmailInput = {
     kind: detail.kind,
+    alsoFired: detail.alsoFired,
     practiceName: deps.practiceName,
     clientId: detail.clientId,
     clientFirstName: deps.settings.alertShowsFirstName ? session.client.firstName : undefined,
@@ -113,7 +114,7 @@ async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: A
     reason: detail.reason,
     items: [],
     trend: [],
-    clientAskedToTalk: session.answer?.talk ?? false,
+    clientAskedToTalk: (session.answer?.talk ?? false) || (detail.alsoFired ?? []).includes('client-asked'),
     comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
     acknowledgeUrl,
   };

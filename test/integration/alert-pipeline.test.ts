@@ -45,7 +45,7 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
     await waitFor(async () => (await mailTo(stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
     const mail = (await mailTo(stack, base.client.email))[index]!;
     const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-    const form = new URLSearchParams(Object.entries(itemsFor(answer.total)).map(([k, v]) => [k, String(v)]));
+    const form = new URLSearchParams(Object.entries(itemsFor(answer.total)).map(([k, v]): [string, string] => [k, String(v)]));
     if (answer.talk) form.set('talk', 'yes');
     const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(posted.status).toBe(303);

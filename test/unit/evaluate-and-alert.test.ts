@@ -88,6 +88,17 @@ describe('evaluateAnswer', () => {
     expect(published[0]!.reason).toContain('30 of 40');
   });
 
+  it('announces one event per session, naming the other rules that fired with it', async () => {
+    await answerAll([38, 38, 38, 38, 38]);
+    store.endedAt.set('s-6', '2026-12-01T00:00:00Z');
+    const drop = { ...answer('s-6', 27), items: { relationship: 8, goals: 3, approach: 8, overall: 8 } };
+
+    const outcome = await evaluateAnswer(drop, deps);
+
+    expect(outcome.alerts).toEqual(['rupture', 'item-drop']);
+    expect(publisher.published.map((p) => p.detail)).toEqual([expect.objectContaining({ sessionId: 's-6', kind: 'rupture', alsoFired: ['item-drop'] })]);
+  });
+
   it('keeps the evaluation with the session', async () => {
     await answerAll([36, 37, 37, 38, 38, 30]);
 
@@ -230,6 +241,13 @@ describe('sendAlert and acknowledgeAlert', () => {
     deps.tokens = sequentialTokens();
     expect(await sendAlert({ ...detail, kind: 'client-asked' }, deps)).toBe('sent');
     expect(mailer.sent).toHaveLength(2);
+  });
+
+  it('names the other rules that fired in the same email', async () => {
+    await sendAlert({ ...detail, alsoFired: ['item-drop', 'client-asked'] }, deps);
+
+    expect(mailer.sent[0]!.text).toContain('Also flagged: a sharp drop in one part of the alliance');
+    expect(mailer.sent[0]!.text).toContain('The client also ticked');
   });
 
   it('leaves out the first name and comment unless the practice allows them', async () => {

@@ -18,6 +18,8 @@ export interface AlertTrendPoint {
 
 export interface AlertEmailInput {
   kind: AlertKind;
+  /** Other rules that fired on the same session. */
+  alsoFired?: readonly AlertKind[] | undefined;
   practiceName: string;
   clientId: string;
   /** Only when the practice allows first names in alerts. */
@@ -38,6 +40,17 @@ export interface AlertEmailInput {
   clientAskedToTalk: boolean;
   acknowledgeUrl: string;
 }
+
+/** How another rule that fired on the same session is named under the headline. */
+const ALSO_FIRED: Record<AlertKind, string> = {
+  rupture: 'a drop well below the usual level',
+  'sustained-decline': 'a decline over several sessions',
+  'item-drop': 'a sharp drop in one part of the alliance',
+  'low-rating': 'a low rating',
+  'client-asked': 'the client asked to talk',
+  unrepaired: 'an earlier drop not come back',
+  'going-quiet': 'unanswered requests',
+};
 
 const HEADLINES: Record<AlertKind, string> = {
   rupture: 'The alliance dropped well below this client’s usual level',
@@ -113,6 +126,12 @@ ${rows}
 <p style="margin:0 0 16px 0;font-size:13px;color:#414a52;">Last ${input.trend.length} answered sessions, total of ${max}.${band ? ` Usual range ${formatNumber(band.low)}–${formatNumber(band.high)}; red bars marked ▼ fall below it.` : ''}</p>`;
 }
 
+function alsoFired(input: AlertEmailInput): string | undefined {
+  // "The client asked to talk" already has its own line below.
+  const others = (input.alsoFired ?? []).filter((kind) => kind !== input.kind && kind !== 'client-asked');
+  return others.length > 0 ? others.map((kind) => ALSO_FIRED[kind]).join('; ') : undefined;
+}
+
 /** Renders the alert (or, for going-quiet, the lower-key notice). */
 export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
   const subject = alertSubject(input.kind, stripBidiControls(input.clientId));
@@ -131,6 +150,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     when,
     '',
     `Why this alert: ${input.reason}`,
+    ...(alsoFired(input) ? [`Also flagged: ${alsoFired(input)}`] : []),
     ...(input.mostMoved ? [`Moved most: ${input.mostMoved}`] : []),
     ...(itemLines.length > 0 ? ['', ...itemLines] : []),
     ...(input.clientAskedToTalk && input.kind !== 'client-asked' ? ['', 'The client also ticked “I’d like to talk about how therapy is going”.'] : []),
@@ -162,6 +182,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
 <h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
 <p style="margin:0 0 16px 0;color:#414a52;">${client} · ${when}</p>
 <p style="margin:0 0 8px 0;"><strong>Why this alert:</strong> ${input.reason}</p>
+${alsoFired(input) ? html`<p style="margin:0 0 8px 0;"><strong>Also flagged:</strong> ${alsoFired(input)}</p>` : ''}
 ${input.mostMoved ? html`<p style="margin:0 0 8px 0;"><strong>Moved most:</strong> ${input.mostMoved}</p>` : ''}
 ${
   input.items.length > 0
