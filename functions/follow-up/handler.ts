@@ -10,6 +10,7 @@ import { DynamoDbFollowUpStore } from '../../shared/adapters/dynamodb-follow-up-
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { EventBridgeScheduler } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
+import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger } from '../../shared/adapters/powertools.ts';
 import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
@@ -39,6 +40,7 @@ const deps: FollowUpDeps = {
   reminderHours: settings.reminderHours,
   practiceName: settings.practiceName,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
+  instrumentId: loadInstruments().active.id,
 };
 
 export const handler = queueHandler({

@@ -9,6 +9,7 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
+import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger } from '../../shared/adapters/powertools.ts';
 import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
@@ -27,6 +28,7 @@ const deps: RequestFeedbackDeps = {
   policy: settings,
   practiceName: settings.practiceName,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
+  instrumentId: loadInstruments().active.id,
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
 };
 

@@ -10,7 +10,7 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publishe
 import { createLogger } from '../../shared/adapters/powertools.ts';
 import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { createWebApp } from './app.ts';
-import { loadInstruments } from './instruments.ts';
+import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
 const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });

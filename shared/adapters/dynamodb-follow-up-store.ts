@@ -24,6 +24,13 @@ export class DynamoDbFollowUpStore implements FollowUpStore {
     return result.Item as RequestedSession | undefined;
   }
 
+  async canEmailClient(clientId: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.client(clientId), ProjectionExpression: 'optedOutAt, undeliverableAt', ConsistentRead: true }),
+    );
+    return !result.Item?.['optedOutAt'] && !result.Item?.['undeliverableAt'];
+  }
+
   async claimReminder(sessionId: string, now: Date): Promise<boolean> {
     return this.conditionalSet(sessionId, 'remindedAt', now, 'attribute_not_exists(remindedAt) AND attribute_not_exists(answeredAt)');
   }

@@ -40,7 +40,9 @@ export class DynamoDbSessionStore implements SessionStore {
             claimedAt: now.toISOString(),
             claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now)',
+          // A claim whose lease ran out may be taken over, unless the client answered meanwhile
+          // (the earlier attempt's email went out even though it was never marked requested).
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now AND attribute_not_exists(answeredAt))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':claimed': 'claimed', ':now': now.toISOString() },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -63,7 +65,7 @@ export class DynamoDbSessionStore implements SessionStore {
           TableName: this.tableName,
           Item: { ...keys.session(session.sessionId), type: 'Session', ...session, status: 'skipped', skipReason: reason, skippedAt: now.toISOString() },
           // Either a new session (stale ones are never claimed) or the one this attempt claimed.
-          ConditionExpression: 'attribute_not_exists(pk) OR #status = :claimed',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND attribute_not_exists(answeredAt))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':claimed': 'claimed' },
         }),

@@ -44,6 +44,8 @@ export interface RequestedSession {
 
 export interface FollowUpStore {
   getSession(sessionId: string): Promise<RequestedSession | undefined>;
+  /** False once the client opted out or their address bounced: no reminder then. */
+  canEmailClient(clientId: string): Promise<boolean>;
   /** Marks the reminder as being sent unless it was already, or the client answered: the once-only guard. */
   claimReminder(sessionId: string, now: Date): Promise<boolean>;
   /** Gives the reminder claim back after a failure before the email went out. */
@@ -64,6 +66,8 @@ export interface FollowUpDeps {
   reminderHours: number;
   practiceName: string;
   formBaseUrl: string;
+  /** The instrument the reminder's link uses. */
+  instrumentId: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -78,7 +82,7 @@ export async function scheduleFollowUps(detail: FeedbackRequestedDetail, deps: P
   await deps.scheduler.scheduleOnce({ name: `expiry-${scheduleKey}`, at: expiresAt, contract: FeedbackExpiryTimeReached, detail: { sessionId: detail.sessionId } });
 }
 
-export type ReminderOutcome = 'sent' | 'answered' | 'expired' | 'already-reminded' | 'not-requested';
+export type ReminderOutcome = 'sent' | 'answered' | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out';
 
 /** Sends the one reminder if the client has neither answered nor run out of time. */
 export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promise<ReminderOutcome> {
@@ -88,6 +92,7 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
   if (session.answeredAt) return 'answered';
   if (session.remindedAt) return 'already-reminded';
   if (new Date(session.expiresAt) <= now) return 'expired';
+  if (!(await deps.store.canEmailClient(session.clientId))) return 'opted-out';
   if (!(await deps.store.claimReminder(sessionId, now))) return 'already-reminded';
 
   try {
@@ -101,6 +106,7 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
       therapistId: session.therapistId,
       locale: session.client.locale,
       expiresAt: session.expiresAt,
+      instrumentId: deps.instrumentId,
     });
     const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
     const email = renderFeedbackRequestEmail({

@@ -31,6 +31,8 @@ export interface FormTokenRecord {
   therapistId: string;
   locale: Locale;
   expiresAt: string;
+  /** The instrument the form shows: pinned when the link is made, so a config change cannot switch it mid-request. */
+  instrumentId?: string | undefined;
 }
 
 export interface SessionStore {

@@ -15,6 +15,8 @@ export interface RequestFeedbackDeps {
   policy: RequestPolicy;
   practiceName: string;
   formBaseUrl: string;
+  /** The instrument new links use. */
+  instrumentId: string;
   /**
    * How long a claim protects a session from a concurrent duplicate. Longer than one attempt can
    * take (the function timeout), shorter than the queue's visibility timeout, so that a retry after
@@ -64,6 +66,7 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
       therapistId: session.therapistId,
       locale: session.client.locale,
       expiresAt,
+      instrumentId: deps.instrumentId,
     });
 
     const formUrl = `${deps.formBaseUrl}/f/${token}`;

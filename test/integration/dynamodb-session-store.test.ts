@@ -83,6 +83,19 @@ describe('claimSession', () => {
     expect(await item(keys.session(record.sessionId))).not.toHaveProperty('claimExpiresAt');
   });
 
+  it('never takes over a lapsed claim the client already answered, so a retry cannot wipe the answer', async () => {
+    const record = session();
+    await store.claimSession(record, NOW, 60);
+    // The email went out but marking it requested failed; the client answered from the link.
+    await documentClient.send(
+      new UpdateCommand({ TableName: TABLE, Key: keys.session(record.sessionId), UpdateExpression: 'SET answeredAt = :at, answer = :answer', ExpressionAttributeValues: { ':at': NOW.toISOString(), ':answer': { items: { goals: 9 } } } }),
+    );
+
+    expect(await store.claimSession(record, new Date(NOW.getTime() + HOUR), 60)).toEqual({ claimed: false, status: 'claimed' });
+    await store.recordSkipped(record, 'throttled', new Date(NOW.getTime() + HOUR));
+    expect(await item(keys.session(record.sessionId))).toMatchObject({ answeredAt: NOW.toISOString(), answer: { items: { goals: 9 } } });
+  });
+
   it('gives a released claim back, so the next delivery can claim it', async () => {
     const record = session();
     await store.claimSession(record, NOW, 60);

@@ -20,6 +20,10 @@ const EXPIRES_AT = new Date(REQUESTED_AT.getTime() + 72 * HOUR);
 class FakeFollowUpStore implements FollowUpStore {
   sessions = new Map<string, RequestedSession>();
   tokens: FormTokenRecord[] = [];
+  unreachable = new Set<string>();
+  async canEmailClient(clientId: string) {
+    return !this.unreachable.has(clientId);
+  }
   async getSession(id: string) {
     const session = this.sessions.get(id);
     return session && { ...session };
@@ -80,6 +84,7 @@ describe('follow-ups', () => {
       reminderHours: 48,
       practiceName: 'Riverside Practice',
       formBaseUrl: 'https://forms.example',
+      instrumentId: 'alliance-check-v1',
     };
   });
 
@@ -114,7 +119,7 @@ describe('follow-ups', () => {
     expect(mailer.sent[0]!.subject).toBe('Reminder: a quick question from Riverside Practice');
     expect(mailer.sent[0]!.text).toContain('https://forms.example/f/token-1');
     expect(store.tokens).toEqual([
-      { tokenHash: 'hash-of-token-1', sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT.toISOString() },
+      { tokenHash: 'hash-of-token-1', sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT.toISOString(), instrumentId: 'alliance-check-v1' },
     ]);
   });
 
@@ -122,6 +127,14 @@ describe('follow-ups', () => {
     store.sessions.get('s-1')!.answeredAt = REQUESTED_AT.toISOString();
 
     expect(await sendReminder('s-1', deps)).toBe('answered');
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it('never reminds a client who opted out after the first email', async () => {
+    clock.advance(48 * HOUR);
+    store.unreachable.add('c-1');
+
+    expect(await sendReminder('s-1', deps)).toBe('opted-out');
     expect(mailer.sent).toHaveLength(0);
   });
 

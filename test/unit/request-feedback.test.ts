@@ -40,6 +40,7 @@ describe('requestFeedback', () => {
       policy: { throttleHours: 12, tokenExpiryHours: 72, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 },
       practiceName: 'Riverside Counselling',
       formBaseUrl: 'https://forms.practice.example',
+      instrumentId: 'alliance-check-v1',
       claimLeaseSeconds: 60,
     };
   });
@@ -68,7 +69,7 @@ describe('requestFeedback', () => {
     await requestFeedback(session(), deps);
 
     expect([...store.tokens.keys()]).toEqual(['hash-of-token-1']);
-    expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z' });
+    expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z', instrumentId: 'alliance-check-v1' });
     expect(JSON.stringify([...store.tokens.values()])).not.toContain('"token-1"');
     expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-1' });
   });

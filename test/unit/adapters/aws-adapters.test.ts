@@ -124,7 +124,7 @@ describe('DynamoDbSessionStore', () => {
     expect(result).toEqual({ claimed: true });
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
       TableName: 'table',
-      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now)',
+      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now AND attribute_not_exists(answeredAt))',
     });
     const item = dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item!;
     expect(item).toMatchObject({ pk: 'SESSION#s-1', sk: 'SESSION', status: 'claimed', claimExpiresAt: '2026-11-25T21:01:00.000Z' });

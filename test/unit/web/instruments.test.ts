@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInstruments } from '../../../functions/web/instruments.ts';
+import { loadInstruments } from '../../../shared/adapters/instrument-catalogue.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 
 const LICENSED = { ...DEFAULT_INSTRUMENT, id: 'practice-licensed-v1', name: { en: 'Licensed', es: 'Con licencia' } };
