@@ -6,6 +6,8 @@
  *   GET  /f/{token}/thanks  thank-you page
  *   GET  /u/{token}         opt-out confirmation page
  *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
+ *   GET  /a/{token}         the therapist's acknowledge page for one alert (or: already acknowledged)
+ *   POST /a/{token}         record the acknowledgement once → 200
  *
  * GETs never change anything: mail scanners open every link. Routes match the path's tail and
  * redirects are relative, so the pages work under a custom domain's base path too.
@@ -13,7 +15,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { negotiateLocale, PAGE_TEXT, type MessageText } from '../../shared/domain/form/i18n.ts';
-import { renderFormPage, renderMessagePage, renderOptOutPage } from '../../shared/domain/form/pages.ts';
+import { renderActionPage, renderFormPage, renderMessagePage, renderOptOutPage } from '../../shared/domain/form/pages.ts';
+import { ACKNOWLEDGE_BUTTON, acknowledged, acknowledgePrompt, ALERT_NOT_FOUND } from '../../shared/domain/templates/acknowledge-pages.ts';
+import { acknowledgeAlert, type AcknowledgeDeps } from '../../shared/use-cases/send-alert.ts';
 import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
@@ -25,13 +29,14 @@ export type WebLogger = Pick<Logger, 'info' | 'error'>;
 export interface WebAppDeps {
   feedback: FeedbackDeps;
   optOut: OptOutDeps;
+  acknowledge: AcknowledgeDeps;
   practiceName: string;
   logger: WebLogger;
 }
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-type Route = { page: 'form' | 'thanks' | 'opt-out'; token: string } | { page: 'favicon' } | undefined;
+type Route = { page: 'form' | 'thanks' | 'opt-out' | 'acknowledge'; token: string } | { page: 'favicon' } | undefined;
 
 /**
  * Routes by the path's last segments: behind a custom domain whose API mapping has a base path
@@ -44,6 +49,7 @@ function matchRoute(path: string): Route {
   if (second === 'f' && last) return { page: 'form', token: last };
   if (third === 'f' && second && last === 'thanks') return { page: 'thanks', token: second };
   if (second === 'u' && last) return { page: 'opt-out', token: last };
+  if (second === 'a' && last) return { page: 'acknowledge', token: last };
   return undefined;
 }
 
@@ -68,6 +74,10 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
         if (read) return optOutPage(matched.token, fallback);
         if (request.method === 'POST') return postOptOut(matched.token, fallback);
         return message(405, fallback, (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+      case 'acknowledge':
+        if (read) return acknowledgePage(matched.token);
+        if (request.method === 'POST') return postAcknowledge(matched.token);
+        return message(405, 'en', (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
       case 'favicon':
         // Browsers ask for an icon on every page; an empty answer they may cache saves an invocation each time.
         if (read) return { statusCode: 204, headers: { 'cache-control': 'public, max-age=604800' } };
@@ -151,6 +161,21 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     }
     deps.logger.info('client opted out', { clientId: outcome.clientId, first: outcome.first });
     return message(200, outcome.locale, (t) => t.optedOut);
+  }
+
+  // The acknowledge pages are the therapist's, in English like the alert email.
+  async function acknowledgePage(token: string): Promise<Result> {
+    const link = await deps.acknowledge.store.findAlertLink(token);
+    if (!link) return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
+    if (link.acknowledgedAt) return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(link, link.acknowledgedAt, false) }));
+    return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(link), button: ACKNOWLEDGE_BUTTON }));
+  }
+
+  async function postAcknowledge(token: string): Promise<Result> {
+    const outcome = await acknowledgeAlert(token, deps.acknowledge);
+    if (outcome.outcome === 'not-found') return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
+    deps.logger.info('alert acknowledged', { sessionId: outcome.link.sessionId, kind: outcome.link.kind, first: outcome.outcome === 'acknowledged' });
+    return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged') }));
   }
 
   return async (event) => {

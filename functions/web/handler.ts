@@ -1,10 +1,12 @@
 /**
- * Web function: the client-facing pages (feedback form, thank-you, opt-out) behind API Gateway
+ * Web function: the client-facing pages (feedback form, thank-you, opt-out) and the therapist's
+ * alert acknowledgement, behind API Gateway
  * HTTP API (`ANY /{proxy+}`) in AWS and behind the local web server on :3000. Wiring only; the
  * routes are in app.ts.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger } from '../../shared/adapters/powertools.ts';
@@ -14,12 +16,14 @@ import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
 const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });
-const store = new DynamoDbFeedbackStore(requireEnv(RESOURCE_ENV.tableName));
+const tableName = requireEnv(RESOURCE_ENV.tableName);
+const store = new DynamoDbFeedbackStore(tableName);
 const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
 
 const app = createWebApp({
   feedback: { store, publisher, clock, instruments: loadInstruments() },
   optOut: { store, publisher, clock },
+  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock },
   practiceName,
   logger,
 });

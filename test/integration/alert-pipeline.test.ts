@@ -72,6 +72,15 @@ describe('alerts on the local stack', () => {
     expect(text).toContain('Total 27 of 40 against a usual 38.2');
     expect(text).toMatch(/Acknowledge this alert: http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/);
     expect(text + (mails[0]!.body.html ?? '')).not.toContain(`${client.clientId}@example.com`);
+
+    // The therapist acknowledges from the email: opening the link changes nothing, the button does.
+    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(text)![0];
+    const page = await fetch(ackLink);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Acknowledge this alert');
+    const acknowledged = await fetch(ackLink, { method: 'POST' });
+    expect(await acknowledged.text()).toContain('Alert acknowledged');
+    expect(await (await fetch(ackLink, { method: 'POST' })).text()).toContain('Already acknowledged');
   }, 120_000);
 
   it('sends one alert when the client asks to talk', async () => {

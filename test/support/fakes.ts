@@ -2,7 +2,10 @@
  * Plain in-memory fakes of the use-case ports, with the same guard semantics as the DynamoDB
  * adapter (conditional claims, the client's request slot), for fast use-case tests.
  */
+import type { ClientState } from '../../shared/domain/detector/state.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
+import type { AlertKind } from '../../shared/events/contracts.ts';
+import type { AlertLink, AlertSession, AlertStore } from '../../shared/use-cases/send-alert.ts';
 import type { EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 import type {
@@ -102,4 +105,42 @@ export function sequentialTokens(): TokenFactory {
       return { token: `token-${counter}`, hash: `hash-of-token-${counter}` };
     },
   };
+}
+
+/** AlertStore fake: claims with leases, links keyed by `hash-of-<token>` (as sequentialTokens hashes). */
+export class FakeAlertStore implements AlertStore {
+  claims = new Map<string, { hash: string; leaseUntil: string }>();
+  links = new Map<string, AlertLink>();
+  session: AlertSession | undefined;
+  state: ClientState | undefined;
+  async getSession() {
+    return this.session;
+  }
+  async getClientState() {
+    return this.state;
+  }
+  async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
+    const key = `${sessionId}#${kind}`;
+    const existing = this.claims.get(key);
+    if (existing && existing.leaseUntil >= now.toISOString()) return { claimed: false as const, reason: 'in-progress' as const };
+    if (existing && this.links.has(existing.hash)) return { claimed: false as const, reason: 'sent' as const };
+    this.claims.set(key, { hash, leaseUntil: new Date(now.getTime() + lease * 1000).toISOString() });
+    return { claimed: true as const };
+  }
+  async releaseAlert(sessionId: string, kind: AlertKind) {
+    this.claims.delete(`${sessionId}#${kind}`);
+  }
+  async saveAlertLink(hash: string, link: AlertLink) {
+    this.links.set(hash, link);
+  }
+  async findAlertLink(token: string) {
+    return this.links.get(`hash-of-${token}`);
+  }
+  async acknowledge(token: string, now: Date) {
+    const link = this.links.get(`hash-of-${token}`);
+    if (!link) return undefined;
+    if (link.acknowledgedAt) return { acknowledgedAt: link.acknowledgedAt, first: false };
+    link.acknowledgedAt = now.toISOString();
+    return { acknowledgedAt: link.acknowledgedAt, first: true };
+  }
 }

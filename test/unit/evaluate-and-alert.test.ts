@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
-import type { ClientState } from '../../shared/domain/detector/state.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
-import type { AllianceRuptureDetectedDetail, AlertKind, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
+import type { AllianceRuptureDetectedDetail, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
 import {
   ConcurrentUpdateError,
   evaluateAnswer,
@@ -13,8 +12,8 @@ import {
   type EvaluateDeps,
   type StoredEvaluation,
 } from '../../shared/use-cases/evaluate-feedback.ts';
-import { acknowledgeAlert, sendAlert, type AlertLink, type AlertSession, type AlertStore, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
-import { FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+import { acknowledgeAlert, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
@@ -146,43 +145,6 @@ describe('evaluateAnswer', () => {
     expect((publisher.published[0]!.detail as AllianceRuptureDetectedDetail).score).toBeNull();
   });
 });
-
-class FakeAlertStore implements AlertStore {
-  claims = new Map<string, { hash: string; leaseUntil: string }>();
-  links = new Map<string, AlertLink>();
-  session: AlertSession | undefined;
-  state: ClientState | undefined;
-  async getSession() {
-    return this.session;
-  }
-  async getClientState() {
-    return this.state;
-  }
-  async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
-    const key = `${sessionId}#${kind}`;
-    const existing = this.claims.get(key);
-    if (existing && existing.leaseUntil >= now.toISOString()) return { claimed: false as const, reason: 'in-progress' as const };
-    if (existing && this.links.has(existing.hash)) return { claimed: false as const, reason: 'sent' as const };
-    this.claims.set(key, { hash, leaseUntil: new Date(now.getTime() + lease * 1000).toISOString() });
-    return { claimed: true as const };
-  }
-  async releaseAlert(sessionId: string, kind: AlertKind) {
-    this.claims.delete(`${sessionId}#${kind}`);
-  }
-  async saveAlertLink(hash: string, link: AlertLink) {
-    this.links.set(hash, link);
-  }
-  async findAlertLink(token: string) {
-    return this.links.get(`hash-of-${token}`);
-  }
-  async acknowledge(token: string, now: Date) {
-    const link = this.links.get(`hash-of-${token}`);
-    if (!link) return undefined;
-    if (link.acknowledgedAt) return { acknowledgedAt: link.acknowledgedAt, first: false };
-    link.acknowledgedAt = now.toISOString();
-    return { acknowledgedAt: link.acknowledgedAt, first: true };
-  }
-}
 
 describe('sendAlert and acknowledgeAlert', () => {
   let store: FakeAlertStore;

@@ -149,6 +149,19 @@ ${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}`,
   });
 }
 
+/** Renders a page that explains one action and offers the one button (a POST to the same URL) that does it. */
+export function renderActionPage({ locale, practiceName, message, button }: MessagePageInput & { button: string }): string {
+  return frame({
+    locale,
+    practiceName,
+    title: message.title,
+    content: html`<h1>${message.title}</h1>
+${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form method="post">
+<button type="submit">${button}</button>
+</form>`,
+  });
+}
+
 /** Renders the opt-out page: what opting out means, and the one button that does it (a POST). */
 export function renderOptOutPage({ locale, practiceName }: { locale: Locale; practiceName: string }): string {
   const text = PAGE_TEXT[locale];

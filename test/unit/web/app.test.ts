@@ -8,6 +8,7 @@ import { randomTokens } from '../../../shared/adapters/form-tokens.ts';
 import { PAGE_TEXT } from '../../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import type { Locale } from '../../../shared/events/contracts.ts';
+import { FakeAlertStore } from '../../support/fakes.ts';
 import { FakeFeedbackStore, httpEvent, RecordingPublisher } from './support/fake-feedback-store.ts';
 
 const HOUR = 3_600_000;
@@ -45,6 +46,7 @@ beforeEach(() => {
   app = createWebApp({
     feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) } },
     optOut: { store, publisher, clock },
+    acknowledge: { store: new FakeAlertStore(), publisher, clock },
     practiceName: 'Riverside Counselling',
     logger,
   });
@@ -285,6 +287,7 @@ describe('POST /f/{token} with random input', () => {
         app = createWebApp({
           feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => undefined } },
           optOut: { store, publisher, clock },
+          acknowledge: { store: new FakeAlertStore(), publisher, clock },
           practiceName: 'P',
           logger,
         });

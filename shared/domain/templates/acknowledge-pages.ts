@@ -1,0 +1,46 @@
+/**
+ * The words of the therapist's acknowledge pages (opened from an alert email). Therapist-facing,
+ * so English like the alert email; they name the client by id only.
+ */
+import type { MessageText } from '../form/i18n.ts';
+import type { AlertKind } from '../../events/contracts.ts';
+
+const WHAT_FIRED: Record<AlertKind, string> = {
+  rupture: 'the alliance dropped well below this client’s usual level',
+  'sustained-decline': 'the alliance has been slipping for several sessions',
+  'item-drop': 'one part of the alliance dropped sharply',
+  'low-rating': 'the client rated the session low',
+  'client-asked': 'the client asked to talk about how therapy is going',
+  unrepaired: 'an earlier drop has not come back',
+  'going-quiet': 'the client has not answered the last feedback requests',
+};
+
+function when(iso: string): string {
+  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+}
+
+/** The GET page: what the alert was about and the button that acknowledges it. */
+export function acknowledgePrompt(alert: { clientId: string; kind: AlertKind; sentAt: string }): MessageText {
+  return {
+    title: 'Acknowledge this alert',
+    paragraphs: [
+      `Alert of ${when(alert.sentAt)} about client ${alert.clientId}: ${WHAT_FIRED[alert.kind]}.`,
+      'Acknowledging tells the practice you have seen it. Nothing changes for the client.',
+    ],
+  };
+}
+
+/** After the POST, or on opening a link already used. */
+export function acknowledged(alert: { clientId: string }, acknowledgedAt: string, first: boolean): MessageText {
+  return {
+    title: first ? 'Alert acknowledged' : 'Already acknowledged',
+    paragraphs: [`The alert about client ${alert.clientId} was acknowledged on ${when(acknowledgedAt)}.`, 'Thank you. You can close this page.'],
+  };
+}
+
+export const ACKNOWLEDGE_BUTTON = 'Acknowledge';
+
+export const ALERT_NOT_FOUND: MessageText = {
+  title: 'Alert not found',
+  paragraphs: ['This acknowledge link is not valid, or the client’s data was erased. Check that the whole link was opened.'],
+};

@@ -1,0 +1,73 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createWebApp, type WebLogger } from '../../../functions/web/app.ts';
+import { ManualClock } from '../../../shared/adapters/clock.ts';
+import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
+import { FakeAlertStore } from '../../support/fakes.ts';
+import { FakeFeedbackStore, httpEvent, RecordingPublisher } from './support/fake-feedback-store.ts';
+
+type Response = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
+
+const NOW = new Date('2026-11-25T21:00:00Z');
+let alerts: FakeAlertStore;
+let publisher: RecordingPublisher;
+let clock: ManualClock;
+let app: ReturnType<typeof createWebApp>;
+
+beforeEach(() => {
+  alerts = new FakeAlertStore();
+  alerts.links.set('hash-of-ack-1', { sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', sentAt: '2026-11-24T16:00:00.000Z' });
+  publisher = new RecordingPublisher();
+  clock = new ManualClock(NOW);
+  const feedback = new FakeFeedbackStore();
+  app = createWebApp({
+    feedback: { store: feedback, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => DEFAULT_INSTRUMENT } },
+    optOut: { store: feedback, publisher, clock },
+    acknowledge: { store: alerts, publisher, clock },
+    practiceName: 'Riverside Practice',
+    logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
+  });
+});
+
+const send = async (method: string, path: string) => (await app(httpEvent(method, path, method === 'POST' ? { body: '', contentType: 'application/x-www-form-urlencoded' } : {}))) as Response;
+
+describe('the acknowledge link of an alert', () => {
+  it('shows what the alert was about and a button, and changes nothing when opened', async () => {
+    const pages = [await send('GET', '/a/ack-1'), await send('GET', '/a/ack-1'), await send('GET', '/a/ack-1')];
+
+    for (const page of pages) {
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('<h1>Acknowledge this alert</h1>');
+      expect(page.body).toContain('client c-1042: the alliance dropped well below this client’s usual level');
+      expect(page.body).toContain('<form method="post">');
+    }
+    expect(alerts.links.get('hash-of-ack-1')!.acknowledgedAt).toBeUndefined();
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('records the acknowledgement once and publishes AlertAcknowledged once', async () => {
+    const first = await send('POST', '/a/ack-1');
+    clock.advance(60_000);
+    const second = await send('POST', '/a/ack-1');
+    const reopened = await send('GET', '/a/ack-1');
+
+    expect(first.statusCode).toBe(200);
+    expect(first.body).toContain('Alert acknowledged');
+    expect(second.body).toContain('Already acknowledged');
+    expect(reopened.body).toContain('Already acknowledged');
+    expect(publisher.published).toEqual([
+      expect.objectContaining({ detailType: 'AlertAcknowledged', detail: { sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: NOW.toISOString() } }),
+    ]);
+  });
+
+  it('answers an unknown link with a 404 page', async () => {
+    const response = await send('GET', '/a/nope');
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toContain('Alert not found');
+    expect((await send('POST', '/a/nope')).statusCode).toBe(404);
+  });
+
+  it('refuses other methods', async () => {
+    expect((await send('PUT', '/a/ack-1')).statusCode).toBe(405);
+  });
+});
