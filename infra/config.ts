@@ -4,6 +4,7 @@
  * the functions use at cold start, and a bad value fails `cdk synth` naming the context key instead
  * of failing every invocation after deploy.
  */
+import { readFileSync } from 'node:fs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import * as z from 'zod/mini';
@@ -18,6 +19,7 @@ import {
   type RequestSettings,
   type Setting,
 } from '../shared/config.ts';
+import { parseInstrumentDefinition } from '../shared/domain/form/instrument-definition.ts';
 import { DEFAULT_BUS_NAME } from '../shared/events/contracts.ts';
 
 /** Retention periods CloudWatch Logs accepts, without "never expire" (logs must not pile up forever). */
@@ -68,6 +70,13 @@ export const DEPLOYMENT_SETTINGS = {
     ),
     description: 'Name of the custom EventBridge bus that EHR integrations send SessionCompleted to.',
   }),
+  instrumentFile: deploymentSetting({
+    context: 'instrumentFile',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.string().check(z.minLength(1)),
+    description: 'Path of a JSON instrument definition your practice holds a licence for; it becomes the instrument new forms use (the built-in one stays readable). Checked at synth.',
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -90,6 +99,8 @@ export interface StackConfig {
   adminEmail: string | undefined;
   busName: string;
   logRetention: RetentionDays;
+  /** A practice's own instrument definition (validated JSON), passed to every function that loads instruments. */
+  instrumentJson: string | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -161,6 +172,20 @@ export function readStackConfig(node: Node): StackConfig {
     problems.push(`${describeContextKey('senderAddress')} must belong to the SES identity "${sesIdentity}" (set ${describeContextKey('sesIdentity')} to the identity you verified)`);
   }
 
+  let instrumentJson: string | undefined;
+  const instrumentFile = deployment['instrumentFile'] as string | undefined;
+  if (instrumentFile !== undefined) {
+    try {
+      const text = readFileSync(instrumentFile, 'utf8');
+      const parsed = parseInstrumentDefinition(text);
+      // Compact: Lambda allows 4 KB of environment per function in total.
+      if (parsed.ok) instrumentJson = JSON.stringify(JSON.parse(text));
+      else problems.push(`${describeContextKey('instrumentFile')} ${instrumentFile} is not a valid instrument: ${parsed.reason}`);
+    } catch (error) {
+      problems.push(`${describeContextKey('instrumentFile')} cannot read ${instrumentFile}: ${(error as Error).message}`);
+    }
+  }
+
   if (problems.length > 0 || senderAddress === undefined || sesIdentity === undefined) {
     throw new ConfigurationError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   }
@@ -172,6 +197,7 @@ export function readStackConfig(node: Node): StackConfig {
     adminEmail: deployment['adminEmail'] as string | undefined,
     busName: deployment['busName'] as string,
     logRetention: deployment['logRetentionDays'] as RetentionDays,
+    instrumentJson,
   };
 }
 

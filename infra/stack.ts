@@ -25,6 +25,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, type Setting } from '../shared/config.ts';
+import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
@@ -179,6 +180,13 @@ export class AllianceFeedbackStack extends Stack {
       suppressionReasons: SuppressionReasons.BOUNCES_AND_COMPLAINTS,
       vdmOptions: { engagementMetrics: false },
     });
+
+    // A practice's licensed instrument: every function that reads answers or makes links must know it.
+    if (config.instrumentJson !== undefined) {
+      for (const fn of [this.functions.web, this.functions.request, this.functions.followUp, this.functions.evaluate, this.functions.alert]) {
+        fn.addEnvironment(INSTRUMENT_ENV.json, config.instrumentJson);
+      }
+    }
 
     // What each function touches, and nothing else. The real bundling test loads every bundle with
     // exactly this environment, so a variable a handler needs but is not given fails the tests.
