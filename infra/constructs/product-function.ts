@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionDefinition } from '../routes.ts';
@@ -21,6 +21,28 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * `require`) need a real `require`: ESM has none, so esbuild's shim would throw at run time.
  */
 const CREATE_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+/**
+ * How every function is bundled. Exported so the cold-start benchmark (bench/) bundles with exactly
+ * these options instead of a copy that could drift.
+ */
+export const PRODUCT_BUNDLING: BundlingOptions = {
+  // ESM lets esbuild tree-shake the SDK's ES module build; the handlers are ESM anyway.
+  format: OutputFormat.ESM,
+  // Prefer each package's ES module entry: the SDK's CommonJS build is ~60 % larger.
+  mainFields: ['module', 'main'],
+  banner: CREATE_REQUIRE_BANNER,
+  // Smaller bundles load faster at cold start; the source map keeps traces readable.
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  // The map needs line mappings, not a second copy of every source file.
+  sourcesContent: false,
+  target: 'node24',
+  // Bundle the SDK instead of using the runtime's copy: the version we tested is the one that
+  // runs, and tree-shaking drops what the handler does not import.
+  bundleAwsSDK: true,
+};
 
 export interface ProductFunctionProps {
   definition: FunctionDefinition;
@@ -78,23 +100,7 @@ export class ProductFunction extends Construct {
       // a practice's volume many times over.
       tracing: Tracing.ACTIVE,
       environment,
-      bundling: {
-        // ESM lets esbuild tree-shake the SDK's ES module build; the handlers are ESM anyway.
-        format: OutputFormat.ESM,
-        // Prefer each package's ES module entry: the SDK's CommonJS build is ~60 % larger.
-        mainFields: ['module', 'main'],
-        banner: CREATE_REQUIRE_BANNER,
-        // Smaller bundles load faster at cold start; the source map keeps traces readable.
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // The map needs line mappings, not a second copy of every source file.
-        sourcesContent: false,
-        target: 'node24',
-        // Bundle the SDK instead of using the runtime's copy: the version we tested is the one that
-        // runs, and tree-shaking drops what the handler does not import.
-        bundleAwsSDK: true,
-      },
+      bundling: PRODUCT_BUNDLING,
     });
   }
 
