@@ -13,10 +13,12 @@ import {
   ConfigurationError,
   DETECTOR_SETTINGS,
   REQUEST_SETTINGS,
+  RETENTION_SETTINGS,
   readSettings,
   type AlertSettingValues,
   type DetectorSettings,
   type RequestSettings,
+  type RetentionSettings,
   type Setting,
 } from '../shared/config.ts';
 import { parseInstrumentDefinition } from '../shared/domain/form/instrument-definition.ts';
@@ -95,6 +97,7 @@ export interface StackConfig {
   request: Omit<RequestSettings, 'formBaseUrl'> & { formBaseUrl: string | undefined };
   detector: DetectorSettings;
   alert: AlertSettingValues;
+  retention: RetentionSettings;
   sesIdentity: string;
   adminEmail: string | undefined;
   busName: string;
@@ -137,7 +140,7 @@ export function readStackConfig(node: Node): StackConfig {
   // The detector's and the alert's settings: validated here so a bad value fails the synth, then
   // passed to the functions through their environment variables.
   const groups: Record<string, unknown> = {};
-  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS]] as const) {
+  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS], ['retention', RETENTION_SETTINGS]] as const) {
     try {
       groups[name] = readSettings(group as Record<string, Setting>, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
     } catch (error) {
@@ -149,6 +152,16 @@ export function readStackConfig(node: Node): StackConfig {
   const detector = groups['detector'] as DetectorSettings | undefined;
   if (detector && detector.minBaseline > detector.baselineMax) {
     problems.push(`${describeContextKey('minBaseline')} (${detector.minBaseline}) must not exceed ${describeContextKey('baselineMax')} (${detector.baselineMax})`);
+  }
+
+  // A session record must outlive every link to it and every late duplicate of its event: deleted
+  // sooner, a redelivered SessionCompleted would find no record and email the client again.
+  const retentionDays = (groups['retention'] as RetentionSettings | undefined)?.retentionDays;
+  const { maxSessionAgeHours, tokenExpiryHours } = request as Partial<RequestSettings>;
+  if (typeof retentionDays === 'number' && maxSessionAgeHours !== undefined && tokenExpiryHours !== undefined && retentionDays * 24 <= maxSessionAgeHours + tokenExpiryHours) {
+    problems.push(
+      `${describeContextKey('retentionDays')} (${retentionDays} days) must exceed ${describeContextKey('maxSessionAgeHours')} + ${describeContextKey('tokenExpiryHours')} (${maxSessionAgeHours + tokenExpiryHours} hours)`,
+    );
   }
 
   const deployment: Record<string, unknown> = {};
@@ -193,6 +206,7 @@ export function readStackConfig(node: Node): StackConfig {
     request: { ...(typedRequest as Omit<RequestSettings, 'formBaseUrl'>), formBaseUrl: typedRequest.formBaseUrl },
     detector: groups['detector'] as DetectorSettings,
     alert: groups['alert'] as AlertSettingValues,
+    retention: groups['retention'] as RetentionSettings,
     sesIdentity,
     adminEmail: deployment['adminEmail'] as string | undefined,
     busName: deployment['busName'] as string,

@@ -24,7 +24,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, type Setting } from '../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import type { StackConfig } from './config.ts';
@@ -205,6 +205,7 @@ export class AllianceFeedbackStack extends Stack {
     const request = this.functions.request;
     const requestSettings = { ...config.request, formBaseUrl };
     addSettings(request, REQUEST_SETTINGS, requestSettings);
+    addSettings(request, RETENTION_SETTINGS, config.retention);
     request.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
     request.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
     request.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
@@ -262,6 +263,7 @@ export class AllianceFeedbackStack extends Stack {
     // session's evaluation item; publishes the alerts (shared/adapters/dynamodb-detector-store.ts).
     const evaluate = this.functions.evaluate;
     addSettings(evaluate, DETECTOR_SETTINGS, config.detector);
+    addSettings(evaluate, RETENTION_SETTINGS, config.retention);
     evaluate.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
     evaluate.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
     this.table.grant(evaluate.function, 'dynamodb:GetItem', 'dynamodb:PutItem');

@@ -185,6 +185,22 @@ export const DETECTOR_SETTINGS = {
   }),
 } as const;
 
+/** Fewest days a retention period may be: well beyond any session age and link life the request settings allow by default. */
+export const MIN_RETENTION_DAYS = 30;
+const retentionMessage = { message: `must be "keep" or a whole number of days from ${MIN_RETENTION_DAYS} to 36500` };
+
+/** How long the product keeps what clients told it. */
+export const RETENTION_SETTINGS = {
+  retentionDays: setting({
+    context: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    defaultValue: 'keep',
+    schema: z.union([z.literal('keep'), wholeNumber(MIN_RETENTION_DAYS, 36_500)], retentionMessage),
+    description:
+      'Days after a session ended when its record (contact details, answer) and its evaluation are deleted by DynamoDB TTL; `keep` keeps them. Applies to sessions stored from then on; must exceed maxSessionAgeHours + tokenExpiryHours.',
+  }),
+} as const;
+
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
 const onOff = z.pipe(
   z.enum(['true', 'false'], { message: 'must be true or false' }),
@@ -269,3 +285,4 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 export type RequestSettings = SettingValues<typeof REQUEST_SETTINGS>;
 export type DetectorSettings = SettingValues<typeof DETECTOR_SETTINGS>;
 export type AlertSettingValues = SettingValues<typeof ALERT_SETTINGS>;
+export type RetentionSettings = SettingValues<typeof RETENTION_SETTINGS>;

@@ -2,7 +2,7 @@
  * Evaluate function: FeedbackSubmitted and FeedbackExpired → the client's detector record, the
  * session's evaluation, and AllianceRuptureDetected for each alert. Wiring only.
  */
-import { DETECTOR_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { DETECTOR_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { FeedbackExpired, FeedbackSubmitted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
@@ -17,7 +17,7 @@ const logger = createLogger('evaluate');
 const instruments = loadInstruments();
 
 const deps: EvaluateDeps = {
-  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName)),
+  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, readSettingsFromEnv(RETENTION_SETTINGS).retentionDays),
   publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
   settings: readSettingsFromEnv(DETECTOR_SETTINGS),
   instrument: (id) => instruments.find(id),

@@ -2,7 +2,7 @@
  * Request function: SessionCompleted (via an SQS queue that paces SES) → one feedback email.
  * Wiring only: the dispatcher parses each record, the use case decides, the log says what happened.
  */
-import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { SessionCompleted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
@@ -18,9 +18,10 @@ import { requestFeedback, type RequestFeedbackDeps } from '../../shared/use-case
 
 const logger = createLogger('request');
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
+const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 
 const deps: RequestFeedbackDeps = {
-  store: new DynamoDbSessionStore(requireEnv(RESOURCE_ENV.tableName)),
+  store: new DynamoDbSessionStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
   publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,

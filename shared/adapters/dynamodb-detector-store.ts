@@ -6,12 +6,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../use-cases/evaluate-feedback.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
-import { keys } from './table.ts';
+import { keys, retentionTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
 
 export class DynamoDbDetectorStore implements DetectorStore {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+    /** Evaluations expire with their session: this long after it ended. */
+    private readonly retentionDays: RetentionDays = 'keep',
   ) {}
 
   async getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | undefined> {
@@ -47,15 +49,16 @@ export class DynamoDbDetectorStore implements DetectorStore {
   }
 
   async saveEvaluation(sessionId: string, evaluation: StoredEvaluation): Promise<void> {
+    const endedAt = evaluation.kind === 'answered' ? evaluation.evaluation.endedAt : evaluation.outcome.endedAt;
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...keys.evaluation(sessionId), type: 'Evaluation', ...evaluation } }),
+      new PutCommand({ TableName: this.tableName, Item: { ...keys.evaluation(sessionId), type: 'Evaluation', ...evaluation, ...retentionTtl(endedAt, this.retentionDays) } }),
     );
   }
 
   async getEvaluation(sessionId: string): Promise<StoredEvaluation | undefined> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.evaluation(sessionId) }));
     if (!result.Item) return undefined;
-    const { pk: _pk, sk: _sk, type: _type, ...stored } = result.Item;
+    const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, ...stored } = result.Item;
     return stored as StoredEvaluation;
   }
 }

@@ -5,7 +5,8 @@
  * SESSION item, not the token item: a reminder sends a second link to the same session, and the
  * follow-ups read `answeredAt` there, so one conditional write on the session is what makes "first
  * valid answer wins" hold across both links, against a racing expiry, in one write unit (more only
- * with a long comment: ~1 KB each). The session item has no TTL, so answers outlive the token.
+ * with a long comment: ~1 KB each). The session item has no TTL unless the practice sets a retention
+ * period (RETENTION_SETTINGS), which must exceed a link's life, so answers outlive the token.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

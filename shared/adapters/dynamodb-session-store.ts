@@ -6,7 +6,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { ClaimResult, FormTokenRecord, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
-import { keys, toTtl, TTL_ATTRIBUTE } from './table.ts';
+import { keys, retentionTtl, toTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
 
 /** A form token's record outlives the form: its opt-out link must keep working after the form expires. */
 const TOKEN_RECORD_RETENTION_DAYS = 90;
@@ -25,6 +25,8 @@ export class DynamoDbSessionStore implements SessionStore {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+    /** Session records expire this long after the session ended (the TTL rides on the writes that create them). */
+    private readonly retentionDays: RetentionDays = 'keep',
   ) {}
 
   async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
@@ -36,6 +38,7 @@ export class DynamoDbSessionStore implements SessionStore {
             ...keys.session(session.sessionId),
             type: 'Session',
             ...session,
+            ...retentionTtl(session.endedAt, this.retentionDays),
             status: 'claimed',
             claimedAt: now.toISOString(),
             claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
@@ -63,7 +66,15 @@ export class DynamoDbSessionStore implements SessionStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.session(session.sessionId), type: 'Session', ...session, status: 'skipped', skipReason: reason, skippedAt: now.toISOString() },
+          Item: {
+            ...keys.session(session.sessionId),
+            type: 'Session',
+            ...session,
+            ...retentionTtl(session.endedAt, this.retentionDays),
+            status: 'skipped',
+            skipReason: reason,
+            skippedAt: now.toISOString(),
+          },
           // Either a new session (stale ones are never claimed) or the one this attempt claimed.
           ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND attribute_not_exists(answeredAt))',
           ExpressionAttributeNames: { '#status': 'status' },

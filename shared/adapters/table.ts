@@ -29,3 +29,15 @@ export const keys = {
 export function toTtl(date: Date): number {
   return Math.floor(date.getTime() / 1000);
 }
+
+/** A retention period in days, or `keep` (RETENTION_SETTINGS in shared/config.ts). */
+export type RetentionDays = number | 'keep';
+
+/**
+ * The TTL attribute of a record that expires `retentionDays` after its session ended, to spread
+ * into an item that is written anyway (so retention costs no extra write); none under `keep`.
+ */
+export function retentionTtl(endedAt: string, retentionDays: RetentionDays): Record<string, number> {
+  if (retentionDays === 'keep') return {};
+  return { [TTL_ATTRIBUTE]: toTtl(new Date(new Date(endedAt).getTime() + retentionDays * 86_400_000)) };
+}
