@@ -1,9 +1,11 @@
 /**
  * `alliance`: the command line of Alliance Feedback. Subcommands:
  * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
- * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests.
+ * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
+ * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
+import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { InputError, UsageError } from './errors.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
 
@@ -13,6 +15,8 @@ Commands:
   backtest <scores.csv>   Replay past scores through our rules and the anchors' rules
                           (alerts per 100 sessions, clients alerted, precision and recall)
   simulate                Write a synthetic labelled cohort in the backtest's CSV format
+  export <clientId>       Write everything stored about a client as JSON
+  erase <clientId>        Delete everything stored about a client; publish ClientErased
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -21,11 +25,14 @@ Examples:
   npx alliance simulate --clients 600 --seed 1 --out cohort.csv
   npx alliance backtest cohort.csv
   npx alliance backtest cohort.csv --json
+  npx alliance export c-1042 --out c-1042.json
 `;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
   backtest: { run: backtestCommand, help: BACKTEST_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
+  erase: { run: eraseCommand, help: ERASE_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

@@ -57,6 +57,8 @@ export interface LocalEventBusOptions {
   log: LogLine;
   recordDeadLetter: (entry: DeadLetter) => void;
   listDeadLetters: () => readonly DeadLetter[];
+  /** Sees every event the bus accepts (tests use it to check what was published). */
+  onEvent?: (event: EventEnvelope, bus: string) => void;
 }
 
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
@@ -222,6 +224,7 @@ export class LocalEventBus {
         this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
         return accepted.error;
       }
+      this.options.onEvent?.(accepted.event, accepted.bus);
       this.route(accepted.bus, accepted.event);
       return { EventId: accepted.event.id };
     });

@@ -13,7 +13,7 @@ import type { Clock } from '../../shared/use-cases/ports.ts';
 import { describeBody, type DeadLetter } from './dead-letters.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
-import { LocalEventBus } from './event-bus.ts';
+import { LocalEventBus, type EventEnvelope } from './event-bus.ts';
 import { assertSupportedPattern } from './event-pattern.ts';
 import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction } from './functions.ts';
 import { DEFAULT_RETRY, lambdaContext, LocalQueue, type QueueStats, type RetryPolicy, type SqsHandler } from './local-queue.ts';
@@ -44,6 +44,8 @@ export interface LocalStackOptions {
   region?: string;
   /** How often the scheduler stand-in looks for due schedules (real time; the clock decides what is due). */
   schedulerIntervalMs?: number;
+  /** Sees every event the bus accepts, with its bus (tests use it to check what was published). */
+  onEvent?: (event: EventEnvelope, bus: string) => void;
   /** Called when a part stops on its own after start-up (today: the DynamoDB Local process). */
   onPartExit?: (part: 'dynamodb', exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }
@@ -145,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log('dead-letter', describeDeadLetter(entry));
     },
     listDeadLetters: () => deadLetters,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   // One-time schedules put their event on this bus when the clock says they are due.
   const scheduler = new LocalScheduler(

@@ -154,6 +154,18 @@ export type ClientUnsubscribedDetail = z.infer<typeof ClientUnsubscribedDetailSc
 /** A client opted out of feedback emails (from the email's link or their mail client's one-click button). */
 export const ClientUnsubscribed = productEvent('ClientUnsubscribed', ClientUnsubscribedDetailSchema);
 
+/** Detail of `ClientErased`: ids and counts only, never what was erased. */
+export const ClientErasedDetailSchema = z.object({
+  clientId: IdSchema,
+  erasedAt: TimestampSchema,
+  /** Items this run deleted (a repeated or resumed erase counts only what was left). */
+  itemsDeleted: z.int().check(z.gte(0)),
+});
+export type ClientErasedDetail = z.infer<typeof ClientErasedDetailSchema>;
+
+/** An operator erased everything the product stored about a client (`npx alliance erase`). */
+export const ClientErased = productEvent('ClientErased', ClientErasedDetailSchema);
+
 /** The kinds of alert the detector raises; `going-quiet` is a lower-key notice. */
 export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -221,6 +233,7 @@ export const CONTRACTS = {
   FeedbackExpired,
   FeedbackSubmitted,
   ClientUnsubscribed,
+  ClientErased,
 } as const;
 
 /** Formats zod issues as one line a person can act on, naming fields but never echoing values. */

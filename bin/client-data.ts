@@ -1,0 +1,176 @@
+/**
+ * `alliance export <clientId>` and `alliance erase <clientId>`: a client's right of access and
+ * right to erasure, against the local stack or a deployed table.
+ *
+ * Finding a client's items: sessions are keyed by session id and links by a hash, so the table
+ * has a sparse KEYS_ONLY index on `clientId` (CLIENT_INDEX), which session, profile, detector,
+ * form-link and alert-link items already carry; evaluations and alert claims are read through
+ * their session's partition. The index costs no extra item write, but each indexed item costs one
+ * more write unit when it is first written: measured on DynamoDB Local, a session's lifecycle
+ * (request, answer, evaluation, alert) goes from 9 to 12 write units (+1 session record, +1 form
+ * link, +1 alert link when an alert goes out; +1 per reminder link; +2 once per client for the
+ * profile and the first detector record); updates that leave `clientId` alone cost the index
+ * nothing. Without the index (a table created before it, or while DynamoDB builds it) both
+ * commands fall back to scanning the whole table.
+ */
+import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { clock } from '../shared/adapters/clock.ts';
+import { DynamoDbClientDataStore } from '../shared/adapters/dynamodb-client-data-store.ts';
+import { EventBridgePublisher } from '../shared/adapters/eventbridge-publisher.ts';
+import { IdSchema } from '../shared/events/contracts.ts';
+import { eraseClientData, exportClientData, type ItemCounts } from '../shared/use-cases/client-data.ts';
+import { parseOptions } from './args.ts';
+import { connect, CONNECTION_HELP, CONNECTION_OPTIONS, type Connection } from './connection.ts';
+import { InputError, UsageError } from './errors.ts';
+
+export const EXPORT_HELP = `Usage: alliance export <clientId> [--out file.json] [where]
+
+Writes everything stored about one client as one JSON document: their profile (opt-out, delivery
+problems), the detector's running summary, and every session with its contact details, answer
+(ratings and comment), evaluation and alerts. Form links are left out (the table keeps only hashes
+of their secrets), and so are records past their retention that DynamoDB has yet to delete.
+
+Options:
+  --out FILE           Write to FILE (created readable by you only) instead of stdout
+  -h, --help           Show this help
+
+${CONNECTION_HELP}
+Examples:
+  npx alliance export c-1042 --out c-1042.json
+  npx alliance export c-1042 --table AllianceFeedback-Table-ABC123 --region eu-west-1
+`;
+
+export const ERASE_HELP = `Usage: alliance erase <clientId> [--yes] [--dry-run] [where]
+
+Deletes everything stored about one client: every session record (contact details, answers),
+evaluation, alert, the detector's summary, the profile (and with it any opt-out), and every form
+and acknowledge link, so the links in emails already sent stop working. Then publishes
+ClientErased { clientId, erasedAt, itemsDeleted } on the bus: ids and counts, no personal data.
+
+Safe to repeat: a run that stopped half-way (or a second run) deletes what is left and publishes
+again. It asks for confirmation unless --yes is given.
+
+It does not stop the EHR. A SessionCompleted for this client after the erase stores a new session
+record and emails them again: stop sending their sessions first. Events already on their way
+(a pending reminder or expiry, an answer being evaluated) find nothing and change nothing, except
+an answer submitted during the erase, which may leave its evaluation behind: run erase again.
+
+Options:
+  --yes                Do not ask (needed when stdin is not a terminal)
+  --dry-run            Count what would be deleted; delete nothing, publish nothing
+  -h, --help           Show this help
+
+${CONNECTION_HELP}
+Examples:
+  npx alliance erase c-1042
+  npx alliance erase c-1042 --yes --table AllianceFeedback-Table-ABC123 --region eu-west-1
+`;
+
+const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
+  session: ['session', 'sessions'],
+  evaluation: ['evaluation', 'evaluations'],
+  'alert-claim': ['alert', 'alerts'],
+  'alert-link': ['acknowledge link', 'acknowledge links'],
+  'form-link': ['form link', 'form links'],
+  detector: ['detector record', 'detector records'],
+  profile: ['profile', 'profiles'],
+  other: ['other item', 'other items'],
+};
+
+/** "3 sessions, 2 evaluations, 1 profile" (kinds with none left out). */
+export function describeCounts(counts: ItemCounts): string {
+  const parts = (Object.keys(KIND_NAMES) as (keyof ItemCounts)[])
+    .filter((kind) => counts[kind] > 0)
+    .map((kind) => `${counts[kind]} ${KIND_NAMES[kind][counts[kind] === 1 ? 0 : 1]}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+function clientIdOf(positionals: string[]): string {
+  if (positionals.length === 0) throw new UsageError('a client id is required');
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+  const clientId = positionals[0]!;
+  if (!IdSchema.safeParse(clientId).success) throw new UsageError(`"${clientId}" is not a client id (1–128 characters of A-Z a-z 0-9 . _ : -)`);
+  return clientId;
+}
+
+/** Turns an SDK failure into one line that says which table could not be reached. */
+async function reaching<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'ResourceNotFoundException') throw new InputError(`${connection.describe()} does not exist (check --table and --region)`);
+    const code = (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
+    if (code === 'ECONNREFUSED') throw new InputError(`cannot reach the local stack (${connection.describe()}, bus ${connection.localBusEndpoint}): is it running (npm start)?`);
+    throw error;
+  }
+}
+
+/** Runs `alliance export`. */
+export async function exportCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseOptions(args, { ...CONNECTION_OPTIONS, out: { type: 'string' } }, true);
+  const clientId = clientIdOf(positionals);
+  const connection = connect(values);
+  try {
+    const store = new DynamoDbClientDataStore(connection.tableName, connection.documentClient());
+    const { document, via } = await reaching(connection, () => exportClientData(clientId, { store, clock }));
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    if (via === 'scan') process.stderr.write(`alliance export: the table has no usable client index; scanned all of ${connection.describe()}\n`);
+    if (!values.out) {
+      process.stdout.write(text);
+      return;
+    }
+    try {
+      // The file holds health information: readable by its owner only.
+      await writeFile(values.out, text, { mode: 0o600 });
+    } catch (error) {
+      throw new InputError(`cannot write ${values.out}: ${(error as Error).message}`);
+    }
+    process.stderr.write(`alliance export: wrote ${document.sessions.length} sessions of client ${clientId} to ${values.out}\n`);
+  } finally {
+    connection.close();
+  }
+}
+
+/** Asks on the terminal; the client id must be typed back, so a stray Enter erases nothing. */
+async function askToConfirm(clientId: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`This cannot be undone. Type the client id (${clientId}) to erase: `);
+    return answer.trim() === clientId;
+  } finally {
+    prompt.close();
+  }
+}
+
+/** Runs `alliance erase`. */
+export async function eraseCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseOptions(args, { ...CONNECTION_OPTIONS, yes: { type: 'boolean' }, 'dry-run': { type: 'boolean' } }, true);
+  const clientId = clientIdOf(positionals);
+  const dryRun = values['dry-run'] === true;
+  if (!dryRun && !values.yes && !process.stdin.isTTY) throw new UsageError('stdin is not a terminal: pass --yes to erase without being asked');
+  const connection = connect(values);
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const store = new DynamoDbClientDataStore(connection.tableName, connection.documentClient());
+    const publisher = new EventBridgePublisher(connection.busName, connection.eventBridge());
+    const outcome = await reaching(connection, () =>
+      eraseClientData(clientId, { store, publisher, clock }, async (counts, total) => {
+        out(`Client ${clientId} in ${connection.describe()}: ${total} item${total === 1 ? '' : 's'} (${describeCounts(counts)}).`);
+        if (dryRun) return false;
+        return values.yes === true || (await askToConfirm(clientId));
+      }),
+    );
+    if (outcome.via === 'scan') out('(The table has no usable client index: the whole table was scanned.)');
+    if (!outcome.erased) {
+      if (!dryRun) throw new InputError('not confirmed: nothing deleted');
+      out('Dry run: nothing deleted, nothing published.');
+      return;
+    }
+    out(`Deleted ${outcome.itemsDeleted} item${outcome.itemsDeleted === 1 ? '' : 's'}; published ClientErased on bus ${connection.busName}.`);
+    out(`If the EHR sends another session for ${clientId}, it is stored and the client emailed again: stop their sessions at the source.`);
+  } finally {
+    connection.close();
+  }
+}

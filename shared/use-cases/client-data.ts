@@ -1,0 +1,148 @@
+/**
+ * Use cases: a client's right of access and right to erasure. Export gathers everything stored
+ * about one client into one JSON document; erase deletes all of it and announces the erasure with
+ * ids and counts only.
+ */
+import { ClientErased } from '../events/contracts.ts';
+import type { Clock, EventPublisher } from './ports.ts';
+
+/** What an item is, as far as export and erase care. */
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'other';
+
+/** One stored item of a client, as the store found it. */
+export interface ClientItem {
+  kind: ItemKind;
+  /** The item's table key: what erase deletes by (opaque here). */
+  key: Readonly<Record<string, string>>;
+  /** The session the item belongs to (session, evaluation and alert items). */
+  sessionId?: string | undefined;
+  /** The instrument of a detector record. */
+  instrumentId?: string | undefined;
+  /** When DynamoDB TTL may delete the item; it stays readable for up to ~48 h after. */
+  deleteAfter?: Date | undefined;
+  /** Every other attribute, as stored. */
+  attributes: Record<string, unknown>;
+}
+
+export interface ClientDataStore {
+  /** Every item stored about the client, and whether the client index or a whole-table scan found them. */
+  findClientItems(clientId: string): Promise<{ items: ClientItem[]; via: 'index' | 'scan' }>;
+  /** Deletes the items; one that is gone already is not an error. */
+  deleteItems(keys: readonly ClientItem['key'][]): Promise<void>;
+}
+
+/** Bookkeeping that means nothing to the client, and link hashes that would only let someone match a leaked link. */
+const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'applied']);
+
+function withoutInternal(attributes: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name)));
+}
+
+export interface ExportedAlert {
+  kind: string;
+  sentAt?: string;
+  acknowledgedAt?: string;
+}
+
+/** A session record (contact details, answer, status and times), its evaluation and its alerts. */
+export type ExportedSession = Record<string, unknown> & { sessionId: string; evaluation: Record<string, unknown> | null; alerts: ExportedAlert[] };
+
+export interface ClientExport {
+  clientId: string;
+  exportedAt: string;
+  /** Opt-out, delivery problems and the last request, or null when the client has no profile. */
+  profile: Record<string, unknown> | null;
+  /** The detector's running summary of the client's answers, per instrument. */
+  detectors: Record<string, unknown>[];
+  /** Oldest first: contact details, answer, evaluation and alerts of each session. */
+  sessions: ExportedSession[];
+  /** Items of a kind this version does not know, so that nothing stored is left out. */
+  other: Record<string, unknown>[];
+  /** Left out on purpose: form links (only hashes of one-time secrets), and records past their retention that DynamoDB has yet to delete. */
+  omitted: { formLinks: number; pastRetention: number };
+}
+
+/** Gathers everything stored about a client into one document (items past their retention are left out: they are deleted in effect). */
+export async function exportClientData(clientId: string, deps: { store: ClientDataStore; clock: Clock }): Promise<{ document: ClientExport; via: 'index' | 'scan' }> {
+  const now = deps.clock.now();
+  const { items, via } = await deps.store.findClientItems(clientId);
+  const live = items.filter((item) => !(item.deleteAfter && item.deleteAfter <= now));
+  const of = (kind: ItemKind) => live.filter((item) => item.kind === kind);
+
+  const evaluations = new Map(of('evaluation').map((item) => [item.sessionId, withoutInternal(item.attributes)]));
+  const alerts = new Map<string, Map<string, ExportedAlert>>();
+  const alertOf = (sessionId: string | undefined, kind: unknown): ExportedAlert | undefined => {
+    if (sessionId === undefined || typeof kind !== 'string') return undefined;
+    const bySession = alerts.get(sessionId) ?? new Map<string, ExportedAlert>();
+    alerts.set(sessionId, bySession);
+    const alert = bySession.get(kind) ?? { kind };
+    bySession.set(kind, alert);
+    return alert;
+  };
+  for (const claim of of('alert-claim')) alertOf(claim.sessionId, claim.attributes['kind']);
+  for (const link of of('alert-link')) {
+    const alert = alertOf(link.sessionId, link.attributes['kind']);
+    if (!alert) continue;
+    if (typeof link.attributes['sentAt'] === 'string') alert.sentAt = link.attributes['sentAt'];
+    if (typeof link.attributes['acknowledgedAt'] === 'string') alert.acknowledgedAt = link.attributes['acknowledgedAt'];
+  }
+
+  const sessions = of('session')
+    .map((item): ExportedSession => ({
+      ...withoutInternal(item.attributes),
+      sessionId: item.sessionId ?? '',
+      evaluation: evaluations.get(item.sessionId) ?? null,
+      alerts: [...(alerts.get(item.sessionId ?? '')?.values() ?? [])],
+    }))
+    .sort((a, b) => String(a['endedAt'] ?? '').localeCompare(String(b['endedAt'] ?? '')) || a.sessionId.localeCompare(b.sessionId));
+  const profile = of('profile')[0];
+
+  return {
+    via,
+    document: {
+      clientId,
+      exportedAt: now.toISOString(),
+      profile: profile ? withoutInternal(profile.attributes) : null,
+      detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
+      sessions,
+      other: of('other').map((item) => withoutInternal(item.attributes)),
+      omitted: { formLinks: of('form-link').length, pastRetention: items.length - live.length },
+    },
+  };
+}
+
+export type ItemCounts = Record<ItemKind, number>;
+
+export function countItems(items: readonly ClientItem[]): ItemCounts {
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, other: 0 };
+  for (const item of items) counts[item.kind] += 1;
+  return counts;
+}
+
+export type EraseOutcome =
+  | { erased: true; itemsDeleted: number; counts: ItemCounts; erasedAt: string; via: 'index' | 'scan' }
+  | { erased: false; counts: ItemCounts; via: 'index' | 'scan' };
+
+/** The items that lead erase back to everything else: deleted last, so that a run cut short can be repeated. */
+const ANCHORS: ReadonlySet<ItemKind> = new Set(['session', 'profile', 'detector']);
+
+/**
+ * Deletes every item stored about a client once `confirm` agrees, then publishes ClientErased.
+ * Idempotent and resumable: links and the items only a session leads to go first, the sessions and
+ * the client's own records last, and a repeated run deletes what is left and announces again.
+ */
+export async function eraseClientData(
+  clientId: string,
+  deps: { store: ClientDataStore; publisher: EventPublisher; clock: Clock },
+  confirm: (counts: ItemCounts, total: number) => Promise<boolean>,
+): Promise<EraseOutcome> {
+  const { items, via } = await deps.store.findClientItems(clientId);
+  const counts = countItems(items);
+  if (!(await confirm(counts, items.length))) return { erased: false, counts, via };
+
+  await deps.store.deleteItems(items.filter((item) => !ANCHORS.has(item.kind)).map((item) => item.key));
+  await deps.store.deleteItems(items.filter((item) => ANCHORS.has(item.kind)).map((item) => item.key));
+  const erasedAt = deps.clock.now().toISOString();
+  await deps.publisher.publish(ClientErased, { clientId, erasedAt, itemsDeleted: items.length });
+  return { erased: true, itemsDeleted: items.length, counts, erasedAt, via };
+}

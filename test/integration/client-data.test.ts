@@ -1,0 +1,218 @@
+/**
+ * A client's right of access and to erasure on the local stack: data made by the real pipeline
+ * (sessions, answers with comments, an alert), exported by the CLI as a subprocess, erased by it,
+ * and the retention period's TTL on what the pipeline writes.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../infra/local/event-bus.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { keys, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { RETENTION_SETTINGS } from '../../shared/config.ts';
+import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DAY = 86_400_000;
+const RETENTION_DAYS = 400;
+const COMMENT = 'My sister Rosa says I should quit';
+
+let stack: LocalStack;
+let events: EventBridgeClient;
+let table: DynamoDBDocumentClient;
+let dir: string;
+const published: EventEnvelope[] = [];
+const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
+
+/** The CLI as a practice runs it, asynchronously: the local bus answers from this process. */
+function alliance(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/alliance.mjs'), ...args], { cwd: ROOT, env: { ...process.env, AWS_PROFILE: 'nobody-here' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const where = () => ['--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus];
+
+interface Client {
+  clientId: string;
+  email: string;
+  sessionIds: string[];
+  links: string[];
+  ackLinks: string[];
+}
+
+/** One client's sessions, a day apart, each answered from the mailed link. */
+async function course(answers: readonly { talk?: boolean; comment?: string }[]): Promise<Client> {
+  const base = sessionDetail(clock.now());
+  const therapist = `t-${base.clientId}@practice.example`;
+  const client: Client = { clientId: base.clientId, email: base.client.email, sessionIds: [], links: [], ackLinks: [] };
+  for (const [index, answer] of answers.entries()) {
+    const sessionId = `${base.clientId}-s${index + 1}`;
+    await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
+    await waitFor(async () => (await mailTo(stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
+    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, client.email))[index]!.body.text ?? '')![0];
+    const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
+    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(posted.status).toBe(303);
+    await stack.waitForIdle();
+    client.sessionIds.push(sessionId);
+    client.links.push(link);
+    clock.advance(DAY);
+  }
+  for (const mail of await mailTo(stack, therapist)) client.ackLinks.push(/http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0]);
+  return client;
+}
+
+async function allItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** Items that belong to the client: carry their id, or live in one of their sessions' or their own partition. */
+function itemsOf(items: Record<string, unknown>[], client: Client): Record<string, unknown>[] {
+  const partitions = new Set([keys.client(client.clientId).pk, ...client.sessionIds.map((id) => keys.session(id).pk)]);
+  return items.filter((item) => item['clientId'] === client.clientId || partitions.has(String(item['pk'])));
+}
+
+let ana: Client;
+let ben: Client;
+
+beforeAll(async () => {
+  // Read by the functions when the stack loads them (the stack restores the environment on stop).
+  process.env[RETENTION_SETTINGS.retentionDays.env] = String(RETENTION_DAYS);
+  stack = await startLocalStack({
+    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
+    quiet: true,
+    clock,
+    retry: { baseDelayMs: 20, maxDelayMs: 100 },
+    schedulerIntervalMs: 3_600_000,
+    onEvent: (event) => published.push(event),
+  });
+  events = eventBridgeClient(stack);
+  table = documentClient(stack);
+  dir = mkdtempSync(join(tmpdir(), 'alliance-client-data-'));
+  ana = await course([{ comment: COMMENT }, { talk: true }, {}]);
+  ben = await course([{ comment: 'Ben’s own words' }]);
+}, 180_000);
+
+afterAll(async () => {
+  events?.destroy();
+  table?.destroy();
+  await stack?.stop();
+  delete process.env[RETENTION_SETTINGS.retentionDays.env];
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('retention on the local stack', () => {
+  it('sets the TTL of session records and evaluations to the retention period after the session ended', async () => {
+    const sessionId = ana.sessionIds[0]!;
+    const session = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(sessionId) }))).Item!;
+    const evaluation = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.evaluation(sessionId) }))).Item!;
+    const expected = Math.floor((new Date(String(session['endedAt'])).getTime() + RETENTION_DAYS * DAY) / 1000);
+
+    expect(session['answer']).toBeDefined();
+    expect(session[TTL_ATTRIBUTE]).toBe(expected);
+    expect(evaluation[TTL_ATTRIBUTE]).toBe(expected);
+  });
+});
+
+describe('alliance export on the local stack', () => {
+  let exported: { clientId: string; sessions: { sessionId: string; answer?: { comment?: string; items?: unknown }; evaluation: unknown; alerts: { kind: string; sentAt?: string }[] }[]; profile: unknown; detectors: unknown[]; omitted: { formLinks: number } };
+  let text: string;
+  let out: string;
+
+  beforeAll(async () => {
+    out = join(dir, 'ana.json');
+    const result = await alliance('export', ana.clientId, '--out', out, ...where());
+    expect(result.stderr).toMatch(/wrote 3 sessions/);
+    expect(result.code).toBe(0);
+    text = readFileSync(out, 'utf8');
+    exported = JSON.parse(text);
+  }, 60_000);
+
+  it('writes every session of the client with its answer, evaluation and alerts', () => {
+    expect(exported.clientId).toBe(ana.clientId);
+    expect(exported.sessions.map((session) => session.sessionId)).toEqual(ana.sessionIds);
+    expect(exported.sessions[0]!.answer?.comment).toBe(COMMENT);
+    expect(exported.sessions.every((session) => session.answer?.items && session.evaluation)).toBe(true);
+    expect(exported.sessions[1]!.alerts).toEqual([expect.objectContaining({ kind: 'client-asked', sentAt: expect.any(String) })]);
+    expect(exported.profile).not.toBeNull();
+    expect(exported.detectors).toHaveLength(1);
+    expect(exported.omitted.formLinks).toBe(3);
+  });
+
+  it('contains nothing of another client and no link hashes', () => {
+    expect(text).not.toContain(ben.clientId);
+    expect(text).not.toContain('Ben’s own words');
+    expect(text).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it('creates the file readable by its owner only', () => {
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('alliance erase on the local stack', () => {
+  let before: Record<string, unknown>[];
+  let erased: { code: number | null; stdout: string; stderr: string };
+
+  beforeAll(async () => {
+    before = await allItems();
+    erased = await alliance('erase', ana.clientId, '--yes', ...where());
+  }, 60_000);
+
+  it('deletes every item of the client and reports the count', async () => {
+    const found = itemsOf(before, ana).length;
+
+    expect(erased.code).toBe(0);
+    expect(erased.stdout).toContain(`Deleted ${found} items`);
+    expect(itemsOf(await allItems(), ana)).toEqual([]);
+  });
+
+  it('leaves other clients untouched', async () => {
+    expect(itemsOf(await allItems(), ben)).toEqual(itemsOf(before, ben));
+  });
+
+  it('makes the form, opt-out and acknowledge links of the client answer 404', async () => {
+    expect(ana.ackLinks).toHaveLength(1);
+    for (const link of [...ana.links, ...ana.links.map((form) => form.replace('/f/', '/u/')), ...ana.ackLinks]) {
+      expect((await fetch(link)).status, link).toBe(404);
+    }
+    expect((await fetch(ben.links[0]!)).status).not.toBe(404);
+  });
+
+  it('publishes ClientErased with ids and counts only', () => {
+    const erasedEvents = published.filter((event) => event['detail-type'] === 'ClientErased');
+
+    expect(erasedEvents).toHaveLength(1);
+    expect(erasedEvents[0]!.source).toBe('alliance-feedback');
+    expect(erasedEvents[0]!.detail).toEqual({ clientId: ana.clientId, erasedAt: expect.any(String), itemsDeleted: itemsOf(before, ana).length });
+    const text = JSON.stringify(erasedEvents[0]);
+    for (const personal of [ana.email, 'Ana', COMMENT, 'Dr. Lee']) expect(text).not.toContain(personal);
+  });
+
+  it('can be run again: deletes nothing more and announces again', async () => {
+    const again = await alliance('erase', ana.clientId, '--yes', ...where());
+
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Deleted 0 items');
+    expect(published.filter((event) => event['detail-type'] === 'ClientErased').at(-1)!.detail).toMatchObject({ clientId: ana.clientId, itemsDeleted: 0 });
+  });
+});

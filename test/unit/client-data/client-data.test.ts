@@ -1,0 +1,134 @@
+/**
+ * Export and erase as use cases, on a fake store: what the document holds and leaves out, and the
+ * order and announcement of an erase.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../shared/adapters/clock.ts';
+import type { EventContract } from '../../../shared/events/contracts.ts';
+import { eraseClientData, exportClientData, type ClientDataStore, type ClientItem } from '../../../shared/use-cases/client-data.ts';
+
+const NOW = new Date('2027-03-01T12:00:00Z');
+const HASH = 'a'.repeat(64);
+
+function item(kind: ClientItem['kind'], pk: string, sk: string, attributes: Record<string, unknown>, extra: Partial<ClientItem> = {}): ClientItem {
+  return { kind, key: { pk, sk }, attributes, ...extra };
+}
+
+const ITEMS: ClientItem[] = [
+  item('session', 'SESSION#s-2', 'SESSION', { type: 'Session', sessionId: 's-2', clientId: 'c-1', endedAt: '2027-02-08T10:00:00Z', tokenHash: HASH, answer: { items: { goals: 3 }, comment: 'rushed' } }, { sessionId: 's-2' }),
+  item('session', 'SESSION#s-1', 'SESSION', { type: 'Session', sessionId: 's-1', clientId: 'c-1', endedAt: '2027-02-01T10:00:00Z', claimExpiresAt: 'x', client: { email: 'ana@example.com' } }, { sessionId: 's-1' }),
+  item('evaluation', 'SESSION#s-2', 'EVALUATION', { type: 'Evaluation', kind: 'answered', evaluation: { p: 30 } }, { sessionId: 's-2' }),
+  item('alert-claim', 'SESSION#s-2', 'ALERT#low-rating', { type: 'AlertClaim', kind: 'low-rating', ackTokenHash: HASH, leaseUntil: 'x' }, { sessionId: 's-2' }),
+  item('alert-link', `TOKEN#${HASH}`, 'ALERT', { type: 'AlertLink', sessionId: 's-2', clientId: 'c-1', kind: 'low-rating', sentAt: '2027-02-08T11:00:00Z', acknowledgedAt: '2027-02-09T08:00:00Z' }, { sessionId: 's-2' }),
+  item('form-link', `TOKEN#${HASH}`, 'TOKEN', { type: 'FormToken', tokenHash: HASH, sessionId: 's-2', clientId: 'c-1' }, { sessionId: 's-2' }),
+  item('profile', 'CLIENT#c-1', 'PROFILE', { type: 'Client', clientId: 'c-1', optedOutAt: '2027-02-10T00:00:00Z' }),
+  item('detector', 'CLIENT#c-1', 'DETECTOR#alliance-check-v1', { type: 'DetectorState', clientId: 'c-1', version: 4, applied: ['s-1'], state: { n: 2 } }, { instrumentId: 'alliance-check-v1' }),
+  item('other', 'CLIENT#c-1', 'NOTE#1', { type: 'Note', text: 'kept' }),
+];
+
+class FakeStore implements ClientDataStore {
+  deleted: string[][] = [];
+  constructor(private items: ClientItem[]) {}
+  async findClientItems() {
+    return { items: this.items, via: 'index' as const };
+  }
+  async deleteItems(keys: readonly ClientItem['key'][]) {
+    this.deleted.push(keys.map((key) => `${key['pk']}|${key['sk']}`));
+    const gone = new Set(this.deleted.flat());
+    this.items = this.items.filter((item) => !gone.has(`${item.key['pk']}|${item.key['sk']}`));
+  }
+}
+
+class FakePublisher {
+  published: { detailType: string; detail: unknown }[] = [];
+  async publish(contract: EventContract<never>, detail: unknown) {
+    this.published.push({ detailType: contract.detailType, detail });
+  }
+}
+
+const clock = new ManualClock(NOW);
+
+describe('exportClientData', () => {
+  it('puts each session with its evaluation and alerts, oldest first', async () => {
+    const { document } = await exportClientData('c-1', { store: new FakeStore(ITEMS), clock });
+
+    expect(document.sessions.map((session) => session.sessionId)).toEqual(['s-1', 's-2']);
+    expect(document.sessions[1]).toMatchObject({ answer: { comment: 'rushed' }, evaluation: { kind: 'answered', evaluation: { p: 30 } } });
+    expect(document.sessions[1]!.alerts).toEqual([{ kind: 'low-rating', sentAt: '2027-02-08T11:00:00Z', acknowledgedAt: '2027-02-09T08:00:00Z' }]);
+    expect(document.sessions[0]).toMatchObject({ client: { email: 'ana@example.com' }, evaluation: null, alerts: [] });
+  });
+
+  it('includes the profile, the detector record and items of kinds it does not know', async () => {
+    const { document } = await exportClientData('c-1', { store: new FakeStore(ITEMS), clock });
+
+    expect(document.profile).toEqual({ optedOutAt: '2027-02-10T00:00:00Z' });
+    expect(document.detectors).toEqual([{ instrumentId: 'alliance-check-v1', state: { n: 2 } }]);
+    expect(document.other).toEqual([{ text: 'kept' }]);
+  });
+
+  it('leaves out link hashes, form links and bookkeeping', async () => {
+    const { document } = await exportClientData('c-1', { store: new FakeStore(ITEMS), clock });
+    const text = JSON.stringify(document);
+
+    expect(text).not.toContain(HASH);
+    for (const name of ['claimExpiresAt', 'leaseUntil', '"type"', 'applied', 'version']) expect(text).not.toContain(name);
+    expect(document.omitted).toEqual({ formLinks: 1, pastRetention: 0 });
+  });
+
+  it('treats records past their retention as deleted, though DynamoDB has yet to delete them', async () => {
+    const expired = ITEMS.map((entry) => (entry.sessionId === 's-2' && (entry.kind === 'session' || entry.kind === 'evaluation') ? { ...entry, deleteAfter: new Date('2027-03-01T11:59:59Z') } : entry));
+
+    const { document } = await exportClientData('c-1', { store: new FakeStore(expired), clock });
+
+    expect(document.sessions.map((session) => session.sessionId)).toEqual(['s-1']);
+    expect(document.omitted.pastRetention).toBe(2);
+  });
+});
+
+describe('eraseClientData', () => {
+  it('deletes links and the items only a session leads to before the sessions and the client records', async () => {
+    const store = new FakeStore(ITEMS);
+
+    const outcome = await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock }, async () => true);
+
+    expect(outcome).toMatchObject({ erased: true, itemsDeleted: ITEMS.length });
+    expect(store.deleted).toHaveLength(2);
+    expect(store.deleted[0]).toEqual(expect.arrayContaining(['SESSION#s-2|EVALUATION', 'SESSION#s-2|ALERT#low-rating', `TOKEN#${HASH}|TOKEN`, `TOKEN#${HASH}|ALERT`, 'CLIENT#c-1|NOTE#1']));
+    expect(store.deleted[1]).toEqual(expect.arrayContaining(['SESSION#s-1|SESSION', 'SESSION#s-2|SESSION', 'CLIENT#c-1|PROFILE', 'CLIENT#c-1|DETECTOR#alliance-check-v1']));
+  });
+
+  it('publishes ClientErased with the id, the time and the count only', async () => {
+    const publisher = new FakePublisher();
+
+    await eraseClientData('c-1', { store: new FakeStore(ITEMS), publisher, clock }, async () => true);
+
+    expect(publisher.published).toEqual([{ detailType: 'ClientErased', detail: { clientId: 'c-1', erasedAt: NOW.toISOString(), itemsDeleted: ITEMS.length } }]);
+  });
+
+  it('shows the counts and deletes and publishes nothing when not confirmed', async () => {
+    const store = new FakeStore(ITEMS);
+    const publisher = new FakePublisher();
+    let shown: unknown;
+
+    const outcome = await eraseClientData('c-1', { store, publisher, clock }, async (counts, total) => {
+      shown = { counts, total };
+      return false;
+    });
+
+    expect(outcome.erased).toBe(false);
+    expect(shown).toMatchObject({ total: 9, counts: { session: 2, evaluation: 1, 'alert-claim': 1, 'alert-link': 1, 'form-link': 1, profile: 1, detector: 1, other: 1 } });
+    expect(store.deleted).toEqual([]);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('deletes nothing more on a second run, and announces again', async () => {
+    const store = new FakeStore(ITEMS);
+    const publisher = new FakePublisher();
+    await eraseClientData('c-1', { store, publisher, clock }, async () => true);
+
+    const again = await eraseClientData('c-1', { store, publisher, clock }, async () => true);
+
+    expect(again).toMatchObject({ erased: true, itemsDeleted: 0 });
+    expect(publisher.published).toHaveLength(2);
+  });
+});
