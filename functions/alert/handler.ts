@@ -9,13 +9,16 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
-import { createLogger } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
+import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
 import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 
 const logger = createLogger('alert');
+const metrics = createMetrics('alert', logger);
+const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const instruments = loadInstruments();
 
@@ -33,11 +36,13 @@ const deps: SendAlertDeps = {
 
 export const handler = queueHandler({
   logger,
+  metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
     on(AllianceRuptureDetected, async (detail) => {
       const outcome = await sendAlert(detail, deps);
       logger.info('Alert handled', { sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, outcome });
+      if (outcome === 'sent') record.count(METRIC.alertEmailSent, { name: METRIC_DIMENSION.kind, value: detail.kind });
     }),
   ],
 });

@@ -3,17 +3,20 @@
  * session's evaluation, and AllianceRuptureDetected for each alert. Wiring only.
  */
 import { DETECTOR_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
-import { FeedbackExpired, FeedbackSubmitted } from '../../shared/events/contracts.ts';
+import { ALERT_KINDS, FeedbackExpired, FeedbackSubmitted, leadingAlertKind } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
-import { createLogger } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
-import { evaluateAnswer, evaluateExpiry, type EvaluateDeps } from '../../shared/use-cases/evaluate-feedback.ts';
+import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
+import { evaluateAnswer, evaluateExpiry, type EvaluateDeps, type EvaluateOutcome } from '../../shared/use-cases/evaluate-feedback.ts';
 
 const logger = createLogger('evaluate');
+const metrics = createMetrics('evaluate', logger);
+const record = metricsRecorder(metrics);
 const instruments = loadInstruments();
 
 const deps: EvaluateDeps = {
@@ -25,16 +28,29 @@ const deps: EvaluateDeps = {
 
 export const handler = queueHandler({
   logger,
+  metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
     on(FeedbackSubmitted, async (detail) => {
       const result = await evaluateAnswer(detail, deps);
       logger.info('Answer evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
+      if (result.outcome === 'evaluated') record.count(METRIC.answerEvaluated);
+      recordAlert(result);
     }),
     on(FeedbackExpired, async (detail) => {
       // An unanswered session counts against the instrument the practice uses now.
       const result = await evaluateExpiry(detail, deps, instruments.active.id);
       logger.info('Expiry evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
+      recordAlert(result);
     }),
   ],
 });
+
+/**
+ * Counts the alert a first evaluation announced, under its leading kind (the one the therapist's
+ * email is about); a redelivered event re-announces but is not counted again.
+ */
+function recordAlert(result: EvaluateOutcome): void {
+  const kind = leadingAlertKind(ALERT_KINDS.filter((candidate) => result.alerts.includes(candidate)));
+  if (result.outcome === 'evaluated' && kind !== undefined) record.count(METRIC.alertRaised, { name: METRIC_DIMENSION.kind, value: kind });
+}

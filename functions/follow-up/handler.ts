@@ -11,13 +11,16 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publishe
 import { EventBridgeScheduler } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
-import { createLogger } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
+import { METRIC } from '../../shared/metrics.ts';
 import { expireRequest, scheduleFollowUps, sendReminder, type FollowUpDeps } from '../../shared/use-cases/follow-up.ts';
 
 const logger = createLogger('follow-up');
+const metrics = createMetrics('follow-up', logger);
+const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
 
@@ -45,6 +48,7 @@ const deps: FollowUpDeps = {
 
 export const handler = queueHandler({
   logger,
+  metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
     on(FeedbackRequested, async (detail) => {
@@ -55,10 +59,12 @@ export const handler = queueHandler({
     on(FeedbackReminderTimeReached, async (detail) => {
       const outcome = await sendReminder(detail.sessionId, deps);
       logger.info('Reminder handled', { sessionId: detail.sessionId, outcome });
+      if (outcome === 'sent') record.count(METRIC.reminderSent);
     }),
     on(FeedbackExpiryTimeReached, async (detail) => {
       const outcome = await expireRequest(detail.sessionId, deps);
       logger.info('Expiry handled', { sessionId: detail.sessionId, outcome });
+      if (outcome === 'expired') record.count(METRIC.feedbackExpired);
     }),
   ],
 });

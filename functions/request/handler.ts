@@ -10,13 +10,16 @@ import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-sto
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
-import { createLogger } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
+import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
 import { requestFeedback, type RequestFeedbackDeps } from '../../shared/use-cases/request-feedback.ts';
 
 const logger = createLogger('request');
+const metrics = createMetrics('request', logger);
+const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 
@@ -35,6 +38,7 @@ const deps: RequestFeedbackDeps = {
 
 export const handler = queueHandler({
   logger,
+  metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
     on(SessionCompleted, async (detail) => {
@@ -45,6 +49,9 @@ export const handler = queueHandler({
         outcome: result.outcome,
         ...(result.outcome === 'skipped' ? { reason: result.reason } : {}),
       });
+      if (result.outcome === 'requested') record.count(METRIC.feedbackRequestSent);
+      else if (result.outcome === 'skipped') record.count(METRIC.feedbackRequestSkipped, { name: METRIC_DIMENSION.reason, value: result.reason });
+      else record.count(METRIC.feedbackRequestDuplicate);
     }),
   ],
 });

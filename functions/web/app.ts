@@ -21,6 +21,7 @@ import { acknowledgeAlert, type AcknowledgeDeps } from '../../shared/use-cases/s
 import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
+import { METRIC, type MetricsRecorder } from '../../shared/metrics.ts';
 import { isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
 
 /** What the routes log to: ids and outcomes only, never a token, a body or a name. */
@@ -32,6 +33,8 @@ export interface WebAppDeps {
   acknowledge: AcknowledgeDeps;
   practiceName: string;
   logger: WebLogger;
+  /** Counts what the pages did (answers, opt-outs, acknowledgements); none when absent. */
+  metrics?: MetricsRecorder | undefined;
 }
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -55,6 +58,7 @@ function matchRoute(path: string): Route {
 
 /** Builds the HTTP handler from its dependencies (the Lambda entry point wires the real ones). */
 export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) => Promise<Result> {
+  const metrics = deps.metrics;
   const message = (status: number, locale: Locale, pick: (text: (typeof PAGE_TEXT)[Locale]) => MessageText, extra?: Record<string, string>): Result =>
     pageResponse(status, locale, renderMessagePage({ locale, practiceName: deps.practiceName, message: pick(PAGE_TEXT[locale]) }), extra);
 
@@ -102,9 +106,12 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
   }
 
   async function postForm(token: string, request: WebRequest, fallback: Locale): Promise<Result> {
+    if (request.body === 'too-large' || !isFormEncoded(request.contentType)) metrics?.count(METRIC.answerRejected);
     if (request.body === 'too-large') return message(413, fallback, (t) => t.tooLarge);
     if (!isFormEncoded(request.contentType)) return message(415, fallback, (t) => t.unreadable);
     const outcome = await submitFeedback(token, request.body ?? '', deps.feedback);
+    if (outcome.kind === 'submitted') metrics?.count(METRIC.answerRecorded);
+    if (outcome.kind === 'invalid') metrics?.count(METRIC.answerRejected);
     switch (outcome.kind) {
       case 'submitted':
         if (outcome.publishError !== undefined) {
@@ -160,6 +167,7 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
       deps.logger.error('ClientUnsubscribed not published; the opt-out is stored', { clientId: outcome.clientId, error: describeError(outcome.publishError) });
     }
     deps.logger.info('client opted out', { clientId: outcome.clientId, first: outcome.first });
+    if (outcome.first) metrics?.count(METRIC.clientOptedOut);
     return message(200, outcome.locale, (t) => t.optedOut);
   }
 
@@ -175,6 +183,12 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     const outcome = await acknowledgeAlert(token, deps.acknowledge);
     if (outcome.outcome === 'not-found') return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
     deps.logger.info('alert acknowledged', { sessionId: outcome.link.sessionId, kind: outcome.link.kind, first: outcome.outcome === 'acknowledged' });
+    if (outcome.outcome === 'acknowledged') {
+      metrics?.count(METRIC.alertAcknowledged);
+      // From the alert email to the first acknowledgement; later clicks on the link say nothing new.
+      const seconds = (Date.parse(outcome.acknowledgedAt) - Date.parse(outcome.link.sentAt)) / 1000;
+      if (Number.isFinite(seconds) && seconds >= 0) metrics?.seconds(METRIC.timeToAcknowledge, seconds);
+    }
     return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged') }));
   }
 

@@ -9,12 +9,13 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
-import { createLogger } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { createWebApp } from './app.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
+const metrics = createMetrics('web', logger);
 const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const store = new DynamoDbFeedbackStore(tableName);
@@ -26,10 +27,16 @@ const app = createWebApp({
   acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock },
   practiceName,
   logger,
+  metrics: metricsRecorder(metrics),
 });
 
 export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
   // The request id on every log line, to find one request's lines; the path (with its token) never is.
   if (context) logger.addContext(context);
-  return app(event);
+  try {
+    return await app(event);
+  } finally {
+    // One EMF line per request that counted something; a page view writes none.
+    metrics.publishStoredMetrics();
+  }
 }

@@ -93,6 +93,9 @@ export function functionEnvironment(
     ...resources,
     [REQUEST_SETTINGS.formBaseUrl.env]: stack.endpoints.web,
     POWERTOOLS_LOG_LEVEL: env['POWERTOOLS_LOG_LEVEL'] ?? (stack.quiet ? 'SILENT' : undefined),
+    // Nothing turns EMF into metrics on a laptop: off, so it does not fill the console
+    // (POWERTOOLS_METRICS_DISABLED=false npm start shows it).
+    POWERTOOLS_METRICS_DISABLED: env['POWERTOOLS_METRICS_DISABLED'] ?? 'true',
   };
 }
 

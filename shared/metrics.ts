@@ -1,0 +1,75 @@
+/**
+ * The product's operational metrics, defined once: the functions record them (Powertools Metrics,
+ * EMF) and the CDK stack's dashboard reads them, so a renamed metric cannot leave a graph empty.
+ *
+ * Cost: CloudWatch bills a custom metric (name + dimension values) only in the hours it receives
+ * data, so a practice with no traffic pays nothing for these. Every metric carries Powertools'
+ * `service` dimension (the function's id); the only other dimensions are `reason` and `kind`, each
+ * from a small fixed set, so there are about thirty metrics at most.
+ */
+import type { SkipReason } from './domain/request-policy.ts';
+import { ALERT_KINDS } from './events/contracts.ts';
+
+/** CloudWatch namespace of every product metric. */
+export const METRICS_NAMESPACE = 'AllianceFeedback';
+
+/** The dimension Powertools adds to every metric: the function's id (its FUNCTIONS entry). */
+export const SERVICE_DIMENSION = 'service';
+
+export const METRIC = {
+  /** request: a feedback email went out. */
+  feedbackRequestSent: 'FeedbackRequestSent',
+  /** request: no email, by `reason` (stale, opted-out, throttled, undeliverable). */
+  feedbackRequestSkipped: 'FeedbackRequestSkipped',
+  /** request: the session was already handled (a redelivered or repeated event). */
+  feedbackRequestDuplicate: 'FeedbackRequestDuplicate',
+  /** follow-up: the one reminder went out. */
+  reminderSent: 'ReminderSent',
+  /** follow-up: a request ran out unanswered and FeedbackExpired was announced. */
+  feedbackExpired: 'FeedbackExpired',
+  /** web: a client's answer was stored. */
+  answerRecorded: 'AnswerRecorded',
+  /** web: a posted answer the form could not take (field errors, too large, not form-encoded). */
+  answerRejected: 'AnswerRejected',
+  /** web: a client opted out (the first time only). */
+  clientOptedOut: 'ClientOptedOut',
+  /** web: a therapist acknowledged an alert (the first time only). */
+  alertAcknowledged: 'AlertAcknowledged',
+  /** web: seconds from the alert email to its first acknowledgement. */
+  timeToAcknowledge: 'TimeToAcknowledge',
+  /** evaluate: an answer was scored against the client's baseline (redeliveries not counted). */
+  answerEvaluated: 'AnswerEvaluated',
+  /** evaluate: an alert was announced, by the leading `kind` (one per session, as emailed). */
+  alertRaised: 'AlertRaised',
+  /** alert: the therapist's alert email went out, by `kind`. */
+  alertEmailSent: 'AlertEmailSent',
+  /** every queue-fed function: an invalid event was parked in the dead-letter queue. */
+  eventRejected: 'EventRejected',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** The dimensions beyond `service`; each takes values from a fixed list below. */
+export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
+
+export type MetricDimension = { name: typeof METRIC_DIMENSION.reason; value: SkipReason } | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
+
+// A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.
+const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undeliverable: true } as const satisfies Record<SkipReason, true>;
+
+/** Every value of the `reason` dimension of FeedbackRequestSkipped. */
+export const SKIP_REASONS = Object.keys(SKIP_REASON_SET) as SkipReason[];
+
+/** Every value of the `kind` dimension of AlertRaised and AlertEmailSent. */
+export { ALERT_KINDS };
+
+/**
+ * What the functions' wiring records metrics through. Use cases never see it: the wiring turns
+ * their outcomes into counts.
+ */
+export interface MetricsRecorder {
+  /** Counts one occurrence, optionally under one dimension. */
+  count(name: MetricName, dimension?: MetricDimension): void;
+  /** Records a duration in seconds. */
+  seconds(name: MetricName, value: number): void;
+}
