@@ -2,11 +2,13 @@
  * `alliance`: the command line of Alliance Feedback. Subcommands:
  * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
- * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere.
+ * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
+ * - `redrive`: dead-lettered messages back to their queues.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { InputError, UsageError } from './errors.ts';
+import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
 
 const HELP = `Usage: alliance <command> [options]
@@ -17,6 +19,7 @@ Commands:
   simulate                Write a synthetic labelled cohort in the backtest's CSV format
   export <clientId>       Write everything stored about a client as JSON
   erase <clientId>        Delete everything stored about a client; publish ClientErased
+  redrive                 Move dead-lettered messages back to their queues, with the reasons
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -26,6 +29,7 @@ Examples:
   npx alliance backtest cohort.csv
   npx alliance backtest cohort.csv --json
   npx alliance export c-1042 --out c-1042.json
+  npx alliance redrive --all --dry-run
 `;
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
@@ -33,6 +37,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },
+  redrive: { run: redriveCommand, help: REDRIVE_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

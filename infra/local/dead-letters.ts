@@ -34,3 +34,40 @@ export function describeBody(body: string): Pick<DeadLetter, 'detailType' | 'eve
     return {};
   }
 }
+
+/** What a redrive moved back to its route's queue, and what it could not. */
+export interface DeadLetterRedrive {
+  dryRun: boolean;
+  moved: DeadLetter[];
+  kept: (DeadLetter & { why: string })[];
+}
+
+/**
+ * Sends parked messages (all, or those of one dead-letter queue) back through `send`, and takes
+ * the ones it moved out of `parked`; a dry run only says what it would move.
+ */
+export function redriveDeadLetters(
+  parked: DeadLetter[],
+  bodies: Map<string, string>,
+  request: { queue: string | undefined; dryRun: boolean },
+  send: (entry: DeadLetter, body: string) => string | undefined,
+): DeadLetterRedrive {
+  const result: DeadLetterRedrive = { dryRun: request.dryRun, moved: [], kept: [] };
+  for (const entry of parked.filter((candidate) => request.queue === undefined || candidate.queue === request.queue)) {
+    const body = bodies.get(entry.messageId);
+    if (body === undefined) {
+      result.kept.push({ ...entry, why: 'its body was not kept' });
+      continue;
+    }
+    if (!request.dryRun) {
+      if (send(entry, body) === undefined) {
+        result.kept.push({ ...entry, why: 'its route has no queue (or the stack is stopping)' });
+        continue;
+      }
+      parked.splice(parked.indexOf(entry), 1);
+      bodies.delete(entry.messageId);
+    }
+    result.moved.push(entry);
+  }
+  return result;
+}

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { EventRoute } from '../routes.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
-import { describeBody, type DeadLetter } from './dead-letters.ts';
+import { describeBody, type DeadLetter, type DeadLetterRedrive } from './dead-letters.ts';
 import { matchesPattern } from './event-pattern.ts';
 import type { LocalQueue } from './local-queue.ts';
 import type { LogLine } from './log.ts';
@@ -55,8 +55,11 @@ export interface LocalEventBusOptions {
   busName: string;
   clock: Clock;
   log: LogLine;
-  recordDeadLetter: (entry: DeadLetter) => void;
+  /** Keeps a parked message: the entry is what `/dead-letters` lists, the body what a redrive sends again. */
+  recordDeadLetter: (entry: DeadLetter, body: string) => void;
   listDeadLetters: () => readonly DeadLetter[];
+  /** Sends parked messages (of one dead-letter queue, by name) back to their route's queue: `POST /dead-letters/redrive`. */
+  redriveDeadLetters?: (request: { queue: string | undefined; dryRun: boolean }) => DeadLetterRedrive;
   /** Sees every event the bus accepts (tests use it to check what was published). */
   onEvent?: (event: EventEnvelope, bus: string) => void;
 }
@@ -184,6 +187,7 @@ export class LocalEventBus {
     if (request.method === 'GET' && path === '/dead-letters') {
       return sendJson(response, 200, { deadLetters: this.options.listDeadLetters() }, 'application/json');
     }
+    if (request.method === 'POST' && path === '/dead-letters/redrive') return this.redrive(request, response);
     if (request.method === 'GET' && path === '/') return sendJson(response, 200, this.describe(), 'application/json');
     const body = await readBody(request);
     if (body === undefined) return sendJson(response, 413, { __type: 'RequestEntityTooLarge', message: 'Request is too large.' });
@@ -282,10 +286,27 @@ export class LocalEventBus {
       ...describeBody(MessageBody),
       ...(delivery ? { receiveCount: delivery.receiveCount } : {}),
       at: this.options.clock.now().toISOString(),
-    });
+    }, MessageBody);
     // The SDK checks the body's MD5 on every SendMessage response.
     const md5 = createHash('md5').update(MessageBody, 'utf8').digest('hex');
     sendJson(response, 200, { MessageId: messageId, MD5OfMessageBody: md5 }, 'application/x-amz-json-1.0');
+  }
+
+  /**
+   * The local stand-in for SQS's message move task (`npx alliance redrive`): body
+   * `{ "queue"?: name or URL of a dead-letter queue, "dryRun"?: true }`; answers with what moved.
+   */
+  private async redrive(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    let input: { queue?: unknown; dryRun?: unknown };
+    try {
+      input = body ? (JSON.parse(body) as typeof input) : {};
+    } catch {
+      return sendJson(response, 400, { message: 'Request body is not valid JSON.' }, 'application/json');
+    }
+    if (!this.options.redriveDeadLetters) return sendJson(response, 503, { message: 'The local stack is still starting.' }, 'application/json');
+    const queue = typeof input.queue === 'string' && input.queue !== '' ? input.queue.replace(/\/+$/, '').split('/').pop() : undefined;
+    sendJson(response, 200, this.options.redriveDeadLetters({ queue, dryRun: input.dryRun === true }), 'application/json');
   }
 
   private describe(): unknown {
@@ -302,6 +323,7 @@ export class LocalEventBus {
       })),
       deadLetterQueues: [...(this.targets?.deadLetterQueues.keys() ?? [])].map((name) => this.queueUrl(name)),
       deadLetters: `${this.endpoint}/dead-letters`,
+      redrive: `POST ${this.endpoint}/dead-letters/redrive {"queue"?: "<name or URL>", "dryRun"?: true}`,
     };
   }
 }

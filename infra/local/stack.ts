@@ -10,7 +10,7 @@ import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
-import { describeBody, type DeadLetter } from './dead-letters.ts';
+import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
 import { LocalEventBus, type EventEnvelope } from './event-bus.ts';
@@ -113,6 +113,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 
   const deadLetters: DeadLetter[] = [];
+  // Bodies of the parked messages, by dead letter id: never listed, only sent again by a redrive.
+  const deadLetterBodies = new Map<string, string>();
   const queues = new Map<string, { route: EventRoute; queue: LocalQueue; url: string; deadLetterQueueUrl: string }>();
   const previousEnv = { ...process.env };
   let dynamo: DynamoDbLocal | undefined;
@@ -142,11 +144,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     busName,
     clock,
     log,
-    recordDeadLetter: (entry) => {
+    recordDeadLetter: (entry, body) => {
       deadLetters.push(entry);
+      deadLetterBodies.set(entry.messageId, body);
       log('dead-letter', describeDeadLetter(entry));
     },
     listDeadLetters: () => deadLetters,
+    redriveDeadLetters: (request) => {
+      const result = redriveDeadLetters(deadLetters, deadLetterBodies, request, (entry, body) =>
+        queues.get(entry.route ?? '')?.queue.send(body, { detailType: entry.detailType ?? 'message', eventId: entry.eventId ?? entry.messageId }),
+      );
+      if (!request.dryRun) for (const entry of result.moved) log('dead-letter', `${entry.queue} → ${entry.route}: ${entry.detailType ?? 'message'} redriven (was: ${entry.reason})`);
+      return result;
+    },
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   // One-time schedules put their event on this bus when the clock says they are due.
@@ -268,6 +278,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             at: clock.now().toISOString(),
           };
           deadLetters.push(entry);
+          deadLetterBodies.set(entry.messageId, body);
           log('dead-letter', describeDeadLetter(entry));
         },
       });

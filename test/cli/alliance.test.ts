@@ -42,6 +42,36 @@ describe('alliance CLI', () => {
     expect(result.stdout).toMatch(/backtest <scores\.csv>[\s\S]*simulate/);
   });
 
+  it.each(['export', 'erase', 'redrive'])('shows the help of %s through npx', (command) => {
+    const result = spawnSync('npx', ['--no-install', 'alliance', command, '--help'], { cwd: ROOT, encoding: 'utf8' });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`Usage: alliance ${command}`);
+    expect(result.stdout).toContain('--region REGION');
+  });
+
+  it('refuses to erase without --yes when nobody can be asked', () => {
+    const result = alliance('erase', 'c-1');
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('stdin is not a terminal: pass --yes');
+  });
+
+  it('says the local stack is not running instead of printing a stack trace', () => {
+    const result = alliance('export', 'c-1', '--endpoint', 'http://127.0.0.1:1');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/cannot reach the local stack .*127\.0\.0\.1:1.*is it running \(npm start\)\?/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('needs the table on AWS, where CloudFormation named it', () => {
+    const result = alliance('export', 'c-1', '--region', 'eu-west-1');
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('on AWS, --table is required');
+  });
+
   it('shows help for a command', () => {
     const result = alliance('backtest', '--help');
 

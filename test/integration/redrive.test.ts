@@ -1,0 +1,99 @@
+/**
+ * `alliance redrive` on the local stack: an answer whose session is not stored yet fails until the
+ * evaluate route gives up and parks it; once the session is there, the redrive puts it back on its
+ * queue and it is evaluated.
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { main } from '../../bin/alliance.ts';
+import { keys } from '../../shared/adapters/table.ts';
+import { DEFAULT_BUS_NAME, FeedbackSubmitted, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
+import { documentClient, eventBridgeClient, putEntries, waitFor } from './support/local-stack.ts';
+
+let stack: LocalStack;
+let events: EventBridgeClient;
+let table: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000 });
+  events = eventBridgeClient(stack);
+  table = documentClient(stack);
+});
+
+afterAll(async () => {
+  events?.destroy();
+  table?.destroy();
+  await stack?.stop();
+});
+
+/** Runs the CLI in this process (the local bus it talks to answers from here), capturing stdout. */
+async function alliance(...args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]);
+    return { code, stdout };
+  } finally {
+    write.mockRestore();
+  }
+}
+
+const answer = {
+  sessionId: 's-redrive-1',
+  clientId: 'c-redrive',
+  therapistId: 't-7',
+  instrumentId: 'alliance-check-v1',
+  items: { relationship: 9, goals: 9, approach: 8, overall: 9 },
+  talk: false,
+  hasComment: false,
+  submittedAt: '2026-11-02T12:00:00Z',
+};
+
+describe('alliance redrive on the local stack', () => {
+  beforeAll(async () => {
+    await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: FeedbackSubmitted.detailType, Detail: JSON.stringify(answer) }]);
+    await waitFor(() => stack.deadLetters.length === 1, { timeoutMs: 20_000, description: 'the answer to be dead-lettered' });
+  }, 30_000);
+
+  it('shows what is parked and why on a dry run, and moves nothing', async () => {
+    const result = await alliance('redrive', '--all', '--dry-run');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/feedback-to-evaluate-dlq → feedback-to-evaluate: FeedbackSubmitted \w{8} \(failed too often\): failed 8 times .*UnknownSessionError/);
+    expect(result.stdout).toContain('Dry run: would move 1 message; moved nothing.');
+    expect(stack.deadLetters).toHaveLength(1);
+  });
+
+  it('moves the parked answer back once its session is stored, and it is evaluated', async () => {
+    await table.send(
+      new PutCommand({ TableName: stack.tableName, Item: { ...keys.session(answer.sessionId), type: 'Session', sessionId: answer.sessionId, clientId: answer.clientId, endedAt: '2026-11-02T11:00:00.000Z' } }),
+    );
+
+    const result = await alliance('redrive', '--queue', stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl);
+    await stack.waitForIdle();
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Moved 1 message back to its queue.');
+    expect(stack.deadLetters).toHaveLength(0);
+    const evaluation = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.evaluation(answer.sessionId) }));
+    expect(evaluation.Item).toMatchObject({ kind: 'answered', instrumentId: 'alliance-check-v1' });
+  });
+
+  it('has nothing left to move afterwards', async () => {
+    expect((await alliance('redrive', '--all')).stdout).toContain('Moved 0 messages');
+  });
+
+  it('refuses to guess which queues to redrive', async () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect((await alliance('redrive')).code).toBe(2);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
