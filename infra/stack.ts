@@ -30,6 +30,7 @@ import { CLIENT_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/tabl
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
+import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
 import { EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
@@ -65,6 +66,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly schedulerRole: FunctionRole;
   /** Every dead-letter queue in the stack; each has an alarm. */
   readonly deadLetterQueues: readonly Queue[];
+  /** The dashboard, and the function-error and SES reputation alarms. */
+  readonly operations: Operations;
 
   /** The deployed function of a registry entry. */
   functionFor(definition: FunctionDefinition): ProductFunction {
@@ -329,12 +332,22 @@ export class AllianceFeedbackStack extends Stack {
 
     this.deadLetterQueues = [...this.routes.flatMap((routeQueue) => routeQueue.deadLetterQueues), this.schedulerDeadLetterQueue];
 
+    // The operations dashboard, and alarms on function errors and SES reputation, to the same topic.
+    this.operations = new Operations(this, 'Operations', {
+      functions: Object.values(this.functions),
+      deadLetterQueues: this.deadLetterQueues,
+      api: this.api,
+      alarmTopic: this.alarmTopic,
+      otherAlarms: this.alarms,
+    });
+
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send SessionCompleted events to this bus' });
     new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });
     new CfnOutput(this, 'FormBaseUrl', { value: formBaseUrl, description: 'Links in feedback emails start with this URL' });
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
+    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }
 

@@ -1,0 +1,153 @@
+import type { CfnResource } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from '../../infra/constructs/operations.ts';
+import { FUNCTIONS } from '../../infra/routes.ts';
+import type { AllianceFeedbackStack } from '../../infra/stack.ts';
+import { ALERT_KINDS, METRIC, METRICS_NAMESPACE, SKIP_REASONS } from '../../shared/metrics.ts';
+import { synthStack } from './synth.ts';
+
+// Synthesizing runs both cdk-nag packs: allow a few seconds per stack.
+const SYNTH_TIMEOUT = 60_000;
+
+interface MetricDataQuery {
+  Id: string;
+  Expression?: string;
+  MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
+}
+
+let stack: AllianceFeedbackStack;
+let template: Template;
+
+beforeAll(() => {
+  ({ stack, template } = synthStack());
+}, SYNTH_TIMEOUT);
+
+function logicalId(construct: IConstruct): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+function alarmProperties(construct: IConstruct): Record<string, any> {
+  return template.toJSON().Resources[logicalId(construct)].Properties;
+}
+
+/** The dashboard body as CloudFormation holds it (JSON text joined with references), as one string. */
+function dashboardBody(): string {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  return JSON.stringify(dashboards[0]!['Properties'].DashboardBody);
+}
+
+describe('operations dashboard', () => {
+  it('graphs every function by reference', () => {
+    const body = dashboardBody();
+
+    for (const fn of Object.values(stack.functions)) {
+      expect(body, fn.definition.id).toContain(JSON.stringify({ Ref: logicalId(fn.function) }));
+    }
+  });
+
+  it('graphs the depth of every dead-letter queue', () => {
+    const body = dashboardBody();
+
+    expect(stack.deadLetterQueues).toContain(stack.schedulerDeadLetterQueue);
+    for (const queue of stack.deadLetterQueues) {
+      expect(body, queue.node.path).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(queue), 'QueueName'] }));
+    }
+    expect(body).toContain('ApproximateNumberOfMessagesVisible');
+  });
+
+  it('graphs every product metric, skipped requests by each reason and alerts by each kind', () => {
+    const body = dashboardBody();
+
+    expect(body).toContain(METRICS_NAMESPACE);
+    for (const name of Object.values(METRIC)) expect(body, name).toContain(`\\"${name}\\"`);
+    for (const reason of SKIP_REASONS) expect(body, reason).toContain(`\\"reason\\",\\"${reason}\\"`);
+    for (const kind of ALERT_KINDS) expect(body, kind).toContain(`\\"kind\\",\\"${kind}\\"`);
+    // The functions record under their FUNCTIONS id as the `service` dimension.
+    expect(body).toContain(`\\"service\\",\\"${FUNCTIONS.request.id}\\"`);
+    expect(body).toContain('p50');
+  });
+
+  it('graphs SES bounce and complaint rates and every function’s errors, throttles and duration', () => {
+    const body = dashboardBody();
+
+    for (const name of ['Reputation.BounceRate', 'Reputation.ComplaintRate', 'Errors', 'Throttles', 'Duration']) expect(body, name).toContain(`\\"${name}\\"`);
+  });
+});
+
+describe('operations alarms', () => {
+  it('raises one alarm on the sum of every function’s errors and the web API’s 5xx', () => {
+    const properties = alarmProperties(stack.operations.errorsAlarm);
+    const queries = properties['Metrics'] as MetricDataQuery[];
+    const expression = queries.find((query) => query.Expression !== undefined)!;
+    const metrics = queries.filter((query) => query.MetricStat !== undefined);
+
+    expect(expression.Expression).toBe(`SUM([${metrics.map((query) => query.Id).join(', ')}])`);
+    const errors = metrics.filter((query) => query.MetricStat!.Metric.MetricName === 'Errors');
+    expect(errors).toHaveLength(Object.keys(FUNCTIONS).length);
+    for (const fn of Object.values(stack.functions)) {
+      expect(errors.map((query) => query.MetricStat!.Metric.Dimensions), fn.definition.id).toContainEqual([{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }]);
+    }
+    for (const query of metrics) expect(query.MetricStat).toMatchObject({ Stat: 'Sum', Period: 300 });
+    expect(metrics.map((query) => query.MetricStat!.Metric)).toContainEqual({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.api) } }],
+    });
+    expect(properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+  });
+
+  it('raises an alarm when the SES account bounce rate passes 5 %', () => {
+    expect(SES_BOUNCE_RATE_THRESHOLD).toBe(0.05);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.BounceRate',
+      Threshold: 0.05,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('raises an alarm when the SES account complaint rate passes 0.1 %', () => {
+    expect(SES_COMPLAINT_RATE_THRESHOLD).toBe(0.001);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SES',
+      MetricName: 'Reputation.ComplaintRate',
+      Threshold: 0.001,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('sends every alarm in the stack to the alarm topic, and only there', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+
+    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 3);
+    for (const alarm of alarms) {
+      expect(alarm['Properties'].AlarmActions).toEqual([{ Ref: logicalId(stack.alarmTopic) }]);
+      expect(alarm['Properties'].ActionsEnabled ?? true).toBe(true);
+    }
+  });
+
+  it('shows every alarm on the dashboard', () => {
+    const body = dashboardBody();
+
+    for (const alarm of [...stack.operations.alarms, ...stack.alarms]) {
+      expect(body).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(alarm), 'Arn'] }));
+    }
+  });
+
+  it(
+    'emails the alarm topic to adminEmail when it is given',
+    () => {
+      const custom = synthStack({ context: { adminEmail: 'admin@practice.example' } });
+
+      custom.template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'admin@practice.example',
+        TopicArn: { Ref: custom.stack.getLogicalId(custom.stack.alarmTopic.node.defaultChild as CfnResource) },
+      });
+    },
+    SYNTH_TIMEOUT,
+  );
+});
