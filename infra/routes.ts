@@ -11,6 +11,7 @@ import {
   FeedbackRequested,
   FeedbackSubmitted,
   productEventGroup,
+  SesDeliveryProblem,
   SessionCompleted,
   type EventContract,
 } from '../shared/events/contracts.ts';
@@ -50,6 +51,12 @@ export const FUNCTIONS = {
     description: 'FeedbackSubmitted / FeedbackExpired → evaluation against the client baseline, alerts',
     timeoutSeconds: 30,
   },
+  deliverability: {
+    id: 'deliverability',
+    entry: 'functions/deliverability/handler.ts',
+    description: 'SES bounces and complaints → the client gets no more email; the administrator is told',
+    timeoutSeconds: 30,
+  },
   alert: {
     id: 'alert',
     entry: 'functions/alert/handler.ts',
@@ -69,6 +76,11 @@ export interface EventRoute {
   batchSize: number;
   /** Deliveries before a failing message moves to the dead-letter queue. */
   maxReceiveCount: number;
+  /**
+   * Where the events arrive: the product's own bus (default), or the account's default bus, the
+   * only one AWS services such as SES publish to.
+   */
+  bus?: 'product' | 'default';
 }
 
 export const EVENT_ROUTES: readonly EventRoute[] = [
@@ -100,6 +112,15 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     maxConcurrency: 2,
     batchSize: 10,
     maxReceiveCount: 8,
+  },
+  {
+    id: 'ses-problems-to-deliverability',
+    contract: SesDeliveryProblem,
+    target: FUNCTIONS.deliverability,
+    bus: 'default',
+    maxConcurrency: 2,
+    batchSize: 10,
+    maxReceiveCount: 5,
   },
   {
     id: 'alerts-to-therapists',

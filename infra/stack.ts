@@ -13,13 +13,13 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, CfnTable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { ConfigurationSet, ConfigurationSetTlsPolicy, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
+import { ConfigurationSet, ConfigurationSetTlsPolicy, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
@@ -52,6 +52,7 @@ type FunctionId = keyof typeof FUNCTIONS;
 export class AllianceFeedbackStack extends Stack {
   readonly key: Key;
   readonly bus: EventBus;
+  readonly defaultBus: IEventBus;
   readonly table: Table;
   readonly functions: Record<FunctionId, ProductFunction>;
   readonly routes: readonly EventRouteQueue[];
@@ -106,6 +107,8 @@ export class AllianceFeedbackStack extends Stack {
     this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
 
     this.bus = new EventBus(this, 'Bus', { eventBusName: config.busName });
+    // AWS services (SES's bounce and complaint events) publish only to the account's default bus.
+    this.defaultBus = EventBus.fromEventBusName(this, 'DefaultBus', 'default');
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
@@ -146,7 +149,7 @@ export class AllianceFeedbackStack extends Stack {
     ) as Record<FunctionId, ProductFunction>;
 
     this.routes = EVENT_ROUTES.map((route) => {
-      const routeQueue = new EventRouteQueue(this, pascalCase(route.id), { route, bus: this.bus, key: this.key });
+      const routeQueue = new EventRouteQueue(this, pascalCase(route.id), { route, bus: route.bus === 'default' ? this.defaultBus : this.bus, key: this.key });
       routeQueue.connect(this.functionFor(route.target));
       return routeQueue;
     });
@@ -285,6 +288,25 @@ export class AllianceFeedbackStack extends Stack {
     this.table.grant(evaluate.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
     this.key.grantEncryptDecrypt(evaluate.function);
     this.bus.grantPutEventsTo(evaluate.function);
+
+    // Bounces and complaints: SES publishes them to the default bus, where a route takes them to the
+    // deliverability function, which blocks the client's address and tells the administrator.
+    this.mailConfiguration.addEventDestination('DeliveryProblems', {
+      destination: EventDestination.eventBus(this.defaultBus),
+      events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
+    });
+    const deliverability = this.functions.deliverability;
+    deliverability.addEnvironment(REQUEST_SETTINGS.senderAddress.env, requestSettings.senderAddress);
+    deliverability.addEnvironment(REQUEST_SETTINGS.practiceName.env, requestSettings.practiceName);
+    deliverability.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
+    deliverability.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
+    deliverability.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
+    if (config.adminEmail !== undefined) deliverability.addEnvironment(RESOURCE_ENV.adminEmail, config.adminEmail);
+    // Only the block on the client's profile item (shared/adapters/dynamodb-deliverability-store.ts).
+    this.table.grant(deliverability.function, 'dynamodb:UpdateItem');
+    this.key.grantEncryptDecrypt(deliverability.function);
+    this.bus.grantPutEventsTo(deliverability.function);
+    deliverability.function.addToRolePolicy(sendEmail);
 
     // The alert function: reads the session, its evaluation and the client's trend; guards each
     // (session, kind) with a claim item; stores the acknowledge link (dynamodb-alert-store.ts).

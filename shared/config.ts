@@ -236,6 +236,8 @@ export const RESOURCE_ENV = {
   scheduleGroupName: 'SCHEDULE_GROUP_NAME',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
+  /** The practice administrator's address for deliverability notices (optional). */
+  adminEmail: 'ADMIN_EMAIL',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

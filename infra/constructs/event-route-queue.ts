@@ -74,7 +74,8 @@ export class EventRouteQueue extends Construct {
     // without it EventBridge cannot write to an encrypted dead-letter queue.
     // Scoped to rules on this bus; naming this rule's ARN would make the key depend on the rule,
     // which depends on the queue, which depends on the key.
-    const rulesOnBus = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: `${bus.eventBusName}/*` });
+    // Rules on the default bus have no bus name in their ARN.
+    const rulesOnBus = Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: route.bus === 'default' ? '*' : `${bus.eventBusName}/*` });
     key.grant(
       new ServicePrincipal('events.amazonaws.com', { conditions: { ArnLike: { 'aws:SourceArn': rulesOnBus } } }),
       'kms:GenerateDataKey',

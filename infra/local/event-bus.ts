@@ -21,6 +21,9 @@ import { maskPath } from './web-server.ts';
 /** EventBridge's limits on one PutEvents request. */
 export const PUT_EVENTS_LIMITS = { maxEntries: 10, maxTotalBytes: 256 * 1024 } as const;
 
+/** Local-only path where stand-ins for AWS services put their `aws.*` events (PutEvents refuses them). */
+export const AWS_SERVICE_EVENTS_PATH = '/aws-service-events';
+
 /** The event as a rule target (here: a queue) receives it. */
 export interface EventEnvelope {
   version: '0';
@@ -69,7 +72,7 @@ const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 /** Checks one PutEvents entry like EventBridge and, when it is acceptable, builds its envelope. */
 export function acceptEntry(
   entry: unknown,
-  context: { busName: string; region: string; accountId: string; now: Date },
+  context: { busName: string; region: string; accountId: string; now: Date; asAwsService?: boolean },
 ): { ok: true; bus: string; event: EventEnvelope } | { ok: false; error: { ErrorCode: string; ErrorMessage: string } } {
   const fail = (ErrorCode: string, ErrorMessage: string) => ({ ok: false as const, error: { ErrorCode, ErrorMessage } });
   if (typeof entry !== 'object' || entry === null) return fail('InvalidArgument', 'Parameter Entry is not valid.');
@@ -82,7 +85,7 @@ export function acceptEntry(
   }
   const source = Source as string;
   // `aws.` sources are reserved for AWS services.
-  if (source.startsWith('aws.')) return fail('NotAuthorizedForSourceException', 'Not authorized for the source.');
+  if (source.startsWith('aws.') && !context.asAwsService) return fail('NotAuthorizedForSourceException', 'Not authorized for the source.');
   let detail: unknown;
   try {
     detail = JSON.parse(Detail as string);
@@ -189,6 +192,12 @@ export class LocalEventBus {
     }
     if (request.method === 'POST' && path === '/dead-letters/redrive') return this.redrive(request, response);
     if (request.method === 'GET' && path === '/') return sendJson(response, 200, this.describe(), 'application/json');
+    if (request.method === 'POST' && path === AWS_SERVICE_EVENTS_PATH) {
+      // Local only: stands in for AWS services (SES's bounces) publishing `aws.*` events, which
+      // PutEvents refuses from anyone else, here as in AWS.
+      const input = JSON.parse((await readBody(request)) || '{}') as { Entries?: unknown };
+      return sendJson(response, 200, this.putEntries(Array.isArray(input.Entries) ? input.Entries : [], { asAwsService: true }));
+    }
     const body = await readBody(request);
     if (body === undefined) return sendJson(response, 413, { __type: 'RequestEntityTooLarge', message: 'Request is too large.' });
     if (!this.targets) return sendJson(response, 503, { __type: 'ServiceUnavailable', message: 'The local stack is still starting.' });
@@ -220,10 +229,10 @@ export class LocalEventBus {
    * Accepts and routes entries that passed the request-level checks; also how in-process
    * producers (the scheduler stand-in) put events on the bus.
    */
-  putEntries(entries: readonly unknown[]): { FailedEntryCount: number; Entries: EntryResult[] } {
+  putEntries(entries: readonly unknown[], options: { asAwsService?: boolean } = {}): { FailedEntryCount: number; Entries: EntryResult[] } {
     const now = this.options.clock.now();
     const results: EntryResult[] = entries.map((entry, index) => {
-      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now });
+      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now, ...options });
       if (!accepted.ok) {
         this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
         return accepted.error;
@@ -252,11 +261,9 @@ export class LocalEventBus {
 
   private route(bus: string, event: EventEnvelope): void {
     const what = `${event['detail-type']} from ${event.source} (id ${event.id.slice(0, 8)})`;
-    if (bus !== this.options.busName) {
-      this.options.log('bus', `${what} accepted on bus "${bus}", which has no rules: the product's rules are on "${this.options.busName}"`);
-      return;
-    }
-    const matched = (this.targets?.routes ?? []).filter(({ route }) => matchesPattern(route.contract.pattern, event));
+    // Routes listen on the product's bus unless they say `default` (AWS services' events, e.g. SES's).
+    const busOfRoute = (route: EventRoute) => (route.bus === 'default' ? 'default' : this.options.busName);
+    const matched = (this.targets?.routes ?? []).filter(({ route }) => busOfRoute(route) === bus && matchesPattern(route.contract.pattern, event));
     const body = JSON.stringify(event);
     for (const { queue } of matched) queue.send(body, { detailType: event['detail-type'], eventId: event.id });
     this.options.log('bus', `${what} → ${matched.length > 0 ? matched.map(({ route }) => route.id).join(', ') : 'no rule matches'}`);

@@ -53,6 +53,8 @@ const LOCAL_RESOURCE_VALUES: { [K in keyof typeof RESOURCE_ENV]: (stack: StackEn
   scheduleGroupName: () => 'local-follow-ups',
   schedulerRoleArn: (stack) => `arn:aws:iam::${stack.accountId}:role/local-scheduler`,
   schedulerDeadLetterQueueArn: (stack) => `arn:aws:sqs:${stack.region}:${stack.accountId}:local-scheduler-dlq`,
+  // Deliverability notices land in the mail viewer like every other email.
+  adminEmail: () => process.env['ADMIN_EMAIL'] || 'admin@practice.example',
 };
 
 /**

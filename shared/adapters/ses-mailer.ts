@@ -27,6 +27,7 @@ export class SesMailer implements Mailer {
         FromEmailAddress: formatAddress(this.fromName, this.fromAddress),
         Destination: { ToAddresses: [email.to] },
         ConfigurationSetName: this.configurationSetName,
+        ...(email.tags ? { EmailTags: Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value })) } : {}),
         Content: {
           Simple: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },

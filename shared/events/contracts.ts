@@ -74,8 +74,8 @@ export interface EventPattern {
 /** One event type: who publishes it, what it is called, what it carries and how to match it. */
 export interface EventContract<Schema extends z.ZodMiniType> {
   detailType: string;
-  /** `product` when this product publishes it; `integrator` when anyone but the product does. */
-  publisher: 'product' | 'integrator';
+  /** `product` when this product publishes it; `integrator` when anyone but the product does; `aws` for an AWS service's event on the default bus. */
+  publisher: 'product' | 'integrator' | 'aws';
   schema: Schema;
   pattern: EventPattern;
 }
@@ -224,6 +224,39 @@ export function productEventGroup(contracts: readonly EventContract<z.ZodMiniTyp
   };
 }
 
+/**
+ * What Amazon SES reports about an email (configuration-set event publishing to EventBridge, which
+ * only uses the account's default bus). Only the fields the product reads are checked; the
+ * recipients' addresses are in the event but never read or stored.
+ */
+export const SesDeliveryProblemDetailSchema = z.object({
+  eventType: z.enum(['Bounce', 'Complaint']),
+  bounce: z.optional(z.object({ bounceType: z.string() })),
+  mail: z.object({
+    messageId: z.optional(z.string()),
+    tags: z.optional(z.record(z.string(), z.array(z.string()))),
+  }),
+});
+export type SesDeliveryProblemDetail = z.infer<typeof SesDeliveryProblemDetailSchema>;
+
+/** SES: an email bounced or its recipient marked it as spam (published by SES on the default bus). */
+export const SesDeliveryProblem: EventContract<typeof SesDeliveryProblemDetailSchema> = {
+  detailType: 'Email Bounced | Email Complaint Received',
+  publisher: 'aws',
+  schema: SesDeliveryProblemDetailSchema,
+  pattern: { source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] },
+};
+
+/** Detail of `ClientEmailSuppressed`: a client’s address bounced or they complained; no more email goes to it. */
+export const ClientEmailSuppressedDetailSchema = z.object({
+  clientId: IdSchema,
+  reason: z.enum(['bounce', 'complaint']),
+  markedAt: TimestampSchema,
+});
+
+/** The product stopped emailing a client whose address bounced or who complained. */
+export const ClientEmailSuppressed = productEvent('ClientEmailSuppressed', ClientEmailSuppressedDetailSchema);
+
 /** Every contract, for catalogues and tests. */
 export const CONTRACTS = {
   SessionCompleted,
@@ -234,6 +267,9 @@ export const CONTRACTS = {
   FeedbackSubmitted,
   ClientUnsubscribed,
   ClientErased,
+  AllianceRuptureDetected,
+  AlertAcknowledged,
+  ClientEmailSuppressed,
 } as const;
 
 /** Formats zod issues as one line a person can act on, naming fields but never echoing values. */

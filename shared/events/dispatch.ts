@@ -26,7 +26,8 @@ export function dispatchEvents(
   handlers: readonly EventHandler[],
   reject: (message: QueuedMessage, reason: string) => Promise<void>,
 ): (message: QueuedMessage) => Promise<void> {
-  const byDetailType = new Map(handlers.map((handler) => [handler.contract.detailType, handler]));
+  // A contract may stand for several detail-types (SES's bounce and complaint events).
+  const byDetailType = new Map(handlers.flatMap((handler) => (handler.contract.pattern['detail-type'] ?? [handler.contract.detailType]).map((type) => [type, handler] as const)));
   return async (message) => {
     const handler = byDetailType.get(detailTypeOf(message.body) ?? '');
     if (!handler) {

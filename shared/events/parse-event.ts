@@ -23,8 +23,9 @@ export function parseEvent<Schema extends z.ZodMiniType>(body: string, contract:
   }
   const envelope = EnvelopeSchema.safeParse(json);
   if (!envelope.success) return { ok: false, reason: `not an EventBridge event: ${describeIssues(envelope.error)}` };
-  if (envelope.data['detail-type'] !== contract.detailType) {
-    return { ok: false, reason: `detail-type is not ${contract.detailType}` };
+  const detailTypes = contract.pattern['detail-type'] ?? [contract.detailType];
+  if (!detailTypes.includes(envelope.data['detail-type'])) {
+    return { ok: false, reason: `detail-type is not ${detailTypes.join(' or ')}` };
   }
   const detail = contract.schema.safeParse(envelope.data.detail);
   if (!detail.success) return { ok: false, reason: `invalid ${contract.detailType} detail: ${describeIssues(detail.error)}` };

@@ -10,6 +10,7 @@ import {
   type EventContract,
   type Locale,
 } from '../events/contracts.ts';
+import { mailTags } from '../domain/mail-tags.ts';
 import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
 import type { Clock, EventPublisher, FormTokenRecord, Mailer, TokenFactory } from './ports.ts';
 import type * as z from 'zod/mini';
@@ -122,6 +123,7 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
       to: session.client.email,
       ...email,
       headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      tags: mailTags('reminder', session.clientId),
     });
     return 'sent';
   } catch (error) {

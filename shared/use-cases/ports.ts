@@ -61,6 +61,8 @@ export interface OutgoingEmail {
   text: string;
   html: string;
   headers?: Record<string, string>;
+  /** SES message tags (see shared/domain/mail-tags.ts): how a bounce finds its way back to the client. */
+  tags?: Record<string, string>;
 }
 
 export interface Mailer {

@@ -3,6 +3,7 @@
  */
 import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
 import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
+import { mailTags } from '../domain/mail-tags.ts';
 import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
 import type { Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
 
@@ -84,6 +85,7 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
       ...email,
       // RFC 8058 one-click unsubscribe: mail clients show an "unsubscribe" button that POSTs here.
       headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      tags: mailTags('feedback-request', session.clientId),
     });
     emailSent = true;
 

@@ -6,6 +6,7 @@ import type { Evaluation } from '../domain/detector/evaluate.ts';
 import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
 import type { ClientState } from '../domain/detector/state.ts';
 import type { Instrument } from '../domain/instruments.ts';
+import { mailTags } from '../domain/mail-tags.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { AlertAcknowledged, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
 import type { Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
@@ -86,7 +87,8 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
   let sent = false;
   try {
     const email = renderAlertEmail(await alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
-    await deps.mailer.send({ to: session.therapist.email, ...email });
+    // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
+    await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', detail.clientId) });
     sent = true;
     await deps.store.saveAlertLink(hash, {
       sessionId: detail.sessionId,

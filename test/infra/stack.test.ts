@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { API_THROTTLE, type AllianceFeedbackStack } from '../../infra/stack.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, visibilityTimeoutSeconds } from '../../infra/routes.ts';
-import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { CLIENT_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { ConfigurationError, REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
 import { newApp, synthStack } from './synth.ts';
@@ -135,7 +135,9 @@ describe('table', () => {
       AttributeDefinitions: [
         { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+        { AttributeName: CLIENT_INDEX.partitionKey, AttributeType: 'S' },
       ],
+      GlobalSecondaryIndexes: [{ IndexName: CLIENT_INDEX.name, KeySchema: [{ AttributeName: CLIENT_INDEX.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(stack.key) },
@@ -286,8 +288,7 @@ describe('dead letters are heard', () => {
     const deadLetterQueues = stack.deadLetterQueues;
     expect(deadLetterQueues).toContain(stack.schedulerDeadLetterQueue);
 
-    // One per dead-letter queue, plus the operations alarms (test/infra/operations.test.ts).
-    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length + stack.operations.alarms.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length);
     for (const queue of deadLetterQueues) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
@@ -366,5 +367,21 @@ describe('configuration from context', () => {
 
   it('accepts numbers from cdk.json as well as strings from -c', () => {
     expect(build({ throttleHours: 6, logRetentionDays: 90 })).not.toThrow();
+  });
+});
+
+describe('deliverability', () => {
+  it('publishes SES bounces and complaints to the default bus, where a rule takes them to the deliverability function', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint'],
+        EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']] } },
+      },
+    });
+    const route = stack.routes.find((candidate) => candidate.route.bus === 'default')!;
+    const rule = resource(route.rule).Properties;
+    expect(rule['EventBusName']).toBe('default');
+    expect(rule['EventPattern']).toEqual({ source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] });
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * Deliverability function: SES bounce and complaint events (default bus) → the client's address
+ * is blocked and the administrator told. Wiring only.
+ */
+import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { SesDeliveryProblem } from '../../shared/events/contracts.ts';
+import { on } from '../../shared/events/dispatch.ts';
+import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbDeliverabilityStore } from '../../shared/adapters/dynamodb-deliverability-store.ts';
+import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { createLogger } from '../../shared/adapters/powertools.ts';
+import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
+import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
+import { handleDeliveryProblem, type DeliverabilityDeps } from '../../shared/use-cases/deliverability.ts';
+
+const logger = createLogger('deliverability');
+const settings = readSettingsFromEnv({ senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName });
+
+const deps: DeliverabilityDeps = {
+  store: new DynamoDbDeliverabilityStore(requireEnv(RESOURCE_ENV.tableName)),
+  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
+  clock,
+  practiceName: settings.practiceName,
+  adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
+};
+
+export const handler = queueHandler({
+  logger,
+  deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
+  handlers: [
+    on(SesDeliveryProblem, async (detail) => {
+      const outcome = await handleDeliveryProblem(detail, deps);
+      logger.info('Delivery problem handled', { eventType: detail.eventType, messageId: detail.mail.messageId, outcome });
+    }),
+  ],
+});

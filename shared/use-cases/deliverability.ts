@@ -1,0 +1,54 @@
+/**
+ * Use case: SES says an email bounced or was reported as spam. A client's address that bounces for
+ * good (or whose owner complained) gets no further email; the practice's administrator is told.
+ * Sending on to a dead or unwilling address would hurt the practice's sending reputation and, with
+ * it, every other client's feedback email.
+ */
+import { readMailTags } from '../domain/mail-tags.ts';
+import { renderDeliveryNotice } from '../domain/templates/admin-notice.ts';
+import { ClientEmailSuppressed, type SesDeliveryProblemDetail } from '../events/contracts.ts';
+import type { Clock, EventPublisher, Mailer } from './ports.ts';
+
+export interface DeliverabilityStore {
+  /** Marks the client undeliverable; true the first time (later reports change nothing). */
+  markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): Promise<boolean>;
+}
+
+export interface DeliverabilityDeps {
+  store: DeliverabilityStore;
+  mailer: Mailer;
+  publisher: EventPublisher;
+  clock: Clock;
+  practiceName: string;
+  /** Where notices go; without it the block still happens and the event still says so. */
+  adminEmail: string | undefined;
+}
+
+export type DeliverabilityOutcome = 'client-suppressed' | 'already-suppressed' | 'therapist-bounce-reported' | 'transient' | 'untraceable';
+
+/** Handles one bounce or complaint reported by SES. */
+export async function handleDeliveryProblem(detail: SesDeliveryProblemDetail, deps: DeliverabilityDeps): Promise<DeliverabilityOutcome> {
+  const reason = detail.eventType === 'Complaint' ? 'complaint' : 'bounce';
+  // Transient bounces (mailbox full, greylisting) clear up by themselves; SES already retried.
+  if (reason === 'bounce' && detail.bounce?.bounceType !== 'Permanent') return 'transient';
+  const { purpose, clientId } = readMailTags(detail.mail.tags);
+  if (clientId === undefined || purpose === undefined || purpose === 'notice') return 'untraceable';
+
+  if (purpose === 'alert') {
+    await notify(deps, { reason, recipient: 'therapist', clientId });
+    return 'therapist-bounce-reported';
+  }
+  const now = deps.clock.now();
+  const first = await deps.store.markUndeliverable(clientId, reason, now);
+  if (!first) return 'already-suppressed';
+  await deps.publisher.publish(ClientEmailSuppressed, { clientId, reason, markedAt: now.toISOString() });
+  await notify(deps, { reason, recipient: 'client', clientId });
+  return 'client-suppressed';
+}
+
+async function notify(deps: DeliverabilityDeps, notice: { reason: 'bounce' | 'complaint'; recipient: 'client' | 'therapist'; clientId: string }): Promise<void> {
+  if (deps.adminEmail === undefined) return;
+  const email = renderDeliveryNotice({ practiceName: deps.practiceName, ...notice });
+  // Tagged as a notice, so a bounce of the administrator's own address cannot loop back here.
+  await deps.mailer.send({ to: deps.adminEmail, ...email, tags: { purpose: 'notice' } });
+}
