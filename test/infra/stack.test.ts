@@ -288,7 +288,8 @@ describe('dead letters are heard', () => {
     const deadLetterQueues = stack.deadLetterQueues;
     expect(deadLetterQueues).toContain(stack.schedulerDeadLetterQueue);
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length);
+    // One per dead-letter queue, plus the operations alarms (test/infra/operations.test.ts).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', deadLetterQueues.length + stack.operations.alarms.length);
     for (const queue of deadLetterQueues) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: 'ApproximateNumberOfMessagesVisible',
