@@ -11,6 +11,7 @@ import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
+import { faultInjectorFromEnv, functionClients, type FaultInjector } from './faults.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
 import { LocalEventBus, type EventEnvelope } from './event-bus.ts';
@@ -48,6 +49,8 @@ export interface LocalStackOptions {
   onEvent?: (event: EventEnvelope, bus: string) => void;
   /** Called when a part stops on its own after start-up (today: the DynamoDB Local process). */
   onPartExit?: (part: 'dynamodb', exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
+  /** Tests only: faults injected into the functions' SDK calls (see faults.ts); default from ALLIANCE_FAULTS. */
+  faults?: FaultInjector;
 }
 
 export interface LocalStack {
@@ -253,6 +256,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const fn of functionsToRun(EVENT_ROUTES)) {
       handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment)));
     }
+    const faults = options.faults ?? faultsFromEnvironment(previousEnv);
+    if (faults) {
+      // The functions' SDK clients live as long as this process; the middleware goes when the stack does.
+      const detach = faults.attach(functionClients());
+      stopSteps.push({ name: 'fault injection', run: async () => detach() });
+      log('stack', 'fault injection is on: SDK calls of the functions may fail on purpose');
+    }
 
     const retry = options.retry ?? DEFAULT_RETRY;
     for (const route of EVENT_ROUTES) {
@@ -336,6 +346,14 @@ function describeDeadLetter(entry: DeadLetter): string {
   const what = [entry.detailType ?? 'message', entry.eventId ? entry.eventId.slice(0, 8) : undefined].filter(Boolean).join(' ');
   const by = entry.origin === 'function' ? 'parked by the function' : 'moved after too many failures';
   return `${entry.queue} ← ${what} (${by}): ${entry.reason}`;
+}
+
+function faultsFromEnvironment(env: NodeJS.ProcessEnv): FaultInjector | undefined {
+  try {
+    return faultInjectorFromEnv(env);
+  } catch (error) {
+    throw new LocalStackError((error as Error).message);
+  }
 }
 
 function restoreEnvironment(previous: NodeJS.ProcessEnv): void {

@@ -1,0 +1,53 @@
+/**
+ * The queue handler keeps each invocation's batch to itself: the local stack runs a route's
+ * concurrent invocations in one module instance (as Lambda's multi-concurrency modes do), and a
+ * batch processor shared between them once acked a failed record of one batch as done.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { expect, it } from 'vitest';
+import { queueHandler } from '../../../shared/adapters/sqs-batch.ts';
+import { FollowUpDueDetailSchema, PRODUCT_SOURCE, type EventContract } from '../../../shared/events/contracts.ts';
+import { on } from '../../../shared/events/dispatch.ts';
+
+const Due: EventContract<typeof FollowUpDueDetailSchema> = {
+  detailType: 'Due',
+  publisher: 'product',
+  schema: FollowUpDueDetailSchema,
+  pattern: { source: [PRODUCT_SOURCE], 'detail-type': ['Due'] },
+};
+
+const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+
+function batch(prefix: string, sessionIds: readonly string[]): SQSEvent {
+  return {
+    Records: sessionIds.map(
+      (sessionId, index) =>
+        ({ messageId: `${prefix}-${index}`, body: JSON.stringify({ id: `${prefix}-${index}`, source: PRODUCT_SOURCE, 'detail-type': 'Due', detail: { sessionId } }) }) as SQSRecord,
+    ),
+  };
+}
+
+it('reports each invocation’s own failed records when two batches are handled at once', async () => {
+  let releaseFirst: () => void = () => undefined;
+  const firstMayFinish = new Promise<void>((resolve) => (releaseFirst = resolve));
+  const handler = queueHandler({
+    logger: new Logger({ logLevel: 'SILENT' }),
+    deadLetters: { deadLetter: async () => undefined },
+    handlers: [
+      on(Due, async ({ sessionId }) => {
+        if (sessionId === 'fails') throw new Error('SES throttled');
+        if (sessionId === 'slow') await firstMayFinish;
+      }),
+    ],
+  });
+
+  // The first batch has a failed record and one still running when the second batch starts.
+  const first = handler(batch('a', ['fails', 'slow']), context);
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = await handler(batch('b', ['ok-1', 'ok-2']), context);
+  releaseFirst();
+
+  expect(await first).toEqual({ batchItemFailures: [{ itemIdentifier: 'a-0' }] });
+  expect(second).toEqual({ batchItemFailures: [] });
+});
