@@ -54,8 +54,11 @@ export class DynamoDbSessionStore implements SessionStore {
       return { claimed: true };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        const status = (error.Item?.['status'] as { S?: string } | undefined)?.S ?? 'unknown';
-        return { claimed: false, status };
+        const value = (name: string) => (error.Item?.[name] as { S?: string } | undefined)?.S;
+        const status = value('status') ?? 'unknown';
+        const [clientId, therapistId, requestedAt, expiresAt] = [value('clientId'), value('therapistId'), value('requestedAt'), value('expiresAt')];
+        const request = status === 'requested' && clientId && therapistId && requestedAt && expiresAt ? { clientId, therapistId, requestedAt, expiresAt } : undefined;
+        return { claimed: false, status, ...(request ? { request } : {}) };
       }
       throw error;
     }

@@ -18,7 +18,15 @@ export interface SessionRecord {
 }
 
 /** Result of trying to take ownership of a session's request. */
-export type ClaimResult = { claimed: true } | { claimed: false; status: string };
+export type ClaimResult = { claimed: true } | { claimed: false; status: string; request?: RequestedAnnouncement | undefined };
+
+/** What a requested session's FeedbackRequested announced, from the stored session. */
+export interface RequestedAnnouncement {
+  clientId: string;
+  therapistId: string;
+  requestedAt: string;
+  expiresAt: string;
+}
 
 /** Result of reserving the client's next request slot. */
 export type ReserveResult = { reserved: true } | { reserved: false; reason: Exclude<SkipReason, 'stale'> };

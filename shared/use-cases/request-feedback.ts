@@ -43,7 +43,13 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   }
 
   const claim = await store.claimSession(session, now, deps.claimLeaseSeconds);
-  if (!claim.claimed) return { outcome: 'duplicate', status: claim.status };
+  if (!claim.claimed) {
+    // Already requested: announce it again. The first attempt may have failed to publish after
+    // the mark, and its retry ends here; without this the session would never get its reminder
+    // and expiry. The follow-up function creates each schedule once, so a repeat changes nothing.
+    if (claim.request) await deps.publisher.publish(FeedbackRequested, { sessionId: session.sessionId, ...claim.request });
+    return { outcome: 'duplicate', status: claim.status };
+  }
 
   let emailSent = false;
   try {

@@ -79,7 +79,12 @@ describe('claimSession', () => {
     await store.claimSession(record, NOW, 60);
     await store.markRequested(record.sessionId, { requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString(), tokenHash: 'h'.repeat(64) });
 
-    expect(await store.claimSession(record, new Date(NOW.getTime() + 24 * HOUR), 60)).toEqual({ claimed: false, status: 'requested' });
+    expect(await store.claimSession(record, new Date(NOW.getTime() + 24 * HOUR), 60)).toEqual({
+      claimed: false,
+      status: 'requested',
+      // What FeedbackRequested announced, so a redelivery can announce it again.
+      request: { clientId: record.clientId, therapistId: record.therapistId, requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString() },
+    });
     expect(await item(keys.session(record.sessionId))).not.toHaveProperty('claimExpiresAt');
   });
 

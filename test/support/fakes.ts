@@ -37,7 +37,10 @@ export class FakeSessionStore implements SessionStore {
   async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
     const existing = this.sessions.get(session.sessionId);
     if (existing && !(existing.status === 'claimed' && (existing.claimExpiresAt ?? '') < now.toISOString())) {
-      return { claimed: false, status: existing.status };
+      const { clientId, therapistId, requestedAt, expiresAt } = existing;
+      return existing.status === 'requested' && requestedAt && expiresAt
+        ? { claimed: false, status: existing.status, request: { clientId, therapistId, requestedAt, expiresAt } }
+        : { claimed: false, status: existing.status };
     }
     this.sessions.set(session.sessionId, { ...session, status: 'claimed', claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString() });
     return { claimed: true };

@@ -211,6 +211,25 @@ describe('requestFeedback', () => {
     expect(mailer.sent).toHaveLength(1);
   });
 
+  it('announces FeedbackRequested again when a requested session arrives again, so a publish that failed after the mark is not lost', async () => {
+    publisher.publish = async () => {
+      throw new Error('PublishError: FeedbackRequested was not accepted: InternalFailure');
+    };
+    await expect(requestFeedback(session(), deps)).rejects.toThrow('InternalFailure');
+    publisher.publish = FakePublisher.prototype.publish;
+
+    const retry = await requestFeedback(session(), deps);
+
+    expect(retry).toEqual({ outcome: 'duplicate', status: 'requested' });
+    expect(mailer.sent).toHaveLength(1);
+    expect(publisher.published).toEqual([
+      {
+        detailType: 'FeedbackRequested',
+        detail: { sessionId: 's-2026-11-25-0042', clientId: 'c-1042', therapistId: 't-7', requestedAt: NOW.toISOString(), expiresAt: '2026-11-28T21:00:00.000Z' },
+      },
+    ]);
+  });
+
   it('greets without a name when the EHR sends none', async () => {
     await requestFeedback(session({ client: { email: 'ana@example.com' } }), deps);
 
