@@ -1,0 +1,295 @@
+/**
+ * `npm run bench`: the four benchmarks of issue 6 in one run — cold-start proxy, DynamoDB work per
+ * session, local burst, cost per 1,000 sessions — printed as a table and written to
+ * bench/results.json. A missed target is reported (MISSED, `pass: false`), not fatal: the script
+ * exits non-zero only when a benchmark itself crashed. Loopback only; no AWS account, no network.
+ *
+ *   npm run bench                         everything (a few minutes on 2 cores)
+ *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost)
+ *   npm run bench -- --runs=15 --sessions=1000 --earlier=100
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EVENT_ROUTES } from '../infra/routes.ts';
+import { loadInstruments } from '../shared/adapters/instrument-catalogue.ts';
+import { runBurst, type BurstResult } from './burst/burst.ts';
+import { coldStartNotes, coldStartResults, measureColdStarts, type FunctionColdStart } from './cold-start/cold-start.ts';
+import { clinicianComparison, costPerThousandSessions, idlePollingPerMonth, mixUsage, type CostModel } from './cost/model.ts';
+import { US_EAST_1 } from './cost/prices.ts';
+import { defaultDurationModel, plusUsage, sessionUsageOf } from './cost/usage.ts';
+import { startBenchStack, type BenchStack } from './local/bench-stack.ts';
+import { atMost, check, describeMachine, formatTable, info, writeReport, type BenchResult } from './lib/results.ts';
+import { breakdown, earlierSession, lowAnswer, measureLifecycle, newClient, readUnits, steadyAnswer, writeUnits, type LifecycleResult, type Usage } from './session/lifecycle.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const RESULTS_FILE = join(PROJECT_ROOT, 'bench', 'results.json');
+const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+export const TARGETS = {
+  coldStartRatio: 1.25,
+  writeUnitsPerSession: 8,
+  readUnitsPerSession: 4,
+  burstP99Ms: 2000,
+  usdPerThousandSessions: 0.3,
+} as const;
+
+/** Assumed shares of session kinds for the typical cost (the counts of each kind are measured). */
+const TYPICAL_MIX = { answeredNoAlert: 0.45, answeredAlertAcknowledged: 0.05, answeredAfterReminder: 0.3, unanswered: 0.2 } as const;
+const SESSIONS_PER_CLINICIAN_WEEK = 25;
+const HOSTED_PER_CLINICIAN_MONTH = { low: 15, high: 20 };
+
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+interface Options {
+  only: Set<Benchmark>;
+  runs: number;
+  sessions: number;
+  earlier: number;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      runs: { type: 'string', default: '15' },
+      sessions: { type: 'string', default: '1000' },
+      earlier: { type: 'string', default: '100' },
+    },
+  });
+  const only = new Set((values.only ?? BENCHMARKS.join(',')).split(',').map((name) => name.trim()) as Benchmark[]);
+  for (const name of only) if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark ${name}; choose from ${BENCHMARKS.join(', ')}`);
+  const positive = (name: string, value: string | undefined) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a whole number above 0`);
+    return number;
+  };
+  return { only, runs: positive('runs', values.runs), sessions: positive('sessions', values.sessions), earlier: positive('earlier', values.earlier) };
+}
+
+interface Lifecycles {
+  one: LifecycleResult;
+  hundred: LifecycleResult;
+  steady: LifecycleResult;
+  reminderFirst: LifecycleResult;
+  unanswered: LifecycleResult;
+}
+
+async function measureSessions(bench: BenchStack, earlier: number): Promise<Lifecycles> {
+  const instrument = loadInstruments().active;
+  const one = newClient();
+  await earlierSession(bench, one, steadyAnswer(instrument, 0));
+  progress('lifecycle: client with 1 earlier session');
+  const oneResult = await measureLifecycle(bench, one, { answer: lowAnswer(instrument), acknowledge: true });
+
+  const hundred = newClient();
+  const started = performance.now();
+  for (let index = 0; index < earlier; index += 1) {
+    await earlierSession(bench, hundred, steadyAnswer(instrument, index));
+    if ((index + 1) % 25 === 0) progress(`${index + 1}/${earlier} earlier sessions (${Math.round((performance.now() - started) / 1000)} s)`);
+  }
+  progress(`lifecycle: client with ${earlier} earlier sessions`);
+  const hundredResult = await measureLifecycle(bench, hundred, { answer: lowAnswer(instrument) });
+
+  progress('lifecycles for the cost model: no alert, reminder first, unanswered');
+  const other = newClient();
+  await earlierSession(bench, other, steadyAnswer(instrument, 0));
+  const steady = await measureLifecycle(bench, other, { answer: steadyAnswer(instrument, 1) });
+  const reminderFirst = await measureLifecycle(bench, other, { answer: steadyAnswer(instrument, 2), reminderFirst: true });
+  const unanswered = await measureLifecycle(bench, other, {});
+  return { one: oneResult, hundred: hundredResult, steady, reminderFirst, unanswered };
+}
+
+function sessionResults(lifecycles: Lifecycles, earlier: number): { results: BenchResult[]; notes: string[] } {
+  const { one, hundred } = lifecycles;
+  const units = (usage: Usage) => ({ reads: readUnits(usage), writes: writeUnits(usage) });
+  const a = units(one.session);
+  const b = units(hundred.session);
+  const results: BenchResult[] = [
+    atMost('DynamoDB · client with 1 earlier session · write units per session', a.writes, 'WRU', TARGETS.writeUnitsPerSession),
+    atMost('DynamoDB · client with 1 earlier session · read units per session', a.reads, 'RRU', TARGETS.readUnitsPerSession),
+    atMost(`DynamoDB · client with ${earlier} earlier sessions · write units per session`, b.writes, 'WRU', TARGETS.writeUnitsPerSession),
+    atMost(`DynamoDB · client with ${earlier} earlier sessions · read units per session`, b.reads, 'RRU', TARGETS.readUnitsPerSession),
+    check(`DynamoDB · difference between 1 and ${earlier} earlier sessions`, Math.abs(a.writes - b.writes) + Math.abs(a.reads - b.reads), 'units', 'same (0)', a.writes === b.writes && a.reads === b.reads),
+  ];
+  if (one.acknowledgement) {
+    const ack = units(one.acknowledgement);
+    results.push(info('DynamoDB · therapist acknowledges the alert · write units', ack.writes, 'WRU'), info('DynamoDB · therapist acknowledges the alert · read units', ack.reads, 'RRU'));
+  }
+  for (const [name, result] of [['answered, no alert', lifecycles.steady], ['answered after the reminder', lifecycles.reminderFirst], ['unanswered, expired', lifecycles.unanswered]] as const) {
+    const u = units(result.session);
+    results.push(info(`DynamoDB · session ${name} · write units`, u.writes, 'WRU'), info(`DynamoDB · session ${name} · read units`, u.reads, 'RRU'));
+  }
+  const notes = [
+    `DynamoDB · per step, client with 1 earlier session (answer → alert): ${a.writes} WRU, ${a.reads} RRU`,
+    ...breakdown(one.session).map((group) => `  ${group.where}: ${group.writes} WRU, ${group.reads} RRU — ${group.calls.join('; ')}`),
+  ];
+  const first = new Map(breakdown(one.session).map((group) => [group.where, group]));
+  const differences = breakdown(hundred.session).filter((group) => {
+    const other = first.get(group.where);
+    return !other || other.reads !== group.reads || other.writes !== group.writes;
+  });
+  notes.push(
+    differences.length === 0
+      ? `DynamoDB · client with ${earlier} earlier sessions: the same calls and units at every step`
+      : `DynamoDB · client with ${earlier} earlier sessions differs at: ${differences.map((group) => `${group.where} (${group.writes} WRU, ${group.reads} RRU: ${group.calls.join('; ')})`).join(' | ')}`,
+  );
+  if (one.acknowledgement) notes.push(...breakdown(one.acknowledgement).map((group) => `  acknowledgement · ${group.where}: ${group.calls.join('; ')}`));
+  const failed = [one, hundred].flatMap((result) => result.session.dynamo.filter((call) => !call.ok));
+  if (failed.length > 0) notes.push(`DynamoDB · ${failed.length} call(s) failed (a failed conditional write still costs ≥ 1 WRU in AWS; DynamoDB Local reports none): ${failed.map((call) => `${call.operation} ${call.item} ${call.errorName}`).join(', ')}`);
+  return { results, notes };
+}
+
+function burstResults(burst: BurstResult): { results: BenchResult[]; notes: string[] } {
+  const n = burst.sessions;
+  const results: BenchResult[] = [
+    info(`burst · ${n} SessionCompleted put (10 per PutEvents)`, burst.putMs, 'ms'),
+    info('burst · feedback emails stored per second', burst.emails.throughputPerSecond, '/s'),
+    info('burst · event put → email stored · p50', burst.emails.latency.p50, 'ms'),
+    atMost('burst · event put → email stored · p99', burst.emails.latency.p99, 'ms', TARGETS.burstP99Ms),
+    check(`burst · feedback emails stored of ${n}`, burst.emails.delivered, 'emails', `= ${n}`, burst.emails.delivered === n),
+    info('burst · form POST response · p99', burst.posts.http.p99, 'ms'),
+    info('burst · answers evaluated per second', burst.evaluations.throughputPerSecond, '/s'),
+    info('burst · form POST → evaluation stored · p50', burst.evaluations.latency.p50, 'ms'),
+    atMost('burst · form POST → evaluation stored · p99', burst.evaluations.latency.p99, 'ms', TARGETS.burstP99Ms),
+    check(`burst · answers evaluated of ${burst.posts.sent}`, burst.evaluations.done, 'answers', `= ${burst.posts.sent}`, burst.evaluations.done === burst.posts.sent),
+    info('burst · form POST → alert email stored · p50', burst.alerts.latency.p50, 'ms'),
+    atMost('burst · form POST → alert email stored · p99', burst.alerts.latency.p99, 'ms', TARGETS.burstP99Ms),
+    check(`burst · alert emails of ${burst.alerts.expected}`, burst.alerts.delivered, 'emails', `= ${burst.alerts.expected}`, burst.alerts.delivered === burst.alerts.expected),
+    check('burst · retries and dead letters', burst.retries + burst.deadLetters, 'messages', '0', burst.retries + burst.deadLetters === 0),
+  ];
+  const queuedShare = 1 - burst.requestInvocation.p50 / burst.emails.latency.p50;
+  const notes = [
+    `burst · event loop busy ${(burst.eventLoopUtilization.requests * 100).toFixed(0)} % while the emails went out, ${(burst.eventLoopUtilization.answers * 100).toFixed(0)} % while the answers were evaluated (one Node thread runs the bus, the queues, every function, the web server and the SES emulator)`,
+    `burst · request invocations (batches of ≤ 5, ≤ 2 at once as in AWS): p50 ${burst.requestInvocation.p50.toFixed(0)} ms, p99 ${burst.requestInvocation.p99.toFixed(0)} ms; at the median an event spent ${(queuedShare * 100).toFixed(0)} % of its time waiting in the queue`,
+    `burst · evaluate invocations (batches of ≤ 10, ≤ 2 at once): p50 ${burst.evaluateInvocation.p50.toFixed(0)} ms, p99 ${burst.evaluateInvocation.p99.toFixed(0)} ms`,
+    `burst · call latency as the functions saw it: ${Object.entries(burst.callLatency).map(([name, latency]) => `${name} p50 ${latency.p50.toFixed(0)} ms / p99 ${latency.p99.toFixed(0)} ms (${latency.count})`).join('; ')}`,
+    `burst · form POST responses: ${Object.entries(burst.posts.statusCounts).map(([status, count]) => `${count}× ${status}`).join(', ')}; p50 ${burst.posts.http.p50.toFixed(0)} ms`,
+    ...burst.timedOut.map((what) => `burst · TIMED OUT waiting for ${what}`),
+  ];
+  return { results, notes };
+}
+
+function costResults(lifecycles: Lifecycles, coldStarts: readonly FunctionColdStart[]): { results: BenchResult[]; notes: string[]; typical: CostModel } {
+  const model = defaultDurationModel(Object.fromEntries(coldStarts.map((entry) => [entry.id, entry.medianCpuMs])));
+  const usage = (result: LifecycleResult) => sessionUsageOf(result.session, model);
+  const steady = usage(lifecycles.steady);
+  const alerted = lifecycles.one.acknowledgement ? plusUsage(usage(lifecycles.one), sessionUsageOf(lifecycles.one.acknowledgement, model), 1) : usage(lifecycles.one);
+  const typicalUsage = mixUsage([
+    { share: TYPICAL_MIX.answeredNoAlert, usage: steady },
+    { share: TYPICAL_MIX.answeredAlertAcknowledged, usage: alerted },
+    { share: TYPICAL_MIX.answeredAfterReminder, usage: usage(lifecycles.reminderFirst) },
+    { share: TYPICAL_MIX.unanswered, usage: usage(lifecycles.unanswered) },
+  ]);
+  // Worst case: every session reminded, alerted and acknowledged (reminder-first plus the alert's extra).
+  const worstUsage = plusUsage(plusUsage(usage(lifecycles.reminderFirst), alerted, 1), steady, -1);
+  const typical = costPerThousandSessions(typicalUsage, US_EAST_1);
+  const worst = costPerThousandSessions(worstUsage, US_EAST_1);
+  const comparison = clinicianComparison(typical.total, SESSIONS_PER_CLINICIAN_WEEK, HOSTED_PER_CLINICIAN_MONTH);
+  const worstComparison = clinicianComparison(worst.total, SESSIONS_PER_CLINICIAN_WEEK, HOSTED_PER_CLINICIAN_MONTH);
+  const polling = idlePollingPerMonth(EVENT_ROUTES.length, US_EAST_1);
+  const results: BenchResult[] = [
+    atMost('cost · per 1,000 sessions, typical mix', typical.total, 'USD', TARGETS.usdPerThousandSessions, `≤ $${TARGETS.usdPerThousandSessions.toFixed(2)}`),
+    // Context, not the target: three emails a session already cost $0.30 per 1,000 at SES's price.
+    info('cost · per 1,000 sessions if every session is reminded, alerted and acknowledged', worst.total, 'USD'),
+    info(`cost · per clinician-month (${SESSIONS_PER_CLINICIAN_WEEK} sessions/week), typical`, comparison.selfHostedPerMonth, 'USD'),
+    info(`cost · per clinician-month, worst case`, worstComparison.selfHostedPerMonth, 'USD'),
+    info(`cost · hosted tool per clinician-month ($${HOSTED_PER_CLINICIAN_MONTH.low}–$${HOSTED_PER_CLINICIAN_MONTH.high}) ÷ typical`, comparison.timesCheaper, '×'),
+    info(`cost · fixed: idle SQS polling of ${EVENT_ROUTES.length} queues per month`, polling.usd, 'USD'),
+  ];
+  const notes = [
+    `cost · typical mix (assumed shares, measured counts): ${Object.entries(TYPICAL_MIX).map(([kind, share]) => `${(share * 100).toFixed(0)} % ${kind}`).join(', ')}`,
+    `cost · Lambda durations: the measured handler time, plus a cold start on every invocation but a visit's follow-up web requests (the bundle's import CPU time from benchmark 1 × ${model.cpuScale.toFixed(1)}, 256 MB's share of a vCPU)${coldStarts.length === 0 ? `; benchmark 1 did not run, so every import is taken as ${model.defaultInitCpuMs} ms` : ''}`,
+    ...typical.lines.map((line) => `  typical · ${line.item}: ${formatQuantity(line.quantity)} ${line.unit} → $${line.usd.toFixed(4)}`),
+    ...worst.lines.map((line) => `  worst · ${line.item}: ${formatQuantity(line.quantity)} ${line.unit} → $${line.usd.toFixed(4)}`),
+    `cost · per clinician: ${comparison.sessionsPerMonth.toFixed(0)} sessions/month → $${comparison.selfHostedPerMonth.toFixed(3)} (typical) to $${worstComparison.selfHostedPerMonth.toFixed(3)} (worst) against $${HOSTED_PER_CLINICIAN_MONTH.low}–$${HOSTED_PER_CLINICIAN_MONTH.high} hosted; fixed monthly costs (KMS key, alarms, idle polling ≈ $${polling.usd.toFixed(2)} for ${(polling.requests / 1e6).toFixed(1)} M requests, before the free tier) are shared by the whole practice`,
+  ];
+  return { results, notes, typical };
+}
+
+function formatQuantity(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const startedAt = new Date();
+  const started = performance.now();
+  const machine = describeMachine();
+  const results: BenchResult[] = [];
+  const notes: string[] = [];
+  const workDir = join(PROJECT_ROOT, 'bench', '.work');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  let crashed = false;
+  const section = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+    progress(`── ${name}`);
+    try {
+      return await run();
+    } catch (error) {
+      crashed = true;
+      progress(`${name} CRASHED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      notes.push(`${name} crashed: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  };
+
+  let coldStarts: FunctionColdStart[] = [];
+  if (opts.only.has('cold')) {
+    coldStarts = (await section('cold start', () => measureColdStarts({ projectRoot: PROJECT_ROOT, workDir, runs: opts.runs, log: progress }))) ?? [];
+    results.push(...coldStartResults(coldStarts));
+    notes.push(...coldStartNotes(coldStarts));
+  }
+
+  let lifecycles: Lifecycles | undefined;
+  if (opts.only.has('dynamodb') || opts.only.has('burst') || opts.only.has('cost')) {
+    const bench = await section('local stack', () => startBenchStack());
+    if (bench) {
+      try {
+        if (opts.only.has('dynamodb') || opts.only.has('cost')) {
+          lifecycles = await section('DynamoDB work per session', () => measureSessions(bench, opts.earlier));
+          if (lifecycles && opts.only.has('dynamodb')) {
+            const { results: rows, notes: lines } = sessionResults(lifecycles, opts.earlier);
+            results.push(...rows);
+            notes.push(...lines);
+          }
+        }
+        if (opts.only.has('burst')) {
+          const burst = await section('local burst', () =>
+            runBurst(bench, loadInstruments().active, { sessions: opts.sessions, putConcurrency: 4, postConcurrency: 16, alertEvery: 10, phaseTimeoutMs: 240_000, log: progress }),
+          );
+          if (burst) {
+            const { results: rows, notes: lines } = burstResults(burst);
+            results.push(...rows);
+            notes.push(...lines);
+          }
+        }
+      } finally {
+        await bench.stop();
+      }
+    }
+  }
+
+  if (opts.only.has('cost') && lifecycles) {
+    const cost = costResults(lifecycles, coldStarts);
+    results.push(...cost.results);
+    notes.push(...cost.notes);
+  }
+
+  rmSync(workDir, { recursive: true, force: true });
+  const report = { machine, startedAt: startedAt.toISOString(), durationSeconds: Math.round((performance.now() - started) / 1000), results, notes };
+  writeReport(RESULTS_FILE, report);
+  console.log(`Machine: ${machine}\n`);
+  console.log(formatTable(results));
+  console.log(`\n${notes.join('\n')}`);
+  const missed = results.filter((result) => result.pass === false);
+  for (const result of missed) console.log(`MISSED: ${result.name}: ${result.value} ${result.unit} (target ${result.target})`);
+  console.log(`\n${missed.length === 0 ? 'Every target met.' : `${missed.length} target(s) missed.`} ${results.length} results in bench/results.json (${report.durationSeconds} s).`);
+  if (crashed) process.exitCode = 1;
+}
+
+await main();
+// Keep-alive sockets of the HTTP clients must not hold the process open once everything is stopped.
+process.exit(process.exitCode ?? 0);
