@@ -20,7 +20,10 @@ export class DynamoDbFollowUpStore implements FollowUpStore {
   }
 
   async getSession(sessionId: string): Promise<RequestedSession | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.session(sessionId), ConsistentRead: true }));
+    // Eventually consistent (half the read units): the reminder and the expiry fire hours after the
+    // request was recorded, and an answer that lands in the same second is still caught, because
+    // claimReminder and markExpired are conditional on `answeredAt` being absent.
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.session(sessionId) }));
     return result.Item as RequestedSession | undefined;
   }
 
