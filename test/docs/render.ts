@@ -341,22 +341,27 @@ interface BenchReportFile {
   machine: string;
   startedAt?: string;
   results: { name: string; value: number; unit: string; target: string; pass: boolean | null }[];
+  notes?: string[];
 }
 
-/** bench/results.json as a table, or a marked placeholder when it has not been produced. */
+/** The cost rows of bench/results.json (and their notes) as a table, or a marked placeholder when there are none. */
 export function renderBench(): string {
   const path = resolve(ROOT, 'bench/results.json');
-  if (!existsSync(path)) {
-    return '> **To fill:** no `bench/results.json` yet. Run `npm run bench` and regenerate this block (`npx tsx test/docs/render.ts --write`).';
-  }
+  const todo = '> **To fill:** no cost figures in `bench/results.json` yet. Run `npm run bench`, then regenerate this block (`npx tsx test/docs/render.ts --write`).';
+  if (!existsSync(path)) return todo;
   const report = JSON.parse(readFileSync(path, 'utf8')) as BenchReportFile;
+  const costs = report.results.filter((result) => result.name.startsWith('cost · '));
+  if (costs.length === 0) return todo;
+  const number = (value: number, unit: string) => (unit === 'USD' ? `$${value.toFixed(3)}` : unit === '×' ? `${value.toFixed(0)}×` : `${value} ${unit}`);
   return [
-    `Measured by \`npm run bench\`${report.startedAt ? ` on ${report.startedAt.slice(0, 10)}` : ''}, on ${report.machine}.`,
-    '',
     table(
-      ['benchmark', 'value', 'target', 'result'],
-      report.results.map((result) => [result.name, `${result.value} ${result.unit}`.trim(), result.target, result.pass === null ? '' : result.pass ? 'pass' : '**missed**']),
+      ['', 'value', 'target', 'result'],
+      costs.map((result) => [result.name.slice('cost · '.length), number(result.value, result.unit), result.target, result.pass === null ? '' : result.pass ? 'met' : '**missed**']),
     ),
+    '',
+    ...(report.notes ?? []).filter((note) => note.startsWith('cost · ')).map((note) => `- ${note.slice('cost · '.length)}`),
+    '',
+    `From \`npm run bench\`${report.startedAt ? ` on ${report.startedAt.slice(0, 10)}` : ''} (${report.machine}); all its measurements are in \`bench/results.json\`.`,
   ].join('\n');
 }
 
