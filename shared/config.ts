@@ -221,7 +221,7 @@ export const ALERT_SETTINGS = {
     env: 'ALERT_INCLUDES_COMMENT',
     defaultValue: 'false',
     schema: onOff,
-    description: 'Include the client’s free-text comment in alert emails (otherwise the therapist reads it in the session record).',
+    description: 'Include the client’s free-text comment in alert emails. Off: the comment stays only in the practice’s table (`npx alliance export` shows it); email travels further than the table.',
   }),
 } as const;
 

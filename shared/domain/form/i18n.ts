@@ -49,7 +49,7 @@ const number = (locale: Locale, value: number): string => new Intl.NumberFormat(
 const EN: PageText = {
   intro: (practice, questions) => `${practice} would like to know how your last session went for you. There are ${questions} short questions.`,
   required: 'Please answer every question. The comment and the tick box are optional.',
-  privacy: 'Your therapist sees your answers. Nobody else at the practice does unless your therapist shares them.',
+  privacy: 'Your answers are kept securely by the practice. Your therapist is told when they suggest something is not working for you, so you can talk about it.',
   questionOf: (index, total) => `Question ${index} of ${total}`,
   anchors: (min, minText, max, maxText) => `${min} = ${minText}, ${max} = ${maxText}`,
   commentLabel: 'Anything else you would like your therapist to know?',
@@ -120,7 +120,7 @@ const EN: PageText = {
 const ES: PageText = {
   intro: (practice, questions) => `En ${practice} nos gustaría saber cómo le fue en su última sesión. Son ${questions} preguntas breves.`,
   required: 'Responda a todas las preguntas, por favor. El comentario y la casilla son opcionales.',
-  privacy: 'Sus respuestas las ve su terapeuta. Nadie más en el centro las ve, salvo que su terapeuta las comparta.',
+  privacy: 'El centro guarda sus respuestas de forma segura. Si indican que algo no le está funcionando, se avisa a su terapeuta para que puedan hablarlo.',
   questionOf: (index, total) => `Pregunta ${index} de ${total}`,
   anchors: (min, minText, max, maxText) => `${min} = ${minText}, ${max} = ${maxText}`,
   commentLabel: '¿Hay algo más que quiera que sepa su terapeuta?',
