@@ -5,12 +5,22 @@
  */
 import * as z from 'zod/mini';
 
+/**
+ * Builds a schema when the module loads; annotated like the one in shared/events/contracts.ts, so
+ * a function's bundle leaves out the setting groups it never reads instead of building their
+ * schemas at every cold start.
+ */
+// @__NO_SIDE_EFFECTS__
+function defineSchema<Schema>(build: () => Schema): Schema {
+  return build();
+}
+
 // Messages say what is allowed: zod's default for a failed check is a bare "Invalid input".
 const hoursMessage = { message: 'must be a number of hours above 0, at most 8760 (a year)' };
 const minutesMessage = { message: 'must be a number of minutes from 0 to 10080 (a week)' };
-const positiveHours = z.pipe(z.coerce.number(hoursMessage), z.number(hoursMessage).check(z.positive(hoursMessage), z.lte(24 * 365, hoursMessage)));
-const nonNegativeMinutes = z.pipe(z.coerce.number(minutesMessage), z.number(minutesMessage).check(z.gte(0, minutesMessage), z.lte(7 * 24 * 60, minutesMessage)));
-const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+const positiveHours = defineSchema(() => z.pipe(z.coerce.number(hoursMessage), z.number(hoursMessage).check(z.positive(hoursMessage), z.lte(24 * 365, hoursMessage))));
+const nonNegativeMinutes = defineSchema(() => z.pipe(z.coerce.number(minutesMessage), z.number(minutesMessage).check(z.gte(0, minutesMessage), z.lte(7 * 24 * 60, minutesMessage))));
+const httpUrl = defineSchema(() => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
 
 /** One practice setting. */
 export interface Setting<Schema extends z.ZodMiniType = z.ZodMiniType> {
@@ -24,6 +34,7 @@ export interface Setting<Schema extends z.ZodMiniType = z.ZodMiniType> {
   description: string;
 }
 
+// @__NO_SIDE_EFFECTS__
 function setting<Schema extends z.ZodMiniType>(value: Setting<Schema>): Setting<Schema> {
   return value;
 }
@@ -34,14 +45,14 @@ export const REQUEST_SETTINGS = {
     context: 'senderAddress',
     env: 'SENDER_ADDRESS',
     defaultValue: 'feedback@practice.example',
-    schema: z.email({ message: 'must be an email address on your SES-verified identity' }),
+    schema: defineSchema(() => z.email({ message: 'must be an email address on your SES-verified identity' })),
     description: 'From address of client emails; must belong to the SES identity (domain or address) you verified.',
   }),
   practiceName: setting({
     context: 'practiceName',
     env: 'PRACTICE_NAME',
     defaultValue: 'Your practice',
-    schema: z.string().check(z.trim(), z.minLength(1), z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')),
+    schema: defineSchema(() => z.string().check(z.trim(), z.minLength(1), z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'))),
     description: 'Practice name shown to clients in the email and on the form.',
   }),
   formBaseUrl: setting({
@@ -95,11 +106,11 @@ const wholeNumber = (min: number, max: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return z.pipe(z.coerce.number({ message }), z.int({ message }).check(z.gte(min, { message }), z.lte(max, { message })));
 };
-const baselineSessions = wholeNumber(2, MAX_BASELINE_SESSIONS);
+const baselineSessions = defineSchema(() => wholeNumber(2, MAX_BASELINE_SESSIONS));
 const pompMessage = { message: 'must be from 0 to 100 (POMP)' };
-const pompPoints = z.pipe(z.coerce.number(), z.number().check(z.gte(0, pompMessage), z.lte(100, pompMessage)));
-const positiveZ = z.pipe(z.coerce.number(), z.number().check(z.positive({ message: 'must be above 0 (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })));
-const sessionCount = wholeNumber(1, 50);
+const pompPoints = defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, pompMessage), z.lte(100, pompMessage))));
+const positiveZ = defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.positive({ message: 'must be above 0 (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' }))));
+const sessionCount = defineSchema(() => wholeNumber(1, 50));
 
 /**
  * The settings of the rupture detector (ALLIANCE-SCIENCE.md, "Detection rule"). Scores are in
@@ -111,7 +122,9 @@ export const DETECTOR_SETTINGS = {
     env: 'BASELINE_MAX_SESSIONS',
     defaultValue: '10',
     schema: baselineSessions,
-    description: `How many of the client’s most recent unflagged answered sessions form their baseline (2–${MAX_BASELINE_SESSIONS}).`,
+    // In an annotated function: esbuild counts a template with a substitution as a possible side
+    // effect, and would keep this whole group in the bundles of functions that never read it.
+    description: /* @__PURE__ */ (() => `How many of the client’s most recent unflagged answered sessions form their baseline (2–${MAX_BASELINE_SESSIONS}).`)(),
   }),
   minBaseline: setting({
     context: 'minBaseline',
@@ -131,7 +144,7 @@ export const DETECTOR_SETTINGS = {
     context: 'sensitivity',
     env: 'DETECTOR_SENSITIVITY',
     defaultValue: 'default',
-    schema: z.enum(['default', 'sensitive'], { message: 'must be "default" or "sensitive"' }),
+    schema: defineSchema(() => z.enum(['default', 'sensitive'], { message: 'must be "default" or "sensitive"' })),
     description: '`default` alerts below the 97.5 % prediction bound of the baseline (k ≤ kCap); `sensitive` alerts at 2 SD (k = 2).',
   }),
   kCap: setting({
@@ -187,7 +200,7 @@ export const DETECTOR_SETTINGS = {
 
 /** Fewest days a retention period may be: well beyond any session age and link life the request settings allow by default. */
 export const MIN_RETENTION_DAYS = 30;
-const retentionMessage = { message: `must be "keep" or a whole number of days from ${MIN_RETENTION_DAYS} to 36500` };
+const retentionMessage = { message: /* @__PURE__ */ (() => `must be "keep" or a whole number of days from ${MIN_RETENTION_DAYS} to 36500`)() };
 
 /** How long the product keeps what clients told it. */
 export const RETENTION_SETTINGS = {
@@ -195,16 +208,18 @@ export const RETENTION_SETTINGS = {
     context: 'retentionDays',
     env: 'RETENTION_DAYS',
     defaultValue: 'keep',
-    schema: z.union([z.literal('keep'), wholeNumber(MIN_RETENTION_DAYS, 36_500)], retentionMessage),
+    schema: defineSchema(() => z.union([z.literal('keep'), wholeNumber(MIN_RETENTION_DAYS, 36_500)], retentionMessage)),
     description:
       'Days after a session ended when its record (contact details, answer) and its evaluation are deleted by DynamoDB TTL; `keep` keeps them. Applies to sessions stored from then on; must exceed maxSessionAgeHours + tokenExpiryHours.',
   }),
 } as const;
 
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
-const onOff = z.pipe(
-  z.enum(['true', 'false'], { message: 'must be true or false' }),
-  z.transform((value) => value === 'true'),
+const onOff = defineSchema(() =>
+  z.pipe(
+    z.enum(['true', 'false'], { message: 'must be true or false' }),
+    z.transform((value) => value === 'true'),
+  ),
 );
 
 /** What the therapist's alert email may show about the client. */
