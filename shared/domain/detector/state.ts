@@ -93,35 +93,40 @@ export function initialClientState(instrument: Instrument): ClientState {
   };
 }
 
-const pomp = z.number().check(z.gte(0), z.lte(100));
-const count = z.int().check(z.gte(0));
-const scoreAlertKind = z.enum(['rupture', 'sustained-decline', 'item-drop', 'low-rating']);
-
-/** Schema of a stored ClientState, for parsing what a store returns. */
-export const ClientStateSchema = z.object({
-  format: z.literal(CLIENT_STATE_FORMAT),
-  version: count,
-  instrument: z.object({ id: z.string(), version: z.number() }),
-  baseline: z.array(z.array(pomp)),
-  watch: z.nullable(z.object({ count, frozen: z.object({ m: pomp, sEff: z.number(), n: count }) })),
-  repair: z.nullable(
-    z.object({
-      openedBy: z.array(scoreAlertKind),
-      sessionId: z.string(),
-      basis: z.enum(['baseline', 'low-rating']),
-      threshold: z.number(),
-      seen: count,
-    }),
-  ),
-  expiredInARow: count,
-  trend: z.array(
-    z.object({
-      endedAt: z.string(),
-      p: pomp,
-      state: z.enum(['insufficient-baseline', 'normal', 'watch', 'alert', 'continuing', 'repaired', 'unrepaired']),
-    }),
-  ),
-});
+/**
+ * Schema of a stored ClientState, for parsing what a store returns. Built in an annotated function
+ * so that a bundle that never parses a stored state (no function does today) leaves it out instead
+ * of building it at every cold start.
+ */
+export const ClientStateSchema = /* @__PURE__ */ (() => {
+  const pomp = z.number().check(z.gte(0), z.lte(100));
+  const count = z.int().check(z.gte(0));
+  const scoreAlertKind = z.enum(['rupture', 'sustained-decline', 'item-drop', 'low-rating']);
+  return z.object({
+    format: z.literal(CLIENT_STATE_FORMAT),
+    version: count,
+    instrument: z.object({ id: z.string(), version: z.number() }),
+    baseline: z.array(z.array(pomp)),
+    watch: z.nullable(z.object({ count, frozen: z.object({ m: pomp, sEff: z.number(), n: count }) })),
+    repair: z.nullable(
+      z.object({
+        openedBy: z.array(scoreAlertKind),
+        sessionId: z.string(),
+        basis: z.enum(['baseline', 'low-rating']),
+        threshold: z.number(),
+        seen: count,
+      }),
+    ),
+    expiredInARow: count,
+    trend: z.array(
+      z.object({
+        endedAt: z.string(),
+        p: pomp,
+        state: z.enum(['insufficient-baseline', 'normal', 'watch', 'alert', 'continuing', 'repaired', 'unrepaired']),
+      }),
+    ),
+  });
+})();
 
 // Fails to compile when the schema and the interface drift apart.
 const _schemaMatches: z.infer<typeof ClientStateSchema> extends ClientState ? (ClientState extends z.infer<typeof ClientStateSchema> ? true : never) : never = true;
