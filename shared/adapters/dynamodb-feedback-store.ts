@@ -114,13 +114,14 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
   private async findToken(token: string): Promise<TokenItem | undefined> {
     // A malformed token cannot exist: answer without a read.
     if (!FORM_TOKEN_PATTERN.test(token)) return undefined;
+    // Eventually consistent (half a read unit on every page): a token item is written once, before
+    // its email is sent, and never changed, so by the time anyone follows the link every copy has it.
     const result = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
         Key: keys.formToken(hashToken(token)),
         ProjectionExpression: '#type, sessionId, clientId, therapistId, locale, expiresAt, instrumentId',
         ExpressionAttributeNames: { '#type': 'type' },
-        ConsistentRead: true,
       }),
     );
     const item = result.Item as TokenItem | undefined;
