@@ -130,10 +130,10 @@ export interface FaultInjectorOptions {
   observe?: (call: SdkCall, fault: string | undefined) => void;
   /**
    * Sees every call once it is over, after the SDK's own retries: `error` is the name of the error
-   * the function got, undefined on success. The input here is as the function passed it (DynamoDB:
-   * plain values, before marshalling).
+   * the function got (undefined on success, with the operation's `output`). The input here is as
+   * the function passed it (DynamoDB: plain values, before marshalling).
    */
-  outcome?: (call: SdkCall, error: string | undefined) => void;
+  outcome?: (call: SdkCall, error: string | undefined, output?: unknown) => void;
 }
 
 export class FaultInjector {
@@ -222,7 +222,7 @@ export class FaultInjector {
       const call: SdkCall = { service, operation: operationName(context), input: args.input ?? {} };
       try {
         const result = await next(args);
-        report(call, undefined);
+        report(call, undefined, result.output);
         return result;
       } catch (error) {
         report(call, error instanceof Error ? error.name : 'Error');
