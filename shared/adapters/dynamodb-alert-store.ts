@@ -10,12 +10,15 @@ import type { AlertKind } from '../events/contracts.ts';
 import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/send-alert.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
+import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
 import { keys } from './table.ts';
 
 export class DynamoDbAlertStore implements AlertStore {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+    /** Pauses before the extra rounds of the write after SES accepted (tests pass zeros). */
+    private readonly afterSendDelaysMs: readonly number[] = AFTER_SEND_DELAYS_MS,
   ) {}
 
   async getSession(sessionId: string): Promise<AlertSession | undefined> {
@@ -73,12 +76,17 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.alertLink(ackTokenHash), type: 'AlertLink', ...link },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
+    // Written after SES accepted the alert, and its "sent" mark: a failure here means a second alert later (after-send.ts).
+    await persistAfterSend(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.alertLink(ackTokenHash), type: 'AlertLink', ...link },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      this.afterSendDelaysMs,
     );
   }
 

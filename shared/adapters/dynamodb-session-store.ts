@@ -6,6 +6,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { ClaimResult, FormTokenRecord, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
+import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
 import { keys, retentionTtl, toTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
 
 /** A form token's record outlives the form: its opt-out link must keep working after the form expires. */
@@ -27,6 +28,8 @@ export class DynamoDbSessionStore implements SessionStore {
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
     /** Session records expire this long after the session ended (the TTL rides on the writes that create them). */
     private readonly retentionDays: RetentionDays = 'keep',
+    /** Pauses before the extra rounds of the write after SES accepted (tests pass zeros). */
+    private readonly afterSendDelaysMs: readonly number[] = AFTER_SEND_DELAYS_MS,
   ) {}
 
   async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
@@ -141,8 +144,10 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async markRequested(sessionId: string, input: { requestedAt: string; expiresAt: string; tokenHash: string }): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
+    // Written after SES accepted the email: a failure here means a second email later (after-send.ts).
+    await persistAfterSend(() =>
+      this.client.send(
+        new UpdateCommand({
         TableName: this.tableName,
         Key: keys.session(sessionId),
         UpdateExpression: 'SET #status = :requested, requestedAt = :requestedAt, expiresAt = :expiresAt, tokenHash = :tokenHash REMOVE claimExpiresAt',
@@ -156,6 +161,8 @@ export class DynamoDbSessionStore implements SessionStore {
           ':tokenHash': input.tokenHash,
         },
       }),
+      ),
+      this.afterSendDelaysMs,
     );
   }
 

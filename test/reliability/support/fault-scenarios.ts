@@ -54,9 +54,10 @@ async function mailCount(harness: ReliabilityStack, address: string): Promise<nu
 /**
  * The windows, each shown with targeted faults on `count` sessions (random faults off):
  * - SES's reply lost after it accepted (timeout, reset): the SDK sends again at once;
- * - the write that marks the session requested fails after SES accepted: a delivery after the
- *   claim's lease (60 s) takes the session over and sends again (locally, a retry inside the lease
- *   finds the claim and stops; in AWS the retry comes after the 180 s visibility timeout);
+ * - the write that marks the session requested fails for good after SES accepted: a delivery after
+ *   the claim's lease (60 s) takes the session over and sends again (locally, a retry inside the
+ *   lease finds the claim and stops; in AWS the retry comes after the 180 s visibility timeout);
+ *   a throttling burst on that write is ridden out by the store's extra rounds (after-send.ts);
  * - FeedbackRequested fails to publish after the mark: the retry must announce it again, or the
  *   session never gets its reminder and expiry.
  */
@@ -106,6 +107,36 @@ export async function runWindowScenarios(harness: ReliabilityStack, options: { c
       `${count} marks failed → emails ${summarise(afterFailure)}, sessions ${summarise(statusAfterFailure)}; ` +
       `redelivered after the 60 s lease → emails ${summarise(afterRedelivery)}, sessions ${summarise(statusAfterRedelivery)}`,
     pass: afterFailure.every((value) => value === 1) && afterRedelivery.every((value) => value === 2) && statusAfterRedelivery.every((status) => status === 'requested'),
+  });
+
+  // 2b. The same write throttled for longer than the SDK's own retries: the store tries again (after-send.ts).
+  const burst = Array.from({ length: count }, (_, index) => sessionCompleted(`${prefix}-burst`, index, new Date(now().getTime() - HOUR)));
+  const burstKeys = new Set(burst.map((detail) => `SESSION#${detail.sessionId}`));
+  const throttledSoFar = new Map<string, number>();
+  harness.faults.setRules([
+    {
+      service: 'dynamodb',
+      kind: 'throttle',
+      rate: 1,
+      operations: ['UpdateItem'],
+      // The first four attempts of each mark: the SDK's three, and the first of the store's next round.
+      match: (call) => {
+        const key = String((call.input['Key'] as any)?.pk?.S);
+        if (!/requestedAt/.test(String(call.input['UpdateExpression'])) || !burstKeys.has(key)) return false;
+        throttledSoFar.set(key, (throttledSoFar.get(key) ?? 0) + 1);
+        return throttledSoFar.get(key)! <= 4;
+      },
+    },
+  ]);
+  await send(harness, burst);
+  harness.faults.setRules([]);
+  const burstMail = await Promise.all(burst.map((detail) => mailCount(harness, detail.client.email)));
+  const burstStatus = await sessionStatuses(harness, burst.map((detail) => detail.sessionId));
+  figures.push({
+    item,
+    check: 'mark after SES accepted throttled beyond the SDK retries',
+    figure: `${count} marks throttled 4× each → emails ${summarise(burstMail)}, sessions ${summarise(burstStatus)}`,
+    pass: burstMail.every((value) => value === 1) && burstStatus.every((status) => status === 'requested'),
   });
 
   // 3. Marked requested, then FeedbackRequested failed to publish (EventBridge: a failed entry, which the SDK does not retry).
