@@ -25,7 +25,21 @@ export function queueHandler(options: { logger: Logger; metrics?: Metrics; deadL
     await deadLetters.deadLetter(message.body, reason);
     record?.count(METRIC.eventRejected);
   });
-  const handleRecord = (record: SQSRecord) => dispatch(record);
+  const handleRecord = async (message: SQSRecord) => {
+    try {
+      await dispatch(message);
+    } catch (error) {
+      // The queue retries the record and, after maxReceiveCount, parks it without a reason: this
+      // line is that reason, found by the message id. The error's name only: messages can carry
+      // values from the event (SES names the address it refused).
+      logger.warn('Record failed; the queue retries it', {
+        messageId: message.messageId,
+        receiveCount: Number(message.attributes?.ApproximateReceiveCount ?? 0),
+        error: error instanceof Error ? error.name : 'Error',
+      });
+      throw error;
+    }
+  };
   // A processor per invocation: it keeps the batch's records and failures as state, and a shared one
   // would mix up two batches handled at once by one module instance (the local stack runs a route's
   // concurrent invocations in one process; Lambda's multi-concurrency modes do the same), acking a

@@ -49,16 +49,19 @@ export function hostileSuite(): void {
     const leaks = leaksIn(capture.lines, values);
     const functionLines = capture.lines.filter((line) => line.startsWith('{') && line.includes('"service"'));
     const sawSession = functionLines.some((line) => line.includes(run!.loggedSessionId));
+    // The failure paths log too: SES refusing the personal-data address (its error names it), an event the contract refuses.
+    const failureLines = functionLines.filter((line) => /Record failed|Event rejected/.test(line)).length;
     report({
       item: '4 personal data',
       check: 'log lines of the whole hostile run (functions at DEBUG, and the stack)',
-      figure: `${capture.lines.length} lines (${functionLines.length} from the functions, the personal-data session's among them: ${sawSession}); ${values.length} personal values searched; leaks ${leaks.length}`,
-      pass: leaks.length === 0 && functionLines.length >= MIN_FUNCTION_LINES && sawSession,
+      figure: `${capture.lines.length} lines (${functionLines.length} from the functions, ${failureLines} on failure paths, the personal-data session's among them: ${sawSession}); ${values.length} personal values searched; leaks ${leaks.length}`,
+      pass: leaks.length === 0 && functionLines.length >= MIN_FUNCTION_LINES && sawSession && failureLines > 0,
     });
 
     expect(leaks.slice(0, 5)).toEqual([]);
     expect(functionLines.length).toBeGreaterThanOrEqual(MIN_FUNCTION_LINES);
     expect(sawSession).toBe(true);
+    expect(failureLines).toBeGreaterThan(0);
   });
 
   it('refuses a practice name with a line break, so it can never reach a mail header', () => {

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { queueHandler } from '../../../shared/adapters/sqs-batch.ts';
 import { FollowUpDueDetailSchema, PRODUCT_SOURCE, type EventContract } from '../../../shared/events/contracts.ts';
 import { on } from '../../../shared/events/dispatch.ts';
@@ -50,4 +50,31 @@ it('reports each invocation’s own failed records when two batches are handled 
 
   expect(await first).toEqual({ batchItemFailures: [{ itemIdentifier: 'a-0' }] });
   expect(second).toEqual({ batchItemFailures: [] });
+});
+
+it('logs a failed record’s message id and error name, never the error’s message', async () => {
+  const lines: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }),
+  );
+  const handler = queueHandler({
+    logger: new Logger({ serviceName: 'test' }),
+    deadLetters: { deadLetter: async () => undefined },
+    handlers: [
+      on(Due, async () => {
+        throw Object.assign(new Error('Email address is not verified: ana@example.com'), { name: 'MessageRejected' });
+      }),
+    ],
+  });
+
+  const response = await handler(batch('c', ['refused']), context).catch((error: Error) => error);
+  for (const spy of spies) spy.mockRestore();
+
+  expect(response).toBeInstanceOf(Error);
+  const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['message'] === 'Record failed; the queue retries it');
+  expect(logged).toMatchObject({ messageId: 'c-0', error: 'MessageRejected' });
+  expect(lines.join('')).not.toContain('ana@example.com');
 });
