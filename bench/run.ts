@@ -112,6 +112,7 @@ function sessionResults(lifecycles: Lifecycles, earlier: number): { results: Ben
     atMost('DynamoDB · client with 1 earlier session · read units per session', a.reads, 'RRU', TARGETS.readUnitsPerSession),
     atMost(`DynamoDB · client with ${earlier} earlier sessions · write units per session`, b.writes, 'WRU', TARGETS.writeUnitsPerSession),
     atMost(`DynamoDB · client with ${earlier} earlier sessions · read units per session`, b.reads, 'RRU', TARGETS.readUnitsPerSession),
+    info('DynamoDB · client with 1 earlier session · of the write units, client-index entries', one.session.dynamo.reduce((sum, call) => sum + (call.kind === 'write' ? call.indexUnits : 0), 0), 'WRU'),
     check(`DynamoDB · difference between 1 and ${earlier} earlier sessions`, Math.abs(a.writes - b.writes) + Math.abs(a.reads - b.reads), 'units', 'same (0)', a.writes === b.writes && a.reads === b.reads),
   ];
   if (one.acknowledgement) {

@@ -1,8 +1,8 @@
 /**
  * Watches the functions' own AWS SDK clients — the container-wide singletons the adapters use —
  * while they run in the local stack: every DynamoDB call is made to return its ConsumedCapacity
- * (`ReturnConsumedCapacity: 'TOTAL'`, which changes nothing else) and recorded with the item kind it
- * touched; SES sends and EventBridge/Scheduler calls are recorded with their time. The product code
+ * (`ReturnConsumedCapacity: 'INDEXES'`, which changes nothing else) and recorded with the item kind
+ * it touched; SES sends and EventBridge/Scheduler calls are recorded with their time. The product code
  * is unchanged; only middleware is added, and removed again by `detach()`.
  */
 import { getDocumentClient } from '../../shared/adapters/dynamodb-session-store.ts';
@@ -18,6 +18,8 @@ export interface DynamoCall {
   item: string;
   consistentRead: boolean;
   units: number;
+  /** Of `units`, what went to global secondary indexes (DynamoDB writes an index entry as a write). */
+  indexUnits: number;
   ok: boolean;
   errorName?: string;
   startedAt: number;
@@ -103,7 +105,8 @@ export function attachRecorder(): Recorder {
 
   const dynamoMiddleware: Middleware = (next, context) => async (args) => {
     const input = args.input as Record<string, unknown>;
-    input['ReturnConsumedCapacity'] = 'TOTAL';
+    // INDEXES: the total, and what of it the table and each index took.
+    input['ReturnConsumedCapacity'] = 'INDEXES';
     const operation = String(context.commandName ?? 'Unknown').replace(/Command$/, '');
     const where = recorder.attribute ? callSite() : {};
     const startedAt = performance.now();
@@ -119,15 +122,18 @@ export function attachRecorder(): Recorder {
     };
     try {
       const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }).ConsumedCapacity;
-      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((total, entry) => total + (entry.CapacityUnits ?? 0), 0);
-      const call: DynamoCall = { ...base, units, ok: true, ms: performance.now() - startedAt };
+      type Consumed = { CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> };
+      const consumed = (result.output as { ConsumedCapacity?: Consumed | Consumed[] }).ConsumedCapacity;
+      const entries = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+      const units = entries.reduce((total, entry) => total + (entry.CapacityUnits ?? 0), 0);
+      const indexUnits = entries.reduce((total, entry) => total + Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0), 0);
+      const call: DynamoCall = { ...base, units, indexUnits, ok: true, ms: performance.now() - startedAt };
       recorder.dynamo.push(call);
       recorder.onDynamo?.(call, input);
       return result;
     } catch (error) {
       // A failed conditional write still costs write units in AWS; DynamoDB Local reports none.
-      const call: DynamoCall = { ...base, units: 0, ok: false, errorName: (error as Error).name, ms: performance.now() - startedAt };
+      const call: DynamoCall = { ...base, units: 0, indexUnits: 0, ok: false, errorName: (error as Error).name, ms: performance.now() - startedAt };
       recorder.dynamo.push(call);
       recorder.onDynamo?.(call, input);
       throw error;

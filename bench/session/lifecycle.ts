@@ -234,7 +234,8 @@ export function breakdown(usage: Usage): { where: string; reads: number; writes:
     const group = groups.get(where) ?? { where, reads: 0, writes: 0, calls: [] };
     if (call.kind === 'read') group.reads += call.units;
     else group.writes += call.units;
-    group.calls.push(`${call.operation} ${call.item} ${call.units} ${call.kind === 'read' ? 'RRU' : 'WRU'}${call.consistentRead ? ' (consistent)' : ''}${call.ok ? '' : ` FAILED ${call.errorName}`}`);
+    const index = call.indexUnits > 0 ? ` (${call.units - call.indexUnits} item + ${call.indexUnits} index)` : '';
+    group.calls.push(`${call.operation} ${call.item} ${call.units} ${call.kind === 'read' ? 'RRU' : 'WRU'}${index}${call.consistentRead ? ' (consistent)' : ''}${call.ok ? '' : ` FAILED ${call.errorName}`}`);
     groups.set(where, group);
   }
   return [...groups.values()];
