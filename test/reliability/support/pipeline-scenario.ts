@@ -23,7 +23,6 @@ import {
   snapshot,
   type PostResult,
   type ReliabilityStack,
-  type TableSnapshot,
 } from './harness.ts';
 import { report, sentLine, type Figure } from './report.ts';
 
