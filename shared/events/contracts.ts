@@ -129,6 +129,8 @@ export const FeedbackExpiredDetailSchema = defineSchema(() => z.object({
   sessionId: IdSchema,
   clientId: IdSchema,
   therapistId: IdSchema,
+  /** When the session ended (UTC), so the evaluation can date it without reading the session back. Added in v1.1: optional. */
+  sessionEndedAt: z.optional(TimestampSchema),
 }));
 export type FeedbackExpiredDetail = z.infer<typeof FeedbackExpiredDetailSchema>;
 
@@ -151,6 +153,8 @@ export const FeedbackSubmittedDetailSchema = defineSchema(() => z.object({
   /** The client wrote a comment; its text stays in the table, out of the event stream. */
   hasComment: z.boolean(),
   submittedAt: TimestampSchema,
+  /** When the session ended (UTC), so the evaluation can date it without reading the session back. Added in v1.1: optional. */
+  sessionEndedAt: z.optional(TimestampSchema),
 }));
 export type FeedbackSubmittedDetail = z.infer<typeof FeedbackSubmittedDetailSchema>;
 

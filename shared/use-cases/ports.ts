@@ -41,6 +41,8 @@ export interface FormTokenRecord {
   expiresAt: string;
   /** The instrument the form shows: pinned when the link is made, so a config change cannot switch it mid-request. */
   instrumentId?: string | undefined;
+  /** When the session ended (UTC): the web function passes it on in FeedbackSubmitted, so nothing reads the session back for it. */
+  sessionEndedAt?: string | undefined;
 }
 
 export interface SessionStore {
