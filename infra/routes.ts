@@ -42,7 +42,7 @@ export const FUNCTIONS = {
   followUp: {
     id: 'follow-up',
     entry: 'functions/follow-up/handler.ts',
-    description: 'FeedbackRequested → reminder and expiry schedules; sends the one reminder, announces expiry',
+    description: 'FeedbackRequested → reminder and expiry schedules (cancelled on FeedbackSubmitted); sends the one reminder, announces expiry',
     timeoutSeconds: 30,
   },
   evaluate: {
@@ -96,7 +96,9 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
   },
   {
     id: 'follow-ups',
-    contract: productEventGroup([FeedbackRequested, FeedbackReminderTimeReached, FeedbackExpiryTimeReached]),
+    // FeedbackSubmitted deletes the answered request's schedules, so they never fire to read the
+    // session only to find it answered.
+    contract: productEventGroup([FeedbackRequested, FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackSubmitted]),
     target: FUNCTIONS.followUp,
     // Sends reminders through SES like the request function: the same pacing.
     maxConcurrency: 2,

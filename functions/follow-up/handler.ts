@@ -1,9 +1,10 @@
 /**
- * Follow-up function: schedules the reminder and expiry when a request goes out, then sends the
- * one reminder and announces the expiry when their time comes. Wiring only.
+ * Follow-up function: schedules the reminder and expiry when a request goes out, cancels them when
+ * the client answers, and otherwise sends the one reminder and announces the expiry when their time
+ * comes. Wiring only.
  */
 import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
-import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, FeedbackRequested } from '../../shared/events/contracts.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, FeedbackRequested, FeedbackSubmitted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbFollowUpStore } from '../../shared/adapters/dynamodb-follow-up-store.ts';
@@ -16,7 +17,7 @@ import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC } from '../../shared/metrics.ts';
-import { expireRequest, scheduleFollowUps, sendReminder, type FollowUpDeps } from '../../shared/use-cases/follow-up.ts';
+import { cancelFollowUps, expireRequest, scheduleFollowUps, sendReminder, type FollowUpDeps } from '../../shared/use-cases/follow-up.ts';
 
 const logger = createLogger('follow-up');
 const metrics = createMetrics('follow-up', logger);
@@ -46,15 +47,23 @@ const deps: FollowUpDeps = {
   instrumentId: loadInstruments().active.id,
 };
 
+/** Schedule names are limited to 64 characters and a session id may have 128: a hash of it keys them. */
+function scheduleKey(sessionId: string): string {
+  return hashToken(sessionId).slice(0, 40);
+}
+
 export const handler = queueHandler({
   logger,
   metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
     on(FeedbackRequested, async (detail) => {
-      // Schedule names are limited to 64 characters; a session id may have 128.
-      await scheduleFollowUps(detail, deps, hashToken(detail.sessionId).slice(0, 40));
+      await scheduleFollowUps(detail, deps, scheduleKey(detail.sessionId));
       logger.info('Follow-ups scheduled', { sessionId: detail.sessionId });
+    }),
+    on(FeedbackSubmitted, async (detail) => {
+      await cancelFollowUps(scheduleKey(detail.sessionId), deps);
+      logger.info('Follow-ups cancelled', { sessionId: detail.sessionId });
     }),
     on(FeedbackReminderTimeReached, async (detail) => {
       const outcome = await sendReminder(detail.sessionId, deps);

@@ -1,8 +1,9 @@
 /**
  * FollowUpScheduler on EventBridge Scheduler: one-time `at()` schedules that put the follow-up
- * event on the product's bus and delete themselves once done (no cleanup job, no idle cost).
+ * event on the product's bus and delete themselves once done (no cleanup job, no idle cost), or
+ * are deleted early when the client answers.
  */
-import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PRODUCT_SOURCE } from '../events/contracts.ts';
 import type { FollowUpScheduler, OneTimeSchedule } from '../use-cases/follow-up.ts';
 import type { EventPublisher } from '../use-cases/ports.ts';
@@ -65,6 +66,16 @@ export class EventBridgeScheduler implements FollowUpScheduler {
     } catch (error) {
       // The same request delivered twice: its schedule exists already, which is the goal.
       if (!(error instanceof ConflictException)) throw error;
+    }
+  }
+
+  async deleteSchedule(name: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.target.groupName }));
+    } catch (error) {
+      // Already fired (and deleted itself), published directly instead of scheduled, or deleted
+      // by an earlier delivery of the same answer: the goal either way.
+      if (!(error instanceof ResourceNotFoundException)) throw error;
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Use cases for what happens after a request was sent: schedule the reminder and the expiry, send
- * the one reminder, and announce an unanswered request's expiry.
+ * Use cases for what happens after a request was sent: schedule the reminder and the expiry, cancel
+ * both once the client answers, send the one reminder, and announce an unanswered request's expiry.
  */
 import {
   FeedbackExpired,
@@ -27,6 +27,13 @@ export interface OneTimeSchedule {
 export interface FollowUpScheduler {
   /** Creates the schedule unless one of that name exists already. */
   scheduleOnce(schedule: OneTimeSchedule): Promise<void>;
+  /** Deletes the schedule of that name; one that does not exist (fired, never made, deleted before) counts as deleted. */
+  deleteSchedule(name: string): Promise<void>;
+}
+
+/** The names of one request's reminder and expiry schedules, from its (length-limited) schedule key. */
+export function followUpScheduleNames(scheduleKey: string): { reminder: string; expiry: string } {
+  return { reminder: `reminder-${scheduleKey}`, expiry: `expiry-${scheduleKey}` };
 }
 
 /** What a follow-up needs to know about a requested session. */
@@ -36,6 +43,8 @@ export interface RequestedSession {
   therapistId: string;
   status: string;
   client: { email: string; firstName?: string | undefined; locale: Locale };
+  /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
+  endedAt?: string | undefined;
   expiresAt?: string | undefined;
   answeredAt?: string | undefined;
   remindedAt?: string | undefined;
@@ -75,12 +84,25 @@ const HOUR_MS = 3_600_000;
 
 /** Schedules the reminder (only if it falls before the expiry) and the expiry of one request. */
 export async function scheduleFollowUps(detail: FeedbackRequestedDetail, deps: Pick<FollowUpDeps, 'scheduler' | 'reminderHours'>, scheduleKey: string): Promise<void> {
+  const names = followUpScheduleNames(scheduleKey);
   const remindAt = new Date(new Date(detail.requestedAt).getTime() + deps.reminderHours * HOUR_MS);
   const expiresAt = new Date(detail.expiresAt);
   if (remindAt < expiresAt) {
-    await deps.scheduler.scheduleOnce({ name: `reminder-${scheduleKey}`, at: remindAt, contract: FeedbackReminderTimeReached, detail: { sessionId: detail.sessionId } });
+    await deps.scheduler.scheduleOnce({ name: names.reminder, at: remindAt, contract: FeedbackReminderTimeReached, detail: { sessionId: detail.sessionId } });
   }
-  await deps.scheduler.scheduleOnce({ name: `expiry-${scheduleKey}`, at: expiresAt, contract: FeedbackExpiryTimeReached, detail: { sessionId: detail.sessionId } });
+  await deps.scheduler.scheduleOnce({ name: names.expiry, at: expiresAt, contract: FeedbackExpiryTimeReached, detail: { sessionId: detail.sessionId } });
+}
+
+/**
+ * Deletes an answered request's reminder and expiry schedules, so neither fires and reads the
+ * session only to find it answered. Reads and writes nothing in the table: the names follow from
+ * the session id. Safe to repeat (a missing schedule counts as deleted), and only an optimisation:
+ * a schedule that survives (a failed delete, or an answer handled before the schedules were made)
+ * still fires, and sendReminder and expireRequest then see `answeredAt` and do nothing.
+ */
+export async function cancelFollowUps(scheduleKey: string, deps: Pick<FollowUpDeps, 'scheduler'>): Promise<void> {
+  const names = followUpScheduleNames(scheduleKey);
+  await Promise.all([deps.scheduler.deleteSchedule(names.reminder), deps.scheduler.deleteSchedule(names.expiry)]);
 }
 
 export type ReminderOutcome = 'sent' | 'answered' | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out';
@@ -108,6 +130,8 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
       locale: session.client.locale,
       expiresAt: session.expiresAt,
       instrumentId: deps.instrumentId,
+      // Passed on in FeedbackSubmitted when this link is used, like the first link's.
+      ...(session.endedAt ? { sessionEndedAt: session.endedAt } : {}),
     });
     const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
     const email = renderFeedbackRequestEmail({
@@ -147,7 +171,13 @@ export async function expireRequest(sessionId: string, deps: Pick<FollowUpDeps, 
   if (marked === 'already-published') return 'already-expired';
   // Marked first, announced second, recorded third: a failure in between re-announces on retry
   // (consumers are idempotent per session) rather than never announcing.
-  await deps.publisher.publish(FeedbackExpired, { sessionId, clientId: session.clientId, therapistId: session.therapistId });
+  await deps.publisher.publish(FeedbackExpired, {
+    sessionId,
+    clientId: session.clientId,
+    therapistId: session.therapistId,
+    // From the session read above: the evaluation then need not read it again.
+    ...(session.endedAt ? { sessionEndedAt: session.endedAt } : {}),
+  });
   await deps.store.markExpiryPublished(sessionId, now);
   return 'expired';
 }

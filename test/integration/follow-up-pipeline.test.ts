@@ -1,6 +1,7 @@
 /**
  * Follow-ups on the local stack: the request's FeedbackRequested reaches the follow-up function,
- * whose schedules live in the scheduler stand-in; advancing the clock fires the reminder.
+ * whose schedules live in the scheduler stand-in; advancing the clock fires the reminder, and an
+ * answer deletes both schedules.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -41,6 +42,30 @@ it('sends the one reminder when the clock reaches the reminder time', async () =
   expect(mails).toHaveLength(2);
   expect(mails[1]!.subject).toMatch(/^Reminder/);
   expect(await stack.scheduler.fireDue()).toBe(0);
+});
+
+it('deletes the reminder and expiry schedules when the client answers', async () => {
+  const names = () => stack.scheduler.list().map((schedule) => schedule.name);
+  const earlier = new Set(names());
+  const detail = sessionDetail(clock.now());
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await stack.waitForIdle();
+  const ours = names().filter((name) => !earlier.has(name));
+  expect(ours.map((name) => name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
+
+  const mail = (await mailTo(stack, detail.client.email))[0]!;
+  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
+  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3' });
+  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(posted.status).toBe(303);
+  await stack.waitForIdle();
+
+  expect(names().filter((name) => ours.includes(name))).toEqual([]);
+  clock.advance(72 * HOUR);
+  await stack.scheduler.fireDue();
+  await stack.waitForIdle();
+  expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
 });
 
 it('stops once, however often it is asked', async () => {

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
 import {
+  cancelFollowUps,
   expireRequest,
   scheduleFollowUps,
   sendReminder,
@@ -16,6 +17,25 @@ import { FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts
 const HOUR = 3_600_000;
 const REQUESTED_AT = new Date('2026-11-25T21:00:00Z');
 const EXPIRES_AT = new Date(REQUESTED_AT.getTime() + 72 * HOUR);
+const ENDED_AT = '2026-11-25T20:00:00.000Z';
+
+/** Keeps schedules by name like EventBridge Scheduler: a second create is a no-op, deleting a missing one succeeds. */
+class FakeScheduler {
+  schedules = new Map<string, OneTimeSchedule>();
+  deleteCalls: string[] = [];
+  failDeletes = 0;
+  async scheduleOnce(schedule: OneTimeSchedule) {
+    if (!this.schedules.has(schedule.name)) this.schedules.set(schedule.name, schedule);
+  }
+  async deleteSchedule(name: string) {
+    this.deleteCalls.push(name);
+    if (this.failDeletes > 0) {
+      this.failDeletes -= 1;
+      throw new Error('Scheduler throttled');
+    }
+    this.schedules.delete(name);
+  }
+}
 
 class FakeFollowUpStore implements FollowUpStore {
   sessions = new Map<string, RequestedSession>();
@@ -57,7 +77,7 @@ describe('follow-ups', () => {
   let mailer: FakeMailer;
   let publisher: FakePublisher;
   let clock: ManualClock;
-  let schedules: OneTimeSchedule[];
+  let scheduler: FakeScheduler;
   let deps: FollowUpDeps;
 
   beforeEach(() => {
@@ -68,15 +88,16 @@ describe('follow-ups', () => {
       therapistId: 't-1',
       status: 'requested',
       client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' },
+      endedAt: ENDED_AT,
       expiresAt: EXPIRES_AT.toISOString(),
     });
     mailer = new FakeMailer();
     publisher = new FakePublisher();
     clock = new ManualClock(REQUESTED_AT);
-    schedules = [];
+    scheduler = new FakeScheduler();
     deps = {
       store,
-      scheduler: { scheduleOnce: async (s) => void schedules.push(s) },
+      scheduler,
       mailer,
       publisher,
       clock,
@@ -93,7 +114,7 @@ describe('follow-ups', () => {
   it('schedules a reminder 48 h after the request and the expiry at the link’s end', async () => {
     await scheduleFollowUps(requested, deps, 'abc');
 
-    expect(schedules.map((s) => [s.name, s.at.toISOString(), s.contract.detailType, s.detail])).toEqual([
+    expect([...scheduler.schedules.values()].map((s) => [s.name, s.at.toISOString(), s.contract.detailType, s.detail])).toEqual([
       ['reminder-abc', '2026-11-27T21:00:00.000Z', 'FeedbackReminderTimeReached', { sessionId: 's-1' }],
       ['expiry-abc', '2026-11-28T21:00:00.000Z', 'FeedbackExpiryTimeReached', { sessionId: 's-1' }],
     ]);
@@ -102,7 +123,48 @@ describe('follow-ups', () => {
   it('schedules no reminder when the link expires before it would go out', async () => {
     await scheduleFollowUps({ ...requested, expiresAt: new Date(REQUESTED_AT.getTime() + 24 * HOUR).toISOString() }, deps, 'abc');
 
-    expect(schedules.map((s) => s.name)).toEqual(['expiry-abc']);
+    expect([...scheduler.schedules.keys()]).toEqual(['expiry-abc']);
+  });
+
+  it('deletes both schedules when the client answers, so neither fires to read the session', async () => {
+    await scheduleFollowUps(requested, deps, 'abc');
+
+    await cancelFollowUps('abc', deps);
+
+    expect(scheduler.schedules.size).toBe(0);
+    expect(scheduler.deleteCalls.sort()).toEqual(['expiry-abc', 'reminder-abc']);
+  });
+
+  it('succeeds when the same answer arrives three times (missing schedules count as deleted)', async () => {
+    await scheduleFollowUps(requested, deps, 'abc');
+
+    for (let delivery = 0; delivery < 3; delivery += 1) await cancelFollowUps('abc', deps);
+
+    expect(scheduler.schedules.size).toBe(0);
+    expect(scheduler.deleteCalls).toHaveLength(6);
+  });
+
+  it('lets a failed deletion throw, so the queue retries it', async () => {
+    await scheduleFollowUps(requested, deps, 'abc');
+    scheduler.failDeletes = 1;
+
+    await expect(cancelFollowUps('abc', deps)).rejects.toThrow('Scheduler throttled');
+    await cancelFollowUps('abc', deps);
+
+    expect(scheduler.schedules.size).toBe(0);
+  });
+
+  it('keeps a schedule that survived the cancel harmless: it finds the session answered', async () => {
+    await scheduleFollowUps(requested, deps, 'abc');
+    scheduler.failDeletes = 2;
+    await expect(cancelFollowUps('abc', deps)).rejects.toThrow();
+    store.sessions.get('s-1')!.answeredAt = REQUESTED_AT.toISOString();
+    clock.set(EXPIRES_AT);
+
+    expect(await sendReminder('s-1', deps)).toBe('answered');
+    expect(await expireRequest('s-1', deps)).toBe('answered');
+    expect(mailer.sent).toHaveLength(0);
+    expect(publisher.published).toHaveLength(0);
   });
 
   it('writes UTC at() expressions without milliseconds', () => {
@@ -119,8 +181,25 @@ describe('follow-ups', () => {
     expect(mailer.sent[0]!.subject).toBe('Reminder: a quick question from Riverside Practice');
     expect(mailer.sent[0]!.text).toContain('https://forms.example/f/token-1');
     expect(store.tokens).toEqual([
-      { tokenHash: 'hash-of-token-1', sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT.toISOString(), instrumentId: 'alliance-check-v1' },
+      {
+        tokenHash: 'hash-of-token-1',
+        sessionId: 's-1',
+        clientId: 'c-1',
+        therapistId: 't-1',
+        locale: 'en',
+        expiresAt: EXPIRES_AT.toISOString(),
+        instrumentId: 'alliance-check-v1',
+        sessionEndedAt: ENDED_AT,
+      },
     ]);
+  });
+
+  it('writes no sessionEndedAt into the reminder’s link when the session has none stored', async () => {
+    delete store.sessions.get('s-1')!.endedAt;
+    clock.advance(48 * HOUR);
+
+    expect(await sendReminder('s-1', deps)).toBe('sent');
+    expect(store.tokens[0]).not.toHaveProperty('sessionEndedAt');
   });
 
   it('never reminds a client who answered', async () => {
@@ -159,7 +238,7 @@ describe('follow-ups', () => {
     expect(await expireRequest('s-1', deps)).toBe('expired');
     expect(await expireRequest('s-1', deps)).toBe('already-expired');
 
-    expect(publisher.published).toEqual([{ detailType: 'FeedbackExpired', detail: { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1' } }]);
+    expect(publisher.published).toEqual([{ detailType: 'FeedbackExpired', detail: { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', sessionEndedAt: ENDED_AT } }]);
   });
 
   it('announces nothing for an answered request', async () => {

@@ -17,6 +17,7 @@ describe('local scheduler, driven by the real Scheduler client', () => {
   const local = new LocalScheduler(clock, async (entry) => void put.push(entry));
   let server: Server;
   let adapter: EventBridgeScheduler;
+  let client: SchedulerClient;
   const direct = new FakePublisher();
 
   beforeAll(async () => {
@@ -26,7 +27,7 @@ describe('local scheduler, driven by the real Scheduler client', () => {
       request.on('end', () => void local.handle(request, response, body).then((handled) => handled || response.writeHead(404).end()));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new SchedulerClient({
+    client = new SchedulerClient({
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
@@ -75,5 +76,28 @@ describe('local scheduler, driven by the real Scheduler client', () => {
 
     expect(direct.published).toEqual([{ detailType: 'FeedbackExpiryTimeReached', detail: { sessionId: 's-3' } }]);
     expect(local.list().map((s) => s.name)).not.toContain('expiry-c');
+  });
+
+  it('deletes a schedule before it fires, and treats deleting a missing one as done', async () => {
+    await adapter.scheduleOnce({ name: 'reminder-d', at: new Date(clock.now().getTime() + 48 * HOUR), contract: FeedbackReminderTimeReached, detail: { sessionId: 's-4' } });
+    put.length = 0;
+
+    await adapter.deleteSchedule('reminder-d');
+    await adapter.deleteSchedule('reminder-d');
+    await adapter.deleteSchedule('never-made');
+    clock.advance(49 * HOUR);
+
+    expect(local.list().map((s) => s.name)).not.toContain('reminder-d');
+    await local.fireDue();
+    expect(put.map((entry) => entry.Detail)).not.toContain('{"sessionId":"s-4"}');
+  });
+
+  it('deletes only in the adapter’s own group', async () => {
+    await adapter.scheduleOnce({ name: 'expiry-e', at: new Date(clock.now().getTime() + 24 * HOUR), contract: FeedbackExpiryTimeReached, detail: { sessionId: 's-5' } });
+    const other = new EventBridgeScheduler({ groupName: 'other', busArn: 'arn:x', roleArn: 'arn:y', deadLetterQueueArn: 'arn:z' }, direct, () => clock.now(), client);
+
+    await other.deleteSchedule('expiry-e');
+
+    expect(local.list().map((s) => s.name)).toContain('expiry-e');
   });
 });
