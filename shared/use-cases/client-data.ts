@@ -25,8 +25,8 @@ export interface ClientItem {
 }
 
 export interface ClientDataStore {
-  /** Every item stored about the client, and whether the client index or a whole-table scan found them. */
-  findClientItems(clientId: string): Promise<{ items: ClientItem[]; via: 'index' | 'scan' }>;
+  /** Every item stored about the client. */
+  findClientItems(clientId: string): Promise<ClientItem[]>;
   /** Deletes the items; one that is gone already is not an error. */
   deleteItems(keys: readonly ClientItem['key'][]): Promise<void>;
 }
@@ -63,9 +63,9 @@ export interface ClientExport {
 }
 
 /** Gathers everything stored about a client into one document (items past their retention are left out: they are deleted in effect). */
-export async function exportClientData(clientId: string, deps: { store: ClientDataStore; clock: Clock }): Promise<{ document: ClientExport; via: 'index' | 'scan' }> {
+export async function exportClientData(clientId: string, deps: { store: ClientDataStore; clock: Clock }): Promise<{ document: ClientExport }> {
   const now = deps.clock.now();
-  const { items, via } = await deps.store.findClientItems(clientId);
+  const items = await deps.store.findClientItems(clientId);
   const live = items.filter((item) => !(item.deleteAfter && item.deleteAfter <= now));
   const of = (kind: ItemKind) => live.filter((item) => item.kind === kind);
 
@@ -98,7 +98,6 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
   const profile = of('profile')[0];
 
   return {
-    via,
     document: {
       clientId,
       exportedAt: now.toISOString(),
@@ -120,8 +119,8 @@ export function countItems(items: readonly ClientItem[]): ItemCounts {
 }
 
 export type EraseOutcome =
-  | { erased: true; itemsDeleted: number; counts: ItemCounts; erasedAt: string; via: 'index' | 'scan' }
-  | { erased: false; counts: ItemCounts; via: 'index' | 'scan' };
+  | { erased: true; itemsDeleted: number; counts: ItemCounts; erasedAt: string }
+  | { erased: false; counts: ItemCounts };
 
 /** The items that lead erase back to everything else: deleted last, so that a run cut short can be repeated. */
 const ANCHORS: ReadonlySet<ItemKind> = new Set(['session', 'profile', 'detector']);
@@ -136,13 +135,13 @@ export async function eraseClientData(
   deps: { store: ClientDataStore; publisher: EventPublisher; clock: Clock },
   confirm: (counts: ItemCounts, total: number) => Promise<boolean>,
 ): Promise<EraseOutcome> {
-  const { items, via } = await deps.store.findClientItems(clientId);
+  const items = await deps.store.findClientItems(clientId);
   const counts = countItems(items);
-  if (!(await confirm(counts, items.length))) return { erased: false, counts, via };
+  if (!(await confirm(counts, items.length))) return { erased: false, counts };
 
   await deps.store.deleteItems(items.filter((item) => !ANCHORS.has(item.kind)).map((item) => item.key));
   await deps.store.deleteItems(items.filter((item) => ANCHORS.has(item.kind)).map((item) => item.key));
   const erasedAt = deps.clock.now().toISOString();
   await deps.publisher.publish(ClientErased, { clientId, erasedAt, itemsDeleted: items.length });
-  return { erased: true, itemsDeleted: items.length, counts, erasedAt, via };
+  return { erased: true, itemsDeleted: items.length, counts, erasedAt };
 }

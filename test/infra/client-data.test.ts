@@ -1,31 +1,28 @@
 /**
- * The stack's part in erase, export and retention: the client index on the table (without widening
- * any function's grant), and the retention setting given to the functions that write sessions and
- * evaluations.
+ * The stack's part in erase, export and retention: no client index on the table (export and erase
+ * scan instead), no function that may scan, and the retention setting given to the functions that
+ * write sessions and evaluations.
  */
 import type { CfnResource } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_INDEX } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { synthStack } from './synth.ts';
 
 const { stack, template } = synthStack();
 
 describe('client data in the stack', () => {
-  it('indexes the table by clientId, keys only', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      AttributeDefinitions: Match.arrayWith([{ AttributeName: CLIENT_INDEX.partitionKey, AttributeType: 'S' }]),
-      GlobalSecondaryIndexes: [
-        { IndexName: CLIENT_INDEX.name, KeySchema: [{ AttributeName: CLIENT_INDEX.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-      ],
-    });
+  it('has no secondary index, so no session, form link or alert link pays an index write', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', { GlobalSecondaryIndexes: Match.absent(), LocalSecondaryIndexes: Match.absent() });
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    expect(table!['Properties'].AttributeDefinitions.map((definition: { AttributeName: string }) => definition.AttributeName)).not.toContain('clientId');
   });
 
-  it('grants no function access to the index', () => {
+  it('lets no function scan the table or read an index (export and erase run as the operator)', () => {
     const policies = JSON.stringify(template.findResources('AWS::IAM::Policy')) + JSON.stringify(template.findResources('AWS::IAM::ManagedPolicy'));
 
     expect(policies).not.toContain('/index/');
+    expect(policies).not.toContain('dynamodb:Scan');
   });
 
   it('gives the retention setting (default keep) to the functions that write sessions and evaluations', () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { API_THROTTLE, type AllianceFeedbackStack } from '../../infra/stack.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, visibilityTimeoutSeconds } from '../../infra/routes.ts';
-import { CLIENT_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { ConfigurationError, REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
 import { newApp, synthStack } from './synth.ts';
@@ -135,9 +135,8 @@ describe('table', () => {
       AttributeDefinitions: [
         { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-        { AttributeName: CLIENT_INDEX.partitionKey, AttributeType: 'S' },
       ],
-      GlobalSecondaryIndexes: [{ IndexName: CLIENT_INDEX.name, KeySchema: [{ AttributeName: CLIENT_INDEX.partitionKey, KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } }],
+      GlobalSecondaryIndexes: Match.absent(),
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(stack.key) },
@@ -265,6 +264,16 @@ describe('least-privilege IAM', () => {
     expect(actions.filter((action) => !/^(dynamodb|kms|logs|xray):/.test(action))).toEqual(['events:PutEvents']);
     expect(resources).toEqual(expect.arrayContaining([getAtt(stack.table), getAtt(stack.bus)]));
     expect(actions.some((action) => action.startsWith('ses:') || action.startsWith('sqs:'))).toBe(false);
+  });
+
+  it('lets the follow-up function create and delete schedules in its schedule group only', () => {
+    const statements = statementsOf('followUp').filter((statement) => asArray(statement.Action).some((action) => action.startsWith('scheduler:')));
+    const actions = statements.flatMap((statement) => asArray(statement.Action)).sort();
+    const resources = statements.flatMap((statement) => asArray(statement.Resource)).map((resource) => JSON.stringify(resource));
+
+    expect(actions).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
+    expect(resources.length).toBeGreaterThan(0);
+    for (const resource of resources) expect(resource).toMatch(new RegExp(`:schedule/${stack.scheduleGroup.scheduleGroupName}/\\*`));
   });
 
   it(

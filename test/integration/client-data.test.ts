@@ -1,18 +1,20 @@
 /**
  * A client's right of access and to erasure on the local stack: data made by the real pipeline
  * (sessions, answers with comments, an alert), exported by the CLI as a subprocess, erased by it,
- * and the retention period's TTL on what the pipeline writes.
+ * and the retention period's TTL on what the pipeline writes. The table has no client index: both
+ * commands scan it, so the table also holds other clients' items spread over several scan pages.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
+import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
 import { keys, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
@@ -110,7 +112,17 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'alliance-client-data-'));
   ana = await course([{ comment: COMMENT }, { talk: true }, {}]);
   ben = await course([{ comment: 'Ben’s own words' }]);
+  await fillWithOtherClients();
 }, 180_000);
+
+/** Other clients' items, about 4 KB each, so that a scan of the table takes several 1 MB pages. */
+async function fillWithOtherClients(): Promise<void> {
+  const padding = 'x'.repeat(4_000);
+  const filler = Array.from({ length: 400 }, (_, index) => ({ ...keys.session(`other-${index}`), clientId: `other-${index % 7}`, sessionId: `other-${index}`, padding }));
+  for (let start = 0; start < filler.length; start += 25) {
+    await table.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: filler.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+  }
+}
 
 afterAll(async () => {
   events?.destroy();
@@ -166,6 +178,20 @@ describe('alliance export on the local stack', () => {
 
   it('creates the file readable by its owner only', () => {
     expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('finding a client’s items without an index', () => {
+  it('finds every item of the client across every page of the scan, and nothing of anyone else', async () => {
+    const firstPage = await table.send(new ScanCommand({ TableName: stack.tableName, ConsistentRead: true }));
+    expect(firstPage.LastEvaluatedKey).toBeDefined();
+    const expected = itemsOf(await allItems(), ana).map((item) => `${item['pk']}|${item['sk']}`).sort();
+    expect(expected.length).toBeGreaterThanOrEqual(3 * 4);
+
+    const found = await new DynamoDbClientDataStore(stack.tableName, table).findClientItems(ana.clientId);
+
+    expect(found.map((item) => `${item.key['pk']}|${item.key['sk']}`).sort()).toEqual(expected);
+    expect(found.filter((item) => item.kind === 'session').map((item) => item.sessionId).sort()).toEqual([...ana.sessionIds].sort());
   });
 });
 

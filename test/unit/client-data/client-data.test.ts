@@ -30,7 +30,7 @@ class FakeStore implements ClientDataStore {
   deleted: string[][] = [];
   constructor(private items: ClientItem[]) {}
   async findClientItems() {
-    return { items: this.items, via: 'index' as const };
+    return this.items;
   }
   async deleteItems(keys: readonly ClientItem['key'][]) {
     this.deleted.push(keys.map((key) => `${key['pk']}|${key['sk']}`));

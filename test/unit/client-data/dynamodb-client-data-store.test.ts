@@ -1,20 +1,19 @@
 /**
- * DynamoDbClientDataStore with a mocked client: how it finds a client's items (index, partitions,
- * links), falls back to a scan without the index, and retries what DynamoDB left unprocessed.
+ * DynamoDbClientDataStore with a mocked client: how it finds a client's items (a paginated scan on
+ * clientId, then partitions and links), and retries what DynamoDB left unprocessed.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbClientDataStore, UnprocessedItemsError } from '../../../shared/adapters/dynamodb-client-data-store.ts';
-import { CLIENT_INDEX } from '../../../shared/adapters/table.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 const store = () => new DynamoDbClientDataStore('t', client, () => 0);
 beforeEach(() => dynamo.reset());
 
-const INDEXED = [
+const CARRYING_CLIENT_ID = [
   { pk: 'SESSION#s-1', sk: 'SESSION', clientId: 'c-1' },
   { pk: 'CLIENT#c-1', sk: 'PROFILE', clientId: 'c-1' },
   { pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1' },
@@ -38,13 +37,12 @@ function partitions() {
 }
 
 describe('DynamoDbClientDataStore.findClientItems', () => {
-  it('follows the client index to the sessions, the client partition and the links', async () => {
-    dynamo.on(QueryCommand, { IndexName: CLIENT_INDEX.name }).resolves({ Items: INDEXED });
+  it('scans every page of the table for items carrying the clientId, then follows them to the sessions, the client partition and the links', async () => {
+    dynamo.on(ScanCommand).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(1) });
     partitions();
 
-    const { items, via } = await store().findClientItems('c-1');
+    const items = await store().findClientItems('c-1');
 
-    expect(via).toBe('index');
     expect(items.map((item) => [item.kind, item.sessionId ?? item.instrumentId ?? null])).toEqual([
       ['profile', null],
       ['detector', 'alliance-check-v1'],
@@ -56,21 +54,30 @@ describe('DynamoDbClientDataStore.findClientItems', () => {
     expect(items.find((item) => item.kind === 'session')).toMatchObject({ key: { pk: 'SESSION#s-1', sk: 'SESSION' }, deleteAfter: new Date(1_800_000_000_000) });
   });
 
-  it('scans the table when the index does not exist (yet)', async () => {
-    dynamo.on(QueryCommand, { IndexName: CLIENT_INDEX.name }).rejects(Object.assign(new Error('The table does not have the specified index: by-client'), { name: 'ValidationException' }));
-    dynamo.on(ScanCommand).resolvesOnce({ Items: INDEXED.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: INDEXED.slice(1) });
+  it('scans consistently with a filter on clientId, keys only, from where the last page ended', async () => {
+    dynamo.on(ScanCommand).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(1) });
     partitions();
 
-    const { items, via } = await store().findClientItems('c-1');
+    await store().findClientItems('c-1');
 
-    expect(via).toBe('scan');
-    expect(dynamo.commandCalls(ScanCommand)).toHaveLength(2);
-    expect(dynamo.commandCalls(ScanCommand)[0]!.args[0].input).toMatchObject({ FilterExpression: '#client = :client', ExpressionAttributeValues: { ':client': 'c-1' } });
-    expect(items).toHaveLength(6);
+    const scans = dynamo.commandCalls(ScanCommand).map((call) => call.args[0].input);
+    expect(scans).toHaveLength(2);
+    expect(scans[0]).toMatchObject({
+      TableName: 't',
+      FilterExpression: '#client = :client',
+      ProjectionExpression: '#pk, #sk',
+      ExpressionAttributeNames: { '#client': 'clientId', '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':client': 'c-1' },
+      ConsistentRead: true,
+    });
+    expect(scans[0]).not.toHaveProperty('IndexName');
+    expect(scans[0]!.ExclusiveStartKey).toBeUndefined();
+    expect(scans[1]!.ExclusiveStartKey).toEqual({ pk: 'x', sk: 'y' });
+    expect(dynamo.commandCalls(QueryCommand).every((call) => call.args[0].input.IndexName === undefined)).toBe(true);
   });
 
-  it('lets other errors through', async () => {
-    dynamo.on(QueryCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
+  it('lets errors through', async () => {
+    dynamo.on(ScanCommand).rejects(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }));
 
     await expect(store().findClientItems('c-1')).rejects.toThrow('Requested resource not found');
   });
