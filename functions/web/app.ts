@@ -144,9 +144,6 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     switch (view.kind) {
       case 'thanks':
         return message(200, view.locale, (t) => t.thanks);
-      case 'not-answered':
-        // Relative to /f/{token}/thanks: back to /f/{token}, which says what the link can do.
-        return seeOther(`../${token}`);
       case 'not-found':
         return message(404, fallback, (t) => t.notFound);
     }

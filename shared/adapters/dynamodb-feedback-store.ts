@@ -1,18 +1,19 @@
 /**
  * FeedbackStore and OptOutStore on DynamoDB.
  *
- * A link is found by the SHA-256 of its token (only the hash is stored). The answer goes on the
- * SESSION item, not the token item: a reminder sends a second link to the same session, and the
- * follow-ups read `answeredAt` there, so one conditional write on the session is what makes "first
- * valid answer wins" hold across both links, against a racing expiry, in one write unit (more only
- * with a long comment: ~1 KB each). The session item has no TTL unless the practice sets a retention
+ * A link is found by the SHA-256 of its token (only the hash is stored); the token item carries all
+ * an answer's announcement needs, so a post reads nothing else before its one write. The answer
+ * goes on the SESSION item, not the token item: a reminder sends a second link to the same
+ * session, and the follow-ups read `answeredAt` there, so one conditional write on the session is
+ * what makes "first valid answer wins" hold across both links, against a racing expiry, in one
+ * write unit (more only with a long comment: ~1 KB each). The session item has no TTL unless the practice sets a retention
  * period (RETENTION_SETTINGS), which must exceed a link's life, so answers outlive the token.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_LOCALE, SUPPORTED_LOCALES, type Locale } from '../events/contracts.ts';
 import type { OptOutLink, OptOutStore } from '../use-cases/opt-out.ts';
-import type { FeedbackStore, FormLink, RecordAnswerResult, StoredAnswer } from '../use-cases/submit-feedback.ts';
+import type { AnswerState, FeedbackStore, FormLink, RecordAnswerResult, StoredAnswer } from '../use-cases/submit-feedback.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
 import { keys } from './table.ts';
@@ -25,6 +26,7 @@ interface TokenItem {
   locale?: string;
   expiresAt: string;
   instrumentId?: string;
+  sessionEndedAt?: string;
 }
 
 function toLocale(value: string | undefined): Locale {
@@ -40,16 +42,6 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
   async findLink(token: string): Promise<FormLink | undefined> {
     const found = await this.findToken(token);
     if (!found) return undefined;
-    const session = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.session(found.sessionId),
-        // Only the answer state: the session's contact details have no business in this function.
-        ProjectionExpression: 'pk, answeredAt, expiredAt',
-        ConsistentRead: true,
-      }),
-    );
-    if (!session.Item) return undefined;
     return {
       sessionId: found.sessionId,
       clientId: found.clientId,
@@ -57,9 +49,24 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
       locale: toLocale(found.locale),
       expiresAt: found.expiresAt,
       instrumentId: found.instrumentId,
-      answeredAt: session.Item['answeredAt'] as string | undefined,
-      expiredAt: session.Item['expiredAt'] as string | undefined,
+      sessionEndedAt: found.sessionEndedAt,
     };
+  }
+
+  async findAnswerState(sessionId: string, options: { consistent: boolean }): Promise<AnswerState | undefined> {
+    const session = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.session(sessionId),
+        // Only the answer state: the session's contact details have no business in this function.
+        // Its status is not read: the request may call a session `requested` before its email is out,
+        // and the form needs only "answered or not" and the token's expiry.
+        ProjectionExpression: 'pk, answeredAt, expiredAt',
+        ConsistentRead: options.consistent,
+      }),
+    );
+    if (!session.Item) return undefined;
+    return { answeredAt: session.Item['answeredAt'] as string | undefined, expiredAt: session.Item['expiredAt'] as string | undefined };
   }
 
   async recordAnswer(link: FormLink, answer: StoredAnswer, now: Date): Promise<RecordAnswerResult> {
@@ -69,8 +76,10 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
           TableName: this.tableName,
           Key: keys.session(link.sessionId),
           UpdateExpression: 'SET answeredAt = :answeredAt, answer = :answer',
-          // The token's own expiry was checked by the caller with the same `now`; the session
-          // carries the same expiry once requested, and `expiredAt` once the expiry was announced.
+          // Nothing was read from the session before: this condition is the whole check. The token's
+          // own expiry was checked by the caller with the same `now`; the session carries the same
+          // expiry once requested, and `expiredAt` once the expiry was announced. ALL_OLD on a failed
+          // check (no extra read units) tells "already answered" (409) from "expired" and "gone".
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(answeredAt) AND attribute_not_exists(expiredAt) AND ' +
             '(attribute_not_exists(expiresAt) OR expiresAt > :now)',
@@ -120,7 +129,7 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
       new GetCommand({
         TableName: this.tableName,
         Key: keys.formToken(hashToken(token)),
-        ProjectionExpression: '#type, sessionId, clientId, therapistId, locale, expiresAt, instrumentId',
+        ProjectionExpression: '#type, sessionId, clientId, therapistId, locale, expiresAt, instrumentId, sessionEndedAt',
         ExpressionAttributeNames: { '#type': 'type' },
       }),
     );

@@ -1,13 +1,15 @@
 /**
  * Use cases behind the form link: show the form (reads only, because email scanners open every
  * link), record the client's one answer (first valid post wins), and show the thank-you page.
+ * DynamoDB work per page: form 1 read unit (token + session, both eventually consistent), post half
+ * a read unit and one write unit (token + one conditional write), thank-you page half a read unit.
  */
-import { FeedbackSubmitted, type Locale } from '../events/contracts.ts';
+import { FeedbackSubmitted, TimestampSchema, type Locale } from '../events/contracts.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { parseFeedbackForm, type FieldError, type FormValues } from '../domain/form/parse-form.ts';
 import type { Clock, EventPublisher } from './ports.ts';
 
-/** A form link as the web function sees it: the token's record joined with its session's answer state. */
+/** A form link as the web function sees it: the token item alone (one half read unit, never the session). */
 export interface FormLink {
   sessionId: string;
   clientId: string;
@@ -16,6 +18,12 @@ export interface FormLink {
   expiresAt: string;
   /** The instrument the request chose, when it pinned one; otherwise the practice's current one. */
   instrumentId?: string | undefined;
+  /** When the session ended (UTC), passed on in FeedbackSubmitted; absent on links made before it was stored. */
+  sessionEndedAt?: string | undefined;
+}
+
+/** The session's answer state, shared by every link to the session (the request's and the reminder's). */
+export interface AnswerState {
   /** Set once the session has its answer (from this link or another link to the same session). */
   answeredAt?: string | undefined;
   /** Set once the session's expiry has been announced. */
@@ -34,11 +42,17 @@ export interface StoredAnswer {
 export type RecordAnswerResult = { recorded: true } | { recorded: false; reason: 'answered' | 'expired' | 'not-found' };
 
 export interface FeedbackStore {
-  /** The link behind a token from a URL; undefined for a malformed or unknown token. Reads only. */
+  /** The token's link, from the token item only; undefined for a malformed or unknown token. Reads only. */
   findLink(token: string): Promise<FormLink | undefined>;
   /**
-   * Records the session's one answer in one conditional write: only while the session has no
-   * answer and the link has not expired, so of two racing posts (or two links) exactly one wins.
+   * The session's answer state; undefined when the session is gone. `consistent` costs twice the
+   * read units and is for the rare paths that must tell "answered" from the rest exactly.
+   */
+  findAnswerState(sessionId: string, options: { consistent: boolean }): Promise<AnswerState | undefined>;
+  /**
+   * Records the session's one answer in one conditional write, without reading the session first:
+   * only while the session has no answer and the link has not expired, so of two racing posts (or
+   * two links) exactly one wins; a refusal says why (answered, expired, session gone).
    */
   recordAnswer(link: FormLink, answer: StoredAnswer, now: Date): Promise<RecordAnswerResult>;
 }
@@ -65,14 +79,26 @@ export type SubmitOutcome =
   | { kind: 'invalid'; locale: Locale; instrument: Instrument; errors: readonly FieldError[]; values: FormValues }
   | { kind: 'submitted'; locale: Locale; sessionId: string; publishError?: unknown };
 
-export type ThanksView = { kind: 'not-found' } | { kind: 'thanks'; locale: Locale } | { kind: 'not-answered' };
+export type ThanksView = { kind: 'not-found' } | { kind: 'thanks'; locale: Locale };
 
-/** Whether a link still takes an answer: a stored answer wins over expiry, so the client is told their answer counted. */
-function linkState(link: FormLink, now: Date): 'open' | 'answered' | 'expired' {
-  if (link.answeredAt) return 'answered';
-  // A malformed expiry counts as expired: a link that cannot say when it ends takes no answer.
-  if (link.expiredAt || !(Date.parse(link.expiresAt) > now.getTime())) return 'expired';
+/** Whether the token's own expiry has passed; a malformed expiry counts as passed: a link that cannot say when it ends takes no answer. */
+function tokenExpired(link: FormLink, now: Date): boolean {
+  return !(Date.parse(link.expiresAt) > now.getTime());
+}
+
+/**
+ * Whether a link still takes an answer: a stored answer wins over expiry, so the client is told
+ * their answer counted. Undefined when the session is gone (erased): the link leads nowhere.
+ */
+function linkState(link: FormLink, state: AnswerState | undefined, now: Date): 'open' | 'answered' | 'expired' | 'not-found' {
+  if (!state) return 'not-found';
+  if (state.answeredAt) return 'answered';
+  if (state.expiredAt || tokenExpired(link, now)) return 'expired';
   return 'open';
+}
+
+function closed(state: 'answered' | 'expired' | 'not-found', link: FormLink): LinkClosed {
+  return state === 'not-found' ? { kind: 'not-found' } : { kind: state, locale: link.locale };
 }
 
 function instrumentFor(link: FormLink, catalogue: InstrumentCatalogue): Instrument {
@@ -83,30 +109,46 @@ function instrumentFor(link: FormLink, catalogue: InstrumentCatalogue): Instrume
 export async function openForm(token: string, deps: FeedbackDeps): Promise<FormView> {
   const link = await deps.store.findLink(token);
   if (!link) return { kind: 'not-found' };
-  const state = linkState(link, deps.clock.now());
-  if (state !== 'open') return { kind: state, locale: link.locale };
+  // Eventually consistent (half a read unit): a session answered a moment ago may still show the
+  // open form once more, which is harmless, because the post's conditional write is what decides
+  // (it answers 409 "already answered"), not this page.
+  const state = linkState(link, await deps.store.findAnswerState(link.sessionId, { consistent: false }), deps.clock.now());
+  if (state !== 'open') return closed(state, link);
   return { kind: 'form', locale: link.locale, instrument: instrumentFor(link, deps.instruments) };
 }
 
 /**
  * Records a posted answer once and announces it as FeedbackSubmitted (without the comment text),
  * or says why not: closed link, or field errors to show with the client's values.
+ *
+ * The usual post reads only the token and writes the session once: the conditional write itself
+ * tells an answered or expired session apart. Only the rare posts that will not write (a link past
+ * its expiry, or fields with errors) read the session's state, consistently, so that they answer as
+ * before: "already answered" wins over "expired" and over field errors.
  */
 export async function submitFeedback(token: string, body: string, deps: FeedbackDeps): Promise<SubmitOutcome> {
   const link = await deps.store.findLink(token);
   if (!link) return { kind: 'not-found' };
   const now = deps.clock.now();
-  const state = linkState(link, now);
-  if (state !== 'open') return { kind: state, locale: link.locale };
+  const stateBeforeWrite = async () => linkState(link, await deps.store.findAnswerState(link.sessionId, { consistent: true }), now);
+  if (tokenExpired(link, now)) {
+    const state = await stateBeforeWrite();
+    return closed(state === 'open' ? 'expired' : state, link);
+  }
 
+  // The instrument pinned on the token: the one whose form the client saw.
   const instrument = instrumentFor(link, deps.instruments);
   const parsed = parseFeedbackForm(body, instrument);
-  if (!parsed.ok) return { kind: 'invalid', locale: link.locale, instrument, errors: parsed.errors, values: parsed.values };
+  if (!parsed.ok) {
+    const state = await stateBeforeWrite();
+    if (state !== 'open') return closed(state, link);
+    return { kind: 'invalid', locale: link.locale, instrument, errors: parsed.errors, values: parsed.values };
+  }
 
   const submittedAt = now.toISOString();
   const { items, talk, comment } = parsed.answer;
   const result = await deps.store.recordAnswer(link, { instrumentId: instrument.id, items, talk, comment, submittedAt }, now);
-  if (!result.recorded) return result.reason === 'not-found' ? { kind: 'not-found' } : { kind: result.reason, locale: link.locale };
+  if (!result.recorded) return closed(result.reason, link);
 
   try {
     await deps.publisher.publish(FeedbackSubmitted, {
@@ -118,6 +160,9 @@ export async function submitFeedback(token: string, body: string, deps: Feedback
       talk,
       hasComment: comment !== undefined,
       submittedAt,
+      // Only a well-formed one: a bad stored value must not cost the announcement of a stored answer
+      // (the evaluation reads the session when it is absent).
+      ...(link.sessionEndedAt !== undefined && TimestampSchema.safeParse(link.sessionEndedAt).success ? { sessionEndedAt: link.sessionEndedAt } : {}),
     });
   } catch (publishError) {
     // The answer is stored and cannot be posted again, so failing the page would only confuse
@@ -127,10 +172,12 @@ export async function submitFeedback(token: string, body: string, deps: Feedback
   return { kind: 'submitted', locale: link.locale, sessionId: link.sessionId };
 }
 
-/** The thank-you page after an answer; it shows nothing of the answer itself. */
+/**
+ * The thank-you page after an answer, from the token alone (its language): it shows nothing of the
+ * answer, and the only way here is the post's redirect after the answer was stored, so it does not
+ * read the session to check (a visitor who types the address gets a thank-you, nothing more).
+ */
 export async function openThanks(token: string, deps: Pick<FeedbackDeps, 'store'>): Promise<ThanksView> {
   const link = await deps.store.findLink(token);
-  if (!link) return { kind: 'not-found' };
-  if (!link.answeredAt) return { kind: 'not-answered' };
-  return { kind: 'thanks', locale: link.locale };
+  return link ? { kind: 'thanks', locale: link.locale } : { kind: 'not-found' };
 }

@@ -120,6 +120,16 @@ describe('GET /f/{token}', () => {
     expect(response.body).not.toContain('script&gt;');
   });
 
+  it('reads the token and the session’s answer state, both eventually consistent (one read unit)', async () => {
+    await send('GET', `/f/${token}`);
+    expect(store.reads).toEqual(['token', 'session']);
+  });
+
+  it('answers 404 when the link’s session is gone', async () => {
+    store.sessions.delete('s-1');
+    expect((await send('GET', `/f/${token}`)).statusCode).toBe(404);
+  });
+
   it('answers a HEAD like a GET, without a body', async () => {
     const response = await send('HEAD', `/f/${token}`);
     expect(response.statusCode).toBe(200);
@@ -172,6 +182,82 @@ describe('POST /f/{token}', () => {
       },
     ]);
     expect(JSON.stringify(publisher.published)).not.toContain('ana@example.com');
+  });
+
+  it('reads only the token and writes the session once: the conditional write is the check', async () => {
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(303);
+    expect(store.reads).toEqual(['token']);
+    expect(store.writes).toBe(1);
+  });
+
+  it('passes the session’s end from the token on in FeedbackSubmitted', async () => {
+    const link = randomTokens.create().token;
+    store.addLink(link, { sessionId: 's-2', clientId: 'c-2', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT, sessionEndedAt: '2026-11-25T20:00:00.000Z' });
+
+    await post(`/f/${link}`, COMPLETE);
+
+    expect(publisher.published[0]?.detail).toMatchObject({ sessionId: 's-2', sessionEndedAt: '2026-11-25T20:00:00.000Z' });
+  });
+
+  it('still announces the answer, without the session’s end, when the token’s value is malformed', async () => {
+    const link = randomTokens.create().token;
+    store.addLink(link, { sessionId: 's-2', clientId: 'c-2', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT, sessionEndedAt: 'yesterday' });
+
+    const response = await post(`/f/${link}`, COMPLETE);
+
+    expect(response.statusCode).toBe(303);
+    expect(publisher.published).toHaveLength(1);
+    expect(publisher.published[0]?.detail).not.toHaveProperty('sessionEndedAt');
+  });
+
+  it('checks the answer against the instrument pinned on the link, not the practice’s current one', async () => {
+    const current = { ...DEFAULT_INSTRUMENT, id: 'current-v2', items: DEFAULT_INSTRUMENT.items.map((item) => ({ ...item, id: `${item.id}-2` })) };
+    app = createWebApp({
+      feedback: { store, publisher, clock, instruments: { active: current, find: (id) => [current, DEFAULT_INSTRUMENT].find((i) => i.id === id) } },
+      optOut: { store, publisher, clock },
+      acknowledge: { store: new FakeAlertStore(), publisher, clock },
+      practiceName: 'Riverside Counselling',
+      logger,
+    });
+    const pinned = randomTokens.create().token;
+    store.addLink(pinned, { sessionId: 's-2', clientId: 'c-2', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT, instrumentId: DEFAULT_INSTRUMENT.id });
+
+    expect((await post(`/f/${pinned}`, COMPLETE)).statusCode).toBe(303);
+    expect(store.sessions.get('s-2')?.answer?.instrumentId).toBe(DEFAULT_INSTRUMENT.id);
+    expect((await post(`/f/${token}`, COMPLETE)).statusCode).toBe(400);
+  });
+
+  it('answers 409, not 400, to a post with errors once the session was answered', async () => {
+    await post(`/f/${token}`, COMPLETE);
+    const response = await post(`/f/${token}`, 'relationship=3');
+    expect(response.statusCode).toBe(409);
+  });
+
+  it('answers 410, not 400, to a post with errors once the expiry was announced', async () => {
+    store.sessions.get('s-1')!.expiredAt = NOW.toISOString();
+    expect((await post(`/f/${token}`, 'relationship=3')).statusCode).toBe(410);
+  });
+
+  it('answers 409, not 410, to a post after the expiry when the session was answered in time', async () => {
+    await post(`/f/${token}`, COMPLETE);
+    clock.set(new Date(EXPIRES_AT));
+    expect((await post(`/f/${token}`, COMPLETE)).statusCode).toBe(409);
+  });
+
+  it('answers 410 when the session’s expiry was announced though the token’s has not passed', async () => {
+    store.sessions.get('s-1')!.expiredAt = NOW.toISOString();
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(410);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('answers 404 when the link’s session is gone, and stores nothing', async () => {
+    store.sessions.delete('s-1');
+    const response = await post(`/f/${token}`, COMPLETE);
+    expect(response.statusCode).toBe(404);
+    expect(store.sessions.has('s-1')).toBe(false);
+    expect(publisher.published).toEqual([]);
   });
 
   it('takes the first answer only: a second post gets 409 and changes nothing', async () => {
@@ -315,10 +401,18 @@ describe('GET /f/{token}/thanks', () => {
     expect(response.body).not.toMatch(/secreto|Riverside Counselling<\/h1>|value=/);
   });
 
-  it('sends a visitor who has not answered back to the form', async () => {
+  it('reads only the token, never the session: the post’s redirect is the only way here', async () => {
+    await post(`/f/${token}`, COMPLETE);
+    store.reads = [];
+
     const response = await send('GET', `/f/${token}/thanks`);
-    expect(response.statusCode).toBe(303);
-    expect(response.headers['location']).toBe(`../${token}`);
+
+    expect(response.statusCode).toBe(200);
+    expect(store.reads).toEqual(['token']);
+  });
+
+  it('answers 404 for an unknown token', async () => {
+    expect((await send('GET', `/f/${'D'.repeat(43)}/thanks`)).statusCode).toBe(404);
   });
 });
 

@@ -54,7 +54,16 @@ async function requestedSession(locale: 'en' | 'es' = 'en'): Promise<{ token: st
   await sessions.claimSession(session, NOW, 60);
   await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' } });
   const { token, hash } = randomTokens.create();
-  await sessions.saveFormToken({ tokenHash: hash, sessionId: session.sessionId, clientId: session.clientId, therapistId: 't-1', locale, expiresAt: EXPIRES_AT });
+  await sessions.saveFormToken({
+    tokenHash: hash,
+    sessionId: session.sessionId,
+    clientId: session.clientId,
+    therapistId: 't-1',
+    locale,
+    expiresAt: EXPIRES_AT,
+    instrumentId: 'alliance-check-v1',
+    sessionEndedAt: session.endedAt,
+  });
   await sessions.markRequested(session.sessionId, { requestedAt: NOW.toISOString(), expiresAt: EXPIRES_AT, tokenHash: hash });
   return { token, session };
 }
@@ -67,6 +76,10 @@ async function link(token: string): Promise<FormLink> {
   const found = await feedback.findLink(token);
   if (!found) throw new Error('link not found');
   return found;
+}
+
+async function answeredAt(sessionId: string): Promise<string | undefined> {
+  return (await feedback.findAnswerState(sessionId, { consistent: true }))?.answeredAt;
 }
 
 describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on DynamoDB Local', () => {
@@ -122,19 +135,41 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
     capacity = [];
   });
 
-  it('finds a link by its token’s hash, joined with the session’s answer state', async () => {
+  it('finds a link from the token item alone, in half a read unit', async () => {
     const { token, session } = await requestedSession('es');
+    capacity = [];
 
-    expect(await feedback.findLink(token)).toEqual({
+    const found = await feedback.findLink(token);
+
+    expect(found).toEqual({
       sessionId: session.sessionId,
       clientId: session.clientId,
       therapistId: 't-1',
       locale: 'es',
       expiresAt: EXPIRES_AT,
-      instrumentId: undefined,
-      answeredAt: undefined,
-      expiredAt: undefined,
+      instrumentId: 'alliance-check-v1',
+      sessionEndedAt: session.endedAt,
     });
+    expect(capacity.map((c) => c.CapacityUnits)).toEqual([0.5]);
+  });
+
+  it('finds a link made before tokens carried the session’s end, without it', async () => {
+    const { token, hash } = randomTokens.create();
+    await sessions.saveFormToken({ tokenHash: hash, sessionId: 's-old', clientId: 'c-old', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT });
+    expect((await feedback.findLink(token))?.sessionEndedAt).toBeUndefined();
+  });
+
+  it('reads the session’s answer state in half a read unit, or one when asked to be consistent', async () => {
+    const { session } = await requestedSession();
+    capacity = [];
+
+    const eventual = await feedback.findAnswerState(session.sessionId, { consistent: false });
+    const consistent = await feedback.findAnswerState(session.sessionId, { consistent: true });
+
+    expect(eventual).toEqual({ answeredAt: undefined, expiredAt: undefined });
+    expect(consistent).toEqual({ answeredAt: undefined, expiredAt: undefined });
+    expect(capacity.map((c) => c.CapacityUnits)).toEqual([0.5, 1]);
+    expect(await feedback.findAnswerState('s-gone', { consistent: false })).toBeUndefined();
   });
 
   it('finds nothing for an unknown or malformed token, and reads nothing for a malformed one', async () => {
@@ -158,7 +193,7 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
     const found = await link(token);
     capacity = [];
     const result = await feedback.recordAnswer(found, answer({ talk: true, comment: 'Gracias' }), NOW);
-    const [write] = capacity;
+    const calls = [...capacity];
 
     expect(result).toEqual({ recorded: true });
     const stored = await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.session(session.sessionId) }));
@@ -167,8 +202,9 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
       answeredAt: NOW.toISOString(),
       answer: { instrumentId: 'alliance-check-v1', items: { relationship: 8, goals: 7, approach: 9, overall: 10 }, talk: true, comment: 'Gracias' },
     });
-    expect(write?.CapacityUnits).toBe(1);
-    expect((await link(token)).answeredAt).toBe(NOW.toISOString());
+    // The write alone: nothing read the session before it.
+    expect(calls.map((c) => c.CapacityUnits)).toEqual([1]);
+    expect(await answeredAt(session.sessionId)).toBe(NOW.toISOString());
   });
 
   it('keeps even a 2,000-character comment within three write units', async () => {
@@ -209,7 +245,7 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
 
     await feedback.recordAnswer(await link(reminder.token), answer(), NOW);
 
-    expect((await link(token)).answeredAt).toBe(NOW.toISOString());
+    expect(await answeredAt(session.sessionId)).toBe(NOW.toISOString());
     expect(await feedback.recordAnswer(await link(token), answer(), NOW)).toEqual({ recorded: false, reason: 'answered' });
   });
 
@@ -220,8 +256,20 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
     const announced = await requestedSession();
     const followUps = new DynamoDbFollowUpStore(tableName, documentClient);
     expect(await followUps.markExpired(announced.session.sessionId, new Date(EXPIRES_AT))).toBe('marked');
-    expect((await link(announced.token)).expiredAt).toBeDefined();
+    expect((await feedback.findAnswerState(announced.session.sessionId, { consistent: true }))?.expiredAt).toBeDefined();
     expect(await feedback.recordAnswer(await link(announced.token), answer(), NOW)).toEqual({ recorded: false, reason: 'expired' });
+  });
+
+  it('tells an answer to a session that is gone apart, without having read it', async () => {
+    const { token, hash } = randomTokens.create();
+    await sessions.saveFormToken({ tokenHash: hash, sessionId: 's-erased', clientId: 'c-erased', therapistId: 't-1', locale: 'en', expiresAt: EXPIRES_AT });
+    capacity = [];
+
+    const result = await feedback.recordAnswer(await link(token), answer(), NOW);
+
+    expect(result).toEqual({ recorded: false, reason: 'not-found' });
+    const stored = await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.session('s-erased') }));
+    expect(stored.Item).toBeUndefined();
   });
 
   it('stops the reminder and the expiry announcement once answered', async () => {

@@ -16,7 +16,21 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 
 const { token } = randomTokens.create();
-const TOKEN_ITEM = { type: 'FormToken', sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'es', expiresAt: '2099-01-01T00:00:00.000Z' };
+const TOKEN_ITEM = {
+  type: 'FormToken',
+  sessionId: 's-1',
+  clientId: 'c-1',
+  therapistId: 't-1',
+  locale: 'es',
+  expiresAt: '2099-01-01T00:00:00.000Z',
+  instrumentId: 'alliance-check-v1',
+  sessionEndedAt: '2026-11-25T20:00:00.000Z',
+};
+
+/** The keys of the items a request read, with whether the read was consistent. */
+function reads(): { pk: unknown; consistent: boolean }[] {
+  return dynamo.commandCalls(GetCommand).map((call) => ({ pk: call.args[0].input.Key?.['pk'], consistent: call.args[0].input.ConsistentRead === true }));
+}
 
 let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -47,8 +61,12 @@ describe('web handler', () => {
     expect(response.body).toContain('<html lang="es">');
     expect(response.body).toContain('Clínica Río');
     expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: 'table', Key: keys.formToken(hashToken(token)) });
-    // The token item never changes after its email went out: an eventually consistent read (half a unit) is enough.
-    expect(dynamo.commandCalls(GetCommand).find((call) => call.args[0].input.Key?.['sk'] === 'TOKEN')?.args[0].input.ConsistentRead).toBeUndefined();
+    // The token item never changes after its email went out, and a just-answered session shown once
+    // more as the form is settled by the post's conditional write: two eventually consistent reads.
+    expect(reads()).toEqual([
+      { pk: keys.formToken(hashToken(token)).pk, consistent: false },
+      { pk: keys.session('s-1').pk, consistent: false },
+    ]);
     expect(dynamo).not.toHaveReceivedCommand(UpdateCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
@@ -57,6 +75,8 @@ describe('web handler', () => {
     const response = await handler(httpEvent('POST', `/f/${token}`, { body: 'relationship=1&goals=2&approach=3&overall=4&comment=secreto', contentType: 'application/x-www-form-urlencoded' }));
 
     expect(response.statusCode).toBe(303);
+    // Nothing but the token is read: the conditional write is the whole check of the session.
+    expect(reads()).toEqual([{ pk: keys.formToken(hashToken(token)).pk, consistent: false }]);
     expect(dynamo).toHaveReceivedCommandTimes(UpdateCommand, 1);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, {
       Key: keys.session('s-1'),
@@ -67,7 +87,7 @@ describe('web handler', () => {
     });
     const entry = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;
     expect(entry).toMatchObject({ EventBusName: 'bus', Source: 'alliance-feedback', DetailType: 'FeedbackSubmitted' });
-    expect(JSON.parse(entry.Detail!)).toMatchObject({ sessionId: 's-1', hasComment: true, talk: false });
+    expect(JSON.parse(entry.Detail!)).toMatchObject({ sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', instrumentId: 'alliance-check-v1', sessionEndedAt: '2026-11-25T20:00:00.000Z', hasComment: true, talk: false });
     expect(entry.Detail).not.toContain('secreto');
   });
 
@@ -78,6 +98,23 @@ describe('web handler', () => {
 
     expect(response.statusCode).toBe(409);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('answers 410 when the table says the expiry was announced in the meantime', async () => {
+    dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { expiredAt: { S: '2026-11-25T21:00:00.000Z' } } }));
+
+    const response = await handler(httpEvent('POST', `/f/${token}`, { body: 'relationship=1&goals=2&approach=3&overall=4', contentType: 'application/x-www-form-urlencoded' }));
+
+    expect(response.statusCode).toBe(410);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('thanks the client from the token item alone', async () => {
+    const response = await handler(httpEvent('GET', `/f/${token}/thanks`));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<html lang="es">');
+    expect(reads()).toEqual([{ pk: keys.formToken(hashToken(token)).pk, consistent: false }]);
   });
 
   it('opts the client out on CLIENT#id and announces ClientUnsubscribed', async () => {

@@ -7,7 +7,7 @@ import type * as z from 'zod/mini';
 import type { EventContract, Locale } from '../../../../shared/events/contracts.ts';
 import type { EventPublisher } from '../../../../shared/use-cases/ports.ts';
 import type { OptOutLink, OptOutStore } from '../../../../shared/use-cases/opt-out.ts';
-import type { FeedbackStore, FormLink, RecordAnswerResult, StoredAnswer } from '../../../../shared/use-cases/submit-feedback.ts';
+import type { AnswerState, FeedbackStore, FormLink, RecordAnswerResult, StoredAnswer } from '../../../../shared/use-cases/submit-feedback.ts';
 
 interface FakeToken {
   sessionId: string;
@@ -16,6 +16,7 @@ interface FakeToken {
   locale: Locale;
   expiresAt: string;
   instrumentId?: string;
+  sessionEndedAt?: string;
 }
 
 interface FakeSession {
@@ -30,6 +31,8 @@ export class FakeFeedbackStore implements FeedbackStore, OptOutStore {
   sessions = new Map<string, FakeSession>();
   clients = new Map<string, { optedOutAt?: string }>();
   writes = 0;
+  /** Every read, by item and consistency, so tests can hold the pages to their read budget. */
+  reads: ('token' | 'session' | 'session (consistent)')[] = [];
   failReads = false;
 
   /** Adds a link as the request (or the reminder) would have created it. */
@@ -40,10 +43,16 @@ export class FakeFeedbackStore implements FeedbackStore, OptOutStore {
 
   async findLink(token: string): Promise<FormLink | undefined> {
     if (this.failReads) throw Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
+    this.reads.push('token');
     const found = this.tokens.get(token);
-    const session = found && this.sessions.get(found.sessionId);
-    if (!found || !session) return undefined;
-    return { ...found, answeredAt: session.answeredAt, expiredAt: session.expiredAt };
+    return found && { ...found };
+  }
+
+  async findAnswerState(sessionId: string, options: { consistent: boolean }): Promise<AnswerState | undefined> {
+    if (this.failReads) throw Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
+    this.reads.push(options.consistent ? 'session (consistent)' : 'session');
+    const session = this.sessions.get(sessionId);
+    return session && { answeredAt: session.answeredAt, expiredAt: session.expiredAt };
   }
 
   async recordAnswer(link: FormLink, answer: StoredAnswer, now: Date): Promise<RecordAnswerResult> {
