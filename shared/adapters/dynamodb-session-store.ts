@@ -42,18 +42,19 @@ export class DynamoDbSessionStore implements SessionStore {
     const old = claim.old;
     const value = (name: string) => old[name];
     const status = value('status') ?? 'unknown';
-    // Only a request may be in flight; a skipped session stays skipped, and an answered one was
-    // certainly sent.
-    const requested = status === 'requested' || status === 'claimed';
-    if (!requested || value('answeredAt')) return this.duplicate(old, status, false);
+    // Only a request may be in flight (`claimed`: a claim of the previous version); a skipped
+    // session stays skipped.
+    if (status !== 'requested' && status !== 'claimed') return this.duplicate(old, status, false);
 
     const tokenHash = value('tokenHash');
     // The token item is written only after SES accepted the email: if it exists, the email went out
     // (and the attempt that sent it may have failed to announce it; the caller announces again).
-    // Before this version a `requested` session without a lease was marked after sending, too.
-    if (status === 'requested' && (!value('claimExpiresAt') || (tokenHash && (await this.formTokenExists(tokenHash))))) {
+    // An answered session was sent too, and so was a `requested` one without a lease (marked after
+    // sending by the previous version).
+    if (status === 'requested' && (value('answeredAt') || !value('claimExpiresAt') || (tokenHash && (await this.formTokenExists(tokenHash))))) {
       return this.duplicate(old, status, true);
     }
+    if (value('answeredAt')) return this.duplicate(old, status, false);
     // No proof of sending: the claim's attempt is still running, or it died before (or while)
     // handing the email to SES. Only once its lease has run out is it taken over; this is the
     // documented window: an email SES accepted whose token write was lost gets a second email.

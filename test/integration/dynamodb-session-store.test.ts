@@ -168,7 +168,7 @@ describe('claimSession', () => {
       new UpdateCommand({ TableName: TABLE, Key: keys.session(record.sessionId), UpdateExpression: 'SET answeredAt = :at, answer = :answer', ExpressionAttributeValues: { ':at': NOW.toISOString(), ':answer': { items: { goals: 9 } } } }),
     );
 
-    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + HOUR), 60)).toMatchObject({ claimed: false, status: 'requested' });
+    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + HOUR), 60)).toMatchObject({ claimed: false, status: 'requested', request: { clientId: record.clientId } });
     await store.recordSkipped(record, 'throttled', new Date(NOW.getTime() + HOUR));
     expect(await item(keys.session(record.sessionId))).toMatchObject({ answeredAt: NOW.toISOString(), answer: { items: { goals: 9 } } });
   });
