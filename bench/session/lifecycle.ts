@@ -81,6 +81,8 @@ export async function earlierSession(bench: BenchStack, client: ClientPlan, answ
   const sent = bench.recorder.emails.filter((email) => email.to === clientEmail(client.clientId)).length;
   await putSessions(bench.events, [sessionDetail({ sessionId: randomUUID(), clientId: client.clientId, therapistEmail: client.therapistEmail, endedAt: new Date(bench.clock.now().getTime() - HOUR) })]);
   const email = (await emailsTo(bench.recorder, clientEmail(client.clientId), sent + 1)).at(-1)!;
+  // The link's token is written just after SES accepted the email: let the request function finish.
+  await settle(bench);
   const posted = await postForm(linkIn(email, 'f'), formBody(answer));
   if (posted.status !== 303) throw new Error(`an earlier session's answer got ${posted.status}, not 303`);
   await settle(bench);

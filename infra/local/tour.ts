@@ -171,7 +171,15 @@ function formLink(mail: StoredMail): string {
 
 /** Opens the form, checks it asks the built-in questions, posts the answers and follows the redirect. */
 async function answerLikeABrowser(link: string, answers: Record<string, number>): Promise<void> {
-  const page = await fetch(link);
+  // The link's token is written just after SES accepted the email, so the link may need a moment
+  // (no reader is that fast; the tour is).
+  const page = await waitFor(
+    async () => {
+      const response = await fetch(link);
+      return response.status === 404 ? (await response.arrayBuffer(), undefined) : response;
+    },
+    { timeoutMs: 5_000, intervalMs: 100, description: 'the form link to open' },
+  ).catch(() => fetch(link));
   const html = await page.text();
   if (page.status !== 200) throw new TourError(`Opening the form at ${link} gave HTTP ${page.status}.`);
   const fields = [...new Set([...html.matchAll(/type="radio"[^>]*\bname="([^"]+)"/g)].map((match) => match[1]!))];

@@ -1,7 +1,8 @@
 /**
- * The write that records an email as sent is the one write that must not give up early: SES has
- * already accepted the message, and when the write fails the delivery is retried, takes the claim
- * over once its lease has run out, and sends the email again. So after the SDK's own retries, a
+ * The write that records an email as sent (a request's form token, an alert's acknowledge link) is
+ * the one write that must not give up early: SES has already accepted the message, and when the
+ * write fails the delivery is retried, takes the claim over once its lease has run out, and sends
+ * the email again. So after the SDK's own retries, a
  * transient failure (throttling, 5xx, a dropped connection) gets a few more rounds, a few seconds
  * in all, well inside the function's timeout. A crash in between remains the one window left: SES
  * has no idempotency key.

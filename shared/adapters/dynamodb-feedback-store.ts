@@ -123,8 +123,9 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
   private async findToken(token: string): Promise<TokenItem | undefined> {
     // A malformed token cannot exist: answer without a read.
     if (!FORM_TOKEN_PATTERN.test(token)) return undefined;
-    // Eventually consistent (half a read unit on every page): a token item is written once, before
-    // its email is sent, and never changed, so by the time anyone follows the link every copy has it.
+    // Eventually consistent (half a read unit on every page): a token item is written once, right
+    // after SES accepts its email, and never changed; mail takes seconds to arrive, so by the time
+    // anyone follows the link every copy has it.
     const result = await this.client.send(
       new GetCommand({
         TableName: this.tableName,

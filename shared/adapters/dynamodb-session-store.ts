@@ -1,11 +1,15 @@
 /**
  * SessionStore on DynamoDB: every guard is a conditional write, so duplicates and races are
- * settled by the table, not by reading first.
+ * settled by the table, not by reading first (only a duplicate reads, afterwards: whether the
+ * earlier attempt's form token exists, which is the record that its email went out).
+ *
+ * A request costs three item writes: the claim (the session, already `requested`), the client's
+ * request slot, and the form token once SES has accepted the email.
  */
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SkipReason } from '../domain/request-policy.ts';
-import type { ClaimResult, FormTokenRecord, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
+import type { ClaimResult, FormTokenRecord, PlannedRequest, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
 import { keys, retentionTtl, toTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
 
@@ -32,7 +36,52 @@ export class DynamoDbSessionStore implements SessionStore {
     private readonly afterSendDelaysMs: readonly number[] = AFTER_SEND_DELAYS_MS,
   ) {}
 
-  async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
+  async claimSession(session: SessionRecord, plan: PlannedRequest, now: Date, leaseSeconds: number): Promise<ClaimResult> {
+    const claim = await this.putClaim(session, plan, now, leaseSeconds, 'attribute_not_exists(pk)', {});
+    if (claim.claimed) return { claimed: true };
+    const old = claim.old;
+    const value = (name: string) => old[name];
+    const status = value('status') ?? 'unknown';
+    // Only a request may be in flight (`claimed`: a claim of the previous version); a skipped
+    // session stays skipped.
+    if (status !== 'requested' && status !== 'claimed') return this.duplicate(old, status, false);
+
+    const tokenHash = value('tokenHash');
+    // The token item is written only after SES accepted the email: if it exists, the email went out
+    // (and the attempt that sent it may have failed to announce it; the caller announces again).
+    // An answered session was sent too, and so was a `requested` one without a lease (marked after
+    // sending by the previous version).
+    if (status === 'requested' && (value('answeredAt') || !value('claimExpiresAt') || (tokenHash && (await this.formTokenExists(tokenHash))))) {
+      return this.duplicate(old, status, true);
+    }
+    if (value('answeredAt')) return this.duplicate(old, status, false);
+    // No proof of sending: the claim's attempt is still running, or it died before (or while)
+    // handing the email to SES. Only once its lease has run out is it taken over; this is the
+    // documented window: an email SES accepted whose token write was lost gets a second email.
+    const leaseEnd = value('claimExpiresAt');
+    if (!leaseEnd || leaseEnd >= now.toISOString()) return { claimed: false, status: 'claimed' };
+    const takeover = await this.putClaim(
+      session,
+      plan,
+      now,
+      leaseSeconds,
+      // The same claim we saw (another retry may have taken it over first), still unanswered.
+      'claimExpiresAt = :leaseEnd AND attribute_not_exists(answeredAt)',
+      { ':leaseEnd': leaseEnd },
+    );
+    if (!takeover.claimed) return { claimed: false, status: 'claimed' };
+    const earlierExpiresAt = value('expiresAt');
+    return tokenHash && earlierExpiresAt ? { claimed: true, earlier: { tokenHash, expiresAt: earlierExpiresAt } } : { claimed: true };
+  }
+
+  private async putClaim(
+    session: SessionRecord,
+    plan: PlannedRequest,
+    now: Date,
+    leaseSeconds: number,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<{ claimed: true } | { claimed: false; old: Record<string, string | undefined> }> {
     try {
       await this.client.send(
         new PutCommand({
@@ -42,32 +91,41 @@ export class DynamoDbSessionStore implements SessionStore {
             type: 'Session',
             ...session,
             ...retentionTtl(session.endedAt, this.retentionDays),
-            status: 'claimed',
+            // Requested from the claim on: there is no second write to the session after sending
+            // (a session with no email sent has no token item, so no page or follow-up can reach it).
+            status: 'requested',
+            ...plan,
             claimedAt: now.toISOString(),
             claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
           },
-          // A claim whose lease ran out may be taken over, unless the client answered meanwhile
-          // (the earlier attempt's email went out even though it was never marked requested).
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now AND attribute_not_exists(answeredAt))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed', ':now': now.toISOString() },
+          ConditionExpression: condition,
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { claimed: true };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        const value = (name: string) => (error.Item?.[name] as { S?: string } | undefined)?.S;
-        const status = value('status') ?? 'unknown';
-        const [clientId, therapistId, requestedAt, expiresAt] = [value('clientId'), value('therapistId'), value('requestedAt'), value('expiresAt')];
-        const request = status === 'requested' && clientId && therapistId && requestedAt && expiresAt ? { clientId, therapistId, requestedAt, expiresAt } : undefined;
-        return { claimed: false, status, ...(request ? { request } : {}) };
-      }
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The exception carries the old item in wire format; every attribute read from it is a string.
+      const old = Object.fromEntries(Object.entries(error.Item ?? {}).map(([name, value]) => [name, (value as { S?: string }).S]));
+      return { claimed: false, old };
     }
   }
 
-  async recordSkipped(session: SessionRecord, reason: SkipReason, now: Date): Promise<void> {
+  private duplicate(old: Record<string, string | undefined>, status: string, sent: boolean): ClaimResult {
+    const [clientId, therapistId, requestedAt, expiresAt] = (['clientId', 'therapistId', 'requestedAt', 'expiresAt'] as const).map((name) => old[name]);
+    const request = sent && clientId && therapistId && requestedAt && expiresAt ? { clientId, therapistId, requestedAt, expiresAt } : undefined;
+    return { claimed: false, status, ...(request ? { request } : {}) };
+  }
+
+  private async formTokenExists(tokenHash: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.formToken(tokenHash), ProjectionExpression: 'pk', ConsistentRead: true }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async recordSkipped(session: SessionRecord, reason: SkipReason, now: Date, claimTokenHash?: string): Promise<void> {
     try {
       await this.client.send(
         new PutCommand({
@@ -82,9 +140,12 @@ export class DynamoDbSessionStore implements SessionStore {
             skippedAt: now.toISOString(),
           },
           // Either a new session (stale ones are never claimed) or the one this attempt claimed.
-          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND attribute_not_exists(answeredAt))',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed' },
+          ...(claimTokenHash
+            ? {
+                ConditionExpression: 'attribute_not_exists(pk) OR (tokenHash = :tokenHash AND attribute_not_exists(answeredAt))',
+                ExpressionAttributeValues: { ':tokenHash': claimTokenHash },
+              }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
     } catch (error) {
@@ -143,38 +204,20 @@ export class DynamoDbSessionStore implements SessionStore {
     );
   }
 
-  async markRequested(sessionId: string, input: { requestedAt: string; expiresAt: string; tokenHash: string }): Promise<void> {
+  async saveSentFormToken(token: FormTokenRecord): Promise<void> {
     // Written after SES accepted the email: a failure here means a second email later (after-send.ts).
-    await persistAfterSend(() =>
-      this.client.send(
-        new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.session(sessionId),
-        UpdateExpression: 'SET #status = :requested, requestedAt = :requestedAt, expiresAt = :expiresAt, tokenHash = :tokenHash REMOVE claimExpiresAt',
-        ConditionExpression: '#status = :claimed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':requested': 'requested',
-          ':claimed': 'claimed',
-          ':requestedAt': input.requestedAt,
-          ':expiresAt': input.expiresAt,
-          ':tokenHash': input.tokenHash,
-        },
-      }),
-      ),
-      this.afterSendDelaysMs,
-    );
+    await persistAfterSend(() => this.saveFormToken(token), this.afterSendDelaysMs);
   }
 
-  async releaseClaim(sessionId: string): Promise<void> {
+  async releaseClaim(sessionId: string, claimTokenHash: string): Promise<void> {
     try {
       await this.client.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: keys.session(sessionId),
-          ConditionExpression: '#status = :claimed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed' },
+          // Only this attempt's claim: after its lease another attempt may have taken the session over.
+          ConditionExpression: 'tokenHash = :tokenHash AND attribute_not_exists(answeredAt)',
+          ExpressionAttributeValues: { ':tokenHash': claimTokenHash },
         }),
       );
     } catch (error) {

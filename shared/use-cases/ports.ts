@@ -17,8 +17,27 @@ export interface SessionRecord {
   therapist: { email: string; name?: string | undefined };
 }
 
-/** Result of trying to take ownership of a session's request. */
-export type ClaimResult = { claimed: true } | { claimed: false; status: string; request?: RequestedAnnouncement | undefined };
+/**
+ * What a claim records up front: the session is written as requested, with the link about to be
+ * sent. The form-token item written after SES accepts the email is what proves it went out.
+ */
+export interface PlannedRequest {
+  /** Hash of the link's token; it also identifies this attempt's claim. */
+  tokenHash: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * Result of trying to take ownership of a session's request. `claimed: false` with `status`
+ * `claimed` means another attempt holds a live claim and has not sent yet; `request` is there when
+ * the email is known to have gone out (so FeedbackRequested can be announced again). A claim taken
+ * over from an attempt that died may carry that attempt's link (`earlier`): its email may have gone
+ * out, so its token is written too and that link keeps working.
+ */
+export type ClaimResult =
+  | { claimed: true; earlier?: { tokenHash: string; expiresAt: string } | undefined }
+  | { claimed: false; status: string; request?: RequestedAnnouncement | undefined };
 
 /** What a requested session's FeedbackRequested announced, from the stored session. */
 export interface RequestedAnnouncement {
@@ -47,22 +66,27 @@ export interface FormTokenRecord {
 
 export interface SessionStore {
   /**
-   * Creates the session record in `claimed` state unless it exists (or an earlier claim's lease
-   * has run out, meaning that attempt died). Conditional write: the business-key idempotency guard.
+   * Creates the session record, already `requested` with the planned link and a lease, unless it
+   * exists. A conditional write: the business-key idempotency guard. An existing request whose
+   * link's token item exists was sent (the answer carries `request`); one without it whose lease
+   * has run out died before its email was known to be out, and is taken over.
    */
-  claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult>;
-  /** Records a session that will not be asked about, with why (only if it is new or ours). */
-  recordSkipped(session: SessionRecord, reason: SkipReason, now: Date): Promise<void>;
+  claimSession(session: SessionRecord, plan: PlannedRequest, now: Date, leaseSeconds: number): Promise<ClaimResult>;
+  /** Records a session that will not be asked about, with why (only if it is new, or this attempt's claim: `claimTokenHash`). */
+  recordSkipped(session: SessionRecord, reason: SkipReason, now: Date, claimTokenHash?: string): Promise<void>;
   /**
    * Reserves the client's request slot for this session unless the client opted out, cannot be
    * mailed, or was asked about a session that ended within the throttle window.
    */
   reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult>;
   saveFormToken(token: FormTokenRecord): Promise<void>;
-  /** Moves a claimed session to `requested` once its email has been handed to SES. */
-  markRequested(sessionId: string, input: { requestedAt: string; expiresAt: string; tokenHash: string }): Promise<void>;
-  /** Gives a claim back after a failure that happened before any email went out. */
-  releaseClaim(sessionId: string): Promise<void>;
+  /**
+   * Writes the form token of an email SES has accepted: its existence is the record that the email
+   * went out, so this write gets extra rounds against transient failures (after-send.ts).
+   */
+  saveSentFormToken(token: FormTokenRecord): Promise<void>;
+  /** Gives this attempt's claim back after a failure that happened before any email went out. */
+  releaseClaim(sessionId: string, claimTokenHash: string): Promise<void>;
 }
 
 export interface OutgoingEmail {

@@ -42,15 +42,29 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
     return { outcome: 'skipped', reason: 'stale' };
   }
 
-  const claim = await store.claimSession(session, now, deps.claimLeaseSeconds);
+  // The link is planned before the claim, so the one write that claims the session also records it
+  // as requested with this link; no write to the session follows the email.
+  const { token, hash } = deps.tokens.create();
+  const requestedAt = now.toISOString();
+  const expiresAt = linkExpiry(now, policy).toISOString();
+  const claim = await store.claimSession(session, { tokenHash: hash, requestedAt, expiresAt }, now, deps.claimLeaseSeconds);
   if (!claim.claimed) {
-    // Already requested: announce it again. The first attempt may have failed to publish after
-    // the mark, and its retry ends here; without this the session would never get its reminder
+    // Already sent: announce it again. The first attempt may have failed to publish after its
+    // token write, and its retry ends here; without this the session would never get its reminder
     // and expiry. The follow-up function creates each schedule once, so a repeat changes nothing.
     if (claim.request) await deps.publisher.publish(FeedbackRequested, { sessionId: session.sessionId, ...claim.request });
     return { outcome: 'duplicate', status: claim.status };
   }
 
+  const formToken = {
+    sessionId: session.sessionId,
+    clientId: session.clientId,
+    therapistId: session.therapistId,
+    locale: session.client.locale,
+    instrumentId: deps.instrumentId,
+    // The web pages and the evaluation take what they need from the token, not from the session.
+    sessionEndedAt: session.endedAt,
+  };
   let emailSent = false;
   try {
     const reservation = await store.reserveClientRequest({
@@ -60,21 +74,9 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
       window: throttleWindow(new Date(session.endedAt), policy),
     });
     if (!reservation.reserved) {
-      await store.recordSkipped(session, reservation.reason, now);
+      await store.recordSkipped(session, reservation.reason, now, hash);
       return { outcome: 'skipped', reason: reservation.reason };
     }
-
-    const { token, hash } = deps.tokens.create();
-    const expiresAt = linkExpiry(now, policy).toISOString();
-    await store.saveFormToken({
-      tokenHash: hash,
-      sessionId: session.sessionId,
-      clientId: session.clientId,
-      therapistId: session.therapistId,
-      locale: session.client.locale,
-      expiresAt,
-      instrumentId: deps.instrumentId,
-    });
 
     const formUrl = `${deps.formBaseUrl}/f/${token}`;
     const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
@@ -96,9 +98,15 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
     emailSent = true;
 
     // From here on a failure must not release the claim: the email is out, and a retry that
-    // re-claimed would send a second one. The claim stays until its lease expires instead.
-    const requestedAt = now.toISOString();
-    await store.markRequested(session.sessionId, { requestedAt, expiresAt, tokenHash: hash });
+    // re-claimed would send a second one. The token item is the record that it went out (until it
+    // exists the link does not open, seconds at most); if this write is lost the claim stays until
+    // its lease expires, and then a retry takes it over and sends again: the documented window.
+    await store.saveSentFormToken({ tokenHash: hash, expiresAt, ...formToken });
+    if (claim.earlier) {
+      // Taken over from an attempt that died after (or while) sending: its email may be out, so its
+      // link is made to work too. Best effort: the new email, already sent and recorded, is the one that counts.
+      await store.saveSentFormToken({ ...claim.earlier, ...formToken }).catch(() => undefined);
+    }
     await deps.publisher.publish(FeedbackRequested, {
       sessionId: session.sessionId,
       clientId: session.clientId,
@@ -108,7 +116,7 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
     });
     return { outcome: 'requested', expiresAt };
   } catch (error) {
-    if (!emailSent) await store.releaseClaim(session.sessionId).catch(() => undefined);
+    if (!emailSent) await store.releaseClaim(session.sessionId, hash).catch(() => undefined);
     throw error;
   }
 }

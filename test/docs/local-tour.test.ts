@@ -95,6 +95,8 @@ describe('README: a five-minute local tour', () => {
     expect(mail!.subject).toBe('A quick question from Your practice');
     const link = formLink(mail!);
     expect(link.startsWith(`${stack.endpoints.web}/f/`)).toBe(true);
+    // The link's token is written just after SES accepted the email: let the request function finish.
+    await stack.waitForIdle();
     expect((await fetch(link)).status).toBe(200);
     const posted = await fetch(link, {
       method: 'POST',

@@ -64,6 +64,8 @@ async function requestFeedback(locale: Locale): Promise<{ clientId: string; sess
     const mails = await mailTo(stack, detail.client.email);
     return mails.length > 0 ? mails : undefined;
   }, { description: `the feedback email to ${detail.client.email}` });
+  // The link's token is written just after SES accepted the email: let the request function finish.
+  await stack.waitForIdle();
   const web = stack.endpoints.web.replace(/[.]/g, '\\.');
   const formUrl = new RegExp(`${web}/f/[A-Za-z0-9_-]{43}`).exec(mail!.body.text!)![0];
   const optOutUrl = new RegExp(`${web}/u/[A-Za-z0-9_-]{43}`).exec(mail!.body.text!)![0];

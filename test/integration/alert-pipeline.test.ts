@@ -43,6 +43,8 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
     await sendSession(events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
+    // The link's token is written just after SES accepted the email: let the request function finish.
+    await stack.waitForIdle();
     const mail = (await mailTo(stack, base.client.email))[index]!;
     const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
     const form = new URLSearchParams(Object.entries(itemsFor(answer.total)).map(([k, v]): [string, string] => [k, String(v)]));

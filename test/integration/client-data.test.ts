@@ -63,6 +63,8 @@ async function course(answers: readonly { talk?: boolean; comment?: string }[]):
     const sessionId = `${base.clientId}-s${index + 1}`;
     await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
+    // The link's token is written just after SES accepted the email: let the request function finish.
+    await stack.waitForIdle();
     const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, client.email))[index]!.body.text ?? '')![0];
     const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
     const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });

@@ -2,7 +2,7 @@
  * DynamoDbSessionStore against DynamoDB Local: the conditional writes that make requests
  * idempotent, throttled and respectful of opt-outs, with the real service's condition semantics.
  */
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { findFreePort } from '../../infra/local/ports.ts';
@@ -59,62 +59,157 @@ async function item(key: { pk: string; sk: string }) {
   return (await documentClient.send(new GetCommand({ TableName: TABLE, Key: key }))).Item;
 }
 
+function plan(tokenHash = `${'h'.repeat(60)}${String(counter).padStart(4, '0')}`, at = NOW) {
+  return { tokenHash, requestedAt: at.toISOString(), expiresAt: new Date(at.getTime() + 72 * HOUR).toISOString() };
+}
+
+/** The form token an attempt writes once SES has accepted its email. */
+function sent(record: SessionRecord, request: ReturnType<typeof plan>) {
+  return store.saveSentFormToken({
+    tokenHash: request.tokenHash,
+    sessionId: record.sessionId,
+    clientId: record.clientId,
+    therapistId: record.therapistId,
+    locale: record.client.locale,
+    expiresAt: request.expiresAt,
+    sessionEndedAt: record.endedAt,
+  });
+}
+
 describe('claimSession', () => {
-  it('claims a new session once; a second claim within the lease sees it claimed', async () => {
+  it('claims a new session once, recording it as requested with the planned link; a second claim within the lease sees it claimed', async () => {
     const record = session();
+    const request = plan();
 
-    expect(await store.claimSession(record, NOW, 60)).toEqual({ claimed: true });
-    expect(await store.claimSession(record, new Date(NOW.getTime() + 30_000), 60)).toEqual({ claimed: false, status: 'claimed' });
+    expect(await store.claimSession(record, request, NOW, 60)).toEqual({ claimed: true });
+    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + 30_000), 60)).toEqual({ claimed: false, status: 'claimed' });
+    expect(await item(keys.session(record.sessionId))).toMatchObject({
+      status: 'requested',
+      tokenHash: request.tokenHash,
+      requestedAt: request.requestedAt,
+      expiresAt: request.expiresAt,
+      claimExpiresAt: new Date(NOW.getTime() + 60_000).toISOString(),
+    });
   });
 
-  it('lets a retry re-claim a session whose lease expired (the earlier attempt died)', async () => {
+  it('lets a retry take over a claim whose lease expired without a token (the earlier attempt died), keeping its link for the email it may have sent', async () => {
     const record = session();
-    await store.claimSession(record, NOW, 60);
+    const first = plan('a'.repeat(64));
+    await store.claimSession(record, first, NOW, 60);
+    const later = new Date(NOW.getTime() + 61_000);
+    const second = plan('b'.repeat(64), later);
 
-    expect(await store.claimSession(record, new Date(NOW.getTime() + 61_000), 60)).toEqual({ claimed: true });
+    expect(await store.claimSession(record, second, later, 60)).toEqual({ claimed: true, earlier: { tokenHash: first.tokenHash, expiresAt: first.expiresAt } });
+    expect(await item(keys.session(record.sessionId))).toMatchObject({ tokenHash: second.tokenHash, requestedAt: later.toISOString() });
   });
 
-  it('never re-claims a requested session, however late', async () => {
+  it('lets only one of two retries take over a lapsed claim', async () => {
     const record = session();
-    await store.claimSession(record, NOW, 60);
-    await store.markRequested(record.sessionId, { requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString(), tokenHash: 'h'.repeat(64) });
+    await store.claimSession(record, plan('a'.repeat(64)), NOW, 60);
+    const later = new Date(NOW.getTime() + 61_000);
 
-    expect(await store.claimSession(record, new Date(NOW.getTime() + 24 * HOUR), 60)).toEqual({
+    const results = await Promise.all([store.claimSession(record, plan('b'.repeat(64), later), later, 60), store.claimSession(record, plan('c'.repeat(64), later), later, 60)]);
+
+    expect(results.filter((result) => result.claimed)).toHaveLength(1);
+  });
+
+  it('never re-claims a session whose token was written (its email went out), however late, and tells what was announced', async () => {
+    const record = session();
+    const request = plan();
+    await store.claimSession(record, request, NOW, 60);
+    await sent(record, request);
+
+    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + 24 * HOUR), 60)).toEqual({
       claimed: false,
       status: 'requested',
       // What FeedbackRequested announced, so a redelivery can announce it again.
-      request: { clientId: record.clientId, therapistId: record.therapistId, requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * HOUR).toISOString() },
+      request: { clientId: record.clientId, therapistId: record.therapistId, requestedAt: request.requestedAt, expiresAt: request.expiresAt },
     });
-    expect(await item(keys.session(record.sessionId))).not.toHaveProperty('claimExpiresAt');
+    expect(await item(keys.session(record.sessionId))).toMatchObject({ tokenHash: request.tokenHash });
+  });
+
+  it('tells a duplicate within the lease that the email went out once the token exists, so a failed announcement is repeated at once', async () => {
+    const record = session();
+    const request = plan();
+    await store.claimSession(record, request, NOW, 60);
+    await sent(record, request);
+
+    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + 1_000), 60)).toMatchObject({ claimed: false, status: 'requested', request: { requestedAt: request.requestedAt } });
+  });
+
+  it('treats a session marked requested by the previous version (no lease) as sent', async () => {
+    const record = session();
+    await documentClient.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...keys.session(record.sessionId), type: 'Session', ...record, status: 'requested', requestedAt: NOW.toISOString(), expiresAt: NOW.toISOString(), tokenHash: 'h'.repeat(64) },
+      }),
+    );
+
+    expect(await store.claimSession(record, plan(), new Date(NOW.getTime() + HOUR), 60)).toMatchObject({ claimed: false, status: 'requested', request: { requestedAt: NOW.toISOString() } });
+  });
+
+  it('takes over a lapsed claim of the previous version (status claimed)', async () => {
+    const record = session();
+    await documentClient.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: { ...keys.session(record.sessionId), type: 'Session', ...record, status: 'claimed', claimedAt: NOW.toISOString(), claimExpiresAt: new Date(NOW.getTime() + 60_000).toISOString() },
+      }),
+    );
+
+    expect(await store.claimSession(record, plan(), new Date(NOW.getTime() + HOUR), 60)).toEqual({ claimed: true });
   });
 
   it('never takes over a lapsed claim the client already answered, so a retry cannot wipe the answer', async () => {
     const record = session();
-    await store.claimSession(record, NOW, 60);
-    // The email went out but marking it requested failed; the client answered from the link.
+    await store.claimSession(record, plan(), NOW, 60);
     await documentClient.send(
       new UpdateCommand({ TableName: TABLE, Key: keys.session(record.sessionId), UpdateExpression: 'SET answeredAt = :at, answer = :answer', ExpressionAttributeValues: { ':at': NOW.toISOString(), ':answer': { items: { goals: 9 } } } }),
     );
 
-    expect(await store.claimSession(record, new Date(NOW.getTime() + HOUR), 60)).toEqual({ claimed: false, status: 'claimed' });
+    expect(await store.claimSession(record, plan('x'.repeat(64)), new Date(NOW.getTime() + HOUR), 60)).toMatchObject({ claimed: false, status: 'requested', request: { clientId: record.clientId } });
     await store.recordSkipped(record, 'throttled', new Date(NOW.getTime() + HOUR));
     expect(await item(keys.session(record.sessionId))).toMatchObject({ answeredAt: NOW.toISOString(), answer: { items: { goals: 9 } } });
   });
 
   it('gives a released claim back, so the next delivery can claim it', async () => {
     const record = session();
-    await store.claimSession(record, NOW, 60);
+    const request = plan();
+    await store.claimSession(record, request, NOW, 60);
 
-    await store.releaseClaim(record.sessionId);
+    await store.releaseClaim(record.sessionId, request.tokenHash);
 
-    expect(await store.claimSession(record, NOW, 60)).toEqual({ claimed: true });
+    expect(await store.claimSession(record, plan(), NOW, 60)).toEqual({ claimed: true });
+  });
+
+  it('releases only its own claim, never one another attempt took over', async () => {
+    const record = session();
+    await store.claimSession(record, plan('a'.repeat(64)), NOW, 60);
+    const later = new Date(NOW.getTime() + 61_000);
+    await store.claimSession(record, plan('b'.repeat(64), later), later, 60);
+
+    await store.releaseClaim(record.sessionId, 'a'.repeat(64));
+
+    expect(await item(keys.session(record.sessionId))).toMatchObject({ tokenHash: 'b'.repeat(64) });
   });
 
   it('never claims a session recorded as skipped', async () => {
     const record = session();
     await store.recordSkipped(record, 'stale', NOW);
 
-    expect(await store.claimSession(record, NOW, 60)).toEqual({ claimed: false, status: 'skipped' });
+    expect(await store.claimSession(record, plan(), NOW, 60)).toEqual({ claimed: false, status: 'skipped' });
+  });
+});
+
+describe('saveSentFormToken', () => {
+  it('stores the token with what the web pages need, the session end included', async () => {
+    const record = session();
+    const request = plan();
+
+    await sent(record, request);
+
+    expect(await item(keys.formToken(request.tokenHash))).toMatchObject({ type: 'FormToken', sessionId: record.sessionId, clientId: record.clientId, sessionEndedAt: record.endedAt, expiresAt: request.expiresAt });
   });
 });
 
@@ -178,13 +273,27 @@ describe('recordSkipped', () => {
     expect(await item(keys.session(record.sessionId))).toMatchObject({ status: 'skipped', skipReason: 'throttled' });
   });
 
-  it('never overwrites a session that was already requested', async () => {
+  it('records a skip over its own claim', async () => {
     const record = session();
-    await store.claimSession(record, NOW, 60);
-    await store.markRequested(record.sessionId, { requestedAt: NOW.toISOString(), expiresAt: NOW.toISOString(), tokenHash: 'h'.repeat(64) });
+    const request = plan();
+    await store.claimSession(record, request, NOW, 60);
+
+    await store.recordSkipped(record, 'throttled', NOW, request.tokenHash);
+
+    const stored = await item(keys.session(record.sessionId));
+    expect(stored).toMatchObject({ status: 'skipped', skipReason: 'throttled' });
+    expect(stored).not.toHaveProperty('tokenHash');
+  });
+
+  it('never overwrites a session that was requested, by another attempt or with no claim of its own', async () => {
+    const record = session();
+    const request = plan();
+    await store.claimSession(record, request, NOW, 60);
+    await sent(record, request);
 
     await store.recordSkipped(record, 'stale', NOW);
+    await store.recordSkipped(record, 'throttled', NOW, 'x'.repeat(64));
 
-    expect(await item(keys.session(record.sessionId))).toMatchObject({ status: 'requested' });
+    expect(await item(keys.session(record.sessionId))).toMatchObject({ status: 'requested', tokenHash: request.tokenHash });
   });
 });

@@ -75,6 +75,8 @@ describe('a completed session', () => {
       const mails = await mailTo(stack, detail.client.email);
       return mails.length > 0 ? mails : undefined;
     }, { description: 'the feedback email' });
+    // The link's token is written just after SES accepted the email: let the request function finish.
+    await stack.waitForIdle();
     const url = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail!.body.text!)![0];
 
     const response = await fetch(url);

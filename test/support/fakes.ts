@@ -14,6 +14,7 @@ import type {
   FormTokenRecord,
   Mailer,
   OutgoingEmail,
+  PlannedRequest,
   ReserveResult,
   SessionRecord,
   SessionStore,
@@ -34,21 +35,27 @@ export class FakeSessionStore implements SessionStore {
   clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; lastRequestSessionId?: string; lastRequestEndedAt?: string }>();
   tokens = new Map<string, FormTokenRecord>();
 
-  async claimSession(session: SessionRecord, now: Date, leaseSeconds: number): Promise<ClaimResult> {
+  async claimSession(session: SessionRecord, plan: PlannedRequest, now: Date, leaseSeconds: number): Promise<ClaimResult> {
     const existing = this.sessions.get(session.sessionId);
-    if (existing && !(existing.status === 'claimed' && (existing.claimExpiresAt ?? '') < now.toISOString())) {
-      const { clientId, therapistId, requestedAt, expiresAt } = existing;
-      return existing.status === 'requested' && requestedAt && expiresAt
-        ? { claimed: false, status: existing.status, request: { clientId, therapistId, requestedAt, expiresAt } }
-        : { claimed: false, status: existing.status };
+    const claim = (): StoredSession => ({ ...session, ...plan, status: 'requested', claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString() });
+    if (!existing) {
+      this.sessions.set(session.sessionId, claim());
+      return { claimed: true };
     }
-    this.sessions.set(session.sessionId, { ...session, status: 'claimed', claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString() });
-    return { claimed: true };
+    if (existing.status !== 'requested') return { claimed: false, status: existing.status };
+    const { clientId, therapistId, requestedAt, expiresAt, tokenHash } = existing;
+    // Sent when its token item exists (written only after the email), as in the DynamoDB adapter.
+    if (tokenHash && this.tokens.has(tokenHash) && requestedAt && expiresAt) {
+      return { claimed: false, status: 'requested', request: { clientId, therapistId, requestedAt, expiresAt } };
+    }
+    if ((existing.claimExpiresAt ?? '') >= now.toISOString()) return { claimed: false, status: 'claimed' };
+    this.sessions.set(session.sessionId, claim());
+    return { claimed: true, ...(tokenHash && expiresAt ? { earlier: { tokenHash, expiresAt } } : {}) };
   }
 
-  async recordSkipped(session: SessionRecord, reason: SkipReason): Promise<void> {
+  async recordSkipped(session: SessionRecord, reason: SkipReason, _now: Date, claimTokenHash?: string): Promise<void> {
     const existing = this.sessions.get(session.sessionId);
-    if (existing && existing.status !== 'claimed') return;
+    if (existing && (claimTokenHash === undefined || existing.tokenHash !== claimTokenHash)) return;
     this.sessions.set(session.sessionId, { ...session, status: 'skipped', skipReason: reason });
   }
 
@@ -67,14 +74,12 @@ export class FakeSessionStore implements SessionStore {
     this.tokens.set(token.tokenHash, token);
   }
 
-  async markRequested(sessionId: string, input: { requestedAt: string; expiresAt: string; tokenHash: string }): Promise<void> {
-    const existing = this.sessions.get(sessionId);
-    if (existing?.status !== 'claimed') throw new Error('condition failed: session not claimed');
-    this.sessions.set(sessionId, { ...existing, ...input, status: 'requested' });
+  async saveSentFormToken(token: FormTokenRecord): Promise<void> {
+    this.tokens.set(token.tokenHash, token);
   }
 
-  async releaseClaim(sessionId: string): Promise<void> {
-    if (this.sessions.get(sessionId)?.status === 'claimed') this.sessions.delete(sessionId);
+  async releaseClaim(sessionId: string, claimTokenHash: string): Promise<void> {
+    if (this.sessions.get(sessionId)?.tokenHash === claimTokenHash) this.sessions.delete(sessionId);
   }
 }
 

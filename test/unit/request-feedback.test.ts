@@ -71,7 +71,36 @@ describe('requestFeedback', () => {
     expect([...store.tokens.keys()]).toEqual(['hash-of-token-1']);
     expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z', instrumentId: 'alliance-check-v1' });
     expect(JSON.stringify([...store.tokens.values()])).not.toContain('"token-1"');
-    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-1' });
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-1', requestedAt: NOW.toISOString() });
+  });
+
+  it('puts on the token everything the web pages need, the session end included, so they need not read the session', async () => {
+    await requestFeedback(session(), deps);
+
+    expect(store.tokens.get('hash-of-token-1')).toEqual({
+      tokenHash: 'hash-of-token-1',
+      sessionId: 's-2026-11-25-0042',
+      clientId: 'c-1042',
+      therapistId: 't-7',
+      locale: 'es',
+      expiresAt: '2026-11-28T21:00:00.000Z',
+      instrumentId: 'alliance-check-v1',
+      sessionEndedAt: '2026-11-25T20:50:00.000Z',
+    });
+  });
+
+  it('writes the token only after SES accepted the email', async () => {
+    const tokensWhenSending: number[] = [];
+    const send = mailer.send.bind(mailer);
+    mailer.send = async (email) => {
+      tokensWhenSending.push(store.tokens.size);
+      await send(email);
+    };
+
+    await requestFeedback(session(), deps);
+
+    expect(tokensWhenSending).toEqual([0]);
+    expect(store.tokens.size).toBe(1);
   });
 
   it('publishes FeedbackRequested without any email address', async () => {
@@ -200,7 +229,7 @@ describe('requestFeedback', () => {
   });
 
   it('keeps the claim when recording fails after the email went out, so a quick retry sends no second email', async () => {
-    store.markRequested = async () => {
+    store.saveSentFormToken = async () => {
       throw new Error('ProvisionedThroughputExceededException');
     };
 
@@ -209,6 +238,63 @@ describe('requestFeedback', () => {
 
     expect(retry).toEqual({ outcome: 'duplicate', status: 'claimed' });
     expect(mailer.sent).toHaveLength(1);
+    expect(publisher.published).toHaveLength(0);
+  });
+
+  it('sends a second email once the lease has run out when the token write after SES was lost (the documented window), and both links work', async () => {
+    store.saveSentFormToken = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await expect(requestFeedback(session(), deps)).rejects.toThrow('ProvisionedThroughputExceededException');
+    store.saveSentFormToken = FakeSessionStore.prototype.saveSentFormToken;
+    clock.advance(61_000);
+
+    const retry = await requestFeedback(session(), deps);
+
+    expect(retry.outcome).toBe('requested');
+    expect(mailer.sent).toHaveLength(2);
+    expect([...store.tokens.keys()].sort()).toEqual(['hash-of-token-1', 'hash-of-token-2']);
+    expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z' });
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-2' });
+    expect(publisher.published).toHaveLength(1);
+  });
+
+  it('sends the email when an attempt died after claiming and before sending, once its lease has run out', async () => {
+    // The claim of an attempt that crashed before SES (no token item, so no email went out).
+    await store.claimSession(
+      { ...session(), endedAt: '2026-11-25T20:50:00.000Z' },
+      { tokenHash: 'hash-of-a-dead-attempt', requestedAt: NOW.toISOString(), expiresAt: '2026-11-28T21:00:00.000Z' },
+      NOW,
+      60,
+    );
+
+    const early = await requestFeedback(session(), deps);
+    clock.advance(61_000);
+    const late = await requestFeedback(session(), deps);
+
+    expect(early).toEqual({ outcome: 'duplicate', status: 'claimed' });
+    expect(late.outcome).toBe('requested');
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('never sends again for a session whose email went out, however late the duplicate arrives', async () => {
+    await requestFeedback(session(), deps);
+    clock.advance(24 * HOUR);
+
+    const late = await requestFeedback(session(), deps);
+
+    expect(late).toEqual({ outcome: 'duplicate', status: 'requested' });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('records a throttled session as skipped over its own claim, with no link planned', async () => {
+    await requestFeedback(session({ sessionId: 's-1', endedAt: '2026-11-25T09:00:00Z' }), deps);
+
+    await requestFeedback(session({ sessionId: 's-2', endedAt: '2026-11-25T20:59:00Z' }), deps);
+
+    expect(store.sessions.get('s-2')).toEqual(expect.objectContaining({ status: 'skipped', skipReason: 'throttled' }));
+    expect(store.sessions.get('s-2')).not.toHaveProperty('tokenHash');
+    expect(store.tokens.size).toBe(1);
   });
 
   it('announces FeedbackRequested again when a requested session arrives again, so a publish that failed after the mark is not lost', async () => {

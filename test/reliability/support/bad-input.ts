@@ -210,7 +210,10 @@ export async function runSessionCompletedProperty(harness: ReliabilityStack, opt
     }
   });
   const crashes = deadLetters.filter((letter) => letter.origin !== 'function');
-  const halfDone = [...table.sessions.values()].filter((session) => String(session['sessionId']).startsWith(options.prefix) && session['status'] === 'claimed');
+  // A claim is the session written `requested` before the email; its token item is the mark that the email went out.
+  const halfDone = [...table.sessions.values()].filter(
+    (session) => String(session['sessionId']).startsWith(options.prefix) && (session['status'] === 'claimed' || (session['status'] === 'requested' && !table.tokens.has(String(session['tokenHash'])))),
+  );
   const orphanTokens = [...table.tokens.values()].filter((token) => {
     const session = table.sessions.get(String(token['sessionId']));
     return String(token['sessionId']).startsWith(options.prefix) && (!session || session['status'] !== 'requested');
@@ -272,11 +275,11 @@ export async function seedRequestedSessions(harness: ReliabilityStack, count: nu
           client: { email: `${clientId}@example.com`, firstName: 'Ana', locale: index % 2 === 0 ? 'en' : 'es' },
           therapist: { email: 'therapist@practice.example' },
         },
+        { tokenHash: hash, requestedAt: now.toISOString(), expiresAt },
         now,
         60,
       );
       await store.saveFormToken({ tokenHash: hash, sessionId, clientId, therapistId: 't-1', locale: index % 2 === 0 ? 'en' : 'es', expiresAt, instrumentId: DEFAULT_INSTRUMENT.id });
-      await store.markRequested(sessionId, { requestedAt: now.toISOString(), expiresAt, tokenHash: hash });
       return { sessionId, token };
     },
   );

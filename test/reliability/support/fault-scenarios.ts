@@ -54,12 +54,13 @@ async function mailCount(harness: ReliabilityStack, address: string): Promise<nu
 /**
  * The windows, each shown with targeted faults on `count` sessions (random faults off):
  * - SES's reply lost after it accepted (timeout, reset): the SDK sends again at once;
- * - the write that marks the session requested fails for good after SES accepted: a delivery after
- *   the claim's lease (60 s) takes the session over and sends again (locally, a retry inside the
- *   lease finds the claim and stops; in AWS the retry comes after the 180 s visibility timeout);
- *   a throttling burst on that write is ridden out by the store's extra rounds (after-send.ts);
- * - FeedbackRequested fails to publish after the mark: the retry must announce it again, or the
- *   session never gets its reminder and expiry.
+ * - the write that marks the email sent (its form token) fails for good after SES accepted: a
+ *   delivery after the claim's lease (60 s) takes the session over and sends again, and both links
+ *   work (locally, a retry inside the lease finds the claim and stops; in AWS the retry comes after
+ *   the 180 s visibility timeout); a throttling burst on that write is ridden out by the store's
+ *   extra rounds (after-send.ts);
+ * - FeedbackRequested fails to publish after the token write: the retry must announce it again, or
+ *   the session never gets its reminder and expiry.
  */
 export async function runWindowScenarios(harness: ReliabilityStack, options: { count: number; item: string; prefix: string }): Promise<Figure[]> {
   const { count, item, prefix } = options;
@@ -79,17 +80,17 @@ export async function runWindowScenarios(harness: ReliabilityStack, options: { c
     pass: lostCounts.every((value) => value === 2),
   });
 
-  // 2. SES accepted, then the write that marks the session requested failed.
+  // 2. SES accepted, then the write that marks the email sent (the form token) failed.
   const marked = Array.from({ length: count }, (_, index) => sessionCompleted(`${prefix}-mark`, index, new Date(now().getTime() - HOUR)));
-  const markedKeys = new Set(marked.map((detail) => `SESSION#${detail.sessionId}`));
+  const markedIds = new Set(marked.map((detail) => detail.sessionId));
   harness.faults.setRules([
     {
       service: 'dynamodb',
       kind: 'reject',
       rate: 1,
       limit: count,
-      operations: ['UpdateItem'],
-      match: (call) => /requestedAt/.test(String(call.input['UpdateExpression'])) && markedKeys.has(String((call.input['Key'] as any)?.pk?.S)),
+      operations: ['PutItem'],
+      match: (call) => isFormTokenPut(call, markedIds),
     },
   ]);
   await send(harness, marked);
@@ -100,29 +101,34 @@ export async function runWindowScenarios(harness: ReliabilityStack, options: { c
   await send(harness, marked);
   const afterRedelivery = await Promise.all(marked.map((detail) => mailCount(harness, detail.client.email)));
   const statusAfterRedelivery = await sessionStatuses(harness, marked.map((detail) => detail.sessionId));
+  const tokensAfterRedelivery = await tokenCounts(harness, marked.map((detail) => detail.sessionId));
   figures.push({
     item,
     check: 'window: mark after SES accepted failed (documented)',
     figure:
-      `${count} marks failed → emails ${summarise(afterFailure)}, sessions ${summarise(statusAfterFailure)}; ` +
-      `redelivered after the 60 s lease → emails ${summarise(afterRedelivery)}, sessions ${summarise(statusAfterRedelivery)}`,
-    pass: afterFailure.every((value) => value === 1) && afterRedelivery.every((value) => value === 2) && statusAfterRedelivery.every((status) => status === 'requested'),
+      `${count} token writes failed → emails ${summarise(afterFailure)}, sessions ${summarise(statusAfterFailure)}; ` +
+      `redelivered after the 60 s lease → emails ${summarise(afterRedelivery)}, sessions ${summarise(statusAfterRedelivery)}, working links ${summarise(tokensAfterRedelivery)}`,
+    pass:
+      afterFailure.every((value) => value === 1) &&
+      afterRedelivery.every((value) => value === 2) &&
+      statusAfterRedelivery.every((status) => status === 'requested') &&
+      tokensAfterRedelivery.every((value) => value === 2),
   });
 
   // 2b. The same write throttled for longer than the SDK's own retries: the store tries again (after-send.ts).
   const burst = Array.from({ length: count }, (_, index) => sessionCompleted(`${prefix}-burst`, index, new Date(now().getTime() - HOUR)));
-  const burstKeys = new Set(burst.map((detail) => `SESSION#${detail.sessionId}`));
+  const burstIds = new Set(burst.map((detail) => detail.sessionId));
   const throttledSoFar = new Map<string, number>();
   harness.faults.setRules([
     {
       service: 'dynamodb',
       kind: 'throttle',
       rate: 1,
-      operations: ['UpdateItem'],
-      // The first four attempts of each mark: the SDK's three, and the first of the store's next round.
+      operations: ['PutItem'],
+      // The first four attempts of each token write: the SDK's three, and the first of the store's next round.
       match: (call) => {
-        const key = String((call.input['Key'] as any)?.pk?.S);
-        if (!/requestedAt/.test(String(call.input['UpdateExpression'])) || !burstKeys.has(key)) return false;
+        if (!isFormTokenPut(call, burstIds)) return false;
+        const key = String((call.input['Item'] as any)?.sessionId?.S);
         throttledSoFar.set(key, (throttledSoFar.get(key) ?? 0) + 1);
         return throttledSoFar.get(key)! <= 4;
       },
@@ -132,14 +138,15 @@ export async function runWindowScenarios(harness: ReliabilityStack, options: { c
   harness.faults.setRules([]);
   const burstMail = await Promise.all(burst.map((detail) => mailCount(harness, detail.client.email)));
   const burstStatus = await sessionStatuses(harness, burst.map((detail) => detail.sessionId));
+  const burstTokens = await tokenCounts(harness, burst.map((detail) => detail.sessionId));
   figures.push({
     item,
     check: 'mark after SES accepted throttled beyond the SDK retries',
-    figure: `${count} marks throttled 4× each → emails ${summarise(burstMail)}, sessions ${summarise(burstStatus)}`,
-    pass: burstMail.every((value) => value === 1) && burstStatus.every((status) => status === 'requested'),
+    figure: `${count} token writes throttled 4× each → emails ${summarise(burstMail)}, sessions ${summarise(burstStatus)}, links ${summarise(burstTokens)}`,
+    pass: burstMail.every((value) => value === 1) && burstStatus.every((status) => status === 'requested') && burstTokens.every((value) => value === 1),
   });
 
-  // 3. Marked requested, then FeedbackRequested failed to publish (EventBridge: a failed entry, which the SDK does not retry).
+  // 3. Email sent and its token written, then FeedbackRequested failed to publish (EventBridge: a failed entry, which the SDK does not retry).
   const unannounced = Array.from({ length: count }, (_, index) => sessionCompleted(`${prefix}-announce`, index, new Date(now().getTime() - HOUR)));
   const unannouncedIds = new Set(unannounced.map((detail) => detail.sessionId));
   harness.faults.setRules([
@@ -167,6 +174,19 @@ export async function runWindowScenarios(harness: ReliabilityStack, options: { c
     pass: withFollowUps === count && unannouncedMail.every((value) => value === 1),
   });
   return figures;
+}
+
+/** The PutItem of a request's form token for one of `sessionIds` (written after SES accepted). */
+function isFormTokenPut(call: SdkCall, sessionIds: ReadonlySet<string>): boolean {
+  const stored = call.input['Item'] as Record<string, { S?: string }> | undefined;
+  return stored?.['type']?.S === 'FormToken' && sessionIds.has(String(stored['sessionId']?.S));
+}
+
+/** How many form tokens (working links) each session has. */
+async function tokenCounts(harness: ReliabilityStack, sessionIds: readonly string[]): Promise<number[]> {
+  const table = await snapshot(harness);
+  const tokens = [...table.tokens.values()];
+  return sessionIds.map((sessionId) => tokens.filter((token) => token['sessionId'] === sessionId).length);
 }
 
 async function sessionStatuses(harness: ReliabilityStack, sessionIds: readonly string[]): Promise<string[]> {

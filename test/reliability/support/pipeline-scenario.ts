@@ -343,7 +343,10 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
   const ackOther = ackStatuses.flat().filter((status) => status !== 200).length;
 
   // Nothing half-done: no claim left, no session without its outcome, no alert claim without its link.
-  const stuckSessions = [...table.sessions.values()].filter((session) => session['status'] === 'claimed' && clientOfSession.has(String(session['sessionId'])));
+  // A claim is the session written `requested` before the email; its token item is the mark that the email went out.
+  const stuckSessions = [...table.sessions.values()].filter(
+    (session) => (session['status'] === 'claimed' || (session['status'] === 'requested' && !table.tokens.has(String(session['tokenHash'])))) && clientOfSession.has(String(session['sessionId'])),
+  );
   const stuckUnexplained = stuckSessions.filter((session) => !explained.has(clientOfSession.get(String(session['sessionId']))!.clientId));
   const schedulesPerSession = new Map<string, number>();
   for (const schedule of scheduled) {

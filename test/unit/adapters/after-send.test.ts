@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isTransientFailure, persistAfterSend } from '../../../shared/adapters/after-send.ts';
@@ -56,13 +56,13 @@ describe('persistAfterSend', () => {
 });
 
 describe('the writes after SES accepted', () => {
-  it('marks a session requested through a throttling burst longer than the SDK’s own retries', async () => {
-    dynamo.on(UpdateCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({});
+  it('saves a sent request’s form token (its sent mark) through a throttling burst longer than the SDK’s own retries', async () => {
+    dynamo.on(PutCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({});
     const store = new DynamoDbSessionStore('table', DynamoDBDocumentClient.from(new DynamoDBClient({})), 'keep', NO_WAIT);
 
-    await store.markRequested('s-1', { requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z', tokenHash: 'h' });
+    await store.saveSentFormToken({ tokenHash: 'h', sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'en', expiresAt: '2026-11-28T21:00:00.000Z' });
 
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(3);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(3);
   });
 
   it('saves an alert’s acknowledge link (its sent mark) through a throttling burst', async () => {

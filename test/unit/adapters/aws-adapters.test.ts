@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
@@ -116,24 +116,32 @@ describe('DynamoDbSessionStore', () => {
   };
   const store = () => new DynamoDbSessionStore('table', DynamoDBDocumentClient.from(new DynamoDBClient({})));
 
-  it('claims a session with a conditional put keyed on the session id', async () => {
+  it('claims a session with a conditional put keyed on the session id, already requested with its planned link', async () => {
     dynamo.on(PutCommand).resolves({});
 
-    const result = await store().claimSession(session, new Date('2026-11-25T21:00:00Z'), 60);
+    const result = await store().claimSession(session, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date('2026-11-25T21:00:00Z'), 60);
 
     expect(result).toEqual({ claimed: true });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
-      TableName: 'table',
-      ConditionExpression: 'attribute_not_exists(pk) OR (#status = :claimed AND claimExpiresAt < :now AND attribute_not_exists(answeredAt))',
-    });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { TableName: 'table', ConditionExpression: 'attribute_not_exists(pk)' });
     const item = dynamo.commandCalls(PutCommand)[0]!.args[0].input.Item!;
-    expect(item).toMatchObject({ pk: 'SESSION#s-1', sk: 'SESSION', status: 'claimed', claimExpiresAt: '2026-11-25T21:01:00.000Z' });
+    expect(item).toMatchObject({ pk: 'SESSION#s-1', sk: 'SESSION', status: 'requested', tokenHash: 'h', claimExpiresAt: '2026-11-25T21:01:00.000Z' });
   });
 
   it('reports an existing session as not claimed, with its status', async () => {
-    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: { status: { S: 'requested' } } }));
+    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: { status: { S: 'skipped' } } }));
 
-    expect(await store().claimSession(session, new Date(), 60)).toEqual({ claimed: false, status: 'requested' });
+    expect(await store().claimSession(session, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date(), 60)).toEqual({ claimed: false, status: 'skipped' });
+  });
+
+  it('reads the earlier link’s token (consistently) to learn whether a duplicate’s email went out', async () => {
+    const old = { status: { S: 'requested' }, clientId: { S: 'c-1' }, therapistId: { S: 't-1' }, requestedAt: { S: 'r' }, expiresAt: { S: 'e' }, tokenHash: { S: 'old' }, claimExpiresAt: { S: '2026-11-25T21:01:00.000Z' } };
+    dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: old }));
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'TOKEN#old' } });
+
+    const result = await store().claimSession(session, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date('2026-11-25T21:00:30Z'), 60);
+
+    expect(result).toEqual({ claimed: false, status: 'requested', request: { clientId: 'c-1', therapistId: 't-1', requestedAt: 'r', expiresAt: 'e' } });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { Key: { pk: 'TOKEN#old', sk: 'TOKEN' }, ConsistentRead: true });
   });
 
   it.each([
@@ -151,6 +159,6 @@ describe('DynamoDbSessionStore', () => {
   it('lets other DynamoDB errors surface', async () => {
     dynamo.on(PutCommand).rejects(Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ThrottlingException' }));
 
-    await expect(store().claimSession(session, new Date(), 60)).rejects.toThrow('Throughput exceeds');
+    await expect(store().claimSession(session, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date(), 60)).rejects.toThrow('Throughput exceeds');
   });
 });

@@ -60,7 +60,7 @@ describe('TTL on the writes that happen anyway', () => {
   it('puts the retention TTL on the session record when the session is claimed', async () => {
     dynamo.on(PutCommand).resolves({});
 
-    await new DynamoDbSessionStore('t', client, 365).claimSession(SESSION, new Date('2026-01-10T16:00:00Z'), 60);
+    await new DynamoDbSessionStore('t', client, 365).claimSession(SESSION, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date('2026-01-10T16:00:00Z'), 60);
 
     expect(dynamo.commandCalls(PutCommand)).toHaveLength(1);
     expect(putItem()[TTL_ATTRIBUTE]).toBe(A_YEAR_AFTER);
@@ -77,7 +77,7 @@ describe('TTL on the writes that happen anyway', () => {
   it('writes no TTL on session records by default', async () => {
     dynamo.on(PutCommand).resolves({});
 
-    await new DynamoDbSessionStore('t', client).claimSession(SESSION, new Date('2026-01-10T16:00:00Z'), 60);
+    await new DynamoDbSessionStore('t', client).claimSession(SESSION, { tokenHash: 'h', requestedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-11-28T21:00:00.000Z' }, new Date('2026-01-10T16:00:00Z'), 60);
 
     expect(putItem()).not.toHaveProperty(TTL_ATTRIBUTE);
   });

@@ -51,20 +51,10 @@ async function requestedSession(locale: 'en' | 'es' = 'en'): Promise<{ token: st
     client: { email: `client${sessionCounter}@example.com`, firstName: 'Ana María', locale },
     therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
   };
-  await sessions.claimSession(session, NOW, 60);
-  await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' } });
   const { token, hash } = randomTokens.create();
-  await sessions.saveFormToken({
-    tokenHash: hash,
-    sessionId: session.sessionId,
-    clientId: session.clientId,
-    therapistId: 't-1',
-    locale,
-    expiresAt: EXPIRES_AT,
-    instrumentId: 'alliance-check-v1',
-    sessionEndedAt: session.endedAt,
-  });
-  await sessions.markRequested(session.sessionId, { requestedAt: NOW.toISOString(), expiresAt: EXPIRES_AT, tokenHash: hash });
+  await sessions.claimSession(session, { tokenHash: hash, requestedAt: NOW.toISOString(), expiresAt: EXPIRES_AT }, NOW, 60);
+  await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' } });
+  await sessions.saveFormToken({ tokenHash: hash, sessionId: session.sessionId, clientId: session.clientId, therapistId: 't-1', locale, expiresAt: EXPIRES_AT, instrumentId: 'alliance-check-v1', sessionEndedAt: session.endedAt });
   return { token, session };
 }
 
