@@ -2,7 +2,6 @@
  * Plain in-memory fakes of the use-case ports, with the same guard semantics as the DynamoDB
  * adapter (conditional claims, the client's request slot), for fast use-case tests.
  */
-import type { ClientState } from '../../shared/domain/detector/state.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
 import type { AlertLink, AlertSession, AlertStore } from '../../shared/use-cases/send-alert.ts';
@@ -115,12 +114,8 @@ export class FakeAlertStore implements AlertStore {
   claims = new Map<string, { hash: string; leaseUntil: string }>();
   links = new Map<string, AlertLink>();
   session: AlertSession | undefined;
-  state: ClientState | undefined;
   async getSession() {
     return this.session;
-  }
-  async getClientState() {
-    return this.state;
   }
   async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
     const key = `${sessionId}#${kind}`;
