@@ -4,26 +4,16 @@
  *
  * Both items are kept under 1 KB, so each write costs one write unit whatever the client's history
  * or the length of the ids: the detector state and the evaluation are stored as deflated JSON in one
- * binary attribute (`packed`), the remembered sessions as 8-character digests (appliedKey), and no
+ * binary attribute (`packed`, see packed-json.ts), the remembered sessions as 8-character digests (appliedKey), and no
  * id is repeated that the item's key already holds. Items written before this format (a `state`
  * map, raw session ids in `applied`, a plain evaluation) are still read.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { appliedKey, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../use-cases/evaluate-feedback.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
+import { pack, unpack } from './packed-json.ts';
 import { keys, retentionTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
-
-/** Packs a JSON value into the bytes of a `packed` attribute. */
-export function pack(value: unknown): Uint8Array {
-  return deflateRawSync(JSON.stringify(value), { level: 9 });
-}
-
-/** Reads back what `pack` wrote. */
-export function unpack<T>(bytes: Uint8Array): T {
-  return JSON.parse(inflateRawSync(bytes).toString('utf8')) as T;
-}
 
 /** The stored detector item of a record (exported for the item-size tests). */
 export function detectorItem(clientId: string, instrumentId: string, record: DetectorRecord): Record<string, unknown> {
@@ -39,7 +29,7 @@ export function evaluationItem(sessionId: string, evaluation: StoredEvaluation, 
     evaluation.kind === 'answered'
       ? { ...evaluation, evaluation: { ...evaluation.evaluation, sessionId: undefined } }
       : { ...evaluation, outcome: { ...evaluation.outcome, sessionId: undefined } };
-  return { ...keys.evaluation(sessionId), type: 'Evaluation', kind: evaluation.kind, instrumentId: evaluation.instrumentId, packed: pack(body), ...retentionTtl(endedAt, retentionDays) };
+  return { ...keys.evaluation(sessionId), type: 'Evaluation', packed: pack(body), ...retentionTtl(endedAt, retentionDays) };
 }
 
 /** Reads an evaluation item, packed or in the earlier plain shape. */
