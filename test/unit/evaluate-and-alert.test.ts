@@ -291,8 +291,8 @@ describe('sendAlert and acknowledgeAlert', () => {
 
     const text = mailer.sent[0]!.text;
     expect(text).toContain('Trend:');
-    expect(text).toContain('Nov 19, 2026: 36 of 40');
-    expect(text).toMatch(/Nov 24, 2026: 30 of 40.*← this session/);
+    expect(text).toMatch(/Nov.19,.2026: 36 of 40/);
+    expect(text).toMatch(/Nov.24,.2026: 30 of 40.*← this session/);
     expect(text).toContain('Relationship: 7 of 10 (usually 9.8)');
   });
 
