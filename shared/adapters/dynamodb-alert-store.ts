@@ -104,7 +104,7 @@ export class DynamoDbAlertStore implements AlertStore {
     return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt };
   }
 
-  async acknowledge(ackToken: string, now: Date): Promise<{ acknowledgedAt: string; first: boolean } | undefined> {
+  async acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined> {
     if (!FORM_TOKEN_PATTERN.test(ackToken)) return undefined;
     try {
       const result = await this.client.send(
@@ -115,11 +115,13 @@ export class DynamoDbAlertStore implements AlertStore {
           UpdateExpression: 'SET acknowledgedAt = if_not_exists(acknowledgedAt, :now)',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':now': now.toISOString() },
+          // The item as it was: the link for the page and the event, and any earlier acknowledgement.
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const earlier = result.Attributes?.['acknowledgedAt'] as string | undefined;
-      return earlier ? { acknowledgedAt: earlier, first: false } : { acknowledgedAt: now.toISOString(), first: true };
+      const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier } = (result.Attributes ?? {}) as AlertLink;
+      const link: AlertLink = { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier };
+      return earlier ? { link, acknowledgedAt: earlier, first: false } : { link, acknowledgedAt: now.toISOString(), first: true };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

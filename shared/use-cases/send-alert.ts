@@ -49,8 +49,11 @@ export interface AlertStore {
   /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
   saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
   findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
-  /** Records the first acknowledgement; returns the first one's time and whether this was it. */
-  acknowledge(ackToken: string, now: Date): Promise<{ acknowledgedAt: string; first: boolean } | undefined>;
+  /**
+   * Records the first acknowledgement; returns the link, the first one's time and whether this was
+   * it (undefined for an unknown token). One write that answers with the link: no read before it.
+   */
+  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
 }
 
 export interface AlertSettings {
@@ -175,10 +178,9 @@ export type AcknowledgeOutcome = { outcome: 'acknowledged' | 'already-acknowledg
 
 /** Records the therapist's acknowledgement once and announces it (AlertAcknowledged). */
 export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps): Promise<AcknowledgeOutcome> {
-  const link = await deps.store.findAlertLink(ackToken);
-  if (!link) return { outcome: 'not-found' };
   const result = await deps.store.acknowledge(ackToken, deps.clock.now());
   if (!result) return { outcome: 'not-found' };
+  const { link } = result;
   if (!result.first) return { outcome: 'already-acknowledged', link, acknowledgedAt: result.acknowledgedAt };
   await deps.publisher.publish(AlertAcknowledged, {
     sessionId: link.sessionId,

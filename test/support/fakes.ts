@@ -137,8 +137,9 @@ export class FakeAlertStore implements AlertStore {
   async acknowledge(token: string, now: Date) {
     const link = this.links.get(`hash-of-${token}`);
     if (!link) return undefined;
-    if (link.acknowledgedAt) return { acknowledgedAt: link.acknowledgedAt, first: false };
+    if (link.acknowledgedAt) return { link: { ...link }, acknowledgedAt: link.acknowledgedAt, first: false };
+    const before = { ...link };
     link.acknowledgedAt = now.toISOString();
-    return { acknowledgedAt: link.acknowledgedAt, first: true };
+    return { link: before, acknowledgedAt: link.acknowledgedAt, first: true };
   }
 }
