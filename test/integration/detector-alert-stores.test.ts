@@ -10,6 +10,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type ConsumedCap
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -177,6 +178,18 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
     expect(JSON.stringify(session)).not.toContain('ana@example.com');
     expect(session?.evaluation).toMatchObject({ kind: 'answered', instrumentId: DEFAULT_INSTRUMENT.id, evaluation: { sessionId, p: 80 }, chart: { trend: [{ endedAt: '2026-11-24T15:50:00.000Z', p: 80 }] } });
     expect(await alerts.getSession('s-none')).toBeUndefined();
+  });
+
+  it('exports the packed detector record and evaluation readable', async () => {
+    const clientId = 'c-export';
+    const deps: EvaluateDeps = { store: detector, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    await evaluateAnswer(answer('s-export', clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z'), deps);
+
+    const { items } = await new DynamoDbClientDataStore(tableName, documentClient).findClientItems(clientId);
+
+    const record = items.find((item) => item.kind === 'detector');
+    expect(record?.attributes).toMatchObject({ state: { version: 1, trend: [{ endedAt: '2026-11-24T15:50:00.000Z', p: 80 }] }, applied: [appliedKey('s-export')] });
+    expect(record?.attributes).not.toHaveProperty('packed');
   });
 
   it('claims an alert once when the same event arrives three times at once, and sends it once', async () => {
