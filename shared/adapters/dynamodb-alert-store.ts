@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind } from '../events/contracts.ts';
 import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/send-alert.ts';
-import { readEvaluationItem } from './dynamodb-detector-store.ts';
+import { readEvaluationItem } from './evaluation-item.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';

@@ -13,35 +13,15 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { appliedKey, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../use-cases/evaluate-feedback.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
 import { pack, unpack } from './packed-json.ts';
-import { keys, retentionTtl, TTL_ATTRIBUTE, type RetentionDays } from './table.ts';
+
+export { evaluationItem, readEvaluationItem };
+import { evaluationItem, readEvaluationItem } from './evaluation-item.ts';
+import { keys, type RetentionDays } from './table.ts';
 
 /** The stored detector item of a record (exported for the item-size tests). */
 export function detectorItem(clientId: string, instrumentId: string, record: DetectorRecord): Record<string, unknown> {
   // No clientId attribute: the key holds it, and export/erase read the whole CLIENT# partition.
   return { ...keys.detector(clientId, instrumentId), type: 'DetectorState', version: record.state.version, packed: pack(record) };
-}
-
-/** The stored evaluation item (exported for the item-size tests). */
-export function evaluationItem(sessionId: string, evaluation: StoredEvaluation, retentionDays: RetentionDays): Record<string, unknown> {
-  const endedAt = evaluation.kind === 'answered' ? evaluation.evaluation.endedAt : evaluation.outcome.endedAt;
-  // The session id is the key's: left out of the packed body and put back on reading.
-  const body =
-    evaluation.kind === 'answered'
-      ? { ...evaluation, evaluation: { ...evaluation.evaluation, sessionId: undefined } }
-      : { ...evaluation, outcome: { ...evaluation.outcome, sessionId: undefined } };
-  return { ...keys.evaluation(sessionId), type: 'Evaluation', packed: pack(body), ...retentionTtl(endedAt, retentionDays) };
-}
-
-/** Reads an evaluation item, packed or in the earlier plain shape. */
-export function readEvaluationItem(sessionId: string, item: Record<string, unknown>): StoredEvaluation {
-  if (item['packed'] instanceof Uint8Array) {
-    const stored = unpack<StoredEvaluation>(item['packed']);
-    if (stored.kind === 'answered') stored.evaluation.sessionId = sessionId;
-    else stored.outcome.sessionId = sessionId;
-    return stored;
-  }
-  const { pk: _pk, sk: _sk, type: _type, [TTL_ATTRIBUTE]: _ttl, ...stored } = item;
-  return stored as unknown as StoredEvaluation;
 }
 
 export class DynamoDbDetectorStore implements DetectorStore {
