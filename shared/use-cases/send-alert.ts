@@ -89,7 +89,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
 
   let sent = false;
   try {
-    const email = renderAlertEmail(await alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
+    const email = renderAlertEmail(alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
     // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
     await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', detail.clientId) });
     sent = true;
@@ -107,7 +107,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
   }
 }
 
-async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): Promise<AlertEmailInput> {
+function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): AlertEmailInput {
   const base: AlertEmailInput = {
     kind: detail.kind,
     alsoFired: detail.alsoFired,
