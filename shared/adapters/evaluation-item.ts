@@ -16,7 +16,8 @@ export function evaluationItem(sessionId: string, evaluation: StoredEvaluation, 
     evaluation.kind === 'answered'
       ? { ...evaluation, evaluation: { ...evaluation.evaluation, sessionId: undefined } }
       : { ...evaluation, outcome: { ...evaluation.outcome, sessionId: undefined } };
-  return { ...keys.evaluation(sessionId), type: 'Evaluation', packed: pack(body), ...retentionTtl(endedAt, retentionDays) };
+  // kind and instrumentId stay readable in the table (operators and the redrive check look at them).
+  return { ...keys.evaluation(sessionId), type: 'Evaluation', kind: evaluation.kind, instrumentId: evaluation.instrumentId, packed: pack(body), ...retentionTtl(endedAt, retentionDays) };
 }
 
 /** Reads an evaluation item, packed or in the earlier plain shape. */
