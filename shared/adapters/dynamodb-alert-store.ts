@@ -4,10 +4,10 @@
  * lease ran out is only taken over when that link does not exist.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClientState } from '../domain/detector/state.ts';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind } from '../events/contracts.ts';
 import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/send-alert.ts';
+import { readEvaluationItem } from './evaluation-item.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
@@ -22,24 +22,30 @@ export class DynamoDbAlertStore implements AlertStore {
   ) {}
 
   async getSession(sessionId: string): Promise<AlertSession | undefined> {
-    const [session, evaluation] = await Promise.all([
-      this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: keys.session(sessionId),
-          // Never the client's email address: the alert has no use for it.
-          ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, client.firstName, therapist, answer',
-        }),
-      ),
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.evaluation(sessionId) })),
-    ]);
-    if (!session.Item) return undefined;
-    return { ...(session.Item as AlertSession), client: (session.Item['client'] as AlertSession['client'] | undefined) ?? {}, evaluation: evaluation.Item as AlertSession['evaluation'] };
-  }
-
-  async getClientState(clientId: string, instrumentId: string): Promise<ClientState | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.detector(clientId, instrumentId), ProjectionExpression: '#state', ExpressionAttributeNames: { '#state': 'state' } }));
-    return result.Item?.['state'] as ClientState | undefined;
+    // One query reads the session and its evaluation together (they share the session's partition):
+    // read units are counted on their summed size, so both cost what one small item costs.
+    const { pk, sk: sessionSk } = keys.session(sessionId);
+    const evaluationSk = keys.evaluation(sessionId).sk;
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        // EVALUATION < SESSION: the range leaves out the alert claims (ALERT#…) of the partition.
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :evaluation AND :session',
+        // Never the client's email address: the alert has no use for it.
+        ProjectionExpression: 'sk, sessionId, clientId, therapistId, endedAt, client.firstName, therapist, answer, kind, instrumentId, packed, evaluation',
+        ExpressionAttributeValues: { ':pk': pk, ':evaluation': evaluationSk, ':session': sessionSk },
+      }),
+    );
+    const items = result.Items ?? [];
+    const session = items.find((item) => item['sk'] === sessionSk);
+    const evaluation = items.find((item) => item['sk'] === evaluationSk);
+    if (!session) return undefined;
+    const { sk: _sk, ...fields } = session;
+    return {
+      ...(fields as unknown as AlertSession),
+      client: (session['client'] as AlertSession['client'] | undefined) ?? {},
+      evaluation: evaluation ? (readEvaluationItem(sessionId, evaluation) as AlertSession['evaluation']) : undefined,
+    };
   }
 
   async claimAlert(sessionId: string, kind: AlertKind, ackTokenHash: string, now: Date, leaseSeconds: number): Promise<AlertClaim> {
@@ -98,7 +104,7 @@ export class DynamoDbAlertStore implements AlertStore {
     return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt };
   }
 
-  async acknowledge(ackToken: string, now: Date): Promise<{ acknowledgedAt: string; first: boolean } | undefined> {
+  async acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined> {
     if (!FORM_TOKEN_PATTERN.test(ackToken)) return undefined;
     try {
       const result = await this.client.send(
@@ -109,11 +115,13 @@ export class DynamoDbAlertStore implements AlertStore {
           UpdateExpression: 'SET acknowledgedAt = if_not_exists(acknowledgedAt, :now)',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':now': now.toISOString() },
+          // The item as it was: the link for the page and the event, and any earlier acknowledgement.
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const earlier = result.Attributes?.['acknowledgedAt'] as string | undefined;
-      return earlier ? { acknowledgedAt: earlier, first: false } : { acknowledgedAt: now.toISOString(), first: true };
+      const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier } = (result.Attributes ?? {}) as AlertLink;
+      const link: AlertLink = { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier };
+      return earlier ? { link, acknowledgedAt: earlier, first: false } : { link, acknowledgedAt: now.toISOString(), first: true };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;

@@ -10,6 +10,7 @@
  */
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClientDataStore, ClientItem, ItemKind } from '../use-cases/client-data.ts';
+import { unpack } from './packed-json.ts';
 import { keys, TABLE_KEYS, TTL_ATTRIBUTE } from './table.ts';
 
 type Key = Readonly<Record<string, string>>;
@@ -153,7 +154,10 @@ function kindOf(pk: string, sk: string): ItemKind {
 }
 
 function toClientItem(item: Record<string, unknown>): ClientItem {
-  const { [TABLE_KEYS.partitionKey]: pk, [TABLE_KEYS.sortKey]: sk, [TTL_ATTRIBUTE]: ttl, ...attributes } = item;
+  const { [TABLE_KEYS.partitionKey]: pk, [TABLE_KEYS.sortKey]: sk, [TTL_ATTRIBUTE]: ttl, ...stored } = item;
+  // Detector records and evaluations keep their body packed (packed-json.ts): export it readable.
+  const { packed, ...plain } = stored;
+  const attributes = packed instanceof Uint8Array ? { ...plain, ...unpack<Record<string, unknown>>(packed) } : stored;
   const pkText = String(pk);
   const skText = String(sk);
   const kind = kindOf(pkText, skText);

@@ -13,7 +13,11 @@ export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 /** Epoch-seconds attribute DynamoDB's TTL deletes by (up to ~48 h late: code still checks expiry). */
 export const TTL_ATTRIBUTE = 'ttl';
 
-/** Key builders: one place that knows how each entity is addressed. */
+/**
+ * Key builders: one place that knows how each entity is addressed. Under a `SESSION#` key the alert
+ * reads the evaluation and the session in one Query (sk BETWEEN 'EVALUATION' AND 'SESSION'), so no
+ * other item may get a sort key that sorts between those two.
+ */
 export const keys = {
   session: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
   client: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'PROFILE' }),

@@ -4,11 +4,11 @@
  */
 import type { Evaluation } from '../domain/detector/evaluate.ts';
 import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
-import type { ClientState } from '../domain/detector/state.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { AlertAcknowledged, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
+import type { ChartSnapshot } from './evaluate-feedback.ts';
 import type { Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
 
 /** What the alert needs from the stored session. */
@@ -20,7 +20,8 @@ export interface AlertSession {
   client: { firstName?: string | undefined };
   therapist: { email: string; name?: string | undefined };
   answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; comment?: string | undefined } | undefined;
-  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string } | { kind: 'expired'; instrumentId: string } | undefined;
+  /** The stored evaluation, with the chart it froze (evaluations stored before the chart have none). */
+  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined } | { kind: 'expired'; instrumentId: string } | undefined;
 }
 
 /** Result of claiming the right to send one alert. */
@@ -37,9 +38,8 @@ export interface AlertLink {
 }
 
 export interface AlertStore {
+  /** The session with its evaluation: everything the alert email shows (never the client's address). */
   getSession(sessionId: string): Promise<AlertSession | undefined>;
-  /** The client's detector state, for the trend chart and the item means. */
-  getClientState(clientId: string, instrumentId: string): Promise<ClientState | undefined>;
   /**
    * Claims (session, kind) for this attempt: a conditional write that fails while another attempt
    * holds a live lease or once the alert was sent (its acknowledge link exists).
@@ -49,8 +49,11 @@ export interface AlertStore {
   /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
   saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
   findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
-  /** Records the first acknowledgement; returns the first one's time and whether this was it. */
-  acknowledge(ackToken: string, now: Date): Promise<{ acknowledgedAt: string; first: boolean } | undefined>;
+  /**
+   * Records the first acknowledgement; returns the link, the first one's time and whether this was
+   * it (undefined for an unknown token). One write that answers with the link: no read before it.
+   */
+  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
 }
 
 export interface AlertSettings {
@@ -86,7 +89,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
 
   let sent = false;
   try {
-    const email = renderAlertEmail(await alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
+    const email = renderAlertEmail(alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
     // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
     await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', detail.clientId) });
     sent = true;
@@ -104,7 +107,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
   }
 }
 
-async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): Promise<AlertEmailInput> {
+function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): AlertEmailInput {
   const base: AlertEmailInput = {
     kind: detail.kind,
     alsoFired: detail.alsoFired,
@@ -126,10 +129,8 @@ async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: A
   if (!instrument) return base;
   const { evaluation } = stored;
   const max = instrument.items.length * instrument.max;
-  const state = await deps.store.getClientState(detail.clientId, instrument.id);
-  const baseline = state?.baseline ?? [];
-  const itemMean = (index: number): number | undefined =>
-    baseline.length > 0 ? baseline.reduce((sum, values) => sum + (values[index] ?? 0), 0) / baseline.length : undefined;
+  const chart = stored.chart;
+  const itemMean = (index: number): number | undefined => chart?.itemMeans?.[index];
 
   return {
     ...base,
@@ -151,10 +152,10 @@ async function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: A
     mostMoved: evaluation.mostMovedComponent
       ? instrument.items.find((item) => item.id === evaluation.mostMovedComponent?.itemId)?.shortLabel.en
       : undefined,
-    trend: (state?.trend ?? []).map((point) => ({
+    trend: (chart?.trend ?? []).map((point) => ({
       endedAt: point.endedAt,
       total: round1(pompToTotal(instrument, point.p)),
-      current: point.endedAt === session.endedAt,
+      current: point.endedAt === evaluation.endedAt,
     })),
     band:
       evaluation.m !== null && evaluation.sEff !== null
@@ -177,10 +178,9 @@ export type AcknowledgeOutcome = { outcome: 'acknowledged' | 'already-acknowledg
 
 /** Records the therapist's acknowledgement once and announces it (AlertAcknowledged). */
 export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps): Promise<AcknowledgeOutcome> {
-  const link = await deps.store.findAlertLink(ackToken);
-  if (!link) return { outcome: 'not-found' };
   const result = await deps.store.acknowledge(ackToken, deps.clock.now());
   if (!result) return { outcome: 'not-found' };
+  const { link } = result;
   if (!result.first) return { outcome: 'already-acknowledged', link, acknowledgedAt: result.acknowledgedAt };
   await deps.publisher.publish(AlertAcknowledged, {
     sessionId: link.sessionId,

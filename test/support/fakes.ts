@@ -2,7 +2,6 @@
  * Plain in-memory fakes of the use-case ports, with the same guard semantics as the DynamoDB
  * adapter (conditional claims, the client's request slot), for fast use-case tests.
  */
-import type { ClientState } from '../../shared/domain/detector/state.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
 import type { AlertLink, AlertSession, AlertStore } from '../../shared/use-cases/send-alert.ts';
@@ -120,12 +119,8 @@ export class FakeAlertStore implements AlertStore {
   claims = new Map<string, { hash: string; leaseUntil: string }>();
   links = new Map<string, AlertLink>();
   session: AlertSession | undefined;
-  state: ClientState | undefined;
   async getSession() {
     return this.session;
-  }
-  async getClientState() {
-    return this.state;
   }
   async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
     const key = `${sessionId}#${kind}`;
@@ -147,8 +142,9 @@ export class FakeAlertStore implements AlertStore {
   async acknowledge(token: string, now: Date) {
     const link = this.links.get(`hash-of-${token}`);
     if (!link) return undefined;
-    if (link.acknowledgedAt) return { acknowledgedAt: link.acknowledgedAt, first: false };
+    if (link.acknowledgedAt) return { link: { ...link }, acknowledgedAt: link.acknowledgedAt, first: false };
+    const before = { ...link };
     link.acknowledgedAt = now.toISOString();
-    return { acknowledgedAt: link.acknowledgedAt, first: true };
+    return { link: before, acknowledgedAt: link.acknowledgedAt, first: true };
   }
 }

