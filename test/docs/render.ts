@@ -172,7 +172,7 @@ export const EXAMPLES: Record<string, unknown> = {
   },
   FeedbackReminderTimeReached: { sessionId: 'appt-88231' },
   FeedbackExpiryTimeReached: { sessionId: 'appt-88231' },
-  FeedbackExpired: { sessionId: 'appt-88231', clientId: 'c-1042', therapistId: 't-7' },
+  FeedbackExpired: { sessionId: 'appt-88231', clientId: 'c-1042', therapistId: 't-7', sessionEndedAt: '2026-11-25T20:50:00.000Z' },
   FeedbackSubmitted: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',
@@ -182,6 +182,7 @@ export const EXAMPLES: Record<string, unknown> = {
     talk: false,
     hasComment: true,
     submittedAt: '2026-11-25T21:40:13.512Z',
+    sessionEndedAt: '2026-11-25T20:50:00.000Z',
   },
   ClientUnsubscribed: { clientId: 'c-1042', optedOutAt: '2026-11-26T08:02:45.000Z' },
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
