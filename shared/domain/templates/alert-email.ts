@@ -6,6 +6,7 @@
  */
 import { html, SafeHtml, stripBidiControls } from '../html.ts';
 import type { AlertKind } from '../../events/contracts.ts';
+import { emailFrame } from './email-frame.ts';
 import type { RenderedEmail } from './feedback-request-email.ts';
 
 /** One answered session on the trend chart, on the instrument's raw total scale. */
@@ -167,19 +168,9 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     `— Alliance Feedback for ${practice}`,
   ].join('\n');
 
-  const body = html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${subject}</title>
-</head>
-<body style="margin:0;padding:0;background-color:#f4f4f2;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f2;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:600px;background-color:#ffffff;">
-<tr><td style="padding:24px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;">
-<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
+  const body = emailFrame(
+    { lang: 'en', title: subject, maxWidth: 600, padding: '24px', fontSize: 15 },
+    html`<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
 <p style="margin:0 0 16px 0;color:#414a52;">${client} · ${when}</p>
 <p style="margin:0 0 8px 0;"><strong>Why this alert:</strong> ${input.reason}</p>
 ${alsoFired(input) ? html`<p style="margin:0 0 8px 0;"><strong>Also flagged:</strong> ${alsoFired(input)}</p>` : ''}
@@ -204,13 +195,8 @@ ${prompts.map((prompt) => html`<li style="margin:0 0 6px 0;">${prompt}</li>`)}
 <table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>
 <td style="background-color:#1d5c4d;"><a href="${input.acknowledgeUrl}" style="display:inline-block;padding:12px 20px;font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#ffffff;text-decoration:none;font-weight:bold;">Acknowledge this alert</a></td>
 </tr></table>
-<p style="margin:20px 0 0 0;font-size:13px;color:#414a52;">Alliance Feedback for ${practice}</p>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>`;
+<p style="margin:20px 0 0 0;font-size:13px;color:#414a52;">Alliance Feedback for ${practice}</p>`,
+  );
 
   return { subject, text, html: body.value };
 }

@@ -5,6 +5,7 @@
  */
 import type { Locale } from '../../events/contracts.ts';
 import { html, stripBidiControls } from '../html.ts';
+import { emailFrame } from './email-frame.ts';
 
 export interface FeedbackRequestEmailInput {
   locale: Locale;
@@ -108,19 +109,9 @@ export function renderFeedbackRequestEmail(input: FeedbackRequestEmailInput): Re
     `— ${practice}`,
   ].join('\n');
 
-  const body = html`<!DOCTYPE html>
-<html lang="${input.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${subject}</title>
-</head>
-<body style="margin:0;padding:0;background-color:#f4f4f2;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f4f2;">
-<tr><td align="center" style="padding:24px 12px;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="max-width:560px;background-color:#ffffff;border-radius:8px;">
-<tr><td style="padding:28px 24px;font-family:Arial,Helvetica,sans-serif;font-size:17px;line-height:1.5;color:#1f2328;">
-<p style="margin:0 0 16px 0;">${wording.greeting(firstName)}</p>
+  const body = emailFrame(
+    { lang: input.locale, title: subject, maxWidth: 560, padding: '28px 24px', fontSize: 17, cornerRadius: 8 },
+    html`<p style="margin:0 0 16px 0;">${wording.greeting(firstName)}</p>
 <p style="margin:0 0 24px 0;">${ask}</p>
 <table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>
 <td style="border-radius:6px;background-color:#1d5c4d;">
@@ -129,13 +120,8 @@ export function renderFeedbackRequestEmail(input: FeedbackRequestEmailInput): Re
 <p style="margin:24px 0 8px 0;font-size:15px;color:#414a52;">${expires}</p>
 <p style="margin:0 0 24px 0;font-size:15px;color:#414a52;">${wording.privacy}</p>
 <p style="margin:0;font-size:14px;color:#414a52;">${wording.optOut} <a href="${input.optOutUrl}" style="color:#1d5c4d;">${wording.optOutLink}</a></p>
-<p style="margin:24px 0 0 0;font-size:15px;color:#414a52;">— ${practice}</p>
-</td></tr>
-</table>
-</td></tr>
-</table>
-</body>
-</html>`;
+<p style="margin:24px 0 0 0;font-size:15px;color:#414a52;">— ${practice}</p>`,
+  );
 
   return { subject, text, html: body.value };
 }
