@@ -10,7 +10,7 @@ import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.t
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
-import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
@@ -24,7 +24,7 @@ const instruments = loadInstruments();
 
 const deps: SendAlertDeps = {
   store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName)),
-  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  mailer: sesMailerFromSettings(settings),
   clock,
   tokens: randomTokens,
   settings: readSettingsFromEnv(ALERT_SETTINGS),

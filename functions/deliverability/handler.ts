@@ -9,7 +9,7 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbDeliverabilityStore } from '../../shared/adapters/dynamodb-deliverability-store.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger } from '../../shared/adapters/powertools.ts';
-import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { handleDeliveryProblem, type DeliverabilityDeps } from '../../shared/use-cases/deliverability.ts';
@@ -19,7 +19,7 @@ const settings = readSettingsFromEnv({ senderAddress: REQUEST_SETTINGS.senderAdd
 
 const deps: DeliverabilityDeps = {
   store: new DynamoDbDeliverabilityStore(requireEnv(RESOURCE_ENV.tableName)),
-  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  mailer: sesMailerFromSettings(settings),
   publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,
   practiceName: settings.practiceName,

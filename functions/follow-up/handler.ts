@@ -13,7 +13,7 @@ import { EventBridgeScheduler } from '../../shared/adapters/eventbridge-schedule
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
-import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC } from '../../shared/metrics.ts';
@@ -37,7 +37,7 @@ const deps: FollowUpDeps = {
     publisher,
     () => clock.now(),
   ),
-  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  mailer: sesMailerFromSettings(settings),
   publisher,
   clock,
   tokens: randomTokens,

@@ -11,7 +11,7 @@ import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publishe
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
-import { SesMailer } from '../../shared/adapters/ses-mailer.ts';
+import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
@@ -25,7 +25,7 @@ const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 
 const deps: RequestFeedbackDeps = {
   store: new DynamoDbSessionStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
-  mailer: new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined),
+  mailer: sesMailerFromSettings(settings),
   publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,
   tokens: randomTokens,

@@ -3,6 +3,7 @@
  * RFC 8058 one-click unsubscribe needs, so SES builds the MIME (and encodes non-ASCII subjects).
  */
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { RESOURCE_ENV } from '../config.ts';
 import type { Mailer, OutgoingEmail } from '../use-cases/ports.ts';
 
 let sharedSesClient: SESv2Client | undefined;
@@ -38,6 +39,14 @@ export class SesMailer implements Mailer {
       }),
     );
   }
+}
+
+/**
+ * The mailer the functions send with: the practice's sender, and the configuration set from the
+ * environment (unset or empty, as in the local stack, means none).
+ */
+export function sesMailerFromSettings(settings: { senderAddress: string; practiceName: string }): SesMailer {
+  return new SesMailer(settings.senderAddress, settings.practiceName, process.env[RESOURCE_ENV.sesConfigurationSet] || undefined);
 }
 
 /**

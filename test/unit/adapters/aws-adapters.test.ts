@@ -4,10 +4,10 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
 import { EventBridgePublisher, PublishError } from '../../../shared/adapters/eventbridge-publisher.ts';
-import { formatAddress, SesMailer } from '../../../shared/adapters/ses-mailer.ts';
+import { formatAddress, SesMailer, sesMailerFromSettings } from '../../../shared/adapters/ses-mailer.ts';
 import { SqsDeadLetterSink } from '../../../shared/adapters/sqs-dead-letter.ts';
 import { FeedbackRequested } from '../../../shared/events/contracts.ts';
 
@@ -61,6 +61,30 @@ describe('SesMailer', () => {
 
   it('cannot be made to add a header through the practice name', () => {
     expect(formatAddress('Care"\r\nBcc: evil@x.example <', 'f@p.example')).toBe('"CareBcc: evil@x.example" <f@p.example>');
+  });
+});
+
+describe('sesMailerFromSettings', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('sends from the practice through the configuration set named in the environment', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    vi.stubEnv('SES_CONFIGURATION_SET', 'alliance-feedback');
+
+    await sesMailerFromSettings({ senderAddress: 'feedback@practice.example', practiceName: 'Riverside Practice' }).send({ to: 'a@b.example', subject: 's', text: 't', html: 'h' });
+
+    expect(ses).toHaveReceivedCommandWith(SendEmailCommand, { FromEmailAddress: '"Riverside Practice" <feedback@practice.example>', ConfigurationSetName: 'alliance-feedback' });
+  });
+
+  it('sends without a configuration set when the variable is empty, as in the local stack', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    vi.stubEnv('SES_CONFIGURATION_SET', '');
+
+    await sesMailerFromSettings({ senderAddress: 'feedback@practice.example', practiceName: 'P' }).send({ to: 'a@b.example', subject: 's', text: 't', html: 'h' });
+
+    expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.ConfigurationSetName).toBeUndefined();
   });
 });
 
