@@ -8,14 +8,14 @@
  * dead-lettering (shared/adapters/sqs-dead-letter.ts) works unchanged.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventRoute } from '../routes.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
 import { describeBody, type DeadLetter, type DeadLetterRedrive } from './dead-letters.ts';
 import { matchesPattern } from './event-pattern.ts';
 import type { LocalQueue } from './local-queue.ts';
 import type { LogLine } from './log.ts';
-import { LOCAL_HOST, portInUse } from './ports.ts';
+import { HttpListener } from './http-listener.ts';
 import { maskPath } from './web-server.ts';
 
 /** EventBridge's limits on one PutEvents request. */
@@ -139,15 +139,20 @@ function parseTime(value: unknown): Date | undefined {
 }
 
 export class LocalEventBus {
-  private server: Server | undefined;
+  private readonly http: HttpListener;
   private targets: BusTargets | undefined;
-  private stopped: Promise<void> | undefined;
-  port = 0;
 
-  constructor(private readonly options: LocalEventBusOptions) {}
+  constructor(private readonly options: LocalEventBusOptions) {
+    this.http = new HttpListener(options.port, 'bus');
+  }
+
+  /** The bound port once listening; 0 before. */
+  get port(): number {
+    return this.http.port;
+  }
 
   get endpoint(): string {
-    return `http://${LOCAL_HOST}:${this.port}`;
+    return this.http.endpoint;
   }
 
   /** The URL the functions are given for a local queue (SQS-style: account id, then name). */
@@ -155,20 +160,13 @@ export class LocalEventBus {
     return `${this.endpoint}/${this.options.accountId}/${name}`;
   }
 
-  async listen(): Promise<void> {
-    const server = createServer((request, response) => {
+  listen(): Promise<void> {
+    return this.http.listen((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.options.log('bus', `internal error: ${error instanceof Error ? error.name : 'Error'}`);
         if (!response.headersSent) sendJson(response, 500, { __type: 'InternalException', message: 'Internal error in the local bus.' });
       });
     });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(this.options.port, 'bus') : error));
-      server.listen(this.options.port, LOCAL_HOST, () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : this.options.port;
   }
 
   /** Connects the bus to its queues; until then it answers 503, which the SDKs retry. */
@@ -177,12 +175,7 @@ export class LocalEventBus {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-    return this.stopped;
+    return this.http.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

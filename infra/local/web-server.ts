@@ -4,10 +4,11 @@
  * written back. `GET /health` is answered here, with the status of every part of the stack.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { LogLine } from './log.ts';
-import { LOCAL_HOST, portInUse } from './ports.ts';
+import { HttpListener } from './http-listener.ts';
+import { LOCAL_HOST } from './ports.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -30,32 +31,30 @@ export interface LocalWebServerOptions {
 }
 
 export class LocalWebServer {
-  private server: Server | undefined;
+  private readonly http: HttpListener;
   private handler: HttpHandler | undefined;
-  private stopped: Promise<void> | undefined;
-  port = 0;
 
-  constructor(private readonly options: LocalWebServerOptions) {}
-
-  get endpoint(): string {
-    return `http://${LOCAL_HOST}:${this.port}`;
+  constructor(private readonly options: LocalWebServerOptions) {
+    this.http = new HttpListener(options.port, 'web');
   }
 
-  async listen(): Promise<void> {
-    const server = createServer((request, response) => {
+  /** The bound port once listening; 0 before. */
+  get port(): number {
+    return this.http.port;
+  }
+
+  get endpoint(): string {
+    return this.http.endpoint;
+  }
+
+  listen(): Promise<void> {
+    return this.http.listen((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         this.options.log('web', `internal error in the local web server: ${error instanceof Error ? error.name : 'Error'}`);
         if (!response.headersSent) writeText(response, 500, 'Internal Server Error');
         else response.destroy();
       });
     });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(this.options.port, 'web') : error));
-      server.listen(this.options.port, LOCAL_HOST, () => resolve());
-    });
-    const address = server.address();
-    this.port = typeof address === 'object' && address ? address.port : this.options.port;
   }
 
   /** Connects the web function; until then every path but /health answers 503. */
@@ -64,12 +63,7 @@ export class LocalWebServer {
   }
 
   stop(): Promise<void> {
-    this.stopped ??= new Promise((resolve) => {
-      if (!this.server) return resolve();
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-    return this.stopped;
+    return this.http.stop();
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

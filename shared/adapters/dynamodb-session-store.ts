@@ -86,18 +86,14 @@ export class DynamoDbSessionStore implements SessionStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.session(session.sessionId),
-            type: 'Session',
-            ...session,
-            ...retentionTtl(session.endedAt, this.retentionDays),
+          Item: this.sessionItem(session, {
             // Requested from the claim on: there is no second write to the session after sending
             // (a session with no email sent has no token item, so no page or follow-up can reach it).
             status: 'requested',
             ...plan,
             claimedAt: now.toISOString(),
             claimExpiresAt: new Date(now.getTime() + leaseSeconds * 1000).toISOString(),
-          },
+          }),
           ConditionExpression: condition,
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -110,6 +106,11 @@ export class DynamoDbSessionStore implements SessionStore {
       const old = Object.fromEntries(Object.entries(error.Item ?? {}).map(([name, value]) => [name, (value as { S?: string }).S]));
       return { claimed: false, old };
     }
+  }
+
+  /** The session item as both of its writes (the claim, the skip) put it: the session, its TTL, then its state. */
+  private sessionItem(session: SessionRecord, state: Record<string, unknown>): Record<string, unknown> {
+    return { ...keys.session(session.sessionId), type: 'Session', ...session, ...retentionTtl(session.endedAt, this.retentionDays), ...state };
   }
 
   private duplicate(old: Record<string, string | undefined>, status: string, sent: boolean): ClaimResult {
@@ -130,15 +131,7 @@ export class DynamoDbSessionStore implements SessionStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...keys.session(session.sessionId),
-            type: 'Session',
-            ...session,
-            ...retentionTtl(session.endedAt, this.retentionDays),
-            status: 'skipped',
-            skipReason: reason,
-            skippedAt: now.toISOString(),
-          },
+          Item: this.sessionItem(session, { status: 'skipped', skipReason: reason, skippedAt: now.toISOString() }),
           // Either a new session (stale ones are never claimed) or the one this attempt claimed.
           ...(claimTokenHash
             ? {

@@ -1,15 +1,9 @@
-import type { CfnResource } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SES_BOUNCE_RATE_THRESHOLD, SES_COMPLAINT_RATE_THRESHOLD } from '../../infra/constructs/operations.ts';
 import { FUNCTIONS } from '../../infra/routes.ts';
-import type { AllianceFeedbackStack } from '../../infra/stack.ts';
 import { ALERT_KINDS, METRIC, METRICS_NAMESPACE, SKIP_REASONS } from '../../shared/metrics.ts';
-import { synthStack } from './synth.ts';
-
-// Synthesizing runs both cdk-nag packs: allow a few seconds per stack.
-const SYNTH_TIMEOUT = 60_000;
+import { SYNTH_TIMEOUT, synthStack } from './synth.ts';
 
 interface MetricDataQuery {
   Id: string;
@@ -17,19 +11,10 @@ interface MetricDataQuery {
   MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
 }
 
-let stack: AllianceFeedbackStack;
-let template: Template;
-
-beforeAll(() => {
-  ({ stack, template } = synthStack());
-}, SYNTH_TIMEOUT);
-
-function logicalId(construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
-}
+const { stack, template, logicalId, resource } = synthStack();
 
 function alarmProperties(construct: IConstruct): Record<string, any> {
-  return template.toJSON().Resources[logicalId(construct)].Properties;
+  return resource(construct).Properties;
 }
 
 /** The dashboard body as CloudFormation holds it (JSON text joined with references), as one string. */
@@ -145,7 +130,7 @@ describe('operations alarms', () => {
       custom.template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: 'admin@practice.example',
-        TopicArn: { Ref: custom.stack.getLogicalId(custom.stack.alarmTopic.node.defaultChild as CfnResource) },
+        TopicArn: { Ref: custom.logicalId(custom.stack.alarmTopic) },
       });
     },
     SYNTH_TIMEOUT,

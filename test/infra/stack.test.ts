@@ -1,17 +1,13 @@
-import type { CfnResource } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
-import { API_THROTTLE, type AllianceFeedbackStack } from '../../infra/stack.ts';
+import { API_THROTTLE } from '../../infra/stack.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, visibilityTimeoutSeconds } from '../../infra/routes.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { ConfigurationError, REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
-import { newApp, synthStack } from './synth.ts';
-
-// Synthesizing runs both cdk-nag packs: allow a few seconds per stack.
-const SYNTH_TIMEOUT = 60_000;
+import { newApp, SYNTH_TIMEOUT, synthStack } from './synth.ts';
 
 interface Statement {
   Effect: string;
@@ -22,20 +18,7 @@ interface Statement {
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-let stack: AllianceFeedbackStack;
-let template: Template;
-
-beforeAll(() => {
-  ({ stack, template } = synthStack());
-}, SYNTH_TIMEOUT);
-
-function logicalId(construct: IConstruct): string {
-  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
-}
-
-function resource(construct: IConstruct): { Type: string; Properties: Record<string, any> } {
-  return template.toJSON().Resources[logicalId(construct)];
-}
+const { stack, template, logicalId, resource } = synthStack();
 
 function getAtt(construct: IConstruct): unknown {
   return { 'Fn::GetAtt': [logicalId(construct), 'Arn'] };
@@ -199,8 +182,7 @@ describe('functions', () => {
     'passes context values to the function environment',
     () => {
       const custom = synthStack({ context: { formBaseUrl: 'https://feedback.practice.example', throttleHours: '6', practiceName: 'Riverside Therapy' } });
-      const fn = custom.stack.functions.request.function;
-      const variables = custom.template.toJSON().Resources[custom.stack.getLogicalId(fn.node.defaultChild as CfnResource)].Properties.Environment.Variables;
+      const variables = custom.resource(custom.stack.functions.request.function).Properties['Environment'].Variables;
 
       expect(variables).toMatchObject({ FORM_BASE_URL: 'https://feedback.practice.example', THROTTLE_HOURS: '6', PRACTICE_NAME: 'Riverside Therapy' });
     },
@@ -280,11 +262,9 @@ describe('least-privilege IAM', () => {
     'scopes sending to the sesIdentity context when given',
     () => {
       const custom = synthStack({ context: { senderAddress: 'feedback@mail.practice.example', sesIdentity: 'mail.practice.example' } });
-      const statement = custom.template
-        .toJSON()
-        .Resources[custom.stack.getLogicalId(custom.stack.functions.request.role.policy.node.defaultChild as CfnResource)].Properties.PolicyDocument.Statement.find(
-          (candidate: Statement) => asArray(candidate.Action).includes('ses:SendEmail'),
-        );
+      const statement = custom.resource(custom.stack.functions.request.role.policy).Properties['PolicyDocument'].Statement.find(
+        (candidate: Statement) => asArray(candidate.Action).includes('ses:SendEmail'),
+      );
 
       expect(JSON.stringify(statement.Resource)).toContain(':identity/mail.practice.example');
     },

@@ -5,8 +5,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, type CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { buildApp, type BuildAppOptions } from '../../infra/app.ts';
 import type { AllianceFeedbackStack } from '../../infra/stack.ts';
 
@@ -26,10 +27,24 @@ export function newApp(options: SynthOptions = {}): App {
   });
 }
 
-/** The stack and its template. */
-export function synthStack(options: SynthOptions = {}): { stack: AllianceFeedbackStack; template: Template } {
+/** Synthesizing runs both cdk-nag packs over the whole stack: a few seconds each. */
+export const SYNTH_TIMEOUT = 60_000;
+
+export interface SynthesizedStack {
+  stack: AllianceFeedbackStack;
+  template: Template;
+  /** The logical id of a construct's CloudFormation resource (its default child). */
+  logicalId: (construct: IConstruct) => string;
+  /** A construct's CloudFormation resource in the template. */
+  resource: (construct: IConstruct) => { Type: string; Properties: Record<string, any> };
+}
+
+/** The stack and its template, with lookups from a construct to its resource. */
+export function synthStack(options: SynthOptions = {}): SynthesizedStack {
   const stack = buildApp(newApp(options), options);
-  return { stack, template: Template.fromStack(stack) };
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
+  return { stack, template, logicalId, resource: (construct) => template.toJSON().Resources[logicalId(construct)] };
 }
 
 /** One finding in CDK's validation report. */
