@@ -75,9 +75,13 @@ const GOING_QUIET_PROMPTS = [
   'Silence can mean busy, or it can mean something did not sit right: a light, open question covers both.',
 ] as const;
 
+/** Built on first use and kept: building a formatter costs 0.15–0.5 ms, and a chart dates up to 12 rows. */
+let shortDate: Intl.DateTimeFormat | undefined;
+
 /** A short date whose parts never wrap apart (no-break spaces: `white-space` is unsupported in Outlook). */
 function dateOnly(iso: string): string {
-  return new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' }).format(new Date(iso)).replace(/ /g, '\u00A0');
+  shortDate ??= new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+  return shortDate.format(new Date(iso)).replace(/ /g, '\u00A0');
 }
 
 function formatNumber(value: number): string {
