@@ -12,10 +12,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { appliedKey, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../use-cases/evaluate-feedback.ts';
 import { getDocumentClient } from './dynamodb-session-store.ts';
-import { pack, unpack } from './packed-json.ts';
-
-export { evaluationItem, readEvaluationItem };
 import { evaluationItem, readEvaluationItem } from './evaluation-item.ts';
+import { pack, unpack } from './packed-json.ts';
 import { keys, type RetentionDays } from './table.ts';
 
 /** The stored detector item of a record (exported for the item-size tests). */

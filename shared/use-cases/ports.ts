@@ -79,7 +79,6 @@ export interface SessionStore {
    * mailed, or was asked about a session that ended within the throttle window.
    */
   reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult>;
-  saveFormToken(token: FormTokenRecord): Promise<void>;
   /**
    * Writes the form token of an email SES has accepted: its existence is the record that the email
    * went out, so this write gets extra rounds against transient failures (after-send.ts).

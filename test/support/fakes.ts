@@ -69,10 +69,6 @@ export class FakeSessionStore implements SessionStore {
     return { reserved: true };
   }
 
-  async saveFormToken(token: FormTokenRecord): Promise<void> {
-    this.tokens.set(token.tokenHash, token);
-  }
-
   async saveSentFormToken(token: FormTokenRecord): Promise<void> {
     this.tokens.set(token.tokenHash, token);
   }
