@@ -2,9 +2,10 @@
  * DynamoDbSessionStore against DynamoDB Local: the conditional writes that make requests
  * idempotent, throttled and respectful of opt-outs, with the real service's condition semantics.
  */
+import { readFileSync } from 'node:fs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
+import { createTable, LOCAL_JVM_OPTIONS, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { findFreePort } from '../../infra/local/ports.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { keys } from '../../shared/adapters/table.ts';
@@ -16,6 +17,7 @@ const NOW = new Date('2026-11-25T21:00:00.000Z');
 const TABLE = 'session-store-test';
 const POLICY = { throttleHours: 12, tokenExpiryHours: 72, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 };
 
+const javaOptionsBefore = process.env['JAVA_TOOL_OPTIONS'];
 let dynamo: DynamoDbLocal;
 let documentClient: DynamoDBDocumentClient;
 let store: DynamoDbSessionStore;
@@ -31,6 +33,15 @@ beforeAll(async () => {
 afterAll(async () => {
   documentClient?.destroy();
   await dynamo?.stop();
+});
+
+describe('DynamoDB Local process', () => {
+  it('runs its JVM with the laptop options and leaves this process environment as it was', () => {
+    const environ = readFileSync(`/proc/${dynamo.pid}/environ`, 'utf8').split('\0');
+    const javaOptions = environ.find((entry) => entry.startsWith('JAVA_TOOL_OPTIONS='));
+    for (const option of LOCAL_JVM_OPTIONS) expect(javaOptions).toContain(option);
+    expect(process.env['JAVA_TOOL_OPTIONS']).toBe(javaOptionsBefore);
+  });
 });
 
 function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
