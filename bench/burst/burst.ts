@@ -10,6 +10,7 @@ import { clientEmail, formBody, linkIn, postForm, putSessions, sessionDetail, ty
 import type { DynamoCall } from '../local/instrument.ts';
 import { lowAnswer, steadyAnswer } from '../session/lifecycle.ts';
 import { median, percentile } from '../lib/stats.ts';
+import { dynamodbLocalPid, processCpuMs } from './floor.ts';
 
 export interface BurstOptions {
   sessions: number;
@@ -38,6 +39,11 @@ export interface BurstResult {
   posts: { sent: number; http: LatencySummary; statusCounts: Record<string, number> };
   evaluations: { done: number; latency: LatencySummary; throughputPerSecond: number };
   alerts: { expected: number; delivered: number; latency: LatencySummary };
+  /**
+   * CPU per session from the first put until the request phase was idle (emails sent, follow-ups
+   * scheduled): this Node process and the DynamoDB Local JVM (undefined where /proc cannot tell).
+   */
+  requestCpuMsPerSession: { node: number; dynamodbLocal: number | undefined };
   /** Share of wall time the one Node event loop (bus, queues, functions, web, SES) was busy. */
   eventLoopUtilization: { requests: number; answers: number };
   /** Per-call latency of the stand-ins, as the functions saw it. */
@@ -120,6 +126,9 @@ export async function runBurst(bench: BenchStack, instrument: Instrument, option
     const detail = (clientId: string) => sessionDetail({ sessionId: `${clientId}-s1`, clientId, therapistEmail: therapistOf(clientId), endedAt: new Date(bench.clock.now().getTime() - 3_600_000) });
     const batches: string[][] = [];
     for (let index = 0; index < clients.length; index += 10) batches.push(clients.slice(index, index + 10));
+    const javaPid = dynamodbLocalPid(bench.stack.ports.dynamodb);
+    const javaBefore = javaPid === undefined ? undefined : processCpuMs(javaPid);
+    const nodeBefore = process.cpuUsage();
     const elu1 = performance.eventLoopUtilization();
     const putStarted = performance.now();
     await pool(batches, options.putConcurrency, async (batch) => {
@@ -134,6 +143,12 @@ export async function runBurst(bench: BenchStack, instrument: Instrument, option
     const eluRequests = performance.eventLoopUtilization(elu1).utilization;
     const requestInvocations = bench.log.invocations.filter((invocation) => invocation.fn === 'request');
     await bench.stack.waitForIdle(options.phaseTimeoutMs).catch(() => timedOut.push('follow-up scheduling'));
+    const nodeCpu = process.cpuUsage(nodeBefore);
+    const javaAfter = javaPid === undefined ? undefined : processCpuMs(javaPid);
+    const requestCpuMsPerSession = {
+      node: (nodeCpu.user + nodeCpu.system) / 1000 / clients.length,
+      dynamodbLocal: javaBefore === undefined || javaAfter === undefined ? undefined : (javaAfter - javaBefore) / clients.length,
+    };
     log(`${emailAt.size} emails stored; posting ${clients.length} answers`);
 
     // Phase 2: form posts → evaluations (and alerts).
@@ -184,6 +199,7 @@ export async function runBurst(bench: BenchStack, instrument: Instrument, option
       posts: { sent: answerable.length, http: summarize(httpMs), statusCounts },
       evaluations: { done: evaluatedAt.size, latency: summarize(latencies(evaluatedAt, postAt)), throughputPerSecond: (evaluatedAt.size / (lastEvaluation - firstPost)) * 1000 },
       alerts: { expected: expectedAlerts, delivered: alertAt.size, latency: summarize(latencies(alertAt, postAt)) },
+      requestCpuMsPerSession,
       eventLoopUtilization: { requests: eluRequests, answers: eluAnswers },
       callLatency: Object.fromEntries([...byOperation.entries()].map(([name, values]) => [name, { count: values.length, p50: median(values), p99: percentile(values, 99) }])),
       requestInvocation: summarize(requestInvocations.map((invocation) => invocation.ms)),
