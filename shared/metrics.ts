@@ -27,6 +27,11 @@ export const METRIC = {
   reminderSent: 'ReminderSent',
   /** follow-up: a request ran out unanswered and FeedbackExpired was announced. */
   feedbackExpired: 'FeedbackExpired',
+  /**
+   * follow-up: an answered session's schedule still fired and found no evaluation, so the answer
+   * was announced again (its FeedbackSubmitted had been lost; the web function logged why).
+   */
+  answerReannounced: 'AnswerReannounced',
   /** web: a client's answer was stored. */
   answerRecorded: 'AnswerRecorded',
   /** web: a posted answer the form could not take (field errors, too large, not form-encoded). */

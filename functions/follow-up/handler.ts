@@ -17,7 +17,7 @@ import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC } from '../../shared/metrics.ts';
-import { cancelFollowUps, expireRequest, scheduleFollowUps, sendReminder, type FollowUpDeps } from '../../shared/use-cases/follow-up.ts';
+import { cancelFollowUps, expireRequest, scheduleFollowUps, sendReminder, type ExpiryOutcome, type FollowUpDeps, type ReminderOutcome } from '../../shared/use-cases/follow-up.ts';
 
 const logger = createLogger('follow-up');
 const metrics = createMetrics('follow-up', logger);
@@ -52,6 +52,18 @@ function scheduleKey(sessionId: string): string {
   return hashToken(sessionId).slice(0, 40);
 }
 
+/** Logs a schedule's outcome; an answer announced again (or that could not be) is worth a warning. */
+function logAnswered(message: string, sessionId: string, outcome: ReminderOutcome | ExpiryOutcome): void {
+  if (outcome === 'answer-reannounced') {
+    logger.warn(`${message}: the answer had no evaluation, so FeedbackSubmitted was announced again`, { sessionId, outcome });
+    record.count(METRIC.answerReannounced);
+  } else if (outcome === 'answer-unannounceable') {
+    logger.warn(`${message}: the answer has no evaluation and its stored form does not fit FeedbackSubmitted`, { sessionId, outcome });
+  } else {
+    logger.info(message, { sessionId, outcome });
+  }
+}
+
 export const handler = queueHandler({
   logger,
   metrics,
@@ -67,12 +79,12 @@ export const handler = queueHandler({
     }),
     on(FeedbackReminderTimeReached, async (detail) => {
       const outcome = await sendReminder(detail.sessionId, deps);
-      logger.info('Reminder handled', { sessionId: detail.sessionId, outcome });
+      logAnswered('Reminder handled', detail.sessionId, outcome);
       if (outcome === 'sent') record.count(METRIC.reminderSent);
     }),
     on(FeedbackExpiryTimeReached, async (detail) => {
       const outcome = await expireRequest(detail.sessionId, deps);
-      logger.info('Expiry handled', { sessionId: detail.sessionId, outcome });
+      logAnswered('Expiry handled', detail.sessionId, outcome);
       if (outcome === 'expired') record.count(METRIC.feedbackExpired);
     }),
   ],

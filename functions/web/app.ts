@@ -115,7 +115,9 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     switch (outcome.kind) {
       case 'submitted':
         if (outcome.publishError !== undefined) {
-          deps.logger.error('FeedbackSubmitted not published; the answer is stored, replay it from the session', {
+          // The answer's follow-up schedules were not cancelled, so the first of them to fire finds
+          // the answer unevaluated and announces it again (shared/use-cases/follow-up.ts).
+          deps.logger.error('FeedbackSubmitted not published; the answer is stored and its next follow-up schedule announces it again', {
             sessionId: outcome.sessionId,
             error: describeError(outcome.publishError),
           });

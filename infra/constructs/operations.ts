@@ -147,6 +147,7 @@ export class Operations extends Construct {
           product(METRIC.answerRecorded, FUNCTIONS.web.id, 'Recorded'),
           product(METRIC.answerRejected, FUNCTIONS.web.id, 'Rejected (form errors)'),
           product(METRIC.answerEvaluated, FUNCTIONS.evaluate.id, 'Evaluated'),
+          product(METRIC.answerReannounced, FUNCTIONS.followUp.id, 'Announced again (lost announcement)'),
           product(METRIC.clientOptedOut, FUNCTIONS.web.id, 'Clients opted out'),
         ], 6),
       ],

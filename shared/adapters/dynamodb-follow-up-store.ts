@@ -78,6 +78,13 @@ export class DynamoDbFollowUpStore implements FollowUpStore {
     );
   }
 
+  async hasEvaluation(sessionId: string): Promise<boolean> {
+    // Eventually consistent: asked only when an answered session's schedule fires, hours or days
+    // after the answer; an evaluation written a moment ago and missed costs one extra announcement.
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.evaluation(sessionId), ProjectionExpression: 'sk' }));
+    return result.Item !== undefined;
+  }
+
   private async conditionalSet(sessionId: string, attribute: string, now: Date, condition: string): Promise<boolean> {
     try {
       await this.client.send(

@@ -1,11 +1,13 @@
 /**
  * Use cases for what happens after a request was sent: schedule the reminder and the expiry, cancel
- * both once the client answers, send the one reminder, and announce an unanswered request's expiry.
+ * both once the client answers, send the one reminder, announce an unanswered request's expiry, and
+ * announce again an answer whose own announcement was lost.
  */
 import {
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
+  FeedbackSubmitted,
   type FeedbackRequestedDetail,
   type EventContract,
   type Locale,
@@ -50,6 +52,8 @@ export interface RequestedSession {
   remindedAt?: string | undefined;
   expiredAt?: string | undefined;
   expiryPublishedAt?: string | undefined;
+  /** The stored answer (the comment's text is never announced, only whether there is one). */
+  answer?: { instrumentId?: string; items?: Record<string, number>; talk?: boolean; comment?: string } | undefined;
 }
 
 export interface FollowUpStore {
@@ -64,6 +68,8 @@ export interface FollowUpStore {
   /** Marks the request expired unless it was answered or its expiry was already announced. */
   markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'>;
   markExpiryPublished(sessionId: string, now: Date): Promise<void>;
+  /** Whether the session's answer (or its expiry) has been evaluated: its evaluation is stored. */
+  hasEvaluation(sessionId: string): Promise<boolean>;
 }
 
 export interface FollowUpDeps {
@@ -105,14 +111,47 @@ export async function cancelFollowUps(scheduleKey: string, deps: Pick<FollowUpDe
   await Promise.all([deps.scheduler.deleteSchedule(names.reminder), deps.scheduler.deleteSchedule(names.expiry)]);
 }
 
-export type ReminderOutcome = 'sent' | 'answered' | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out';
+/**
+ * What an answered session's schedule finds when it fires: normally nothing to do ('answered').
+ * Answering deletes both schedules through FeedbackSubmitted, so one that still fires most likely
+ * means that announcement was lost: the web function stores the answer, then publishes, and a
+ * failed publish cannot fail the client's page (the answer is in and cannot be posted again).
+ * Without the announcement the answer is never evaluated and a rupture it shows never alerts, so
+ * the schedule announces it again from the stored answer when no evaluation exists. Evaluation and
+ * alerts are idempotent per session, so an announcement that was only slow costs nothing but an
+ * extra event.
+ */
+export type AnsweredOutcome = 'answered' | 'answer-reannounced' | 'answer-unannounceable';
+
+async function announceUnevaluatedAnswer(session: RequestedSession, deps: Pick<FollowUpDeps, 'store' | 'publisher'>): Promise<AnsweredOutcome> {
+  if (await deps.store.hasEvaluation(session.sessionId)) return 'answered';
+  const detail = {
+    sessionId: session.sessionId,
+    clientId: session.clientId,
+    therapistId: session.therapistId,
+    instrumentId: session.answer?.instrumentId,
+    items: session.answer?.items,
+    talk: session.answer?.talk,
+    hasComment: session.answer?.comment !== undefined,
+    submittedAt: session.answeredAt,
+    ...(session.endedAt ? { sessionEndedAt: session.endedAt } : {}),
+  };
+  // A stored answer the contract cannot carry (written by hand, or by a version before it) is left
+  // alone: retrying could not make it valid, and the session stays answered either way.
+  const checked = FeedbackSubmitted.schema.safeParse(detail);
+  if (!checked.success) return 'answer-unannounceable';
+  await deps.publisher.publish(FeedbackSubmitted, checked.data);
+  return 'answer-reannounced';
+}
+
+export type ReminderOutcome = 'sent' | AnsweredOutcome | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out';
 
 /** Sends the one reminder if the client has neither answered nor run out of time. */
 export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promise<ReminderOutcome> {
   const now = deps.clock.now();
   const session = await deps.store.getSession(sessionId);
   if (!session || session.status !== 'requested' || !session.expiresAt) return 'not-requested';
-  if (session.answeredAt) return 'answered';
+  if (session.answeredAt) return announceUnevaluatedAnswer(session, deps);
   if (session.remindedAt) return 'already-reminded';
   if (new Date(session.expiresAt) <= now) return 'expired';
   if (!(await deps.store.canEmailClient(session.clientId))) return 'opted-out';
@@ -156,14 +195,14 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
   }
 }
 
-export type ExpiryOutcome = 'expired' | 'answered' | 'already-expired' | 'not-requested' | 'not-due';
+export type ExpiryOutcome = 'expired' | AnsweredOutcome | 'already-expired' | 'not-requested' | 'not-due';
 
 /** Announces that a request ran out unanswered: FeedbackExpired, exactly once in effect. */
 export async function expireRequest(sessionId: string, deps: Pick<FollowUpDeps, 'store' | 'publisher' | 'clock'>): Promise<ExpiryOutcome> {
   const now = deps.clock.now();
   const session = await deps.store.getSession(sessionId);
   if (!session || session.status !== 'requested') return 'not-requested';
-  if (session.answeredAt) return 'answered';
+  if (session.answeredAt) return announceUnevaluatedAnswer(session, deps);
   if (session.expiryPublishedAt) return 'already-expired';
   if (!session.expiresAt || new Date(session.expiresAt) > now) return 'not-due';
   const marked = await deps.store.markExpired(sessionId, now);

@@ -96,7 +96,7 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
     evidence: { file: 'shared/use-cases/follow-up.ts', contains: 'contract: FeedbackExpiryTimeReached' },
   },
   FeedbackExpired: { producer: 'function `follow-up`', evidence: { file: 'shared/use-cases/follow-up.ts', contains: 'publish(FeedbackExpired' } },
-  FeedbackSubmitted: { producer: 'function `web` (the form)', evidence: { file: 'shared/use-cases/submit-feedback.ts', contains: 'publish(FeedbackSubmitted' } },
+  FeedbackSubmitted: { producer: 'function `web` (the form); function `follow-up` again if that announcement was lost', evidence: { file: 'shared/use-cases/submit-feedback.ts', contains: 'publish(FeedbackSubmitted' } },
   ClientUnsubscribed: { producer: 'function `web` (the opt-out page)', evidence: { file: 'shared/use-cases/opt-out.ts', contains: 'publish(ClientUnsubscribed' } },
   ClientErased: { producer: '`npx alliance erase`', evidence: { file: 'shared/use-cases/client-data.ts', contains: 'publish(ClientErased' } },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },

@@ -41,6 +41,10 @@ class FakeFollowUpStore implements FollowUpStore {
   sessions = new Map<string, RequestedSession>();
   tokens: FormTokenRecord[] = [];
   unreachable = new Set<string>();
+  evaluated = new Set<string>();
+  async hasEvaluation(id: string) {
+    return this.evaluated.has(id);
+  }
   async canEmailClient(clientId: string) {
     return !this.unreachable.has(clientId);
   }
@@ -109,6 +113,14 @@ describe('follow-ups', () => {
     };
   });
 
+  /** The client answers s-1; `evaluated`: the evaluation ran, as it does once FeedbackSubmitted is out. */
+  function answer(evaluated: boolean) {
+    const session = store.sessions.get('s-1')!;
+    session.answeredAt = REQUESTED_AT.toISOString();
+    session.answer = { instrumentId: 'alliance-check-v1', items: { bond: 4, goals: 3 }, talk: true, comment: 'private words' };
+    if (evaluated) store.evaluated.add('s-1');
+  }
+
   const requested = { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', requestedAt: REQUESTED_AT.toISOString(), expiresAt: EXPIRES_AT.toISOString() };
 
   it('schedules a reminder 48 h after the request and the expiry at the link’s end', async () => {
@@ -158,7 +170,7 @@ describe('follow-ups', () => {
     await scheduleFollowUps(requested, deps, 'abc');
     scheduler.failDeletes = 2;
     await expect(cancelFollowUps('abc', deps)).rejects.toThrow();
-    store.sessions.get('s-1')!.answeredAt = REQUESTED_AT.toISOString();
+    answer(true);
     clock.set(EXPIRES_AT);
 
     expect(await sendReminder('s-1', deps)).toBe('answered');
@@ -203,7 +215,7 @@ describe('follow-ups', () => {
   });
 
   it('never reminds a client who answered', async () => {
-    store.sessions.get('s-1')!.answeredAt = REQUESTED_AT.toISOString();
+    answer(true);
 
     expect(await sendReminder('s-1', deps)).toBe('answered');
     expect(mailer.sent).toHaveLength(0);
@@ -243,10 +255,54 @@ describe('follow-ups', () => {
 
   it('announces nothing for an answered request', async () => {
     clock.set(EXPIRES_AT);
-    store.sessions.get('s-1')!.answeredAt = REQUESTED_AT.toISOString();
+    answer(true);
 
     expect(await expireRequest('s-1', deps)).toBe('answered');
     expect(publisher.published).toHaveLength(0);
+  });
+
+  describe('an answer whose FeedbackSubmitted was lost (the schedules were never cancelled)', () => {
+    const announced = {
+      detailType: 'FeedbackSubmitted',
+      detail: {
+        sessionId: 's-1',
+        clientId: 'c-1',
+        therapistId: 't-1',
+        instrumentId: 'alliance-check-v1',
+        items: { bond: 4, goals: 3 },
+        talk: true,
+        hasComment: true,
+        submittedAt: REQUESTED_AT.toISOString(),
+        sessionEndedAt: ENDED_AT,
+      },
+    };
+
+    it('is announced again by the reminder schedule, with no reminder email and never the comment text', async () => {
+      answer(false);
+      clock.advance(48 * HOUR);
+
+      expect(await sendReminder('s-1', deps)).toBe('answer-reannounced');
+      expect(publisher.published).toEqual([announced]);
+      expect(JSON.stringify(publisher.published)).not.toContain('private words');
+      expect(mailer.sent).toHaveLength(0);
+    });
+
+    it('is announced again by the expiry schedule, and no FeedbackExpired goes out', async () => {
+      answer(false);
+      clock.set(EXPIRES_AT);
+
+      expect(await expireRequest('s-1', deps)).toBe('answer-reannounced');
+      expect(publisher.published).toEqual([announced]);
+    });
+
+    it('is left alone when its stored form does not fit the contract (retrying could not fix it)', async () => {
+      answer(false);
+      store.sessions.get('s-1')!.answer = { instrumentId: 'alliance-check-v1', items: { bond: 4.5 }, talk: false };
+      clock.set(EXPIRES_AT);
+
+      expect(await expireRequest('s-1', deps)).toBe('answer-unannounceable');
+      expect(publisher.published).toHaveLength(0);
+    });
   });
 
   it('does not expire a request before its time', async () => {
