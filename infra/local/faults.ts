@@ -94,6 +94,33 @@ export function functionClients(): FunctionClients {
   } as unknown as FunctionClients;
 }
 
+/**
+ * SES's sending quota as a rule: SendEmail attempts beyond `perSecond` in any one-second window are
+ * refused as throttled, the way SES enforces an account's maximum send rate (the random `throttle`
+ * kind models a service that refuses regardless of rate). `now` is injectable for tests of the rule.
+ */
+export function sendingQuota(perSecond: number, now: () => number = () => performance.now()): FaultRule & { refused(): number } {
+  const accepted: number[] = [];
+  let refused = 0;
+  return {
+    service: 'ses',
+    kind: 'throttle',
+    rate: 1,
+    operations: ['SendEmail'],
+    match: () => {
+      const at = now();
+      while (accepted.length > 0 && accepted[0]! <= at - 1000) accepted.shift();
+      if (accepted.length < perSecond) {
+        accepted.push(at);
+        return false;
+      }
+      refused += 1;
+      return true;
+    },
+    refused: () => refused,
+  };
+}
+
 /** Parses `service:kind:rate[,…]` (rate 0–1); throws with the offending part named. */
 export function parseFaultSpec(spec: string): FaultRule[] {
   return spec

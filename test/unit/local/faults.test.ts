@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { FaultInjector, parseFaultSpec, seededRandom } from '../../../infra/local/faults.ts';
+import { FaultInjector, parseFaultSpec, seededRandom, sendingQuota } from '../../../infra/local/faults.ts';
 
 it('reads ALLIANCE_FAULTS as service:kind:rate pairs', () => {
   expect(parseFaultSpec('ses:throttle:0.2, dynamodb:throttle:0.05')).toEqual([
@@ -31,4 +31,21 @@ it('fails the share of calls its rules add up to, each rule its own part', async
   expect(injector.count('ses') / 10_000).toBeCloseTo(0.2, 1);
   expect(injector.count('ses', 'throttle') / 10_000).toBeCloseTo(0.15, 1);
   expect(injector.count('ses', 'transient') / 10_000).toBeCloseTo(0.05, 1);
+});
+
+it('refuses the sends beyond the quota in any one-second window, as SES does, and lets them through once the window moves on', () => {
+  let now = 0;
+  const quota = sendingQuota(3, () => now);
+  const call = { service: 'ses' as const, operation: 'SendEmail', input: {} };
+  const refusedAt = (times: number[]) =>
+    times.map((at) => {
+      now = at;
+      return quota.match!(call);
+    });
+
+  expect(refusedAt([0, 100, 200, 300, 999])).toEqual([false, false, false, true, true]);
+  // At 1000 the send at 0 has left the window; at 1100 the one at 100 has too.
+  expect(refusedAt([1000, 1050, 1100])).toEqual([false, true, false]);
+  expect(quota.refused()).toBe(3);
+  expect(quota).toMatchObject({ service: 'ses', kind: 'throttle', rate: 1, operations: ['SendEmail'] });
 });

@@ -1,0 +1,48 @@
+/**
+ * A backlog against SES's sending quota on the local stack: an EHR puts 100 sessions at once, and
+ * SES (the emulator behind a quota rule) takes 10 sends a second, as an account fresh out of the
+ * sandbox takes 14. The SES client's adaptive retries pace the sends after the first refusals, so
+ * every email goes out without a record failing back to its queue (on AWS that costs a 3-minute
+ * visibility timeout per record, and five such failures park it in the dead-letter queue).
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FaultInjector, sendingQuota } from '../../infra/local/faults.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
+import { eventBridgeClient, mailbox, putEntries, sessionDetail } from './support/local-stack.ts';
+
+const quota = sendingQuota(10);
+let stack: LocalStack;
+let events: EventBridgeClient;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, schedulerIntervalMs: 3_600_000, faults: new FaultInjector([quota]) });
+  events = eventBridgeClient(stack);
+});
+
+afterAll(async () => {
+  events?.destroy();
+  await stack?.stop();
+});
+
+it('sends a backlog of 100 sessions within a 10/s quota with no record failing back to the queue', async () => {
+  const details = Array.from({ length: 100 }, () => sessionDetail(new Date()));
+  for (let index = 0; index < details.length; index += 10) {
+    const result = await putEntries(
+      events,
+      details.slice(index, index + 10).map((detail) => ({ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) })),
+    );
+    expect(result.FailedEntryCount).toBe(0);
+  }
+  await stack.waitForIdle(120_000);
+
+  const recipients = (await mailbox(stack)).flatMap((mail) => mail.destination.to);
+  expect(new Set(recipients).size).toBe(100);
+  expect(recipients).toHaveLength(100);
+  // The quota did bite: without that the test would prove nothing.
+  expect(quota.refused()).toBeGreaterThan(0);
+  const request = [...stack.queues.values()].find((queue) => queue.route.contract === SessionCompleted)!;
+  expect(request.stats().retried).toBe(0);
+  expect(stack.deadLetters).toHaveLength(0);
+}, 150_000);
