@@ -13,6 +13,11 @@ import { AllianceFeedbackStack } from './stack.ts';
 
 export const STACK_NAME = 'AllianceFeedback';
 
+/** The stack's name: a second copy in the same account and region carries its instance name. */
+export function stackNameFor(instance: string | undefined): string {
+  return instance ? `${STACK_NAME}-${instance}` : STACK_NAME;
+}
+
 export interface BuildAppOptions {
   /** The acknowledgements to apply; tests pass fewer to prove an unacknowledged finding fails. */
   acknowledgements?: readonly NagAcknowledgement[];
@@ -20,8 +25,9 @@ export interface BuildAppOptions {
 
 /** Adds the stack and the cdk-nag packs to `app`; throws a ConfigurationError on bad context. */
 export function buildApp(app: App, options: BuildAppOptions = {}): AllianceFeedbackStack {
-  const stack = new AllianceFeedbackStack(app, STACK_NAME, {
-    config: readStackConfig(app.node),
+  const config = readStackConfig(app.node);
+  const stack = new AllianceFeedbackStack(app, stackNameFor(config.instance), {
+    config,
     description: 'Alliance Feedback: session-by-session therapeutic alliance feedback',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));

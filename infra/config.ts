@@ -70,7 +70,15 @@ export const DEPLOYMENT_SETTINGS = {
       z.regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be 1–256 characters of A-Z a-z 0-9 . _ -'),
       z.refine((name) => name !== 'default', 'must not be "default": the product needs its own bus'),
     ),
-    description: 'Name of the custom EventBridge bus that EHR integrations send SessionCompleted to.',
+    description: 'Name of the custom EventBridge bus that EHR integrations send SessionCompleted to (with `instance`, the default is `alliance-feedback-<instance>`).',
+  }),
+  instance: deploymentSetting({
+    context: 'instance',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'must be 1–20 characters of a-z 0-9 and inner hyphens')),
+    description:
+      'A second copy of the product in the same account and region (e.g. `staging`): the stack becomes `AllianceFeedback-<instance>`, its bus `alliance-feedback-<instance>` (unless busName is given) and its schedule group `alliance-feedback-<instance>-follow-ups`. Unset for the first or only copy.',
   }),
   instrumentFile: deploymentSetting({
     context: 'instrumentFile',
@@ -101,6 +109,8 @@ export interface StackConfig {
   sesIdentity: string;
   adminEmail: string | undefined;
   busName: string;
+  /** Set for a second copy of the product in the same account and region (names then carry it). */
+  instance: string | undefined;
   logRetention: RetentionDays;
   /** A practice's own instrument definition (validated JSON), passed to every function that loads instruments. */
   instrumentJson: string | undefined;
@@ -165,8 +175,11 @@ export function readStackConfig(node: Node): StackConfig {
   }
 
   const deployment: Record<string, unknown> = {};
+  // A second copy must not share the first one's bus: its default name carries the instance.
+  const instance = lookup(DEPLOYMENT_SETTINGS.instance.context);
+  const defaultFor = (key: string, entry: DeploymentSetting) => (key === 'busName' && instance ? `${DEFAULT_BUS_NAME}-${instance}` : entry.defaultValue);
   for (const [key, entry] of Object.entries(DEPLOYMENT_SETTINGS) as [string, DeploymentSetting][]) {
-    const raw = lookup(entry.context) ?? entry.defaultValue;
+    const raw = lookup(entry.context) ?? defaultFor(key, entry);
     if (raw === undefined || raw === '') {
       if (!entry.optional) problems.push(`${describeContextKey(entry.context)} is required: ${entry.description}`);
       continue;
@@ -210,6 +223,7 @@ export function readStackConfig(node: Node): StackConfig {
     sesIdentity,
     adminEmail: deployment['adminEmail'] as string | undefined,
     busName: deployment['busName'] as string,
+    instance: deployment['instance'] as string | undefined,
     logRetention: deployment['logRetentionDays'] as RetentionDays,
     instrumentJson,
   };

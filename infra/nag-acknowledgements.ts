@@ -5,16 +5,23 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { API_THROTTLE, FOLLOW_UP_SCHEDULE_GROUP, type AllianceFeedbackStack } from './stack.ts';
+import { API_THROTTLE, followUpScheduleGroupName, type AllianceFeedbackStack } from './stack.ts';
 
 export interface NagAcknowledgement {
-  /** The rule id, with the finding in brackets where the rule reports several per resource. */
+  /** The rule id, with the finding in brackets where the rule reports several per resource (as the docs show it). */
   id: string;
+  /** The id in one stack, where the finding names something the stack's configuration names (default: `id`). */
+  idIn?: (stack: AllianceFeedbackStack) => string;
   /** Where it applies, in words, for the docs table. */
   appliesTo: string;
   reason: string;
   /** The constructs it is applied to (each covers the resources beneath it). */
   targets: (stack: AllianceFeedbackStack) => IConstruct[];
+}
+
+/** cdk-nag's finding for the follow-up function's write access to every schedule in its group. */
+function scheduleWildcardFinding(groupName: string): string {
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupName}/*]`;
 }
 
 const everyFunction = (stack: AllianceFeedbackStack) => Object.values(stack.functions).map((fn) => fn.function);
@@ -42,10 +49,11 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     targets: (stack) => [...Object.values(stack.functions).map((fn) => fn.role.policy), stack.schedulerRole.policy],
   },
   {
-    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${FOLLOW_UP_SCHEDULE_GROUP}/*]`,
+    id: scheduleWildcardFinding(followUpScheduleGroupName(undefined)),
+    idIn: (stack) => scheduleWildcardFinding(stack.followUpScheduleGroupName),
     appliesTo: 'the follow-up function role\'s policy',
     reason:
-      'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires), so it needs to write schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group.',
+      'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires), so it needs to write schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group (a second copy\'s is `alliance-feedback-<instance>-follow-ups`, acknowledged by its own name).',
     targets: (stack) => [stack.functions.followUp.role.policy],
   },
   {
@@ -95,7 +103,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
 export function acknowledgeNagFindings(stack: AllianceFeedbackStack, acknowledgements: readonly NagAcknowledgement[]): void {
   for (const acknowledgement of acknowledgements) {
     for (const target of acknowledgement.targets(stack)) {
-      Validations.of(target).acknowledge({ id: acknowledgement.id, reason: acknowledgement.reason });
+      Validations.of(target).acknowledge({ id: acknowledgement.idIn?.(stack) ?? acknowledgement.id, reason: acknowledgement.reason });
     }
   }
 }

@@ -27,6 +27,8 @@ import type { Construct } from 'constructs';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
+import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
+import { SesDeliveryProblem } from '../shared/events/contracts.ts';
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -40,8 +42,14 @@ import { EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
  */
 export const API_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
 
-/** The schedule group of the reminder and expiry schedules (one per account and region). */
-export const FOLLOW_UP_SCHEDULE_GROUP = 'alliance-feedback-follow-ups';
+/**
+ * The schedule group of the reminder and expiry schedules: one per copy of the product in an account
+ * and region. The first copy's name never changes: a renamed group is a replaced group, and its
+ * pending schedules would go with it.
+ */
+export function followUpScheduleGroupName(instance: string | undefined): string {
+  return instance ? `alliance-feedback-${instance}-follow-ups` : 'alliance-feedback-follow-ups';
+}
 
 export interface AllianceFeedbackStackProps extends StackProps {
   config: StackConfig;
@@ -62,6 +70,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly alarms: readonly Alarm[];
   readonly mailConfiguration: ConfigurationSet;
   readonly scheduleGroup: ScheduleGroup;
+  /** The schedule group's name as a plain string (IAM resources and nag findings name it). */
+  readonly followUpScheduleGroupName: string;
   /** Follow-up events the scheduler could not put on the bus. */
   readonly schedulerDeadLetterQueue: Queue;
   readonly schedulerRole: FunctionRole;
@@ -239,7 +249,8 @@ export class AllianceFeedbackStack extends Stack {
     // then the reminder email or FeedbackExpired.
     const followUp = this.functions.followUp;
     // Named, so the IAM statement that lets the function write schedules in it reads plainly.
-    this.scheduleGroup = new ScheduleGroup(this, 'FollowUpSchedules', { scheduleGroupName: FOLLOW_UP_SCHEDULE_GROUP, removalPolicy: RemovalPolicy.DESTROY });
+    this.followUpScheduleGroupName = followUpScheduleGroupName(config.instance);
+    this.scheduleGroup = new ScheduleGroup(this, 'FollowUpSchedules', { scheduleGroupName: this.followUpScheduleGroupName, removalPolicy: RemovalPolicy.DESTROY });
     this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.key,
@@ -290,6 +301,12 @@ export class AllianceFeedbackStack extends Stack {
       destination: EventDestination.eventBus(this.defaultBus),
       events: [EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT],
     });
+    // The default bus carries every SES event of the account: another copy of the product (or any
+    // other sender with event publishing) must not block this copy's clients. SES tags each event
+    // with its configuration set, so the rule takes only this stack's.
+    for (const route of this.routes.filter((candidate) => candidate.route.contract === SesDeliveryProblem)) {
+      route.rule.addEventPattern({ detail: { mail: { tags: { [SES_CONFIGURATION_SET_TAG]: [this.mailConfiguration.configurationSetName] } } } });
+    }
     const deliverability = this.functions.deliverability;
     deliverability.addEnvironment(REQUEST_SETTINGS.senderAddress.env, requestSettings.senderAddress);
     deliverability.addEnvironment(REQUEST_SETTINGS.practiceName.env, requestSettings.practiceName);

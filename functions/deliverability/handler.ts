@@ -24,6 +24,8 @@ const deps: DeliverabilityDeps = {
   clock,
   practiceName: settings.practiceName,
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
+  // Unset locally (the emulator has no configuration sets): every event is then this stack's.
+  configurationSetName: process.env[RESOURCE_ENV.sesConfigurationSet] || undefined,
 };
 
 export const handler = queueHandler({

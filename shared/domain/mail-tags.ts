@@ -4,6 +4,9 @@
  * email addresses. SES tag values allow only letters, digits, `_` and `-`: ids are base64url-encoded.
  */
 
+/** The tag SES adds to every event it publishes: the configuration set the email was sent with. */
+export const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
+
 /** What an email was for. */
 export type MailPurpose = 'feedback-request' | 'reminder' | 'alert' | 'notice';
 

@@ -4,7 +4,7 @@
  * Sending on to a dead or unwilling address would hurt the practice's sending reputation and, with
  * it, every other client's feedback email.
  */
-import { readMailTags } from '../domain/mail-tags.ts';
+import { readMailTags, SES_CONFIGURATION_SET_TAG } from '../domain/mail-tags.ts';
 import { renderDeliveryNotice } from '../domain/templates/admin-notice.ts';
 import { ClientEmailSuppressed, type SesDeliveryProblemDetail } from '../events/contracts.ts';
 import type { Clock, EventPublisher, Mailer } from './ports.ts';
@@ -22,12 +22,19 @@ export interface DeliverabilityDeps {
   practiceName: string;
   /** Where notices go; without it the block still happens and the event still says so. */
   adminEmail: string | undefined;
+  /**
+   * The configuration set this stack sends with. SES reports every email of the account on the same
+   * default bus; an event from another set (another copy of the product, another application) is
+   * not this stack's to act on, even when its tags look like ours. Undefined: no check (local stack).
+   */
+  configurationSetName?: string | undefined;
 }
 
-export type DeliverabilityOutcome = 'client-suppressed' | 'already-suppressed' | 'therapist-bounce-reported' | 'transient' | 'untraceable';
+export type DeliverabilityOutcome = 'client-suppressed' | 'already-suppressed' | 'therapist-bounce-reported' | 'transient' | 'untraceable' | 'other-configuration-set';
 
 /** Handles one bounce or complaint reported by SES. */
 export async function handleDeliveryProblem(detail: SesDeliveryProblemDetail, deps: DeliverabilityDeps): Promise<DeliverabilityOutcome> {
+  if (deps.configurationSetName !== undefined && !detail.mail.tags?.[SES_CONFIGURATION_SET_TAG]?.includes(deps.configurationSetName)) return 'other-configuration-set';
   const reason = detail.eventType === 'Complaint' ? 'complaint' : 'bounce';
   // Transient bounces (mailbox full, greylisting) clear up by themselves; SES already retried.
   if (reason === 'bounce' && detail.bounce?.bounceType !== 'Permanent') return 'transient';

@@ -48,7 +48,11 @@ describe('event routing', () => {
   it('builds one rule per route in the routing table, each with its contract pattern', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule'));
 
-    expect(rules.map((rule) => rule['Properties'].EventPattern)).toEqual(EVENT_ROUTES.map((route) => route.contract.pattern));
+    // SES's rule on the account's default bus also names this stack's configuration set.
+    const ownConfigurationSet = { detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalId(stack.mailConfiguration) }] } } } };
+    expect(rules.map((rule) => rule['Properties'].EventPattern)).toEqual(
+      EVENT_ROUTES.map((route) => (route.bus === 'default' ? { ...route.contract.pattern, ...ownConfigurationSet } : route.contract.pattern)),
+    );
   });
 
   it.each(EVENT_ROUTES.map((route, index) => [route.id, index] as const))('%s: the rule targets the queue, with a dead-letter queue of its own', (_, index) => {
@@ -372,6 +376,10 @@ describe('deliverability', () => {
     const route = stack.routes.find((candidate) => candidate.route.bus === 'default')!;
     const rule = resource(route.rule).Properties;
     expect(rule['EventBusName']).toBe('default');
-    expect(rule['EventPattern']).toEqual({ source: ['aws.ses'], 'detail-type': ['Email Bounced', 'Email Complaint Received'] });
+    expect(rule['EventPattern']).toEqual({
+      source: ['aws.ses'],
+      'detail-type': ['Email Bounced', 'Email Complaint Received'],
+      detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: logicalId(stack.mailConfiguration) }] } } },
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { mailTags, readMailTags } from '../../shared/domain/mail-tags.ts';
+import { mailTags, readMailTags, SES_CONFIGURATION_SET_TAG } from '../../shared/domain/mail-tags.ts';
 import type { SesDeliveryProblemDetail } from '../../shared/events/contracts.ts';
 import { handleDeliveryProblem, type DeliverabilityDeps } from '../../shared/use-cases/deliverability.ts';
 import { FakeMailer, FakePublisher } from '../support/fakes.ts';
@@ -50,6 +50,21 @@ describe('handleDeliveryProblem', () => {
       practiceName: 'Riverside Practice',
       adminEmail: 'admin@practice.example',
     };
+  });
+
+  it('acts only on its own configuration set’s events: another copy of the product sharing the account’s bus blocks nobody here', async () => {
+    deps.configurationSetName = 'production-set';
+    const ours = bounce('feedback-request', 'c-1042');
+    ours.mail.tags = { ...ours.mail.tags, [SES_CONFIGURATION_SET_TAG]: ['production-set'] };
+    const theirs = bounce('feedback-request', 'c-2000');
+    theirs.mail.tags = { ...theirs.mail.tags, [SES_CONFIGURATION_SET_TAG]: ['staging-set'] };
+
+    expect(await handleDeliveryProblem(theirs, deps)).toBe('other-configuration-set');
+    expect(await handleDeliveryProblem(bounce('feedback-request', 'c-3000'), deps)).toBe('other-configuration-set');
+    expect(await handleDeliveryProblem(ours, deps)).toBe('client-suppressed');
+
+    expect([...blocked.keys()]).toEqual(['c-1042']);
+    expect(mailer.sent).toHaveLength(1);
   });
 
   it('blocks a client whose feedback email bounced for good, once, and tells the administrator once', async () => {
