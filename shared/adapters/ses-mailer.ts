@@ -9,15 +9,18 @@ import type { Mailer, OutgoingEmail } from '../use-cases/ports.ts';
 let sharedSesClient: SESv2Client | undefined;
 
 /**
- * The container-wide SES client (endpoint from `AWS_ENDPOINT_URL_SESV2` when set). Adaptive retries:
- * SES refuses sends beyond the account's rate (14/s when production access starts), which a backlog
- * flushed by an EHR reaches at once. After the first TooManyRequestsException the client paces its
- * own sends instead of spending its three attempts and failing the record back to its queue.
- * Against a 10/s quota locally (`sendingQuota` in infra/local/faults.ts), 300 sessions at once met
- * 13–16 refusals and no failed record; the standard mode met 291 refusals and 22 failed records.
+ * The container-wide SES client (endpoint from `AWS_ENDPOINT_URL_SESV2` when set), with six attempts
+ * instead of the SDK's three. SES refuses sends beyond the account's rate (14/s when production
+ * access starts), which a backlog flushed by an EHR reaches at once; the SDK backs off throttled
+ * calls (from 0.5 s, doubling), so six attempts ride out a second or more of refusals before the
+ * record fails back to its queue (3 minutes of visibility timeout on AWS; five failures park it).
+ * Against a 10/s quota locally (`sendingQuota` in infra/local/faults.ts), 100 sessions at once
+ * failed 7 records back to the queue with three attempts and none with six. (The adaptive retry
+ * mode failed none too, but it also slows down for throttles that are not about rate, and the
+ * fault tests' random throttles then held a 16-session scenario past two minutes.)
  */
 export function getSesClient(): SESv2Client {
-  sharedSesClient ??= new SESv2Client({ retryMode: 'adaptive' });
+  sharedSesClient ??= new SESv2Client({ maxAttempts: 6 });
   return sharedSesClient;
 }
 

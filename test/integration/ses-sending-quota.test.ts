@@ -1,7 +1,7 @@
 /**
  * A backlog against SES's sending quota on the local stack: an EHR puts 100 sessions at once, and
  * SES (the emulator behind a quota rule) takes 10 sends a second, as an account fresh out of the
- * sandbox takes 14. The SES client's adaptive retries pace the sends after the first refusals, so
+ * sandbox takes 14. The SES client backs off and retries refused sends (six attempts), so
  * every email goes out without a record failing back to its queue (on AWS that costs a 3-minute
  * visibility timeout per record, and five such failures park it in the dead-letter queue).
  */
