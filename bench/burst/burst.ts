@@ -10,7 +10,7 @@ import { clientEmail, formBody, linkIn, postForm, putSessions, sessionDetail, ty
 import type { DynamoCall } from '../local/instrument.ts';
 import { lowAnswer, steadyAnswer } from '../session/lifecycle.ts';
 import { median, percentile } from '../lib/stats.ts';
-import { dynamodbLocalPid, processCpuMs } from './floor.ts';
+import { startCpuMeter, type CpuPerSession } from '../lib/cpu.ts';
 
 export interface BurstOptions {
   sessions: number;
@@ -43,7 +43,7 @@ export interface BurstResult {
    * CPU per session from the first put until the request phase was idle (emails sent, follow-ups
    * scheduled): this Node process and the DynamoDB Local JVM (undefined where /proc cannot tell).
    */
-  requestCpuMsPerSession: { node: number; dynamodbLocal: number | undefined };
+  requestCpuMsPerSession: CpuPerSession;
   /** Share of wall time the one Node event loop (bus, queues, functions, web, SES) was busy. */
   eventLoopUtilization: { requests: number; answers: number };
   /** Per-call latency of the stand-ins, as the functions saw it. */
@@ -60,7 +60,15 @@ export function summarize(values: readonly number[]): LatencySummary {
   return { count: values.length, p50: median(values), p99: percentile(values, 99), max: values.length ? Math.max(...values) : Number.NaN };
 }
 
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/** The items in consecutive batches of `size` (the last one may be shorter). */
+export function batchesOf<T>(items: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let index = 0; index < items.length; index += size) batches.push(items.slice(index, index + size));
+  return batches;
+}
+
+/** Runs `work` over the items with at most `concurrency` in flight. */
+export async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
     while (next < items.length) {
@@ -124,11 +132,8 @@ export async function runBurst(bench: BenchStack, instrument: Instrument, option
   try {
     // Phase 1: SessionCompleted → feedback emails.
     const detail = (clientId: string) => sessionDetail({ sessionId: `${clientId}-s1`, clientId, therapistEmail: therapistOf(clientId), endedAt: new Date(bench.clock.now().getTime() - 3_600_000) });
-    const batches: string[][] = [];
-    for (let index = 0; index < clients.length; index += 10) batches.push(clients.slice(index, index + 10));
-    const javaPid = dynamodbLocalPid(bench.stack.ports.dynamodb);
-    const javaBefore = javaPid === undefined ? undefined : processCpuMs(javaPid);
-    const nodeBefore = process.cpuUsage();
+    const batches = batchesOf(clients, 10);
+    const cpu = startCpuMeter(bench.stack.dynamoDbPid);
     const elu1 = performance.eventLoopUtilization();
     const putStarted = performance.now();
     await pool(batches, options.putConcurrency, async (batch) => {
@@ -143,12 +148,7 @@ export async function runBurst(bench: BenchStack, instrument: Instrument, option
     const eluRequests = performance.eventLoopUtilization(elu1).utilization;
     const requestInvocations = bench.log.invocations.filter((invocation) => invocation.fn === 'request');
     await bench.stack.waitForIdle(options.phaseTimeoutMs).catch(() => timedOut.push('follow-up scheduling'));
-    const nodeCpu = process.cpuUsage(nodeBefore);
-    const javaAfter = javaPid === undefined ? undefined : processCpuMs(javaPid);
-    const requestCpuMsPerSession = {
-      node: (nodeCpu.user + nodeCpu.system) / 1000 / clients.length,
-      dynamodbLocal: javaBefore === undefined || javaAfter === undefined ? undefined : (javaAfter - javaBefore) / clients.length,
-    };
+    const requestCpuMsPerSession = cpu.perSession(clients.length);
     log(`${emailAt.size} emails stored; posting ${clients.length} answers`);
 
     // Phase 2: form posts → evaluations (and alerts).

@@ -12,15 +12,15 @@
  * The events use a detail-type no route matches, and the schedules fire in 2099, so the floor
  * starts no product work of its own. Items go under a `FLOOR#` partition no product code reads.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { renderFeedbackRequestEmail } from '../../shared/domain/templates/feedback-request-email.ts';
+import { startCpuMeter, type CpuPerSession } from '../lib/cpu.ts';
 import type { BenchStack } from '../local/bench-stack.ts';
-import { summarize, type LatencySummary } from './burst.ts';
+import { batchesOf, pool, summarize, type LatencySummary } from './burst.ts';
 
 export interface FloorOptions {
   sessions: number;
@@ -34,15 +34,14 @@ export interface FloorResult {
   callsPerSession: number;
   emails: { latency: LatencySummary; throughputPerSecond: number };
   /** CPU per session: this Node process (SDK clients plus the in-process stand-ins) and the DynamoDB Local JVM. */
-  cpuMsPerSession: { node: number; dynamodbLocal: number | undefined };
+  cpuMsPerSession: CpuPerSession;
 }
 
 const CALLS_PER_SESSION = 0.1 + 7;
 
 export async function runFloor(bench: BenchStack, options: FloorOptions): Promise<FloorResult> {
   const { stack } = bench;
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const config = { region: stack.region, credentials };
+  const config = { region: stack.region, credentials: LOCAL_CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...config, endpoint: stack.endpoints.dynamodb });
   const ses = new SESv2Client({ ...config, endpoint: stack.endpoints.ses });
   const events = new EventBridgeClient({ ...config, endpoint: stack.endpoints.bus });
@@ -58,8 +57,6 @@ export async function runFloor(bench: BenchStack, options: FloorOptions): Promis
   });
   const run = `${Date.now().toString(36)}`;
   const ids = Array.from({ length: options.sessions }, (_, index) => `floor-${run}-${index}`);
-  const batches: string[][] = [];
-  for (let index = 0; index < ids.length; index += 10) batches.push(ids.slice(index, index + 10));
 
   const session = async (id: string): Promise<number> => {
     const key = { pk: { S: `FLOOR#${id}` }, sk: { S: 'SESSION' } };
@@ -112,58 +109,25 @@ export async function runFloor(bench: BenchStack, options: FloorOptions): Promis
     return emailedAt;
   };
 
-  const javaPid = dynamodbLocalPid(stack.ports.dynamodb);
-  const javaBefore = javaPid === undefined ? undefined : processCpuMs(javaPid);
-  const nodeBefore = process.cpuUsage();
+  const cpu = startCpuMeter(stack.dynamoDbPid);
   const started = performance.now();
   const emailedAt: number[] = [];
-  let next = 0;
   try {
-    await Promise.all(
-      Array.from({ length: options.batchesInFlight }, async () => {
-        while (next < batches.length) {
-          const batch = batches[next]!;
-          next += 1;
-          await events.send(
-            new PutEventsCommand({ Entries: batch.map((id) => ({ EventBusName: stack.busName, Source: 'bench.floor', DetailType: 'BenchFloorCompleted', Detail: JSON.stringify({ sessionId: id }) })) }),
-          );
-          emailedAt.push(...(await Promise.all(batch.map(session))));
-        }
-      }),
-    );
+    await pool(batchesOf(ids, 10), options.batchesInFlight, async (batch) => {
+      await events.send(
+        new PutEventsCommand({ Entries: batch.map((id) => ({ EventBusName: stack.busName, Source: 'bench.floor', DetailType: 'BenchFloorCompleted', Detail: JSON.stringify({ sessionId: id }) })) }),
+      );
+      emailedAt.push(...(await Promise.all(batch.map(session))));
+    });
   } finally {
     for (const client of [dynamodb, ses, events, scheduler]) client.destroy();
   }
-  const node = process.cpuUsage(nodeBefore);
-  const javaAfter = javaPid === undefined ? undefined : processCpuMs(javaPid);
+  const cpuMsPerSession = cpu.perSession(ids.length);
   const latencies = emailedAt.map((at) => at - started);
   return {
     sessions: ids.length,
     callsPerSession: CALLS_PER_SESSION,
     emails: { latency: summarize(latencies), throughputPerSecond: (ids.length / (Math.max(...latencies) || 1)) * 1000 },
-    cpuMsPerSession: {
-      node: (node.user + node.system) / 1000 / ids.length,
-      dynamodbLocal: javaBefore === undefined || javaAfter === undefined ? undefined : (javaAfter - javaBefore) / ids.length,
-    },
+    cpuMsPerSession,
   };
-}
-
-/** The DynamoDB Local JVM listening on `port`, when /proc and pgrep can tell (Linux). */
-export function dynamodbLocalPid(port: number): number | undefined {
-  try {
-    const pid = Number(execFileSync('pgrep', ['-f', `DynamoDBLocal.jar.*-port ${port}`], { encoding: 'utf8' }).trim().split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** User + system CPU of a process so far, in ms (from /proc; clock ticks are 10 ms on Linux). */
-export function processCpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
 }
