@@ -1,7 +1,8 @@
 /**
  * CDK app entry (cdk.json runs `npx tsx infra/app.ts`). Builds the stack from CDK context and runs
  * the cdk-nag AwsSolutions and HIPAA.Security packs on it at every synth; an unacknowledged finding
- * fails the synth. The tests build the app through the same `buildApp`.
+ * fails the synth. Run as a program (every `cdk synth`, `diff` and `deploy`), it also refuses the
+ * placeholder settings; the tests build the app through the same `buildApp` with the defaults.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -21,11 +22,16 @@ export function stackNameFor(instance: string | undefined): string {
 export interface BuildAppOptions {
   /** The acknowledgements to apply; tests pass fewer to prove an unacknowledged finding fails. */
   acknowledgements?: readonly NagAcknowledgement[];
+  /**
+   * Refuse placeholder settings (the default sender and practice name, reserved domains), as the
+   * CDK CLI's run of this file does. The tests build with the defaults and leave it off.
+   */
+  forDeployment?: boolean;
 }
 
 /** Adds the stack and the cdk-nag packs to `app`; throws a ConfigurationError on bad context. */
 export function buildApp(app: App, options: BuildAppOptions = {}): AllianceFeedbackStack {
-  const config = readStackConfig(app.node);
+  const config = readStackConfig(app.node, { forDeployment: options.forDeployment ?? false });
   const stack = new AllianceFeedbackStack(app, stackNameFor(config.instance), {
     config,
     description: 'Alliance Feedback: session-by-session therapeutic alliance feedback',
@@ -43,7 +49,8 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   try {
-    buildApp(new App());
+    // Whatever this synthesizes can be deployed: placeholders are refused here, not in the stack.
+    buildApp(new App(), { forDeployment: true });
   } catch (error) {
     // A configuration problem is the user's to fix: show the message, not a stack trace.
     if (error instanceof Error && error.name === 'ConfigurationError') {

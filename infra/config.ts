@@ -53,14 +53,14 @@ export const DEPLOYMENT_SETTINGS = {
     defaultValue: undefined,
     optional: true,
     schema: z.union([z.email(), z.string().check(z.regex(domainPattern))], { message: 'must be a domain or an email address verified in SES' }),
-    description: 'The SES identity (domain or address) the functions may send as. Defaults to the domain of senderAddress.',
+    description: 'The SES identity (domain or address) the functions may send as. Defaults to the domain of senderAddress. Not on a reserved domain.',
   }),
   adminEmail: deploymentSetting({
     context: 'adminEmail',
     defaultValue: undefined,
     optional: true,
     schema: z.email({ message: 'must be an email address' }),
-    description: 'Subscribed to the alarm topic (confirm the subscription email). Without it, subscribe to the topic yourself.',
+    description: 'Subscribed to the alarm topic (confirm the subscription email), and told about bounces and complaints. Without it, subscribe to the topic yourself. Not on a reserved domain.',
   }),
   busName: deploymentSetting({
     context: 'busName',
@@ -122,10 +122,31 @@ export function describeContextKey(key: string): string {
 }
 
 /**
+ * Domains reserved for documentation and tests (RFC 2606, RFC 6761): `example.com`, `.net`,
+ * `.org` and the top-level `example`, `test`, `invalid` and `localhost`, with everything under
+ * them. Nobody can own them, so mail from or to them goes nowhere.
+ */
+const RESERVED_DOMAIN = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost)\.?$/i;
+
+/** Whether `domain` (a host name, or the domain of an address) is reserved and never deliverable. */
+export function isReservedDomain(domain: string): boolean {
+  return RESERVED_DOMAIN.test(domain.toLowerCase());
+}
+
+export interface ReadStackConfigOptions {
+  /**
+   * Reading for a stack that will be deployed (the CDK CLI's `cdk synth`/`deploy`): also refuse
+   * the placeholders that let the tests and the local stack run without settings (see
+   * placeholderProblems). Off for the tests, which build the stack with the defaults.
+   */
+  forDeployment?: boolean;
+}
+
+/**
  * Reads and validates the stack configuration from CDK context; throws one ConfigurationError that
  * lists every problem, each naming its context key.
  */
-export function readStackConfig(node: Node): StackConfig {
+export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}): StackConfig {
   const lookup = (key: string): string | undefined => {
     const value: unknown = node.tryGetContext(key);
     // Values from `-c` arrive as strings, values from cdk.json may be numbers or booleans.
@@ -212,6 +233,18 @@ export function readStackConfig(node: Node): StackConfig {
     }
   }
 
+  if (options.forDeployment) {
+    problems.push(
+      ...placeholderProblems({
+        senderAddress,
+        practiceName: typedRequest.practiceName,
+        formBaseUrl: typedRequest.formBaseUrl,
+        sesIdentity: deployment['sesIdentity'] as string | undefined,
+        adminEmail: deployment['adminEmail'] as string | undefined,
+      }),
+    );
+  }
+
   if (problems.length > 0 || senderAddress === undefined || sesIdentity === undefined) {
     throw new ConfigurationError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   }
@@ -234,4 +267,43 @@ function identityCovers(identity: string, address: string): boolean {
   const wanted = identity.toLowerCase();
   const sender = address.toLowerCase();
   return wanted.includes('@') ? wanted === sender : sender.endsWith(`@${wanted}`);
+}
+
+/**
+ * The settings a deployment must not keep at their placeholder: the defaults (and any value on a
+ * reserved domain) let the tests and the local stack run without configuration, but deployed they
+ * would send every email from an address nobody can verify, name "Your practice" to clients, or
+ * send links and alarms nowhere. Each problem says which context key to set. Values not given are
+ * skipped (the optional ones, or ones already reported as invalid).
+ */
+export function placeholderProblems(values: {
+  senderAddress: string | undefined;
+  practiceName: string | undefined;
+  formBaseUrl: string | undefined;
+  /** Only as given in context: when derived from senderAddress, the sender's problem covers it. */
+  sesIdentity: string | undefined;
+  adminEmail: string | undefined;
+}): string[] {
+  const problems: string[] = [];
+  const reserved = (key: string, domain: string, consequence: string, example: string) =>
+    problems.push(`${describeContextKey(key)} is on "${domain}", a domain reserved for examples and tests (${consequence}): set yours, e.g. -c ${key}=${example}`);
+  const { senderAddress, practiceName, formBaseUrl, sesIdentity, adminEmail } = values;
+  const domainOf = (address: string) => address.split('@').pop() ?? address;
+
+  if (senderAddress !== undefined && isReservedDomain(domainOf(senderAddress))) {
+    reserved('senderAddress', domainOf(senderAddress), 'SES cannot verify it, so no email would go out', 'feedback@yourpractice.com');
+  }
+  if (practiceName !== undefined && practiceName === REQUEST_SETTINGS.practiceName.defaultValue) {
+    problems.push(`${describeContextKey('practiceName')} is the placeholder "${practiceName}", which every client email and form would show: set your practice's name, e.g. -c practiceName="Riverside Practice"`);
+  }
+  if (sesIdentity !== undefined && isReservedDomain(domainOf(sesIdentity))) {
+    reserved('sesIdentity', domainOf(sesIdentity), 'SES cannot verify it', 'yourpractice.com');
+  }
+  if (adminEmail !== undefined && isReservedDomain(domainOf(adminEmail))) {
+    reserved('adminEmail', domainOf(adminEmail), 'alarms and deliverability notices would reach nobody', 'it@yourpractice.com');
+  }
+  if (formBaseUrl !== undefined && isReservedDomain(new URL(formBaseUrl).hostname)) {
+    reserved('formBaseUrl', new URL(formBaseUrl).hostname, 'the links in emails would lead nowhere', 'https://feedback.yourpractice.com');
+  }
+  return problems;
 }

@@ -80,6 +80,11 @@ export class AllianceFeedbackStack extends Stack {
   /** The dashboard, and the function-error and SES reputation alarms. */
   readonly operations: Operations;
 
+  /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
+  get alarmsOnTopic(): readonly Alarm[] {
+    return [...this.alarms, ...this.operations.alarms];
+  }
+
   /** The deployed function of a registry entry. */
   functionFor(definition: FunctionDefinition): ProductFunction {
     const found = Object.values(this.functions).find((fn) => fn.definition === definition);
@@ -374,6 +379,25 @@ export class AllianceFeedbackStack extends Stack {
       alarmTopic: this.alarmTopic,
       otherAlarms: this.alarms,
     });
+
+    // enforceSSL gives the topic a policy of its own, and a topic policy replaces SNS's default one
+    // (the account's principals may publish): without this statement CloudWatch could not publish,
+    // and every alarm would change state without telling anyone. Only this account's alarms, and
+    // only this stack's, named one by one: a name pattern (`AllianceFeedback-*`) would also match a
+    // second copy's alarms (`AllianceFeedback-staging-…`) and any alarm someone names that way.
+    // (CloudWatch may use the topic's key: see the key policy above.)
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': this.alarmsOnTopic.map((alarm) => alarm.alarmArn) },
+        },
+      }),
+    );
 
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send SessionCompleted events to this bus' });
     new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });

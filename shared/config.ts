@@ -46,14 +46,14 @@ export const REQUEST_SETTINGS = {
     env: 'SENDER_ADDRESS',
     defaultValue: 'feedback@practice.example',
     schema: defineSchema(() => z.email({ message: 'must be an email address on your SES-verified identity' })),
-    description: 'From address of client emails; must belong to the SES identity (domain or address) you verified.',
+    description: 'From address of client emails; must belong to the SES identity (domain or address) you verified. The default is for the local stack: a deployment refuses it, and any address on a reserved domain (`example.com`, `*.example`, `*.test`...).',
   }),
   practiceName: setting({
     context: 'practiceName',
     env: 'PRACTICE_NAME',
     defaultValue: 'Your practice',
     schema: defineSchema(() => z.string().check(z.trim(), z.minLength(1), z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'))),
-    description: 'Practice name shown to clients in the email and on the form.',
+    description: 'Practice name shown to clients in the email and on the form. A deployment refuses the default.',
   }),
   formBaseUrl: setting({
     context: 'formBaseUrl',
