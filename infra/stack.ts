@@ -80,6 +80,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly deadLetterQueues: readonly Queue[];
   /** The dashboard, and the function-error and SES reputation alarms. */
   readonly operations: Operations;
+  /** What the roles' policies name, as infra/function-access.ts derives them from each declaration. */
+  readonly accessResources: AccessResources;
 
   /** The deployed function of a registry entry. */
   functionFor(definition: FunctionDefinition): ProductFunction {
@@ -236,7 +238,7 @@ export class AllianceFeedbackStack extends Stack {
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
-    const accessResources: AccessResources = {
+    const accessResources: AccessResources = (this.accessResources = {
       region: this.region,
       tableArn: this.table.tableArn,
       keyArn: this.key.keyArn,
@@ -248,7 +250,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
-    };
+    });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
     const requestSettings = { ...config.request, formBaseUrl };
