@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { functionPolicy, functionVariables, schedulerPolicy } from '../../infra/function-access.ts';
+import { localFunctionPolicy } from '../../infra/local/functions.ts';
 import { FUNCTIONS } from '../../infra/routes.ts';
 import { RESOURCE_ENV } from '../../shared/config.ts';
 import { synthStack } from './synth.ts';
@@ -95,6 +96,19 @@ describe('IAM derived from infra/function-access.ts', () => {
       for (const action of asArray(statement.Action)) expect(PLATFORM_ACTIONS, `${fn}: ${action}`).toContain(action);
       if (asArray(statement.Action).includes('kms:Decrypt')) expect(JSON.stringify(statement.Condition)).toContain('"sqs."');
     }
+  });
+
+  it.each(FUNCTION_KEYS)('%s: the local stack enforces the same statements, with local ARNs', (fn) => {
+    const local = localFunctionPolicy(FUNCTIONS[fn], { region: 'us-east-1', accountId: '000000000000', tableName: 'alliance-feedback', busName: 'alliance-feedback' }, {});
+    const inTemplate = statementsOf(fn).filter((statement) => local.Statement.some((candidate) => candidate.Sid === statement.Sid));
+    const shape = (statement: { Sid?: string; Action: string | string[]; Condition?: unknown }) => ({
+      Sid: statement.Sid,
+      Action: asArray(statement.Action),
+      // Condition keys and operators; values name the region or the sender, which differ locally.
+      Condition: Object.fromEntries(Object.entries(statement.Condition ?? {}).map(([operator, keys]) => [operator, Object.keys(keys as object)])),
+    });
+
+    expect(local.Statement.map(shape)).toEqual(inTemplate.map(shape));
   });
 
   it("gives the scheduler's role exactly its derived statements", () => {
