@@ -19,7 +19,7 @@ export interface NagAcknowledgement {
   targets: (stack: AllianceFeedbackStack) => IConstruct[];
 }
 
-/** cdk-nag's finding for the follow-up function's write access to every schedule in its group. */
+/** cdk-nag's finding for the follow-up function's create and delete access to every schedule in its group. */
 function scheduleWildcardFinding(groupName: string): string {
   return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupName}/*]`;
 }
@@ -35,25 +35,11 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     targets: (stack) => Object.values(stack.functions).map((fn) => fn.role.policy),
   },
   {
-    id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-    appliesTo: 'each function role\'s policy',
-    reason:
-      'CDK\'s encrypt/decrypt grant for the stack\'s one customer-managed key, which DynamoDB (table reads and writes) and SQS (parking invalid events in the dead-letter queue) use on the function\'s behalf. The wildcard covers the GenerateDataKey variants only, and the statement\'s Resource is that single key\'s ARN.',
-    targets: (stack) => [...Object.values(stack.functions).map((fn) => fn.role.policy), stack.schedulerRole.policy],
-  },
-  {
-    id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
-    appliesTo: 'each function role\'s policy',
-    reason:
-      'Same grant as above: CDK\'s standard action set for a principal that writes data encrypted with a customer-managed key. The wildcard covers ReEncryptFrom/ReEncryptTo only, on that single key\'s ARN.',
-    targets: (stack) => [...Object.values(stack.functions).map((fn) => fn.role.policy), stack.schedulerRole.policy],
-  },
-  {
     id: scheduleWildcardFinding(followUpScheduleGroupName(undefined)),
     idIn: (stack) => scheduleWildcardFinding(stack.followUpScheduleGroupName),
     appliesTo: 'the follow-up function role\'s policy',
     reason:
-      'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires), so it needs to write schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group (a second copy\'s is `alliance-feedback-<instance>-follow-ups`, acknowledged by its own name).',
+      'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires) and deletes an answered request\'s schedules, so it needs CreateSchedule and DeleteSchedule (nothing else) on schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group (a second copy\'s is `alliance-feedback-<instance>-follow-ups`, acknowledged by its own name).',
     targets: (stack) => [stack.functions.followUp.role.policy],
   },
   {

@@ -34,7 +34,8 @@ import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
-import { EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
+import { type AccessResources, functionPolicy, functionVariables, schedulerPolicy } from './function-access.ts';
+import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
 /**
  * Stage throttling for the client-facing API. A practice's clients open a handful of pages a day;
@@ -79,6 +80,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly deadLetterQueues: readonly Queue[];
   /** The dashboard, and the function-error and SES reputation alarms. */
   readonly operations: Operations;
+  /** What the roles' policies name, as infra/function-access.ts derives them from each declaration. */
+  readonly accessResources: AccessResources;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -206,54 +209,9 @@ export class AllianceFeedbackStack extends Stack {
       vdmOptions: { engagementMetrics: false },
     });
 
-    // A practice's licensed instrument: every function that reads answers or makes links must know it.
-    if (config.instrumentJson !== undefined) {
-      for (const fn of [this.functions.web, this.functions.request, this.functions.followUp, this.functions.evaluate, this.functions.alert]) {
-        fn.addEnvironment(INSTRUMENT_ENV.json, config.instrumentJson);
-      }
-    }
-
-    // What each function touches, and nothing else. The real bundling test loads every bundle with
-    // exactly this environment, so a variable a handler needs but is not given fails the tests.
-
-    // The web function: renders the form and records answers and opt-outs
-    // (shared/adapters/dynamodb-feedback-store.ts reads and updates single items), then publishes
-    // what happened.
-    web.addEnvironment(REQUEST_SETTINGS.practiceName.env, config.request.practiceName);
-    web.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    web.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
-    this.table.grant(web.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    this.key.grantEncryptDecrypt(web.function);
-    this.bus.grantPutEventsTo(web.function);
-
-    // The request function: stores the session and token, emails the client, publishes the request.
-    const request = this.functions.request;
-    const requestSettings = { ...config.request, formBaseUrl };
-    addSettings(request, REQUEST_SETTINGS, requestSettings);
-    addSettings(request, RETENTION_SETTINGS, config.retention);
-    request.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    request.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
-    request.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
-    // Exactly the item writes shared/adapters/dynamodb-session-store.ts makes (conditional puts,
-    // updates, and the delete that releases a claim); it never reads, queries or scans.
-    this.table.grant(request.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    this.key.grantEncryptDecrypt(request.function);
-    this.bus.grantPutEventsTo(request.function);
-    const sendEmail = new PolicyStatement({
-      // SendEmail for simple content, SendRawEmail should the mailer move to raw MIME.
-      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-      resources: [
-        this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }),
-        this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.mailConfiguration.configurationSetName }),
-      ],
-    });
-    request.function.addToRolePolicy(sendEmail);
-
-    // The follow-up function: one-time schedules for the reminder and the expiry, which put their
-    // event on the bus at the time (and delete themselves) unless the answer deleted them first;
-    // then the reminder email or FeedbackExpired.
-    const followUp = this.functions.followUp;
-    // Named, so the IAM statement that lets the function write schedules in it reads plainly.
+    // The follow-up schedules: one-time schedules for the reminder and the expiry, which put their
+    // event on the bus at the time (and delete themselves) unless the answer deleted them first.
+    // Named, so the IAM statement that lets the follow-up function write schedules in it reads plainly.
     this.followUpScheduleGroupName = followUpScheduleGroupName(config.instance);
     this.scheduleGroup = new ScheduleGroup(this, 'FollowUpSchedules', { scheduleGroupName: this.followUpScheduleGroupName, removalPolicy: RemovalPolicy.DESTROY });
     this.schedulerDeadLetterQueue = new Queue(this, 'SchedulerDeadLetterQueue', {
@@ -266,39 +224,6 @@ export class AllianceFeedbackStack extends Stack {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
       description: 'Alliance Feedback scheduler: puts follow-up events on the product bus',
     });
-    const schedulerRole = this.schedulerRole;
-    this.bus.grantPutEventsTo(schedulerRole);
-    this.schedulerDeadLetterQueue.grantSendMessages(schedulerRole);
-    addSettings(followUp, REQUEST_SETTINGS, requestSettings);
-    followUp.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    followUp.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
-    followUp.addEnvironment(RESOURCE_ENV.busArn, this.bus.eventBusArn);
-    followUp.addEnvironment(RESOURCE_ENV.scheduleGroupName, this.scheduleGroup.scheduleGroupName);
-    followUp.addEnvironment(RESOURCE_ENV.schedulerRoleArn, schedulerRole.roleArn);
-    followUp.addEnvironment(RESOURCE_ENV.schedulerDeadLetterQueueArn, this.schedulerDeadLetterQueue.queueArn);
-    followUp.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
-    // Reads the session, guards the reminder and the expiry with conditional updates, stores the
-    // reminder's new link (shared/adapters/dynamodb-follow-up-store.ts).
-    this.table.grant(followUp.function, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem');
-    this.key.grantEncryptDecrypt(followUp.function);
-    this.bus.grantPutEventsTo(followUp.function);
-    this.scheduleGroup.grants.writeSchedules(followUp.function);
-    // scheduler:DeleteSchedule on this group's schedules only: an answer cancels its request's
-    // reminder and expiry, so they never fire to read an answered session.
-    this.scheduleGroup.grants.deleteSchedules(followUp.function);
-    schedulerRole.grantPassRole(followUp.function.grantPrincipal);
-    followUp.function.addToRolePolicy(sendEmail);
-
-    // The evaluate function: the client's detector record (optimistic concurrency) and the
-    // session's evaluation item; publishes the alerts (shared/adapters/dynamodb-detector-store.ts).
-    const evaluate = this.functions.evaluate;
-    addSettings(evaluate, DETECTOR_SETTINGS, config.detector);
-    addSettings(evaluate, RETENTION_SETTINGS, config.retention);
-    evaluate.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    evaluate.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
-    this.table.grant(evaluate.function, 'dynamodb:GetItem', 'dynamodb:PutItem');
-    this.key.grantEncryptDecrypt(evaluate.function);
-    this.bus.grantPutEventsTo(evaluate.function);
 
     // Bounces and complaints: SES publishes them to the default bus, where a route takes them to the
     // deliverability function, which blocks the client's address and tells the administrator.
@@ -312,29 +237,71 @@ export class AllianceFeedbackStack extends Stack {
     for (const route of this.routes.filter((candidate) => candidate.route.contract === SesDeliveryProblem)) {
       route.rule.addEventPattern({ detail: { mail: { tags: { [SES_CONFIGURATION_SET_TAG]: [this.mailConfiguration.configurationSetName] } } } });
     }
-    const deliverability = this.functions.deliverability;
-    deliverability.addEnvironment(REQUEST_SETTINGS.senderAddress.env, requestSettings.senderAddress);
-    deliverability.addEnvironment(REQUEST_SETTINGS.practiceName.env, requestSettings.practiceName);
-    deliverability.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    deliverability.addEnvironment(RESOURCE_ENV.busName, this.bus.eventBusName);
-    deliverability.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
-    if (config.adminEmail !== undefined) deliverability.addEnvironment(RESOURCE_ENV.adminEmail, config.adminEmail);
-    // Only the block on the client's profile item (shared/adapters/dynamodb-deliverability-store.ts).
-    this.table.grant(deliverability.function, 'dynamodb:UpdateItem');
-    this.key.grantEncryptDecrypt(deliverability.function);
-    this.bus.grantPutEventsTo(deliverability.function);
-    deliverability.function.addToRolePolicy(sendEmail);
 
-    // The alert function: reads the session, its evaluation and the client's trend; guards each
-    // (session, kind) with a claim item; stores the acknowledge link (dynamodb-alert-store.ts).
-    const alert = this.functions.alert;
-    addSettings(alert, REQUEST_SETTINGS, requestSettings);
-    addSettings(alert, ALERT_SETTINGS, config.alert);
-    alert.addEnvironment(RESOURCE_ENV.tableName, this.table.tableName);
-    alert.addEnvironment(RESOURCE_ENV.sesConfigurationSet, this.mailConfiguration.configurationSetName);
-    this.table.grant(alert.function, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    this.key.grantEncryptDecrypt(alert.function);
-    alert.function.addToRolePolicy(sendEmail);
+    // What each function may touch is declared once (infra/function-access.ts); its role's policy
+    // and its environment are derived from that declaration here, and nowhere written by hand. The
+    // local stack derives the same policy with local ARNs and enforces it. What the platform needs
+    // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
+    const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
+    const accessResources: AccessResources = (this.accessResources = {
+      region: this.region,
+      tableArn: this.table.tableArn,
+      keyArn: this.key.keyArn,
+      busArn: this.bus.eventBusArn,
+      sesIdentityArn: this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }),
+      sesConfigurationSetArn: this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.mailConfiguration.configurationSetName }),
+      senderAddress: config.request.senderAddress,
+      followUpSchedulesArn: this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.followUpScheduleGroupName}/*` }),
+      schedulerRoleArn: this.schedulerRole.roleArn,
+      schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
+      deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
+    });
+    for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
+
+    const requestSettings = { ...config.request, formBaseUrl };
+    // Every setting's value by its variable: a function gets the ones it declared it reads.
+    const settingValues = new Map<string, string>();
+    const addValues = <T extends Record<string, Setting>>(settings: T, values: { [K in keyof T]: unknown }) => {
+      for (const [key, setting] of Object.entries(settings)) settingValues.set(setting.env, String(values[key as keyof T]));
+    };
+    addValues(REQUEST_SETTINGS, requestSettings);
+    addValues(DETECTOR_SETTINGS, config.detector);
+    addValues(RETENTION_SETTINGS, config.retention);
+    addValues(ALERT_SETTINGS, config.alert);
+    // Typed against RESOURCE_ENV: a variable added there fails `tsc` here until the stack gives it a value.
+    const resourceValues: { [K in keyof typeof RESOURCE_ENV]: (fn: ProductFunction) => string | undefined } = {
+      tableName: () => this.table.tableName,
+      busName: () => this.bus.eventBusName,
+      busArn: () => this.bus.eventBusArn,
+      deadLetterQueueUrl: (fn) => routeOf(fn)?.deadLetterQueue.queueUrl,
+      sesConfigurationSet: () => this.mailConfiguration.configurationSetName,
+      claimLeaseSeconds: (fn) => {
+        const routeQueue = routeOf(fn);
+        return routeQueue === undefined ? undefined : String(claimLeaseSeconds(routeQueue.route));
+      },
+      scheduleGroupName: () => this.scheduleGroup.scheduleGroupName,
+      schedulerRoleArn: () => this.schedulerRole.roleArn,
+      schedulerDeadLetterQueueArn: () => this.schedulerDeadLetterQueue.queueArn,
+      // Optional: without it, the deliverability function tells nobody.
+      adminEmail: () => config.adminEmail,
+    };
+
+    for (const fn of Object.values(this.functions)) {
+      for (const statement of functionPolicy(fn.definition, accessResources).Statement) fn.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
+      const variables = functionVariables(fn.definition);
+      for (const setting of variables.settings) {
+        const value = settingValues.get(setting.env);
+        if (value === undefined) throw new Error(`${fn.definition.id} reads ${setting.env}, which the stack has no value for`);
+        fn.addEnvironment(setting.env, value);
+      }
+      for (const name of variables.resources) {
+        const value = resourceValues[name](fn);
+        if (value === undefined && name !== 'adminEmail') throw new Error(`${fn.definition.id} declares ${RESOURCE_ENV[name]}, which the stack has no value for`);
+        if (value !== undefined) fn.addEnvironment(RESOURCE_ENV[name], value);
+      }
+      // A practice's licensed instrument: every function that loads instruments must know it.
+      if (variables.instruments && config.instrumentJson !== undefined) fn.addEnvironment(INSTRUMENT_ENV.json, config.instrumentJson);
+    }
 
     // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
@@ -407,11 +374,6 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
-}
-
-/** Passes a validated group of settings to a function through the variables it reads them from. */
-function addSettings<T extends Record<string, Setting>>(fn: ProductFunction, settings: T, values: { [K in keyof T]: unknown }): void {
-  for (const [key, setting] of Object.entries(settings)) fn.addEnvironment(setting.env, String(values[key as keyof T]));
 }
 
 /** `session-completed-to-request` → `SessionCompletedToRequest`, for construct ids. */

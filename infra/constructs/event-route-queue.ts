@@ -6,14 +6,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RESOURCE_ENV } from '../../shared/config.ts';
 import type { EventPattern as ContractPattern } from '../../shared/events/contracts.ts';
-import { claimLeaseSeconds, type EventRoute, visibilityTimeoutSeconds } from '../routes.ts';
+import { type EventRoute, visibilityTimeoutSeconds } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
 
 /** Dead letters are kept as long as SQS allows, so a holiday does not cost a practice its events. */
@@ -47,11 +45,13 @@ export class EventRouteQueue extends Construct {
   readonly deadLetterQueue: Queue;
   /** Events EventBridge could not put on the queue (after its own retries). */
   readonly deliveryDeadLetterQueue: Queue;
+  private readonly key: IKey;
 
   constructor(scope: Construct, id: string, props: EventRouteQueueProps) {
     super(scope, id);
     const { route, bus, key } = props;
     this.route = route;
+    this.key = key;
     const encrypted = { encryption: QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true } as const;
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { ...encrypted, retentionPeriod: DEAD_LETTER_RETENTION });
@@ -83,25 +83,41 @@ export class EventRouteQueue extends Construct {
     );
   }
 
-  /** Makes `target` the consumer of this route: the event source, its dead-letter queue, its lease. */
+  /** Makes `target` the consumer of this route (its dead-letter queue and lease reach it through infra/function-access.ts). */
   connect(target: ProductFunction): void {
     if (target.definition.id !== this.route.target.id) {
       throw new Error(`route ${this.route.id} targets ${this.route.target.id}, not ${target.definition.id}`);
     }
-    target.function.addEventSource(
-      new SqsEventSource(this.queue, {
-        batchSize: this.route.batchSize,
-        // Caps concurrent invocations from this queue: paces SES sends and leaves the account's
-        // concurrency to everything else.
-        maxConcurrency: this.route.maxConcurrency,
-        // One bad record must not send the whole batch (and its emails) round again.
-        reportBatchItemFailures: true,
+    // An event source mapping instead of CDK's SqsEventSource, whose grant adds sqs:GetQueueUrl and
+    // sqs:ChangeMessageVisibility, which Lambda's poller never calls.
+    target.function.addEventSourceMapping('RouteQueue', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: this.route.batchSize,
+      // Caps concurrent invocations from this queue: paces SES sends and leaves the account's
+      // concurrency to everything else.
+      maxConcurrency: this.route.maxConcurrency,
+      // One bad record must not send the whole batch (and its emails) round again.
+      reportBatchItemFailures: true,
+    });
+    // The platform's part, not the function code's: Lambda polls the queue with the function's role
+    // (what AWS documents for an SQS event source, and a KMS-encrypted queue's decrypt through SQS).
+    // What the code itself calls (its dead-letter queue, the table...) comes from
+    // infra/function-access.ts.
+    target.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'PollRouteQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        resources: [this.queue.queueArn],
       }),
     );
-    // Invalid events are parked here at once with their reason (see functions/request/handler.ts).
-    this.deadLetterQueue.grantSendMessages(target.function);
-    target.addEnvironment(RESOURCE_ENV.deadLetterQueueUrl, this.deadLetterQueue.queueUrl);
-    target.addEnvironment(RESOURCE_ENV.claimLeaseSeconds, String(claimLeaseSeconds(this.route)));
+    target.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'DecryptRouteQueue',
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
   }
 
   /** Every dead-letter queue of this route; each gets an alarm. */

@@ -1,7 +1,9 @@
 /**
  * One Lambda function of the product with every default in one place: runtime, architecture,
  * bundling, logging, tracing and its own narrowly scoped role. The stack only adds what a function
- * uses (grants, environment), so two functions can never drift apart in their defaults.
+ * uses (its policy statements and environment, both derived from infra/function-access.ts), so two
+ * functions can never drift apart in their defaults. What the platform needs to run the function
+ * (writing its own log group, X-Ray) is granted here.
  */
 import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';

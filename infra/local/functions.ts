@@ -5,8 +5,10 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { claimLeaseSeconds, FUNCTIONS, type EventRoute, type FunctionDefinition } from '../routes.ts';
-import { ConfigurationError, REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
+import { type AccessResources, functionPolicy, functionVariables, type PolicyDocumentJson } from '../function-access.ts';
+import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type EventRoute, type FunctionDefinition } from '../routes.ts';
+import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
+import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,32 +38,84 @@ export function deadLetterQueueName(route: EventRoute): string {
   return `${route.id}-dlq`;
 }
 
+/** The local scheduler (infra/local/scheduler.ts) takes any group, role and DLQ: plausible names. */
+const LOCAL_SCHEDULE_GROUP = 'local-follow-ups';
+const localSchedulerRoleArn = (stack: LocalArnParts) => `arn:aws:iam::${stack.accountId}:role/local-scheduler`;
+const localSchedulerDeadLetterQueueArn = (stack: LocalArnParts) => `arn:aws:sqs:${stack.region}:${stack.accountId}:local-scheduler-dlq`;
+const localBusArn = (stack: LocalArnParts) => `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${stack.busName}`;
+
+/** What local ARNs are made of. */
+export type LocalArnParts = Pick<StackEnvironment, 'region' | 'accountId' | 'tableName' | 'busName'>;
+
 /**
  * A local value for every resource variable the CDK stack may give a function (undefined: not
  * set). Typed against RESOURCE_ENV, so a variable added there fails `tsc` here until the local
  * stack knows what to give it.
  */
-const LOCAL_RESOURCE_VALUES: { [K in keyof typeof RESOURCE_ENV]: (stack: StackEnvironment, route: EventRoute | undefined) => string | undefined } = {
+const LOCAL_RESOURCE_VALUES: {
+  [K in keyof typeof RESOURCE_ENV]: (stack: StackEnvironment, route: EventRoute | undefined, env: NodeJS.ProcessEnv) => string | undefined;
+} = {
   tableName: (stack) => stack.tableName,
   busName: (stack) => stack.busName,
-  busArn: (stack) => `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${stack.busName}`,
+  busArn: (stack) => localBusArn(stack),
   deadLetterQueueUrl: (stack, route) => (route ? stack.queueUrl(deadLetterQueueName(route)) : undefined),
   claimLeaseSeconds: (_stack, route) => (route ? String(claimLeaseSeconds(route)) : undefined),
   // The emulator has no configuration sets; the name only matters to real SES.
   sesConfigurationSet: () => undefined,
-  // The local scheduler (infra/local/scheduler.ts) takes any group, role and DLQ: plausible names.
-  scheduleGroupName: () => 'local-follow-ups',
-  schedulerRoleArn: (stack) => `arn:aws:iam::${stack.accountId}:role/local-scheduler`,
-  schedulerDeadLetterQueueArn: (stack) => `arn:aws:sqs:${stack.region}:${stack.accountId}:local-scheduler-dlq`,
+  scheduleGroupName: () => LOCAL_SCHEDULE_GROUP,
+  schedulerRoleArn: (stack) => localSchedulerRoleArn(stack),
+  schedulerDeadLetterQueueArn: (stack) => localSchedulerDeadLetterQueueArn(stack),
   // Deliverability notices land in the mail viewer like every other email.
-  adminEmail: () => process.env['ADMIN_EMAIL'] || 'admin@practice.example',
+  adminEmail: (_stack, _route, env) => env['ADMIN_EMAIL'] || 'admin@practice.example',
 };
 
 /**
+ * The resources of the local stack as the functions' policies name them: the same statements the
+ * synthesized stack has (infra/function-access.ts), with local ARNs. The emulator has no
+ * configuration set, so none is named; the SES identity is the sender's domain, as the stack's
+ * `sesIdentity` defaults to.
+ */
+export function localAccessResources(stack: LocalArnParts, senderAddress: string): AccessResources {
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${stack.region}:${stack.accountId}:${resource}`;
+  return {
+    region: stack.region,
+    tableArn: arn('dynamodb', `table/${stack.tableName}`),
+    // No KMS locally; named so the statements read as they do in AWS.
+    keyArn: arn('kms', 'key/local'),
+    busArn: localBusArn(stack),
+    sesIdentityArn: arn('ses', `identity/${senderAddress.slice(senderAddress.lastIndexOf('@') + 1)}`),
+    sesConfigurationSetArn: undefined,
+    senderAddress,
+    followUpSchedulesArn: arn('scheduler', `schedule/${LOCAL_SCHEDULE_GROUP}/*`),
+    schedulerRoleArn: localSchedulerRoleArn(stack),
+    schedulerDeadLetterQueueArn: localSchedulerDeadLetterQueueArn(stack),
+    // The local bus names a queue's ARN after the queue (infra/local/local-queue.ts).
+    deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, arn('sqs', deadLetterQueueName(route))])),
+  };
+}
+
+/** The sender address a local function sends as: the developer's SENDER_ADDRESS, or the setting's default. */
+export function localSenderAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return env[REQUEST_SETTINGS.senderAddress.env] || REQUEST_SETTINGS.senderAddress.defaultValue!;
+}
+
+/** A function's policy in the local stack: what the synthesized stack grants it, with local ARNs. */
+export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts, env: NodeJS.ProcessEnv = process.env): PolicyDocumentJson {
+  return functionPolicy(fn, localAccessResources(stack, localSenderAddress(env)));
+}
+
+/** Every variable a function may read from its environment, settings and resources alike. */
+const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
+
+/**
  * The environment of one function: region, throw-away credentials and the local endpoints (the
- * SDK reads `AWS_ENDPOINT_URL_<SERVICE>` itself, so the handler code is unchanged), the resource
- * variables, and the form's base URL. Settings the practice can change (REQUEST_SETTINGS and the
- * like) are left to the developer's environment or their defaults. `undefined` means "remove".
+ * SDK reads `AWS_ENDPOINT_URL_<SERVICE>` itself, so the handler code is unchanged), then exactly
+ * the variables its declaration (infra/function-access.ts) gives it, as the CDK stack does: its
+ * resource variables, and the settings it reads from the developer's environment `env` (or their
+ * defaults), the form's base URL being the local web server. Every other setting and resource
+ * variable is removed, so a function that reads what it did not declare fails here as in AWS.
+ * `undefined` means "remove". `env` is the environment the stack started with: the functions are
+ * loaded one after another into one process.
  */
 export function functionEnvironment(
   fn: FunctionDefinition,
@@ -70,9 +124,21 @@ export function functionEnvironment(
   env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string | undefined> {
   const route = routes.find((candidate) => candidate.target.id === fn.id);
+  const declared = functionVariables(fn);
   const resources = Object.fromEntries(
-    (Object.keys(RESOURCE_ENV) as (keyof typeof RESOURCE_ENV)[]).map((key) => [RESOURCE_ENV[key], LOCAL_RESOURCE_VALUES[key](stack, route)]),
+    (Object.keys(RESOURCE_ENV) as (keyof typeof RESOURCE_ENV)[]).map((key) => [
+      RESOURCE_ENV[key],
+      declared.resources.includes(key) ? LOCAL_RESOURCE_VALUES[key](stack, route, env) : undefined,
+    ]),
   );
+  const readsSetting = new Set(declared.settings.map((setting) => setting.env));
+  const settings = Object.fromEntries(
+    SETTING_VARIABLES.map((name) => [
+      name,
+      !readsSetting.has(name) ? undefined : name === REQUEST_SETTINGS.formBaseUrl.env ? stack.endpoints.web : env[name],
+    ]),
+  );
+  const instruments = Object.fromEntries(Object.values(INSTRUMENT_ENV).map((name) => [name, declared.instruments ? env[name] : undefined]));
   return {
     AWS_REGION: stack.region,
     // Local stand-ins accept any signature; a developer's real credentials have no business here.
@@ -93,7 +159,8 @@ export function functionEnvironment(
     // for ..." instead of the call leaving the machine.
     AWS_ENDPOINT_URL: stack.endpoints.bus,
     ...resources,
-    [REQUEST_SETTINGS.formBaseUrl.env]: stack.endpoints.web,
+    ...settings,
+    ...instruments,
     POWERTOOLS_LOG_LEVEL: env['POWERTOOLS_LOG_LEVEL'] ?? (stack.quiet ? 'SILENT' : undefined),
     // Nothing turns EMF into metrics on a laptop: off, so it does not fill the console
     // (POWERTOOLS_METRICS_DISABLED=false npm start shows it).

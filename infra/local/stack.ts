@@ -254,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // One function at a time: each module reads its environment while it is being imported.
     const handlers = new Map<string, unknown>();
     for (const fn of functionsToRun(EVENT_ROUTES)) {
-      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment)));
+      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment, previousEnv)));
     }
     const faults = options.faults ?? faultsFromEnvironment(previousEnv);
     if (faults) {

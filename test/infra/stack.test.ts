@@ -216,25 +216,28 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('lets the request function send email only as the configured SES identity', () => {
+  it('lets the request function send email only as the configured SES identity, from the practice sender', () => {
     const sesStatements = statementsOf('request').filter((statement) => asArray(statement.Action).some((action) => action.startsWith('ses:')));
 
     expect(sesStatements).toHaveLength(1);
     const [statement] = sesStatements;
-    expect(asArray(statement!.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    // SendEmail with simple content is all shared/adapters/ses-mailer.ts calls.
+    expect(asArray(statement!.Action)).toEqual(['ses:SendEmail']);
+    expect(statement!.Condition).toEqual({ StringEquals: { 'ses:FromAddress': 'feedback@practice.example' } });
     expect(asArray(statement!.Resource)).toEqual([
       identityArn('practice.example'),
       stack.resolve(stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: stack.mailConfiguration.configurationSetName })),
     ]);
   });
 
-  it('lets the request function write items, publish to its bus and park messages in its DLQ, nothing more', () => {
+  it('lets the request function read and write items, publish to its bus and park messages in its DLQ, nothing more', () => {
     const statements = statementsOf('request');
     const actionsOn = (target: unknown) =>
       statements.filter((statement) => JSON.stringify(statement.Resource) === JSON.stringify(target) || JSON.stringify(statement.Resource) === JSON.stringify([target])).flatMap((statement) => asArray(statement.Action));
     const route = stack.routes.find((candidate) => candidate.route.target.id === FUNCTIONS.request.id)!;
 
-    expect(actionsOn(getAtt(stack.table)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // GetItem: a redelivered session reads its form token to learn whether its email went out.
+    expect(actionsOn(getAtt(stack.table)).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(actionsOn(getAtt(stack.bus))).toEqual(['events:PutEvents']);
     expect(actionsOn(getAtt(route.deadLetterQueue))).toContain('sqs:SendMessage');
     expect(actionsOn(getAtt(route.deadLetterQueue))).not.toContain('sqs:ReceiveMessage');
@@ -257,7 +260,8 @@ describe('least-privilege IAM', () => {
     const actions = statements.flatMap((statement) => asArray(statement.Action)).sort();
     const resources = statements.flatMap((statement) => asArray(statement.Resource)).map((resource) => JSON.stringify(resource));
 
-    expect(actions).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule']);
+    // No UpdateSchedule: a schedule is created once (a duplicate's conflict is the goal) and deleted.
+    expect(actions).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
     expect(resources.length).toBeGreaterThan(0);
     for (const resource of resources) expect(resource).toMatch(new RegExp(`:schedule/${stack.scheduleGroup.scheduleGroupName}/\\*`));
   });

@@ -1,0 +1,387 @@
+/**
+ * What each function touches, declared once beside the routing table: the table items it reads,
+ * queries, writes and deletes, the events it publishes, the mail it sends, the schedules it makes,
+ * the queues it sends to, the role it passes, and the settings it reads. Everything else follows
+ * from it: the IAM policy of its role (CDK), the same policy with local ARNs (the local stack's IAM
+ * enforcement), and its environment variables (CDK and the local stack alike).
+ *
+ * Each entry lists what the function's code really calls (read the handler, its use cases and its
+ * adapters before changing one); a call the code makes and the entry lacks fails locally with
+ * AccessDenied, and a line the code never uses is a permission nobody needs.
+ *
+ * Pure data and functions, no aws-cdk-lib: the local stack imports it too.
+ */
+import { type Setting, ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../shared/config.ts';
+import {
+  AlertAcknowledged,
+  AllianceRuptureDetected,
+  ClientEmailSuppressed,
+  ClientUnsubscribed,
+  FeedbackExpired,
+  FeedbackExpiryTimeReached,
+  FeedbackReminderTimeReached,
+  FeedbackRequested,
+  FeedbackSubmitted,
+  PRODUCT_SOURCE,
+  type EventContract,
+} from '../shared/events/contracts.ts';
+import { FUNCTIONS, type FunctionDefinition } from './routes.ts';
+import type * as z from 'zod/mini';
+
+/** The kinds of item in the single table (one module per item owns each one's key). */
+export type ItemKind = 'session' | 'evaluation' | 'alertClaim' | 'formLink' | 'alertLink' | 'clientProfile' | 'detector';
+
+/**
+ * The partition-key prefix of each item kind (shared/adapters/table.ts `keys`): what
+ * `dynamodb:LeadingKeys` can check. Several kinds share a partition, so a grant on one kind is a
+ * grant on its partition-mates too; the sort key has no condition key in IAM.
+ */
+export const ITEM_PARTITION_PREFIX: Readonly<Record<ItemKind, string>> = {
+  session: 'SESSION#',
+  evaluation: 'SESSION#',
+  alertClaim: 'SESSION#',
+  formLink: 'TOKEN#',
+  alertLink: 'TOKEN#',
+  clientProfile: 'CLIENT#',
+  detector: 'CLIENT#',
+};
+
+/** Item kinds per DynamoDB call. `update` is UpdateItem, `put` PutItem: the code uses each for different items. */
+export interface TableAccess {
+  get?: readonly ItemKind[];
+  query?: readonly ItemKind[];
+  put?: readonly ItemKind[];
+  update?: readonly ItemKind[];
+  delete?: readonly ItemKind[];
+}
+
+/** An event the function publishes: a product contract (source PRODUCT_SOURCE), or a contract with the source it is published under. */
+export type PublishedEvent = EventContract<z.ZodMiniType> | { contract: EventContract<z.ZodMiniType>; source: string };
+
+/** A queue a principal sends messages to. */
+export type QueueTarget =
+  /** The dead-letter queue of the route that feeds the function (shared/adapters/sqs-dead-letter.ts parks invalid events there). */
+  | 'ownDeadLetterQueue'
+  /** The scheduler's dead-letter queue (follow-up events it could not put on the bus). */
+  | 'schedulerDeadLetterQueue';
+
+/** What one principal (a function's role, or the scheduler's) may touch. */
+export interface Access {
+  table?: TableAccess;
+  publishes?: readonly PublishedEvent[];
+  /** SES SendEmail from the practice sender (REQUEST_SETTINGS.senderAddress), with the stack's configuration set. */
+  sendsMail?: boolean;
+  /** One-time schedules in the follow-up schedule group (shared/adapters/eventbridge-scheduler.ts). */
+  schedules?: { create?: boolean; delete?: boolean };
+  /** iam:PassRole of the scheduler role, which a schedule's target names. */
+  passesSchedulerRole?: boolean;
+  sendsTo?: readonly QueueTarget[];
+}
+
+/** A function's access, plus what it reads from its environment that grants nothing. */
+export interface FunctionAccess extends Access {
+  /** Setting groups as the handler reads them: a whole group, or the few settings it picks. */
+  settings?: readonly Readonly<Record<string, Setting>>[];
+  /** Loads the instrument catalogue (INSTRUMENT_JSON / INSTRUMENT_FILE). */
+  instruments?: boolean;
+  /** Resource variables that grant nothing (the others follow from the access above). */
+  variables?: readonly ('claimLeaseSeconds' | 'adminEmail')[];
+}
+
+type FunctionKey = keyof typeof FUNCTIONS;
+
+export const FUNCTION_ACCESS = {
+  // shared/adapters/dynamodb-session-store.ts: the claim and the skip are conditional puts of the
+  // session; a duplicate reads the form token (consistent GetItem) to learn whether its email went
+  // out; the client's request slot is an update; a failed send deletes its claim.
+  request: {
+    table: { get: ['formLink'], put: ['session', 'formLink'], update: ['clientProfile'], delete: ['session'] },
+    publishes: [FeedbackRequested],
+    sendsMail: true,
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [REQUEST_SETTINGS, RETENTION_SETTINGS],
+    instruments: true,
+    variables: ['claimLeaseSeconds'],
+  },
+  // dynamodb-feedback-store.ts (token and answer state read, answer and opt-out written) and
+  // dynamodb-alert-store.ts (the acknowledge link read and acknowledged).
+  web: {
+    table: { get: ['formLink', 'session', 'alertLink'], update: ['session', 'clientProfile', 'alertLink'] },
+    publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
+    settings: [{ practiceName: REQUEST_SETTINGS.practiceName }],
+    instruments: true,
+  },
+  // dynamodb-follow-up-store.ts: reads the session, the client's opt-out and whether an evaluation
+  // exists; guards the reminder and the expiry with updates; stores the reminder's new link. A
+  // follow-up already due is published at once instead of scheduled (eventbridge-scheduler.ts), and
+  // an answer whose announcement was lost is announced again (use-cases/follow-up.ts).
+  followUp: {
+    table: { get: ['session', 'clientProfile', 'evaluation'], update: ['session'], put: ['formLink'] },
+    publishes: [FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackExpired, FeedbackSubmitted],
+    sendsMail: true,
+    schedules: { create: true, delete: true },
+    passesSchedulerRole: true,
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [REQUEST_SETTINGS],
+    instruments: true,
+  },
+  // dynamodb-detector-store.ts: the client's detector record (get, conditional put), the session's
+  // end (get) and its evaluation (get, put).
+  evaluate: {
+    table: { get: ['detector', 'session', 'evaluation'], put: ['detector', 'evaluation'] },
+    publishes: [AllianceRuptureDetected],
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
+    instruments: true,
+  },
+  // dynamodb-deliverability-store.ts: one update of the client's profile; the administrator's
+  // notice goes out from the practice sender like every other email.
+  deliverability: {
+    table: { update: ['clientProfile'] },
+    publishes: [ClientEmailSuppressed],
+    sendsMail: true,
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [{ senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName }],
+    variables: ['adminEmail'],
+  },
+  // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind)
+  // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
+  // link is read (was the earlier attempt's email sent?) and written once the email is out.
+  alert: {
+    table: { query: ['session', 'evaluation'], get: ['alertLink'], put: ['alertLink'], update: ['alertClaim'], delete: ['alertClaim'] },
+    sendsMail: true,
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [REQUEST_SETTINGS, ALERT_SETTINGS],
+    instruments: true,
+    variables: ['claimLeaseSeconds'],
+  },
+} as const satisfies Record<FunctionKey, FunctionAccess>;
+
+/** The role EventBridge Scheduler assumes when a follow-up schedule fires: it puts the event on the bus, or parks it. */
+export const SCHEDULER_ACCESS = {
+  publishes: [FeedbackReminderTimeReached, FeedbackExpiryTimeReached],
+  sendsTo: ['schedulerDeadLetterQueue'],
+} as const satisfies Access;
+
+/** The declaration of a function of the routing table. */
+export function accessOf(fn: FunctionDefinition): FunctionAccess {
+  const key = (Object.keys(FUNCTIONS) as FunctionKey[]).find((candidate) => FUNCTIONS[candidate].id === fn.id);
+  if (key === undefined) throw new Error(`${fn.id} is not in FUNCTIONS`);
+  return FUNCTION_ACCESS[key];
+}
+
+/** A statement of an IAM policy document, as IAM's JSON has it. */
+export interface PolicyStatementJson {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocumentJson {
+  Version: '2012-10-17';
+  Statement: PolicyStatementJson[];
+}
+
+/**
+ * The resources a policy names, as ARNs (CDK passes its tokens, which are strings; the local stack
+ * passes local ARNs).
+ */
+export interface AccessResources {
+  /** For kms:ViaService (`dynamodb.<region>.amazonaws.com`). */
+  region: string;
+  tableArn: string;
+  /** The one customer-managed key: the table's and every queue's. */
+  keyArn: string;
+  /** The product's bus. */
+  busArn: string;
+  /** The SES identity the practice sender belongs to. */
+  sesIdentityArn: string;
+  /** The stack's SES configuration set; undefined locally (the emulator has none). */
+  sesConfigurationSetArn: string | undefined;
+  /** The practice sender (`ses:FromAddress`). */
+  senderAddress: string;
+  /** Every schedule in the follow-up group: `arn:…:schedule/<group>/*`. */
+  followUpSchedulesArn: string;
+  schedulerRoleArn: string;
+  schedulerDeadLetterQueueArn: string;
+  /** Each routed function's dead-letter queue (its route's), by function id. */
+  deadLetterQueueArns: Readonly<Record<string, string>>;
+}
+
+/** The source a declared event is published under. */
+export function publishedSource(event: PublishedEvent): string {
+  if ('contract' in event) return event.source;
+  if (event.publisher === 'product') return PRODUCT_SOURCE;
+  throw new Error(`${event.detailType} is not a product event: declare it as { contract, source } with the source it is published under`);
+}
+
+function publishedContract(event: PublishedEvent): EventContract<z.ZodMiniType> {
+  return 'contract' in event ? event.contract : event;
+}
+
+const unique = (values: Iterable<string>): string[] => [...new Set(values)];
+
+/** `alliance-feedback` → `AllianceFeedback`, for statement ids (letters and digits only). */
+function sidPart(text: string): string {
+  return text
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+const TABLE_CALLS: readonly { call: keyof TableAccess; action: string; sid: string }[] = [
+  { call: 'get', action: 'dynamodb:GetItem', sid: 'ReadItems' },
+  { call: 'query', action: 'dynamodb:Query', sid: 'QueryItems' },
+  { call: 'put', action: 'dynamodb:PutItem', sid: 'PutItems' },
+  { call: 'update', action: 'dynamodb:UpdateItem', sid: 'UpdateItems' },
+  { call: 'delete', action: 'dynamodb:DeleteItem', sid: 'DeleteItems' },
+];
+
+/**
+ * The IAM statements of one principal's declared access: exactly the calls it makes, each with the
+ * conditions AWS offers for it. `ownerId` names the function whose own dead-letter queue it is.
+ */
+export function accessStatements(access: Access, resources: AccessResources, ownerId?: string): PolicyStatementJson[] {
+  const statements: PolicyStatementJson[] = [];
+  const table = access.table ?? {};
+
+  // One statement per call, limited to the partitions of the item kinds it touches.
+  for (const { call, action, sid } of TABLE_CALLS) {
+    const kinds = table[call] ?? [];
+    if (kinds.length === 0) continue;
+    statements.push({
+      Sid: sid,
+      Effect: 'Allow',
+      Action: [action],
+      Resource: [resources.tableArn],
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': unique(kinds.map((kind) => `${ITEM_PARTITION_PREFIX[kind]}*`)).sort() } },
+    });
+  }
+  // The table is encrypted with the stack's key: DynamoDB decrypts the table key with the caller's
+  // permission on every call; no other service may use the key on the function's behalf.
+  if (TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0)) {
+    statements.push({
+      Sid: 'UseKeyThroughDynamoDb',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [resources.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${resources.region}.amazonaws.com` } },
+    });
+  }
+
+  // One statement per source, limited to the declared detail-types.
+  const bySource = new Map<string, string[]>();
+  for (const event of access.publishes ?? []) {
+    const source = publishedSource(event);
+    // A group contract (productEventGroup) matches several detail-types: its pattern lists them all.
+    const contract = publishedContract(event);
+    bySource.set(source, unique([...(bySource.get(source) ?? []), ...(contract.pattern['detail-type'] ?? [contract.detailType])]));
+  }
+  for (const [source, detailTypes] of bySource) {
+    statements.push({
+      Sid: `Publish${sidPart(source)}Events`,
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: [resources.busArn],
+      Condition: { StringEquals: { 'events:source': [source], 'events:detail-type': detailTypes } },
+    });
+  }
+
+  if (access.sendsMail) {
+    statements.push({
+      Sid: 'SendMailAsPracticeSender',
+      Effect: 'Allow',
+      // SendEmail with simple content is what shared/adapters/ses-mailer.ts calls; never raw MIME.
+      Action: ['ses:SendEmail'],
+      // SES authorizes a send against the identity and against the configuration set it names.
+      Resource: resources.sesConfigurationSetArn === undefined ? [resources.sesIdentityArn] : [resources.sesIdentityArn, resources.sesConfigurationSetArn],
+      Condition: { StringEquals: { 'ses:FromAddress': resources.senderAddress } },
+    });
+  }
+
+  const scheduleActions = [
+    ...(access.schedules?.create ? ['scheduler:CreateSchedule'] : []),
+    ...(access.schedules?.delete ? ['scheduler:DeleteSchedule'] : []),
+  ];
+  if (scheduleActions.length > 0) {
+    statements.push({ Sid: 'ManageFollowUpSchedules', Effect: 'Allow', Action: scheduleActions, Resource: [resources.followUpSchedulesArn] });
+  }
+  if (access.passesSchedulerRole) {
+    statements.push({
+      Sid: 'PassSchedulerRole',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: [resources.schedulerRoleArn],
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  }
+
+  const queueArns = (access.sendsTo ?? []).map((target) => {
+    if (target === 'schedulerDeadLetterQueue') return resources.schedulerDeadLetterQueueArn;
+    const arn = ownerId === undefined ? undefined : resources.deadLetterQueueArns[ownerId];
+    if (arn === undefined) throw new Error(`${ownerId ?? 'this principal'} sends to its own dead-letter queue but has none (is it the target of a route?)`);
+    return arn;
+  });
+  if (queueArns.length > 0) {
+    statements.push({ Sid: 'ParkInDeadLetterQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: unique(queueArns) });
+    // The queues are encrypted with the stack's key: SQS generates and decrypts data keys with the
+    // sender's permission.
+    statements.push({
+      Sid: 'UseKeyThroughSqs',
+      Effect: 'Allow',
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      Resource: [resources.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': `sqs.${resources.region}.amazonaws.com` } },
+    });
+  }
+  return statements;
+}
+
+/** The policy of a function's role: exactly what its declaration lists. */
+export function functionPolicy(fn: FunctionDefinition, resources: AccessResources): PolicyDocumentJson {
+  return { Version: '2012-10-17', Statement: accessStatements(accessOf(fn), resources, fn.id) };
+}
+
+/** The policy of the role EventBridge Scheduler assumes for the follow-up schedules. */
+export function schedulerPolicy(resources: AccessResources): PolicyDocumentJson {
+  return { Version: '2012-10-17', Statement: accessStatements(SCHEDULER_ACCESS, resources) };
+}
+
+/** The names of the variables a function's environment holds, derived from its declaration. */
+export interface FunctionVariables {
+  settings: Setting[];
+  resources: (keyof typeof RESOURCE_ENV)[];
+  instruments: boolean;
+}
+
+/**
+ * The variables a function gets: the settings it reads, and the resource variables its access
+ * implies (the table's name for table access, the bus's name for publishing, the configuration
+ * set for mail, the schedule target for schedules, its dead-letter queue's URL) plus the few it
+ * declares that grant nothing.
+ */
+export function functionVariables(fn: FunctionDefinition): FunctionVariables {
+  const access = accessOf(fn);
+  const table = access.table ?? {};
+  const implied: (keyof typeof RESOURCE_ENV)[] = [
+    ...(TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0) ? (['tableName'] as const) : []),
+    ...((access.publishes ?? []).length > 0 ? (['busName'] as const) : []),
+    ...(access.sendsMail ? (['sesConfigurationSet'] as const) : []),
+    ...(access.schedules?.create || access.schedules?.delete ? (['scheduleGroupName'] as const) : []),
+    // A schedule's target: the bus, the role the scheduler assumes and its dead-letter queue.
+    ...(access.schedules?.create ? (['busArn', 'schedulerDeadLetterQueueArn'] as const) : []),
+    ...(access.passesSchedulerRole ? (['schedulerRoleArn'] as const) : []),
+    ...((access.sendsTo ?? []).includes('ownDeadLetterQueue') ? (['deadLetterQueueUrl'] as const) : []),
+  ];
+  const settings = new Map<string, Setting>();
+  for (const group of access.settings ?? []) for (const setting of Object.values(group)) settings.set(setting.env, setting);
+  return {
+    settings: [...settings.values()],
+    resources: [...new Set([...implied, ...(access.variables ?? [])])],
+    instruments: access.instruments ?? false,
+  };
+}

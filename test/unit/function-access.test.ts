@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accessOf,
+  accessStatements,
+  functionPolicy,
+  functionVariables,
+  publishedSource,
+  schedulerPolicy,
+  type AccessResources,
+  type PolicyStatementJson,
+} from '../../infra/function-access.ts';
+import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
+import { REQUEST_SETTINGS } from '../../shared/config.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+
+const RESOURCES: AccessResources = {
+  region: 'eu-west-1',
+  tableArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t',
+  keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k',
+  busArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/b',
+  sesIdentityArn: 'arn:aws:ses:eu-west-1:111111111111:identity/practice.example',
+  sesConfigurationSetArn: 'arn:aws:ses:eu-west-1:111111111111:configuration-set/c',
+  senderAddress: 'feedback@practice.example',
+  followUpSchedulesArn: 'arn:aws:scheduler:eu-west-1:111111111111:schedule/g/*',
+  schedulerRoleArn: 'arn:aws:iam::111111111111:role/s',
+  schedulerDeadLetterQueueArn: 'arn:aws:sqs:eu-west-1:111111111111:scheduler-dlq',
+  deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, `arn:aws:sqs:eu-west-1:111111111111:${route.id}-dlq`])),
+};
+
+const statementsOf = (fn: keyof typeof FUNCTIONS) => functionPolicy(FUNCTIONS[fn], RESOURCES).Statement;
+const bySid = (statements: PolicyStatementJson[], sid: string) => statements.find((statement) => statement.Sid === sid);
+const actionsOf = (statements: PolicyStatementJson[]) => statements.flatMap((statement) => statement.Action).sort();
+
+describe('functionPolicy', () => {
+  it('is a plain IAM policy document', () => {
+    const policy = functionPolicy(FUNCTIONS.request, RESOURCES);
+
+    expect(policy.Version).toBe('2012-10-17');
+    expect(JSON.parse(JSON.stringify(policy))).toEqual(policy);
+    for (const statement of policy.Statement) expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
+  });
+
+  it('lets the alert function Query the session partition, where it reads the session and its evaluation in one call', () => {
+    expect(bySid(statementsOf('alert'), 'QueryItems')).toEqual({
+      Sid: 'QueryItems',
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: [RESOURCES.tableArn],
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } },
+    });
+  });
+
+  it('lets the request function read form-token items only (its duplicate check), and write exactly the items it writes', () => {
+    const statements = statementsOf('request');
+
+    expect(bySid(statements, 'ReadItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] } });
+    expect(bySid(statements, 'PutItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'TOKEN#*'] } });
+    expect(bySid(statements, 'UpdateItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*'] } });
+    expect(bySid(statements, 'DeleteItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });
+    expect(bySid(statements, 'QueryItems')).toBeUndefined();
+  });
+
+  it('conditions every PutEvents on the source and the declared detail-types', () => {
+    for (const fn of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
+      for (const statement of statementsOf(fn).filter((candidate) => candidate.Action.includes('events:PutEvents'))) {
+        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([PRODUCT_SOURCE]);
+        expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(accessOf(FUNCTIONS[fn]).publishes?.map((event) => ('contract' in event ? event.contract : event).detailType));
+      }
+    }
+    expect(bySid(statementsOf('request'), 'PublishAllianceFeedbackEvents')?.Condition).toEqual({
+      StringEquals: { 'events:source': ['alliance-feedback'], 'events:detail-type': ['FeedbackRequested'] },
+    });
+  });
+
+  it('publishes a non-product contract under the source it is declared with, in a statement of its own', () => {
+    const statements = accessStatements({ publishes: [FeedbackReminderTimeReached, { contract: SessionCompleted, source: 'alliance-feedback.integration' }] }, RESOURCES);
+
+    expect(statements.map((statement) => [statement.Sid, statement.Condition])).toEqual([
+      ['PublishAllianceFeedbackEvents', { StringEquals: { 'events:source': ['alliance-feedback'], 'events:detail-type': ['FeedbackReminderTimeReached'] } }],
+      ['PublishAllianceFeedbackIntegrationEvents', { StringEquals: { 'events:source': ['alliance-feedback.integration'], 'events:detail-type': ['SessionCompleted'] } }],
+    ]);
+    expect(() => publishedSource(SessionCompleted)).toThrow(/not a product event/);
+  });
+
+  it('lets a function send mail only from the practice sender, as the identity and with the configuration set', () => {
+    expect(bySid(statementsOf('deliverability'), 'SendMailAsPracticeSender')).toEqual({
+      Sid: 'SendMailAsPracticeSender',
+      Effect: 'Allow',
+      Action: ['ses:SendEmail'],
+      Resource: [RESOURCES.sesIdentityArn, RESOURCES.sesConfigurationSetArn],
+      Condition: { StringEquals: { 'ses:FromAddress': 'feedback@practice.example' } },
+    });
+    expect(bySid(functionPolicy(FUNCTIONS.alert, { ...RESOURCES, sesConfigurationSetArn: undefined }).Statement, 'SendMailAsPracticeSender')?.Resource).toEqual([RESOURCES.sesIdentityArn]);
+  });
+
+  it('lets the follow-up function create and delete schedules in its group and pass the scheduler role to the scheduler only', () => {
+    const statements = statementsOf('followUp');
+
+    expect(bySid(statements, 'ManageFollowUpSchedules')).toMatchObject({ Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], Resource: [RESOURCES.followUpSchedulesArn] });
+    expect(bySid(statements, 'PassSchedulerRole')).toMatchObject({
+      Action: ['iam:PassRole'],
+      Resource: [RESOURCES.schedulerRoleArn],
+      Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    });
+  });
+
+  it('uses the key only through the services the function reaches with it', () => {
+    expect(statementsOf('web').filter((statement) => statement.Action.some((action) => action.startsWith('kms:')))).toEqual([
+      {
+        Sid: 'UseKeyThroughDynamoDb',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [RESOURCES.keyArn],
+        Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
+      },
+    ]);
+    expect(bySid(statementsOf('alert'), 'UseKeyThroughSqs')?.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'sqs.eu-west-1.amazonaws.com' } });
+  });
+
+  it('lets a routed function send to its own dead-letter queue only', () => {
+    expect(bySid(statementsOf('evaluate'), 'ParkInDeadLetterQueue')).toMatchObject({ Action: ['sqs:SendMessage'], Resource: [RESOURCES.deadLetterQueueArns['evaluate']] });
+    expect(bySid(statementsOf('web'), 'ParkInDeadLetterQueue')).toBeUndefined();
+  });
+
+  it('grants no action outside what the code calls, and no wildcard action', () => {
+    const everything = (Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]).flatMap((fn) => statementsOf(fn));
+
+    expect([...new Set(actionsOf(everything))]).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'events:PutEvents',
+      'iam:PassRole',
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'ses:SendEmail',
+      'sqs:SendMessage',
+    ]);
+  });
+});
+
+describe('schedulerPolicy', () => {
+  it('lets the scheduler put only the follow-up events on the bus and park in its own dead-letter queue', () => {
+    const statements = schedulerPolicy(RESOURCES).Statement;
+
+    expect(bySid(statements, 'PublishAllianceFeedbackEvents')?.Condition).toEqual({
+      StringEquals: { 'events:source': [PRODUCT_SOURCE], 'events:detail-type': [FeedbackReminderTimeReached.detailType, FeedbackExpiryTimeReached.detailType] },
+    });
+    expect(bySid(statements, 'ParkInDeadLetterQueue')?.Resource).toEqual([RESOURCES.schedulerDeadLetterQueueArn]);
+    expect(actionsOf(statements)).toEqual(['events:PutEvents', 'kms:Decrypt', 'kms:GenerateDataKey', 'sqs:SendMessage']);
+  });
+});
+
+describe('functionVariables', () => {
+  it('gives the web function its table, its bus and the practice name, nothing else', () => {
+    const variables = functionVariables(FUNCTIONS.web);
+
+    expect(variables.resources.sort()).toEqual(['busName', 'tableName']);
+    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env]);
+  });
+
+  it('gives the follow-up function what a schedule targets', () => {
+    expect(functionVariables(FUNCTIONS.followUp).resources.sort()).toEqual([
+      'busArn',
+      'busName',
+      'deadLetterQueueUrl',
+      'scheduleGroupName',
+      'schedulerDeadLetterQueueArn',
+      'schedulerRoleArn',
+      'sesConfigurationSet',
+      'tableName',
+    ]);
+  });
+
+  it('gives the alert function no bus: it publishes nothing', () => {
+    expect(functionVariables(FUNCTIONS.alert).resources.sort()).toEqual(['claimLeaseSeconds', 'deadLetterQueueUrl', 'sesConfigurationSet', 'tableName']);
+  });
+});
