@@ -53,7 +53,7 @@ export const DEPLOYMENT_SETTINGS = {
     defaultValue: undefined,
     optional: true,
     schema: z.union([z.email(), z.string().check(z.regex(domainPattern))], { message: 'must be a domain or an email address verified in SES' }),
-    description: 'The SES identity (domain or address) the functions may send as. Defaults to the domain of senderAddress. Not on a reserved domain.',
+    description: 'The SES identity (domain or address) you verified; senderAddress must belong to it (checked at synth). Defaults to the domain of senderAddress. Not on a reserved domain.',
   }),
   adminEmail: deploymentSetting({
     context: 'adminEmail',

@@ -197,8 +197,8 @@ export interface AccessResources {
   keyArn: string;
   /** The product's bus. */
   busArn: string;
-  /** The SES identity the practice sender belongs to. */
-  sesIdentityArn: string;
+  /** Every SES identity of the account and region (`arn:…:identity/*`): see SendMailAsPracticeSender. */
+  sesIdentitiesArn: string;
   /** The stack's SES configuration set; undefined locally (the emulator has none). */
   sesConfigurationSetArn: string | undefined;
   /** The practice sender (`ses:FromAddress`). */
@@ -261,13 +261,15 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': unique(kinds.map((kind) => `${ITEM_PARTITION_PREFIX[kind]}*`)).sort() } },
     });
   }
-  // The table is encrypted with the stack's key: DynamoDB decrypts the table key with the caller's
-  // permission on every call; no other service may use the key on the function's behalf.
+  // The table is encrypted with the stack's key, which DynamoDB uses with the caller's permission:
+  // Decrypt (and DescribeKey) to read, Encrypt and GenerateDataKey as well to write — the set CDK's
+  // own table grants give readers and writers — and only through DynamoDB.
+  const writesTable = (['put', 'update', 'delete'] as const).some((call) => (table[call] ?? []).length > 0);
   if (TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0)) {
     statements.push({
       Sid: 'UseKeyThroughDynamoDb',
       Effect: 'Allow',
-      Action: ['kms:Decrypt'],
+      Action: writesTable ? ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt', 'kms:DescribeKey'],
       Resource: [resources.keyArn],
       Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${resources.region}.amazonaws.com` } },
     });
@@ -297,8 +299,11 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Effect: 'Allow',
       // SendEmail with simple content is what shared/adapters/ses-mailer.ts calls; never raw MIME.
       Action: ['ses:SendEmail'],
-      // SES authorizes a send against the identity and against the configuration set it names.
-      Resource: resources.sesConfigurationSetArn === undefined ? [resources.sesIdentityArn] : [resources.sesIdentityArn, resources.sesConfigurationSetArn],
+      // SES authorizes a send against the sender's identity and the configuration set it names, and
+      // in the sandbox also against each recipient's identity (a verified test mailbox at another
+      // provider is an identity of its own). So every identity of the account, but only ever From
+      // the practice sender: out of the sandbox that is the sender's identity alone.
+      Resource: resources.sesConfigurationSetArn === undefined ? [resources.sesIdentitiesArn] : [resources.sesIdentitiesArn, resources.sesConfigurationSetArn],
       Condition: { StringEquals: { 'ses:FromAddress': resources.senderAddress } },
     });
   }

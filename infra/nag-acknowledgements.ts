@@ -43,6 +43,13 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     targets: (stack) => [stack.functions.followUp.role.policy],
   },
   {
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+    appliesTo: 'the policies of the functions that send email (request, follow-up, alert, deliverability)',
+    reason:
+      'In the SES sandbox, SES checks the sender\'s permission on each recipient\'s identity as well as on the sender\'s, so a practice testing with a verified mailbox at another provider needs every identity of the account. The statement allows ses:SendEmail only, and only with ses:FromAddress equal to senderAddress; out of the sandbox SES checks the sender\'s identity alone, so the grant is sending as the practice sender and nothing more.',
+    targets: (stack) => [stack.functions.request, stack.functions.followUp, stack.functions.alert, stack.functions.deliverability].map((fn) => fn.role.policy),
+  },
+  {
     id: 'AwsSolutions-SQS3',
     appliesTo: 'each route\'s delivery dead-letter queue, and the scheduler\'s dead-letter queue',
     reason:

@@ -248,7 +248,7 @@ export class AllianceFeedbackStack extends Stack {
       tableArn: this.table.tableArn,
       keyArn: this.key.keyArn,
       busArn: this.bus.eventBusArn,
-      sesIdentityArn: this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.sesIdentity }),
+      sesIdentitiesArn: this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' }),
       sesConfigurationSetArn: this.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: this.mailConfiguration.configurationSetName }),
       senderAddress: config.request.senderAddress,
       followUpSchedulesArn: this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.followUpScheduleGroupName}/*` }),

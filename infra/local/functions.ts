@@ -83,7 +83,7 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
     // No KMS locally; named so the statements read as they do in AWS.
     keyArn: arn('kms', 'key/local'),
     busArn: localBusArn(stack),
-    sesIdentityArn: arn('ses', `identity/${senderAddress.slice(senderAddress.lastIndexOf('@') + 1)}`),
+    sesIdentitiesArn: arn('ses', 'identity/*'),
     sesConfigurationSetArn: undefined,
     senderAddress,
     followUpSchedulesArn: arn('scheduler', `schedule/${LOCAL_SCHEDULE_GROUP}/*`),

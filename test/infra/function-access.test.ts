@@ -79,7 +79,7 @@ describe('IAM derived from infra/function-access.ts', () => {
       ),
     );
 
-    for (const never of ['ses:SendRawEmail', 'scheduler:UpdateSchedule', 'sqs:GetQueueUrl', 'sqs:ChangeMessageVisibility', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'kms:Encrypt']) {
+    for (const never of ['ses:SendRawEmail', 'scheduler:UpdateSchedule', 'sqs:GetQueueUrl', 'sqs:ChangeMessageVisibility', 'dynamodb:Scan', 'dynamodb:BatchWriteItem', 'kms:ReEncryptFrom', 'kms:CreateGrant']) {
       expect(actions, never).not.toContain(never);
     }
     for (const action of actions) expect(action).not.toContain('*');

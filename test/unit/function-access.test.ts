@@ -18,7 +18,7 @@ const RESOURCES: AccessResources = {
   tableArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t',
   keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k',
   busArn: 'arn:aws:events:eu-west-1:111111111111:event-bus/b',
-  sesIdentityArn: 'arn:aws:ses:eu-west-1:111111111111:identity/practice.example',
+  sesIdentitiesArn: 'arn:aws:ses:eu-west-1:111111111111:identity/*',
   sesConfigurationSetArn: 'arn:aws:ses:eu-west-1:111111111111:configuration-set/c',
   senderAddress: 'feedback@practice.example',
   followUpSchedulesArn: 'arn:aws:scheduler:eu-west-1:111111111111:schedule/g/*',
@@ -87,10 +87,10 @@ describe('functionPolicy', () => {
       Sid: 'SendMailAsPracticeSender',
       Effect: 'Allow',
       Action: ['ses:SendEmail'],
-      Resource: [RESOURCES.sesIdentityArn, RESOURCES.sesConfigurationSetArn],
+      Resource: [RESOURCES.sesIdentitiesArn, RESOURCES.sesConfigurationSetArn],
       Condition: { StringEquals: { 'ses:FromAddress': 'feedback@practice.example' } },
     });
-    expect(bySid(functionPolicy(FUNCTIONS.alert, { ...RESOURCES, sesConfigurationSetArn: undefined }).Statement, 'SendMailAsPracticeSender')?.Resource).toEqual([RESOURCES.sesIdentityArn]);
+    expect(bySid(functionPolicy(FUNCTIONS.alert, { ...RESOURCES, sesConfigurationSetArn: undefined }).Statement, 'SendMailAsPracticeSender')?.Resource).toEqual([RESOURCES.sesIdentitiesArn]);
   });
 
   it('lets the follow-up function create and delete schedules in its group and pass the scheduler role to the scheduler only', () => {
@@ -109,7 +109,8 @@ describe('functionPolicy', () => {
       {
         Sid: 'UseKeyThroughDynamoDb',
         Effect: 'Allow',
-        Action: ['kms:Decrypt'],
+        // web writes (the answer, the opt-out): DynamoDB encrypts with the caller's permission.
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
         Resource: [RESOURCES.keyArn],
         Condition: { StringEquals: { 'kms:ViaService': 'dynamodb.eu-west-1.amazonaws.com' } },
       },
@@ -134,6 +135,8 @@ describe('functionPolicy', () => {
       'events:PutEvents',
       'iam:PassRole',
       'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:Encrypt',
       'kms:GenerateDataKey',
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
