@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, EVENT_ROUTES } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS } from '../../shared/config.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { ALERT_KINDS, DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
 import { codeBlock, codeBlocks, DOC_FILES, headings, prose, readDoc, relativeLinks, slug } from './markdown.ts';

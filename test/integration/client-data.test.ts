@@ -15,7 +15,8 @@ import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
-import { keys, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
+import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
