@@ -3,12 +3,11 @@
  * right to erasure, against the local stack or a deployed table.
  *
  * Finding a client's items: sessions are keyed by session id and links by a hash, so both
- * commands scan the whole table for the items that carry the client's `clientId` (session, profile,
- * detector, form-link and alert-link items) and read evaluations and alert claims through their
- * session's partition (shared/adapters/dynamodb-client-data-store.ts). There is no index on
- * `clientId` on purpose: it cost one write unit more on every session, form link and alert link
- * (3 per session, on every request), while these commands run a few times a year; a scan costs
- * one read unit per 4 KB of table, once per command.
+ * commands scan the whole table for the items that carry the client's `clientId` — every item that
+ * belongs to a client does (shared/adapters/items/, shared/adapters/dynamodb-client-data-store.ts).
+ * There is no index on `clientId` on purpose: it would cost one write unit more on every item
+ * written, on every session, while these commands run a few times a year; a scan costs one read
+ * unit per 4 KB of table, once per command.
  */
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';

@@ -5,7 +5,7 @@
  * it touched; SES sends and EventBridge/Scheduler calls are recorded with their time. The product code
  * is unchanged; only middleware is added, and removed again by `detach()`.
  */
-import { getDocumentClient } from '../../shared/adapters/dynamodb-session-store.ts';
+import { getDocumentClient } from '../../shared/adapters/dynamodb-table.ts';
 import { getEventBridgeClient } from '../../shared/adapters/eventbridge-publisher.ts';
 import { getSchedulerClient } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { getSesClient } from '../../shared/adapters/ses-mailer.ts';

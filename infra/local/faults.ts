@@ -14,7 +14,7 @@
  * Enabled by `startLocalStack({ faults })` or the `ALLIANCE_FAULTS` variable, e.g.
  * `ALLIANCE_FAULTS='ses:throttle:0.2,ses:transient:0.05,dynamodb:throttle:0.05'`.
  */
-import { getDocumentClient } from '../../shared/adapters/dynamodb-session-store.ts';
+import { getDocumentClient } from '../../shared/adapters/dynamodb-table.ts';
 import { getEventBridgeClient } from '../../shared/adapters/eventbridge-publisher.ts';
 import { getSchedulerClient } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { getSesClient } from '../../shared/adapters/ses-mailer.ts';

@@ -1,17 +1,19 @@
 /**
- * AlertStore on DynamoDB. One small guard item per (session, kind) holds the claim; the acknowledge
- * link's item is written once the email is out and so doubles as the "sent" mark: a claim whose
- * lease ran out is only taken over when that link does not exist.
+ * AlertStore on DynamoDB. One small claim item per (session, kind) is the once-only guard; the
+ * acknowledge link's item is written once the email is out and so doubles as the "sent" mark: a
+ * claim whose lease ran out is only taken over when that link does not exist.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind } from '../events/contracts.ts';
-import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/send-alert.ts';
-import { readEvaluationItem } from './evaluation-item.ts';
-import { getDocumentClient } from './dynamodb-session-store.ts';
-import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
+import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
-import { keys } from './table.ts';
+import { getDocumentClient } from './dynamodb-table.ts';
+import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
+import * as alertClaimItem from './items/alert-claim.ts';
+import * as alertLinkItem from './items/alert-link.ts';
+import * as evaluationItem from './items/evaluation.ts';
+import * as sessionItem from './items/session.ts';
 
 export class DynamoDbAlertStore implements AlertStore {
   constructor(
@@ -23,51 +25,32 @@ export class DynamoDbAlertStore implements AlertStore {
 
   async getSession(sessionId: string): Promise<AlertSession | undefined> {
     // One query reads the session and its evaluation together (they share the session's partition):
-    // read units are counted on their summed size, so both cost what one small item costs.
-    const { pk, sk: sessionSk } = keys.session(sessionId);
-    const evaluationSk = keys.evaluation(sessionId).sk;
+    // read units are counted on their summed size, so both cost about what one item costs.
+    const session = sessionItem.key(sessionId);
+    const evaluation = evaluationItem.key(sessionId);
     const result = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
         // EVALUATION < SESSION: the range leaves out the alert claims (ALERT#…) of the partition.
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :evaluation AND :session',
-        // Never the client's email address: the alert has no use for it.
-        ProjectionExpression: 'sk, sessionId, clientId, therapistId, endedAt, client.firstName, therapist, answer, kind, instrumentId, packed, evaluation',
-        ExpressionAttributeValues: { ':pk': pk, ':evaluation': evaluationSk, ':session': sessionSk },
+        ProjectionExpression: ['sk', ...new Set([...sessionItem.ALERT_ATTRIBUTES, ...evaluationItem.ALERT_ATTRIBUTES])].join(', '),
+        ExpressionAttributeValues: { ':pk': session.pk, ':evaluation': evaluation.sk, ':session': session.sk },
       }),
     );
     const items = result.Items ?? [];
-    const session = items.find((item) => item['sk'] === sessionSk);
-    const evaluation = items.find((item) => item['sk'] === evaluationSk);
-    if (!session) return undefined;
-    const { sk: _sk, ...fields } = session;
-    return {
-      ...(fields as unknown as AlertSession),
-      client: (session['client'] as AlertSession['client'] | undefined) ?? {},
-      evaluation: evaluation ? (readEvaluationItem(sessionId, evaluation) as AlertSession['evaluation']) : undefined,
-    };
+    const found = items.find((item) => item['sk'] === session.sk);
+    const evaluated = items.find((item) => item['sk'] === evaluation.sk);
+    if (!found) return undefined;
+    return { ...sessionItem.alertSession(found), evaluation: evaluated ? evaluationItem.fromItem(evaluated) : undefined };
   }
 
-  async claimAlert(sessionId: string, kind: AlertKind, ackTokenHash: string, now: Date, leaseSeconds: number): Promise<AlertClaim> {
-    const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+  async claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim> {
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.alert(sessionId, kind),
-          UpdateExpression: 'SET #type = :type, kind = :kind, ackTokenHash = :hash, leaseUntil = :leaseUntil',
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':type': 'AlertClaim', ':kind': kind, ':hash': ackTokenHash, ':leaseUntil': leaseUntil, ':now': now.toISOString() },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      );
-      const earlierHash = result.Attributes?.['ackTokenHash'] as string | undefined;
+      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.claim(claim) }));
+      const earlierHash = alertClaimItem.earlierAckTokenHash(result.Attributes);
       if (earlierHash && (await this.linkExists(earlierHash))) {
-        // The earlier attempt's email went out; put its claim back so the record stays true.
-        await this.client.send(
-          new UpdateCommand({ TableName: this.tableName, Key: keys.alert(sessionId, kind), UpdateExpression: 'SET ackTokenHash = :hash', ExpressionAttributeValues: { ':hash': earlierHash } }),
-        );
+        // The earlier attempt's email went out; put its link back on the claim so the record stays true.
+        await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.restore(claim.sessionId, claim.kind, earlierHash) }));
         return { claimed: false, reason: 'sent' };
       }
       return { claimed: true };
@@ -78,49 +61,26 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async releaseAlert(sessionId: string, kind: AlertKind): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.alert(sessionId, kind) }));
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, ...alertClaimItem.release(sessionId, kind) }));
   }
 
   async saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void> {
     // Written after SES accepted the alert, and its "sent" mark: a failure here means a second alert later (after-send.ts).
-    await persistAfterSend(
-      () =>
-        this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...keys.alertLink(ackTokenHash), type: 'AlertLink', ...link },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      this.afterSendDelaysMs,
-    );
+    await persistAfterSend(() => this.client.send(new PutCommand({ TableName: this.tableName, ...alertLinkItem.put(ackTokenHash, link) })), this.afterSendDelaysMs);
   }
 
   async findAlertLink(ackToken: string): Promise<AlertLink | undefined> {
     if (!FORM_TOKEN_PATTERN.test(ackToken)) return undefined;
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.alertLink(hashToken(ackToken)) }));
-    if (result.Item?.['type'] !== 'AlertLink') return undefined;
-    const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt } = result.Item as AlertLink;
-    return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt };
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...alertLinkItem.get(hashToken(ackToken)) }));
+    return alertLinkItem.isAlertLink(result.Item) ? alertLinkItem.fromItem(result.Item) : undefined;
   }
 
   async acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined> {
     if (!FORM_TOKEN_PATTERN.test(ackToken)) return undefined;
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.alertLink(hashToken(ackToken)),
-          // if_not_exists keeps the first time: a second click (or a scanner replaying the POST) changes nothing.
-          UpdateExpression: 'SET acknowledgedAt = if_not_exists(acknowledgedAt, :now)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-          // The item as it was: the link for the page and the event, and any earlier acknowledgement.
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier } = (result.Attributes ?? {}) as AlertLink;
-      const link: AlertLink = { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt: earlier };
+      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.acknowledge(hashToken(ackToken), now) }));
+      const link = alertLinkItem.fromItem(result.Attributes ?? {});
+      const earlier = link.acknowledgedAt;
       return earlier ? { link, acknowledgedAt: earlier, first: false } : { link, acknowledgedAt: now.toISOString(), first: true };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
@@ -129,7 +89,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   private async linkExists(ackTokenHash: string): Promise<boolean> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.alertLink(ackTokenHash), ProjectionExpression: 'pk' }));
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...alertLinkItem.getExistence(ackTokenHash) }));
     return result.Item !== undefined;
   }
 }

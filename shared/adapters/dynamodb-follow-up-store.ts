@@ -1,105 +1,71 @@
 /**
  * FollowUpStore on DynamoDB: the reminder and the expiry are guarded by conditional updates on
- * the session record, so a duplicate schedule firing changes nothing.
+ * the session item, so a duplicate schedule firing changes nothing.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FollowUpStore, RequestedSession } from '../use-cases/follow-up.ts';
-import type { FormTokenRecord } from '../use-cases/ports.ts';
-import { DynamoDbSessionStore, getDocumentClient } from './dynamodb-session-store.ts';
-import { keys } from './table.ts';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FollowUpStore, FormTokenRecord, RequestedSession } from '../use-cases/ports.ts';
+import { getDocumentClient } from './dynamodb-table.ts';
+import * as clientProfileItem from './items/client-profile.ts';
+import * as evaluationItem from './items/evaluation.ts';
+import * as formLinkItem from './items/form-link.ts';
+import * as sessionItem from './items/session.ts';
 
 export class DynamoDbFollowUpStore implements FollowUpStore {
-  private readonly sessions: DynamoDbSessionStore;
-
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
-  ) {
-    this.sessions = new DynamoDbSessionStore(tableName, client);
-  }
+  ) {}
 
   async getSession(sessionId: string): Promise<RequestedSession | undefined> {
-    // Eventually consistent (half the read units): the reminder and the expiry fire hours after the
-    // request was recorded, and an answer that lands in the same second is still caught, because
-    // claimReminder and markExpired are conditional on `answeredAt` being absent.
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.session(sessionId) }));
-    return result.Item as RequestedSession | undefined;
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...sessionItem.getRequested(sessionId) }));
+    return result.Item ? sessionItem.requestedSession(result.Item) : undefined;
   }
 
   async canEmailClient(clientId: string): Promise<boolean> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.client(clientId), ProjectionExpression: 'optedOutAt, undeliverableAt', ConsistentRead: true }),
-    );
-    return !result.Item?.['optedOutAt'] && !result.Item?.['undeliverableAt'];
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...clientProfileItem.getMailability(clientId) }));
+    return clientProfileItem.canEmail(result.Item);
   }
 
   async claimReminder(sessionId: string, now: Date): Promise<boolean> {
-    return this.conditionalSet(sessionId, 'remindedAt', now, 'attribute_not_exists(remindedAt) AND attribute_not_exists(answeredAt)');
-  }
-
-  async releaseReminder(sessionId: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({ TableName: this.tableName, Key: keys.session(sessionId), UpdateExpression: 'REMOVE remindedAt', ConditionExpression: 'attribute_exists(pk)' }),
-    );
-  }
-
-  saveFormToken(token: FormTokenRecord): Promise<void> {
-    return this.sessions.saveFormToken(token);
-  }
-
-  async markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.session(sessionId),
-          UpdateExpression: 'SET expiredAt = if_not_exists(expiredAt, :now)',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(answeredAt) AND attribute_not_exists(expiryPublishedAt)',
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'marked';
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return error.Item?.['answeredAt'] ? 'answered' : 'already-published';
-    }
-  }
-
-  async markExpiryPublished(sessionId: string, now: Date): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.session(sessionId),
-        UpdateExpression: 'SET expiryPublishedAt = :now',
-        ExpressionAttributeValues: { ':now': now.toISOString() },
-      }),
-    );
-  }
-
-  async hasEvaluation(sessionId: string): Promise<boolean> {
-    // Eventually consistent: asked only when an answered session's schedule fires, hours or days
-    // after the answer; an evaluation written a moment ago and missed costs one extra announcement.
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.evaluation(sessionId), ProjectionExpression: 'sk' }));
-    return result.Item !== undefined;
-  }
-
-  private async conditionalSet(sessionId: string, attribute: string, now: Date, condition: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.session(sessionId),
-          UpdateExpression: `SET ${attribute} = :now`,
-          ConditionExpression: `attribute_exists(pk) AND ${condition}`,
-          ExpressionAttributeValues: { ':now': now.toISOString() },
-        }),
-      );
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.claimReminder(sessionId, now) }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async releaseReminder(sessionId: string): Promise<void> {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.releaseReminder(sessionId) }));
+  }
+
+  async saveFormToken(token: FormTokenRecord): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, ...formLinkItem.put(token) }));
+  }
+
+  async markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.markExpired(sessionId, now) }));
+      return 'marked';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return sessionItem.expiryRefusal(error.Item);
+    }
+  }
+
+  async markExpiryPublished(sessionId: string, now: Date): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.markExpiryPublished(sessionId, now) }));
+    } catch (error) {
+      // The session was erased meanwhile: there is nothing left to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async hasEvaluation(sessionId: string): Promise<boolean> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...evaluationItem.getExistence(sessionId) }));
+    return result.Item !== undefined;
   }
 }

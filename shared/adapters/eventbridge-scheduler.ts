@@ -5,8 +5,7 @@
  */
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { PRODUCT_SOURCE } from '../events/contracts.ts';
-import type { FollowUpScheduler, OneTimeSchedule } from '../use-cases/follow-up.ts';
-import type { EventPublisher } from '../use-cases/ports.ts';
+import type { EventPublisher, FollowUpScheduler, OneTimeSchedule } from '../use-cases/ports.ts';
 
 let sharedSchedulerClient: SchedulerClient | undefined;
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigurationError } from '../config.ts';
 import { parseInstrumentDefinition } from '../domain/form/instrument-definition.ts';
 import { DEFAULT_INSTRUMENT, type Instrument } from '../domain/instruments.ts';
-import type { InstrumentCatalogue } from '../use-cases/submit-feedback.ts';
+import type { InstrumentCatalogue } from '../use-cases/ports.ts';
 
 /** Environment variables that configure a practice's own instrument (set at most one). */
 export const INSTRUMENT_ENV = {

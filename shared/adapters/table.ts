@@ -7,30 +7,13 @@ export const DEFAULT_TABLE_NAME = 'alliance-feedback';
 
 export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
-// No secondary index: a `clientId` index cost a write unit on every session, form-link and
-// alert-link item; `npx alliance export|erase` scan instead (shared/adapters/dynamodb-client-data-store.ts).
+// No secondary index: every item of a client carries its `clientId`, and `npx alliance export|erase`
+// find them with a scan (shared/adapters/dynamodb-client-data-store.ts); an index would cost a write
+// unit on every item written, for two commands run a few times a year.
+// Items, their keys and their attributes: one module per kind in ./items/ (the client: ./dynamodb-table.ts).
 
 /** Epoch-seconds attribute DynamoDB's TTL deletes by (up to ~48 h late: code still checks expiry). */
 export const TTL_ATTRIBUTE = 'ttl';
-
-/**
- * Key builders: one place that knows how each entity is addressed. Under a `SESSION#` key the alert
- * reads the evaluation and the session in one Query (sk BETWEEN 'EVALUATION' AND 'SESSION'), so no
- * other item may get a sort key that sorts between those two.
- */
-export const keys = {
-  session: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
-  client: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'PROFILE' }),
-  formToken: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
-  /** The acknowledge link of one alert email (only the token's hash is stored). */
-  alertLink: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'ALERT' }),
-  /** A session's evaluation: its own small item, so writing it never rewrites the answer. */
-  evaluation: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'EVALUATION' }),
-  /** The once-only guard of one alert kind for one session. */
-  alert: (sessionId: string, kind: string) => ({ pk: `SESSION#${sessionId}`, sk: `ALERT#${kind}` }),
-  /** The detector's per-client record for one instrument. */
-  detector: (clientId: string, instrumentId: string) => ({ pk: `CLIENT#${clientId}`, sk: `DETECTOR#${instrumentId}` }),
-};
 
 /** Converts a date to the epoch seconds DynamoDB TTL expects. */
 export function toTtl(date: Date): number {

@@ -4,35 +4,10 @@
  * ids and counts only.
  */
 import { ClientErased } from '../events/contracts.ts';
-import type { Clock, EventPublisher } from './ports.ts';
-
-/** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'other';
-
-/** One stored item of a client, as the store found it. */
-export interface ClientItem {
-  kind: ItemKind;
-  /** The item's table key: what erase deletes by (opaque here). */
-  key: Readonly<Record<string, string>>;
-  /** The session the item belongs to (session, evaluation and alert items). */
-  sessionId?: string | undefined;
-  /** The instrument of a detector record. */
-  instrumentId?: string | undefined;
-  /** When DynamoDB TTL may delete the item; it stays readable for up to ~48 h after. */
-  deleteAfter?: Date | undefined;
-  /** Every other attribute, as stored. */
-  attributes: Record<string, unknown>;
-}
-
-export interface ClientDataStore {
-  /** Every item stored about the client. */
-  findClientItems(clientId: string): Promise<ClientItem[]>;
-  /** Deletes the items; one that is gone already is not an error. */
-  deleteItems(keys: readonly ClientItem['key'][]): Promise<void>;
-}
+import type { ClientDataStore, ClientItem, Clock, EventPublisher, ItemKind } from './ports.ts';
 
 /** Bookkeeping that means nothing to the client, and link hashes that would only let someone match a leaked link. */
-const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'applied']);
+const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'appliedSessionIds']);
 
 function withoutInternal(attributes: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(attributes).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name)));

@@ -7,12 +7,7 @@
 import { readMailTags, SES_CONFIGURATION_SET_TAG } from '../domain/mail-tags.ts';
 import { renderDeliveryNotice } from '../domain/templates/admin-notice.ts';
 import { ClientEmailSuppressed, type SesDeliveryProblemDetail } from '../events/contracts.ts';
-import type { Clock, EventPublisher, Mailer } from './ports.ts';
-
-export interface DeliverabilityStore {
-  /** Marks the client undeliverable; true the first time (later reports change nothing). */
-  markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): Promise<boolean>;
-}
+import type { Clock, DeliverabilityStore, EventPublisher, Mailer } from './ports.ts';
 
 export interface DeliverabilityDeps {
   store: DeliverabilityStore;

@@ -14,62 +14,12 @@ import {
 } from '../events/contracts.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
-import type { Clock, EventPublisher, FormTokenRecord, Mailer, TokenFactory } from './ports.ts';
+import type { Clock, EventPublisher, FollowUpScheduler, FollowUpStore, FormTokenRecord, Mailer, RequestedSession, TokenFactory } from './ports.ts';
 import type * as z from 'zod/mini';
-
-/** A one-time schedule that puts a product event on the bus at a given time. */
-export interface OneTimeSchedule {
-  /** Deterministic, so a duplicate request creates nothing new. */
-  name: string;
-  at: Date;
-  contract: EventContract<z.ZodMiniType>;
-  detail: unknown;
-}
-
-export interface FollowUpScheduler {
-  /** Creates the schedule unless one of that name exists already. */
-  scheduleOnce(schedule: OneTimeSchedule): Promise<void>;
-  /** Deletes the schedule of that name; one that does not exist (fired, never made, deleted before) counts as deleted. */
-  deleteSchedule(name: string): Promise<void>;
-}
 
 /** The names of one request's reminder and expiry schedules, from its (length-limited) schedule key. */
 export function followUpScheduleNames(scheduleKey: string): { reminder: string; expiry: string } {
   return { reminder: `reminder-${scheduleKey}`, expiry: `expiry-${scheduleKey}` };
-}
-
-/** What a follow-up needs to know about a requested session. */
-export interface RequestedSession {
-  sessionId: string;
-  clientId: string;
-  therapistId: string;
-  status: string;
-  client: { email: string; firstName?: string | undefined; locale: Locale };
-  /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
-  endedAt?: string | undefined;
-  expiresAt?: string | undefined;
-  answeredAt?: string | undefined;
-  remindedAt?: string | undefined;
-  expiredAt?: string | undefined;
-  expiryPublishedAt?: string | undefined;
-  /** The stored answer (the comment's text is never announced, only whether there is one). */
-  answer?: { instrumentId?: string; items?: Record<string, number>; talk?: boolean; comment?: string } | undefined;
-}
-
-export interface FollowUpStore {
-  getSession(sessionId: string): Promise<RequestedSession | undefined>;
-  /** False once the client opted out or their address bounced: no reminder then. */
-  canEmailClient(clientId: string): Promise<boolean>;
-  /** Marks the reminder as being sent unless it was already, or the client answered: the once-only guard. */
-  claimReminder(sessionId: string, now: Date): Promise<boolean>;
-  /** Gives the reminder claim back after a failure before the email went out. */
-  releaseReminder(sessionId: string): Promise<void>;
-  saveFormToken(token: FormTokenRecord): Promise<void>;
-  /** Marks the request expired unless it was answered or its expiry was already announced. */
-  markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'>;
-  markExpiryPublished(sessionId: string, now: Date): Promise<void>;
-  /** Whether the session's answer (or its expiry) has been evaluated: its evaluation is stored. */
-  hasEvaluation(sessionId: string): Promise<boolean>;
 }
 
 export interface FollowUpDeps {

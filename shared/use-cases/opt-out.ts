@@ -4,20 +4,7 @@
  * button, RFC 8058). The link keeps working after the form has expired.
  */
 import { ClientUnsubscribed, type Locale } from '../events/contracts.ts';
-import type { Clock, EventPublisher } from './ports.ts';
-
-/** What the opt-out needs from a token: whose it is and the language they read. */
-export interface OptOutLink {
-  clientId: string;
-  locale: Locale;
-}
-
-export interface OptOutStore {
-  /** The token's client, whether or not the form has expired; undefined for a malformed or unknown token. */
-  findOptOutLink(token: string): Promise<OptOutLink | undefined>;
-  /** Marks the client opted out (keeping the first date); says whether this call was the first. */
-  optOut(clientId: string, now: Date): Promise<{ optedOutAt: string; first: boolean }>;
-}
+import type { Clock, EventPublisher, OptOutStore } from './ports.ts';
 
 export interface OptOutDeps {
   store: OptOutStore;

@@ -1,9 +1,13 @@
 /**
- * The small interfaces the use cases depend on. Adapters in `shared/adapters` implement them
- * with DynamoDB, SES, EventBridge and SQS; unit tests implement them with plain fakes.
+ * The small interfaces the use cases depend on, all of them, with the data they carry. Adapters in
+ * `shared/adapters` implement them with DynamoDB, SES, EventBridge, the Scheduler and SQS; unit
+ * tests implement them with plain fakes.
  */
-import type { EventContract, Locale } from '../events/contracts.ts';
+import type { Evaluation, ExpiredOutcome } from '../domain/detector/evaluate.ts';
+import type { ClientState } from '../domain/detector/state.ts';
+import type { Instrument } from '../domain/instruments.ts';
 import type { SkipReason } from '../domain/request-policy.ts';
+import type { AlertKind, EventContract, Locale } from '../events/contracts.ts';
 import type * as z from 'zod/mini';
 
 /** What the product keeps about a completed session (never the unknown extra fields of the event). */
@@ -113,4 +117,258 @@ export interface Clock {
 /** A new form token: the secret goes into the link, only the hash is stored. */
 export interface TokenFactory {
   create(): { token: string; hash: string };
+}
+
+// ── the form (web) ──────────────────────────────────────────────────────────────────────────────────
+
+/** A form link as the web function sees it: the token item alone (one half read unit, never the session). */
+export interface FormLink {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  locale: Locale;
+  expiresAt: string;
+  /** The instrument the request chose, when it pinned one; otherwise the practice's current one. */
+  instrumentId?: string | undefined;
+  /** When the session ended (UTC), passed on in FeedbackSubmitted; absent on links made before it was stored. */
+  sessionEndedAt?: string | undefined;
+}
+
+/** The session's answer state, shared by every link to the session (the request's and the reminder's). */
+export interface AnswerState {
+  /** Set once the session has its answer (from this link or another link to the same session). */
+  answeredAt?: string | undefined;
+  /** Set once the session's expiry has been announced. */
+  expiredAt?: string | undefined;
+}
+
+/** The answer as stored with the session. */
+export interface StoredAnswer {
+  instrumentId: string;
+  items: Record<string, number>;
+  talk: boolean;
+  comment?: string | undefined;
+  submittedAt: string;
+}
+
+export type RecordAnswerResult = { recorded: true } | { recorded: false; reason: 'answered' | 'expired' | 'not-found' };
+
+export interface FeedbackStore {
+  /** The token's link, from the token item only; undefined for a malformed or unknown token. Reads only. */
+  findLink(token: string): Promise<FormLink | undefined>;
+  /**
+   * The session's answer state; undefined when the session is gone. `consistent` costs twice the
+   * read units and is for the rare paths that must tell "answered" from the rest exactly.
+   */
+  findAnswerState(sessionId: string, options: { consistent: boolean }): Promise<AnswerState | undefined>;
+  /**
+   * Records the session's one answer in one conditional write, without reading the session first:
+   * only while the session has no answer and the link has not expired, so of two racing posts (or
+   * two links) exactly one wins; a refusal says why (answered, expired, session gone).
+   */
+  recordAnswer(link: FormLink, answer: StoredAnswer, now: Date): Promise<RecordAnswerResult>;
+}
+
+/** The instruments the form knows: the practice's current one and any an older link may name. */
+export interface InstrumentCatalogue {
+  active: Instrument;
+  find(id: string): Instrument | undefined;
+}
+
+// ── opting out (web) ────────────────────────────────────────────────────────────────────────────────
+
+/** What the opt-out needs from a token: whose it is and the language they read. */
+export interface OptOutLink {
+  clientId: string;
+  locale: Locale;
+}
+
+export interface OptOutStore {
+  /** The token's client, whether or not the form has expired; undefined for a malformed or unknown token. */
+  findOptOutLink(token: string): Promise<OptOutLink | undefined>;
+  /** Marks the client opted out (keeping the first date); says whether this call was the first. */
+  optOut(clientId: string, now: Date): Promise<{ optedOutAt: string; first: boolean }>;
+}
+
+// ── follow-ups ──────────────────────────────────────────────────────────────────────────────────────
+
+/** A one-time schedule that puts a product event on the bus at a given time. */
+export interface OneTimeSchedule {
+  /** Deterministic, so a duplicate request creates nothing new. */
+  name: string;
+  at: Date;
+  contract: EventContract<z.ZodMiniType>;
+  detail: unknown;
+}
+
+export interface FollowUpScheduler {
+  /** Creates the schedule unless one of that name exists already. */
+  scheduleOnce(schedule: OneTimeSchedule): Promise<void>;
+  /** Deletes the schedule of that name; one that does not exist (fired, never made, deleted before) counts as deleted. */
+  deleteSchedule(name: string): Promise<void>;
+}
+
+/** What a follow-up needs to know about a requested session. */
+export interface RequestedSession {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  status: string;
+  client: { email: string; firstName?: string | undefined; locale: Locale };
+  /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
+  endedAt?: string | undefined;
+  expiresAt?: string | undefined;
+  answeredAt?: string | undefined;
+  remindedAt?: string | undefined;
+  expiredAt?: string | undefined;
+  expiryPublishedAt?: string | undefined;
+  /** The stored answer (the comment's text is never announced, only whether there is one). */
+  answer?: { instrumentId?: string; items?: Record<string, number>; talk?: boolean; comment?: string } | undefined;
+}
+
+export interface FollowUpStore {
+  getSession(sessionId: string): Promise<RequestedSession | undefined>;
+  /** False once the client opted out or their address bounced: no reminder then. */
+  canEmailClient(clientId: string): Promise<boolean>;
+  /** Marks the reminder as being sent unless it was already, or the client answered: the once-only guard. */
+  claimReminder(sessionId: string, now: Date): Promise<boolean>;
+  /** Gives the reminder claim back after a failure before the email went out. */
+  releaseReminder(sessionId: string): Promise<void>;
+  saveFormToken(token: FormTokenRecord): Promise<void>;
+  /** Marks the request expired unless it was answered or its expiry was already announced. */
+  markExpired(sessionId: string, now: Date): Promise<'marked' | 'answered' | 'already-published'>;
+  markExpiryPublished(sessionId: string, now: Date): Promise<void>;
+  /** Whether the session's answer (or its expiry) has been evaluated: its evaluation is stored. */
+  hasEvaluation(sessionId: string): Promise<boolean>;
+}
+
+// ── evaluation ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The detector's stored record for one client and instrument. */
+export interface DetectorRecord {
+  state: ClientState;
+  /**
+   * Ids of the last sessions applied to `state` (at most REMEMBERED_SESSIONS), newest last: a
+   * redelivered event must not count twice.
+   */
+  applied: string[];
+}
+
+/**
+ * What the alert email's chart needs, frozen when the session was evaluated: the client's trend
+ * including this session, and the per-item means of the baseline (POMP, instrument item order;
+ * null without a baseline). Kept with the evaluation so the alert never reads the detector record.
+ */
+export interface ChartSnapshot {
+  trend: { endedAt: string; p: number }[];
+  itemMeans: number[] | null;
+}
+
+/** What is kept with the session: the evaluation, or the expiry outcome. */
+export type StoredEvaluation =
+  | { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined }
+  | { kind: 'expired'; outcome: ExpiredOutcome; instrumentId: string };
+
+export interface DetectorStore {
+  /** The client's record for this instrument, or undefined for a client not evaluated yet. */
+  getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | undefined>;
+  /**
+   * Writes the record only if nobody else wrote it since `expectedVersion` was read (optimistic
+   * concurrency); throws ConcurrentUpdateError otherwise, and the queue retries.
+   */
+  putRecord(clientId: string, instrumentId: string, record: DetectorRecord, expectedVersion: number): Promise<void>;
+  /**
+   * When the session ended (answers can arrive in any order; the trend is by session). Only read
+   * for events from before contracts v1.1, which do not carry `sessionEndedAt`.
+   */
+  getSessionEndedAt(sessionId: string): Promise<string | undefined>;
+  /** Keeps the evaluation with the session (the client's id with it, so export and erase find it). */
+  saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation): Promise<void>;
+  getEvaluation(sessionId: string): Promise<StoredEvaluation | undefined>;
+}
+
+/** Another evaluation of the same client won the race; retrying reads its result. */
+export class ConcurrentUpdateError extends Error {
+  override name = 'ConcurrentUpdateError';
+}
+
+// ── alerts ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** What the alert needs from the stored session. */
+export interface AlertSession {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  endedAt: string;
+  client: { firstName?: string | undefined };
+  therapist: { email: string; name?: string | undefined };
+  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; comment?: string | undefined } | undefined;
+  /** The stored evaluation, with the chart it froze. */
+  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined } | { kind: 'expired'; instrumentId: string } | undefined;
+}
+
+/** Result of claiming the right to send one alert. */
+export type AlertClaim = { claimed: true } | { claimed: false; reason: 'sent' | 'in-progress' };
+
+/** The stored record behind an acknowledge link. */
+export interface AlertLink {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  kind: AlertKind;
+  sentAt: string;
+  acknowledgedAt?: string | undefined;
+}
+
+export interface AlertStore {
+  /** The session with its evaluation: everything the alert email shows (never the client's address). */
+  getSession(sessionId: string): Promise<AlertSession | undefined>;
+  /**
+   * Claims (session, kind) for this attempt: a conditional write that fails while another attempt
+   * holds a live lease or once the alert was sent (its acknowledge link exists).
+   */
+  claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim>;
+  releaseAlert(sessionId: string, kind: AlertKind): Promise<void>;
+  /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
+  saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
+  findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
+  /**
+   * Records the first acknowledgement; returns the link, the first one's time and whether this was
+   * it (undefined for an unknown token). One write that answers with the link: no read before it.
+   */
+  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
+}
+
+// ── deliverability ──────────────────────────────────────────────────────────────────────────────────
+
+export interface DeliverabilityStore {
+  /** Marks the client undeliverable; true the first time (later reports change nothing). */
+  markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): Promise<boolean>;
+}
+
+// ── export and erase ────────────────────────────────────────────────────────────────────────────────
+
+/** What an item is, as far as export and erase care. */
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'other';
+
+/** One stored item of a client, as the store found it. */
+export interface ClientItem {
+  kind: ItemKind;
+  /** The item's table key: what erase deletes by (opaque here). */
+  key: Readonly<Record<string, string>>;
+  /** The session the item belongs to (session, evaluation and alert items). */
+  sessionId?: string | undefined;
+  /** The instrument of a detector record. */
+  instrumentId?: string | undefined;
+  /** When DynamoDB TTL may delete the item; it stays readable for up to ~48 h after. */
+  deleteAfter?: Date | undefined;
+  /** Every other attribute, as stored. */
+  attributes: Record<string, unknown>;
+}
+
+export interface ClientDataStore {
+  /** Every item stored about the client. */
+  findClientItems(clientId: string): Promise<ClientItem[]>;
+  /** Deletes the items; one that is gone already is not an error. */
+  deleteItems(keys: readonly ClientItem['key'][]): Promise<void>;
 }

@@ -8,53 +8,7 @@ import type { Instrument } from '../domain/instruments.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { AlertAcknowledged, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { ChartSnapshot } from './evaluate-feedback.ts';
-import type { Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
-
-/** What the alert needs from the stored session. */
-export interface AlertSession {
-  sessionId: string;
-  clientId: string;
-  therapistId: string;
-  endedAt: string;
-  client: { firstName?: string | undefined };
-  therapist: { email: string; name?: string | undefined };
-  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; comment?: string | undefined } | undefined;
-  /** The stored evaluation, with the chart it froze (evaluations stored before the chart have none). */
-  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined } | { kind: 'expired'; instrumentId: string } | undefined;
-}
-
-/** Result of claiming the right to send one alert. */
-export type AlertClaim = { claimed: true } | { claimed: false; reason: 'sent' | 'in-progress' };
-
-/** The stored record behind an acknowledge link. */
-export interface AlertLink {
-  sessionId: string;
-  clientId: string;
-  therapistId: string;
-  kind: AlertKind;
-  sentAt: string;
-  acknowledgedAt?: string | undefined;
-}
-
-export interface AlertStore {
-  /** The session with its evaluation: everything the alert email shows (never the client's address). */
-  getSession(sessionId: string): Promise<AlertSession | undefined>;
-  /**
-   * Claims (session, kind) for this attempt: a conditional write that fails while another attempt
-   * holds a live lease or once the alert was sent (its acknowledge link exists).
-   */
-  claimAlert(sessionId: string, kind: AlertKind, ackTokenHash: string, now: Date, leaseSeconds: number): Promise<AlertClaim>;
-  releaseAlert(sessionId: string, kind: AlertKind): Promise<void>;
-  /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
-  saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
-  findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
-  /**
-   * Records the first acknowledgement; returns the link, the first one's time and whether this was
-   * it (undefined for an unknown token). One write that answers with the link: no read before it.
-   */
-  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
-}
+import type { AlertLink, AlertSession, AlertStore, Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
 
 export interface AlertSettings {
   /** Show the client's first name in alerts (off by default: emails travel further than the table). */
@@ -84,7 +38,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
   if (!session) return 'unknown-session';
   const now = deps.clock.now();
   const { token, hash } = deps.tokens.create();
-  const claim = await deps.store.claimAlert(detail.sessionId, detail.kind, hash, now, deps.claimLeaseSeconds);
+  const claim = await deps.store.claimAlert({ sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
   if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
 
   let sent = false;

@@ -7,61 +7,7 @@
 import { FeedbackSubmitted, TimestampSchema, type Locale } from '../events/contracts.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { parseFeedbackForm, type FieldError, type FormValues } from '../domain/form/parse-form.ts';
-import type { Clock, EventPublisher } from './ports.ts';
-
-/** A form link as the web function sees it: the token item alone (one half read unit, never the session). */
-export interface FormLink {
-  sessionId: string;
-  clientId: string;
-  therapistId: string;
-  locale: Locale;
-  expiresAt: string;
-  /** The instrument the request chose, when it pinned one; otherwise the practice's current one. */
-  instrumentId?: string | undefined;
-  /** When the session ended (UTC), passed on in FeedbackSubmitted; absent on links made before it was stored. */
-  sessionEndedAt?: string | undefined;
-}
-
-/** The session's answer state, shared by every link to the session (the request's and the reminder's). */
-export interface AnswerState {
-  /** Set once the session has its answer (from this link or another link to the same session). */
-  answeredAt?: string | undefined;
-  /** Set once the session's expiry has been announced. */
-  expiredAt?: string | undefined;
-}
-
-/** The answer as stored with the session. */
-export interface StoredAnswer {
-  instrumentId: string;
-  items: Record<string, number>;
-  talk: boolean;
-  comment?: string | undefined;
-  submittedAt: string;
-}
-
-export type RecordAnswerResult = { recorded: true } | { recorded: false; reason: 'answered' | 'expired' | 'not-found' };
-
-export interface FeedbackStore {
-  /** The token's link, from the token item only; undefined for a malformed or unknown token. Reads only. */
-  findLink(token: string): Promise<FormLink | undefined>;
-  /**
-   * The session's answer state; undefined when the session is gone. `consistent` costs twice the
-   * read units and is for the rare paths that must tell "answered" from the rest exactly.
-   */
-  findAnswerState(sessionId: string, options: { consistent: boolean }): Promise<AnswerState | undefined>;
-  /**
-   * Records the session's one answer in one conditional write, without reading the session first:
-   * only while the session has no answer and the link has not expired, so of two racing posts (or
-   * two links) exactly one wins; a refusal says why (answered, expired, session gone).
-   */
-  recordAnswer(link: FormLink, answer: StoredAnswer, now: Date): Promise<RecordAnswerResult>;
-}
-
-/** The instruments the form knows: the practice's current one and any an older link may name. */
-export interface InstrumentCatalogue {
-  active: Instrument;
-  find(id: string): Instrument | undefined;
-}
+import type { AnswerState, Clock, EventPublisher, FeedbackStore, FormLink, InstrumentCatalogue } from './ports.ts';
 
 export interface FeedbackDeps {
   store: FeedbackStore;

@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, EVENT_ROUTES } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS } from '../../shared/config.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import * as clientProfileItem from '../../shared/adapters/items/client-profile.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { ALERT_KINDS, DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
 import { codeBlock, codeBlocks, DOC_FILES, headings, prose, readDoc, relativeLinks, slug } from './markdown.ts';
@@ -194,14 +195,14 @@ describe('facts the docs state', () => {
     const command = codeBlocks(docs['docs/deploy.md']).find((block) => block.heading === 'Deliverability' && block.code.includes('update-item'))!.code;
     const key = JSON.parse(/--key '([^']+)'/.exec(command)![1]!) as unknown;
     const removed = /--update-expression 'REMOVE ([^']+)'/.exec(command)![1]!.split(/,\s*/);
-    const store = readFileSync(resolve(ROOT, 'shared/adapters/dynamodb-deliverability-store.ts'), 'utf8');
+    const block = clientProfileItem.markUndeliverable('c-1042', 'bounce', new Date());
 
     const { pk, sk } = keys.client('c-1042');
     expect(key).toEqual({ pk: { S: pk }, sk: { S: sk } });
-    expect(store).toContain('Key: keys.client(clientId)');
+    expect(block.Key).toEqual({ pk, sk });
     expect(removed).toEqual(['undeliverableAt', 'undeliverableReason']);
-    for (const attribute of removed) expect(store).toContain(`${attribute} = if_not_exists(${attribute},`);
-    expect(readFileSync(resolve(ROOT, 'shared/adapters/dynamodb-feedback-store.ts'), 'utf8')).toContain('SET optedOutAt');
+    for (const attribute of removed) expect(block.UpdateExpression).toContain(`${attribute} = if_not_exists(${attribute},`);
+    expect(clientProfileItem.optOut('c-1042', new Date()).UpdateExpression).toContain('SET optedOutAt');
   });
 
   it('says truly what a removal keeps and deletes', () => {

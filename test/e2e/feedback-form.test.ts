@@ -15,7 +15,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { SUPPORTED_LOCALES, type Locale } from '../../shared/events/contracts.ts';

@@ -15,7 +15,8 @@ import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
-import { keys, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
+import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
@@ -89,10 +90,20 @@ async function allItems(): Promise<Record<string, unknown>[]> {
   return items;
 }
 
-/** Items that belong to the client: carry their id, or live in one of their sessions' or their own partition. */
+/** Items that belong to the client: carry their id, live in one of their sessions' or their own partition, or name one of their sessions (links). */
 function itemsOf(items: Record<string, unknown>[], client: Client): Record<string, unknown>[] {
   const partitions = new Set([keys.client(client.clientId).pk, ...client.sessionIds.map((id) => keys.session(id).pk)]);
-  return items.filter((item) => item['clientId'] === client.clientId || partitions.has(String(item['pk'])));
+  const sessions = new Set(client.sessionIds);
+  return items.filter((item) => item['clientId'] === client.clientId || partitions.has(String(item['pk'])) || sessions.has(String(item['sessionId'])));
+}
+
+/** Where a value holds binary data (a B or BS attribute, as the document client reads them), by path. */
+function binaryPaths(value: unknown, path: string): string[] {
+  if (value instanceof Uint8Array) return [path];
+  if (value instanceof Set) return [...value].some((member) => member instanceof Uint8Array) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((element, index) => binaryPaths(element, `${path}[${index}]`));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([name, inner]) => binaryPaths(inner, `${path}.${name}`));
+  return [];
 }
 
 let ana: Client;
@@ -144,6 +155,23 @@ describe('retention on the local stack', () => {
     expect(session['answer']).toBeDefined();
     expect(session[TTL_ATTRIBUTE]).toBe(expected);
     expect(evaluation[TTL_ATTRIBUTE]).toBe(expected);
+  });
+});
+
+describe('the table after the pipeline', () => {
+  it('holds only attributes a person can read in the console: no binary (B or BS) attribute anywhere', async () => {
+    const items = await allItems();
+
+    expect(itemsOf(items, ana).length).toBeGreaterThan(0);
+    expect(items.flatMap((item) => binaryPaths(item, `${String(item['pk'])}|${String(item['sk'])}`))).toEqual([]);
+  });
+
+  it('gives every item of the client its clientId: sessions, evaluations, alert claims and links, form links, profile, detector', async () => {
+    const items = itemsOf(await allItems(), ana);
+    const kinds = new Set(items.map((item) => String(item['sk']).replace(/#.*/, '#')));
+
+    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'ALERT']));
+    expect(items.filter((item) => item['clientId'] !== ana.clientId).map((item) => `${String(item['pk'])}|${String(item['sk'])}`)).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTable, LOCAL_JVM_OPTIONS, localDynamoDbClient, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local.ts';
 import { findFreePort } from '../../infra/local/ports.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { throttleWindow } from '../../shared/domain/request-policy.ts';
 import type { SessionRecord } from '../../shared/use-cases/ports.ts';
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
 import { documentClient, eventBridgeClient, mailbox, mailTo, putEntries, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 

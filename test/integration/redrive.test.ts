@@ -8,7 +8,7 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { main } from '../../bin/alliance.ts';
-import { keys } from '../../shared/adapters/table.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
 import { DEFAULT_BUS_NAME, FeedbackSubmitted, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
 import { documentClient, eventBridgeClient, putEntries, waitFor } from './support/local-stack.ts';
 

@@ -4,21 +4,9 @@
  */
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
-import type { AlertLink, AlertSession, AlertStore } from '../../shared/use-cases/send-alert.ts';
 import type { EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
-import type {
-  ClaimResult,
-  EventPublisher,
-  FormTokenRecord,
-  Mailer,
-  OutgoingEmail,
-  PlannedRequest,
-  ReserveResult,
-  SessionRecord,
-  SessionStore,
-  TokenFactory,
-} from '../../shared/use-cases/ports.ts';
+import type { AlertLink, AlertSession, AlertStore, ClaimResult, EventPublisher, FormTokenRecord, Mailer, OutgoingEmail, PlannedRequest, ReserveResult, SessionRecord, SessionStore, TokenFactory } from '../../shared/use-cases/ports.ts';
 
 interface StoredSession extends SessionRecord {
   status: string;
@@ -118,7 +106,7 @@ export class FakeAlertStore implements AlertStore {
   async getSession() {
     return this.session;
   }
-  async claimAlert(sessionId: string, kind: AlertKind, hash: string, now: Date, lease: number) {
+  async claimAlert({ sessionId, kind, ackTokenHash: hash, now, leaseSeconds: lease }: { sessionId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }) {
     const key = `${sessionId}#${kind}`;
     const existing = this.claims.get(key);
     if (existing && existing.leaseUntil >= now.toISOString()) return { claimed: false as const, reason: 'in-progress' as const };

@@ -4,18 +4,14 @@ import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { AllianceRuptureDetectedDetail, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
 import {
-  appliedKey,
-  ConcurrentUpdateError,
   UnknownSessionError,
   evaluateAnswer,
   evaluateExpiry,
-  type DetectorRecord,
-  type DetectorStore,
   type EvaluateDeps,
-  type StoredEvaluation,
 } from '../../shared/use-cases/evaluate-feedback.ts';
-import { acknowledgeAlert, sendAlert, type AlertSession, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { acknowledgeAlert, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
@@ -34,7 +30,7 @@ class FakeDetectorStore implements DetectorStore {
     this.sessionReads += 1;
     return this.endedAt.get(sessionId);
   }
-  async saveEvaluation(sessionId: string, evaluation: StoredEvaluation) {
+  async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
     this.evaluations.set(sessionId, structuredClone(evaluation));
   }
   async getEvaluation(sessionId: string) {
@@ -170,10 +166,10 @@ describe('evaluateAnswer', () => {
     expect(chart?.itemMeans?.[0]).toBeCloseTo(((9 + 10 + 10 + 10 + 10) / 5) * 10, 6);
   });
 
-  it('remembers applied sessions by their digest, never their id', async () => {
+  it('remembers the applied sessions by their ids, newest last', async () => {
     await answerAll([36, 37]);
 
-    expect(store.records.get('c-1')!.applied).toEqual([appliedKey('s-1'), appliedKey('s-2')]);
+    expect(store.records.get('c-1')!.applied).toEqual(['s-1', 's-2']);
   });
 
   it('announces client-asked when the client ticks the box, even on a good score', async () => {

@@ -7,11 +7,8 @@ import {
   scheduleFollowUps,
   sendReminder,
   type FollowUpDeps,
-  type FollowUpStore,
-  type OneTimeSchedule,
-  type RequestedSession,
 } from '../../shared/use-cases/follow-up.ts';
-import type { FormTokenRecord } from '../../shared/use-cases/ports.ts';
+import type { FollowUpStore, FormTokenRecord, OneTimeSchedule, RequestedSession } from '../../shared/use-cases/ports.ts';
 import { FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbFollowUpStore } from '../../../shared/adapters/dynamodb-follow-up-store.ts';
-import { keys } from '../../../shared/adapters/table.ts';
+import { keys } from '../../../shared/adapters/items/index.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const NOW = new Date('2026-11-27T10:00:00.000Z');

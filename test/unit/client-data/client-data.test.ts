@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/adapters/clock.ts';
 import type { EventContract } from '../../../shared/events/contracts.ts';
-import { eraseClientData, exportClientData, type ClientDataStore, type ClientItem } from '../../../shared/use-cases/client-data.ts';
+import { eraseClientData, exportClientData } from '../../../shared/use-cases/client-data.ts';
+import type { ClientDataStore, ClientItem } from '../../../shared/use-cases/ports.ts';
 
 const NOW = new Date('2027-03-01T12:00:00Z');
 const HASH = 'a'.repeat(64);
@@ -22,7 +23,7 @@ const ITEMS: ClientItem[] = [
   item('alert-link', `TOKEN#${HASH}`, 'ALERT', { type: 'AlertLink', sessionId: 's-2', clientId: 'c-1', kind: 'low-rating', sentAt: '2027-02-08T11:00:00Z', acknowledgedAt: '2027-02-09T08:00:00Z' }, { sessionId: 's-2' }),
   item('form-link', `TOKEN#${HASH}`, 'TOKEN', { type: 'FormToken', tokenHash: HASH, sessionId: 's-2', clientId: 'c-1' }, { sessionId: 's-2' }),
   item('profile', 'CLIENT#c-1', 'PROFILE', { type: 'Client', clientId: 'c-1', optedOutAt: '2027-02-10T00:00:00Z' }),
-  item('detector', 'CLIENT#c-1', 'DETECTOR#alliance-check-v1', { type: 'DetectorState', clientId: 'c-1', version: 4, applied: ['s-1'], state: { n: 2 } }, { instrumentId: 'alliance-check-v1' }),
+  item('detector', 'CLIENT#c-1', 'DETECTOR#alliance-check-v1', { type: 'DetectorState', clientId: 'c-1', version: 4, appliedSessionIds: ['s-1'], state: { n: 2 } }, { instrumentId: 'alliance-check-v1' }),
   item('other', 'CLIENT#c-1', 'NOTE#1', { type: 'Note', text: 'kept' }),
 ];
 

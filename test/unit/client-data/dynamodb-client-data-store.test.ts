@@ -1,9 +1,9 @@
 /**
  * DynamoDbClientDataStore with a mocked client: how it finds a client's items (a paginated scan on
- * clientId, then partitions and links), and retries what DynamoDB left unprocessed.
+ * clientId), and retries what DynamoDB left unprocessed.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbClientDataStore, UnprocessedItemsError } from '../../../shared/adapters/dynamodb-client-data-store.ts';
@@ -13,50 +13,40 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east
 const store = () => new DynamoDbClientDataStore('t', client, () => 0);
 beforeEach(() => dynamo.reset());
 
-const CARRYING_CLIENT_ID = [
-  { pk: 'SESSION#s-1', sk: 'SESSION', clientId: 'c-1' },
+/** Every item of a client carries its clientId: the scan alone finds them all. */
+const CLIENT_ITEMS = [
+  { pk: 'SESSION#s-1', sk: 'SESSION', clientId: 'c-1', sessionId: 's-1', ttl: 1_800_000_000 },
+  { pk: 'SESSION#s-1', sk: 'EVALUATION', clientId: 'c-1', kind: 'answered' },
+  { pk: 'SESSION#s-1', sk: 'ALERT#rupture', clientId: 'c-1', kind: 'rupture' },
   { pk: 'CLIENT#c-1', sk: 'PROFILE', clientId: 'c-1' },
-  { pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1' },
+  { pk: 'CLIENT#c-1', sk: 'DETECTOR#alliance-check-v1', clientId: 'c-1' },
+  { pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1', sessionId: 's-1' },
+  { pk: 'TOKEN#def', sk: 'ALERT', clientId: 'c-1', sessionId: 's-1' },
+  { pk: 'SOMETHING#new', sk: 'ELSE', clientId: 'c-1' },
 ];
 
-function partitions() {
-  dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'SESSION#s-1' } }).resolves({
-    Items: [
-      { pk: 'SESSION#s-1', sk: 'SESSION', clientId: 'c-1', sessionId: 's-1', ttl: 1_800_000_000 },
-      { pk: 'SESSION#s-1', sk: 'EVALUATION', kind: 'answered' },
-      { pk: 'SESSION#s-1', sk: 'ALERT#rupture', kind: 'rupture' },
-    ],
-  });
-  dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'CLIENT#c-1' } }).resolves({
-    Items: [
-      { pk: 'CLIENT#c-1', sk: 'PROFILE', clientId: 'c-1' },
-      { pk: 'CLIENT#c-1', sk: 'DETECTOR#alliance-check-v1', clientId: 'c-1' },
-    ],
-  });
-  dynamo.on(BatchGetCommand).resolves({ Responses: { t: [{ pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1', sessionId: 's-1' }] } });
-}
-
 describe('DynamoDbClientDataStore.findClientItems', () => {
-  it('scans every page of the table for items carrying the clientId, then follows them to the sessions, the client partition and the links', async () => {
-    dynamo.on(ScanCommand).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(1) });
-    partitions();
+  it('scans every page of the table for the items carrying the clientId, and tells each kind by its key', async () => {
+    dynamo.on(ScanCommand).resolvesOnce({ Items: CLIENT_ITEMS.slice(0, 3), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CLIENT_ITEMS.slice(3) });
 
     const items = await store().findClientItems('c-1');
 
     expect(items.map((item) => [item.kind, item.sessionId ?? item.instrumentId ?? null])).toEqual([
-      ['profile', null],
-      ['detector', 'alliance-check-v1'],
       ['session', 's-1'],
       ['evaluation', 's-1'],
       ['alert-claim', 's-1'],
+      ['profile', null],
+      ['detector', 'alliance-check-v1'],
       ['form-link', 's-1'],
+      ['alert-link', 's-1'],
+      ['other', null],
     ]);
-    expect(items.find((item) => item.kind === 'session')).toMatchObject({ key: { pk: 'SESSION#s-1', sk: 'SESSION' }, deleteAfter: new Date(1_800_000_000_000) });
+    expect(items[0]).toMatchObject({ key: { pk: 'SESSION#s-1', sk: 'SESSION' }, deleteAfter: new Date(1_800_000_000_000) });
+    expect(items[0]!.attributes).not.toHaveProperty('pk');
   });
 
-  it('scans consistently with a filter on clientId, keys only, from where the last page ended', async () => {
-    dynamo.on(ScanCommand).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CARRYING_CLIENT_ID.slice(1) });
-    partitions();
+  it('scans consistently with a filter on clientId, from where the last page ended, and reads nothing else', async () => {
+    dynamo.on(ScanCommand).resolvesOnce({ Items: CLIENT_ITEMS.slice(0, 1), LastEvaluatedKey: { pk: 'x', sk: 'y' } }).resolvesOnce({ Items: CLIENT_ITEMS.slice(1) });
 
     await store().findClientItems('c-1');
 
@@ -65,15 +55,14 @@ describe('DynamoDbClientDataStore.findClientItems', () => {
     expect(scans[0]).toMatchObject({
       TableName: 't',
       FilterExpression: '#client = :client',
-      ProjectionExpression: '#pk, #sk',
-      ExpressionAttributeNames: { '#client': 'clientId', '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeNames: { '#client': 'clientId' },
       ExpressionAttributeValues: { ':client': 'c-1' },
       ConsistentRead: true,
     });
     expect(scans[0]).not.toHaveProperty('IndexName');
     expect(scans[0]!.ExclusiveStartKey).toBeUndefined();
     expect(scans[1]!.ExclusiveStartKey).toEqual({ pk: 'x', sk: 'y' });
-    expect(dynamo.commandCalls(QueryCommand).every((call) => call.args[0].input.IndexName === undefined)).toBe(true);
+    expect(dynamo.calls()).toHaveLength(2);
   });
 
   it('lets errors through', async () => {

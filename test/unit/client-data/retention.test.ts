@@ -10,7 +10,7 @@ import { DynamoDbDetectorStore } from '../../../shared/adapters/dynamodb-detecto
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
 import { retentionTtl, TTL_ATTRIBUTE } from '../../../shared/adapters/table.ts';
 import { ConfigurationError, readSettingsFromEnv, RETENTION_SETTINGS } from '../../../shared/config.ts';
-import type { StoredEvaluation } from '../../../shared/use-cases/evaluate-feedback.ts';
+import type { StoredEvaluation } from '../../../shared/use-cases/ports.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -87,8 +87,8 @@ describe('TTL on the writes that happen anyway', () => {
     const store = new DynamoDbDetectorStore('t', client, 365);
     const expired: StoredEvaluation = { kind: 'expired', instrumentId: 'i', outcome: { sessionId: 's-1', endedAt: SESSION.endedAt, expiredInARow: 1, alerts: [], reason: '' } };
 
-    await store.saveEvaluation('s-1', expired);
-    await store.saveEvaluation('s-1', { kind: 'answered', instrumentId: 'i', evaluation: { endedAt: SESSION.endedAt } as never });
+    await store.saveEvaluation('s-1', 'c-1', expired);
+    await store.saveEvaluation('s-1', 'c-1', { kind: 'answered', instrumentId: 'i', evaluation: { endedAt: SESSION.endedAt } as never });
 
     for (const call of dynamo.commandCalls(PutCommand)) expect(call.args[0].input.Item?.[TTL_ATTRIBUTE]).toBe(A_YEAR_AFTER);
   });

@@ -15,7 +15,7 @@ import { FUNCTIONS } from '../../../infra/routes.ts';
 import { ManualClock } from '../../../shared/adapters/clock.ts';
 import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../../shared/adapters/powertools.ts';
-import { keys } from '../../../shared/adapters/table.ts';
+import { keys } from '../../../shared/adapters/items/index.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import { METRIC, METRICS_NAMESPACE, type MetricName, type MetricsRecorder } from '../../../shared/metrics.ts';
 import { FakeAlertStore } from '../../support/fakes.ts';

@@ -10,9 +10,8 @@ import { DynamoDbFeedbackStore } from '../../../shared/adapters/dynamodb-feedbac
 import { DynamoDbFollowUpStore } from '../../../shared/adapters/dynamodb-follow-up-store.ts';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
-import { keys } from '../../../shared/adapters/table.ts';
-import type { SessionRecord } from '../../../shared/use-cases/ports.ts';
-import type { FormLink, StoredAnswer } from '../../../shared/use-cases/submit-feedback.ts';
+import { keys } from '../../../shared/adapters/items/index.ts';
+import type { FormLink, SessionRecord, StoredAnswer } from '../../../shared/use-cases/ports.ts';
 import { startTestTable, type TestTable } from '../../support/dynamodb-table.ts';
 
 const HOUR = 3_600_000;

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
-import { keys } from '../../../shared/adapters/table.ts';
+import { keys } from '../../../shared/adapters/items/index.ts';
 import { httpEvent } from './support/fake-feedback-store.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);

@@ -5,9 +5,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { EventContract, Locale } from '../../../../shared/events/contracts.ts';
-import type { EventPublisher } from '../../../../shared/use-cases/ports.ts';
-import type { OptOutLink, OptOutStore } from '../../../../shared/use-cases/opt-out.ts';
-import type { AnswerState, FeedbackStore, FormLink, RecordAnswerResult, StoredAnswer } from '../../../../shared/use-cases/submit-feedback.ts';
+import type { AnswerState, EventPublisher, FeedbackStore, FormLink, OptOutLink, OptOutStore, RecordAnswerResult, StoredAnswer } from '../../../../shared/use-cases/ports.ts';
 
 interface FakeToken {
   sessionId: string;

@@ -1,0 +1,47 @@
+/**
+ * The alert-claim item: the once-only guard of one alert kind for one session, in the session's
+ * partition. Attributes: clientId, kind, ackTokenHash (the acknowledge link of the attempt holding
+ * the claim) and leaseUntil.
+ */
+import type { AlertKind } from '../../events/contracts.ts';
+import type { DeleteRequest, ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
+
+/** Sort keys ALERT#<kind>: after SESSION, so the alert's query of EVALUATION..SESSION leaves them out. */
+export const ALERT_CLAIM_ITEM = { kind: 'alert-claim', type: 'AlertClaim', partitionKeyPrefix: 'SESSION#', sortKey: 'ALERT#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
+
+export function key(sessionId: string, kind: AlertKind): ItemKey {
+  return { pk: `${ALERT_CLAIM_ITEM.partitionKeyPrefix}${sessionId}`, sk: `${ALERT_CLAIM_ITEM.sortKey}${kind}` };
+}
+
+/** Takes the claim unless another attempt holds a live lease; UPDATED_OLD names the earlier attempt's link. */
+export function claim(input: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): UpdateRequest {
+  return {
+    Key: key(input.sessionId, input.kind),
+    UpdateExpression: 'SET #type = :type, clientId = :clientId, kind = :kind, ackTokenHash = :hash, leaseUntil = :leaseUntil',
+    ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: {
+      ':type': ALERT_CLAIM_ITEM.type,
+      ':clientId': input.clientId,
+      ':kind': input.kind,
+      ':hash': input.ackTokenHash,
+      ':leaseUntil': new Date(input.now.getTime() + input.leaseSeconds * 1000).toISOString(),
+      ':now': input.now.toISOString(),
+    },
+    ReturnValues: 'UPDATED_OLD',
+  };
+}
+
+/** The acknowledge link's hash of the attempt whose claim was just taken over. */
+export function earlierAckTokenHash(updatedOld: Record<string, unknown> | undefined): string | undefined {
+  return updatedOld?.['ackTokenHash'] as string | undefined;
+}
+
+/** Puts the earlier attempt's link back on the claim (its email went out), so the record stays true. */
+export function restore(sessionId: string, kind: AlertKind, ackTokenHash: string): UpdateRequest {
+  return { Key: key(sessionId, kind), UpdateExpression: 'SET ackTokenHash = :hash', ExpressionAttributeValues: { ':hash': ackTokenHash } };
+}
+
+export function release(sessionId: string, kind: AlertKind): DeleteRequest {
+  return { Key: key(sessionId, kind) };
+}

@@ -1,0 +1,88 @@
+/**
+ * The client's profile item: what decides whether the client may be emailed. Attributes: clientId,
+ * lastRequestSessionId and lastRequestEndedAt (the request throttle's slot), optedOutAt,
+ * undeliverableAt and undeliverableReason. Created by whichever update reaches it first.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { ReserveResult } from '../../use-cases/ports.ts';
+import type { GetRequest, ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
+
+export const CLIENT_PROFILE_ITEM = { kind: 'profile', type: 'Client', partitionKeyPrefix: 'CLIENT#', sortKey: 'PROFILE' } as const satisfies ItemKindKeys;
+
+export function key(clientId: string): ItemKey {
+  return { pk: `${CLIENT_PROFILE_ITEM.partitionKeyPrefix}${clientId}`, sk: CLIENT_PROFILE_ITEM.sortKey };
+}
+
+/**
+ * Takes the client's request slot for this session unless the client opted out, cannot be mailed,
+ * or was asked about a session that ended within the throttle window; ALL_OLD on refusal says which.
+ */
+export function reserveRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): UpdateRequest {
+  return {
+    Key: key(input.clientId),
+    UpdateExpression: 'SET #type = :type, clientId = :clientId, lastRequestSessionId = :sessionId, lastRequestEndedAt = :endedAt',
+    ConditionExpression:
+      'attribute_not_exists(optedOutAt) AND attribute_not_exists(undeliverableAt) AND ' +
+      '(attribute_not_exists(lastRequestEndedAt) OR lastRequestSessionId = :sessionId OR ' +
+      'lastRequestEndedAt <= :after OR lastRequestEndedAt >= :before)',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: {
+      ':type': CLIENT_PROFILE_ITEM.type,
+      ':clientId': input.clientId,
+      ':sessionId': input.sessionId,
+      ':endedAt': input.endedAt,
+      ':after': input.window.after,
+      ':before': input.window.before,
+    },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Why the slot was refused, from the old item (wire format) the failed update returned. */
+export function reserveRefusal(wireItem: Record<string, AttributeValue> | undefined): ReserveResult & { reserved: false } {
+  if (wireItem?.['optedOutAt']) return { reserved: false, reason: 'opted-out' };
+  if (wireItem?.['undeliverableAt']) return { reserved: false, reason: 'undeliverable' };
+  return { reserved: false, reason: 'throttled' };
+}
+
+/** Strongly consistent: an opt-out a moment ago must stop the reminder. */
+export function getMailability(clientId: string): GetRequest {
+  return { Key: key(clientId), ProjectionExpression: 'optedOutAt, undeliverableAt', ConsistentRead: true };
+}
+
+export function canEmail(found: Record<string, unknown> | undefined): boolean {
+  return !found?.['optedOutAt'] && !found?.['undeliverableAt'];
+}
+
+/** Marks the client opted out; if_not_exists keeps the first date, so a replayed click changes nothing. */
+export function optOut(clientId: string, now: Date): UpdateRequest {
+  return {
+    Key: key(clientId),
+    UpdateExpression: 'SET optedOutAt = if_not_exists(optedOutAt, :now), #type = if_not_exists(#type, :type), clientId = :clientId',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: { ':now': now.toISOString(), ':type': CLIENT_PROFILE_ITEM.type, ':clientId': clientId },
+    ReturnValues: 'ALL_OLD',
+  };
+}
+
+/** The earlier opt-out date, from the item as it was before `optOut`. */
+export function earlierOptOut(old: Record<string, unknown> | undefined): string | undefined {
+  return old?.['optedOutAt'] as string | undefined;
+}
+
+/** Marks the client undeliverable; if_not_exists keeps the first report (SES may report an address many times). */
+export function markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): UpdateRequest {
+  return {
+    Key: key(clientId),
+    UpdateExpression:
+      'SET undeliverableAt = if_not_exists(undeliverableAt, :now), undeliverableReason = if_not_exists(undeliverableReason, :reason), #type = if_not_exists(#type, :type), clientId = :clientId',
+    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason, ':type': CLIENT_PROFILE_ITEM.type, ':clientId': clientId },
+    ReturnValues: 'UPDATED_OLD',
+  };
+}
+
+/** Whether `markUndeliverable` was the first report, from the attributes it changed. */
+export function firstUndeliverable(updatedOld: Record<string, unknown> | undefined): boolean {
+  return updatedOld?.['undeliverableAt'] === undefined;
+}

@@ -1,0 +1,42 @@
+/**
+ * Every kind of stored item, in one list: for export and erase (which kind is a key?), the IAM
+ * declaration (which partition-key prefixes?), and tests and tools that address items directly.
+ * Functions import the item modules they use, not this index.
+ */
+import type { AlertKind } from '../../events/contracts.ts';
+import * as alertClaim from './alert-claim.ts';
+import * as alertLink from './alert-link.ts';
+import * as clientProfile from './client-profile.ts';
+import * as detectorState from './detector-state.ts';
+import * as evaluation from './evaluation.ts';
+import * as formLink from './form-link.ts';
+import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
+import * as session from './session.ts';
+
+export const ITEM_KINDS = [
+  session.SESSION_ITEM,
+  evaluation.EVALUATION_ITEM,
+  alertClaim.ALERT_CLAIM_ITEM,
+  clientProfile.CLIENT_PROFILE_ITEM,
+  detectorState.DETECTOR_STATE_ITEM,
+  formLink.FORM_LINK_ITEM,
+  alertLink.ALERT_LINK_ITEM,
+] as const satisfies readonly ItemKindKeys[];
+
+export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
+
+/** The kind of item a key addresses, or undefined for a key no module writes. */
+export function kindOfKey(key: ItemKey): ItemKindKeys | undefined {
+  return ITEM_KINDS.find((kind) => isKeyOf(kind, key));
+}
+
+/** Every item's key builder, by item (for tests and tools that read the table directly). */
+export const keys = {
+  session: (sessionId: string) => session.key(sessionId),
+  evaluation: (sessionId: string) => evaluation.key(sessionId),
+  alert: (sessionId: string, kind: AlertKind) => alertClaim.key(sessionId, kind),
+  client: (clientId: string) => clientProfile.key(clientId),
+  detector: (clientId: string, instrumentId: string) => detectorState.key(clientId, instrumentId),
+  formToken: (tokenHash: string) => formLink.key(tokenHash),
+  alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
+};
