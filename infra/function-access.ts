@@ -25,26 +25,20 @@ import {
   PRODUCT_SOURCE,
   type EventContract,
 } from '../shared/events/contracts.ts';
+import { ITEM_KINDS, type StoredItemKind as ItemKind } from '../shared/adapters/items/index.ts';
 import { FUNCTIONS, type FunctionDefinition } from './routes.ts';
 import type * as z from 'zod/mini';
 
-/** The kinds of item in the single table (one module per item owns each one's key). */
-export type ItemKind = 'session' | 'evaluation' | 'alertClaim' | 'formLink' | 'alertLink' | 'clientProfile' | 'detector';
-
 /**
- * The partition-key prefix of each item kind (shared/adapters/table.ts `keys`): what
+ * The partition-key prefix of each item kind, from its module in shared/adapters/items/: what
  * `dynamodb:LeadingKeys` can check. Several kinds share a partition, so a grant on one kind is a
  * grant on its partition-mates too; the sort key has no condition key in IAM.
  */
-export const ITEM_PARTITION_PREFIX: Readonly<Record<ItemKind, string>> = {
-  session: 'SESSION#',
-  evaluation: 'SESSION#',
-  alertClaim: 'SESSION#',
-  formLink: 'TOKEN#',
-  alertLink: 'TOKEN#',
-  clientProfile: 'CLIENT#',
-  detector: 'CLIENT#',
-};
+function partitionKeyPrefix(kind: ItemKind): string {
+  const found = ITEM_KINDS.find((candidate) => candidate.kind === kind);
+  if (found === undefined) throw new Error(`No module in shared/adapters/items/ stores items of kind ${kind}`);
+  return found.partitionKeyPrefix;
+}
 
 /** Item kinds per DynamoDB call. `update` is UpdateItem, `put` PutItem: the code uses each for different items. */
 export interface TableAccess {
@@ -95,7 +89,7 @@ export const FUNCTION_ACCESS = {
   // session; a duplicate reads the form token (consistent GetItem) to learn whether its email went
   // out; the client's request slot is an update; a failed send deletes its claim.
   request: {
-    table: { get: ['formLink'], put: ['session', 'formLink'], update: ['clientProfile'], delete: ['session'] },
+    table: { get: ['form-link'], put: ['session', 'form-link'], update: ['profile'], delete: ['session'] },
     publishes: [FeedbackRequested],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
@@ -106,7 +100,7 @@ export const FUNCTION_ACCESS = {
   // dynamodb-feedback-store.ts (token and answer state read, answer and opt-out written) and
   // dynamodb-alert-store.ts (the acknowledge link read and acknowledged).
   web: {
-    table: { get: ['formLink', 'session', 'alertLink'], update: ['session', 'clientProfile', 'alertLink'] },
+    table: { get: ['form-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
     publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
     settings: [{ practiceName: REQUEST_SETTINGS.practiceName }],
     instruments: true,
@@ -116,7 +110,7 @@ export const FUNCTION_ACCESS = {
   // follow-up already due is published at once instead of scheduled (eventbridge-scheduler.ts), and
   // an answer whose announcement was lost is announced again (use-cases/follow-up.ts).
   followUp: {
-    table: { get: ['session', 'clientProfile', 'evaluation'], update: ['session'], put: ['formLink'] },
+    table: { get: ['session', 'profile', 'evaluation'], update: ['session'], put: ['form-link'] },
     publishes: [FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackExpired, FeedbackSubmitted],
     sendsMail: true,
     schedules: { create: true, delete: true },
@@ -137,7 +131,7 @@ export const FUNCTION_ACCESS = {
   // dynamodb-deliverability-store.ts: one update of the client's profile; the administrator's
   // notice goes out from the practice sender like every other email.
   deliverability: {
-    table: { update: ['clientProfile'] },
+    table: { update: ['profile'] },
     publishes: [ClientEmailSuppressed],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
@@ -148,7 +142,7 @@ export const FUNCTION_ACCESS = {
   // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
   // link is read (was the earlier attempt's email sent?) and written once the email is out.
   alert: {
-    table: { query: ['session', 'evaluation'], get: ['alertLink'], put: ['alertLink'], update: ['alertClaim'], delete: ['alertClaim'] },
+    table: { query: ['session', 'evaluation'], get: ['alert-link'], put: ['alert-link'], update: ['alert-claim'], delete: ['alert-claim'] },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
     settings: [REQUEST_SETTINGS, ALERT_SETTINGS],
@@ -258,7 +252,7 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Effect: 'Allow',
       Action: [action],
       Resource: [resources.tableArn],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': unique(kinds.map((kind) => `${ITEM_PARTITION_PREFIX[kind]}*`)).sort() } },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': unique(kinds.map((kind) => `${partitionKeyPrefix(kind)}*`)).sort() } },
     });
   }
   // The table is encrypted with the stack's key, which DynamoDB uses with the caller's permission:

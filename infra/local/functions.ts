@@ -72,8 +72,8 @@ const LOCAL_RESOURCE_VALUES: {
 /**
  * The resources of the local stack as the functions' policies name them: the same statements the
  * synthesized stack has (infra/function-access.ts), with local ARNs. The emulator has no
- * configuration set, so none is named; the SES identity is the sender's domain, as the stack's
- * `sesIdentity` defaults to.
+ * configuration set, so none is named; like the stack's, the SES statement names every identity and
+ * allows only the practice sender as From.
  */
 export function localAccessResources(stack: LocalArnParts, senderAddress: string): AccessResources {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${stack.region}:${stack.accountId}:${resource}`;

@@ -67,12 +67,12 @@ describe('functionEnvironment', () => {
 });
 
 describe('localFunctionPolicy', () => {
-  it('is the synthesized policy with local ARNs: no configuration set, the sender domain as identity', () => {
+  it('is the synthesized policy with local ARNs: no configuration set, any identity, only from the sender', () => {
     const policy = localFunctionPolicy(FUNCTIONS.request, STACK, { [REQUEST_SETTINGS.senderAddress.env]: 'feedback@clinic.example' });
 
     expect(policy).toEqual(functionPolicy(FUNCTIONS.request, localAccessResources(STACK, 'feedback@clinic.example')));
     expect(policy.Statement.find((statement) => statement.Sid === 'SendMailAsPracticeSender')).toMatchObject({
-      Resource: ['arn:aws:ses:us-east-1:000000000000:identity/clinic.example'],
+      Resource: ['arn:aws:ses:us-east-1:000000000000:identity/*'],
       Condition: { StringEquals: { 'ses:FromAddress': 'feedback@clinic.example' } },
     });
     expect(policy.Statement.find((statement) => statement.Sid === 'ParkInDeadLetterQueue')?.Resource).toEqual(['arn:aws:sqs:us-east-1:000000000000:session-completed-to-request-dlq']);
