@@ -109,4 +109,15 @@ describe('IAM enforced on the local stack', () => {
       expect(line).not.toMatch(/[\w.+-]+@[\w-]+\.[\w.]+/);
     }
   }, 120_000);
+
+  it('enforces nothing with iam: false (ALLIANCE_IAM=off): the same missing Query goes unnoticed, as it did before', async () => {
+    const running = await start({ iam: false, functionPolicies: (functionId, defaults) => (functionId === 'alert' ? without(defaults(functionId), 'dynamodb:Query') : defaults(functionId)) });
+
+    const client = await sessionsEndingInATalkRequest(running);
+
+    expect(await mailTo(running, client.therapist)).toHaveLength(1);
+    expect(running.iamDenials()).toEqual([]);
+    expect(running.iamStats()).toBeUndefined();
+    expect(lines.some((line) => line.includes('IAM is enforced'))).toBe(false);
+  }, 120_000);
 });
