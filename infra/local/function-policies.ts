@@ -25,6 +25,8 @@ export interface LocalPolicyResources {
   schedulerRoleArn: string;
   /** The SES identity the functions send as (a domain or an address). */
   sesIdentity: string;
+  /** The customer managed key of the table and the queues. */
+  dataKeyArn: string;
 }
 
 export function localFunctionPolicies(resources: LocalPolicyResources): FunctionPolicies {
@@ -42,6 +44,8 @@ export function localFunctionPolicies(resources: LocalPolicyResources): Function
       Resource: resources.deadLetterQueueArn(route),
     }));
   const schedules = `arn:aws:scheduler:${region}:${accountId}:schedule/${resources.scheduleGroupName}/*`;
+  // key.grantEncryptDecrypt (and the queues' grantSendMessages) in the stack: no kms:ViaService yet.
+  const useKey: PolicyStatementJson = { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], Resource: resources.dataKeyArn };
 
   const statements: Record<string, PolicyStatementJson[]> = {
     [FUNCTIONS.web.id]: [items('GetItem', 'UpdateItem'), publish],
@@ -60,7 +64,7 @@ export function localFunctionPolicies(resources: LocalPolicyResources): Function
   return (functionId) => {
     const own = statements[functionId];
     if (own === undefined) return undefined;
-    const policy: PolicyDocumentJson = { Version: '2012-10-17', Statement: [...own, ...deadLetters(functionId)] };
+    const policy: PolicyDocumentJson = { Version: '2012-10-17', Statement: [...own, ...deadLetters(functionId), useKey] };
     return policy;
   };
 }

@@ -11,9 +11,10 @@
  * the handler sees what it would see in AWS. Calls made outside a function's invocation (the CLI,
  * a test's own clients) are not enforced: they would run with someone else's credentials.
  *
- * Out of scope: resource policies (queue, key and bus policies; none of them grants a function
- * anything), service control policies, and the KMS calls AWS makes on a function's behalf for
- * encrypted tables and queues.
+ * With `encryptionKeyOf`, a call on an encrypted table or queue also needs the key (kms:Decrypt,
+ * and kms:GenerateDataKey to send to a queue) through the service, as AWS checks it.
+ * Out of scope: resource policies (queue, key and bus policies; the key policy is assumed to leave
+ * the decision to IAM, as CDK's default key policy does) and service control policies.
  */
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { TABLE_KEYS } from '../../shared/adapters/table.ts';
@@ -42,6 +43,11 @@ export interface IamScope {
   accountId: string;
   /** Attribute name of the table's partition key (for `dynamodb:LeadingKeys`). */
   partitionKey?: string;
+  /**
+   * The customer managed KMS key a table or queue (by ARN) is encrypted with, if any: a call on it
+   * also needs the key, through the service (`kms:ViaService`).
+   */
+  encryptionKeyOf?: (resourceArn: string) => string | undefined;
 }
 
 /** A denied call (or PutEvents entry): what the log says and tests count. No key values, no addresses. */
@@ -84,6 +90,11 @@ export function functionPrincipal(functionId: string, accountId: string): { role
  * authorized per entry (see `putEventsEntryRequests`), so it yields one request per entry here.
  */
 export function iamRequestsFor(call: SdkCall, scope: IamScope): IamRequest[] {
+  const requests = serviceRequests(call, scope);
+  return scope.encryptionKeyOf ? [...requests, ...keyRequests(call.service, requests, scope)] : requests;
+}
+
+function serviceRequests(call: SdkCall, scope: IamScope): IamRequest[] {
   switch (call.service) {
     case 'dynamodb':
       return dynamodbRequests(call, scope);
@@ -275,6 +286,30 @@ function sqsRequests(call: SdkCall, scope: IamScope): IamRequest[] {
   return [{ action, resource: '*', context: {} }];
 }
 
+/**
+ * The KMS use a call on an encrypted table or queue implies, which AWS authorizes against the
+ * caller's own permissions: DynamoDB decrypts the table key as the caller (reads and writes alike),
+ * SQS has the sender generate and decrypt data keys. Each comes through the service, with its
+ * encryption context.
+ */
+function keyRequests(service: SdkService, requests: readonly IamRequest[], scope: IamScope): IamRequest[] {
+  if (service !== 'dynamodb' && service !== 'sqs') return [];
+  const viaService = `${service}.${scope.region}.amazonaws.com`;
+  const seen = new Set<string>();
+  return requests.flatMap((request) => {
+    const resource = service === 'dynamodb' ? request.resource.replace(/\/index\/.*$/, '') : request.resource;
+    const key = request.action.startsWith(`${service}:`) ? scope.encryptionKeyOf?.(resource) : undefined;
+    if (key === undefined || seen.has(resource)) return [];
+    seen.add(resource);
+    const context: Record<string, string> =
+      service === 'dynamodb'
+        ? { 'kms:ViaService': viaService, 'kms:CallerAccount': scope.accountId, 'kms:EncryptionContext:aws:dynamodb:tableName': resource.split('/').pop() ?? '', 'kms:EncryptionContext:aws:dynamodb:subscriberId': scope.accountId }
+        : { 'kms:ViaService': viaService, 'kms:CallerAccount': scope.accountId, 'kms:EncryptionContext:aws:sqs:arn': resource };
+    const actions = service === 'dynamodb' ? ['kms:Decrypt'] : request.action === 'sqs:SendMessage' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : request.action === 'sqs:ReceiveMessage' ? ['kms:Decrypt'] : [];
+    return actions.map((action) => ({ action, resource: key, context }));
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 
@@ -285,9 +320,15 @@ function sqsRequests(call: SdkCall, scope: IamScope): IamRequest[] {
  * with single values, and that `StringEquals` works in AWS. So requests are evaluated as built
  * here (the policy is validated once, by `validatePolicy`).
  */
-export function evaluate(policy: PolicyDocumentJson | undefined, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): IamDecision {
+export async function evaluate(policy: PolicyDocumentJson | undefined, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): Promise<IamDecision> {
   if (policy === undefined) return 'ImplicitlyDenied';
-  return runUnsafeSimulation(simulation(policy, principal, request, scope), {});
+  if (!request.action.startsWith('kms:')) return runUnsafeSimulation(simulation(policy, principal, request, scope), {});
+  // A key answers to its key policy first, which the unevaluating entry point cannot take (it fails
+  // on a matching resource policy); KMS's condition keys are all single strings, so the validating
+  // one evaluates them as AWS does.
+  const result = await runSimulation({ ...simulation(policy, principal, request, scope), resourcePolicy: keyPolicyDelegatingToIam(scope.accountId) }, {});
+  if (result.resultType === 'error') throw new Error(`IAM simulation of ${request.action} failed: ${result.errors.message}`);
+  return result.overallResult;
 }
 
 function simulation(policy: PolicyDocumentJson, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): Simulation {
@@ -310,6 +351,11 @@ function simulation(policy: PolicyDocumentJson, principal: { roleArn: string; se
     serviceControlPolicies: [],
     resourceControlPolicies: [],
   };
+}
+
+/** CDK's default key policy: the account decides, through IAM policies. */
+function keyPolicyDelegatingToIam(accountId: string): { Version: '2012-10-17'; Statement: (PolicyStatementJson & { Principal: { AWS: string } })[] } {
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'kms:*', Resource: '*' }] };
 }
 
 /** The policy's syntax errors (empty when it is a valid identity policy). */
@@ -360,6 +406,8 @@ export interface IamEnforcerOptions {
   currentFunction?: () => string | undefined;
   /** The table's partition key (default TABLE_KEYS.partitionKey). */
   partitionKey?: string;
+  /** The KMS key a table or queue is encrypted with (none: no KMS use is checked). */
+  encryptionKeyOf?: (resourceArn: string) => string | undefined;
   /** Keep decisions per (function, request) (default true). */
   cache?: boolean;
 }
@@ -386,7 +434,12 @@ export class IamEnforcer {
   private readonly counters: IamEnforcementStats = { calls: 0, evaluations: 0, cacheHits: 0, evaluationMs: 0 };
 
   constructor(private readonly options: IamEnforcerOptions) {
-    this.scope = { region: options.region, accountId: options.accountId, ...(options.partitionKey ? { partitionKey: options.partitionKey } : {}) };
+    this.scope = {
+      region: options.region,
+      accountId: options.accountId,
+      ...(options.partitionKey ? { partitionKey: options.partitionKey } : {}),
+      ...(options.encryptionKeyOf ? { encryptionKeyOf: options.encryptionKeyOf } : {}),
+    };
   }
 
   /** Every denial so far, oldest first. */
@@ -399,11 +452,11 @@ export class IamEnforcer {
   }
 
   /** What AWS would do with this call of this function. Pure apart from the decision cache. */
-  authorize(functionId: string, call: SdkCall): CallVerdict {
+  async authorize(functionId: string, call: SdkCall): Promise<CallVerdict> {
     const requests = iamRequestsFor(call, this.scope);
     if (call.service === 'eventbridge' && call.operation === 'PutEvents') return this.authorizeEntries(functionId, requests);
     for (const request of requests) {
-      const decision = this.decide(functionId, request);
+      const decision = await this.decide(functionId, request);
       if (decision !== 'Allowed') return { kind: 'denied', request, decision };
     }
     return { kind: 'allowed' };
@@ -416,7 +469,7 @@ export class IamEnforcer {
       if (functionId === undefined) return next(args);
       this.counters.calls += 1;
       const call: SdkCall = { service, operation: operationName(context), input: args.input ?? {} };
-      const verdict = this.authorize(functionId, call);
+      const verdict = await this.authorize(functionId, call);
       if (verdict.kind === 'allowed') return next(args);
       if (verdict.kind === 'denied') {
         this.record({ functionId, action: verdict.request.action, resource: verdict.request.resource, decision: verdict.decision, ...describe(verdict.request) });
@@ -429,21 +482,21 @@ export class IamEnforcer {
     });
   }
 
-  private authorizeEntries(functionId: string, requests: readonly IamRequest[]): CallVerdict {
+  private async authorizeEntries(functionId: string, requests: readonly IamRequest[]): Promise<CallVerdict> {
     const refused = new Map<number, { request: IamRequest; code: EntryRefusal; decision: Exclude<IamDecision, 'Allowed'> }>();
     for (const [index, request] of requests.entries()) {
-      const decision = this.decide(functionId, request);
+      const decision = await this.decide(functionId, request);
       if (decision === 'Allowed') continue;
       // Not allowed to put events on this bus at all, whatever the source and detail-type: the
       // whole call fails. Otherwise only this entry does, with the code that names the reason.
-      if (this.decide(functionId, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE]) !== 'Allowed') return { kind: 'denied', request, decision };
-      const code: EntryRefusal = this.decide(functionId, request, [EVENTS_DETAIL_TYPE]) === 'Allowed' ? 'NotAuthorizedForDetailTypeException' : 'NotAuthorizedForSourceException';
+      if ((await this.decide(functionId, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed') return { kind: 'denied', request, decision };
+      const code: EntryRefusal = (await this.decide(functionId, request, [EVENTS_DETAIL_TYPE])) === 'Allowed' ? 'NotAuthorizedForDetailTypeException' : 'NotAuthorizedForSourceException';
       refused.set(index, { request, code, decision });
     }
     return refused.size === 0 ? { kind: 'allowed' } : { kind: 'entries-refused', refused };
   }
 
-  private decide(functionId: string, request: IamRequest, ignoringKeys: readonly string[] = []): IamDecision {
+  private async decide(functionId: string, request: IamRequest, ignoringKeys: readonly string[] = []): Promise<IamDecision> {
     const key = `${functionId}\n${ignoringKeys.join(',')}\n${request.action}\n${request.resource}\n${JSON.stringify(request.context)}`;
     const cached = this.options.cache === false ? undefined : this.decisions.get(key);
     if (cached !== undefined) {
@@ -451,7 +504,7 @@ export class IamEnforcer {
       return cached;
     }
     const started = performance.now();
-    const decision = evaluate(this.policyFor(functionId, ignoringKeys), functionPrincipal(functionId, this.options.accountId), request, this.scope);
+    const decision = await evaluate(this.policyFor(functionId, ignoringKeys), functionPrincipal(functionId, this.options.accountId), request, this.scope);
     this.counters.evaluationMs += performance.now() - started;
     this.counters.evaluations += 1;
     if (this.options.cache !== false) {
@@ -499,6 +552,7 @@ function describe(request: IamRequest): { detail?: string } {
     return { detail: `source ${String(context[EVENTS_SOURCE] ?? '-')}, detail-type ${String(context[EVENTS_DETAIL_TYPE] ?? '-')}` };
   }
   if (typeof context['iam:PassedToService'] === 'string') return { detail: `passed to ${context['iam:PassedToService']}` };
+  if (typeof context['kms:ViaService'] === 'string') return { detail: `via ${context['kms:ViaService']}` };
   return {};
 }
 
@@ -512,6 +566,10 @@ export function accessDeniedMessage(service: SdkService, sessionArn: string, req
 /** The error response each service sends for a refused call, in its protocol. */
 function accessDeniedResponse(service: SdkService, sessionArn: string, request: IamRequest, decision: Exclude<IamDecision, 'Allowed'>) {
   const message = accessDeniedMessage(service, sessionArn, request, decision);
+  // SQS reports a refused key as its own error (KMS.AccessDeniedException in the query API).
+  if (service === 'sqs' && request.action.startsWith('kms:')) {
+    return errorResponse(service, 400, 'KmsAccessDenied', message, { headers: { 'x-amzn-query-error': 'KMS.AccessDeniedException;Sender' } });
+  }
   switch (service) {
     case 'dynamodb':
       return errorResponse(service, 400, 'AccessDeniedException', message, { typeNamespace: 'com.amazon.coral.service' });

@@ -34,6 +34,9 @@ import { LocalWebServer, type HealthReport, type HttpHandler } from './web-serve
 /** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
+/** The id of the local stand-in for the stack's data key (in ARNs only: nothing encrypts locally). */
+export const LOCAL_DATA_KEY_ID = '00000000-0000-4000-8000-000000000000';
+
 export interface LocalStackOptions {
   /** Ports per part; missing ones default to PORT_SETTINGS' defaults; 0 picks any free port. */
   ports?: Partial<LocalPorts>;
@@ -384,6 +387,9 @@ function describeDeadLetter(entry: DeadLetter): string {
 async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, log: LogLine): Promise<IamEnforcer> {
   const followUp = functionEnvironment(FUNCTIONS.followUp, EVENT_ROUTES, stack);
   const senderAddress = process.env[REQUEST_SETTINGS.senderAddress.env] || REQUEST_SETTINGS.senderAddress.defaultValue || '';
+  const tableArn = `arn:aws:dynamodb:${stack.region}:${stack.accountId}:table/${stack.tableName}`;
+  // Like the deployed stack, one customer managed key encrypts the table and every queue.
+  const dataKeyArn = `arn:aws:kms:${stack.region}:${stack.accountId}:key/${LOCAL_DATA_KEY_ID}`;
   const defaults = localFunctionPolicies({
     region: stack.region,
     accountId: stack.accountId,
@@ -393,6 +399,7 @@ async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, 
     scheduleGroupName: followUp[RESOURCE_ENV.scheduleGroupName] ?? '',
     schedulerRoleArn: followUp[RESOURCE_ENV.schedulerRoleArn] ?? '',
     sesIdentity: senderAddress.split('@').pop() ?? '',
+    dataKeyArn,
   });
   const chosen = options.functionPolicies;
   const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, defaults) : defaults;
@@ -401,7 +408,13 @@ async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, 
     const problems = policy === undefined ? [] : await validatePolicy(policy);
     if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
   }
-  return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log });
+  return new IamEnforcer({
+    policies,
+    region: stack.region,
+    accountId: stack.accountId,
+    log,
+    encryptionKeyOf: (resource) => (resource === tableArn || resource.startsWith(`arn:aws:sqs:${stack.region}:${stack.accountId}:`) ? dataKeyArn : undefined),
+  });
 }
 
 function faultsFromEnvironment(env: NodeJS.ProcessEnv): FaultInjector | undefined {

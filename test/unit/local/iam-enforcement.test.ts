@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asFunction } from '../../../infra/local/function-context.ts';
@@ -23,6 +23,9 @@ const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/alliance-feedback';
 const BUS = 'arn:aws:events:us-east-1:000000000000:event-bus/alliance-feedback';
 const IDENTITY = 'arn:aws:ses:us-east-1:000000000000:identity/practice.example';
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const KEY = 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-000000000000';
+/** The table and every queue encrypted with KEY, as in the stack. */
+const ENCRYPTED = { ...SCOPE, encryptionKeyOf: (resource: string) => (resource === TABLE || resource.startsWith('arn:aws:sqs:') ? KEY : undefined) };
 
 function call(service: SdkCall['service'], operation: string, input: Record<string, unknown>): SdkCall {
   return { service, operation, input };
@@ -37,7 +40,7 @@ function enforcer(statements: PolicyStatementJson[], lines: string[] = []): IamE
 }
 
 describe('the requests AWS authorizes', () => {
-  it('names the table and the item partition key of a single-item call (marshalled, as sent)', () => {
+  it('names the table and the item partition key of a single-item call (marshalled, as sent)', async () => {
     const get = iamRequestsFor(call('dynamodb', 'GetItem', { TableName: 'alliance-feedback', Key: { pk: { S: 'TOKEN#abc' }, sk: { S: 'TOKEN' } } }), SCOPE);
     const put = iamRequestsFor(call('dynamodb', 'PutItem', { TableName: 'alliance-feedback', Item: { pk: { S: 'SESSION#s1' }, sk: { S: 'SESSION' } } }), SCOPE);
 
@@ -45,7 +48,7 @@ describe('the requests AWS authorizes', () => {
     expect(put).toEqual([{ action: 'dynamodb:PutItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['SESSION#s1'] } }]);
   });
 
-  it('takes a Query’s leading key from the value its key condition binds to the partition key', () => {
+  it('takes a Query’s leading key from the value its key condition binds to the partition key', async () => {
     const named = { KeyConditionExpression: '#pk = :pk AND sk BETWEEN :from AND :to', ExpressionAttributeNames: { '#pk': 'pk' }, ExpressionAttributeValues: { ':pk': { S: 'SESSION#s1' }, ':from': { S: 'EVALUATION' }, ':to': { S: 'SESSION' } } };
     const reversed = { KeyConditionExpression: 'sk >= :sk AND :v = pk', ExpressionAttributeValues: { ':v': { S: 'CLIENT#c1' }, ':sk': { S: 'A' } } };
 
@@ -57,7 +60,7 @@ describe('the requests AWS authorizes', () => {
     ]);
   });
 
-  it('authorizes a batch per table with every partition key in it, and a Scan with none', () => {
+  it('authorizes a batch per table with every partition key in it, and a Scan with none', async () => {
     const batch = iamRequestsFor(
       call('dynamodb', 'BatchWriteItem', {
         RequestItems: { 'alliance-feedback': [{ PutRequest: { Item: { pk: { S: 'CLIENT#c1' } } } }, { DeleteRequest: { Key: { pk: { S: 'SESSION#s1' } } } }, { DeleteRequest: { Key: { pk: { S: 'CLIENT#c1' } } } }] },
@@ -69,7 +72,7 @@ describe('the requests AWS authorizes', () => {
     expect(iamRequestsFor(call('dynamodb', 'Scan', { TableName: 'alliance-feedback' }), SCOPE)).toEqual([{ action: 'dynamodb:Scan', resource: TABLE, context: {} }]);
   });
 
-  it('authorizes each PutEvents entry with its own source, detail-type and bus', () => {
+  it('authorizes each PutEvents entry with its own source, detail-type and bus', async () => {
     const requests = iamRequestsFor(
       call('eventbridge', 'PutEvents', {
         Entries: [
@@ -88,7 +91,7 @@ describe('the requests AWS authorizes', () => {
     ]);
   });
 
-  it('authorizes SendEmail on the From domain’s identity, and on the configuration set only when the call names one', () => {
+  it('authorizes SendEmail on the From domain’s identity, and on the configuration set only when the call names one', async () => {
     const input = { FromEmailAddress: '"Your practice" <feedback@practice.example>', Destination: { ToAddresses: ['client@example.com'] } };
 
     const plain = iamRequestsFor(call('ses', 'SendEmail', input), SCOPE);
@@ -100,7 +103,7 @@ describe('the requests AWS authorizes', () => {
     expect(withSet.map((request) => request.resource)).toEqual([IDENTITY, 'arn:aws:ses:us-east-1:000000000000:configuration-set/mail']);
   });
 
-  it('adds the iam:PassRole a CreateSchedule makes for its target’s role, passed to the scheduler', () => {
+  it('adds the iam:PassRole a CreateSchedule makes for its target’s role, passed to the scheduler', async () => {
     const create = iamRequestsFor(call('scheduler', 'CreateSchedule', { Name: 'reminder-s1', GroupName: 'follow-ups', Target: { RoleArn: 'arn:aws:iam::000000000000:role/scheduler' } }), SCOPE);
     const remove = iamRequestsFor(call('scheduler', 'DeleteSchedule', { Name: 'reminder-s1', GroupName: 'follow-ups' }), SCOPE);
 
@@ -111,7 +114,7 @@ describe('the requests AWS authorizes', () => {
     expect(remove).toEqual([{ action: 'scheduler:DeleteSchedule', resource: 'arn:aws:scheduler:us-east-1:000000000000:schedule/follow-ups/reminder-s1', context: {} }]);
   });
 
-  it('reads the queue ARN from a queue URL, local or AWS’s', () => {
+  it('reads the queue ARN from a queue URL, local or AWS’s', async () => {
     const local = iamRequestsFor(call('sqs', 'SendMessage', { QueueUrl: 'http://127.0.0.1:4010/000000000000/alerts-to-therapists-dlq' }), SCOPE);
     const aws = iamRequestsFor(call('sqs', 'SendMessageBatch', { QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q' }), SCOPE);
 
@@ -120,34 +123,75 @@ describe('the requests AWS authorizes', () => {
   });
 });
 
+describe('the key behind an encrypted table or queue', () => {
+  it('adds the kms:Decrypt DynamoDB makes as the caller, through DynamoDB, with the table as encryption context', async () => {
+    const requests = iamRequestsFor(call('dynamodb', 'Query', { TableName: 'alliance-feedback', IndexName: 'i', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'SESSION#s' } } }), ENCRYPTED);
+
+    expect(requests.slice(1)).toEqual([
+      {
+        action: 'kms:Decrypt',
+        resource: KEY,
+        context: {
+          'kms:ViaService': 'dynamodb.us-east-1.amazonaws.com',
+          'kms:CallerAccount': '000000000000',
+          'kms:EncryptionContext:aws:dynamodb:tableName': 'alliance-feedback',
+          'kms:EncryptionContext:aws:dynamodb:subscriberId': '000000000000',
+        },
+      },
+    ]);
+  });
+
+  it('adds kms:GenerateDataKey and kms:Decrypt through SQS for a message sent to an encrypted queue', async () => {
+    const requests = iamRequestsFor(call('sqs', 'SendMessage', { QueueUrl: 'http://127.0.0.1:4010/000000000000/q-dlq' }), ENCRYPTED);
+
+    expect(requests.slice(1).map(({ action, context }) => [action, context['kms:ViaService']])).toEqual([
+      ['kms:GenerateDataKey', 'sqs.us-east-1.amazonaws.com'],
+      ['kms:Decrypt', 'sqs.us-east-1.amazonaws.com'],
+    ]);
+  });
+
+  it('refuses a call whose key the policy grants only through another service', async () => {
+    const statements = (viaService: string): PolicyStatementJson[] => [
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'sqs:SendMessage'], Resource: [TABLE, 'arn:aws:sqs:us-east-1:000000000000:*'] },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: KEY, Condition: { StringEquals: { 'kms:ViaService': [viaService, 'sqs.us-east-1.amazonaws.com'] } } },
+    ];
+    const get = call('dynamodb', 'GetItem', { TableName: 'alliance-feedback', Key: { pk: { S: 'SESSION#s' } } });
+    const viaDynamoDb = new IamEnforcer({ policies: () => policy(...statements('dynamodb.us-east-1.amazonaws.com')), ...ENCRYPTED });
+    const viaOtherRegion = new IamEnforcer({ policies: () => policy(...statements('dynamodb.eu-west-1.amazonaws.com')), ...ENCRYPTED });
+
+    expect(await viaDynamoDb.authorize('web', get)).toEqual({ kind: 'allowed' });
+    expect(await viaOtherRegion.authorize('web', get)).toMatchObject({ kind: 'denied', request: { action: 'kms:Decrypt', resource: KEY } });
+  });
+});
+
 describe('allow and deny', () => {
   const get = call('dynamodb', 'GetItem', { TableName: 'alliance-feedback', Key: { pk: { S: 'SESSION#s1' }, sk: { S: 'SESSION' } } });
   const query = call('dynamodb', 'Query', { TableName: 'alliance-feedback', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'SESSION#s1' } } });
 
-  it('refuses an action the policy does not grant, and a resource it does not name', () => {
+  it('refuses an action the policy does not grant, and a resource it does not name', async () => {
     const readsItems = enforcer([{ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: TABLE }]);
     const otherTable = enforcer([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: `${TABLE}-other` }]);
 
-    expect(readsItems.authorize('alert', get)).toEqual({ kind: 'allowed' });
-    expect(readsItems.authorize('alert', query)).toMatchObject({ kind: 'denied', decision: 'ImplicitlyDenied', request: { action: 'dynamodb:Query', resource: TABLE } });
-    expect(otherTable.authorize('alert', get)).toMatchObject({ kind: 'denied', request: { action: 'dynamodb:GetItem' } });
+    expect(await readsItems.authorize('alert', get)).toEqual({ kind: 'allowed' });
+    expect(await readsItems.authorize('alert', query)).toMatchObject({ kind: 'denied', decision: 'ImplicitlyDenied', request: { action: 'dynamodb:Query', resource: TABLE } });
+    expect(await otherTable.authorize('alert', get)).toMatchObject({ kind: 'denied', request: { action: 'dynamodb:GetItem' } });
   });
 
-  it('refuses a partition key outside dynamodb:LeadingKeys', () => {
+  it('refuses a partition key outside dynamodb:LeadingKeys', async () => {
     const sessionsOnly = enforcer([{ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: TABLE, Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } } }]);
     const clientItem = call('dynamodb', 'GetItem', { TableName: 'alliance-feedback', Key: { pk: { S: 'CLIENT#c1' }, sk: { S: 'PROFILE' } } });
 
-    expect(sessionsOnly.authorize('follow-up', get)).toEqual({ kind: 'allowed' });
-    expect(sessionsOnly.authorize('follow-up', clientItem)).toMatchObject({ kind: 'denied', request: { context: { 'dynamodb:LeadingKeys': ['CLIENT#c1'] } } });
+    expect(await sessionsOnly.authorize('follow-up', get)).toEqual({ kind: 'allowed' });
+    expect(await sessionsOnly.authorize('follow-up', clientItem)).toMatchObject({ kind: 'denied', request: { context: { 'dynamodb:LeadingKeys': ['CLIENT#c1'] } } });
   });
 
-  it('lets an explicit Deny win over an Allow', () => {
+  it('lets an explicit Deny win over an Allow', async () => {
     const denied = enforcer([
       { Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' },
       { Effect: 'Deny', Action: 'dynamodb:Query', Resource: TABLE },
     ]);
 
-    expect(denied.authorize('alert', query)).toMatchObject({ kind: 'denied', decision: 'ExplicitlyDenied' });
+    expect(await denied.authorize('alert', query)).toMatchObject({ kind: 'denied', decision: 'ExplicitlyDenied' });
   });
 
   describe('PutEvents', () => {
@@ -157,51 +201,51 @@ describe('allow and deny', () => {
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS, Condition: { StringEquals: { 'events:detail-type': ['FeedbackRequested', 'FeedbackExpired'], 'events:source': 'alliance-feedback' } } },
     ]);
 
-    it('accepts the detail-types and source the condition lists', () => {
-      expect(scoped.authorize('follow-up', publishes('FeedbackExpired'))).toEqual({ kind: 'allowed' });
+    it('accepts the detail-types and source the condition lists', async () => {
+      expect(await scoped.authorize('follow-up', publishes('FeedbackExpired'))).toEqual({ kind: 'allowed' });
     });
 
-    it('fails an entry of another detail-type with NotAuthorizedForDetailTypeException, and one of another source with NotAuthorizedForSourceException', () => {
-      const detailType = scoped.authorize('follow-up', publishes('AllianceRuptureDetected'));
-      const source = scoped.authorize('follow-up', publishes('FeedbackExpired', 'ehr.example'));
+    it('fails an entry of another detail-type with NotAuthorizedForDetailTypeException, and one of another source with NotAuthorizedForSourceException', async () => {
+      const detailType = await scoped.authorize('follow-up', publishes('AllianceRuptureDetected'));
+      const source = await scoped.authorize('follow-up', publishes('FeedbackExpired', 'ehr.example'));
 
       expect(detailType.kind === 'entries-refused' && [...detailType.refused.entries()].map(([index, { code }]) => [index, code])).toEqual([[0, 'NotAuthorizedForDetailTypeException']]);
       expect(source.kind === 'entries-refused' && [...source.refused.values()].map(({ code }) => code)).toEqual(['NotAuthorizedForSourceException']);
     });
 
-    it('refuses the whole call when the function may not put events on the bus at all', () => {
+    it('refuses the whole call when the function may not put events on the bus at all', async () => {
       const other = enforcer([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: `${BUS}-other` }]);
 
-      expect(other.authorize('evaluate', publishes('FeedbackExpired'))).toMatchObject({ kind: 'denied', request: { action: 'events:PutEvents', resource: BUS } });
+      expect(await other.authorize('evaluate', publishes('FeedbackExpired'))).toMatchObject({ kind: 'denied', request: { action: 'events:PutEvents', resource: BUS } });
     });
   });
 
-  it('checks ses:FromAddress', () => {
+  it('checks ses:FromAddress', async () => {
     const fromFeedback = enforcer([{ Effect: 'Allow', Action: 'ses:SendEmail', Resource: IDENTITY, Condition: { StringEquals: { 'ses:FromAddress': 'feedback@practice.example' } } }]);
     const send = (from: string) => call('ses', 'SendEmail', { FromEmailAddress: `"Practice" <${from}>`, Destination: { ToAddresses: ['client@example.com'] } });
 
-    expect(fromFeedback.authorize('request', send('feedback@practice.example'))).toEqual({ kind: 'allowed' });
-    expect(fromFeedback.authorize('request', send('someone@practice.example'))).toMatchObject({ kind: 'denied', request: { action: 'ses:SendEmail', resource: IDENTITY } });
+    expect(await fromFeedback.authorize('request', send('feedback@practice.example'))).toEqual({ kind: 'allowed' });
+    expect(await fromFeedback.authorize('request', send('someone@practice.example'))).toMatchObject({ kind: 'denied', request: { action: 'ses:SendEmail', resource: IDENTITY } });
   });
 
-  it('checks iam:PassedToService on the role a schedule passes', () => {
+  it('checks iam:PassedToService on the role a schedule passes', async () => {
     const statements = (service: string): PolicyStatementJson[] => [
       { Effect: 'Allow', Action: 'scheduler:CreateSchedule', Resource: 'arn:aws:scheduler:us-east-1:000000000000:schedule/follow-ups/*' },
       { Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::000000000000:role/scheduler', Condition: { StringEquals: { 'iam:PassedToService': service } } },
     ];
     const create = call('scheduler', 'CreateSchedule', { Name: 'r-1', GroupName: 'follow-ups', Target: { RoleArn: 'arn:aws:iam::000000000000:role/scheduler' } });
 
-    expect(enforcer(statements('scheduler.amazonaws.com')).authorize('follow-up', create)).toEqual({ kind: 'allowed' });
-    expect(enforcer(statements('lambda.amazonaws.com')).authorize('follow-up', create)).toMatchObject({ kind: 'denied', request: { action: 'iam:PassRole' } });
+    expect(await enforcer(statements('scheduler.amazonaws.com')).authorize('follow-up', create)).toEqual({ kind: 'allowed' });
+    expect(await enforcer(statements('lambda.amazonaws.com')).authorize('follow-up', create)).toMatchObject({ kind: 'denied', request: { action: 'iam:PassRole' } });
   });
 
-  it('denies everything to a function without a policy', () => {
+  it('denies everything to a function without a policy', async () => {
     const none = new IamEnforcer({ policies: () => undefined, ...SCOPE });
 
-    expect(none.authorize('web', get)).toMatchObject({ kind: 'denied', decision: 'ImplicitlyDenied' });
+    expect(await none.authorize('web', get)).toMatchObject({ kind: 'denied', decision: 'ImplicitlyDenied' });
   });
 
-  it('takes the conditions on given keys out of Allow statements and drops the Deny statements that test them', () => {
+  it('takes the conditions on given keys out of Allow statements and drops the Deny statements that test them', async () => {
     const relaxed = withoutConditionKeys(
       policy(
         { Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS, Condition: { StringEquals: { 'events:detail-type': 'A', 'aws:SourceAccount': '1' } } },
@@ -223,24 +267,25 @@ describe('the local policies (temporary, hand-written from infra/stack.ts)', () 
     scheduleGroupName: 'local-follow-ups',
     schedulerRoleArn: 'arn:aws:iam::000000000000:role/local-scheduler',
     sesIdentity: 'practice.example',
+    dataKeyArn: KEY,
   });
 
-  it('let the alert function query the table and the request function read an item (the two grants AWS showed missing)', () => {
-    const enforce = new IamEnforcer({ policies, ...SCOPE });
+  it('let the alert function query the table and the request function read an item (the two grants AWS showed missing)', async () => {
+    const enforce = new IamEnforcer({ policies, ...ENCRYPTED });
     const query = call('dynamodb', 'Query', { TableName: 'alliance-feedback', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'SESSION#s' } } });
     const get = call('dynamodb', 'GetItem', { TableName: 'alliance-feedback', Key: { pk: { S: 'TOKEN#t' } } });
 
-    expect(enforce.authorize('alert', query)).toEqual({ kind: 'allowed' });
-    expect(enforce.authorize('request', get)).toEqual({ kind: 'allowed' });
-    expect(enforce.authorize('evaluate', query)).toMatchObject({ kind: 'denied' });
+    expect(await enforce.authorize('alert', query)).toEqual({ kind: 'allowed' });
+    expect(await enforce.authorize('request', get)).toEqual({ kind: 'allowed' });
+    expect(await enforce.authorize('evaluate', query)).toMatchObject({ kind: 'denied' });
   });
 
-  it('let each routed function park a message in its own dead-letter queue only', () => {
-    const enforce = new IamEnforcer({ policies, ...SCOPE });
+  it('let each routed function park a message in its own dead-letter queue only', async () => {
+    const enforce = new IamEnforcer({ policies, ...ENCRYPTED });
     const park = (queue: string) => call('sqs', 'SendMessage', { QueueUrl: `http://127.0.0.1:4010/000000000000/${queue}` });
 
-    for (const route of EVENT_ROUTES) expect(enforce.authorize(route.target.id, park(`${route.id}-dlq`))).toEqual({ kind: 'allowed' });
-    expect(enforce.authorize('alert', park('session-completed-to-request-dlq'))).toMatchObject({ kind: 'denied' });
+    for (const route of EVENT_ROUTES) expect(await enforce.authorize(route.target.id, park(`${route.id}-dlq`))).toEqual({ kind: 'allowed' });
+    expect(await enforce.authorize('alert', park('session-completed-to-request-dlq'))).toMatchObject({ kind: 'denied' });
   });
 });
 
@@ -312,6 +357,22 @@ describe('a refused call, as the SDK sees it', () => {
     expect(lines.join('\n')).not.toContain('@');
   });
 
+  it('gets SQS’s KmsAccessDenied when the function may send to an encrypted queue but not use its key', async () => {
+    const lines: string[] = [];
+    const sdk = clients('http://127.0.0.1:9');
+    const keyless = new IamEnforcer({ policies: () => policy({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }), ...ENCRYPTED, log: (tag, message) => lines.push(`[${tag}] ${message}`) });
+    const detach = keyless.attach(sdk.functionClients);
+
+    const error = (await asFunction('alert', () => sdk.sqs.send(new SendMessageCommand({ QueueUrl: 'http://127.0.0.1:9/000000000000/q-dlq', MessageBody: '{}' })))().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )) as Error;
+    detach();
+
+    expect(error.name).toBe('KmsAccessDenied');
+    expect(lines).toEqual([`[iam] IAM denied alert kms:GenerateDataKey on ${KEY} (via sqs.us-east-1.amazonaws.com)`]);
+  });
+
   it('sends the allowed PutEvents entries on and answers the refused ones as failed entries in their places', async () => {
     const received: unknown[] = [];
     const server = createServer((request, response) => {
@@ -345,7 +406,7 @@ describe('a refused call, as the SDK sees it', () => {
 });
 
 describe('the switch', () => {
-  it('is on unless ALLIANCE_IAM says off', () => {
+  it('is on unless ALLIANCE_IAM says off', async () => {
     expect(iamEnforcementFromEnv({})).toBe(true);
     expect(iamEnforcementFromEnv({ ALLIANCE_IAM: 'on' })).toBe(true);
     expect(iamEnforcementFromEnv({ ALLIANCE_IAM: 'off' })).toBe(false);
