@@ -5,13 +5,46 @@
  * (dynamodb:GetItem).
  *
  * This file goes away when each function's access is declared once (issue 11, item 1): then
- * `localFunctionPolicies` returns the declaration's policy for the local resources, the same
- * statements the CDK stack synthesizes. Nothing else in the local stack knows where policies come
- * from (stack.ts takes any `FunctionPolicies`).
+ * `localIam` returns the declaration's policy for the local resources, the same statements the CDK
+ * stack synthesizes. Nothing else in the local stack knows where policies come from.
  */
+import { REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
 import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from '../policy-document.ts';
+import { deadLetterQueueName, functionEnvironment, type StackEnvironment } from './functions.ts';
 import type { FunctionPolicies } from './iam-enforcement.ts';
+
+/** The id of the local stand-in for the stack's data key (in ARNs only: nothing encrypts locally). */
+export const LOCAL_DATA_KEY_ID = '00000000-0000-4000-8000-000000000000';
+
+/** What IAM enforcement needs to know about the local stack: each function's policy, and which key encrypts what. */
+export interface LocalIam {
+  policies: FunctionPolicies;
+  encryptionKeyOf: (resourceArn: string) => string | undefined;
+}
+
+export function localIam(stack: StackEnvironment, env: NodeJS.ProcessEnv = process.env): LocalIam {
+  const { region, accountId } = stack;
+  const followUp = functionEnvironment(FUNCTIONS.followUp, EVENT_ROUTES, stack, env);
+  const senderAddress = env[REQUEST_SETTINGS.senderAddress.env] || REQUEST_SETTINGS.senderAddress.defaultValue || '';
+  const tableArn = `arn:aws:dynamodb:${region}:${accountId}:table/${stack.tableName}`;
+  // Like the deployed stack, one customer managed key encrypts the table and every queue.
+  const dataKeyArn = `arn:aws:kms:${region}:${accountId}:key/${LOCAL_DATA_KEY_ID}`;
+  return {
+    policies: localFunctionPolicies({
+      region,
+      accountId,
+      tableName: stack.tableName,
+      busName: stack.busName,
+      deadLetterQueueArn: (route) => `arn:aws:sqs:${region}:${accountId}:${deadLetterQueueName(route)}`,
+      scheduleGroupName: followUp[RESOURCE_ENV.scheduleGroupName] ?? '',
+      schedulerRoleArn: followUp[RESOURCE_ENV.schedulerRoleArn] ?? '',
+      sesIdentity: senderAddress.split('@').pop() ?? '',
+      dataKeyArn,
+    }),
+    encryptionKeyOf: (resource) => (resource === tableArn || resource.startsWith(`arn:aws:sqs:${region}:${accountId}:`) ? dataKeyArn : undefined),
+  };
+}
 
 /** The local stack's resources, as ARNs and names the policies name. */
 export interface LocalPolicyResources {

@@ -9,13 +9,12 @@ import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
-import { REQUEST_SETTINGS, RESOURCE_ENV } from '../../shared/config.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
 import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
 import { asFunction } from './function-context.ts';
-import { localFunctionPolicies } from './function-policies.ts';
+import { localIam } from './function-policies.ts';
 import { iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
 import { functionClients } from './sdk-seam.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
@@ -33,9 +32,6 @@ import { LocalWebServer, type HealthReport, type HttpHandler } from './web-serve
 
 /** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
 export const LOCAL_ACCOUNT_ID = '000000000000';
-
-/** The id of the local stand-in for the stack's data key (in ARNs only: nothing encrypts locally). */
-export const LOCAL_DATA_KEY_ID = '00000000-0000-4000-8000-000000000000';
 
 export interface LocalStackOptions {
   /** Ports per part; missing ones default to PORT_SETTINGS' defaults; 0 picks any free port. */
@@ -385,36 +381,15 @@ function describeDeadLetter(entry: DeadLetter): string {
  * reject must not quietly deny everything.
  */
 async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, log: LogLine): Promise<IamEnforcer> {
-  const followUp = functionEnvironment(FUNCTIONS.followUp, EVENT_ROUTES, stack);
-  const senderAddress = process.env[REQUEST_SETTINGS.senderAddress.env] || REQUEST_SETTINGS.senderAddress.defaultValue || '';
-  const tableArn = `arn:aws:dynamodb:${stack.region}:${stack.accountId}:table/${stack.tableName}`;
-  // Like the deployed stack, one customer managed key encrypts the table and every queue.
-  const dataKeyArn = `arn:aws:kms:${stack.region}:${stack.accountId}:key/${LOCAL_DATA_KEY_ID}`;
-  const defaults = localFunctionPolicies({
-    region: stack.region,
-    accountId: stack.accountId,
-    tableName: stack.tableName,
-    busName: stack.busName,
-    deadLetterQueueArn: (route) => `arn:aws:sqs:${stack.region}:${stack.accountId}:${deadLetterQueueName(route)}`,
-    scheduleGroupName: followUp[RESOURCE_ENV.scheduleGroupName] ?? '',
-    schedulerRoleArn: followUp[RESOURCE_ENV.schedulerRoleArn] ?? '',
-    sesIdentity: senderAddress.split('@').pop() ?? '',
-    dataKeyArn,
-  });
+  const local = localIam(stack);
   const chosen = options.functionPolicies;
-  const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, defaults) : defaults;
+  const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, local.policies) : local.policies;
   for (const fn of functionsToRun(EVENT_ROUTES)) {
     const policy = policies(fn.id);
     const problems = policy === undefined ? [] : await validatePolicy(policy);
     if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
   }
-  return new IamEnforcer({
-    policies,
-    region: stack.region,
-    accountId: stack.accountId,
-    log,
-    encryptionKeyOf: (resource) => (resource === tableArn || resource.startsWith(`arn:aws:sqs:${stack.region}:${stack.accountId}:`) ? dataKeyArn : undefined),
-  });
+  return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf });
 }
 
 function faultsFromEnvironment(env: NodeJS.ProcessEnv): FaultInjector | undefined {
