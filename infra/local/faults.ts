@@ -25,7 +25,7 @@ import {
   type SdkService,
 } from './sdk-seam.ts';
 
-export { functionClients, type FunctionClients, type SdkCall } from './sdk-seam.ts';
+export type { SdkCall } from './sdk-seam.ts';
 
 export const FAULT_SERVICES = SDK_SERVICES;
 export type FaultService = SdkService;
