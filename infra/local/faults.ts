@@ -3,25 +3,32 @@
  * transient 5xx and dropped connections, permanent rejections, and replies lost after the service
  * acted, injected into the SDK calls the product's functions make.
  *
- * The seam: the functions' SDK clients are container-wide singletons (`getSesClient()` and its
- * siblings in shared/adapters), so the local stack, which loads the functions into its own process,
- * reaches the very clients the handlers use and adds one middleware to their stacks. The middleware
- * sits right after the deserializer, next to the transport: a fault is a real error response (429
- * `TooManyRequestsException`, 400 `ThrottlingException`, 500 `InternalFailure`…) that the SDK's own
- * deserializer and retry strategy handle as they would in AWS. Nothing in shared/ or functions/
- * knows about it, and it is removed again when the stack stops.
+ * The seam (sdk-seam.ts): one middleware on the functions' shared SDK clients, next to the
+ * transport: a fault is a real error response (429 `TooManyRequestsException`, 400
+ * `ThrottlingException`, 500 `InternalFailure`…) that the SDK's own deserializer and retry strategy
+ * handle as they would in AWS. It is removed again when the stack stops.
  *
  * Enabled by `startLocalStack({ faults })` or the `ALLIANCE_FAULTS` variable, e.g.
  * `ALLIANCE_FAULTS='ses:throttle:0.2,ses:transient:0.05,dynamodb:throttle:0.05'`.
  */
-import { getDocumentClient } from '../../shared/adapters/dynamodb-table.ts';
-import { getEventBridgeClient } from '../../shared/adapters/eventbridge-publisher.ts';
-import { getSchedulerClient } from '../../shared/adapters/eventbridge-scheduler.ts';
-import { getSesClient } from '../../shared/adapters/ses-mailer.ts';
-import { getSqsClient } from '../../shared/adapters/sqs-dead-letter.ts';
+import {
+  attachAtTransport,
+  errorResponse,
+  jsonResponse,
+  operationName,
+  SDK_SERVICES,
+  type FunctionClients,
+  type FakeResponse,
+  type HandlerContext,
+  type Next,
+  type SdkCall,
+  type SdkService,
+} from './sdk-seam.ts';
 
-export const FAULT_SERVICES = ['ses', 'dynamodb', 'eventbridge', 'sqs', 'scheduler'] as const;
-export type FaultService = (typeof FAULT_SERVICES)[number];
+export type { SdkCall } from './sdk-seam.ts';
+
+export const FAULT_SERVICES = SDK_SERVICES;
+export type FaultService = SdkService;
 
 /**
  * - `throttle`: the service refuses for rate (SES `TooManyRequestsException`/`Throttling`, DynamoDB
@@ -35,15 +42,6 @@ export type FaultService = (typeof FAULT_SERVICES)[number];
  */
 export const FAULT_KINDS = ['throttle', 'transient', 'reject', 'lost-response', 'partial'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-
-/** One SDK call a function makes, as the injector sees it. */
-export interface SdkCall {
-  service: FaultService;
-  /** The API operation, e.g. `SendEmail`, `UpdateItem`, `PutEvents`. */
-  operation: string;
-  /** The operation's input as sent (DynamoDB: marshalled attribute values). */
-  input: Record<string, unknown>;
-}
 
 export interface FaultRule {
   service: FaultService;
@@ -64,35 +62,8 @@ export interface FaultStats {
   injected: Record<string, number>;
 }
 
-/** The SDK clients the functions share, by service: the injector attaches to these. */
-export type FunctionClients = Record<FaultService, { middlewareStack: MiddlewareStackLike }>;
-
-interface MiddlewareStackLike {
-  add(middleware: unknown, options: { name: string; step: 'initialize'; priority: 'high'; override?: boolean }): void;
-  addRelativeTo(middleware: unknown, options: { name: string; relation: 'before' | 'after'; toMiddleware: string; override?: boolean }): void;
-  remove(toRemove: string): boolean;
-}
-
-type Next = (args: { input: Record<string, unknown>; request?: unknown }) => Promise<{ response: unknown; output?: unknown }>;
-type Context = { commandName?: string };
-
 const MIDDLEWARE_NAME = 'allianceLocalFaultInjection';
 const OUTCOME_MIDDLEWARE_NAME = 'allianceLocalCallOutcome';
-
-function operationName(context: Context): string {
-  return (context.commandName ?? 'Unknown').replace(/Command$/, '');
-}
-
-/** The clients the product's functions use in this process (created by the adapters, shared per container). */
-export function functionClients(): FunctionClients {
-  return {
-    ses: getSesClient(),
-    dynamodb: getDocumentClient(),
-    eventbridge: getEventBridgeClient(),
-    sqs: getSqsClient(),
-    scheduler: getSchedulerClient(),
-  } as unknown as FunctionClients;
-}
 
 /**
  * SES's sending quota as a rule: SendEmail attempts beyond `perSecond` in any one-second window are
@@ -206,22 +177,19 @@ export class FaultInjector {
 
   /** Adds the middleware to each client; returns a function that removes it again. */
   attach(clients: FunctionClients): () => void {
+    const detach = attachAtTransport(clients, MIDDLEWARE_NAME, (service) => this.middleware(service));
     for (const service of FAULT_SERVICES) {
-      const stack = clients[service].middlewareStack;
-      stack.addRelativeTo(this.middleware(service), { name: MIDDLEWARE_NAME, relation: 'after', toMiddleware: 'deserializerMiddleware', override: true });
       // Outermost (before the retry middleware sees anything): the call as the function experiences it.
-      stack.add(this.outcomeMiddleware(service), { name: OUTCOME_MIDDLEWARE_NAME, step: 'initialize', priority: 'high', override: true });
+      clients[service].middlewareStack.add(this.outcomeMiddleware(service), { name: OUTCOME_MIDDLEWARE_NAME, step: 'initialize', priority: 'high', override: true });
     }
     return () => {
-      for (const service of FAULT_SERVICES) {
-        clients[service].middlewareStack.remove(MIDDLEWARE_NAME);
-        clients[service].middlewareStack.remove(OUTCOME_MIDDLEWARE_NAME);
-      }
+      detach();
+      for (const service of FAULT_SERVICES) clients[service].middlewareStack.remove(OUTCOME_MIDDLEWARE_NAME);
     };
   }
 
   private middleware(service: FaultService) {
-    return (next: Next, context: Context) => async (args: Parameters<Next>[0]) => {
+    return (next: Next, context: HandlerContext) => async (args: Parameters<Next>[0]) => {
       const call: SdkCall = { service, operation: operationName(context), input: args.input ?? {} };
       this.bump(this.calls, service);
       const rule = this.pick(call);
@@ -243,7 +211,7 @@ export class FaultInjector {
   }
 
   private outcomeMiddleware(service: FaultService) {
-    return (next: Next, context: Context) => async (args: Parameters<Next>[0]) => {
+    return (next: Next, context: HandlerContext) => async (args: Parameters<Next>[0]) => {
       const report = this.options.outcome;
       if (!report) return next(args);
       const call: SdkCall = { service, operation: operationName(context), input: args.input ?? {} };
@@ -292,12 +260,6 @@ export class FaultInjector {
 export function faultInjectorFromEnv(env: NodeJS.ProcessEnv = process.env): FaultInjector | undefined {
   const spec = env['ALLIANCE_FAULTS'];
   return spec ? new FaultInjector(parseFaultSpec(spec)) : undefined;
-}
-
-interface FakeResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
 }
 
 type Fault = { type: 'response'; label: string; response: FakeResponse } | { type: 'network'; label: string } | { type: 'after'; label: string };
@@ -360,29 +322,6 @@ const THROTTLES: Record<FaultService, readonly [readonly [number, string], reado
     [429, 'ThrottlingException'],
   ],
 };
-
-/** Error bodies per protocol: JSON 1.0/1.1 name the error in `__type`, REST-JSON in a header. */
-function errorResponse(service: FaultService, statusCode: number, name: string, message: string): FakeResponse {
-  switch (service) {
-    case 'dynamodb':
-      return jsonResponse(statusCode, { __type: `com.amazonaws.dynamodb.v20120810#${name}`, message }, 'application/x-amz-json-1.0');
-    case 'sqs':
-      return jsonResponse(statusCode, { __type: `com.amazonaws.sqs#${name}`, message }, 'application/x-amz-json-1.0');
-    case 'eventbridge':
-      return jsonResponse(statusCode, { __type: name, message }, 'application/x-amz-json-1.1');
-    case 'ses':
-    case 'scheduler':
-      return jsonResponse(statusCode, { message }, 'application/json', { 'x-amzn-errortype': `${name}:` });
-  }
-}
-
-function jsonResponse(statusCode: number, body: unknown, contentType: string, extra: Record<string, string> = {}): FakeResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': contentType, 'x-amzn-requestid': `injected-${Math.random().toString(36).slice(2, 10)}`, ...extra },
-    body: new TextEncoder().encode(JSON.stringify(body)),
-  };
-}
 
 function networkError(): Error {
   // What Node's HTTP client raises when the peer drops the connection; the SDK retries it.

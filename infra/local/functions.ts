@@ -69,6 +69,9 @@ const LOCAL_RESOURCE_VALUES: {
   adminEmail: (_stack, _route, env) => env['ADMIN_EMAIL'] || 'admin@practice.example',
 };
 
+/** The id of the local stand-in for the stack's data key (in ARNs only). */
+export const LOCAL_DATA_KEY_ID = '00000000-0000-4000-8000-000000000000';
+
 /**
  * The resources of the local stack as the functions' policies name them: the same statements the
  * synthesized stack has (infra/function-access.ts), with local ARNs. The emulator has no
@@ -80,8 +83,9 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
   return {
     region: stack.region,
     tableArn: arn('dynamodb', `table/${stack.tableName}`),
-    // No KMS locally; named so the statements read as they do in AWS.
-    keyArn: arn('kms', 'key/local'),
+    // Nothing encrypts locally, but the enforcer checks the key use a call on the table or a queue
+    // implies (function-policies.ts), as KMS would.
+    keyArn: arn('kms', `key/${LOCAL_DATA_KEY_ID}`),
     busArn: localBusArn(stack),
     sesIdentitiesArn: arn('ses', 'identity/*'),
     sesConfigurationSetArn: undefined,

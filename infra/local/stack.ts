@@ -10,13 +10,18 @@ import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
+import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
-import { faultInjectorFromEnv, functionClients, type FaultInjector } from './faults.ts';
+import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
+import { asFunction } from './function-context.ts';
+import { localIam } from './function-policies.ts';
+import { iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
+import { functionClients } from './sdk-seam.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
 import { LocalEventBus, type EventEnvelope } from './event-bus.ts';
 import { assertSupportedPattern } from './event-pattern.ts';
-import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction } from './functions.ts';
+import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction, type StackEnvironment } from './functions.ts';
 import { DEFAULT_RETRY, lambdaContext, LocalQueue, type QueueStats, type RetryPolicy, type SqsHandler } from './local-queue.ts';
 import { consoleLog, silentLog, type LogLine } from './log.ts';
 import { assertPortFree, findFreePort, LOCAL_HOST, PORT_SETTINGS, type LocalPorts } from './ports.ts';
@@ -51,6 +56,16 @@ export interface LocalStackOptions {
   onPartExit?: (part: 'dynamodb', exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
   /** Tests only: faults injected into the functions' SDK calls (see faults.ts); default from ALLIANCE_FAULTS. */
   faults?: FaultInjector;
+  /**
+   * Evaluate every SDK call of a function against its IAM policy and refuse what AWS would refuse
+   * (iam-enforcement.ts). Default: on, unless `ALLIANCE_IAM=off`.
+   */
+  iam?: boolean;
+  /**
+   * Each function's IAM policy (default: the local stack's policies, function-policies.ts).
+   * `defaults` is that default, e.g. to take one statement out in a test.
+   */
+  functionPolicies?: (functionId: string, defaults: FunctionPolicies) => PolicyDocumentJson | undefined;
 }
 
 export interface LocalStack {
@@ -75,6 +90,10 @@ export interface LocalStack {
   queues: ReadonlyMap<string, { route: EventRoute; url: string; deadLetterQueueUrl: string; stats(): QueueStats }>;
   /** The EventBridge Scheduler stand-in: its schedules, and a way to fire the due ones now (after advancing a ManualClock). */
   scheduler: { list(): LocalSchedule[]; fireDue(): Promise<number> };
+  /** SDK calls of the functions refused by IAM enforcement, oldest first (empty when it is off). */
+  iamDenials(): readonly IamDenial[];
+  /** What IAM enforcement evaluated and how long it took (undefined when it is off). */
+  iamStats(): IamEnforcementStats | undefined;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -263,6 +282,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stopSteps.push({ name: 'fault injection', run: async () => detach() });
       log('stack', 'fault injection is on: SDK calls of the functions may fail on purpose');
     }
+    const iam = (options.iam ?? iamEnforcementFromEnv(previousEnv)) ? await iamEnforcer(options, stackEnvironment, log) : undefined;
+    if (iam) {
+      const detach = iam.attach(functionClients());
+      stopSteps.push({ name: 'IAM enforcement', run: async () => detach() });
+      log('stack', "IAM is enforced: each function's AWS calls are checked against its policy (ALLIANCE_IAM=off turns this off)");
+    }
 
     const retry = options.retry ?? DEFAULT_RETRY;
     for (const route of EVENT_ROUTES) {
@@ -270,7 +295,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const queue: LocalQueue = new LocalQueue({
         name: route.id,
         route,
-        handler: handlers.get(route.target.id) as SqsHandler,
+        // Each invocation runs as its function, so IAM enforcement knows whose policy applies.
+        handler: asFunction(route.target.id, handlers.get(route.target.id) as SqsHandler),
         region,
         accountId: LOCAL_ACCOUNT_ID,
         clock,
@@ -299,7 +325,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetterQueues: new Map([...queues.values()].map(({ route, queue }) => [deadLetterQueueName(route), { route, queue }])),
       restServices: [(request, response, body) => scheduler.handle(request, response, body)],
     });
-    web.setHandler(handlers.get(FUNCTIONS.web.id) as HttpHandler);
+    web.setHandler(asFunction(FUNCTIONS.web.id, handlers.get(FUNCTIONS.web.id) as HttpHandler));
 
     await dynamoStarting;
     await createTable(endpoints.dynamodb, tableName);
@@ -326,6 +352,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [...queues.entries()].map(([id, { route, queue, url, deadLetterQueueUrl }]) => [id, { route, url, deadLetterQueueUrl, stats: () => queue.stats() }]),
       ),
       scheduler: { list: () => scheduler.list(), fireDue: () => scheduler.fireDue() },
+      iamDenials: () => iam?.denials() ?? [],
+      iamStats: () => iam?.stats(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,
@@ -346,6 +374,22 @@ function describeDeadLetter(entry: DeadLetter): string {
   const what = [entry.detailType ?? 'message', entry.eventId ? entry.eventId.slice(0, 8) : undefined].filter(Boolean).join(' ');
   const by = entry.origin === 'function' ? 'parked by the function' : 'moved after too many failures';
   return `${entry.queue} ← ${what} (${by}): ${entry.reason}`;
+}
+
+/**
+ * The enforcer with each function's policy, checked before any function runs: a policy AWS would
+ * reject must not quietly deny everything.
+ */
+async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, log: LogLine): Promise<IamEnforcer> {
+  const local = localIam(stack);
+  const chosen = options.functionPolicies;
+  const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, local.policies) : local.policies;
+  for (const fn of functionsToRun(EVENT_ROUTES)) {
+    const policy = policies(fn.id);
+    const problems = policy === undefined ? [] : await validatePolicy(policy);
+    if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
+  }
+  return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf });
 }
 
 function faultsFromEnvironment(env: NodeJS.ProcessEnv): FaultInjector | undefined {
