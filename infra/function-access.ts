@@ -25,6 +25,7 @@ import {
   PRODUCT_SOURCE,
   type EventContract,
 } from '../shared/events/contracts.ts';
+import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
 import { ITEM_KINDS, type StoredItemKind as ItemKind } from '../shared/adapters/items/index.ts';
 import { FUNCTIONS, type FunctionDefinition } from './routes.ts';
 import type * as z from 'zod/mini';
@@ -164,8 +165,8 @@ export function accessOf(fn: FunctionDefinition): FunctionAccess {
   return FUNCTION_ACCESS[key];
 }
 
-/** A statement of an IAM policy document, as IAM's JSON has it. */
-export interface PolicyStatementJson {
+/** A statement this module derives: always named, always an Allow, actions and resources as lists. */
+export interface DerivedStatement extends PolicyStatementJson {
   Sid: string;
   Effect: 'Allow';
   Action: string[];
@@ -173,10 +174,9 @@ export interface PolicyStatementJson {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** An IAM policy document. */
-export interface PolicyDocumentJson {
-  Version: '2012-10-17';
-  Statement: PolicyStatementJson[];
+/** A policy document of derived statements. */
+export interface DerivedPolicy extends PolicyDocumentJson {
+  Statement: DerivedStatement[];
 }
 
 /**
@@ -239,8 +239,8 @@ const TABLE_CALLS: readonly { call: keyof TableAccess; action: string; sid: stri
  * The IAM statements of one principal's declared access: exactly the calls it makes, each with the
  * conditions AWS offers for it. `ownerId` names the function whose own dead-letter queue it is.
  */
-export function accessStatements(access: Access, resources: AccessResources, ownerId?: string): PolicyStatementJson[] {
-  const statements: PolicyStatementJson[] = [];
+export function accessStatements(access: Access, resources: AccessResources, ownerId?: string): DerivedStatement[] {
+  const statements: DerivedStatement[] = [];
   const table = access.table ?? {};
 
   // One statement per call, limited to the partitions of the item kinds it touches.
@@ -341,12 +341,12 @@ export function accessStatements(access: Access, resources: AccessResources, own
 }
 
 /** The policy of a function's role: exactly what its declaration lists. */
-export function functionPolicy(fn: FunctionDefinition, resources: AccessResources): PolicyDocumentJson {
+export function functionPolicy(fn: FunctionDefinition, resources: AccessResources): DerivedPolicy {
   return { Version: '2012-10-17', Statement: accessStatements(accessOf(fn), resources, fn.id) };
 }
 
 /** The policy of the role EventBridge Scheduler assumes for the follow-up schedules. */
-export function schedulerPolicy(resources: AccessResources): PolicyDocumentJson {
+export function schedulerPolicy(resources: AccessResources): DerivedPolicy {
   return { Version: '2012-10-17', Statement: accessStatements(SCHEDULER_ACCESS, resources) };
 }
 

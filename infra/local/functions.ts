@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type AccessResources, functionPolicy, functionVariables, type PolicyDocumentJson } from '../function-access.ts';
+import { type AccessResources, type DerivedPolicy, functionPolicy, functionVariables } from '../function-access.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type EventRoute, type FunctionDefinition } from '../routes.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
 import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
@@ -104,7 +104,7 @@ export function localSenderAddress(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /** A function's policy in the local stack: what the synthesized stack grants it, with local ARNs. */
-export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts, env: NodeJS.ProcessEnv = process.env): PolicyDocumentJson {
+export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts, env: NodeJS.ProcessEnv = process.env): DerivedPolicy {
   return functionPolicy(fn, localAccessResources(stack, localSenderAddress(env)));
 }
 

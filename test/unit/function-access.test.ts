@@ -7,7 +7,7 @@ import {
   publishedSource,
   schedulerPolicy,
   type AccessResources,
-  type PolicyStatementJson,
+  type DerivedStatement,
 } from '../../infra/function-access.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS } from '../../shared/config.ts';
@@ -28,8 +28,8 @@ const RESOURCES: AccessResources = {
 };
 
 const statementsOf = (fn: keyof typeof FUNCTIONS) => functionPolicy(FUNCTIONS[fn], RESOURCES).Statement;
-const bySid = (statements: PolicyStatementJson[], sid: string) => statements.find((statement) => statement.Sid === sid);
-const actionsOf = (statements: PolicyStatementJson[]) => statements.flatMap((statement) => statement.Action).sort();
+const bySid = (statements: DerivedStatement[], sid: string) => statements.find((statement) => statement.Sid === sid);
+const actionsOf = (statements: DerivedStatement[]) => statements.flatMap((statement) => statement.Action).sort();
 
 describe('functionPolicy', () => {
   it('is a plain IAM policy document', () => {
