@@ -6,7 +6,12 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyDocumentJson } from '../../infra/policy-document.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { accessStatements, FUNCTION_ACCESS } from '../../infra/function-access.ts';
+import { localAccessResources, localSenderAddress } from '../../infra/local/functions.ts';
+import { LOCAL_ACCOUNT_ID, startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { FUNCTIONS } from '../../infra/routes.ts';
+import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
+import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import type { LocalPorts } from '../../infra/local/ports.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
@@ -19,15 +24,20 @@ let events: EventBridgeClient | undefined;
 let ports: LocalPorts = { dynamodb: 0, ses: 0, bus: 0, web: 0 };
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
 
-/** The policy without one action (the statement goes when it was its only action). */
-function without(policy: PolicyDocumentJson | undefined, action: string): PolicyDocumentJson | undefined {
-  if (!policy) return policy;
-  const statements = policy.Statement.map((statement) => {
-    const actions = [statement.Action ?? []].flat().filter((candidate) => candidate !== action);
-    return { ...statement, Action: actions };
-  }).filter((statement) => statement.Action.length > 0);
-  return { ...policy, Statement: statements };
+/**
+ * The alert function's policy as it would be derived if its declaration (infra/function-access.ts)
+ * did not list its Query: the mistake the deployed stack had.
+ */
+function alertPolicyWithoutQuery(): PolicyDocumentJson {
+  const declared = FUNCTION_ACCESS.alert;
+  // The local stack's defaults: region us-east-1, table and bus named alliance-feedback.
+  const resources = localAccessResources({ region: 'us-east-1', accountId: LOCAL_ACCOUNT_ID, tableName: DEFAULT_TABLE_NAME, busName: DEFAULT_BUS_NAME }, localSenderAddress());
+  return { Version: '2012-10-17', Statement: accessStatements({ ...declared, table: { ...declared.table, query: [] } }, resources, FUNCTIONS.alert.id) };
 }
+
+/** Every function's own policy, except the alert's, which lacks its Query. */
+const alertCannotQuery = (functionId: string, defaults: (functionId: string) => PolicyDocumentJson | undefined) =>
+  functionId === FUNCTIONS.alert.id ? alertPolicyWithoutQuery() : defaults(functionId);
 
 /** (Re)starts the stack on the same ports: a process loads each function once, with one environment. */
 async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promise<LocalStack> {
@@ -86,8 +96,8 @@ describe('IAM enforced on the local stack', () => {
     expect(lines.some((line) => line.includes('IAM is enforced'))).toBe(true);
   }, 120_000);
 
-  it('refuses the alert function’s Query when its policy lacks dynamodb:Query: the alert dead-letters and the console says why, without personal data', async () => {
-    const running = await start({ functionPolicies: (functionId, defaults) => (functionId === 'alert' ? without(defaults(functionId), 'dynamodb:Query') : defaults(functionId)) });
+  it('refuses the alert function’s Query when its declaration does not list it: the alert dead-letters and the console says why, without personal data', async () => {
+    const running = await start({ functionPolicies: alertCannotQuery });
 
     const client = await sessionsEndingInATalkRequest(running);
     await waitFor(() => running.deadLetters.some((letter) => letter.route === 'alerts-to-therapists'), { description: 'the alert in its dead-letter queue', timeoutMs: 20_000 });
@@ -111,7 +121,7 @@ describe('IAM enforced on the local stack', () => {
   }, 120_000);
 
   it('enforces nothing with iam: false (ALLIANCE_IAM=off): the same missing Query goes unnoticed, as it did before', async () => {
-    const running = await start({ iam: false, functionPolicies: (functionId, defaults) => (functionId === 'alert' ? without(defaults(functionId), 'dynamodb:Query') : defaults(functionId)) });
+    const running = await start({ iam: false, functionPolicies: alertCannotQuery });
 
     const client = await sessionsEndingInATalkRequest(running);
 
