@@ -21,7 +21,7 @@ export interface OneTimeSchedule {
   /** Deterministic, so a duplicate request creates nothing new. */
   name: string;
   at: Date;
-  contract: EventContract<z.ZodMiniType>;
+  contract: EventContract<z.ZodMiniType, 'product'>;
   detail: unknown;
 }
 
