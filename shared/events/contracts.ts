@@ -11,7 +11,10 @@ import * as z from 'zod/mini';
  * Builds a schema when the module loads. Every schema here is built through it: the annotation lets
  * esbuild leave the schemas a function never uses out of its bundle (zod marks its own functions
  * side-effect free, but esbuild does not carry that mark through zod's re-exports), so each
- * function builds only its own events' schemas at a cold start, not all of them (see bench/).
+ * function builds only its own events' schemas at a cold start, not all of them. Measured: without
+ * this and the annotations on the contract factories below, each function's own code took 1.5–2.4 ms
+ * more CPU to load (on import floors of 90–115 ms: up to 0.024 of the 1.25× cold-start bar). The
+ * annotation only counts in the module that declares the function, so config.ts has its own copy.
  */
 // @__NO_SIDE_EFFECTS__
 function defineSchema<Schema>(build: () => Schema): Schema {
