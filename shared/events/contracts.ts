@@ -28,8 +28,10 @@ export const PRODUCT_SOURCE = 'alliance-feedback';
  * The source the product's own inbound adapters (signed EHR webhooks, appointment imports, FHIR)
  * publish integration events such as SessionCompleted with. Not PRODUCT_SOURCE: the
  * SessionCompleted rule refuses the product's own source (so nobody can forge a product event and
- * nothing the product publishes loops back into a consumer), and the bus is to refuse that source
- * to everyone but the product's roles; an integration event published with it would be dropped.
+ * nothing the product publishes loops back into a consumer), so an integration event published
+ * with it would be dropped silently; and the bus is to let only the product's roles use
+ * PRODUCT_SOURCE at all. Any policy that refuses PRODUCT_SOURCE must match it exactly, not as a
+ * prefix of this one.
  */
 export const INBOUND_SOURCE = 'alliance-feedback.inbound';
 
