@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { clock } from '../shared/adapters/clock.ts';
 import { DynamoDbClientDataStore } from '../shared/adapters/dynamodb-client-data-store.ts';
-import { EventBridgePublisher } from '../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../shared/adapters/eventbridge-publisher.ts';
 import { IdSchema } from '../shared/events/contracts.ts';
 import { eraseClientData, exportClientData, type ItemCounts } from '../shared/use-cases/client-data.ts';
 import { parseOptions } from './args.ts';
@@ -149,7 +149,7 @@ export async function eraseCommand(args: string[]): Promise<void> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const store = new DynamoDbClientDataStore(connection.tableName, connection.documentClient());
-    const publisher = new EventBridgePublisher(connection.busName, connection.eventBridge());
+    const publisher = new ProductEventPublisher(connection.busName, connection.eventBridge());
     const outcome = await reaching(connection, () =>
       eraseClientData(clientId, { store, publisher, clock }, async (counts, total) => {
         out(`Client ${clientId} in ${connection.describe()}: ${total} item${total === 1 ? '' : 's'} (${describeCounts(counts)}).`);

@@ -22,7 +22,7 @@ import {
   FeedbackReminderTimeReached,
   FeedbackRequested,
   FeedbackSubmitted,
-  PRODUCT_SOURCE,
+  sourceOf,
   type EventContract,
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
@@ -50,8 +50,12 @@ export interface TableAccess {
   delete?: readonly ItemKind[];
 }
 
-/** An event the function publishes: a product contract (source PRODUCT_SOURCE), or a contract with the source it is published under. */
-export type PublishedEvent = EventContract<z.ZodMiniType> | { contract: EventContract<z.ZodMiniType>; source: string };
+/**
+ * An event the function publishes, by contract: its source is the one the product's publishers use
+ * for it (`sourceOf`: `alliance-feedback` for product events, `alliance-feedback.inbound` for
+ * SessionCompleted from an inbound adapter).
+ */
+export type PublishedEvent = EventContract<z.ZodMiniType, 'product' | 'integrator'>;
 
 /** A queue a principal sends messages to. */
 export type QueueTarget =
@@ -205,17 +209,6 @@ export interface AccessResources {
   deadLetterQueueArns: Readonly<Record<string, string>>;
 }
 
-/** The source a declared event is published under. */
-export function publishedSource(event: PublishedEvent): string {
-  if ('contract' in event) return event.source;
-  if (event.publisher === 'product') return PRODUCT_SOURCE;
-  throw new Error(`${event.detailType} is not a product event: declare it as { contract, source } with the source it is published under`);
-}
-
-function publishedContract(event: PublishedEvent): EventContract<z.ZodMiniType> {
-  return 'contract' in event ? event.contract : event;
-}
-
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
 /** `alliance-feedback` → `AllianceFeedback`, for statement ids (letters and digits only). */
@@ -272,10 +265,9 @@ export function accessStatements(access: Access, resources: AccessResources, own
   // One statement per source, limited to the declared detail-types.
   const bySource = new Map<string, string[]>();
   for (const event of access.publishes ?? []) {
-    const source = publishedSource(event);
+    const source = sourceOf(event);
     // A group contract (productEventGroup) matches several detail-types: its pattern lists them all.
-    const contract = publishedContract(event);
-    bySource.set(source, unique([...(bySource.get(source) ?? []), ...(contract.pattern['detail-type'] ?? [contract.detailType])]));
+        bySource.set(source, unique([...(bySource.get(source) ?? []), ...(event.pattern['detail-type'] ?? [event.detailType])]));
   }
   for (const [source, detailTypes] of bySource) {
     statements.push({

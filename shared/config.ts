@@ -6,9 +6,11 @@
 import * as z from 'zod/mini';
 
 /**
- * Builds a schema when the module loads; annotated like the one in shared/events/contracts.ts, so
- * a function's bundle leaves out the setting groups it never reads instead of building their
- * schemas at every cold start.
+ * Builds a schema when the module loads; annotated like the one in shared/events/contracts.ts (a
+ * copy: esbuild honours the annotation only in the module that declares the function), so a
+ * function's bundle leaves out the setting groups it never reads instead of building their schemas
+ * at every cold start. Measured: without this, `setting` and the two annotated messages below (each
+ * is needed: any one missing keeps every group), a function's own code took 1.0–1.5 ms more CPU to load.
  */
 // @__NO_SIDE_EFFECTS__
 function defineSchema<Schema>(build: () => Schema): Schema {

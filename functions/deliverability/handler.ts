@@ -7,7 +7,7 @@ import { SesDeliveryProblem } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbDeliverabilityStore } from '../../shared/adapters/dynamodb-deliverability-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger } from '../../shared/adapters/powertools.ts';
 import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
@@ -20,7 +20,7 @@ const settings = readSettingsFromEnv({ senderAddress: REQUEST_SETTINGS.senderAdd
 const deps: DeliverabilityDeps = {
   store: new DynamoDbDeliverabilityStore(requireEnv(RESOURCE_ENV.tableName)),
   mailer: sesMailerFromSettings(settings),
-  publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
+  publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,
   practiceName: settings.practiceName,
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,

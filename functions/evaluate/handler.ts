@@ -6,7 +6,7 @@ import { DETECTOR_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEn
 import { ALERT_KINDS, FeedbackExpired, FeedbackSubmitted, leadingAlertKind } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
@@ -21,7 +21,7 @@ const instruments = loadInstruments();
 
 const deps: EvaluateDeps = {
   store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, readSettingsFromEnv(RETENTION_SETTINGS).retentionDays),
-  publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
+  publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   settings: readSettingsFromEnv(DETECTOR_SETTINGS),
   instrument: (id) => instruments.find(id),
 };

@@ -8,7 +8,7 @@ import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, FeedbackRequest
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbFollowUpStore } from '../../shared/adapters/dynamodb-follow-up-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { EventBridgeScheduler } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -23,7 +23,7 @@ const logger = createLogger('follow-up');
 const metrics = createMetrics('follow-up', logger);
 const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
-const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
+const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 
 const deps: FollowUpDeps = {
   store: new DynamoDbFollowUpStore(requireEnv(RESOURCE_ENV.tableName)),

@@ -7,7 +7,7 @@ import { SessionCompleted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
@@ -26,7 +26,7 @@ const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 const deps: RequestFeedbackDeps = {
   store: new DynamoDbSessionStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: sesMailerFromSettings(settings),
-  publisher: new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName)),
+  publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,
   tokens: randomTokens,
   policy: settings,

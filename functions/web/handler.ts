@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { createWebApp } from './app.ts';
@@ -19,7 +19,7 @@ const metrics = createMetrics('web', logger);
 const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const store = new DynamoDbFeedbackStore(tableName);
-const publisher = new EventBridgePublisher(requireEnv(RESOURCE_ENV.busName));
+const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 
 const app = createWebApp({
   feedback: { store, publisher, clock, instruments: loadInstruments() },

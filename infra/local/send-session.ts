@@ -56,6 +56,9 @@ const client = new EventBridgeClient({
 });
 
 try {
+  // An EHR's own source, as docs/integrate.md asks of integrators: this stands in for the practice's
+  // EHR, not for one of the product's inbound adapters (those publish with InboundEventPublisher and
+  // INBOUND_SOURCE). Either source passes the SessionCompleted rule; only PRODUCT_SOURCE would not.
   const result = await client.send(
     new PutEventsCommand({
       Entries: [{ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }],

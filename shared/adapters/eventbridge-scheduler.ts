@@ -4,7 +4,7 @@
  * are deleted early when the client answers.
  */
 import { ConflictException, CreateScheduleCommand, DeleteScheduleCommand, ResourceNotFoundException, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { PRODUCT_SOURCE } from '../events/contracts.ts';
+import { sourceOf } from '../events/contracts.ts';
 import type { EventPublisher, FollowUpScheduler, OneTimeSchedule } from '../use-cases/ports.ts';
 
 let sharedSchedulerClient: SchedulerClient | undefined;
@@ -56,7 +56,7 @@ export class EventBridgeScheduler implements FollowUpScheduler {
             Arn: this.target.busArn,
             RoleArn: this.target.roleArn,
             Input: JSON.stringify(schedule.detail),
-            EventBridgeParameters: { Source: PRODUCT_SOURCE, DetailType: schedule.contract.detailType },
+            EventBridgeParameters: { Source: sourceOf(schedule.contract), DetailType: schedule.contract.detailType },
             DeadLetterConfig: { Arn: this.target.deadLetterQueueArn },
             RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
           },

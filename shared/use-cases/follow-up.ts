@@ -12,8 +12,7 @@ import {
   type EventContract,
   type Locale,
 } from '../events/contracts.ts';
-import { mailTags } from '../domain/mail-tags.ts';
-import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
+import { sendClientEmail } from './client-email.ts';
 import type { Clock, EventPublisher, FollowUpScheduler, FollowUpStore, FormTokenRecord, Mailer, RequestedSession, TokenFactory } from './ports.ts';
 import type * as z from 'zod/mini';
 
@@ -122,22 +121,7 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
       // Passed on in FeedbackSubmitted when this link is used, like the first link's.
       ...(session.endedAt ? { sessionEndedAt: session.endedAt } : {}),
     });
-    const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
-    const email = renderFeedbackRequestEmail({
-      locale: session.client.locale,
-      firstName: session.client.firstName,
-      practiceName: deps.practiceName,
-      formUrl: `${deps.formBaseUrl}/f/${token}`,
-      optOutUrl,
-      expiresAt: new Date(session.expiresAt),
-      reminder: true,
-    });
-    await deps.mailer.send({
-      to: session.client.email,
-      ...email,
-      headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-      tags: mailTags('reminder', session.clientId),
-    });
+    await sendClientEmail({ purpose: 'reminder', clientId: session.clientId, client: session.client, token, expiresAt: session.expiresAt }, deps);
     return 'sent';
   } catch (error) {
     await deps.store.releaseReminder(sessionId).catch(() => undefined);

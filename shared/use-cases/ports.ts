@@ -106,8 +106,13 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<void>;
 }
 
-export interface EventPublisher {
-  publish<Schema extends z.ZodMiniType>(contract: EventContract<Schema>, detail: z.infer<Schema>): Promise<void>;
+/**
+ * Puts events on the bus. The use cases publish the product's own events (the default); the
+ * product's inbound adapters publish integration events (`EventPublisher<'integrator'>`). Each
+ * kind has its own source, which decides which rules see the event.
+ */
+export interface EventPublisher<Publisher extends 'product' | 'integrator' = 'product'> {
+  publish<Schema extends z.ZodMiniType>(contract: EventContract<Schema, Publisher>, detail: z.infer<Schema>): Promise<void>;
 }
 
 export interface Clock {
@@ -197,7 +202,8 @@ export interface OneTimeSchedule {
   /** Deterministic, so a duplicate request creates nothing new. */
   name: string;
   at: Date;
-  contract: EventContract<z.ZodMiniType>;
+  /** Only product events: the schedule puts them on the bus as the product. */
+  contract: EventContract<z.ZodMiniType, 'product'>;
   detail: unknown;
 }
 

@@ -3,8 +3,7 @@
  */
 import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
 import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
-import { mailTags } from '../domain/mail-tags.ts';
-import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
+import { sendClientEmail } from './client-email.ts';
 import type { Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
 
 export interface RequestFeedbackDeps {
@@ -78,23 +77,7 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
       return { outcome: 'skipped', reason: reservation.reason };
     }
 
-    const formUrl = `${deps.formBaseUrl}/f/${token}`;
-    const optOutUrl = `${deps.formBaseUrl}/u/${token}`;
-    const email = renderFeedbackRequestEmail({
-      locale: session.client.locale,
-      firstName: session.client.firstName,
-      practiceName: deps.practiceName,
-      formUrl,
-      optOutUrl,
-      expiresAt: new Date(expiresAt),
-    });
-    await deps.mailer.send({
-      to: session.client.email,
-      ...email,
-      // RFC 8058 one-click unsubscribe: mail clients show an "unsubscribe" button that POSTs here.
-      headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-      tags: mailTags('feedback-request', session.clientId),
-    });
+    await sendClientEmail({ purpose: 'feedback-request', clientId: session.clientId, client: session.client, token, expiresAt }, deps);
     emailSent = true;
 
     // From here on a failure must not release the claim: the email is out, and a retry that

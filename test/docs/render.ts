@@ -24,7 +24,7 @@ import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/d
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { mailTags } from '../../shared/domain/mail-tags.ts';
-import { CONTRACTS, PRODUCT_SOURCE, SesDeliveryProblem, type EventContract } from '../../shared/events/contracts.ts';
+import { CONTRACTS, INBOUND_SOURCE, PRODUCT_SOURCE, SesDeliveryProblem, type EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -125,7 +125,7 @@ export function consumersOf(contract: EventContract<z.ZodMiniType>): string[] {
 
 function sourceOf(contract: EventContract<z.ZodMiniType>): string {
   if (contract.publisher === 'product') return code(PRODUCT_SOURCE);
-  if (contract.publisher === 'integrator') return `yours: anything but ${code(PRODUCT_SOURCE)}`;
+  if (contract.publisher === 'integrator') return `yours: anything but ${code(PRODUCT_SOURCE)} (the product’s own inbound adapters use ${code(INBOUND_SOURCE)})`;
   return (contract.pattern.source as string[]).map(code).join(', ');
 }
 

@@ -11,7 +11,8 @@ import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+import { InboundEventPublisher, ProductEventPublisher, WrongPublisherError } from '../../shared/adapters/eventbridge-publisher.ts';
+import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
 import { documentClient, eventBridgeClient, mailbox, mailTo, putEntries, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
 const HOUR = 3_600_000;
@@ -147,15 +148,39 @@ describe('a completed session', () => {
     expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
     expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'skipped', skipReason: 'opted-out' });
   });
+});
 
-  it('from the product’s own source is not routed to the request function', async () => {
-    const detail = sessionDetail(clock.now());
+describe('a SessionCompleted from one of the product’s own inbound adapters', () => {
+  it('published through the inbound publisher becomes one email to the client', async () => {
+    const detail = SessionCompletedDetailSchema.parse(sessionDetail(clock.now()));
 
+    await new InboundEventPublisher(DEFAULT_BUS_NAME, events).publish(SessionCompleted, detail);
+    await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+    expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'requested' });
+  });
+
+  it('published with the product’s own source reaches no function: the trap the inbound publisher avoids', async () => {
+    const detail = SessionCompletedDetailSchema.parse(sessionDetail(clock.now()));
+
+    // What the product's one publisher did before there were two: the same event, the product's source.
     await sendSession(events, detail, PRODUCT_SOURCE);
     await stack.waitForIdle();
 
     expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
     expect(await sessionItem(detail.sessionId)).toBeUndefined();
+  });
+
+  it('is refused by the product’s own publisher before it reaches the bus', async () => {
+    const detail = SessionCompletedDetailSchema.parse(sessionDetail(clock.now()));
+
+    // @ts-expect-error: the product's publisher takes product events only.
+    await expect(new ProductEventPublisher(DEFAULT_BUS_NAME, events).publish(SessionCompleted, detail)).rejects.toThrow(WrongPublisherError);
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
   });
 });
 

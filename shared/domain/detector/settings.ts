@@ -6,13 +6,8 @@ import { tQuantile975 } from './t-quantile.ts';
 
 export type { DetectorSettings };
 
-/**
- * The documented defaults (ALLIANCE-SCIENCE.md), read from the one place settings are declared.
- * Annotated so that the functions, which read their settings from the environment instead, leave
- * this (and the parse of every detector setting it runs) out of their bundles.
- */
-export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = /* @__PURE__ */ (() =>
-  Object.freeze(readSettings(DETECTOR_SETTINGS, () => undefined, (entry) => entry.context)))();
+/** The documented defaults (ALLIANCE-SCIENCE.md), read from the one place settings are declared. */
+export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze(readSettings(DETECTOR_SETTINGS, () => undefined, (entry) => entry.context));
 
 /** Throws a RangeError when settings that are valid one by one do not fit together. */
 export function checkDetectorSettings(settings: DetectorSettings): void {

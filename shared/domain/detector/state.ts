@@ -93,12 +93,8 @@ export function initialClientState(instrument: Instrument): ClientState {
   };
 }
 
-/**
- * Schema of a stored ClientState, for parsing what a store returns. Built in an annotated function
- * so that a bundle that never parses a stored state (no function does today) leaves it out instead
- * of building it at every cold start.
- */
-export const ClientStateSchema = /* @__PURE__ */ (() => {
+/** Schema of a stored ClientState, for parsing what a store returns. */
+export const ClientStateSchema = (() => {
   const pomp = z.number().check(z.gte(0), z.lte(100));
   const count = z.int().check(z.gte(0));
   const scoreAlertKind = z.enum(['rupture', 'sustained-decline', 'item-drop', 'low-rating']);

@@ -1,35 +1,22 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
-import { EventBridgePublisher, PublishError } from '../../../shared/adapters/eventbridge-publisher.ts';
 import { formatAddress, SesMailer, sesMailerFromSettings } from '../../../shared/adapters/ses-mailer.ts';
 import { SqsDeadLetterSink } from '../../../shared/adapters/sqs-dead-letter.ts';
-import { FeedbackRequested } from '../../../shared/events/contracts.ts';
 
 const ses = mockClient(SESv2Client);
-const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
 const dynamo = mockClient(DynamoDBDocumentClient);
 
 beforeEach(() => {
   ses.reset();
-  eventBridge.reset();
   sqs.reset();
   dynamo.reset();
 });
-
-const REQUESTED = {
-  sessionId: 's-1',
-  clientId: 'c-1',
-  therapistId: 't-1',
-  requestedAt: '2026-11-25T21:00:00.000Z',
-  expiresAt: '2026-11-28T21:00:00.000Z',
-};
 
 describe('SesMailer', () => {
   it('sends text and HTML parts with the unsubscribe headers through the configuration set', async () => {
@@ -85,33 +72,6 @@ describe('sesMailerFromSettings', () => {
     await sesMailerFromSettings({ senderAddress: 'feedback@practice.example', practiceName: 'P' }).send({ to: 'a@b.example', subject: 's', text: 't', html: 'h' });
 
     expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.ConfigurationSetName).toBeUndefined();
-  });
-});
-
-describe('EventBridgePublisher', () => {
-  it('publishes the detail under the product source on the configured bus', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-
-    await new EventBridgePublisher('alliance-feedback', new EventBridgeClient({})).publish(FeedbackRequested, REQUESTED);
-
-    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
-      Entries: [{ EventBusName: 'alliance-feedback', Source: 'alliance-feedback', DetailType: 'FeedbackRequested', Detail: JSON.stringify(REQUESTED) }],
-    });
-  });
-
-  it('refuses to publish a detail that breaks its own contract', async () => {
-    const publisher = new EventBridgePublisher('bus', new EventBridgeClient({}));
-
-    await expect(publisher.publish(FeedbackRequested, { ...REQUESTED, expiresAt: 'soon' })).rejects.toThrow(PublishError);
-    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
-  });
-
-  it('fails when EventBridge reports a failed entry, so the caller retries', async () => {
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
-
-    await expect(new EventBridgePublisher('bus', new EventBridgeClient({})).publish(FeedbackRequested, REQUESTED)).rejects.toThrow(
-      'FeedbackRequested was not accepted: InternalFailure try again',
-    );
   });
 });
 

@@ -42,7 +42,7 @@ class FakeStore implements ClientDataStore {
 
 class FakePublisher {
   published: { detailType: string; detail: unknown }[] = [];
-  async publish(contract: EventContract<never>, detail: unknown) {
+  async publish(contract: EventContract<never, 'product'>, detail: unknown) {
     this.published.push({ detailType: contract.detailType, detail });
   }
 }

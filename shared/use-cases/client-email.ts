@@ -1,0 +1,63 @@
+/**
+ * The email the product sends a client — the feedback request and its one reminder — built in this
+ * one place: the personal link to the form, the opt-out link, the RFC 8058 one-click unsubscribe
+ * headers and the SES tags that lead a bounce or complaint back to the client. Two copies of this
+ * would drift (a reminder without the one-click header still reaches a client who asked for none).
+ */
+import { mailTags, type MailPurpose } from '../domain/mail-tags.ts';
+import { renderFeedbackRequestEmail } from '../domain/templates/feedback-request-email.ts';
+import type { Locale } from '../events/contracts.ts';
+import type { Mailer, OutgoingEmail } from './ports.ts';
+
+/** One feedback email to one client. */
+export interface ClientFeedbackEmail {
+  /** The first request, or the reminder while the link is still open. */
+  purpose: Extract<MailPurpose, 'feedback-request' | 'reminder'>;
+  clientId: string;
+  client: { email: string; firstName?: string | undefined; locale: Locale };
+  /** The link's secret: it goes into the links and nowhere else (only its hash is stored). */
+  token: string;
+  /** When the link stops working (ISO-8601). */
+  expiresAt: string;
+}
+
+/** What every client email shares: who it comes from, and where the web function serves the pages. */
+export interface ClientEmailSettings {
+  practiceName: string;
+  formBaseUrl: string;
+}
+
+export interface ClientEmailDeps extends ClientEmailSettings {
+  mailer: Mailer;
+}
+
+/** The form and opt-out links of one token (the web function's `/f/{token}` and `/u/{token}`). */
+export function clientLinks(formBaseUrl: string, token: string): { formUrl: string; optOutUrl: string } {
+  return { formUrl: `${formBaseUrl}/f/${token}`, optOutUrl: `${formBaseUrl}/u/${token}` };
+}
+
+/** Builds the feedback request or reminder: rendered in the client's language, with its headers and tags. */
+export function buildClientEmail(email: ClientFeedbackEmail, settings: ClientEmailSettings): OutgoingEmail {
+  const { formUrl, optOutUrl } = clientLinks(settings.formBaseUrl, email.token);
+  const rendered = renderFeedbackRequestEmail({
+    locale: email.client.locale,
+    firstName: email.client.firstName,
+    practiceName: settings.practiceName,
+    formUrl,
+    optOutUrl,
+    expiresAt: new Date(email.expiresAt),
+    reminder: email.purpose === 'reminder',
+  });
+  return {
+    to: email.client.email,
+    ...rendered,
+    // RFC 8058 one-click unsubscribe: mail clients show an "unsubscribe" button that POSTs here.
+    headers: { 'List-Unsubscribe': `<${optOutUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+    tags: mailTags(email.purpose, email.clientId),
+  };
+}
+
+/** Builds and sends one client email; a failure throws, so the caller can give its claim back. */
+export async function sendClientEmail(email: ClientFeedbackEmail, deps: ClientEmailDeps): Promise<void> {
+  await deps.mailer.send(buildClientEmail(email, deps));
+}
