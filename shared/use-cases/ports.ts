@@ -127,17 +127,7 @@ export interface TokenFactory {
 // ── the form (web) ──────────────────────────────────────────────────────────────────────────────────
 
 /** A form link as the web function sees it: the token item alone (one half read unit, never the session). */
-export interface FormLink {
-  sessionId: string;
-  clientId: string;
-  therapistId: string;
-  locale: Locale;
-  expiresAt: string;
-  /** The instrument the request chose, when it pinned one; otherwise the practice's current one. */
-  instrumentId?: string | undefined;
-  /** When the session ended (UTC), passed on in FeedbackSubmitted; absent on links made before it was stored. */
-  sessionEndedAt?: string | undefined;
-}
+export type FormLink = Omit<FormTokenRecord, 'tokenHash'>;
 
 /** The session's answer state, shared by every link to the session (the request's and the reminder's). */
 export interface AnswerState {
