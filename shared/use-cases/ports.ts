@@ -213,6 +213,8 @@ export interface RequestedSession {
   client: { email: string; firstName?: string | undefined; locale: Locale };
   /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
   endedAt?: string | undefined;
+  /** When the request was sent: the reminder is due `reminderHours` after it. */
+  requestedAt?: string | undefined;
   expiresAt?: string | undefined;
   answeredAt?: string | undefined;
   remindedAt?: string | undefined;
