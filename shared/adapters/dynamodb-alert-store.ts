@@ -88,6 +88,16 @@ export class DynamoDbAlertStore implements AlertStore {
     }
   }
 
+  async markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void> {
+    if (!FORM_TOKEN_PATTERN.test(ackToken)) return;
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.markAnnounced(hashToken(ackToken), now) }));
+    } catch (error) {
+      // The link was erased meanwhile: there is nothing left to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   private async linkExists(ackTokenHash: string): Promise<boolean> {
     const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...alertLinkItem.getExistence(ackTokenHash) }));
     return result.Item !== undefined;

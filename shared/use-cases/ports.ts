@@ -316,6 +316,11 @@ export interface AlertLink {
   kind: AlertKind;
   sentAt: string;
   acknowledgedAt?: string | undefined;
+  /**
+   * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not
+   * announced means the publish failed, and the next click or retried POST publishes it again.
+   */
+  announcedAt?: string | undefined;
 }
 
 export interface AlertStore {
@@ -335,6 +340,8 @@ export interface AlertStore {
    * it (undefined for an unknown token). One write that answers with the link: no read before it.
    */
   acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
+  /** Marks the acknowledgement as announced (AlertAcknowledged published); keeps the first mark. */
+  markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void>;
 }
 
 // ── deliverability ──────────────────────────────────────────────────────────────────────────────────

@@ -157,6 +157,41 @@ it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request
   expect(mails[1]!.subject).toMatch(/^Reminder/);
 });
 
+it('publishes the acknowledgement on the second POST when the first one’s AlertAcknowledged could not be put on the bus, exactly once', async () => {
+  const therapist = 'acknowledgement-outbox@practice.example';
+  const detail = sessionDetail(clock.now(), { therapist: { email: therapist, name: 'Dr. Lee' } });
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await stack.waitForIdle();
+  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, detail.client.email))[0]!.body.text ?? '')![0];
+  const form = new URLSearchParams({ relationship: '1', goals: '1', approach: '1', overall: '1', talk: 'yes' });
+  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
+  await waitFor(async () => (await mailTo(stack, therapist)).length > 0, { description: 'the alert' });
+  await stack.waitForIdle();
+  const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, therapist))[0]!.body.text ?? '')![0];
+  const acknowledgements = () => published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
+
+  // The first PutEvents of AlertAcknowledged answers with its entry failed (the SDK does not retry that).
+  faults.setRules([{ service: 'eventbridge', kind: 'partial', rate: 1, limit: 1, match: (call) => JSON.stringify(call.input).includes('"DetailType":"AlertAcknowledged"') }]);
+  const first = await fetch(ackLink, { method: 'POST' });
+  expect(faults.count('eventbridge', 'partial')).toBe(1);
+  expect(first.status).toBe(503);
+  expect(acknowledgements()).toHaveLength(0);
+  // Opening the link again offers the button again: the acknowledgement still owes its announcement.
+  expect(await (await fetch(ackLink)).text()).toContain('<form method="post">');
+
+  const second = await fetch(ackLink, { method: 'POST' });
+  const third = await fetch(ackLink, { method: 'POST' });
+  faults.setRules([]);
+  await stack.waitForIdle();
+
+  expect(second.status).toBe(200);
+  expect(await second.text()).toContain('Already acknowledged');
+  expect(third.status).toBe(200);
+  expect(acknowledgements()).toHaveLength(1);
+  expect(acknowledgements()[0]!.detail).toMatchObject({ sessionId: detail.sessionId, clientId: detail.clientId });
+});
+
 it('stops once, however often it is asked', async () => {
   await Promise.all([stack.stop(), stack.stop()]);
 

@@ -131,4 +131,8 @@ export class FakeAlertStore implements AlertStore {
     link.acknowledgedAt = now.toISOString();
     return { link: before, acknowledgedAt: link.acknowledgedAt, first: true };
   }
+  async markAcknowledgementAnnounced(token: string, now: Date) {
+    const link = this.links.get(`hash-of-${token}`);
+    if (link?.acknowledgedAt) link.announcedAt ??= now.toISOString();
+  }
 }

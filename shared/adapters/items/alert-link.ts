@@ -1,7 +1,9 @@
 /**
  * The alert-link item: the acknowledge link of one alert email, keyed by the SHA-256 of its token.
  * Written once SES accepted the alert, so it is also the alert's "sent" mark. Attributes: sessionId,
- * clientId, therapistId, kind, sentAt, and acknowledgedAt once the therapist confirms.
+ * clientId, therapistId, kind, sentAt, acknowledgedAt once the therapist confirms, and announcedAt
+ * once AlertAcknowledged is out (the acknowledgement's outbox: acknowledged without it is a publish
+ * still owed).
  */
 import type { AlertLink } from '../../use-cases/ports.ts';
 import type { GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
@@ -43,9 +45,22 @@ export function acknowledge(ackTokenHash: string, now: Date): UpdateRequest {
   };
 }
 
+/**
+ * Records that AlertAcknowledged went out, after the publish: if_not_exists keeps the first time, and
+ * only an acknowledged link can be marked (an erased one is not recreated as a stub).
+ */
+export function markAnnounced(ackTokenHash: string, now: Date): UpdateRequest {
+  return {
+    Key: key(ackTokenHash),
+    UpdateExpression: 'SET announcedAt = if_not_exists(announcedAt, :now)',
+    ConditionExpression: 'attribute_exists(acknowledgedAt)',
+    ExpressionAttributeValues: { ':now': now.toISOString() },
+  };
+}
+
 export function fromItem(found: Record<string, unknown>): AlertLink {
-  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt } = found as unknown as AlertLink;
-  return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt };
+  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, announcedAt } = found as unknown as AlertLink;
+  return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, ...(announcedAt ? { announcedAt } : {}) };
 }
 
 export function isAlertLink(found: Record<string, unknown> | undefined): found is Record<string, unknown> {
