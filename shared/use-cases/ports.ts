@@ -338,10 +338,17 @@ export interface AlertStore {
   /**
    * Records the first acknowledgement; returns the link, the first one's time and whether this was
    * it (undefined for an unknown token). One write that answers with the link: no read before it.
+   * The same write claims the announcement when it is owed and nobody else is making it
+   * (`announcement: 'claimed'`): several clicks at once publish once.
    */
-  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
-  /** Marks the acknowledgement as announced (AlertAcknowledged published); keeps the first mark. */
+  acknowledge(
+    ackToken: string,
+    now: Date,
+  ): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean; announcement: 'claimed' | 'announced' | 'in-progress' } | undefined>;
+  /** Marks the acknowledgement as announced (AlertAcknowledged published), ending the claim; keeps the first mark. */
   markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void>;
+  /** Gives back the claim `acknowledge(ackToken, now)` took, after its publish failed. */
+  releaseAcknowledgementAnnouncement(ackToken: string, now: Date): Promise<void>;
 }
 
 // ── deliverability ──────────────────────────────────────────────────────────────────────────────────

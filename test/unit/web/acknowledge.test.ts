@@ -80,6 +80,13 @@ describe('the acknowledge link of an alert', () => {
     expect((await send('GET', '/a/ack-1')).body).toContain('Already acknowledged');
   });
 
+  it('publishes AlertAcknowledged once when the button is posted three times at once', async () => {
+    const pages = await Promise.all([send('POST', '/a/ack-1'), send('POST', '/a/ack-1'), send('POST', '/a/ack-1')]);
+
+    expect(pages.map((page) => page.statusCode)).toEqual([200, 200, 200]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
   it('answers an unknown link with a 404 page', async () => {
     const response = await send('GET', '/a/nope');
     expect(response.statusCode).toBe(404);
