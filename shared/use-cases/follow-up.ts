@@ -76,8 +76,9 @@ export async function scheduleFollowUps(detail: FeedbackRequestedDetail, deps: P
  * Deletes an answered request's reminder and expiry schedules, so neither fires and reads the
  * session only to find it answered. Reads and writes nothing in the table: the names follow from
  * the session id. Safe to repeat (a missing schedule counts as deleted), and only an optimisation:
- * a schedule that survives (a failed delete, or an answer handled before the schedules were made)
- * still fires, and sendReminder and expireRequest then see `answeredAt` and do nothing.
+ * a schedule that survives (a failed delete, an answer handled before the schedules were made, or a
+ * re-armed schedule, whose name depends on its time) still fires, and sendReminder and
+ * expireRequest then see `answeredAt` and do nothing.
  */
 export async function cancelFollowUps(scheduleKey: string, deps: Pick<FollowUpDeps, 'scheduler'>): Promise<void> {
   const names = followUpScheduleNames(scheduleKey);
