@@ -1,9 +1,11 @@
 /**
  * What a benchmark reports: one row per number, with its target and whether it was met, printed as
- * a table and written to bench/results.json. Rows without a target (context for the others) have
+ * a table and written to bench/results.local.json (untracked), or to the committed bench/results.json
+ * when asked to record (`--record`). Rows without a target (context for the others) have
  * `target: '—'` and `pass: null`.
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import { round } from './stats.ts';
 
@@ -74,6 +76,18 @@ function formatValue(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(1) : Math.abs(value) >= 1 ? value.toFixed(2) : value.toPrecision(3);
+}
+
+/**
+ * Where a run's report goes, relative to the project: a plain run must leave a checkout as it found
+ * it, so it writes an ignored file; only `--record` replaces the committed results, which the docs
+ * quote (test/docs/render.ts reads them).
+ */
+export const RESULTS_FILES = { recorded: 'bench/results.json', local: 'bench/results.local.json' } as const;
+
+export function resultsFile(projectRoot: string, record: boolean): { path: string; relative: string } {
+  const relative = record ? RESULTS_FILES.recorded : RESULTS_FILES.local;
+  return { path: join(projectRoot, relative), relative };
 }
 
 export function writeReport(path: string, report: BenchReport): void {

@@ -25,6 +25,11 @@ const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 
+/** Schedule names are limited to 64 characters and a session id may have 128: a hash of it keys them. */
+function scheduleKey(sessionId: string): string {
+  return hashToken(sessionId).slice(0, 40);
+}
+
 const deps: FollowUpDeps = {
   store: new DynamoDbFollowUpStore(requireEnv(RESOURCE_ENV.tableName)),
   scheduler: new EventBridgeScheduler(
@@ -45,16 +50,15 @@ const deps: FollowUpDeps = {
   practiceName: settings.practiceName,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrumentId: loadInstruments().active.id,
+  scheduleKey,
 };
-
-/** Schedule names are limited to 64 characters and a session id may have 128: a hash of it keys them. */
-function scheduleKey(sessionId: string): string {
-  return hashToken(sessionId).slice(0, 40);
-}
 
 /** Logs a schedule's outcome; an answer announced again (or that could not be) is worth a warning. */
 function logAnswered(message: string, sessionId: string, outcome: ReminderOutcome | ExpiryOutcome): void {
-  if (outcome === 'answer-reannounced') {
+  if (outcome === 'not-due') {
+    // A schedule that fired early, or an event nobody scheduled: nothing done, re-armed for the stored time.
+    logger.warn(`${message}: the event came before the stored due time, so nothing was done and it was re-armed for that time`, { sessionId, outcome });
+  } else if (outcome === 'answer-reannounced') {
     logger.warn(`${message}: the answer had no evaluation, so FeedbackSubmitted was announced again`, { sessionId, outcome });
     record.count(METRIC.answerReannounced);
   } else if (outcome === 'answer-unannounceable') {

@@ -17,7 +17,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { negotiateLocale, PAGE_TEXT, type MessageText } from '../../shared/domain/form/i18n.ts';
 import { renderActionPage, renderFormPage, renderMessagePage, renderOptOutPage } from '../../shared/domain/form/pages.ts';
 import { ACKNOWLEDGE_BUTTON, acknowledged, acknowledgePrompt, ALERT_NOT_FOUND } from '../../shared/domain/templates/acknowledge-pages.ts';
-import { acknowledgeAlert, type AcknowledgeDeps } from '../../shared/use-cases/send-alert.ts';
+import { acknowledgeAlert, type AcknowledgeDeps } from '../../shared/use-cases/acknowledge-alert.ts';
 import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
@@ -174,14 +174,15 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
   async function acknowledgePage(token: string): Promise<Result> {
     const link = await deps.acknowledge.store.findAlertLink(token);
     if (!link) return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
-    if (link.acknowledgedAt) return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(link, link.acknowledgedAt, false) }));
+    // Acknowledged but not yet announced (its publish failed): the button again, whose POST announces it.
+    if (link.acknowledgedAt && link.announcedAt) return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(link, link.acknowledgedAt, false) }));
     return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(link), button: ACKNOWLEDGE_BUTTON }));
   }
 
   async function postAcknowledge(token: string): Promise<Result> {
     const outcome = await acknowledgeAlert(token, deps.acknowledge);
     if (outcome.outcome === 'not-found') return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
-    deps.logger.info('alert acknowledged', { sessionId: outcome.link.sessionId, kind: outcome.link.kind, first: outcome.outcome === 'acknowledged' });
+    deps.logger.info('alert acknowledged', { sessionId: outcome.link.sessionId, kind: outcome.link.kind, first: outcome.outcome === 'acknowledged', announced: outcome.announced });
     if (outcome.outcome === 'acknowledged') {
       metrics?.count(METRIC.alertAcknowledged);
       // From the alert email to the first acknowledgement; later clicks on the link say nothing new.

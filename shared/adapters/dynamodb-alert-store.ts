@@ -75,16 +75,37 @@ export class DynamoDbAlertStore implements AlertStore {
     return alertLinkItem.isAlertLink(result.Item) ? alertLinkItem.fromItem(result.Item) : undefined;
   }
 
-  async acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined> {
+  async acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean; announcement: 'claimed' | 'announced' | 'in-progress' } | undefined> {
     if (!FORM_TOKEN_PATTERN.test(ackToken)) return undefined;
     try {
       const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.acknowledge(hashToken(ackToken), now) }));
       const link = alertLinkItem.fromItem(result.Attributes ?? {});
       const earlier = link.acknowledgedAt;
-      return earlier ? { link, acknowledgedAt: earlier, first: false } : { link, acknowledgedAt: now.toISOString(), first: true };
+      return { link, acknowledgedAt: earlier ?? now.toISOString(), first: !earlier, announcement: 'claimed' };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // No item: no such link. Otherwise it was acknowledged before and is announced, or being announced.
+      if (!error.Item) return undefined;
+      const link = alertLinkItem.fromWireItem(error.Item);
+      return { link, acknowledgedAt: link.acknowledgedAt ?? now.toISOString(), first: false, announcement: link.announcedAt ? 'announced' : 'in-progress' };
+    }
+  }
+
+  async markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.markAnnounced(hashToken(ackToken), now) }));
+    } catch (error) {
+      // The link was erased meanwhile: there is nothing left to mark.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async releaseAcknowledgementAnnouncement(ackToken: string, now: Date): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.releaseAnnouncement(hashToken(ackToken), now) }));
+    } catch (error) {
+      // Not our claim any more (it ran out and another request took it), or the link is gone.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

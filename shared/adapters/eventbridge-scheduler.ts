@@ -24,22 +24,29 @@ export interface SchedulerTarget {
   deadLetterQueueArn: string;
 }
 
-/** `at()` takes a local date-time without zone or milliseconds; the zone is given separately. */
+/**
+ * `at()` takes a local date-time without zone or milliseconds; the zone is given separately. The
+ * time is rounded UP to the next whole second: cutting the milliseconds off would ask for a moment
+ * just before the due instant, and a follow-up that fires then is (rightly) judged not yet due.
+ */
 export function atExpression(date: Date): string {
-  return `at(${date.toISOString().slice(0, 19)})`;
+  const wholeSecond = new Date(Math.ceil(date.getTime() / 1000) * 1000);
+  return `at(${wholeSecond.toISOString().slice(0, 19)})`;
 }
 
 export class EventBridgeScheduler implements FollowUpScheduler {
   constructor(
     private readonly target: SchedulerTarget,
-    /** Publishes directly when a follow-up is already due (a late event must not wait forever). */
+    /** Publishes directly when a follow-up is already due (a late event must not wait for a schedule). */
     private readonly publisher: EventPublisher,
     private readonly now: () => Date,
     private readonly client: SchedulerClient = getSchedulerClient(),
   ) {}
 
   async scheduleOnce(schedule: OneTimeSchedule): Promise<void> {
-    if (schedule.at.getTime() <= this.now().getTime() + 60_000) {
+    // Only when already due: one published ahead of its time would be judged not due and re-armed,
+    // and a re-arm published directly again would go round until the due time.
+    if (schedule.at.getTime() <= this.now().getTime()) {
       await this.publisher.publish(schedule.contract, schedule.detail);
       return;
     }

@@ -21,6 +21,28 @@ export function followUpScheduleNames(scheduleKey: string): { reminder: string; 
   return { reminder: `reminder-${scheduleKey}`, expiry: `expiry-${scheduleKey}` };
 }
 
+const MINUTE_MS = 60_000;
+
+/**
+ * When a follow-up that arrived before its due time fires again: the due time rounded up to a whole
+ * minute. EventBridge Scheduler invokes with 60-second precision (a schedule for 1:00 fires between
+ * 1:00:00 and 1:00:59), so only a minute boundary at or after the due time cannot fire early again.
+ */
+export function rearmTime(dueAt: Date): Date {
+  return new Date(Math.ceil(dueAt.getTime() / MINUTE_MS) * MINUTE_MS);
+}
+
+/**
+ * The name of the schedule that re-arms a follow-up for `at`: never the first schedule's name (it
+ * may still exist, deleted only after completion) and the same for every early arrival aimed at the
+ * same time, so a burst of early events makes one schedule, not one each. At most 64 characters:
+ * `expiry-` or `reminder-`, the 40-character key, `-r` and the minute in base 36 (6 characters until
+ * the year 5000).
+ */
+export function rearmScheduleName(firstName: string, at: Date): string {
+  return `${firstName}-r${Math.floor(at.getTime() / MINUTE_MS).toString(36)}`;
+}
+
 export interface FollowUpDeps {
   store: FollowUpStore;
   scheduler: FollowUpScheduler;
@@ -33,6 +55,8 @@ export interface FollowUpDeps {
   formBaseUrl: string;
   /** The instrument the reminder's link uses. */
   instrumentId: string;
+  /** The (length-limited) key a session's schedule names are made of (followUpScheduleNames). */
+  scheduleKey: (sessionId: string) => string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -52,8 +76,9 @@ export async function scheduleFollowUps(detail: FeedbackRequestedDetail, deps: P
  * Deletes an answered request's reminder and expiry schedules, so neither fires and reads the
  * session only to find it answered. Reads and writes nothing in the table: the names follow from
  * the session id. Safe to repeat (a missing schedule counts as deleted), and only an optimisation:
- * a schedule that survives (a failed delete, or an answer handled before the schedules were made)
- * still fires, and sendReminder and expireRequest then see `answeredAt` and do nothing.
+ * a schedule that survives (a failed delete, an answer handled before the schedules were made, or a
+ * re-armed schedule, whose name depends on its time) still fires, and sendReminder and
+ * expireRequest then see `answeredAt` and do nothing.
  */
 export async function cancelFollowUps(scheduleKey: string, deps: Pick<FollowUpDeps, 'scheduler'>): Promise<void> {
   const names = followUpScheduleNames(scheduleKey);
@@ -93,9 +118,39 @@ async function announceUnevaluatedAnswer(session: RequestedSession, deps: Pick<F
   return 'answer-reannounced';
 }
 
-export type ReminderOutcome = 'sent' | AnsweredOutcome | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out';
+/**
+ * A follow-up event that arrived before the due time the session stores: a schedule that fired a
+ * little early (EventBridge Scheduler's precision is a minute), or an event nobody scheduled. The
+ * event is only a notification: nothing is sent or announced, and a schedule is made for the stored
+ * due time, so an early fire is not lost and a forged one changes nothing but the hour of a check.
+ */
+async function rearm(
+  followUp: 'reminder' | 'expiry',
+  sessionId: string,
+  dueAt: Date,
+  deps: Pick<FollowUpDeps, 'scheduler' | 'scheduleKey'>,
+): Promise<'not-due'> {
+  const at = rearmTime(dueAt);
+  const name = rearmScheduleName(followUpScheduleNames(deps.scheduleKey(sessionId))[followUp], at);
+  const contract = followUp === 'reminder' ? FeedbackReminderTimeReached : FeedbackExpiryTimeReached;
+  await deps.scheduler.scheduleOnce({ name, at, contract, detail: { sessionId } });
+  return 'not-due';
+}
 
-/** Sends the one reminder if the client has neither answered nor run out of time. */
+/** When the stored request's reminder is due (undefined for a session stored without its request time). */
+export function reminderDueAt(session: Pick<RequestedSession, 'requestedAt'>, reminderHours: number): Date | undefined {
+  if (!session.requestedAt) return undefined;
+  const requestedAt = new Date(session.requestedAt).getTime();
+  return Number.isNaN(requestedAt) ? undefined : new Date(requestedAt + reminderHours * HOUR_MS);
+}
+
+export type ReminderOutcome = 'sent' | AnsweredOutcome | 'expired' | 'already-reminded' | 'not-requested' | 'opted-out' | 'not-due';
+
+/**
+ * Sends the one reminder if the client has neither answered nor run out of time, and only once the
+ * reminder time the stored request implies has come: the event that asks is a notification, the
+ * session item decides (an early one is re-armed for that time, see rearm).
+ */
 export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promise<ReminderOutcome> {
   const now = deps.clock.now();
   const session = await deps.store.getSession(sessionId);
@@ -103,6 +158,10 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
   if (session.answeredAt) return announceUnevaluatedAnswer(session, deps);
   if (session.remindedAt) return 'already-reminded';
   if (new Date(session.expiresAt) <= now) return 'expired';
+  const dueAt = reminderDueAt(session, deps.reminderHours);
+  // Every request stores its time with its claim; a session without one was not requested by us.
+  if (!dueAt) return 'not-requested';
+  if (dueAt > now) return rearm('reminder', sessionId, dueAt, deps);
   if (!(await deps.store.canEmailClient(session.clientId))) return 'opted-out';
   if (!(await deps.store.claimReminder(sessionId, now))) return 'already-reminded';
 
@@ -131,14 +190,19 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
 
 export type ExpiryOutcome = 'expired' | AnsweredOutcome | 'already-expired' | 'not-requested' | 'not-due';
 
-/** Announces that a request ran out unanswered: FeedbackExpired, exactly once in effect. */
-export async function expireRequest(sessionId: string, deps: Pick<FollowUpDeps, 'store' | 'publisher' | 'clock'>): Promise<ExpiryOutcome> {
+/**
+ * Announces that a request ran out unanswered: FeedbackExpired, exactly once in effect, and only
+ * once the stored expiry time has come (an early event is re-armed for it, see rearm).
+ */
+export async function expireRequest(sessionId: string, deps: Pick<FollowUpDeps, 'store' | 'publisher' | 'clock' | 'scheduler' | 'scheduleKey'>): Promise<ExpiryOutcome> {
   const now = deps.clock.now();
   const session = await deps.store.getSession(sessionId);
-  if (!session || session.status !== 'requested') return 'not-requested';
+  if (!session || session.status !== 'requested' || !session.expiresAt) return 'not-requested';
   if (session.answeredAt) return announceUnevaluatedAnswer(session, deps);
   if (session.expiryPublishedAt) return 'already-expired';
-  if (!session.expiresAt || new Date(session.expiresAt) > now) return 'not-due';
+  const dueAt = new Date(session.expiresAt);
+  if (Number.isNaN(dueAt.getTime())) return 'not-requested';
+  if (dueAt > now) return rearm('expiry', sessionId, dueAt, deps);
   const marked = await deps.store.markExpired(sessionId, now);
   if (marked === 'answered') return 'answered';
   if (marked === 'already-published') return 'already-expired';

@@ -213,6 +213,8 @@ export interface RequestedSession {
   client: { email: string; firstName?: string | undefined; locale: Locale };
   /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
   endedAt?: string | undefined;
+  /** When the request was sent: the reminder is due `reminderHours` after it. */
+  requestedAt?: string | undefined;
   expiresAt?: string | undefined;
   answeredAt?: string | undefined;
   remindedAt?: string | undefined;
@@ -314,6 +316,11 @@ export interface AlertLink {
   kind: AlertKind;
   sentAt: string;
   acknowledgedAt?: string | undefined;
+  /**
+   * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not
+   * announced means the publish failed, and the next click or retried POST publishes it again.
+   */
+  announcedAt?: string | undefined;
 }
 
 export interface AlertStore {
@@ -331,8 +338,17 @@ export interface AlertStore {
   /**
    * Records the first acknowledgement; returns the link, the first one's time and whether this was
    * it (undefined for an unknown token). One write that answers with the link: no read before it.
+   * The same write claims the announcement when it is owed and nobody else is making it
+   * (`announcement: 'claimed'`): several clicks at once publish once.
    */
-  acknowledge(ackToken: string, now: Date): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean } | undefined>;
+  acknowledge(
+    ackToken: string,
+    now: Date,
+  ): Promise<{ link: AlertLink; acknowledgedAt: string; first: boolean; announcement: 'claimed' | 'announced' | 'in-progress' } | undefined>;
+  /** Marks the acknowledgement as announced (AlertAcknowledged published), ending the claim; keeps the first mark. */
+  markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void>;
+  /** Gives back the claim `acknowledge(ackToken, now)` took, after its publish failed. */
+  releaseAcknowledgementAnnouncement(ackToken: string, now: Date): Promise<void>;
 }
 
 // ── deliverability ──────────────────────────────────────────────────────────────────────────────────

@@ -21,7 +21,7 @@ import { alliance, BLOCKS, catalogueContracts, EXAMPLES, PRODUCERS, readBlock, R
 const run = promisify(execFile);
 const docs = Object.fromEntries(DOC_FILES.map((file) => [file, readDoc(file)])) as Record<(typeof DOC_FILES)[number], string>;
 const allDocs = Object.values(docs).join('\n');
-const packageJson = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
 
 let resources: Awaited<ReturnType<typeof synthesizedResources>>;
 beforeAll(async () => {
@@ -174,6 +174,15 @@ describe('facts the docs state', () => {
     ];
     const words = (text: string) => text.replace(/\s+/g, ' ');
     for (const [file, phrase] of expectations) expect(words(docs[file as keyof typeof docs]), file).toContain(words(phrase));
+  });
+
+  it('states the Node.js versions package.json’s engines asks for, in the README and the deploy guide', () => {
+    // `^22.22.2 || ^24.8.0 || >=26.0.0`: the docs say "22.22.2 or later in 22.x, or 24.8 or later".
+    const [in22, in24] = [/\^22\.(\d+\.\d+)/.exec(packageJson.engines.node)?.[1], /\^24\.(\d+)\.0/.exec(packageJson.engines.node)?.[1]];
+    expect(in22 && in24).toBeTruthy();
+    for (const doc of [docs['README.md'], docs['docs/deploy.md']]) {
+      expect(prose(doc)).toContain(`Node.js 22.${in22} or later in 22.x, or 24.${in24} or later`);
+    }
   });
 
   it('describes every alert kind, with the headline its email really has', () => {

@@ -87,7 +87,8 @@ describe('README: a five-minute local tour', () => {
   it('steps 1–3: npm run send-session puts one email in the mail viewer, whose link opens and takes the form', async () => {
     const output = await npmRun('send-session');
 
-    expect(output).toMatch(/SessionCompleted s-\d+ accepted/);
+    expect(output).toMatch(/SessionCompleted s-\d{14}-[0-9a-f]{6} accepted by the bus/);
+    expect(output).toMatch(/Email sent for session s-/);
     const [mail] = await waitFor(async () => {
       const mails = await mailTo('ana@example.com');
       return mails.length > 0 && mails;

@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { RESULTS_FILES } from '../../bench/lib/results.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
@@ -345,10 +346,14 @@ interface BenchReportFile {
   notes?: string[];
 }
 
-/** The cost rows of bench/results.json (and their notes) as a table, or a marked placeholder when there are none. */
+/**
+ * The cost rows of the recorded bench results (bench/results.json, written only by `npm run bench
+ * -- --record`; a plain run's results.local.json is never quoted) as a table, or a marked
+ * placeholder when there are none.
+ */
 export function renderBench(): string {
-  const path = resolve(ROOT, 'bench/results.json');
-  const todo = '> **To fill:** no cost figures in `bench/results.json` yet. Run `npm run bench`, then regenerate this block (`npx tsx test/docs/render.ts --write`).';
+  const path = resolve(ROOT, RESULTS_FILES.recorded);
+  const todo = '> **To fill:** no cost figures in `bench/results.json` yet. Run `npm run bench -- --record`, then regenerate this block (`npx tsx test/docs/render.ts --write`).';
   if (!existsSync(path)) return todo;
   const report = JSON.parse(readFileSync(path, 'utf8')) as BenchReportFile;
   const costs = report.results.filter((result) => result.name.startsWith('cost · '));

@@ -143,13 +143,36 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
     capacity = [];
 
     const first = await alerts.acknowledge(token, NOW);
-    const second = await alerts.acknowledge(token, new Date(NOW.getTime() + 60_000));
-
+    // The acknowledgement and the claim to announce it: one write.
     expect(units('read')).toBe(0);
-    expect(units('write')).toBe(2);
-    expect(first).toEqual({ link: { sessionId: 's-ack', clientId: 'c-ack', therapistId: 't-1', kind: 'rupture', sentAt: NOW.toISOString() }, acknowledgedAt: NOW.toISOString(), first: true });
-    expect(second).toMatchObject({ acknowledgedAt: NOW.toISOString(), first: false, link: { sessionId: 's-ack' } });
+    expect(units('write')).toBe(1);
+    const second = await alerts.acknowledge(token, new Date(NOW.getTime() + 1_000));
+
+    expect(first).toEqual({
+      link: { sessionId: 's-ack', clientId: 'c-ack', therapistId: 't-1', kind: 'rupture', sentAt: NOW.toISOString() },
+      acknowledgedAt: NOW.toISOString(),
+      first: true,
+      announcement: 'claimed',
+    });
+    expect(second).toMatchObject({ acknowledgedAt: NOW.toISOString(), first: false, announcement: 'in-progress', link: { sessionId: 's-ack' } });
     expect(await alerts.acknowledge(randomTokens.create().token, NOW)).toBeUndefined();
     expect((await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.alertLink(hashToken(token)) }))).Item?.['acknowledgedAt']).toBe(NOW.toISOString());
+  });
+
+  it('claims the announcement of an acknowledgement once for clicks at once, again after a failed publish gives it back, and never once announced', async () => {
+    const { token, hash } = randomTokens.create();
+    await alerts.saveAlertLink(hash, { sessionId: 's-announce', clientId: 'c-ack', therapistId: 't-1', kind: 'rupture', sentAt: NOW.toISOString() });
+
+    const clicks = await Promise.all([0, 1, 2].map(() => alerts.acknowledge(token, NOW)));
+    expect(clicks.map((click) => click!.announcement).sort()).toEqual(['claimed', 'in-progress', 'in-progress']);
+
+    // The publish failed: the claim goes back, and the next click takes it.
+    await alerts.releaseAcknowledgementAnnouncement(token, NOW);
+    const retry = await alerts.acknowledge(token, new Date(NOW.getTime() + 5_000));
+    expect(retry).toMatchObject({ announcement: 'claimed', first: false, acknowledgedAt: NOW.toISOString() });
+
+    await alerts.markAcknowledgementAnnounced(token, new Date(NOW.getTime() + 5_000));
+    const later = await alerts.acknowledge(token, new Date(NOW.getTime() + 3_600_000));
+    expect(later).toMatchObject({ announcement: 'announced', first: false, link: { announcedAt: new Date(NOW.getTime() + 5_000).toISOString() } });
   });
 });

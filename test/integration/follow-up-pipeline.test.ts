@@ -4,10 +4,15 @@
  * answer deletes both schedules.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
+import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { FaultInjector } from '../../infra/local/faults.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
+import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
+import { FeedbackReminderTimeReached, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
 import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
 const HOUR = 3_600_000;
@@ -17,10 +22,11 @@ let events: EventBridgeClient;
 const clock = new ManualClock(new Date());
 // No faults until a test sets its rules.
 const faults = new FaultInjector();
+const published: EventEnvelope[] = [];
 
 beforeAll(async () => {
   // The stand-in's own timer would fire due schedules too; the test fires them itself.
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, faults });
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, faults, onEvent: (event) => published.push(event) });
   events = eventBridgeClient(stack);
 });
 
@@ -36,7 +42,8 @@ it('sends the one reminder when the clock reaches the reminder time', async () =
   await stack.waitForIdle();
   expect(stack.scheduler.list().map((schedule) => schedule.name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
 
-  clock.advance(48 * HOUR);
+  // Due 48 h after the request, milliseconds included; the schedule asks for the whole second after.
+  clock.advance(48 * HOUR + 1000);
   expect(await stack.scheduler.fireDue()).toBe(1);
   await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 1, { description: 'the reminder' });
   await stack.waitForIdle();
@@ -89,7 +96,7 @@ it('announces an answer again from its reminder schedule when its FeedbackSubmit
   expect(faults.count('eventbridge', 'transient')).toBeGreaterThan(0);
   expect(await mailTo(stack, therapist)).toHaveLength(0);
 
-  clock.advance(48 * HOUR);
+  clock.advance(48 * HOUR + 1000);
   await stack.scheduler.fireDue();
   await waitFor(async () => (await mailTo(stack, therapist)).length > 0, { description: 'the alert after the answer was announced again' });
   await stack.waitForIdle();
@@ -101,6 +108,88 @@ it('announces an answer again from its reminder schedule when its FeedbackSubmit
   await stack.scheduler.fireDue();
   await stack.waitForIdle();
   expect(await mailTo(stack, therapist)).toHaveLength(1);
+});
+
+it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request (due at 48 h), and reminds once at 48 h', async () => {
+  const requestedAt = clock.now().getTime();
+  const detail = sessionDetail(clock.now());
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await stack.waitForIdle();
+
+  // The reminder event put on the bus as the product an hour after the request, by a schedule the
+  // product never made (as a Scheduler that fired early, or a forger, would): the session decides.
+  clock.set(new Date(requestedAt + HOUR));
+  const scheduler = new SchedulerClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_CREDENTIALS });
+  await scheduler.send(
+    new CreateScheduleCommand({
+      Name: 'early-reminder',
+      GroupName: 'local-follow-ups',
+      ScheduleExpression: atExpression(clock.now()),
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Target: {
+        Arn: `arn:aws:events:${stack.region}:000000000000:event-bus/${stack.busName}`,
+        RoleArn: 'arn:aws:iam::000000000000:role/local-scheduler',
+        Input: JSON.stringify({ sessionId: detail.sessionId }),
+        EventBridgeParameters: { Source: PRODUCT_SOURCE, DetailType: FeedbackReminderTimeReached.detailType },
+      },
+    }),
+  );
+  scheduler.destroy();
+  clock.advance(1000);
+  const reminderEvents = () => published.filter((event) => event['detail-type'] === FeedbackReminderTimeReached.detailType && event.detail['sessionId'] === detail.sessionId);
+  expect(await stack.scheduler.fireDue()).toBe(1);
+  await stack.waitForIdle();
+
+  expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+  expect(reminderEvents()).toHaveLength(1);
+
+  clock.set(new Date(requestedAt + 48 * HOUR + 60_000));
+  await stack.scheduler.fireDue();
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 1, { description: 'the reminder at its stored time' });
+  await stack.scheduler.fireDue();
+  await stack.waitForIdle();
+
+  const mails = await mailTo(stack, detail.client.email);
+  expect(mails).toHaveLength(2);
+  expect(mails[1]!.subject).toMatch(/^Reminder/);
+});
+
+it('publishes the acknowledgement on the second POST when the first one’s AlertAcknowledged could not be put on the bus, exactly once', async () => {
+  const therapist = 'acknowledgement-outbox@practice.example';
+  const detail = sessionDetail(clock.now(), { therapist: { email: therapist, name: 'Dr. Lee' } });
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await stack.waitForIdle();
+  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, detail.client.email))[0]!.body.text ?? '')![0];
+  const form = new URLSearchParams({ relationship: '1', goals: '1', approach: '1', overall: '1', talk: 'yes' });
+  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
+  await waitFor(async () => (await mailTo(stack, therapist)).length > 0, { description: 'the alert' });
+  await stack.waitForIdle();
+  const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, therapist))[0]!.body.text ?? '')![0];
+  const acknowledgements = () => published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
+
+  // The first PutEvents of AlertAcknowledged answers with its entry failed (the SDK does not retry that).
+  faults.setRules([{ service: 'eventbridge', kind: 'partial', rate: 1, limit: 1, match: (call) => JSON.stringify(call.input).includes('"DetailType":"AlertAcknowledged"') }]);
+  const first = await fetch(ackLink, { method: 'POST' });
+  expect(faults.count('eventbridge', 'partial')).toBe(1);
+  expect(first.status).toBe(503);
+  expect(acknowledgements()).toHaveLength(0);
+  // Opening the link again offers the button again: the acknowledgement still owes its announcement.
+  expect(await (await fetch(ackLink)).text()).toContain('<form method="post">');
+
+  const second = await fetch(ackLink, { method: 'POST' });
+  const third = await fetch(ackLink, { method: 'POST' });
+  faults.setRules([]);
+  await stack.waitForIdle();
+
+  expect(second.status).toBe(200);
+  expect(await second.text()).toContain('Already acknowledged');
+  expect(third.status).toBe(200);
+  expect(acknowledgements()).toHaveLength(1);
+  expect(acknowledgements()[0]!.detail).toMatchObject({ sessionId: detail.sessionId, clientId: detail.clientId });
 });
 
 it('stops once, however often it is asked', async () => {

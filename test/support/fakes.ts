@@ -123,12 +123,25 @@ export class FakeAlertStore implements AlertStore {
   async findAlertLink(token: string) {
     return this.links.get(`hash-of-${token}`);
   }
+  /** Tokens whose announcement a request is making (the stored `announcingUntil`). */
+  announcing = new Set<string>();
   async acknowledge(token: string, now: Date) {
     const link = this.links.get(`hash-of-${token}`);
     if (!link) return undefined;
-    if (link.acknowledgedAt) return { link: { ...link }, acknowledgedAt: link.acknowledgedAt, first: false };
     const before = { ...link };
-    link.acknowledgedAt = now.toISOString();
-    return { link: before, acknowledgedAt: link.acknowledgedAt, first: true };
+    if (link.announcedAt || this.announcing.has(token)) {
+      return { link: before, acknowledgedAt: link.acknowledgedAt!, first: false, announcement: link.announcedAt ? ('announced' as const) : ('in-progress' as const) };
+    }
+    link.acknowledgedAt ??= now.toISOString();
+    this.announcing.add(token);
+    return { link: before, acknowledgedAt: link.acknowledgedAt, first: !before.acknowledgedAt, announcement: 'claimed' as const };
+  }
+  async releaseAcknowledgementAnnouncement(token: string) {
+    this.announcing.delete(token);
+  }
+  async markAcknowledgementAnnounced(token: string, now: Date) {
+    const link = this.links.get(`hash-of-${token}`);
+    if (link?.acknowledgedAt) link.announcedAt ??= now.toISOString();
+    this.announcing.delete(token);
   }
 }

@@ -4,6 +4,9 @@ import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
 import {
   cancelFollowUps,
   expireRequest,
+  followUpScheduleNames,
+  rearmScheduleName,
+  rearmTime,
   scheduleFollowUps,
   sendReminder,
   type FollowUpDeps,
@@ -90,6 +93,7 @@ describe('follow-ups', () => {
       status: 'requested',
       client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' },
       endedAt: ENDED_AT,
+      requestedAt: REQUESTED_AT.toISOString(),
       expiresAt: EXPIRES_AT.toISOString(),
     });
     mailer = new FakeMailer();
@@ -107,6 +111,7 @@ describe('follow-ups', () => {
       practiceName: 'Riverside Practice',
       formBaseUrl: 'https://forms.example',
       instrumentId: 'alliance-check-v1',
+      scheduleKey: (sessionId) => `key-${sessionId}`,
     };
   });
 
@@ -176,8 +181,77 @@ describe('follow-ups', () => {
     expect(publisher.published).toHaveLength(0);
   });
 
-  it('writes UTC at() expressions without milliseconds', () => {
-    expect(atExpression(new Date('2026-11-27T21:00:00.123Z'))).toBe('at(2026-11-27T21:00:00)');
+  it('writes UTC at() expressions rounded up to the next whole second, never before the due instant', () => {
+    expect(atExpression(new Date('2026-11-27T21:00:00.123Z'))).toBe('at(2026-11-27T21:00:01)');
+    expect(atExpression(new Date('2026-11-27T21:00:59.001Z'))).toBe('at(2026-11-27T21:01:00)');
+    expect(atExpression(new Date('2026-11-27T21:00:00.000Z'))).toBe('at(2026-11-27T21:00:00)');
+  });
+
+  describe('an event that comes before the stored due time', () => {
+    it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request, and re-arms it for the stored time', async () => {
+      clock.advance(1 * HOUR);
+
+      expect(await sendReminder('s-1', deps)).toBe('not-due');
+
+      expect(mailer.sent).toHaveLength(0);
+      expect(store.tokens).toHaveLength(0);
+      expect(store.sessions.get('s-1')!.remindedAt).toBeUndefined();
+      const rearmed = [...scheduler.schedules.values()];
+      expect(rearmed).toHaveLength(1);
+      expect(rearmed[0]).toMatchObject({ at: new Date(REQUESTED_AT.getTime() + 48 * HOUR), contract: { detailType: 'FeedbackReminderTimeReached' }, detail: { sessionId: 's-1' } });
+      expect(rearmed[0]!.name).toMatch(/^reminder-key-s-1-r[0-9a-z]+$/);
+    });
+
+    it('reminds once the re-armed time comes', async () => {
+      clock.advance(1 * HOUR);
+      await sendReminder('s-1', deps);
+      clock.set(scheduler.schedules.values().next().value!.at);
+
+      expect(await sendReminder('s-1', deps)).toBe('sent');
+      expect(mailer.sent).toHaveLength(1);
+    });
+
+    it('re-arms an expiry that fired a few milliseconds early instead of dropping it', async () => {
+      const due = new Date(EXPIRES_AT.getTime() + 250);
+      store.sessions.get('s-1')!.expiresAt = due.toISOString();
+      // What a schedule written without the milliseconds did: fire at the whole second before the due instant.
+      clock.set(EXPIRES_AT);
+
+      expect(await expireRequest('s-1', deps)).toBe('not-due');
+      expect(publisher.published).toHaveLength(0);
+      const [rearmed] = [...scheduler.schedules.values()];
+      expect(rearmed).toMatchObject({ contract: { detailType: 'FeedbackExpiryTimeReached' }, detail: { sessionId: 's-1' } });
+      expect(rearmed!.at.getTime()).toBeGreaterThanOrEqual(due.getTime());
+      expect(rearmed!.name).toMatch(/^expiry-key-s-1-r[0-9a-z]+$/);
+
+      clock.set(rearmed!.at);
+      expect(await expireRequest('s-1', deps)).toBe('expired');
+      expect(publisher.published.map((event) => event.detailType)).toEqual(['FeedbackExpired']);
+    });
+
+    it('re-arms at a whole minute, which EventBridge Scheduler’s 60-second precision cannot fire before', () => {
+      expect(rearmTime(new Date('2026-11-27T21:00:00.250Z'))).toEqual(new Date('2026-11-27T21:01:00.000Z'));
+      expect(rearmTime(new Date('2026-11-27T21:00:00.000Z'))).toEqual(new Date('2026-11-27T21:00:00.000Z'));
+    });
+
+    it('names the re-armed schedule apart from the first one, the same for every early event aimed at one time, within 64 characters', () => {
+      const first = followUpScheduleNames('a'.repeat(40)).reminder;
+      const at = new Date('2026-11-27T21:01:00Z');
+
+      expect(rearmScheduleName(first, at)).not.toBe(first);
+      expect(rearmScheduleName(first, at)).toBe(rearmScheduleName(first, new Date(at)));
+      expect(rearmScheduleName(first, new Date(at.getTime() + 60_000))).not.toBe(rearmScheduleName(first, at));
+      expect(rearmScheduleName(first, new Date('4999-12-31T23:59:00Z')).length).toBeLessThanOrEqual(64);
+    });
+
+    it('makes one re-armed schedule for many early events', async () => {
+      clock.advance(1 * HOUR);
+      await sendReminder('s-1', deps);
+      clock.advance(1 * HOUR);
+      await sendReminder('s-1', deps);
+
+      expect(scheduler.schedules.size).toBe(1);
+    });
   });
 
   it('reminds an unanswered client once, with a new link to the same session', async () => {
@@ -234,6 +308,7 @@ describe('follow-ups', () => {
   });
 
   it('gives the reminder back when SES refuses, so the retry sends it', async () => {
+    clock.advance(48 * HOUR);
     mailer.failNext = 1;
 
     await expect(sendReminder('s-1', deps)).rejects.toThrow();
@@ -305,6 +380,7 @@ describe('follow-ups', () => {
   it('does not expire a request before its time', async () => {
     expect(await expireRequest('s-1', deps)).toBe('not-due');
     expect(publisher.published).toHaveLength(0);
+    expect(store.sessions.get('s-1')!.expiredAt).toBeUndefined();
   });
 
   it('announces again on retry when publishing failed after marking', async () => {

@@ -78,6 +78,31 @@ describe('local scheduler, driven by the real Scheduler client', () => {
     expect(local.list().map((s) => s.name)).not.toContain('expiry-c');
   });
 
+  it('schedules a follow-up due in under a minute instead of publishing it ahead of its time', async () => {
+    const due = new Date(clock.now().getTime() + 1_800);
+    direct.published.length = 0;
+
+    await adapter.scheduleOnce({ name: 'expiry-soon', at: due, contract: FeedbackExpiryTimeReached, detail: { sessionId: 's-6' } });
+
+    expect(direct.published).toEqual([]);
+    expect(local.list().map((s) => s.name)).toContain('expiry-soon');
+  });
+
+  it('never fires a schedule before its due instant, milliseconds included', async () => {
+    const due = new Date(Math.floor(clock.now().getTime() / 1000) * 1000 + 10 * HOUR + 400);
+    await adapter.scheduleOnce({ name: 'expiry-ms', at: due, contract: FeedbackExpiryTimeReached, detail: { sessionId: 's-7' } });
+    put.length = 0;
+
+    // The whole second the due instant falls in: a schedule without its milliseconds fired here.
+    clock.set(new Date(due.getTime() - 400));
+    await local.fireDue();
+    expect(put.map((entry) => entry.Detail)).not.toContain('{"sessionId":"s-7"}');
+
+    clock.set(new Date(due.getTime() + 600));
+    await local.fireDue();
+    expect(put.map((entry) => entry.Detail)).toContain('{"sessionId":"s-7"}');
+  });
+
   it('deletes a schedule before it fires, and treats deleting a missing one as done', async () => {
     await adapter.scheduleOnce({ name: 'reminder-d', at: new Date(clock.now().getTime() + 48 * HOUR), contract: FeedbackReminderTimeReached, detail: { sessionId: 's-4' } });
     put.length = 0;

@@ -60,6 +60,33 @@ describe('the acknowledge link of an alert', () => {
     ]);
   });
 
+  it('publishes AlertAcknowledged on the next POST when the first one’s publish failed, then never again', async () => {
+    publisher.failNext = 1;
+    const failed = await send('POST', '/a/ack-1');
+    const reopened = await send('GET', '/a/ack-1');
+    clock.advance(60_000);
+    const retried = await send('POST', '/a/ack-1');
+    const third = await send('POST', '/a/ack-1');
+
+    expect(failed.statusCode).toBe(503);
+    // The link still offers its button: the acknowledgement is recorded but still owes its announcement.
+    expect(reopened.body).toContain('<form method="post">');
+    expect(retried.statusCode).toBe(200);
+    expect(third.statusCode).toBe(200);
+    expect(publisher.published).toEqual([
+      expect.objectContaining({ detailType: 'AlertAcknowledged', detail: expect.objectContaining({ sessionId: 's-6', kind: 'rupture', acknowledgedAt: NOW.toISOString() }) }),
+    ]);
+    expect(alerts.links.get('hash-of-ack-1')).toMatchObject({ acknowledgedAt: NOW.toISOString(), announcedAt: new Date(NOW.getTime() + 60_000).toISOString() });
+    expect((await send('GET', '/a/ack-1')).body).toContain('Already acknowledged');
+  });
+
+  it('publishes AlertAcknowledged once when the button is posted three times at once', async () => {
+    const pages = await Promise.all([send('POST', '/a/ack-1'), send('POST', '/a/ack-1'), send('POST', '/a/ack-1')]);
+
+    expect(pages.map((page) => page.statusCode)).toEqual([200, 200, 200]);
+    expect(publisher.published).toHaveLength(1);
+  });
+
   it('answers an unknown link with a 404 page', async () => {
     const response = await send('GET', '/a/nope');
     expect(response.statusCode).toBe(404);

@@ -1,0 +1,56 @@
+/**
+ * The therapist's acknowledgement of an alert: recorded once, announced (AlertAcknowledged) until
+ * one announcement got out. The alert-link item is the outbox: `acknowledgedAt` is written first,
+ * `announcedAt` only after a successful publish, so a publish that failed is owed, and the next
+ * click or retried POST on the same link publishes it instead of answering "already acknowledged"
+ * and losing it. (Links acknowledged before `announcedAt` existed count as owed: a later click
+ * announces them once more, which consumers keyed on (sessionId, kind) ignore.)
+ */
+import { AlertAcknowledged } from '../events/contracts.ts';
+import type { AlertLink, AlertStore, Clock, EventPublisher } from './ports.ts';
+
+export interface AcknowledgeDeps {
+  store: AlertStore;
+  publisher: EventPublisher;
+  clock: Clock;
+}
+
+export type AcknowledgeOutcome =
+  | {
+      outcome: 'acknowledged' | 'already-acknowledged';
+      link: AlertLink;
+      acknowledgedAt: string;
+      /** Whether this request published AlertAcknowledged (the first, or one owed by a failed publish). */
+      announced: boolean;
+    }
+  | { outcome: 'not-found' };
+
+/**
+ * Records the therapist's acknowledgement once and announces it until it is announced. The write
+ * that records it also claims the announcement, so clicks at once publish once; a failed publish
+ * gives the claim back and throws (the page says "try again"), and the retry finds it owed. Every
+ * announcement carries the first acknowledgement's time, so a repeat (the publish succeeded but its
+ * mark failed) is the same event to a consumer keyed on (sessionId, kind).
+ */
+export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps): Promise<AcknowledgeOutcome> {
+  const now = deps.clock.now();
+  const result = await deps.store.acknowledge(ackToken, now);
+  if (!result) return { outcome: 'not-found' };
+  const { link, acknowledgedAt } = result;
+  const outcome = result.first ? 'acknowledged' : 'already-acknowledged';
+  if (result.announcement !== 'claimed') return { outcome, link, acknowledgedAt, announced: false };
+  try {
+    await deps.publisher.publish(AlertAcknowledged, {
+      sessionId: link.sessionId,
+      clientId: link.clientId,
+      therapistId: link.therapistId,
+      kind: link.kind,
+      acknowledgedAt,
+    });
+  } catch (error) {
+    await deps.store.releaseAcknowledgementAnnouncement(ackToken, now).catch(() => undefined);
+    throw error;
+  }
+  await deps.store.markAcknowledgementAnnounced(ackToken, now);
+  return { outcome, link, acknowledgedAt, announced: true };
+}
