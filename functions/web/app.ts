@@ -3,13 +3,14 @@
  *
  *   GET  /f/{token}         the form (or: already answered 200, expired 410, unknown 404)
  *   POST /f/{token}         record the answer → 303 to the thank-you page (400, 409, 410, 404, 413, 415)
- *   GET  /f/{token}/thanks  thank-you page
+ *   GET  /f/{token}/thanks  thank-you page once the answer is stored (else 303 back to the form)
  *   GET  /u/{token}         opt-out confirmation page
  *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
  *   GET  /a/{token}         the therapist's acknowledge page for one alert (or: already acknowledged)
  *   POST /a/{token}         record the acknowledgement once → 200
  *
- * GETs never change anything: mail scanners open every link. Routes match the path's tail and
+ * GETs never change anything: mail scanners open every link. A POST a browser says comes from
+ * another site is refused (403) before anything is read (http.ts, acceptsPostFrom). Routes match the path's tail and
  * redirects are relative, so the pages work under a custom domain's base path too.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -22,7 +23,7 @@ import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
 import { METRIC, type MetricsRecorder } from '../../shared/metrics.ts';
-import { isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
+import { acceptsPostFrom, isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
 
 /** What the routes log to: ids and outcomes only, never a token, a body or a name. */
 export type WebLogger = Pick<Logger, 'info' | 'error'>;
@@ -66,6 +67,11 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     const fallback = negotiateLocale(request.acceptLanguage);
     const read = request.method === 'GET' || request.method === 'HEAD';
     const matched = matchRoute(request.path);
+    if (request.method === 'POST' && matched && matched.page !== 'favicon' && !acceptsPostFrom(request.fetchSite)) {
+      // Refused before anything is read: a page of another site cannot answer, opt out or acknowledge.
+      deps.logger.info('post from another site refused', { page: matched.page, fetchSite: request.fetchSite });
+      return message(403, fallback, (t) => t.otherSite);
+    }
     switch (matched?.page) {
       case 'form':
         if (read) return formPage(matched.token, fallback);
@@ -146,6 +152,10 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     switch (view.kind) {
       case 'thanks':
         return message(200, view.locale, (t) => t.thanks);
+      case 'not-answered':
+        // Back to the form, which shows what the link can still do (the questions, or that it expired).
+        // Relative to /f/{token}/thanks: resolves to /f/{token} under any base path.
+        return seeOther(`../${token}`);
       case 'not-found':
         return message(404, fallback, (t) => t.notFound);
     }

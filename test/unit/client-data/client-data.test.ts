@@ -73,7 +73,7 @@ describe('exportClientData', () => {
 
     expect(text).not.toContain(HASH);
     for (const name of ['claimExpiresAt', 'leaseUntil', '"type"', 'applied', 'version']) expect(text).not.toContain(name);
-    expect(document.omitted).toEqual({ formLinks: 1, pastRetention: 0 });
+    expect(document.omitted).toEqual({ formLinks: 1, optOutLinks: 0, pastRetention: 0 });
   });
 
   it('treats records past their retention as deleted, though DynamoDB has yet to delete them', async () => {
