@@ -54,7 +54,7 @@ beforeEach(() => {
   app = createWebApp({
     feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) } },
     optOut: { store, publisher, clock },
-    acknowledge: { store: new FakeAlertStore(), publisher, clock },
+    acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
     practiceName: 'Riverside Counselling',
     logger,
   });
@@ -225,7 +225,7 @@ describe('POST /f/{token}', () => {
     app = createWebApp({
       feedback: { store, publisher, clock, instruments: { active: current, find: (id) => [current, DEFAULT_INSTRUMENT].find((i) => i.id === id) } },
       optOut: { store, publisher, clock },
-      acknowledge: { store: new FakeAlertStore(), publisher, clock },
+      acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Counselling',
       logger,
     });
@@ -382,7 +382,7 @@ describe('POST /f/{token} with random input', () => {
         app = createWebApp({
           feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => undefined } },
           optOut: { store, publisher, clock },
-          acknowledge: { store: new FakeAlertStore(), publisher, clock },
+          acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
           practiceName: 'P',
           logger,
         });
