@@ -67,7 +67,7 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     const fallback = negotiateLocale(request.acceptLanguage);
     const read = request.method === 'GET' || request.method === 'HEAD';
     const matched = matchRoute(request.path);
-    if (request.method === 'POST' && matched && matched.page !== 'favicon' && !acceptsPostFrom(request.fetchSite)) {
+    if (request.method === 'POST' && (matched?.page === 'form' || matched?.page === 'opt-out' || matched?.page === 'acknowledge') && !acceptsPostFrom(request.fetchSite)) {
       // Refused before anything is read: a page of another site cannot answer, opt out or acknowledge.
       deps.logger.info('post from another site refused', { page: matched.page, fetchSite: request.fetchSite });
       return message(403, fallback, (t) => t.otherSite);
