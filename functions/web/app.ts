@@ -10,8 +10,8 @@
  *   POST /a/{token}         record the acknowledgement once → 200 (410 once the link outlived acknowledgeLinkDays)
  *
  * GETs never change anything: mail scanners open every link. A POST a browser says comes from
- * another site is refused (403) before anything is read (http.ts, acceptsPostFrom). Routes match the path's tail and
- * redirects are relative, so the pages work under a custom domain's base path too.
+ * another site is refused (403) before anything is read (http.ts, acceptsPostFrom). Routes match
+ * the path's tail and redirects are relative, so the pages work under a custom domain's base path too.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
