@@ -69,6 +69,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'alert-claim': ['alert', 'alerts'],
   'alert-link': ['acknowledge link', 'acknowledge links'],
   'form-link': ['form link', 'form links'],
+  'opt-out-link': ['opt-out link', 'opt-out links'],
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   other: ['other item', 'other items'],

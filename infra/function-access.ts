@@ -93,8 +93,9 @@ export const FUNCTION_ACCESS = {
   // shared/adapters/dynamodb-session-store.ts: the claim and the skip are conditional puts of the
   // session; a duplicate reads the form token (consistent GetItem) to learn whether its email went
   // out; the client's request slot is an update; a failed send deletes its claim.
+  // Each email's own opt-out link is put before it is sent (use-cases/client-email.ts).
   request: {
-    table: { get: ['form-link'], put: ['session', 'form-link'], update: ['profile'], delete: ['session'] },
+    table: { get: ['form-link'], put: ['session', 'form-link', 'opt-out-link'], update: ['profile'], delete: ['session'] },
     publishes: [FeedbackRequested],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
@@ -102,20 +103,22 @@ export const FUNCTION_ACCESS = {
     instruments: true,
     variables: ['claimLeaseSeconds'],
   },
-  // dynamodb-feedback-store.ts (token and answer state read, answer and opt-out written) and
-  // dynamodb-alert-store.ts (the acknowledge link read and acknowledged).
+  // dynamodb-feedback-store.ts (form link, opt-out link and answer state read; answer and opt-out
+  // written) and dynamodb-alert-store.ts (the acknowledge link read and acknowledged, while it has
+  // not outlived acknowledgeLinkDays).
   web: {
-    table: { get: ['form-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
+    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
     publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
-    settings: [{ practiceName: REQUEST_SETTINGS.practiceName }],
+    settings: [{ practiceName: REQUEST_SETTINGS.practiceName, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
     instruments: true,
   },
   // dynamodb-follow-up-store.ts: reads the session, the client's opt-out and whether an evaluation
   // exists; guards the reminder and the expiry with updates; stores the reminder's new link. A
   // follow-up already due is published at once instead of scheduled (eventbridge-scheduler.ts), and
-  // an answer whose announcement was lost is announced again (use-cases/follow-up.ts).
+  // an answer whose announcement was lost is announced again (use-cases/follow-up.ts). The reminder
+  // puts its own opt-out link (use-cases/client-email.ts).
   followUp: {
-    table: { get: ['session', 'profile', 'evaluation'], update: ['session'], put: ['form-link'] },
+    table: { get: ['session', 'profile', 'evaluation'], update: ['session'], put: ['form-link', 'opt-out-link'] },
     publishes: [FeedbackReminderTimeReached, FeedbackExpiryTimeReached, FeedbackExpired, FeedbackSubmitted],
     sendsMail: true,
     schedules: { create: true, delete: true },
@@ -145,12 +148,13 @@ export const FUNCTION_ACCESS = {
   },
   // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind)
   // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
-  // link is read (was the earlier attempt's email sent?) and written once the email is out.
+  // link is read (was the earlier attempt's email sent?) and written once the email is out. Both
+  // the claim and the link expire with the retention setting.
   alert: {
     table: { query: ['session', 'evaluation'], get: ['alert-link'], put: ['alert-link'], update: ['alert-claim'], delete: ['alert-claim'] },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
-    settings: [REQUEST_SETTINGS, ALERT_SETTINGS],
+    settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS],
     instruments: true,
     variables: ['claimLeaseSeconds'],
   },

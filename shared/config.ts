@@ -22,7 +22,22 @@ const hoursMessage = { message: 'must be a number of hours above 0, at most 8760
 const minutesMessage = { message: 'must be a number of minutes from 0 to 10080 (a week)' };
 const positiveHours = defineSchema(() => z.pipe(z.coerce.number(hoursMessage), z.number(hoursMessage).check(z.positive(hoursMessage), z.lte(24 * 365, hoursMessage))));
 const nonNegativeMinutes = defineSchema(() => z.pipe(z.coerce.number(minutesMessage), z.number(minutesMessage).check(z.gte(0, minutesMessage), z.lte(7 * 24 * 60, minutesMessage))));
-const httpUrl = defineSchema(() => z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }));
+/** Hosts a page may be served from over plain http: only the developer's own machine (the local stack). */
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+const webBaseUrlMessage = { message: 'must be an https URL (http only for localhost, 127.0.0.1 or [::1]): every link carries a personal token' };
+/**
+ * The base of the links clients and therapists open: https, because each link carries a token that
+ * answers a form, opts a client out or acknowledges an alert, and a network on the way must not read it.
+ */
+const webBaseUrl = defineSchema(() =>
+  z.string().check(
+    z.refine((value: string) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.includes(url.hostname));
+    }, webBaseUrlMessage),
+  ),
+);
 
 /** One practice setting. */
 export interface Setting<Schema extends z.ZodMiniType = z.ZodMiniType> {
@@ -61,8 +76,8 @@ export const REQUEST_SETTINGS = {
     context: 'formBaseUrl',
     env: 'FORM_BASE_URL',
     defaultValue: undefined,
-    schema: httpUrl,
-    description: 'Base URL of the feedback form (links are `{formBaseUrl}/f/{token}`). Defaults to the stack’s HTTP API URL; set it when you put a custom domain in front.',
+    schema: webBaseUrl,
+    description: 'Base URL of the feedback form (links are `{formBaseUrl}/f/{token}`); https only (http just for localhost). Defaults to the stack’s HTTP API URL; set it when you put a custom domain in front.',
   }),
   throttleHours: setting({
     context: 'throttleHours',
@@ -212,7 +227,7 @@ export const RETENTION_SETTINGS = {
     defaultValue: 'keep',
     schema: defineSchema(() => z.union([z.literal('keep'), wholeNumber(MIN_RETENTION_DAYS, 36_500)], retentionMessage)),
     description:
-      'Days after a session ended when its record (contact details, answer) and its evaluation are deleted by DynamoDB TTL; `keep` keeps them. Applies to sessions stored from then on; must exceed maxSessionAgeHours + tokenExpiryHours.',
+      'Days after a session ended when its record (contact details, answer) and its evaluation are deleted by DynamoDB TTL, and days after an alert was sent when its records (the once-only claim, the acknowledge link) are; `keep` keeps them. Applies to records stored from then on; must exceed maxSessionAgeHours + tokenExpiryHours.',
   }),
 } as const;
 
@@ -239,6 +254,13 @@ export const ALERT_SETTINGS = {
     defaultValue: 'false',
     schema: onOff,
     description: 'Include the client’s free-text comment in alert emails. Off: the comment stays only in the practice’s table (`npx alliance export` shows it); email travels further than the table.',
+  }),
+  acknowledgeLinkDays: setting({
+    context: 'acknowledgeLinkDays',
+    env: 'ACKNOWLEDGE_LINK_DAYS',
+    defaultValue: '30',
+    schema: defineSchema(() => wholeNumber(1, 365)),
+    description: 'Days an alert’s acknowledge link works, counted from when the alert was sent; after that it acknowledges nothing (a forwarded or leaked old email cannot speak for the therapist).',
   }),
 } as const;
 

@@ -2,7 +2,7 @@
  * Alert function: AllianceRuptureDetected → one email to the therapist per (session, kind).
  * Wiring only.
  */
-import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { AllianceRuptureDetected } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
@@ -21,9 +21,10 @@ const metrics = createMetrics('alert', logger);
 const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const instruments = loadInstruments();
+const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 
 const deps: SendAlertDeps = {
-  store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName)),
+  store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: sesMailerFromSettings(settings),
   clock,
   tokens: randomTokens,

@@ -8,6 +8,7 @@ import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, FeedbackRequest
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbFollowUpStore } from '../../shared/adapters/dynamodb-follow-up-store.ts';
+import { DynamoDbOptOutLinkStore } from '../../shared/adapters/dynamodb-opt-out-link-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { EventBridgeScheduler } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -46,6 +47,7 @@ const deps: FollowUpDeps = {
   publisher,
   clock,
   tokens: randomTokens,
+  optOutLinks: new DynamoDbOptOutLinkStore(requireEnv(RESOURCE_ENV.tableName)),
   reminderHours: settings.reminderHours,
   practiceName: settings.practiceName,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),

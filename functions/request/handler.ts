@@ -7,6 +7,7 @@ import { SessionCompleted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
+import { DynamoDbOptOutLinkStore } from '../../shared/adapters/dynamodb-opt-out-link-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -29,6 +30,7 @@ const deps: RequestFeedbackDeps = {
   publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,
   tokens: randomTokens,
+  optOutLinks: new DynamoDbOptOutLinkStore(requireEnv(RESOURCE_ENV.tableName)),
   policy: settings,
   practiceName: settings.practiceName,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),

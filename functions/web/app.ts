@@ -3,26 +3,27 @@
  *
  *   GET  /f/{token}         the form (or: already answered 200, expired 410, unknown 404)
  *   POST /f/{token}         record the answer → 303 to the thank-you page (400, 409, 410, 404, 413, 415)
- *   GET  /f/{token}/thanks  thank-you page
+ *   GET  /f/{token}/thanks  thank-you page once the answer is stored (else 303 back to the form)
  *   GET  /u/{token}         opt-out confirmation page
  *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
- *   GET  /a/{token}         the therapist's acknowledge page for one alert (or: already acknowledged)
- *   POST /a/{token}         record the acknowledgement once → 200
+ *   GET  /a/{token}         the therapist's acknowledge page for one alert (or: already acknowledged; expired 410)
+ *   POST /a/{token}         record the acknowledgement once → 200 (410 once the link outlived acknowledgeLinkDays)
  *
- * GETs never change anything: mail scanners open every link. Routes match the path's tail and
- * redirects are relative, so the pages work under a custom domain's base path too.
+ * GETs never change anything: mail scanners open every link. A POST a browser says comes from
+ * another site is refused (403) before anything is read (http.ts, acceptsPostFrom). Routes match
+ * the path's tail and redirects are relative, so the pages work under a custom domain's base path too.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { negotiateLocale, PAGE_TEXT, type MessageText } from '../../shared/domain/form/i18n.ts';
 import { renderActionPage, renderFormPage, renderMessagePage, renderOptOutPage } from '../../shared/domain/form/pages.ts';
-import { ACKNOWLEDGE_BUTTON, acknowledged, acknowledgePrompt, ALERT_NOT_FOUND } from '../../shared/domain/templates/acknowledge-pages.ts';
-import { acknowledgeAlert, type AcknowledgeDeps } from '../../shared/use-cases/acknowledge-alert.ts';
+import { ACKNOWLEDGE_BUTTON, acknowledged, acknowledgeLinkExpiredText, acknowledgePrompt, ALERT_NOT_FOUND } from '../../shared/domain/templates/acknowledge-pages.ts';
+import { acknowledgeLink, openAcknowledgeLink, type AcknowledgeLinkDeps } from '../../shared/use-cases/acknowledge-link.ts';
 import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
 import { METRIC, type MetricsRecorder } from '../../shared/metrics.ts';
-import { isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
+import { acceptsPostFrom, isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
 
 /** What the routes log to: ids and outcomes only, never a token, a body or a name. */
 export type WebLogger = Pick<Logger, 'info' | 'error'>;
@@ -30,7 +31,7 @@ export type WebLogger = Pick<Logger, 'info' | 'error'>;
 export interface WebAppDeps {
   feedback: FeedbackDeps;
   optOut: OptOutDeps;
-  acknowledge: AcknowledgeDeps;
+  acknowledge: AcknowledgeLinkDeps;
   practiceName: string;
   logger: WebLogger;
   /** Counts what the pages did (answers, opt-outs, acknowledgements); none when absent. */
@@ -66,6 +67,11 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     const fallback = negotiateLocale(request.acceptLanguage);
     const read = request.method === 'GET' || request.method === 'HEAD';
     const matched = matchRoute(request.path);
+    if (request.method === 'POST' && (matched?.page === 'form' || matched?.page === 'opt-out' || matched?.page === 'acknowledge') && !acceptsPostFrom(request.fetchSite)) {
+      // Refused before anything is read: a page of another site cannot answer, opt out or acknowledge.
+      deps.logger.info('post from another site refused', { page: matched.page, fetchSite: request.fetchSite });
+      return message(403, fallback, (t) => t.otherSite);
+    }
     switch (matched?.page) {
       case 'form':
         if (read) return formPage(matched.token, fallback);
@@ -146,6 +152,10 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
     switch (view.kind) {
       case 'thanks':
         return message(200, view.locale, (t) => t.thanks);
+      case 'not-answered':
+        // Back to the form, which shows what the link can still do (the questions, or that it expired).
+        // Relative to /f/{token}/thanks: resolves to /f/{token} under any base path.
+        return seeOther(`../${token}`);
       case 'not-found':
         return message(404, fallback, (t) => t.notFound);
     }
@@ -171,17 +181,29 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
   }
 
   // The acknowledge pages are the therapist's, in English like the alert email.
+  const therapistPage = (status: number, text: MessageText): Result => pageResponse(status, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: text }));
+
   async function acknowledgePage(token: string): Promise<Result> {
-    const link = await deps.acknowledge.store.findAlertLink(token);
-    if (!link) return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
-    // Acknowledged but not yet announced (its publish failed): the button again, whose POST announces it.
-    if (link.acknowledgedAt && link.announcedAt) return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(link, link.acknowledgedAt, false) }));
-    return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(link), button: ACKNOWLEDGE_BUTTON }));
+    const view = await openAcknowledgeLink(token, deps.acknowledge);
+    switch (view.kind) {
+      case 'not-found':
+        return therapistPage(404, ALERT_NOT_FOUND);
+      case 'expired':
+        return therapistPage(410, acknowledgeLinkExpiredText(deps.acknowledge.linkDays));
+      case 'acknowledged':
+        return therapistPage(200, acknowledged(view.link, view.acknowledgedAt, false));
+      case 'open':
+        return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(view.link), button: ACKNOWLEDGE_BUTTON }));
+    }
   }
 
   async function postAcknowledge(token: string): Promise<Result> {
-    const outcome = await acknowledgeAlert(token, deps.acknowledge);
-    if (outcome.outcome === 'not-found') return pageResponse(404, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: ALERT_NOT_FOUND }));
+    const outcome = await acknowledgeLink(token, deps.acknowledge);
+    if (outcome.outcome === 'not-found') return therapistPage(404, ALERT_NOT_FOUND);
+    if (outcome.outcome === 'expired') {
+      deps.logger.info('expired acknowledge link refused');
+      return therapistPage(410, acknowledgeLinkExpiredText(deps.acknowledge.linkDays));
+    }
     deps.logger.info('alert acknowledged', { sessionId: outcome.link.sessionId, kind: outcome.link.kind, first: outcome.outcome === 'acknowledged', announced: outcome.announced });
     if (outcome.outcome === 'acknowledged') {
       metrics?.count(METRIC.alertAcknowledged);
@@ -189,7 +211,7 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
       const seconds = (Date.parse(outcome.acknowledgedAt) - Date.parse(outcome.link.sentAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) metrics?.seconds(METRIC.timeToAcknowledge, seconds);
     }
-    return pageResponse(200, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged') }));
+    return therapistPage(200, acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged'));
   }
 
   return async (event) => {

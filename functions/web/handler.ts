@@ -10,13 +10,13 @@ import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.t
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
-import { REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { createWebApp } from './app.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
 const metrics = createMetrics('web', logger);
-const { practiceName } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName });
+const { practiceName, acknowledgeLinkDays } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const store = new DynamoDbFeedbackStore(tableName);
 const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
@@ -24,7 +24,7 @@ const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 const app = createWebApp({
   feedback: { store, publisher, clock, instruments: loadInstruments() },
   optOut: { store, publisher, clock },
-  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock },
+  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock, linkDays: acknowledgeLinkDays },
   practiceName,
   logger,
   metrics: metricsRecorder(metrics),

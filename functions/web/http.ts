@@ -14,6 +14,8 @@ export interface WebRequest {
   path: string;
   contentType: string | undefined;
   acceptLanguage: string | undefined;
+  /** The browser's `Sec-Fetch-Site` (`same-origin`, `same-site`, `cross-site`, `none`); absent from servers and old browsers. */
+  fetchSite: string | undefined;
   /** The body as UTF-8, or `too-large`; undefined when there is none. */
   body: string | 'too-large' | undefined;
 }
@@ -32,6 +34,7 @@ export function readRequest(event: APIGatewayProxyEventV2): WebRequest {
     path: event.rawPath ?? '/',
     contentType: header(headers, 'content-type'),
     acceptLanguage: header(headers, 'accept-language'),
+    fetchSite: header(headers, 'sec-fetch-site')?.trim().toLowerCase(),
     body,
   };
 }
@@ -44,6 +47,18 @@ function header(headers: Record<string, string | undefined>, name: string): stri
 /** True when the content type is `application/x-www-form-urlencoded` (any parameters, any case). */
 export function isFormEncoded(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded';
+}
+
+/**
+ * Whether a state-changing POST may come from where the browser says it comes from. A page of
+ * another site (even a sibling subdomain: `same-site`) could otherwise make a client's or a
+ * therapist's browser post to a link it learnt. Our own pages post `same-origin`; `none` is the
+ * person's own doing (a bookmark); no header at all is a mail provider's RFC 8058 one-click POST (a
+ * server, not a browser) or a browser too old to send it, which the token alone must then protect.
+ * (No `Origin` check: with `Referrer-Policy: no-referrer` browsers send `Origin: null` even for our own form.)
+ */
+export function acceptsPostFrom(fetchSite: string | undefined): boolean {
+  return fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
 }
 
 const SECURITY_HEADERS: Record<string, string> = {

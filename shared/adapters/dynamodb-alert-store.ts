@@ -14,11 +14,14 @@ import * as alertClaimItem from './items/alert-claim.ts';
 import * as alertLinkItem from './items/alert-link.ts';
 import * as evaluationItem from './items/evaluation.ts';
 import * as sessionItem from './items/session.ts';
+import type { RetentionDays } from './table.ts';
 
 export class DynamoDbAlertStore implements AlertStore {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+    /** The claim and the acknowledge link expire this long after the alert (the TTL rides on the writes that create them). */
+    private readonly retentionDays: RetentionDays = 'keep',
     /** Pauses before the extra rounds of the write after SES accepted (tests pass zeros). */
     private readonly afterSendDelaysMs: readonly number[] = AFTER_SEND_DELAYS_MS,
   ) {}
@@ -46,7 +49,7 @@ export class DynamoDbAlertStore implements AlertStore {
 
   async claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim> {
     try {
-      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.claim(claim) }));
+      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.claim(claim, this.retentionDays) }));
       const earlierHash = alertClaimItem.earlierAckTokenHash(result.Attributes);
       if (earlierHash && (await this.linkExists(earlierHash))) {
         // The earlier attempt's email went out; put its link back on the claim so the record stays true.
@@ -66,7 +69,7 @@ export class DynamoDbAlertStore implements AlertStore {
 
   async saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void> {
     // Written after SES accepted the alert, and its "sent" mark: a failure here means a second alert later (after-send.ts).
-    await persistAfterSend(() => this.client.send(new PutCommand({ TableName: this.tableName, ...alertLinkItem.put(ackTokenHash, link) })), this.afterSendDelaysMs);
+    await persistAfterSend(() => this.client.send(new PutCommand({ TableName: this.tableName, ...alertLinkItem.put(ackTokenHash, link, this.retentionDays) })), this.afterSendDelaysMs);
   }
 
   async findAlertLink(ackToken: string): Promise<AlertLink | undefined> {

@@ -1,6 +1,6 @@
 /**
  * ClientDataStore on DynamoDB: every item that belongs to a client carries its `clientId`
- * (sessions, evaluations, alert claims, the profile, detector records, form and alert links), so
+ * (sessions, evaluations, alert claims, the profile, detector records, form, opt-out and alert links), so
  * one consistent scan of the table, filtered on it, finds them all; the key tells each item's kind
  * (items/index.ts).
  *

@@ -1,6 +1,9 @@
 /**
  * FeedbackStore and OptOutStore on DynamoDB.
  *
+ * Two kinds of link, each with a token of its own: the form link answers the form, the opt-out
+ * link (items/opt-out-link.ts) opts out; neither token does the other's work.
+ *
  * A link is found by the SHA-256 of its token (only the hash is stored); the form-link item carries
  * all an answer's announcement needs, so a post reads nothing else before its one write. The answer
  * goes on the SESSION item, not the link: a reminder sends a second link to the same session, and
@@ -16,6 +19,7 @@ import { getDocumentClient } from './dynamodb-table.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
 import * as clientProfileItem from './items/client-profile.ts';
 import * as formLinkItem from './items/form-link.ts';
+import * as optOutLinkItem from './items/opt-out-link.ts';
 import * as sessionItem from './items/session.ts';
 
 export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
@@ -44,8 +48,10 @@ export class DynamoDbFeedbackStore implements FeedbackStore, OptOutStore {
   }
 
   async findOptOutLink(token: string): Promise<OptOutLink | undefined> {
-    const found = await this.findFormLink(token);
-    return found ? { clientId: found.clientId, locale: found.locale } : undefined;
+    // Only the opt-out link's own item: a form token's hash addresses a form link, never this one.
+    if (!FORM_TOKEN_PATTERN.test(token)) return undefined;
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...optOutLinkItem.get(hashToken(token)) }));
+    return optOutLinkItem.fromItem(result.Item);
   }
 
   async optOut(clientId: string, now: Date): Promise<{ optedOutAt: string; first: boolean }> {

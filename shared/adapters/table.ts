@@ -24,7 +24,8 @@ export function toTtl(date: Date): number {
 export type RetentionDays = number | 'keep';
 
 /**
- * The TTL attribute of a record that expires `retentionDays` after its session ended, to spread
+ * The TTL attribute of a record that expires `retentionDays` after its session ended (or, for an
+ * alert's records, after the alert was sent: pass that time), to spread
  * into an item that is written anyway (so retention costs no extra write); none under `keep`.
  */
 export function retentionTtl(endedAt: string, retentionDays: RetentionDays): Record<string, number> {

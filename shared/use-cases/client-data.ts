@@ -33,8 +33,8 @@ export interface ClientExport {
   sessions: ExportedSession[];
   /** Items of a kind this version does not know, so that nothing stored is left out. */
   other: Record<string, unknown>[];
-  /** Left out on purpose: form links (only hashes of one-time secrets), and records past their retention that DynamoDB has yet to delete. */
-  omitted: { formLinks: number; pastRetention: number };
+  /** Left out on purpose: form and opt-out links (only hashes of secrets), and records past their retention that DynamoDB has yet to delete. */
+  omitted: { formLinks: number; optOutLinks: number; pastRetention: number };
 }
 
 /** Gathers everything stored about a client into one document (items past their retention are left out: they are deleted in effect). */
@@ -80,7 +80,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
       other: of('other').map((item) => withoutInternal(item.attributes)),
-      omitted: { formLinks: of('form-link').length, pastRetention: items.length - live.length },
+      omitted: { formLinks: of('form-link').length, optOutLinks: of('opt-out-link').length, pastRetention: items.length - live.length },
     },
   };
 }
@@ -88,7 +88,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

@@ -13,7 +13,7 @@ import {
   type Locale,
 } from '../events/contracts.ts';
 import { sendClientEmail } from './client-email.ts';
-import type { Clock, EventPublisher, FollowUpScheduler, FollowUpStore, FormTokenRecord, Mailer, RequestedSession, TokenFactory } from './ports.ts';
+import type { Clock, EventPublisher, FollowUpScheduler, FollowUpStore, FormTokenRecord, Mailer, OptOutLinkStore, RequestedSession, TokenFactory } from './ports.ts';
 import type * as z from 'zod/mini';
 
 /** The names of one request's reminder and expiry schedules, from its (length-limited) schedule key. */
@@ -50,6 +50,8 @@ export interface FollowUpDeps {
   publisher: EventPublisher;
   clock: Clock;
   tokens: TokenFactory;
+  /** Where the reminder's own opt-out link is kept (client-email.ts). */
+  optOutLinks: OptOutLinkStore;
   reminderHours: number;
   practiceName: string;
   formBaseUrl: string;

@@ -178,8 +178,25 @@ export interface OptOutLink {
   locale: Locale;
 }
 
+/** The stored opt-out link of one client email: only the hash of its token is ever written. */
+export interface OptOutLinkRecord {
+  tokenHash: string;
+  clientId: string;
+  locale: Locale;
+  /** When the link was made (just before its email was sent): its life is counted from here. */
+  issuedAt: string;
+}
+
+/** Where the client email's opt-out links are kept (the request and the reminder write them). */
+export interface OptOutLinkStore {
+  saveOptOutLink(link: OptOutLinkRecord): Promise<void>;
+}
+
 export interface OptOutStore {
-  /** The token's client, whether or not the form has expired; undefined for a malformed or unknown token. */
+  /**
+   * The client of an opt-out token, whether or not the form has expired; undefined for a malformed
+   * or unknown token, and for a form token: only an opt-out link's own token opts out.
+   */
   findOptOutLink(token: string): Promise<OptOutLink | undefined>;
   /** Marks the client opted out (keeping the first date); says whether this call was the first. */
   optOut(clientId: string, now: Date): Promise<{ optedOutAt: string; first: boolean }>;
@@ -361,7 +378,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {

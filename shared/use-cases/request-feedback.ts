@@ -4,7 +4,7 @@
 import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
 import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
 import { sendClientEmail } from './client-email.ts';
-import type { Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
+import type { Clock, EventPublisher, Mailer, OptOutLinkStore, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
 
 export interface RequestFeedbackDeps {
   store: SessionStore;
@@ -12,6 +12,8 @@ export interface RequestFeedbackDeps {
   publisher: EventPublisher;
   clock: Clock;
   tokens: TokenFactory;
+  /** Where the email's own opt-out link is kept (client-email.ts). */
+  optOutLinks: OptOutLinkStore;
   policy: RequestPolicy;
   practiceName: string;
   formBaseUrl: string;

@@ -2,7 +2,8 @@
  * Use cases behind the form link: show the form (reads only, because email scanners open every
  * link), record the client's one answer (first valid post wins), and show the thank-you page.
  * DynamoDB work per page: form 1 read unit (token + session, both eventually consistent), post half
- * a read unit and one write unit (token + one conditional write), thank-you page half a read unit.
+ * a read unit and one write unit (token + one conditional write), thank-you page 1.5 read units
+ * (token, and the session's answer state strongly consistent).
  */
 import { FeedbackSubmitted, TimestampSchema, type Locale } from '../events/contracts.ts';
 import type { Instrument } from '../domain/instruments.ts';
@@ -25,7 +26,8 @@ export type SubmitOutcome =
   | { kind: 'invalid'; locale: Locale; instrument: Instrument; errors: readonly FieldError[]; values: FormValues }
   | { kind: 'submitted'; locale: Locale; sessionId: string; publishError?: unknown };
 
-export type ThanksView = { kind: 'not-found' } | { kind: 'thanks'; locale: Locale };
+/** `not-answered`: the link has no stored answer (yet); its form page says what the client can do. */
+export type ThanksView = { kind: 'not-found' } | { kind: 'not-answered' } | { kind: 'thanks'; locale: Locale };
 
 /** Whether the token's own expiry has passed; a malformed expiry counts as passed: a link that cannot say when it ends takes no answer. */
 function tokenExpired(link: FormLink, now: Date): boolean {
@@ -119,11 +121,15 @@ export async function submitFeedback(token: string, body: string, deps: Feedback
 }
 
 /**
- * The thank-you page after an answer, from the token alone (its language): it shows nothing of the
- * answer, and the only way here is the post's redirect after the answer was stored, so it does not
- * read the session to check (a visitor who types the address gets a thank-you, nothing more).
+ * The thank-you page after an answer: it thanks only when the session's answer is stored, so a
+ * visitor who types the address before answering (or a link whose session was erased) is not told
+ * their answers were sent. Strongly consistent, because the usual visitor arrives by the post's
+ * redirect a moment after the write. It shows nothing of the answer.
  */
 export async function openThanks(token: string, deps: Pick<FeedbackDeps, 'store'>): Promise<ThanksView> {
   const link = await deps.store.findLink(token);
-  return link ? { kind: 'thanks', locale: link.locale } : { kind: 'not-found' };
+  if (!link) return { kind: 'not-found' };
+  const state = await deps.store.findAnswerState(link.sessionId, { consistent: true });
+  if (!state) return { kind: 'not-found' };
+  return state.answeredAt ? { kind: 'thanks', locale: link.locale } : { kind: 'not-answered' };
 }

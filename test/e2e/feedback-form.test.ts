@@ -222,6 +222,29 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env['CI'])('the feedback form 
     await page.close();
   });
 
+  it.each(SUPPORTED_LOCALES)('refuses an answer a page of another site posts, with an accessible 403 page, and stores nothing (%s)', async (locale) => {
+    const { formUrl, sessionId } = await requestFeedback(locale);
+    const page = await audit.newPage();
+    // Refused before the link is read, so in the browser's language.
+    await page.setExtraHTTPHeaders({ 'accept-language': locale === 'es' ? 'es-ES,es;q=0.9' : 'en-US,en;q=0.9' });
+    // A page that is not the product's (an opaque origin: the browser says `Sec-Fetch-Site: cross-site`).
+    const fields = DEFAULT_INSTRUMENT.items.map((item) => `<input type="hidden" name="${item.id}" value="0">`).join('');
+    await page.setContent(`<main><form method="post" action="${formUrl}">${fields}<button type="submit">Go</button></form></main>`);
+
+    const refused = page.waitForResponse((response) => response.request().method() === 'POST' && response.request().isNavigationRequest());
+    await page.click('button[type=submit]');
+    const response = await refused;
+    await page.waitForLoadState('load');
+
+    expect((await response.request().allHeaders())['sec-fetch-site']).toBe('cross-site');
+    expect(response.status()).toBe(403);
+    expect(await page.locator('h1').textContent()).toBe(PAGE_TEXT[locale].otherSite.title);
+    await expectAccessible(page, `${locale} 403 another site`);
+    await stack.waitForIdle();
+    expect((await storedSession(sessionId))?.['answeredAt']).toBeUndefined();
+    await page.close();
+  });
+
   it('made no request outside the web origin and reported no Content-Security-Policy violation', () => {
     expect(offOrigin).toEqual([]);
     expect(cspReports).toEqual([]);

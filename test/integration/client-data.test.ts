@@ -52,6 +52,7 @@ interface Client {
   email: string;
   sessionIds: string[];
   links: string[];
+  optOutLinks: string[];
   ackLinks: string[];
 }
 
@@ -59,14 +60,16 @@ interface Client {
 async function course(answers: readonly { talk?: boolean; comment?: string }[]): Promise<Client> {
   const base = sessionDetail(clock.now());
   const therapist = `t-${base.clientId}@practice.example`;
-  const client: Client = { clientId: base.clientId, email: base.client.email, sessionIds: [], links: [], ackLinks: [] };
+  const client: Client = { clientId: base.clientId, email: base.client.email, sessionIds: [], links: [], optOutLinks: [], ackLinks: [] };
   for (const [index, answer] of answers.entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
     await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
     // The link's token is written just after SES accepted the email: let the request function finish.
     await stack.waitForIdle();
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, client.email))[index]!.body.text ?? '')![0];
+    const mailText = (await mailTo(stack, client.email))[index]!.body.text ?? '';
+    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mailText)![0];
+    client.optOutLinks.push(/http:\/\/127\.0\.0\.1:\d+\/u\/[A-Za-z0-9_-]{43}/.exec(mailText)![0]);
     const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
     const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(posted.status).toBe(303);
@@ -170,13 +173,13 @@ describe('the table after the pipeline', () => {
     const items = itemsOf(await allItems(), ana);
     const kinds = new Set(items.map((item) => String(item['sk']).replace(/#.*/, '#')));
 
-    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'ALERT']));
+    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT']));
     expect(items.filter((item) => item['clientId'] !== ana.clientId).map((item) => `${String(item['pk'])}|${String(item['sk'])}`)).toEqual([]);
   });
 });
 
 describe('alliance export on the local stack', () => {
-  let exported: { clientId: string; sessions: { sessionId: string; answer?: { comment?: string; items?: unknown }; evaluation: unknown; alerts: { kind: string; sentAt?: string }[] }[]; profile: unknown; detectors: unknown[]; omitted: { formLinks: number } };
+  let exported: { clientId: string; sessions: { sessionId: string; answer?: { comment?: string; items?: unknown }; evaluation: unknown; alerts: { kind: string; sentAt?: string }[] }[]; profile: unknown; detectors: unknown[]; omitted: { formLinks: number; optOutLinks: number } };
   let text: string;
   let out: string;
 
@@ -198,6 +201,7 @@ describe('alliance export on the local stack', () => {
     expect(exported.profile).not.toBeNull();
     expect(exported.detectors).toHaveLength(1);
     expect(exported.omitted.formLinks).toBe(3);
+    expect(exported.omitted.optOutLinks).toBe(3);
   });
 
   it('contains nothing of another client and no link hashes', () => {
@@ -248,7 +252,8 @@ describe('alliance erase on the local stack', () => {
 
   it('makes the form, opt-out and acknowledge links of the client answer 404', async () => {
     expect(ana.ackLinks).toHaveLength(1);
-    for (const link of [...ana.links, ...ana.links.map((form) => form.replace('/f/', '/u/')), ...ana.ackLinks]) {
+    expect(ana.optOutLinks).toHaveLength(3);
+    for (const link of [...ana.links, ...ana.optOutLinks, ...ana.ackLinks]) {
       expect((await fetch(link)).status, link).toBe(404);
     }
     expect((await fetch(ben.links[0]!)).status).not.toBe(404);

@@ -51,7 +51,7 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
     table = await startTestTable(tableName, ({ command, consumed }) => capacity.push({ command, units: consumed.CapacityUnits ?? 0 }));
     documentClient = table.documentClient;
     detector = new DynamoDbDetectorStore(tableName, documentClient, 365);
-    alerts = new DynamoDbAlertStore(tableName, documentClient, [0, 0]);
+    alerts = new DynamoDbAlertStore(tableName, documentClient, 'keep', [0, 0]);
     sessions = new DynamoDbSessionStore(tableName, documentClient);
   }, 60_000);
 

@@ -6,7 +6,23 @@ import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
 import type { EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
-import type { AlertLink, AlertSession, AlertStore, ClaimResult, EventPublisher, FormTokenRecord, Mailer, OutgoingEmail, PlannedRequest, ReserveResult, SessionRecord, SessionStore, TokenFactory } from '../../shared/use-cases/ports.ts';
+import type {
+  AlertLink,
+  AlertSession,
+  AlertStore,
+  ClaimResult,
+  EventPublisher,
+  FormTokenRecord,
+  Mailer,
+  OptOutLinkRecord,
+  OptOutLinkStore,
+  OutgoingEmail,
+  PlannedRequest,
+  ReserveResult,
+  SessionRecord,
+  SessionStore,
+  TokenFactory,
+} from '../../shared/use-cases/ports.ts';
 
 interface StoredSession extends SessionRecord {
   status: string;
@@ -84,6 +100,14 @@ export class FakePublisher implements EventPublisher {
     const parsed = contract.schema.safeParse(detail);
     if (!parsed.success) throw new Error(`detail does not match ${contract.detailType}`);
     this.published.push({ detailType: contract.detailType, detail });
+  }
+}
+
+/** The opt-out links the client emails made, by hash. */
+export class FakeOptOutLinkStore implements OptOutLinkStore {
+  links = new Map<string, OptOutLinkRecord>();
+  async saveOptOutLink(link: OptOutLinkRecord): Promise<void> {
+    this.links.set(link.tokenHash, link);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, readSettingsFromEnv, REQUEST_SETTINGS } from '../../shared/config.ts';
+import { ALERT_SETTINGS, ConfigurationError, readSettingsFromEnv, REQUEST_SETTINGS } from '../../shared/config.ts';
 
 describe('request settings', () => {
   it('applies the documented defaults', () => {
@@ -29,10 +29,34 @@ describe('request settings', () => {
       readSettingsFromEnv(REQUEST_SETTINGS, { SENDER_ADDRESS: 'not-an-address', THROTTLE_HOURS: '-1', FORM_BASE_URL: 'ftp://x' });
 
     expect(read).toThrow(ConfigurationError);
-    expect(read).toThrow(/SENDER_ADDRESS must be an email address[\s\S]*FORM_BASE_URL must be an http\(s\) URL[\s\S]*THROTTLE_HOURS/);
+    expect(read).toThrow(/SENDER_ADDRESS must be an email address[\s\S]*FORM_BASE_URL must be an https URL[\s\S]*THROTTLE_HOURS/);
   });
 
   it('requires the form base URL', () => {
     expect(() => readSettingsFromEnv(REQUEST_SETTINGS, {})).toThrow(/FORM_BASE_URL is required/);
+  });
+
+  it.each(['http://forms.practice.example', 'http://forms.practice.example:443/feedback', 'http://localhost.practice.example', 'http://127.0.0.2:3000', 'ftp://forms.example', 'forms.example'])(
+    'refuses a form base URL that is not https (%s): every link carries a personal token',
+    (url) => {
+      expect(() => readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: url })).toThrow(/FORM_BASE_URL must be an https URL \(http only for localhost, 127\.0\.0\.1 or \[::1\]\)/);
+    },
+  );
+
+  it.each(['https://forms.practice.example', 'https://practice.example/feedback', 'http://localhost:3000', 'http://127.0.0.1:41234', 'http://[::1]:3000'])(
+    'accepts https, and http on the developer’s own machine (%s)',
+    (url) => {
+      expect(readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: url }).formBaseUrl).toBe(url);
+    },
+  );
+});
+
+describe('alert settings', () => {
+  it('lets an acknowledge link work 30 days by default', () => {
+    expect(readSettingsFromEnv(ALERT_SETTINGS, {}).acknowledgeLinkDays).toBe(30);
+  });
+
+  it.each(['0', '1.5', '366', 'soon'])('refuses %s days for the acknowledge link', (days) => {
+    expect(() => readSettingsFromEnv(ALERT_SETTINGS, { ACKNOWLEDGE_LINK_DAYS: days })).toThrow(/ACKNOWLEDGE_LINK_DAYS must be a whole number from 1 to 365/);
   });
 });

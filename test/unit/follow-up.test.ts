@@ -12,7 +12,7 @@ import {
   type FollowUpDeps,
 } from '../../shared/use-cases/follow-up.ts';
 import type { FollowUpStore, FormTokenRecord, OneTimeSchedule, RequestedSession } from '../../shared/use-cases/ports.ts';
-import { FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+import { FakeMailer, FakePublisher, sequentialTokens, FakeOptOutLinkStore } from '../support/fakes.ts';
 
 const HOUR = 3_600_000;
 const REQUESTED_AT = new Date('2026-11-25T21:00:00Z');
@@ -107,6 +107,7 @@ describe('follow-ups', () => {
       publisher,
       clock,
       tokens: sequentialTokens(),
+      optOutLinks: new FakeOptOutLinkStore(),
       reminderHours: 48,
       practiceName: 'Riverside Practice',
       formBaseUrl: 'https://forms.example',

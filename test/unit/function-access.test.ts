@@ -9,7 +9,7 @@ import {
   type DerivedStatement,
 } from '../../infra/function-access.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
-import { REQUEST_SETTINGS } from '../../shared/config.ts';
+import { REQUEST_SETTINGS, ALERT_SETTINGS } from '../../shared/config.ts';
 import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
 
 const RESOURCES: AccessResources = {
@@ -157,11 +157,11 @@ describe('schedulerPolicy', () => {
 });
 
 describe('functionVariables', () => {
-  it('gives the web function its table, its bus and the practice name, nothing else', () => {
+  it('gives the web function its table, its bus, the practice name and the acknowledge link’s life, nothing else', () => {
     const variables = functionVariables(FUNCTIONS.web);
 
     expect(variables.resources.sort()).toEqual(['busName', 'tableName']);
-    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env]);
+    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env, ALERT_SETTINGS.acknowledgeLinkDays.env]);
   });
 
   it('gives the follow-up function what a schedule targets', () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { SessionCompletedDetailSchema, type SessionCompletedDetail } from '../../shared/events/contracts.ts';
 import { requestFeedback, type RequestFeedbackDeps } from '../../shared/use-cases/request-feedback.ts';
-import { FakeMailer, FakePublisher, FakeSessionStore, sequentialTokens } from '../support/fakes.ts';
+import { FakeMailer, FakePublisher, FakeSessionStore, sequentialTokens, FakeOptOutLinkStore } from '../support/fakes.ts';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-25T21:00:00Z');
@@ -37,6 +37,7 @@ describe('requestFeedback', () => {
       publisher,
       clock,
       tokens: sequentialTokens(),
+      optOutLinks: new FakeOptOutLinkStore(),
       policy: { throttleHours: 12, tokenExpiryHours: 72, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 },
       practiceName: 'Riverside Counselling',
       formBaseUrl: 'https://forms.practice.example',
@@ -58,9 +59,11 @@ describe('requestFeedback', () => {
     expect(email.text).toContain('Hola, Ana:');
     expect(email.text).toContain('https://forms.practice.example/f/token-1');
     expect(email.html).toContain('href="https://forms.practice.example/f/token-1"');
-    expect(email.html).toContain('https://forms.practice.example/u/token-1');
+    // The opt-out link has a token of its own (the next one made), never the form's.
+    expect(email.html).toContain('https://forms.practice.example/u/token-2');
+    expect(email.html).not.toContain('/u/token-1');
     expect(email.headers).toEqual({
-      'List-Unsubscribe': '<https://forms.practice.example/u/token-1>',
+      'List-Unsubscribe': '<https://forms.practice.example/u/token-2>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     });
   });
@@ -253,9 +256,10 @@ describe('requestFeedback', () => {
 
     expect(retry.outcome).toBe('requested');
     expect(mailer.sent).toHaveLength(2);
-    expect([...store.tokens.keys()].sort()).toEqual(['hash-of-token-1', 'hash-of-token-2']);
+    // Each attempt made a form token and its email's opt-out token: token-1 and -2, then -3 and -4.
+    expect([...store.tokens.keys()].sort()).toEqual(['hash-of-token-1', 'hash-of-token-3']);
     expect(store.tokens.get('hash-of-token-1')).toMatchObject({ sessionId: 's-2026-11-25-0042', expiresAt: '2026-11-28T21:00:00.000Z' });
-    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-2' });
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'requested', tokenHash: 'hash-of-token-3' });
     expect(publisher.published).toHaveLength(1);
   });
 

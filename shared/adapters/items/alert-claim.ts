@@ -1,9 +1,11 @@
 /**
  * The alert-claim item: the once-only guard of one alert kind for one session, in the session's
  * partition. Attributes: clientId, kind, ackTokenHash (the acknowledge link of the attempt holding
- * the claim) and leaseUntil.
+ * the claim), leaseUntil, and ttl under a retention period (RETENTION_SETTINGS: counted from the
+ * claim, which is the alert's attempt).
  */
 import type { AlertKind } from '../../events/contracts.ts';
+import { retentionTtl, TTL_ATTRIBUTE, type RetentionDays } from '../table.ts';
 import type { DeleteRequest, ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
 
 /** Sort keys ALERT#<kind>: after SESSION, so the alert's query of EVALUATION..SESSION leaves them out. */
@@ -14,12 +16,16 @@ export function key(sessionId: string, kind: AlertKind): ItemKey {
 }
 
 /** Takes the claim unless another attempt holds a live lease; UPDATED_OLD names the earlier attempt's link. */
-export function claim(input: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): UpdateRequest {
+export function claim(
+  input: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number },
+  retentionDays: RetentionDays = 'keep',
+): UpdateRequest {
+  const ttl = retentionTtl(input.now.toISOString(), retentionDays)[TTL_ATTRIBUTE];
   return {
     Key: key(input.sessionId, input.kind),
-    UpdateExpression: 'SET #type = :type, clientId = :clientId, kind = :kind, ackTokenHash = :hash, leaseUntil = :leaseUntil',
+    UpdateExpression: `SET #type = :type, clientId = :clientId, kind = :kind, ackTokenHash = :hash, leaseUntil = :leaseUntil${ttl === undefined ? '' : ', #ttl = :ttl'}`,
     ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-    ExpressionAttributeNames: { '#type': 'type' },
+    ExpressionAttributeNames: { '#type': 'type', ...(ttl === undefined ? {} : { '#ttl': TTL_ATTRIBUTE }) },
     ExpressionAttributeValues: {
       ':type': ALERT_CLAIM_ITEM.type,
       ':clientId': input.clientId,
@@ -27,6 +33,7 @@ export function claim(input: { sessionId: string; clientId: string; kind: AlertK
       ':hash': input.ackTokenHash,
       ':leaseUntil': new Date(input.now.getTime() + input.leaseSeconds * 1000).toISOString(),
       ':now': input.now.toISOString(),
+      ...(ttl === undefined ? {} : { ':ttl': ttl }),
     },
     ReturnValues: 'UPDATED_OLD',
   };

@@ -3,10 +3,13 @@
  * Written once SES accepted the alert, so it is also the alert's "sent" mark. Attributes: sessionId,
  * clientId, therapistId, kind, sentAt, acknowledgedAt once the therapist confirms, announcedAt once
  * AlertAcknowledged is out (the acknowledgement's outbox: acknowledged without it is a publish still
- * owed), and announcingUntil while one request holds the claim to publish it.
+ * owed), announcingUntil while one request holds the claim to publish it, and ttl under a retention
+ * period (RETENTION_SETTINGS, counted from sentAt). The link acknowledges only for
+ * acknowledgeLinkDays after sentAt (use-cases/acknowledge-link.ts); the record stays until its ttl.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AlertLink } from '../../use-cases/ports.ts';
+import { retentionTtl, type RetentionDays } from '../table.ts';
 import type { GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
 export const ALERT_LINK_ITEM = { kind: 'alert-link', type: 'AlertLink', partitionKeyPrefix: 'TOKEN#', sortKey: 'ALERT' } as const satisfies ItemKindKeys;
@@ -15,10 +18,10 @@ export function key(ackTokenHash: string): ItemKey {
   return { pk: `${ALERT_LINK_ITEM.partitionKeyPrefix}${ackTokenHash}`, sk: ALERT_LINK_ITEM.sortKey };
 }
 
-export function put(ackTokenHash: string, link: AlertLink): PutRequest {
+export function put(ackTokenHash: string, link: AlertLink, retentionDays: RetentionDays = 'keep'): PutRequest {
   const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt } = link;
   return {
-    Item: { ...key(ackTokenHash), type: ALERT_LINK_ITEM.type, sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt },
+    Item: { ...key(ackTokenHash), type: ALERT_LINK_ITEM.type, sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, ...retentionTtl(sentAt, retentionDays) },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }

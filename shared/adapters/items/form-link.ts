@@ -11,7 +11,7 @@ import type { GetRequest, ItemKey, ItemKindKeys, PutRequest } from './item.ts';
 
 export const FORM_LINK_ITEM = { kind: 'form-link', type: 'FormToken', partitionKeyPrefix: 'TOKEN#', sortKey: 'TOKEN' } as const satisfies ItemKindKeys;
 
-/** A link's record outlives the form: its opt-out link must keep working after the form expires. */
+/** A link's record outlives the form, so a late click is told the questions are closed rather than "not found". */
 const RETENTION_AFTER_EXPIRY_DAYS = 90;
 
 export function key(tokenHash: string): ItemKey {

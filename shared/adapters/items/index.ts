@@ -11,6 +11,7 @@ import * as detectorState from './detector-state.ts';
 import * as evaluation from './evaluation.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
+import * as optOutLink from './opt-out-link.ts';
 import * as session from './session.ts';
 
 export const ITEM_KINDS = [
@@ -21,6 +22,7 @@ export const ITEM_KINDS = [
   detectorState.DETECTOR_STATE_ITEM,
   formLink.FORM_LINK_ITEM,
   alertLink.ALERT_LINK_ITEM,
+  optOutLink.OPT_OUT_LINK_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -39,4 +41,5 @@ export const keys = {
   detector: (clientId: string, instrumentId: string) => detectorState.key(clientId, instrumentId),
   formToken: (tokenHash: string) => formLink.key(tokenHash),
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
+  optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
 };

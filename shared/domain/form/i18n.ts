@@ -38,6 +38,7 @@ export interface PageText {
   tooLarge: MessageText;
   unreadable: MessageText;
   notAllowed: MessageText;
+  otherSite: MessageText;
   unavailable: MessageText;
   optOut: (practice: string) => MessageText;
   optOutButton: string;
@@ -98,6 +99,10 @@ const EN: PageText = {
   notAllowed: {
     title: 'Page not available',
     paragraphs: ['This page cannot be used this way. Please open the link from your email.'],
+  },
+  otherSite: {
+    title: 'Sent from another website',
+    paragraphs: ['Nothing was sent or changed: this came from another website, not from this page. To answer or to stop these emails, open the link in your email and use the button on the page.'],
   },
   unavailable: {
     title: 'Please try again',
@@ -169,6 +174,10 @@ const ES: PageText = {
   notAllowed: {
     title: 'Página no disponible',
     paragraphs: ['Esta página no se puede usar así. Abra el enlace de su correo.'],
+  },
+  otherSite: {
+    title: 'Enviado desde otro sitio web',
+    paragraphs: ['No se ha enviado ni cambiado nada: esto venía de otro sitio web, no de esta página. Para responder o para dejar de recibir estos correos, abra el enlace de su correo y use el botón de la página.'],
   },
   unavailable: {
     title: 'Inténtelo de nuevo',

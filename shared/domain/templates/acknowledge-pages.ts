@@ -44,3 +44,14 @@ export const ALERT_NOT_FOUND: MessageText = {
   title: 'Alert not found',
   paragraphs: ['This acknowledge link is not valid, or the client’s data was erased. Check that the whole link was opened.'],
 };
+
+/** An acknowledge link past acknowledgeLinkDays: it names no client (an old email may be in anyone's hands). */
+export function acknowledgeLinkExpiredText(linkDays: number): MessageText {
+  return {
+    title: 'This acknowledge link has expired',
+    paragraphs: [
+      `Acknowledge links work for ${linkDays} days after their alert was sent. Nothing was recorded.`,
+      'The alert itself is still in your email. If it still needs a response, talk to your practice.',
+    ],
+  };
+}

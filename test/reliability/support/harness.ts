@@ -154,11 +154,17 @@ export async function allMail(stack: LocalStack): Promise<StoredMail[]> {
 }
 
 const FORM_LINK = /\/f\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+const OPT_OUT_LINK = /\/u\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 const ACK_LINK = /\/a\/([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
 
 /** The form token a client email links to (undefined for other mail). */
 export function formToken(mail: StoredMail): string | undefined {
   return FORM_LINK.exec(mail.body.text ?? '')?.[1];
+}
+
+/** The opt-out token a client email links to (its own, not the form's). */
+export function optOutToken(mail: StoredMail): string | undefined {
+  return OPT_OUT_LINK.exec(mail.body.text ?? '')?.[1];
 }
 
 /** The acknowledge token an alert email links to. */

@@ -10,7 +10,7 @@ import { escapeHtml, stripBidiControls } from '../../../shared/domain/html.ts';
 import { IdSchema, SessionCompleted } from '../../../shared/events/contracts.ts';
 import type { StoredMail } from '../../integration/support/local-stack.ts';
 import { INJECTION_CORPUS, isAcceptableName } from './corpus.ts';
-import { ackToken, allMail, formToken, pool, post, putOnBus, type ReliabilityStack } from './harness.ts';
+import { ackToken, allMail, formToken, optOutToken, pool, post, putOnBus, type ReliabilityStack } from './harness.ts';
 import { itemsFor } from './pipeline-scenario.ts';
 import type { Figure } from './report.ts';
 
@@ -188,6 +188,7 @@ export async function runHostileScenario(harness: ReliabilityStack, options: { i
   // The client emails: headers, and the name rendered escaped.
   let mail = await allMail(stack);
   const tokens = new Map<string, string>();
+  const optOutTokens = new Map<string, string>();
   for (const session of all.filter((entry) => entry.accepted)) {
     const received = mail.filter((message) => message.destination.to.includes(session.detail.client.email));
     if (received.length !== 1) {
@@ -203,6 +204,8 @@ export async function runHostileScenario(harness: ReliabilityStack, options: { i
     if (!(message.body.text ?? '').includes(stripBidiControls(session.value.trim()))) problems.push(`${what}: the text part lacks the name`);
     const token = formToken(message);
     if (token) tokens.set(session.detail.sessionId, token);
+    const optOut = optOutToken(message);
+    if (optOut) optOutTokens.set(session.detail.sessionId, optOut);
   }
 
   // The pages, and the comment: an invalid post echoes it; a valid low answer carries it into the alert.
@@ -225,7 +228,7 @@ export async function runHostileScenario(harness: ReliabilityStack, options: { i
       if (accepted.status !== 303) problems.push(`answer with comment ${JSON.stringify(comment).slice(0, 30)}: ${accepted.status}`);
       pages.push({ what: 'thank-you page', response: await post(stack, `/f/${token}/thanks`, '', { method: 'GET' }), expected: 200 });
     }
-    pages.push({ what: 'opt-out page', response: await post(stack, `/u/${token}`, '', { method: 'GET' }), expected: 200 });
+    pages.push({ what: 'opt-out page', response: await post(stack, `/u/${optOutTokens.get(session.detail.sessionId) ?? 'missing'}`, '', { method: 'GET' }), expected: 200 });
     for (const page of pages) {
       documents.pages += 1;
       const what = `${page.what} for ${JSON.stringify(session.value).slice(0, 30)}`;

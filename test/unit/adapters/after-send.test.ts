@@ -67,7 +67,7 @@ describe('the writes after SES accepted', () => {
 
   it('saves an alert’s acknowledge link (its sent mark) through a throttling burst', async () => {
     dynamo.on(PutCommand).rejectsOnce(throttled()).resolves({});
-    const store = new DynamoDbAlertStore('table', DynamoDBDocumentClient.from(new DynamoDBClient({})), NO_WAIT);
+    const store = new DynamoDbAlertStore('table', DynamoDBDocumentClient.from(new DynamoDBClient({})), 'keep', NO_WAIT);
 
     await store.saveAlertLink('h', { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', kind: 'rupture', sentAt: '2026-11-25T21:00:00.000Z' });
 

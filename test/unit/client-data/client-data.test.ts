@@ -22,6 +22,7 @@ const ITEMS: ClientItem[] = [
   item('alert-claim', 'SESSION#s-2', 'ALERT#low-rating', { type: 'AlertClaim', kind: 'low-rating', ackTokenHash: HASH, leaseUntil: 'x' }, { sessionId: 's-2' }),
   item('alert-link', `TOKEN#${HASH}`, 'ALERT', { type: 'AlertLink', sessionId: 's-2', clientId: 'c-1', kind: 'low-rating', sentAt: '2027-02-08T11:00:00Z', acknowledgedAt: '2027-02-09T08:00:00Z' }, { sessionId: 's-2' }),
   item('form-link', `TOKEN#${HASH}`, 'TOKEN', { type: 'FormToken', tokenHash: HASH, sessionId: 's-2', clientId: 'c-1' }, { sessionId: 's-2' }),
+  item('opt-out-link', `TOKEN#${HASH}`, 'OPTOUT', { type: 'OptOutLink', clientId: 'c-1', locale: 'en', issuedAt: '2027-02-08T10:30:00Z' }),
   item('profile', 'CLIENT#c-1', 'PROFILE', { type: 'Client', clientId: 'c-1', optedOutAt: '2027-02-10T00:00:00Z' }),
   item('detector', 'CLIENT#c-1', 'DETECTOR#alliance-check-v1', { type: 'DetectorState', clientId: 'c-1', version: 4, appliedSessionIds: ['s-1'], state: { n: 2 } }, { instrumentId: 'alliance-check-v1' }),
   item('other', 'CLIENT#c-1', 'NOTE#1', { type: 'Note', text: 'kept' }),
@@ -73,7 +74,7 @@ describe('exportClientData', () => {
 
     expect(text).not.toContain(HASH);
     for (const name of ['claimExpiresAt', 'leaseUntil', '"type"', 'applied', 'version']) expect(text).not.toContain(name);
-    expect(document.omitted).toEqual({ formLinks: 1, pastRetention: 0 });
+    expect(document.omitted).toEqual({ formLinks: 1, optOutLinks: 1, pastRetention: 0 });
   });
 
   it('treats records past their retention as deleted, though DynamoDB has yet to delete them', async () => {
@@ -94,7 +95,7 @@ describe('eraseClientData', () => {
 
     expect(outcome).toMatchObject({ erased: true, itemsDeleted: ITEMS.length });
     expect(store.deleted).toHaveLength(2);
-    expect(store.deleted[0]).toEqual(expect.arrayContaining(['SESSION#s-2|EVALUATION', 'SESSION#s-2|ALERT#low-rating', `TOKEN#${HASH}|TOKEN`, `TOKEN#${HASH}|ALERT`, 'CLIENT#c-1|NOTE#1']));
+    expect(store.deleted[0]).toEqual(expect.arrayContaining(['SESSION#s-2|EVALUATION', 'SESSION#s-2|ALERT#low-rating', `TOKEN#${HASH}|TOKEN`, `TOKEN#${HASH}|OPTOUT`, `TOKEN#${HASH}|ALERT`, 'CLIENT#c-1|NOTE#1']));
     expect(store.deleted[1]).toEqual(expect.arrayContaining(['SESSION#s-1|SESSION', 'SESSION#s-2|SESSION', 'CLIENT#c-1|PROFILE', 'CLIENT#c-1|DETECTOR#alliance-check-v1']));
   });
 
@@ -117,7 +118,7 @@ describe('eraseClientData', () => {
     });
 
     expect(outcome.erased).toBe(false);
-    expect(shown).toMatchObject({ total: 9, counts: { session: 2, evaluation: 1, 'alert-claim': 1, 'alert-link': 1, 'form-link': 1, profile: 1, detector: 1, other: 1 } });
+    expect(shown).toMatchObject({ total: 10, counts: { session: 2, evaluation: 1, 'alert-claim': 1, 'alert-link': 1, 'form-link': 1, 'opt-out-link': 1, profile: 1, detector: 1, other: 1 } });
     expect(store.deleted).toEqual([]);
     expect(publisher.published).toEqual([]);
   });

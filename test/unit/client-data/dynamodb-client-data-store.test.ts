@@ -22,6 +22,7 @@ const CLIENT_ITEMS = [
   { pk: 'CLIENT#c-1', sk: 'DETECTOR#alliance-check-v1', clientId: 'c-1' },
   { pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1', sessionId: 's-1' },
   { pk: 'TOKEN#def', sk: 'ALERT', clientId: 'c-1', sessionId: 's-1' },
+  { pk: 'TOKEN#ghi', sk: 'OPTOUT', clientId: 'c-1', ttl: 1_800_000_000 },
   { pk: 'SOMETHING#new', sk: 'ELSE', clientId: 'c-1' },
 ];
 
@@ -39,6 +40,7 @@ describe('DynamoDbClientDataStore.findClientItems', () => {
       ['detector', 'alliance-check-v1'],
       ['form-link', 's-1'],
       ['alert-link', 's-1'],
+      ['opt-out-link', null],
       ['other', null],
     ]);
     expect(items[0]).toMatchObject({ key: { pk: 'SESSION#s-1', sk: 'SESSION' }, deleteAfter: new Date(1_800_000_000_000) });

@@ -227,10 +227,10 @@ describe('web function', () => {
   it('counts the first acknowledgement of an alert with the seconds since its email', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-25T21:30:00.000Z'));
-    // The acknowledging update answers with the link as it was (ReturnValues ALL_OLD): no read.
-    dynamo.on(UpdateCommand, { Key: keys.alertLink(hashToken(ack)) }).resolves({
-      Attributes: { type: 'AlertLink', sessionId: 's-6', clientId: 'c-1', therapistId: 't-7', kind: 'rupture', sentAt: '2026-11-25T20:00:00.000Z' },
-    });
+    // The link is read first (has it outlived acknowledgeLinkDays?); the acknowledging update answers with it as it was.
+    const link = { type: 'AlertLink', sessionId: 's-6', clientId: 'c-1', therapistId: 't-7', kind: 'rupture', sentAt: '2026-11-25T20:00:00.000Z' };
+    dynamo.on(GetCommand, { Key: keys.alertLink(hashToken(ack)) }).resolves({ Item: link });
+    dynamo.on(UpdateCommand, { Key: keys.alertLink(hashToken(ack)) }).resolves({ Attributes: link });
 
     const response = await handler(httpEvent('POST', `/a/${ack}`, { body: '', contentType: 'application/x-www-form-urlencoded' }));
 
@@ -262,7 +262,7 @@ describe('web routes (the counts behind each outcome)', () => {
     app = createWebApp({
       feedback: { store: feedback, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => DEFAULT_INSTRUMENT } },
       optOut: { store: feedback, publisher, clock },
-      acknowledge: { store: alerts, publisher, clock },
+      acknowledge: { store: alerts, publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Practice',
       logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
       metrics,
@@ -290,10 +290,10 @@ describe('web routes (the counts behind each outcome)', () => {
   });
 
   it('counts a client’s opt-out once, however often the link is used', async () => {
-    feedback.addLink('f-1', { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', locale: 'en', expiresAt: '2099-01-01T00:00:00.000Z' });
+    feedback.addOptOutLink('u-1', { clientId: 'c-1', locale: 'en' });
 
-    await app(httpEvent('POST', '/u/f-1'));
-    await app(httpEvent('POST', '/u/f-1'));
+    await app(httpEvent('POST', '/u/u-1'));
+    await app(httpEvent('POST', '/u/u-1'));
 
     expect(counted).toEqual([METRIC.clientOptedOut]);
   });

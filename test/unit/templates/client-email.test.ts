@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readMailTags } from '../../../shared/domain/mail-tags.ts';
-import { buildClientEmail, type ClientFeedbackEmail } from '../../../shared/use-cases/client-email.ts';
+import { ManualClock } from '../../../shared/adapters/clock.ts';
+import { buildClientEmail as buildWithOptOut, sendClientEmail, type ClientFeedbackEmail } from '../../../shared/use-cases/client-email.ts';
+import { FakeMailer, FakeOptOutLinkStore, sequentialTokens } from '../../support/fakes.ts';
 
 const SETTINGS = { practiceName: 'Riverside Practice', formBaseUrl: 'https://forms.example/feedback' };
 const REQUEST: ClientFeedbackEmail = {
@@ -11,23 +13,26 @@ const REQUEST: ClientFeedbackEmail = {
   expiresAt: '2026-11-28T21:00:00.000Z',
 };
 
+const buildClientEmail = (email: ClientFeedbackEmail, settings: typeof SETTINGS) => buildWithOptOut({ ...email, optOutToken: 'opt_out-1' }, settings);
+
 /** SES reports each tag as a list of values. */
 const reported = (tags: Record<string, string> | undefined) => Object.fromEntries(Object.entries(tags ?? {}).map(([name, value]) => [name, [value]]));
 
 describe('the client email', () => {
-  it('links to the form and the opt-out page of its token, under the form base URL', () => {
+  it('links to the form with the form token and to the opt-out page with the opt-out token, under the form base URL', () => {
     const email = buildClientEmail(REQUEST, SETTINGS);
 
     expect(email.to).toBe('ana@example.com');
     expect(email.text).toContain('Answer the questions: https://forms.example/feedback/f/tok_en-1');
     expect(email.html).toContain('href="https://forms.example/feedback/f/tok_en-1"');
-    expect(email.text).toContain('Stop feedback emails: https://forms.example/feedback/u/tok_en-1');
+    expect(email.text).toContain('Stop feedback emails: https://forms.example/feedback/u/opt_out-1');
+    expect(email.text).not.toContain('/u/tok_en-1');
   });
 
   it.each(['feedback-request', 'reminder'] as const)('offers one-click unsubscribe and is tagged with its purpose and client (%s)', (purpose) => {
     const email = buildClientEmail({ ...REQUEST, purpose }, SETTINGS);
 
-    expect(email.headers).toEqual({ 'List-Unsubscribe': '<https://forms.example/feedback/u/tok_en-1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
+    expect(email.headers).toEqual({ 'List-Unsubscribe': '<https://forms.example/feedback/u/opt_out-1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' });
     expect(readMailTags(reported(email.tags))).toEqual({ purpose, clientId: 'c:1042.x' });
   });
 
@@ -49,5 +54,22 @@ describe('the client email', () => {
     expect(email.html).not.toContain('<script>');
     expect(email.html).not.toContain('<img');
     expect(Object.values(email.headers ?? {}).join(' ')).not.toMatch(/script|img|Care/);
+  });
+
+  it('makes each email an opt-out token of its own, stores only its hash, and never puts the form token in a header', async () => {
+    const mailer = new FakeMailer();
+    const optOutLinks = new FakeOptOutLinkStore();
+    const deps = { ...SETTINGS, mailer, optOutLinks, tokens: sequentialTokens(), clock: new ManualClock(new Date('2026-11-25T21:00:00Z')) };
+
+    await sendClientEmail(REQUEST, deps);
+    await sendClientEmail({ ...REQUEST, purpose: 'reminder', token: 'tok_en-2' }, deps);
+
+    expect([...optOutLinks.links.values()]).toEqual([
+      { tokenHash: 'hash-of-token-1', clientId: 'c:1042.x', locale: 'en', issuedAt: '2026-11-25T21:00:00.000Z' },
+      { tokenHash: 'hash-of-token-2', clientId: 'c:1042.x', locale: 'en', issuedAt: '2026-11-25T21:00:00.000Z' },
+    ]);
+    expect(mailer.sent.map((email) => email.headers?.['List-Unsubscribe'])).toEqual(['<https://forms.example/feedback/u/token-1>', '<https://forms.example/feedback/u/token-2>']);
+    expect(JSON.stringify(mailer.sent.map((email) => email.headers))).not.toContain('tok_en');
+    expect(JSON.stringify([...optOutLinks.links.values()])).not.toContain('"token-1"');
   });
 });

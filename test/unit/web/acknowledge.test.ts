@@ -9,10 +9,12 @@ import { FakeFeedbackStore, httpEvent, RecordingPublisher } from './support/fake
 type Response = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
 
 const NOW = new Date('2026-11-25T21:00:00Z');
+const DAY = 86_400_000;
 let alerts: FakeAlertStore;
 let publisher: RecordingPublisher;
 let clock: ManualClock;
 let app: ReturnType<typeof createWebApp>;
+let deps: Parameters<typeof createWebApp>[0];
 
 beforeEach(() => {
   alerts = new FakeAlertStore();
@@ -20,13 +22,14 @@ beforeEach(() => {
   publisher = new RecordingPublisher();
   clock = new ManualClock(NOW);
   const feedback = new FakeFeedbackStore();
-  app = createWebApp({
+  deps = {
     feedback: { store: feedback, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => DEFAULT_INSTRUMENT } },
     optOut: { store: feedback, publisher, clock },
-    acknowledge: { store: alerts, publisher, clock },
+    acknowledge: { store: alerts, publisher, clock, linkDays: 30 },
     practiceName: 'Riverside Practice',
     logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
-  });
+  };
+  app = createWebApp(deps);
 });
 
 const send = async (method: string, path: string) => (await app(httpEvent(method, path, method === 'POST' ? { body: '', contentType: 'application/x-www-form-urlencoded' } : {}))) as Response;
@@ -92,6 +95,51 @@ describe('the acknowledge link of an alert', () => {
     expect(response.statusCode).toBe(404);
     expect(response.body).toContain('Alert not found');
     expect((await send('POST', '/a/nope')).statusCode).toBe(404);
+  });
+
+  it('acknowledges on the last moment of its 30 days', async () => {
+    clock.set(new Date(Date.parse('2026-11-24T16:00:00.000Z') + 30 * DAY - 1));
+    expect((await send('POST', '/a/ack-1')).statusCode).toBe(200);
+    expect(alerts.links.get('hash-of-ack-1')!.acknowledgedAt).toBeDefined();
+  });
+
+  it('acknowledges nothing once the link is 30 days old: a clear 410 page, nothing written or announced', async () => {
+    clock.set(new Date(Date.parse('2026-11-24T16:00:00.000Z') + 30 * DAY));
+
+    const page = await send('GET', '/a/ack-1');
+    const posted = await send('POST', '/a/ack-1');
+
+    for (const response of [page, posted]) {
+      expect(response.statusCode).toBe(410);
+      expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(response.body).toContain('<h1>This acknowledge link has expired</h1>');
+      expect(response.body).toContain('work for 30 days');
+      expect(response.body).not.toContain('c-1042');
+      expect(response.body).not.toContain('<form');
+    }
+    expect(alerts.links.get('hash-of-ack-1')!.acknowledgedAt).toBeUndefined();
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('follows the practice’s setting for the link’s life', async () => {
+    app = createWebApp({ ...deps, acknowledge: { ...deps.acknowledge, linkDays: 2 } });
+    clock.set(new Date(Date.parse('2026-11-24T16:00:00.000Z') + 2 * DAY));
+    expect((await send('POST', '/a/ack-1')).statusCode).toBe(410);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('still says when it was acknowledged after it expired, and changes nothing', async () => {
+    await send('POST', '/a/ack-1');
+    clock.set(new Date(Date.parse('2026-11-24T16:00:00.000Z') + 90 * DAY));
+
+    const page = await send('GET', '/a/ack-1');
+    const posted = await send('POST', '/a/ack-1');
+
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Already acknowledged');
+    expect(posted.body).toContain('Already acknowledged');
+    expect(alerts.links.get('hash-of-ack-1')!.acknowledgedAt).toBe(NOW.toISOString());
+    expect(publisher.published).toHaveLength(1);
   });
 
   it('refuses other methods', async () => {

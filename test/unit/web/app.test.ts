@@ -25,6 +25,14 @@ let clock: ManualClock;
 let logger: WebLogger & { info: ReturnType<typeof vi.fn>; error: ReturnType<typeof vi.fn> };
 let app: ReturnType<typeof createWebApp>;
 let token: string;
+let optOutToken: string;
+
+/** The opt-out link of the same email: a token of its own. */
+function newOptOutLink(locale: Locale = 'en', clientId = 'c-1'): string {
+  const { token: link } = randomTokens.create();
+  store.addOptOutLink(link, { clientId, locale });
+  return link;
+}
 
 function newLink(locale: Locale = 'en', sessionId = 's-1'): string {
   const { token: link } = randomTokens.create();
@@ -46,11 +54,12 @@ beforeEach(() => {
   app = createWebApp({
     feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) } },
     optOut: { store, publisher, clock },
-    acknowledge: { store: new FakeAlertStore(), publisher, clock },
+    acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
     practiceName: 'Riverside Counselling',
     logger,
   });
   token = newLink();
+  optOutToken = newOptOutLink();
 });
 
 describe('GET /f/{token}', () => {
@@ -144,7 +153,7 @@ describe('security headers', () => {
       await send('GET', `/f/${token}`),
       await send('GET', '/nowhere'),
       await post(`/f/${token}`, 'relationship=1'),
-      await send('GET', `/u/${token}`),
+      await send('GET', `/u/${optOutToken}`),
     ];
     for (const response of responses) {
       const style = /<style>([\s\S]*?)<\/style>/.exec(response.body)![1]!;
@@ -216,7 +225,7 @@ describe('POST /f/{token}', () => {
     app = createWebApp({
       feedback: { store, publisher, clock, instruments: { active: current, find: (id) => [current, DEFAULT_INSTRUMENT].find((i) => i.id === id) } },
       optOut: { store, publisher, clock },
-      acknowledge: { store: new FakeAlertStore(), publisher, clock },
+      acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Counselling',
       logger,
     });
@@ -373,7 +382,7 @@ describe('POST /f/{token} with random input', () => {
         app = createWebApp({
           feedback: { store, publisher, clock, instruments: { active: DEFAULT_INSTRUMENT, find: () => undefined } },
           optOut: { store, publisher, clock },
-          acknowledge: { store: new FakeAlertStore(), publisher, clock },
+          acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
           practiceName: 'P',
           logger,
         });
@@ -401,14 +410,34 @@ describe('GET /f/{token}/thanks', () => {
     expect(response.body).not.toMatch(/secreto|Riverside Counselling<\/h1>|value=/);
   });
 
-  it('reads only the token, never the session: the post’s redirect is the only way here', async () => {
+  it('reads the token and the session’s answer state, consistently: the redirect comes a moment after the write', async () => {
     await post(`/f/${token}`, COMPLETE);
     store.reads = [];
 
     const response = await send('GET', `/f/${token}/thanks`);
 
     expect(response.statusCode).toBe(200);
-    expect(store.reads).toEqual(['token']);
+    expect(store.reads).toEqual(['token', 'session (consistent)']);
+  });
+
+  it('does not thank a client who has not answered: it sends them back to the form', async () => {
+    const response = await send('GET', `/f/${token}/thanks`);
+
+    expect(response.statusCode).toBe(303);
+    expect(response.body).not.toContain(PAGE_TEXT.en.thanks.title);
+    expect(new URL(response.headers['location']!, `https://practice.example/feedback/f/${token}/thanks`).pathname).toBe(`/feedback/f/${token}`);
+  });
+
+  it('does not thank on an expired, unanswered link either: the form it leads back to says it expired', async () => {
+    clock.set(new Date(EXPIRES_AT));
+    const response = await send('GET', `/f/${token}/thanks`);
+    expect(response.statusCode).toBe(303);
+    expect((await send('GET', `/f/${token}`)).statusCode).toBe(410);
+  });
+
+  it('answers 404 when the link’s session is gone (erased)', async () => {
+    store.sessions.delete('s-1');
+    expect((await send('GET', `/f/${token}/thanks`)).statusCode).toBe(404);
   });
 
   it('answers 404 for an unknown token', async () => {
@@ -419,7 +448,7 @@ describe('GET /f/{token}/thanks', () => {
 describe('/u/{token}', () => {
   it('shows the opt-out page and changes nothing, however often it is opened', async () => {
     for (let i = 0; i < 3; i += 1) {
-      const response = await send('GET', `/u/${token}`);
+      const response = await send('GET', `/u/${optOutToken}`);
       expect(response.statusCode).toBe(200);
       expect(response.body).toContain(`<button type="submit">${PAGE_TEXT.en.optOutButton}</button>`);
     }
@@ -428,8 +457,8 @@ describe('/u/{token}', () => {
   });
 
   it('opts the client out from the page’s button and announces it once', async () => {
-    const response = await send('POST', `/u/${token}`, { body: '', contentType: FORM });
-    const again = await send('POST', `/u/${token}`, { body: '', contentType: FORM });
+    const response = await send('POST', `/u/${optOutToken}`, { body: '', contentType: FORM });
+    const again = await send('POST', `/u/${optOutToken}`, { body: '', contentType: FORM });
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain(`<h1>${PAGE_TEXT.en.optedOut.title}</h1>`);
@@ -442,27 +471,85 @@ describe('/u/{token}', () => {
     ['urlencoded', FORM, 'List-Unsubscribe=One-Click'],
     ['multipart', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n'],
   ])('opts the client out with an RFC 8058 one-click post (%s) and answers 200', async (_name, contentType, body) => {
-    const response = await send('POST', `/u/${token}`, { body, contentType });
+    const response = await send('POST', `/u/${optOutToken}`, { body, contentType });
     expect(response.statusCode).toBe(200);
     expect(store.clients.get('c-1')?.optedOutAt).toBe(NOW.toISOString());
   });
 
   it('keeps working after the form link has expired, in the client’s language', async () => {
     const spanish = newLink('es', 's-2');
+    const spanishOptOut = newOptOutLink('es');
     clock.advance(30 * 24 * HOUR);
     expect((await send('GET', `/f/${spanish}`)).statusCode).toBe(410);
 
-    const response = await send('POST', `/u/${spanish}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
+    const response = await send('POST', `/u/${spanishOptOut}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain(`<h1>${PAGE_TEXT.es.optedOut.title}</h1>`);
     expect(store.clients.get('c-1')?.optedOutAt).toBeDefined();
   });
 
+  it('does not take a form token: the form’s link opts nobody out', async () => {
+    expect((await send('GET', `/u/${token}`)).statusCode).toBe(404);
+    const response = await send('POST', `/u/${token}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
+    expect(response.statusCode).toBe(404);
+    expect(store.clients.size).toBe(0);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('has a token that does not open the form: the unsubscribe header cannot answer for the client', async () => {
+    expect((await send('GET', `/f/${optOutToken}`)).statusCode).toBe(404);
+    expect((await post(`/f/${optOutToken}`, COMPLETE)).statusCode).toBe(404);
+    expect(store.sessions.get('s-1')!.answeredAt).toBeUndefined();
+  });
+
   it('answers 404 for an unknown token and opts nobody out', async () => {
     const response = await send('POST', `/u/${'C'.repeat(43)}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
     expect(response.statusCode).toBe(404);
     expect(store.clients.size).toBe(0);
+  });
+});
+
+describe('posts from another site', () => {
+  const crossSite = (path: string, body: string, fetchSite = 'cross-site') => send('POST', path, { body, contentType: FORM, headers: { 'sec-fetch-site': fetchSite } });
+
+  it.each(['cross-site', 'same-site', 'Cross-Site'])('refuses an answer posted from another site (%s) with a readable 403 page, and stores nothing', async (fetchSite) => {
+    const response = await crossSite(`/f/${token}`, COMPLETE, fetchSite);
+
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.otherSite.title}</h1>`);
+    expect(store.sessions.get('s-1')!.answeredAt).toBeUndefined();
+    expect(store.writes).toBe(0);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('refuses an opt-out posted from another site, and opts nobody out', async () => {
+    const response = await crossSite(`/u/${optOutToken}`, 'List-Unsubscribe=One-Click');
+
+    expect(response.statusCode).toBe(403);
+    expect(store.clients.size).toBe(0);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('refuses an acknowledgement posted from another site', async () => {
+    const response = await crossSite(`/a/${'A'.repeat(43)}`, '');
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain(`<h1>${PAGE_TEXT.en.otherSite.title}</h1>`);
+  });
+
+  it.each([['same-origin'], ['none']])('accepts a post the browser says is %s', async (fetchSite) => {
+    expect((await crossSite(`/f/${token}`, COMPLETE, fetchSite)).statusCode).toBe(303);
+  });
+
+  it('accepts an RFC 8058 one-click post from a mail provider, which sends no Sec-Fetch-Site', async () => {
+    const response = await send('POST', `/u/${optOutToken}`, { body: 'List-Unsubscribe=One-Click', contentType: FORM });
+    expect(response.statusCode).toBe(200);
+    expect(store.clients.get('c-1')?.optedOutAt).toBe(NOW.toISOString());
+  });
+
+  it('still shows pages opened from another site: a GET changes nothing', async () => {
+    expect((await send('GET', `/f/${token}`, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(200);
   });
 });
 
@@ -481,7 +568,7 @@ describe('other paths', () => {
     expect(posted.statusCode).toBe(303);
     expect(new URL(posted.headers['location']!, `https://practice.example/feedback/f/${token}`).pathname).toBe(`/feedback/f/${token}/thanks`);
     expect((await send('GET', `/feedback/f/${token}/thanks`)).statusCode).toBe(200);
-    expect((await send('GET', `/feedback/u/${token}`)).statusCode).toBe(200);
+    expect((await send('GET', `/feedback/u/${optOutToken}`)).statusCode).toBe(200);
   });
 
   it('answers the browser’s icon request with an empty, cacheable response', async () => {

@@ -8,6 +8,7 @@ import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/l
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbFeedbackStore } from '../../../shared/adapters/dynamodb-feedback-store.ts';
 import { DynamoDbFollowUpStore } from '../../../shared/adapters/dynamodb-follow-up-store.ts';
+import { DynamoDbOptOutLinkStore } from '../../../shared/adapters/dynamodb-opt-out-link-store.ts';
 import { DynamoDbSessionStore } from '../../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../../shared/adapters/form-tokens.ts';
 import { keys } from '../../../shared/adapters/items/index.ts';
@@ -223,10 +224,21 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
     expect(await followUps.markExpired(session.sessionId, new Date(EXPIRES_AT))).toBe('answered');
   });
 
-  it('opts a client out once, keeps the first date, and the request flow then refuses them', async () => {
+  it('finds an opt-out link by its own token only: a form token is not one, and an opt-out token opens no form', async () => {
     const { token, session } = await requestedSession('es');
-    const optOutLink = await feedback.findOptOutLink(token);
-    expect(optOutLink).toEqual({ clientId: session.clientId, locale: 'es' });
+    const optOut = randomTokens.create();
+    await new DynamoDbOptOutLinkStore(tableName, documentClient).saveOptOutLink({ tokenHash: optOut.hash, clientId: session.clientId, locale: 'es', issuedAt: NOW.toISOString() });
+
+    expect(await feedback.findOptOutLink(optOut.token)).toEqual({ clientId: session.clientId, locale: 'es' });
+    expect(await feedback.findOptOutLink(token)).toBeUndefined();
+    expect(await feedback.findLink(optOut.token)).toBeUndefined();
+    const stored = await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.optOutLink(optOut.hash) }));
+    expect(stored.Item).toMatchObject({ type: 'OptOutLink', clientId: session.clientId, ttl: Math.floor(NOW.getTime() / 1000) + 365 * 86_400 });
+    expect(JSON.stringify(stored.Item)).not.toContain(optOut.token);
+  });
+
+  it('opts a client out once, keeps the first date, and the request flow then refuses them', async () => {
+    const { session } = await requestedSession('es');
 
     const first = await feedback.optOut(session.clientId, NOW);
     const again = await feedback.optOut(session.clientId, new Date(NOW.getTime() + HOUR));

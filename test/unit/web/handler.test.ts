@@ -16,6 +16,7 @@ const dynamo = mockClient(DynamoDBDocumentClient);
 const eventBridge = mockClient(EventBridgeClient);
 
 const { token } = randomTokens.create();
+const optOut = randomTokens.create();
 const TOKEN_ITEM = {
   type: 'FormToken',
   sessionId: 's-1',
@@ -48,6 +49,7 @@ beforeEach(() => {
   dynamo.reset();
   eventBridge.reset();
   dynamo.on(GetCommand, { Key: keys.formToken(hashToken(token)) }).resolves({ Item: TOKEN_ITEM });
+  dynamo.on(GetCommand, { Key: keys.optOutLink(optOut.hash) }).resolves({ Item: { type: 'OptOutLink', clientId: 'c-1', locale: 'es' } });
   dynamo.on(GetCommand, { Key: keys.session('s-1') }).resolves({ Item: { pk: 'SESSION#s-1' } });
   dynamo.on(UpdateCommand).resolves({});
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
@@ -60,6 +62,7 @@ describe('web handler', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('<html lang="es">');
     expect(response.body).toContain('Clínica Río');
+    expect(response.body).toContain('<form method="post"');
     expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: 'table', Key: keys.formToken(hashToken(token)) });
     // The token item never changes after its email went out, and a just-answered session shown once
     // more as the form is settled by the post's conditional write: two eventually consistent reads.
@@ -109,16 +112,24 @@ describe('web handler', () => {
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
-  it('thanks the client from the token item alone', async () => {
+  it('thanks the client once the session’s answer is read back, consistently', async () => {
+    dynamo.on(GetCommand, { Key: keys.session('s-1') }).resolves({ Item: { pk: 'SESSION#s-1', answeredAt: '2026-11-25T21:00:00.000Z' } });
+
     const response = await handler(httpEvent('GET', `/f/${token}/thanks`));
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toContain('<html lang="es">');
-    expect(reads()).toEqual([{ pk: keys.formToken(hashToken(token)).pk, consistent: false }]);
+    expect(reads()).toEqual([
+      { pk: keys.formToken(hashToken(token)).pk, consistent: false },
+      { pk: keys.session('s-1').pk, consistent: true },
+    ]);
   });
 
-  it('opts the client out on CLIENT#id and announces ClientUnsubscribed', async () => {
-    const response = await handler(httpEvent('POST', `/u/${token}`, { body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' }));
+  it('opts the client out on CLIENT#id and announces ClientUnsubscribed, from the opt-out link’s own item', async () => {
+    const response = await handler(httpEvent('POST', `/u/${optOut.token}`, { body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' }));
+
+    expect(reads()).toEqual([{ pk: keys.optOutLink(optOut.hash).pk, consistent: false }]);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { Key: keys.optOutLink(optOut.hash) });
 
     expect(response.statusCode).toBe(200);
     expect(dynamo).toHaveReceivedCommandWith(UpdateCommand, { Key: keys.client('c-1'), UpdateExpression: expect.stringContaining('optedOutAt = if_not_exists(optedOutAt, :now)') });

@@ -26,6 +26,8 @@ interface FakeSession {
 
 export class FakeFeedbackStore implements FeedbackStore, OptOutStore {
   tokens = new Map<string, FakeToken>();
+  /** Opt-out links, by their own token: a form token is not one. */
+  optOutLinks = new Map<string, OptOutLink>();
   sessions = new Map<string, FakeSession>();
   clients = new Map<string, { optedOutAt?: string }>();
   writes = 0;
@@ -37,6 +39,11 @@ export class FakeFeedbackStore implements FeedbackStore, OptOutStore {
   addLink(token: string, link: FakeToken): void {
     this.tokens.set(token, link);
     if (!this.sessions.has(link.sessionId)) this.sessions.set(link.sessionId, { expiresAt: link.expiresAt });
+  }
+
+  /** Adds the opt-out link of a client email, as the request (or the reminder) would have created it. */
+  addOptOutLink(token: string, link: OptOutLink): void {
+    this.optOutLinks.set(token, link);
   }
 
   async findLink(token: string): Promise<FormLink | undefined> {
@@ -66,8 +73,9 @@ export class FakeFeedbackStore implements FeedbackStore, OptOutStore {
   }
 
   async findOptOutLink(token: string): Promise<OptOutLink | undefined> {
-    const found = this.tokens.get(token);
-    return found ? { clientId: found.clientId, locale: found.locale } : undefined;
+    if (this.failReads) throw Object.assign(new Error('Service unavailable'), { name: 'InternalServerError' });
+    const found = this.optOutLinks.get(token);
+    return found && { ...found };
   }
 
   async optOut(clientId: string, now: Date): Promise<{ optedOutAt: string; first: boolean }> {
@@ -98,9 +106,9 @@ export class RecordingPublisher implements EventPublisher {
 export function httpEvent(
   method: string,
   path: string,
-  init: { body?: string; contentType?: string; acceptLanguage?: string; base64?: boolean } = {},
+  init: { body?: string; contentType?: string; acceptLanguage?: string; base64?: boolean; headers?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...init.headers };
   if (init.contentType) headers['content-type'] = init.contentType;
   if (init.acceptLanguage) headers['accept-language'] = init.acceptLanguage;
   return {
