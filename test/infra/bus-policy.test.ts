@@ -4,7 +4,7 @@
  * outputs lets an EHR put SessionCompleted and nothing else.
  */
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_ACCESS, productPublishers } from '../../infra/function-access.ts';
+import { FUNCTION_ACCESS, productPublishers, type FunctionAccess } from '../../infra/function-access.ts';
 import { FUNCTIONS } from '../../infra/routes.ts';
 import { INBOUND_SOURCE, PRODUCT_SOURCE, sourceOf } from '../../shared/events/contracts.ts';
 import { SYNTH_TIMEOUT, synthStack } from './synth.ts';
@@ -38,7 +38,7 @@ describe('the bus policy', () => {
     expect(deny!.Condition?.['StringNotEquals']).toEqual({ 'events:detail-type': ['ClientErased'] });
     expect(Object.keys(deny!.Condition ?? {}).some((operator) => /Like/.test(operator))).toBe(false);
     const roleArn = (role: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(role as never), 'Arn'] });
-    const publishing = Object.values(FUNCTIONS).filter((definition) => (FUNCTION_ACCESS[keyOf(definition.id)].publishes ?? []).some((event) => sourceOf(event) === PRODUCT_SOURCE));
+    const publishing = Object.values(FUNCTIONS).filter((definition) => ((FUNCTION_ACCESS[keyOf(definition.id)] as FunctionAccess).publishes ?? []).some((event) => sourceOf(event) === PRODUCT_SOURCE));
     const expected = [...publishing.map((definition) => roleArn(stack.functionFor(definition).role)), roleArn(stack.schedulerRole)];
 
     expect(asArray(deny!.Condition?.['ArnNotEquals']?.['aws:PrincipalArn'])).toEqual(expected);
