@@ -620,12 +620,16 @@ export class IamEnforcer {
     const request: IamRequest = { action: 'events:PutEvents', resource: entry.busArn, context: { [EVENTS_SOURCE]: entry.source, [EVENTS_DETAIL_TYPE]: entry.detailType } };
     const decision = await this.decide(caller, request);
     if (decision === 'Allowed') return undefined;
+    // The code names what would have to change: the source if another source would do, else the
+    // detail-type if another would do, else (both) the source; nothing would do: AccessDenied.
     const code: BusEntryRefusal =
       (await this.decide(caller, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed'
         ? 'AccessDeniedException'
-        : (await this.decide(caller, request, [EVENTS_DETAIL_TYPE])) === 'Allowed'
-          ? 'NotAuthorizedForDetailTypeException'
-          : 'NotAuthorizedForSourceException';
+        : (await this.decide(caller, request, [EVENTS_SOURCE])) === 'Allowed'
+          ? 'NotAuthorizedForSourceException'
+          : (await this.decide(caller, request, [EVENTS_DETAIL_TYPE])) === 'Allowed'
+            ? 'NotAuthorizedForDetailTypeException'
+            : 'NotAuthorizedForSourceException';
     this.record({ functionId: caller, action: request.action, resource: request.resource, decision, detail: `${describe(request).detail ?? ''}: ${code}` });
     const message =
       code === 'AccessDeniedException'

@@ -146,9 +146,8 @@ describe('the administrator', () => {
 
     expect(erased.FailedEntryCount).toBe(0);
     expect(forged.FailedEntryCount).toBe(1);
-    // An explicit deny in the bus policy, whatever the administrator's own policy allows: of the
-    // product's events, only ClientErased's detail-type escapes it.
-    expect(forged.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForDetailTypeException');
+    // An explicit deny in the bus policy, whatever the administrator's own policy allows.
+    expect(forged.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForSourceException');
   });
 });
 
