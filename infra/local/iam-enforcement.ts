@@ -46,7 +46,8 @@ export interface ResourcePolicyJson {
  * administrator's CLI (`npx alliance erase`, signing with LOCAL_ADMINISTRATOR_CREDENTIALS), and
  * everyone else outside the stack, who is the practice's EHR integration with the integration policy.
  */
-export type BusCaller = 'scheduler' | 'administrator' | 'integration';
+export const BUS_CALLERS = ['scheduler', 'administrator', 'integration'] as const;
+export type BusCaller = (typeof BUS_CALLERS)[number];
 
 /** The header through which the enforcer vouches for the function behind a PutEvents (the local stand-in for a signature). */
 export const CALLER_HEADER = 'x-alliance-local-caller';

@@ -16,7 +16,7 @@ import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letter
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
 import { asFunction } from './function-context.ts';
 import { localIam } from './function-policies.ts';
-import { iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
+import { BUS_CALLERS, iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
 import { functionClients } from './sdk-seam.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
@@ -427,6 +427,11 @@ async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, 
     const policy = policies(fn.id);
     const problems = policy === undefined ? [] : await validatePolicy(policy);
     if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
+  }
+  for (const caller of BUS_CALLERS) {
+    const policy = policies(caller);
+    const problems = policy === undefined ? [] : await validatePolicy(policy);
+    if (problems.length > 0) throw new LocalStackError(`The IAM policy of the bus's caller ${caller} is not valid: ${problems.join('; ')}`);
   }
   return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf, resourcePolicyOf: local.resourcePolicyOf });
 }
