@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_CREDENTIALS } from '../infra/local/dynamodb-local.ts';
+import { LOCAL_ADMINISTRATOR_CREDENTIALS, LOCAL_CREDENTIALS } from '../infra/local/dynamodb-local.ts';
 import { LOCAL_HOST, portsFromEnv } from '../infra/local/ports.ts';
 import { DEFAULT_TABLE_NAME } from '../shared/adapters/table.ts';
 import { DEFAULT_BUS_NAME } from '../shared/events/contracts.ts';
@@ -81,7 +81,9 @@ export function connect(values: ConnectionValues, options: { needsTable?: boolea
     localBusEndpoint: busEndpoint,
     documentClient: () =>
       made(DynamoDBDocumentClient.from(made(new DynamoDBClient(base(dynamoEndpoint))), { marshallOptions: { removeUndefinedValues: true } })),
-    eventBridge: () => made(new EventBridgeClient(base(busEndpoint))),
+    // Locally as the administrator (the local bus tells callers apart by access key), who may put
+    // the ClientErased that `erase` announces; on AWS, whoever the credentials are.
+    eventBridge: () => made(new EventBridgeClient({ ...base(busEndpoint), ...(busEndpoint ? { credentials: LOCAL_ADMINISTRATOR_CREDENTIALS } : {}) })),
     sqs: () => made(new SQSClient(base(busEndpoint))),
     describe: () => (local ? `table ${tableName} at ${dynamoEndpoint} (local)` : `table ${tableName} in ${region}`),
     close: () => clients.forEach((client) => client.close()),

@@ -22,7 +22,7 @@ import {
   type Setting,
 } from '../shared/config.ts';
 import { parseInstrumentDefinition } from '../shared/domain/form/instrument-definition.ts';
-import { DEFAULT_BUS_NAME } from '../shared/events/contracts.ts';
+import { DEFAULT_BUS_NAME, PRODUCT_SOURCE } from '../shared/events/contracts.ts';
 
 /** Retention periods CloudWatch Logs accepts, without "never expire" (logs must not pile up forever). */
 const RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
@@ -45,6 +45,13 @@ export interface DeploymentSetting<Schema extends z.ZodMiniType = z.ZodMiniType>
 function deploymentSetting<Schema extends z.ZodMiniType>(value: DeploymentSetting<Schema>): DeploymentSetting<Schema> {
   return value;
 }
+
+/** `a, b,c` → `['a', 'b', 'c']`: a list given as one context value. */
+const commaList = (item: z.ZodMiniType<string, string>) =>
+  z.pipe(
+    z.pipe(z.string(), z.transform((text: string) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))),
+    z.array(item).check(z.minLength(1, 'must list at least one')),
+  );
 
 /** The settings only the stack reads; listed for the docs' configuration table next to REQUEST_SETTINGS. */
 export const DEPLOYMENT_SETTINGS = {
@@ -87,6 +94,26 @@ export const DEPLOYMENT_SETTINGS = {
     schema: z.string().check(z.minLength(1)),
     description: 'Path of a JSON instrument definition your practice holds a licence for; it becomes the instrument new forms use (the built-in one stays readable). Checked at synth.',
   }),
+  integrationSources: deploymentSetting({
+    context: 'integrationSources',
+    defaultValue: undefined,
+    optional: true,
+    schema: commaList(
+      z.string().check(
+        z.regex(/^[^\s,]{1,256}$/, 'each source must be 1–256 characters without spaces'),
+        z.refine((source) => source !== PRODUCT_SOURCE, `must not list "${PRODUCT_SOURCE}": only the product publishes with its own source`),
+        z.refine((source) => !source.startsWith('aws.'), 'must not list an "aws." source: those are reserved for AWS services'),
+      ),
+    ),
+    description: `Comma-separated sources your EHR integration puts SessionCompleted with (e.g. \`com.your-ehr\`): the integration policy (output IntegrationPolicyArn) and the cross-account grant allow only these. Unset: any source but \`${PRODUCT_SOURCE}\`.`,
+  }),
+  integrationAccounts: deploymentSetting({
+    context: 'integrationAccounts',
+    defaultValue: undefined,
+    optional: true,
+    schema: commaList(z.string().check(z.regex(/^\d{12}$/, 'each account must be a 12-digit AWS account id'))),
+    description: 'Comma-separated AWS account ids (an EHR vendor\'s) whose principals may put SessionCompleted on the bus, with the integration policy\'s conditions (granted in the bus\'s resource policy; the other account still grants its own role PutEvents on the bus).',
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -114,6 +141,8 @@ export interface StackConfig {
   logRetention: RetentionDays;
   /** A practice's own instrument definition (validated JSON), passed to every function that loads instruments. */
   instrumentJson: string | undefined;
+  /** Who may put SessionCompleted: the listed sources (undefined: any but the product's) and other accounts. */
+  integration: { sources: string[] | undefined; accounts: string[] };
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -259,6 +288,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     instance: deployment['instance'] as string | undefined,
     logRetention: deployment['logRetentionDays'] as RetentionDays,
     instrumentJson,
+    integration: { sources: deployment['integrationSources'] as string[] | undefined, accounts: (deployment['integrationAccounts'] as string[] | undefined) ?? [] },
   };
 }
 

@@ -16,12 +16,15 @@ import {
   AlertAcknowledged,
   AllianceRuptureDetected,
   ClientEmailSuppressed,
+  ClientErased,
   ClientUnsubscribed,
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
   FeedbackRequested,
   FeedbackSubmitted,
+  PRODUCT_SOURCE,
+  SessionCompleted,
   sourceOf,
   type EventContract,
 } from '../shared/events/contracts.ts';
@@ -165,6 +168,25 @@ export const SCHEDULER_ACCESS = {
   publishes: [FeedbackReminderTimeReached, FeedbackExpiryTimeReached],
   sendsTo: ['schedulerDeadLetterQueue'],
 } as const satisfies Access;
+
+/**
+ * What the administrator's own commands publish with the administrator's credentials: `npx alliance
+ * erase` announces ClientErased. No function of the product consumes it (it is for the practice's own
+ * rules), so the bus lets a principal of the account whose own policy allows it put this one product
+ * event; every other product event only the product's roles may put.
+ */
+export const ADMINISTRATOR_ACCESS = {
+  publishes: [ClientErased],
+} as const satisfies Access;
+
+/**
+ * What the practice's EHR integration may publish: SessionCompleted, and nothing else. Its source
+ * is the integration's own (the practice lists them, or any but the product's): see
+ * integrationPolicy.
+ */
+export const INTEGRATION_ACCESS = {
+  publishes: [SessionCompleted],
+} as const;
 
 /** The declaration of a function of the routing table. */
 export function accessOf(fn: FunctionDefinition): FunctionAccess {
@@ -379,4 +401,101 @@ export function functionVariables(fn: FunctionDefinition): FunctionVariables {
     resources: [...new Set([...implied, ...(access.variables ?? [])])],
     instruments: access.instruments ?? false,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who may put events on the product's bus
+
+/**
+ * The principals that publish the product's own events (source PRODUCT_SOURCE), from their
+ * declarations: the functions whose `publishes` list a product event, and the scheduler's role
+ * when its declaration does. The bus refuses PRODUCT_SOURCE to everyone else.
+ */
+export function productPublishers(): { functions: FunctionDefinition[]; scheduler: boolean } {
+  const publishesProductEvents = (access: Access) => (access.publishes ?? []).some((event) => sourceOf(event) === PRODUCT_SOURCE);
+  return {
+    functions: (Object.keys(FUNCTIONS) as FunctionKey[]).filter((key) => publishesProductEvents(FUNCTION_ACCESS[key])).map((key) => FUNCTIONS[key]),
+    scheduler: publishesProductEvents(SCHEDULER_ACCESS),
+  };
+}
+
+/** The detail-types of a list of contracts (a group contract names several). */
+function detailTypesOf(events: readonly PublishedEvent[]): string[] {
+  return unique(events.flatMap((event) => event.pattern['detail-type'] ?? [event.detailType]));
+}
+
+/**
+ * The integration's source condition: one of the sources the practice listed, or by default any
+ * source but the product's own, matched exactly (StringNotEquals, not a prefix: INBOUND_SOURCE,
+ * `alliance-feedback.inbound`, stays allowed).
+ */
+function integrationConditions(sources: readonly string[] | undefined): Record<string, Record<string, string[]>> {
+  const detailTypes = detailTypesOf(INTEGRATION_ACCESS.publishes);
+  return sources !== undefined && sources.length > 0
+    ? { StringEquals: { 'events:detail-type': detailTypes, 'events:source': [...sources] } }
+    : { StringEquals: { 'events:detail-type': detailTypes }, StringNotEquals: { 'events:source': [PRODUCT_SOURCE] } };
+}
+
+/**
+ * The managed policy a practice attaches to its EHR integration's role: PutEvents on the product's
+ * bus of SessionCompleted only, from the listed sources (or any but the product's). The CDK stack
+ * outputs it; the local stack holds every caller from outside the stack to it.
+ */
+export function integrationPolicy(busArn: string, sources?: readonly string[]): DerivedPolicy {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Sid: 'PutSessionCompleted', Effect: 'Allow', Action: ['events:PutEvents'], Resource: [busArn], Condition: integrationConditions(sources) }],
+  };
+}
+
+/** A statement of a resource policy: it names its principals. */
+export interface ResourcePolicyStatement extends Omit<DerivedStatement, 'Effect'> {
+  Effect: 'Allow' | 'Deny';
+  Principal: '*' | { AWS: string[] };
+}
+
+export interface BusPolicyOptions {
+  busArn: string;
+  /** The roles of productPublishers(): the function roles and the scheduler's. */
+  productRoleArns: readonly string[];
+  /** Other AWS accounts whose principals may put SessionCompleted (with the integration's conditions). */
+  integrationAccounts?: readonly string[];
+  integrationSources?: readonly string[];
+}
+
+/**
+ * The product bus's resource policy. An explicit Deny of PutEvents with source PRODUCT_SOURCE
+ * (exactly) to every principal but the product's own roles: an explicit deny holds even against an
+ * identity policy that allows everything, so nobody outside the product can speak for it. The
+ * administrator's ClientErased is the one exception (ADMINISTRATOR_ACCESS). Other accounts the
+ * practice lists may put SessionCompleted under the integration policy's conditions.
+ */
+export function busPolicy(options: BusPolicyOptions): { Version: '2012-10-17'; Statement: ResourcePolicyStatement[] } {
+  const statements: ResourcePolicyStatement[] = [
+    {
+      Sid: 'OnlyTheProductPublishesItsEvents',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['events:PutEvents'],
+      Resource: [options.busArn],
+      Condition: {
+        StringEquals: { 'events:source': [PRODUCT_SOURCE] },
+        StringNotEquals: { 'events:detail-type': detailTypesOf(ADMINISTRATOR_ACCESS.publishes) },
+        // aws:PrincipalArn is the role's ARN for a role's session, whatever the session's name.
+        ArnNotEquals: { 'aws:PrincipalArn': [...options.productRoleArns] },
+      },
+    },
+  ];
+  const accounts = options.integrationAccounts ?? [];
+  if (accounts.length > 0) {
+    statements.push({
+      Sid: 'IntegrationAccountsPutSessionCompleted',
+      Effect: 'Allow',
+      Principal: { AWS: accounts.map((account) => `arn:aws:iam::${account}:root`) },
+      Action: ['events:PutEvents'],
+      Resource: [options.busArn],
+      Condition: integrationConditions(options.integrationSources),
+    });
+  }
+  return { Version: '2012-10-17', Statement: statements };
 }

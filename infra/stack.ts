@@ -14,7 +14,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
@@ -34,7 +34,7 @@ import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
-import { type AccessResources, functionPolicy, functionVariables, schedulerPolicy } from './function-access.ts';
+import { type AccessResources, busPolicy, functionPolicy, functionVariables, integrationPolicy, productPublishers, schedulerPolicy } from './function-access.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
 /**
@@ -82,6 +82,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly operations: Operations;
   /** What the roles' policies name, as infra/function-access.ts derives them from each declaration. */
   readonly accessResources: AccessResources;
+  /** For the practice's EHR integration role: PutEvents of SessionCompleted on the bus, nothing else. */
+  readonly integrationPolicy: ManagedPolicy;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -258,6 +260,20 @@ export class AllianceFeedbackStack extends Stack {
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
+    // The bus is a trust boundary: its policy refuses the product's source to every principal but
+    // the roles that publish product events (derived from their declarations), whatever their own
+    // policies allow; an EHR integration gets the managed policy below, another account the same
+    // conditions through the bus policy (infra/function-access.ts derives both).
+    const publishers = productPublishers();
+    const productRoleArns = [...publishers.functions.map((definition) => this.functionFor(definition).role.roleArn), ...(publishers.scheduler ? [this.schedulerRole.roleArn] : [])];
+    for (const statement of busPolicy({ busArn: this.bus.eventBusArn, productRoleArns, integrationAccounts: config.integration.accounts, integrationSources: config.integration.sources }).Statement) {
+      this.bus.addToResourcePolicy(PolicyStatement.fromJson(statement));
+    }
+    this.integrationPolicy = new ManagedPolicy(this, 'IntegrationPolicy', {
+      description: 'Alliance Feedback: attach to your EHR integration role; puts SessionCompleted on the product bus, nothing else',
+      document: PolicyDocument.fromJson(integrationPolicy(this.bus.eventBusArn, config.integration.sources)),
+    });
+
     const requestSettings = { ...config.request, formBaseUrl };
     // Every setting's value by its variable: a function gets the ones it declared it reads.
     const settingValues = new Map<string, string>();
@@ -368,6 +384,10 @@ export class AllianceFeedbackStack extends Stack {
 
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Send SessionCompleted events to this bus' });
     new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });
+    new CfnOutput(this, 'IntegrationPolicyArn', {
+      value: this.integrationPolicy.managedPolicyArn,
+      description: 'Attach to your EHR integration role: it may put SessionCompleted on the bus, and nothing else',
+    });
     new CfnOutput(this, 'FormBaseUrl', { value: formBaseUrl, description: 'Links in feedback emails start with this URL' });
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

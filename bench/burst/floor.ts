@@ -16,7 +16,7 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
-import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
+import { LOCAL_ADMINISTRATOR_CREDENTIALS, LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { renderFeedbackRequestEmail } from '../../shared/domain/templates/feedback-request-email.ts';
 import { startCpuMeter, type CpuPerSession } from '../lib/cpu.ts';
 import type { BenchStack } from '../local/bench-stack.ts';
@@ -44,7 +44,9 @@ export async function runFloor(bench: BenchStack, options: FloorOptions): Promis
   const config = { region: stack.region, credentials: LOCAL_CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...config, endpoint: stack.endpoints.dynamodb });
   const ses = new SESv2Client({ ...config, endpoint: stack.endpoints.ses });
-  const events = new EventBridgeClient({ ...config, endpoint: stack.endpoints.bus });
+  // Its own bench.floor events are no EHR's SessionCompleted: put them as the administrator, whom
+  // the bus's policy lets put any event but the product's.
+  const events = new EventBridgeClient({ ...config, credentials: LOCAL_ADMINISTRATOR_CREDENTIALS, endpoint: stack.endpoints.bus });
   const scheduler = new SchedulerClient({ ...config, endpoint: stack.endpoints.bus });
   const busArn = `arn:aws:events:${stack.region}:000000000000:event-bus/${stack.busName}`;
   const email = renderFeedbackRequestEmail({

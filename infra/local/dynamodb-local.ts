@@ -35,6 +35,14 @@ export interface DynamoDbLocalOptions {
 /** Credentials DynamoDB Local never checks but the SDK insists on signing with. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
+/**
+ * The access key the administrator's CLI signs with on the local stack. Nothing checks signatures
+ * locally: the bus reads the key to tell the administrator (who may put ClientErased) from the EHR
+ * integration (everyone else outside the stack), as AWS tells principals apart by their credentials.
+ */
+export const LOCAL_ADMINISTRATOR_ACCESS_KEY = 'local-administrator';
+export const LOCAL_ADMINISTRATOR_CREDENTIALS = { accessKeyId: LOCAL_ADMINISTRATOR_ACCESS_KEY, secretAccessKey: 'local' } as const;
+
 /** A DynamoDB client for a local endpoint, independent of the process environment. */
 export function localDynamoDbClient(endpoint: string, region = 'us-east-1'): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });

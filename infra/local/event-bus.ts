@@ -8,7 +8,7 @@
  * dead-lettering (shared/adapters/sqs-dead-letter.ts) works unchanged.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { EventRoute } from '../routes.ts';
 import type { Clock } from '../../shared/use-cases/ports.ts';
 import { describeBody, type DeadLetter, type DeadLetterRedrive } from './dead-letters.ts';
@@ -66,6 +66,20 @@ export interface LocalEventBusOptions {
   /** Sees every event the bus accepts (tests use it to check what was published). */
   onEvent?: (event: EventEnvelope, bus: string) => void;
 }
+
+/**
+ * Who may put what on the bus: the local stand-in for EventBridge's authorization of each entry
+ * (infra/local/iam-enforcement.ts). Without one, the bus accepts every valid entry.
+ */
+export interface BusAuthorization {
+  /** The caller of a PutEvents request, from its headers (a function, the administrator, or the integration). */
+  callerOf(headers: IncomingHttpHeaders): string;
+  /** The failed entry for an entry its caller may not put, or undefined when it may. */
+  refuse(caller: string, entry: { busArn: string; source: string; detailType: string }): Promise<{ ErrorCode: string; ErrorMessage: string } | undefined>;
+}
+
+/** Who puts an entry: a function's id, or one of the callers outside the functions (iam-enforcement.ts BusCaller). */
+export type BusCallerName = string;
 
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 
@@ -141,6 +155,7 @@ function parseTime(value: unknown): Date | undefined {
 export class LocalEventBus {
   private readonly http: HttpListener;
   private targets: BusTargets | undefined;
+  private authorization: BusAuthorization | undefined;
 
   constructor(private readonly options: LocalEventBusOptions) {
     this.http = new HttpListener(options.port, 'bus');
@@ -174,6 +189,11 @@ export class LocalEventBus {
     this.targets = targets;
   }
 
+  /** Authorizes every entry from now on, as EventBridge does (the local stack's IAM switch turns it on). */
+  setAuthorization(authorization: BusAuthorization | undefined): void {
+    this.authorization = authorization;
+  }
+
   stop(): Promise<void> {
     return this.http.stop();
   }
@@ -189,7 +209,7 @@ export class LocalEventBus {
       // Local only: stands in for AWS services (SES's bounces) publishing `aws.*` events, which
       // PutEvents refuses from anyone else, here as in AWS.
       const input = JSON.parse((await readBody(request)) || '{}') as { Entries?: unknown };
-      return sendJson(response, 200, this.putEntries(Array.isArray(input.Entries) ? input.Entries : [], { asAwsService: true }));
+      return sendJson(response, 200, await this.putEntries(Array.isArray(input.Entries) ? input.Entries : [], { asAwsService: true }));
     }
     const body = await readBody(request);
     if (body === undefined) return sendJson(response, 413, { __type: 'RequestEntityTooLarge', message: 'Request is too large.' });
@@ -209,7 +229,7 @@ export class LocalEventBus {
     }
     switch (target) {
       case 'AWSEvents.PutEvents':
-        return this.putEvents(input, response);
+        return this.putEvents(input, response, this.authorization?.callerOf(request.headers));
       case 'AmazonSQS.SendMessage':
         return this.sendMessage(input, response);
       default:
@@ -220,24 +240,43 @@ export class LocalEventBus {
 
   /**
    * Accepts and routes entries that passed the request-level checks; also how in-process
-   * producers (the scheduler stand-in) put events on the bus.
+   * producers (the scheduler stand-in, as `scheduler`) put events on the bus. Each valid entry is
+   * then authorized for its caller (by default the integration: whoever is outside the stack); a
+   * refused one fails on its own, as in EventBridge. AWS services' events are not authorized.
    */
-  putEntries(entries: readonly unknown[], options: { asAwsService?: boolean } = {}): { FailedEntryCount: number; Entries: EntryResult[] } {
+  async putEntries(
+    entries: readonly unknown[],
+    options: { asAwsService?: boolean; caller?: BusCallerName } = {},
+  ): Promise<{ FailedEntryCount: number; Entries: EntryResult[] }> {
     const now = this.options.clock.now();
-    const results: EntryResult[] = entries.map((entry, index) => {
-      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now, ...options });
+    const results: EntryResult[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const accepted = acceptEntry(entry, { busName: this.options.busName, region: this.options.region, accountId: this.options.accountId, now, asAwsService: options.asAwsService ?? false });
       if (!accepted.ok) {
         this.options.log('bus', `entry ${index + 1} rejected: ${accepted.error.ErrorCode} ${accepted.error.ErrorMessage}`);
-        return accepted.error;
+        results.push(accepted.error);
+        continue;
+      }
+      const refused =
+        options.asAwsService || this.authorization === undefined
+          ? undefined
+          : await this.authorization.refuse(options.caller ?? 'integration', {
+              busArn: `arn:aws:events:${this.options.region}:${this.options.accountId}:event-bus/${accepted.bus}`,
+              source: accepted.event.source,
+              detailType: accepted.event['detail-type'],
+            });
+      if (refused) {
+        results.push(refused);
+        continue;
       }
       this.options.onEvent?.(accepted.event, accepted.bus);
       this.route(accepted.bus, accepted.event);
-      return { EventId: accepted.event.id };
-    });
+      results.push({ EventId: accepted.event.id });
+    }
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 
-  private putEvents(input: unknown, response: ServerResponse): void {
+  private async putEvents(input: unknown, response: ServerResponse, caller: BusCallerName | undefined): Promise<void> {
     const entries = (input as { Entries?: unknown }).Entries;
     if (!Array.isArray(entries) || entries.length === 0) {
       return sendJson(response, 400, validationError("Value null at 'entries' failed to satisfy constraint: Member must not be null"));
@@ -249,7 +288,7 @@ export class LocalEventBus {
     if (totalBytes > PUT_EVENTS_LIMITS.maxTotalBytes) {
       return sendJson(response, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
     }
-    sendJson(response, 200, this.putEntries(entries));
+    sendJson(response, 200, await this.putEntries(entries, caller === undefined ? {} : { caller }));
   }
 
   private route(bus: string, event: EventEnvelope): void {

@@ -13,18 +13,44 @@
  *
  * With `encryptionKeyOf`, a call on an encrypted table or queue also needs the key (kms:Decrypt,
  * and kms:GenerateDataKey to send to a queue) through the service, as AWS checks it.
- * Out of scope: resource policies (queue, key and bus policies; the key policy is assumed to leave
- * the decision to IAM, as CDK's default key policy does) and service control policies.
+ * The bus's resource policy is evaluated with every PutEvents (`resourcePolicyOf`), and the local
+ * bus asks the enforcer about the callers that are not functions too (`authorizeBusEntry`): the
+ * scheduler's role, the administrator's CLI, and everyone else as the practice's EHR integration.
+ * Out of scope: queue and key policies (the key policy is assumed to leave the decision to IAM, as
+ * CDK's default key policy does) and service control policies.
  */
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { runSimulation, runUnsafeSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { TABLE_KEYS } from '../../shared/adapters/table.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from '../policy-document.ts';
+import { LOCAL_ADMINISTRATOR_ACCESS_KEY } from './dynamodb-local.ts';
 import { currentFunctionId } from './function-context.ts';
 import type { LogLine } from './log.ts';
 import { attachAtTransport, errorResponse, jsonResponse, operationName, type FunctionClients, type Next, type SdkCall, type SdkService, type SerializedRequest } from './sdk-seam.ts';
 
-/** A function's policy by function id (undefined: the function has none, so every call is denied). */
+/**
+ * A principal's identity policy by name: a function's by its id, and the bus's other callers by
+ * BusCaller name (undefined: it has none, so every call is denied).
+ */
 export type FunctionPolicies = (functionId: string) => PolicyDocumentJson | undefined;
+
+/** A resource policy: statements that name their principals. */
+export interface ResourcePolicyJson {
+  Version: '2012-10-17';
+  Statement: readonly (PolicyStatementJson & { Principal: unknown })[];
+}
+
+/**
+ * The local bus's callers that are not functions: the scheduler's role firing a schedule, the
+ * administrator's CLI (`npx alliance erase`, signing with LOCAL_ADMINISTRATOR_CREDENTIALS), and
+ * everyone else outside the stack, who is the practice's EHR integration with the integration policy.
+ */
+export const BUS_CALLERS = ['scheduler', 'administrator', 'integration'] as const;
+export type BusCaller = (typeof BUS_CALLERS)[number];
+
+/** The header through which the enforcer vouches for the function behind a PutEvents (the local stand-in for a signature). */
+export const CALLER_HEADER = 'x-alliance-local-caller';
 
 /** One authorization request, as AWS evaluates it. */
 export interface IamRequest {
@@ -62,6 +88,9 @@ export interface IamDenial {
 
 /** EventBridge refuses single entries whose source or detail-type the caller may not publish. */
 export type EntryRefusal = 'NotAuthorizedForSourceException' | 'NotAuthorizedForDetailTypeException';
+
+/** How the bus refuses an entry of a caller it authorizes itself (HTTP 200, a failed entry). */
+export type BusEntryRefusal = EntryRefusal | 'AccessDeniedException';
 
 export type CallVerdict =
   | { kind: 'allowed' }
@@ -320,9 +349,24 @@ function keyRequests(service: SdkService, requests: readonly IamRequest[], scope
  * with single values, and that `StringEquals` works in AWS. So requests are evaluated as built
  * here (the policy is validated once, by `validatePolicy`).
  */
-export async function evaluate(policy: PolicyDocumentJson | undefined, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): Promise<IamDecision> {
+export async function evaluate(
+  policy: PolicyDocumentJson | undefined,
+  principal: { roleArn: string; sessionArn: string },
+  request: IamRequest,
+  scope: IamScope,
+  resourcePolicy?: ResourcePolicyJson,
+): Promise<IamDecision> {
+  if (policy === undefined && resourcePolicy === undefined) return 'ImplicitlyDenied';
+  if (!request.action.startsWith('kms:')) {
+    const withResourcePolicy: Simulation = {
+      ...simulation(policy, principal, request, scope),
+      // The unvalidating entry point loads a resource policy without a name, and then fails reading
+      // it; a validated policy (iam-policy's ValidatedPolicy, a plain object) carries its name.
+      ...(resourcePolicy ? { resourcePolicy: { __validated: true, policyDocument: resourcePolicy, metadata: { name: 'resource-policy' }, errors: [] } } : {}),
+    };
+    return runUnsafeSimulation(withResourcePolicy, {});
+  }
   if (policy === undefined) return 'ImplicitlyDenied';
-  if (!request.action.startsWith('kms:')) return runUnsafeSimulation(simulation(policy, principal, request, scope), {});
   // A key answers to its key policy first, which the unevaluating entry point cannot take (it fails
   // on a matching resource policy); KMS's condition keys are all single strings, so the validating
   // one evaluates them as AWS does.
@@ -331,7 +375,7 @@ export async function evaluate(policy: PolicyDocumentJson | undefined, principal
   return result.overallResult;
 }
 
-function simulation(policy: PolicyDocumentJson, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): Simulation {
+function simulation(policy: PolicyDocumentJson | undefined, principal: { roleArn: string; sessionArn: string }, request: IamRequest, scope: IamScope): Simulation {
   return {
     request: {
       principal: principal.sessionArn,
@@ -347,7 +391,7 @@ function simulation(policy: PolicyDocumentJson, principal: { roleArn: string; se
         ...request.context,
       },
     },
-    identityPolicies: [{ name: 'function-policy', policy }],
+    identityPolicies: policy === undefined ? [] : [{ name: 'function-policy', policy }],
     serviceControlPolicies: [],
     resourceControlPolicies: [],
   };
@@ -410,6 +454,8 @@ export interface IamEnforcerOptions {
   encryptionKeyOf?: (resourceArn: string) => string | undefined;
   /** Keep decisions per (function, request) (default true). */
   cache?: boolean;
+  /** The resource policy of a resource (by ARN), if it has one: the bus's. */
+  resourcePolicyOf?: (resourceArn: string) => ResourcePolicyJson | undefined;
 }
 
 export interface IamEnforcementStats {
@@ -432,6 +478,9 @@ export class IamEnforcer {
   private readonly decisions = new Map<string, IamDecision>();
   private readonly refused: IamDenial[] = [];
   private readonly counters: IamEnforcementStats = { calls: 0, evaluations: 0, cacheHits: 0, evaluationMs: 0 };
+  private readonly relaxedResourcePolicies = new Map<string, ResourcePolicyJson>();
+  /** Vouches for the function behind a PutEvents the bus receives: known to this process only. */
+  private readonly callerProof = randomUUID();
 
   constructor(private readonly options: IamEnforcerOptions) {
     this.scope = {
@@ -470,6 +519,8 @@ export class IamEnforcer {
       this.counters.calls += 1;
       const call: SdkCall = { service, operation: operationName(context), input: args.input ?? {} };
       const verdict = await this.authorize(functionId, call);
+      // The bus authorizes each entry by its caller: tell it which function this is.
+      if (service === 'eventbridge' && call.operation === 'PutEvents' && args.request) (args.request as SerializedRequest).headers[CALLER_HEADER] = `${functionId} ${this.callerProof}`;
       if (verdict.kind === 'allowed') return next(args);
       if (verdict.kind === 'denied') {
         this.record({ functionId, action: verdict.request.action, resource: verdict.request.resource, decision: verdict.decision, ...describe(verdict.request) });
@@ -504,7 +555,13 @@ export class IamEnforcer {
       return cached;
     }
     const started = performance.now();
-    const decision = await evaluate(this.policyFor(functionId, ignoringKeys), functionPrincipal(functionId, this.options.accountId), request, this.scope);
+    const decision = await evaluate(
+      this.policyFor(functionId, ignoringKeys),
+      functionPrincipal(functionId, this.options.accountId),
+      request,
+      this.scope,
+      this.resourcePolicyFor(request.resource, ignoringKeys),
+    );
     this.counters.evaluationMs += performance.now() - started;
     this.counters.evaluations += 1;
     if (this.options.cache !== false) {
@@ -528,6 +585,58 @@ export class IamEnforcer {
       entry.relaxed.set(name, relaxed);
     }
     return relaxed;
+  }
+
+  private resourcePolicyFor(resource: string, ignoringKeys: readonly string[]): ResourcePolicyJson | undefined {
+    const policy = this.options.resourcePolicyOf?.(resource);
+    if (policy === undefined || ignoringKeys.length === 0) return policy;
+    const name = `${resource}\n${ignoringKeys.join(',')}`;
+    let relaxed = this.relaxedResourcePolicies.get(name);
+    if (!relaxed) {
+      relaxed = withoutConditionKeys(policy as unknown as PolicyDocumentJson, ignoringKeys) as unknown as ResourcePolicyJson;
+      this.relaxedResourcePolicies.set(name, relaxed);
+    }
+    return relaxed;
+  }
+
+  /**
+   * Who sent a PutEvents the bus received: the function the enforcer's header vouches for, the
+   * administrator (signing with the administrator's local access key), or else the integration.
+   */
+  busCallerOf(headers: IncomingHttpHeaders): string {
+    const vouched = headers[CALLER_HEADER];
+    const [functionId, proof] = (typeof vouched === 'string' ? vouched : '').split(' ');
+    if (functionId && proof === this.callerProof) return functionId;
+    const authorization = headers['authorization'];
+    const accessKey = /Credential=([^/,\s]+)\//.exec(typeof authorization === 'string' ? authorization : '')?.[1];
+    return accessKey === LOCAL_ADMINISTRATOR_ACCESS_KEY ? 'administrator' : 'integration';
+  }
+
+  /**
+   * How EventBridge answers one entry of `caller` (a function id or a BusCaller): undefined when its
+   * identity policy and the bus's policy allow it, else the failed entry's code, logged and counted
+   * like every other denial. Not allowed whatever the source and detail-type said: AccessDenied.
+   */
+  async authorizeBusEntry(caller: string, entry: { busArn: string; source: string; detailType: string }): Promise<{ ErrorCode: BusEntryRefusal; ErrorMessage: string } | undefined> {
+    const request: IamRequest = { action: 'events:PutEvents', resource: entry.busArn, context: { [EVENTS_SOURCE]: entry.source, [EVENTS_DETAIL_TYPE]: entry.detailType } };
+    const decision = await this.decide(caller, request);
+    if (decision === 'Allowed') return undefined;
+    // The code names what would have to change: the source if another source would do, else the
+    // detail-type if another would do, else (both) the source; nothing would do: AccessDenied.
+    const code: BusEntryRefusal =
+      (await this.decide(caller, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed'
+        ? 'AccessDeniedException'
+        : (await this.decide(caller, request, [EVENTS_SOURCE])) === 'Allowed'
+          ? 'NotAuthorizedForSourceException'
+          : (await this.decide(caller, request, [EVENTS_DETAIL_TYPE])) === 'Allowed'
+            ? 'NotAuthorizedForDetailTypeException'
+            : 'NotAuthorizedForSourceException';
+    this.record({ functionId: caller, action: request.action, resource: request.resource, decision, detail: `${describe(request).detail ?? ''}: ${code}` });
+    const message =
+      code === 'AccessDeniedException'
+        ? accessDeniedMessage('eventbridge', functionPrincipal(caller, this.options.accountId).sessionArn, request, decision)
+        : ENTRY_REFUSAL_MESSAGES[code];
+    return { ErrorCode: code, ErrorMessage: message };
   }
 
   private record(denial: IamDenial): void {
@@ -559,7 +668,7 @@ function describe(request: IamRequest): { detail?: string } {
 /** AWS's wording of a refused request. SQS names the action in lower case. */
 export function accessDeniedMessage(service: SdkService, sessionArn: string, request: IamRequest, decision: Exclude<IamDecision, 'Allowed'>): string {
   const action = service === 'sqs' ? request.action.toLowerCase() : request.action;
-  const because = decision === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+  const because = decision === 'ExplicitlyDenied' ? 'with an explicit deny in an identity-based or resource-based policy' : `because no identity-based policy allows the ${action} action`;
   return `User: ${sessionArn} is not authorized to perform: ${action} on resource: ${request.resource} ${because}`;
 }
 

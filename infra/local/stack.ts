@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
+import { FUNCTION_ACCESS, SCHEDULER_ACCESS, type Access } from '../function-access.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
@@ -15,11 +16,11 @@ import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letter
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
 import { asFunction } from './function-context.ts';
 import { localIam } from './function-policies.ts';
-import { iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
+import { BUS_CALLERS, iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
 import { functionClients } from './sdk-seam.ts';
 import { createTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
 import { LocalStackError } from './errors.ts';
-import { LocalEventBus, type EventEnvelope } from './event-bus.ts';
+import { LocalEventBus, type EntryResult, type EventEnvelope } from './event-bus.ts';
 import { assertSupportedPattern } from './event-pattern.ts';
 import { deadLetterQueueName, functionEnvironment, functionsToRun, loadFunction, type StackEnvironment } from './functions.ts';
 import { DEFAULT_RETRY, lambdaContext, LocalQueue, type QueueStats, type RetryPolicy, type SqsHandler } from './local-queue.ts';
@@ -66,6 +67,8 @@ export interface LocalStackOptions {
    * `defaults` is that default, e.g. to take one statement out in a test.
    */
   functionPolicies?: (functionId: string, defaults: FunctionPolicies) => PolicyDocumentJson | undefined;
+  /** The sources the integration policy allows callers from outside the stack (default: any but the product's), as `-c integrationSources`. */
+  integrationSources?: readonly string[];
 }
 
 export interface LocalStack {
@@ -94,6 +97,13 @@ export interface LocalStack {
   iamDenials(): readonly IamDenial[];
   /** What IAM enforcement evaluated and how long it took (undefined when it is off). */
   iamStats(): IamEnforcementStats | undefined;
+  /**
+   * Test seam: puts product events on the bus as the product's own role that publishes each one (a
+   * function, or the scheduler's), held to that role's policy and the bus's, as when the product
+   * publishes it again (a redelivery, a schedule firing). Outside callers cannot: the bus refuses
+   * the product's source to them.
+   */
+  putEventsAsProduct(entries: readonly PutEntry[]): Promise<{ FailedEntryCount: number; Entries: EntryResult[] }>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -103,6 +113,22 @@ export interface LocalStack {
   waitForIdle(timeoutMs?: number): Promise<void>;
   /** Stops every part (idempotent: later calls return the same promise). */
   stop(): Promise<void>;
+}
+
+/** One PutEvents entry. */
+export interface PutEntry {
+  EventBusName?: string;
+  Source: string;
+  DetailType: string;
+  Detail: string;
+}
+
+/** The product principal whose declaration publishes `detailType` (a function's id, or `scheduler`), if any. */
+export function productPublisherOf(detailType: string): string | undefined {
+  const publishes = (access: Access) => (access.publishes ?? []).some((event) => (event.pattern['detail-type'] ?? [event.detailType]).includes(detailType));
+  const key = (Object.keys(FUNCTION_ACCESS) as (keyof typeof FUNCTION_ACCESS)[]).find((candidate) => publishes(FUNCTION_ACCESS[candidate] as Access));
+  if (key !== undefined) return FUNCTIONS[key].id;
+  return publishes(SCHEDULER_ACCESS) ? 'scheduler' : undefined;
 }
 
 let running: LocalStack | undefined;
@@ -185,7 +211,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const scheduler = new LocalScheduler(
     clock,
     async (entry) => {
-      const result = bus.putEntries([entry]);
+      // As the scheduler's role, which the bus's policy lets put the product's follow-up events.
+      const result = await bus.putEntries([entry], { caller: 'scheduler' });
       const refused = result.Entries[0];
       if (refused && 'ErrorCode' in refused) throw new Error(`the bus refused a scheduled ${entry.DetailType}: ${refused.ErrorCode}`);
     },
@@ -286,7 +313,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (iam) {
       const detach = iam.attach(functionClients());
       stopSteps.push({ name: 'IAM enforcement', run: async () => detach() });
-      log('stack', "IAM is enforced: each function's AWS calls are checked against its policy (ALLIANCE_IAM=off turns this off)");
+      // The bus authorizes each entry by its caller, with the stack's bus policy: a caller from
+      // outside the stack is the EHR integration, and may put SessionCompleted only.
+      bus.setAuthorization({ callerOf: (headers) => iam.busCallerOf(headers), refuse: (caller, entry) => iam.authorizeBusEntry(caller, entry) });
+      log('stack', "IAM is enforced: each function's AWS calls are checked against its policy, and the bus's policy holds callers from outside to the integration policy (ALLIANCE_IAM=off turns this off)");
     }
 
     const retry = options.retry ?? DEFAULT_RETRY;
@@ -354,6 +384,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       scheduler: { list: () => scheduler.list(), fireDue: () => scheduler.fireDue() },
       iamDenials: () => iam?.denials() ?? [],
       iamStats: () => iam?.stats(),
+      putEventsAsProduct: async (entries) => {
+        const results: EntryResult[] = [];
+        for (const entry of entries) {
+          const caller = productPublisherOf(entry.DetailType);
+          if (caller === undefined) throw new LocalStackError(`No product principal publishes ${entry.DetailType}`);
+          results.push(...(await bus.putEntries([{ EventBusName: busName, ...entry }], { caller })).Entries);
+        }
+        return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+      },
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,
@@ -381,7 +420,7 @@ function describeDeadLetter(entry: DeadLetter): string {
  * reject must not quietly deny everything.
  */
 async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, log: LogLine): Promise<IamEnforcer> {
-  const local = localIam(stack);
+  const local = localIam(stack, process.env, options.integrationSources ? { integrationSources: options.integrationSources } : {});
   const chosen = options.functionPolicies;
   const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, local.policies) : local.policies;
   for (const fn of functionsToRun(EVENT_ROUTES)) {
@@ -389,7 +428,12 @@ async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, 
     const problems = policy === undefined ? [] : await validatePolicy(policy);
     if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
   }
-  return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf });
+  for (const caller of BUS_CALLERS) {
+    const policy = policies(caller);
+    const problems = policy === undefined ? [] : await validatePolicy(policy);
+    if (problems.length > 0) throw new LocalStackError(`The IAM policy of the bus's caller ${caller} is not valid: ${problems.join('; ')}`);
+  }
+  return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf, resourcePolicyOf: local.resourcePolicyOf });
 }
 
 function faultsFromEnvironment(env: NodeJS.ProcessEnv): FaultInjector | undefined {

@@ -166,13 +166,17 @@ describe('a SessionCompleted from one of the product’s own inbound adapters', 
     expect(await sessionItem(detail.sessionId)).toMatchObject({ status: 'requested' });
   });
 
-  it('published with the product’s own source reaches no function: the trap the inbound publisher avoids', async () => {
+  it('put with the product’s own source from outside the stack is refused at the bus and reaches no function', async () => {
     const detail = SessionCompletedDetailSchema.parse(sessionDetail(clock.now()));
 
-    // What the product's one publisher did before there were two: the same event, the product's source.
-    await sendSession(events, detail, PRODUCT_SOURCE);
+    // What the product's one publisher did before there were two, now from outside: the bus's
+    // policy refuses the product's source to everyone but the product's roles (and its
+    // SessionCompleted rule would not match it either).
+    const result = await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
     await stack.waitForIdle();
 
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForSourceException');
     expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
     expect(await sessionItem(detail.sessionId)).toBeUndefined();
   });
@@ -233,7 +237,7 @@ describe('an invalid SessionCompleted', () => {
 describe('the local bus', () => {
   it('answers entries without a DetailType or with a Detail that is not a JSON object with per-entry errors', async () => {
     const result = await putEntries(events, [
-      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: '{}' },
+      { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: SessionCompleted.detailType, Detail: JSON.stringify(sessionDetail(clock.now())) },
       { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', Detail: '{}' },
       { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: 'not json' },
       { EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: '[1, 2]' },
@@ -245,6 +249,13 @@ describe('the local bus', () => {
     expect(result.Entries![1]).toMatchObject({ ErrorCode: 'InvalidArgument', ErrorMessage: expect.stringContaining('DetailType') });
     expect(result.Entries![2]).toMatchObject({ ErrorCode: 'MalformedDetail' });
     expect(result.Entries![3]).toMatchObject({ ErrorCode: 'MalformedDetail' });
+  });
+
+  it('answers an entry an EHR integration may not put (any detail-type but SessionCompleted) with a per-entry error', async () => {
+    const result = await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'NothingRoutesThis', Detail: '{}' }]);
+
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries![0]).toMatchObject({ ErrorCode: 'NotAuthorizedForDetailTypeException', ErrorMessage: expect.stringContaining('detail type') });
   });
 
   it('answers an entry for a bus that does not exist with a per-entry error', async () => {

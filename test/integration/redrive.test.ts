@@ -3,27 +3,23 @@
  * evaluate route gives up and parks it; once the session is there, the redrive puts it back on its
  * queue and it is evaluated.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { main } from '../../bin/alliance.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { DEFAULT_BUS_NAME, FeedbackSubmitted, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
-import { documentClient, eventBridgeClient, putEntries, waitFor } from './support/local-stack.ts';
+import { FeedbackSubmitted, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
+import { documentClient, waitFor } from './support/local-stack.ts';
 
 let stack: LocalStack;
-let events: EventBridgeClient;
 let table: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
   table = documentClient(stack);
 });
 
 afterAll(async () => {
-  events?.destroy();
   table?.destroy();
   await stack?.stop();
 });
@@ -56,7 +52,8 @@ const answer = {
 
 describe('alliance redrive on the local stack', () => {
   beforeAll(async () => {
-    await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: FeedbackSubmitted.detailType, Detail: JSON.stringify(answer) }]);
+    // An answer the product announced for a session it has no record of (as the web function, whose role may).
+    await stack.putEventsAsProduct([{ Source: PRODUCT_SOURCE, DetailType: FeedbackSubmitted.detailType, Detail: JSON.stringify(answer) }]);
     await waitFor(() => stack.deadLetters.length === 1, { timeoutMs: 20_000, description: 'the answer to be dead-lettered' });
   }, 30_000);
 

@@ -125,6 +125,13 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
   const publishedStart = harness.published.length;
   const deadLettersStart = stack.deadLetters.length;
   const published = () => harness.published.slice(publishedStart);
+  // Copies of product events arrive as the product's own roles put them (the bus refuses the
+  // product's source to anyone outside the stack): a redelivery, or a schedule firing twice.
+  const asProduct = async (entries: readonly PutEventsRequestEntry[]): Promise<({ eventId: string } | { error: string })[]> => {
+    const result = await stack.putEventsAsProduct(entries.map((entry) => ({ Source: entry.Source!, DetailType: entry.DetailType!, Detail: entry.Detail! })));
+    if (result.FailedEntryCount > 0) problems.push(`the bus refused ${result.FailedEntryCount} product events put as the product`);
+    return result.Entries.map((entry) => ('EventId' in entry ? { eventId: entry.EventId } : { error: `${entry.ErrorCode}: ${entry.ErrorMessage}` }));
+  };
 
   // --- The clients and their sessions -------------------------------------------------------
   const clients: ScenarioClient[] = Array.from({ length: options.clients }, (_, index) => {
@@ -161,7 +168,7 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
   await stack.waitForIdle(600_000);
 
   // --- 2. FeedbackRequested again: the follow-up schedules exist once --------------------
-  await putOnBus(events, copiesOf(published(), 'FeedbackRequested', copies - 1));
+  await asProduct(copiesOf(published(), 'FeedbackRequested', copies - 1));
   await stack.waitForIdle(600_000);
   const scheduled = stack.scheduler.list();
 
@@ -184,9 +191,9 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
     return { sessionId, statuses: results.map((result) => result.status) };
   });
   await stack.waitForIdle(600_000);
-  await putOnBus(events, copiesOf(published(), 'FeedbackSubmitted', copies - 1));
+  await asProduct(copiesOf(published(), 'FeedbackSubmitted', copies - 1));
   await stack.waitForIdle(600_000);
-  await putOnBus(events, copiesOf(published(), 'AllianceRuptureDetected', copies - 1));
+  await asProduct(copiesOf(published(), 'AllianceRuptureDetected', copies - 1));
   await stack.waitForIdle(600_000);
 
   // --- 4. Reminders: the clock reaches them; the schedule's event arrives `copies` times ---
@@ -196,18 +203,18 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
   clock.advance(48 * HOUR + 60_000);
   progress('reminders');
   await stack.scheduler.fireDue();
-  await putOnBus(events, followUp('FeedbackReminderTimeReached'));
+  await asProduct(followUp('FeedbackReminderTimeReached'));
   await stack.waitForIdle(600_000);
 
   // --- 5. Expiry: FeedbackExpired, then its evaluation and any going-quiet notice ----------
   clock.advance(24 * HOUR);
   progress('expiries');
   await stack.scheduler.fireDue();
-  await putOnBus(events, followUp('FeedbackExpiryTimeReached'));
+  await asProduct(followUp('FeedbackExpiryTimeReached'));
   await stack.waitForIdle(600_000);
-  await putOnBus(events, copiesOf(published(), 'FeedbackExpired', copies - 1));
+  await asProduct(copiesOf(published(), 'FeedbackExpired', copies - 1));
   await stack.waitForIdle(600_000);
-  await putOnBus(events, copiesOf(published(), 'AllianceRuptureDetected', copies - 1));
+  await asProduct(copiesOf(published(), 'AllianceRuptureDetected', copies - 1));
   await stack.waitForIdle(600_000);
 
   // --- 6. The therapist acknowledges each alert, `copies` clicks at once -----------------
@@ -224,7 +231,7 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
   await stack.waitForIdle(600_000);
   const acknowledgedBefore = published().filter((event) => event.detailType === 'AlertAcknowledged').length;
   const queuedBefore = queuedTotal(harness);
-  const ackCopies = await putOnBus(events, copiesOf(published(), 'AlertAcknowledged', copies - 1));
+  const ackCopies = await asProduct(copiesOf(published(), 'AlertAcknowledged', copies - 1));
   await stack.waitForIdle(600_000);
   const queuedByAckCopies = queuedTotal(harness) - queuedBefore;
 
