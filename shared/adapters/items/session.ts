@@ -212,7 +212,9 @@ export function markExpiryPublished(sessionId: string, now: Date): UpdateRequest
 export function getForEvaluation(sessionId: string, consistent: boolean): GetRequest {
   return {
     Key: key(sessionId),
-    ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, answeredAt, answer.instrumentId, answer.items, answer.talk, expiredAt',
+    // `items` is a reserved word in expressions.
+    ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, answeredAt, answer.instrumentId, answer.#items, answer.talk, expiredAt',
+    ExpressionAttributeNames: { '#items': 'items' },
     ConsistentRead: consistent,
   };
 }
