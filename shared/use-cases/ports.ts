@@ -64,7 +64,7 @@ export interface FormTokenRecord {
   expiresAt: string;
   /** The instrument the form shows: pinned when the link is made, so a config change cannot switch it mid-request. */
   instrumentId?: string | undefined;
-  /** When the session ended (UTC): the web function passes it on in FeedbackSubmitted, so nothing reads the session back for it. */
+  /** When the session ended (UTC): the web function passes it on in FeedbackSubmitted, for consumers outside the product (the evaluation reads the stored session). */
   sessionEndedAt?: string | undefined;
 }
 
@@ -211,7 +211,7 @@ export interface RequestedSession {
   therapistId: string;
   status: string;
   client: { email: string; firstName?: string | undefined; locale: Locale };
-  /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
+  /** When the session ended (UTC): passed on in the events the follow-up announces, for consumers outside the product. */
   endedAt?: string | undefined;
   expiresAt?: string | undefined;
   answeredAt?: string | undefined;
