@@ -181,6 +181,48 @@ describe('request function', () => {
   });
 });
 
+describe('evaluate function', () => {
+  const answerEvent = (instrumentId: string) => ({
+    Records: [
+      {
+        messageId: '1',
+        body: JSON.stringify({
+          version: '0',
+          id: 'e-1',
+          'detail-type': 'FeedbackSubmitted',
+          source: 'alliance-feedback',
+          detail: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', instrumentId, items: { relationship: 0, goals: 0, approach: 0, overall: 0 }, talk: true, hasComment: false, submittedAt: '2026-11-25T21:00:00.000Z' },
+        }),
+      } as SQSRecord,
+    ],
+  });
+
+  it('counts an answer the stored session does not hold as ignored, and evaluates nothing', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z' } });
+    const { handler } = (await import('../../../functions/evaluate/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(answerEvent(DEFAULT_INSTRUMENT.id), context('evaluate'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(recorded(METRIC.eventIgnored)).toEqual([{ dimensions: { service: FUNCTIONS.evaluate.id }, value: 1, unit: 'Count' }]);
+    expect(recorded(METRIC.answerEvaluated)).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('parks an answer naming an unknown instrument at once, with the reason, and counts it as rejected', async () => {
+    const { handler } = (await import('../../../functions/evaluate/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(answerEvent('retired-v0'), context('evaluate'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageAttributes?.['reason']?.StringValue)).toEqual([
+      'unknown instrument retired-v0: the instrument catalogue does not define it',
+    ]);
+    expect(recorded(METRIC.eventRejected)).toEqual([{ dimensions: { service: FUNCTIONS.evaluate.id }, value: 1, unit: 'Count' }]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+});
+
 describe('alert function', () => {
   const sessionItem = { sk: keys.session('s-9').sk, sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z', therapist: { email: 'lee@practice.example' } };
   const alertEvent = (kind: string) => ({
