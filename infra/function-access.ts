@@ -130,8 +130,9 @@ export const FUNCTION_ACCESS = {
     settings: [REQUEST_SETTINGS],
     instruments: true,
   },
-  // dynamodb-detector-store.ts: the client's detector record (get, conditional put), the session's
-  // end (get) and its evaluation (get, put).
+  // dynamodb-detector-store.ts: the client's detector record (get, conditional put), the session
+  // (get: its stored answer or expiry is what is evaluated, the event only says which) and its
+  // evaluation (get, put).
   evaluate: {
     table: { get: ['detector', 'session', 'evaluation'], put: ['detector', 'evaluation'] },
     publishes: [AllianceRuptureDetected],

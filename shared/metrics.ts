@@ -50,6 +50,11 @@ export const METRIC = {
   alertEmailSent: 'AlertEmailSent',
   /** every queue-fed function: an invalid event was parked in the dead-letter queue. */
   eventRejected: 'EventRejected',
+  /**
+   * evaluate, alert: a product event that does not match the stored record (a forged event, one
+   * about an erased session, or an alert no stored evaluation raised) was left alone.
+   */
+  eventIgnored: 'EventIgnored',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -42,6 +42,12 @@ export const handler = queueHandler({
   handlers: [
     on(AllianceRuptureDetected, async (detail) => {
       const outcome = await sendAlert(detail, deps);
+      if (outcome === 'unknown-session' || outcome === 'not-raised') {
+        // Ids and the kind only: the event's reason is whoever put it on the bus's text.
+        logger.warn('Alert does not match the stored evaluation; nothing sent', { sessionId: detail.sessionId, kind: detail.kind, outcome });
+        record.count(METRIC.eventIgnored);
+        return;
+      }
       logger.info('Alert handled', { sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, outcome });
       if (outcome === 'sent') record.count(METRIC.alertEmailSent, { name: METRIC_DIMENSION.kind, value: detail.kind });
     }),

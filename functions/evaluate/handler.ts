@@ -33,6 +33,7 @@ export const handler = queueHandler({
   handlers: [
     on(FeedbackSubmitted, async (detail) => {
       const result = await evaluateAnswer(detail, deps);
+      if (ignored(FeedbackSubmitted.detailType, detail, result)) return;
       logger.info('Answer evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
       if (result.outcome === 'evaluated') record.count(METRIC.answerEvaluated);
       recordAlert(result);
@@ -40,11 +41,23 @@ export const handler = queueHandler({
     on(FeedbackExpired, async (detail) => {
       // An unanswered session counts against the instrument the practice uses now.
       const result = await evaluateExpiry(detail, deps, instruments.active.id);
+      if (ignored(FeedbackExpired.detailType, detail, result)) return;
       logger.info('Expiry evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
       recordAlert(result);
     }),
   ],
 });
+
+/**
+ * Logs and counts an event the stored session does not bear out (ids and the reason only: the
+ * event's values may be anyone's words), and says whether it was one.
+ */
+function ignored(detailType: string, detail: { sessionId: string }, result: EvaluateOutcome): boolean {
+  if (result.outcome !== 'ignored') return false;
+  logger.warn('Event does not match the stored session; nothing evaluated', { detailType, sessionId: detail.sessionId, because: result.because });
+  record.count(METRIC.eventIgnored);
+  return true;
+}
 
 /**
  * Counts the alert a first evaluation announced, under its leading kind (the one the therapist's

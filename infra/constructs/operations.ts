@@ -174,9 +174,12 @@ export class Operations extends Construct {
         graph(
           'Dead-letter queues: messages waiting',
           props.deadLetterQueues.map((queue) => queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: Stats.MAXIMUM, label: queueLabel(queue) })),
-          12,
+          8,
         ),
-        graph('Invalid events parked (EventRejected)', queueFed.map((fn) => product(METRIC.eventRejected, fn.definition.id, fn.definition.id)), 12),
+        graph('Invalid events parked (EventRejected)', queueFed.map((fn) => product(METRIC.eventRejected, fn.definition.id, fn.definition.id)), 8),
+        // A product event the table does not bear out: forged, or about an erased session. Steady
+        // counts mean someone is putting events on the bus as the product.
+        graph('Events not matching the table (EventIgnored)', [FUNCTIONS.evaluate, FUNCTIONS.alert].map((fn) => product(METRIC.eventIgnored, fn.id, fn.id)), 8),
       ],
       [
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),

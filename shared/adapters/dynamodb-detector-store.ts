@@ -1,11 +1,11 @@
 /**
  * DetectorStore on DynamoDB: one bounded record per client and instrument (items/detector-state.ts),
  * written with optimistic concurrency on its version; evaluations in their own item beside the
- * session (items/evaluation.ts).
+ * session (items/evaluation.ts); the session itself (items/session.ts), read for what it stores.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../use-cases/ports.ts';
+import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../use-cases/ports.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
 import * as detectorStateItem from './items/detector-state.ts';
 import * as evaluationItem from './items/evaluation.ts';
@@ -36,9 +36,9 @@ export class DynamoDbDetectorStore implements DetectorStore {
     }
   }
 
-  async getSessionEndedAt(sessionId: string): Promise<string | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...sessionItem.getEndedAt(sessionId) }));
-    return sessionItem.endedAt(result.Item);
+  async getSession(sessionId: string, options: { consistent: boolean }): Promise<EvaluationSession | undefined> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...sessionItem.getForEvaluation(sessionId, options.consistent) }));
+    return result.Item ? sessionItem.evaluationSession(result.Item) : undefined;
   }
 
   async saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation): Promise<void> {

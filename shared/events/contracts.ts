@@ -149,7 +149,7 @@ export const FeedbackExpiredDetailSchema = defineSchema(() => z.object({
   sessionId: IdSchema,
   clientId: IdSchema,
   therapistId: IdSchema,
-  /** When the session ended (UTC), so the evaluation can date it without reading the session back. Added in v1.1: optional. */
+  /** When the session ended (UTC), for consumers that chart by session (the product's evaluation reads it from the stored session). Added in v1.1: optional. */
   sessionEndedAt: z.optional(TimestampSchema),
 }));
 export type FeedbackExpiredDetail = z.infer<typeof FeedbackExpiredDetailSchema>;
@@ -173,7 +173,7 @@ export const FeedbackSubmittedDetailSchema = defineSchema(() => z.object({
   /** The client wrote a comment; its text stays in the table, out of the event stream. */
   hasComment: z.boolean(),
   submittedAt: TimestampSchema,
-  /** When the session ended (UTC), so the evaluation can date it without reading the session back. Added in v1.1: optional. */
+  /** When the session ended (UTC), for consumers that chart by session (the product's evaluation reads it from the stored session). Added in v1.1: optional. */
   sessionEndedAt: z.optional(TimestampSchema),
 }));
 export type FeedbackSubmittedDetail = z.infer<typeof FeedbackSubmittedDetailSchema>;

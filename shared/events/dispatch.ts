@@ -12,15 +12,25 @@ export interface EventHandler<Schema extends z.ZodMiniType = z.ZodMiniType> {
   handle: (detail: z.infer<Schema>) => Promise<void>;
 }
 
+/**
+ * Thrown by a use case for an event that is valid by its contract but can never succeed (it names
+ * an instrument the catalogue does not know): parked at once with the message as its reason, since
+ * every retry would fail the same way. The message names ids and fields, never personal data.
+ */
+export class UnprocessableEventError extends Error {
+  override name = 'UnprocessableEventError';
+}
+
 /** Pairs a contract with its handler, keeping the detail's type. */
 export function on<Schema extends z.ZodMiniType>(contract: EventContract<Schema>, handle: (detail: z.infer<Schema>) => Promise<void>): EventHandler {
   return { contract, handle } as unknown as EventHandler;
 }
 
 /**
- * Returns a function that handles one message body. Invalid messages go to `reject` (the
- * dead-letter queue with a reason) instead of throwing: retrying them could never succeed.
- * Errors from the use cases propagate, so the queue retries them.
+ * Returns a function that handles one message body. Invalid messages, and those a use case finds it
+ * can never process (UnprocessableEventError), go to `reject` (the dead-letter queue with a reason)
+ * instead of throwing: retrying them could never succeed. Other errors from the use cases
+ * propagate, so the queue retries them.
  */
 export function dispatchEvents(
   handlers: readonly EventHandler[],
@@ -36,7 +46,12 @@ export function dispatchEvents(
     }
     const parsed = parseEvent(message.body, handler.contract);
     if (!parsed.ok) return reject(message, parsed.reason);
-    await handler.handle(parsed.detail);
+    try {
+      await handler.handle(parsed.detail);
+    } catch (error) {
+      if (!(error instanceof UnprocessableEventError)) throw error;
+      return reject(message, error.message);
+    }
   };
 }
 

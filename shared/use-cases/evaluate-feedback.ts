@@ -1,7 +1,8 @@
 /**
  * Use case: score an answer (or an expiry) against the client's own baseline, keep the evaluation
  * with the session, and announce every alert it raises. Reads and writes one small per-client
- * record, whatever the length of the client's history.
+ * record, whatever the length of the client's history. The event only says where to look: what is
+ * scored is the answer stored with the session, and an event that does not match it changes nothing.
  */
 import { evaluate, recordExpired, type Alert, type Evaluation } from '../domain/detector/evaluate.ts';
 import type { DetectorSettings } from '../domain/detector/settings.ts';
@@ -15,15 +16,29 @@ import {
   type FeedbackExpiredDetail,
   type FeedbackSubmittedDetail,
 } from '../events/contracts.ts';
-import type { ChartSnapshot, DetectorStore, EventPublisher } from './ports.ts';
+import { UnprocessableEventError } from '../events/dispatch.ts';
+import type { ChartSnapshot, DetectorStore, EvaluationSession, EventPublisher } from './ports.ts';
 
 /** How many evaluated session ids a client record remembers to recognise a redelivered event. */
 export const REMEMBERED_SESSIONS = 24;
 
-/** The session the event names is not in the table (deleted, or from another deployment). */
-export class UnknownSessionError extends Error {
-  override name = 'UnknownSessionError';
-}
+/**
+ * Why an event changed nothing: it does not match the stored session. Forged, about an erased
+ * session, or from another deployment; the event is a notification, the session the record.
+ */
+export type IgnoredBecause =
+  /** No such session is stored (erased, never requested, or another deployment's). */
+  | 'session-not-stored'
+  /** The session belongs to another client than the event names. */
+  | 'other-client'
+  /** FeedbackSubmitted for a session with no stored answer. */
+  | 'not-answered'
+  /** FeedbackSubmitted whose answer (its time or instrument) is not the stored one. */
+  | 'other-answer'
+  /** FeedbackExpired for a session that was answered. */
+  | 'answered'
+  /** FeedbackExpired for a session whose expiry was not recorded. */
+  | 'not-expired';
 
 export interface EvaluateDeps {
   store: DetectorStore;
@@ -33,53 +48,63 @@ export interface EvaluateDeps {
   instrument: (instrumentId: string) => Instrument | undefined;
 }
 
-export type EvaluateOutcome = { outcome: 'evaluated' | 'duplicate'; alerts: string[] };
+export type EvaluateOutcome = { outcome: 'evaluated' | 'duplicate'; alerts: string[] } | { outcome: 'ignored'; because: IgnoredBecause; alerts: string[] };
 
-/** Evaluates one answer; a redelivered event re-announces its alerts (consumers dedupe) and changes nothing else. */
+/**
+ * Evaluates the stored answer the event announces (never the event's own items); a redelivered
+ * event re-announces its alerts (consumers dedupe) and changes nothing else; an event that does not
+ * match the stored answer changes nothing. An unknown instrument can never be scored: the event is
+ * refused once (UnprocessableEventError), not retried.
+ */
 export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: EvaluateDeps): Promise<EvaluateOutcome> {
   const instrument = deps.instrument(detail.instrumentId);
-  if (!instrument) throw new RangeError(`unknown instrument ${detail.instrumentId}`);
-  const record = (await deps.store.getRecord(detail.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
-  if (record.applied.includes(detail.sessionId)) {
-    const stored = await deps.store.getEvaluation(detail.sessionId);
+  if (!instrument) throw new UnprocessableEventError(`unknown instrument ${detail.instrumentId}: the instrument catalogue does not define it`);
+  const found = await readMatching(detail.sessionId, deps.store, (session) => matchAnswer(session, detail));
+  if ('because' in found) return { outcome: 'ignored', because: found.because, alerts: [] };
+  const { session, answer } = found;
+
+  const record = (await deps.store.getRecord(session.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  if (record.applied.includes(session.sessionId)) {
+    const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
-    await announce(alerts, detail, stored?.kind === 'answered' ? stored.evaluation : undefined, instrument, deps.publisher);
+    await announce(alerts, session, stored?.kind === 'answered' ? stored.evaluation : undefined, instrument, deps.publisher);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
 
-  const endedAt = await sessionEndedAt(detail, deps.store);
-  if (!endedAt) throw new UnknownSessionError(`session ${detail.sessionId} is not stored`);
   const { state, evaluation } = evaluate(
     record.state,
-    { sessionId: detail.sessionId, endedAt, answers: detail.items, talk: detail.talk },
+    { sessionId: session.sessionId, endedAt: session.endedAt, answers: answer.items, talk: answer.talk },
     deps.settings,
     instrument,
   );
   // Evaluation first, record second: if the record write loses a race, the retry recomputes and
   // overwrites the evaluation; the reverse order could leave an applied session with none stored.
-  await deps.store.saveEvaluation(detail.sessionId, detail.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, chart: chartSnapshot(state, instrument) });
-  await deps.store.putRecord(detail.clientId, instrument.id, { state, applied: remember(record.applied, detail.sessionId) }, record.state.version);
-  await announce(evaluation.alerts, detail, evaluation, instrument, deps.publisher);
+  await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, chart: chartSnapshot(state, instrument) });
+  await deps.store.putRecord(session.clientId, instrument.id, { state, applied: remember(record.applied, session.sessionId) }, record.state.version);
+  await announce(evaluation.alerts, session, evaluation, instrument, deps.publisher);
   return { outcome: 'evaluated', alerts: evaluation.alerts.map((a) => a.kind) };
 }
 
-/** Counts an unanswered request towards going quiet. */
+/** Counts an unanswered request towards going quiet, if the stored session says it expired unanswered. */
 export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: EvaluateDeps, instrumentId: string): Promise<EvaluateOutcome> {
   const instrument = deps.instrument(instrumentId);
   if (!instrument) throw new RangeError(`unknown instrument ${instrumentId}`);
-  const record = (await deps.store.getRecord(detail.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
-  if (record.applied.includes(detail.sessionId)) {
-    const stored = await deps.store.getEvaluation(detail.sessionId);
+  const found = await readMatching(detail.sessionId, deps.store, (session) => matchExpiry(session, detail));
+  if ('because' in found) return { outcome: 'ignored', because: found.because, alerts: [] };
+  const { session } = found;
+
+  const record = (await deps.store.getRecord(session.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  if (record.applied.includes(session.sessionId)) {
+    const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];
-    await announce(alerts, detail, undefined, instrument, deps.publisher, stored?.kind === 'expired' ? stored.outcome.reason : undefined);
+    await announce(alerts, session, undefined, instrument, deps.publisher, stored?.kind === 'expired' ? stored.outcome.reason : undefined);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
 
-  const endedAt = (await sessionEndedAt(detail, deps.store)) ?? new Date(0).toISOString();
-  const { state, outcome } = recordExpired(record.state, { sessionId: detail.sessionId, endedAt }, deps.settings);
-  await deps.store.saveEvaluation(detail.sessionId, detail.clientId, { kind: 'expired', outcome, instrumentId: instrument.id });
-  await deps.store.putRecord(detail.clientId, instrument.id, { state, applied: remember(record.applied, detail.sessionId) }, record.state.version);
-  await announce(outcome.alerts, detail, undefined, instrument, deps.publisher, outcome.reason);
+  const { state, outcome } = recordExpired(record.state, { sessionId: session.sessionId, endedAt: session.endedAt }, deps.settings);
+  await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'expired', outcome, instrumentId: instrument.id });
+  await deps.store.putRecord(session.clientId, instrument.id, { state, applied: remember(record.applied, session.sessionId) }, record.state.version);
+  await announce(outcome.alerts, session, undefined, instrument, deps.publisher, outcome.reason);
   return { outcome: 'evaluated', alerts: outcome.alerts.map((a) => a.kind) };
 }
 
@@ -87,10 +112,46 @@ function remember(applied: readonly string[], sessionId: string): string[] {
   return [...applied, sessionId].slice(-REMEMBERED_SESSIONS);
 }
 
-/** The session's end from the event (v1.1), normalised to UTC ISO as the session store keeps it; else read back. */
-async function sessionEndedAt(detail: { sessionId: string; sessionEndedAt?: string | undefined }, store: DetectorStore): Promise<string | undefined> {
-  if (detail.sessionEndedAt !== undefined) return new Date(detail.sessionEndedAt).toISOString();
-  return store.getSessionEndedAt(detail.sessionId);
+type ScoredAnswer = NonNullable<EvaluationSession['answer']>;
+
+/** The stored answer when it is the one the event announces; why not, otherwise. */
+function matchAnswer(session: EvaluationSession | undefined, detail: FeedbackSubmittedDetail): { answer: ScoredAnswer } | { because: IgnoredBecause } {
+  if (!session) return { because: 'session-not-stored' };
+  if (session.clientId !== detail.clientId) return { because: 'other-client' };
+  const { answer } = session;
+  if (!answer) return { because: 'not-answered' };
+  // The web function announces the time it stored (answeredAt); compared as instants, not strings.
+  if (Date.parse(answer.submittedAt) !== Date.parse(detail.submittedAt) || answer.instrumentId !== detail.instrumentId) return { because: 'other-answer' };
+  return { answer };
+}
+
+/** A match (nothing more to take) when the stored session says its request expired unanswered; why not, otherwise. */
+function matchExpiry(session: EvaluationSession | undefined, detail: FeedbackExpiredDetail): { expiredAt: string } | { because: IgnoredBecause } {
+  if (!session) return { because: 'session-not-stored' };
+  if (session.clientId !== detail.clientId) return { because: 'other-client' };
+  if (session.answer) return { because: 'answered' };
+  if (!session.expiredAt) return { because: 'not-expired' };
+  return { expiredAt: session.expiredAt };
+}
+
+/**
+ * Reads the stored session and checks the event against it: eventually consistent first (half the
+ * read units), and once more with a consistent read before giving up on a mismatch, since the
+ * answer (or the expiry) may have been written a moment before its event arrived.
+ */
+async function readMatching<Match extends object>(
+  sessionId: string,
+  store: DetectorStore,
+  check: (session: EvaluationSession | undefined) => Match | { because: IgnoredBecause },
+): Promise<(Match & { session: EvaluationSession }) | { because: IgnoredBecause }> {
+  let session = await store.getSession(sessionId, { consistent: false });
+  let result = check(session);
+  if ('because' in result) {
+    session = await store.getSession(sessionId, { consistent: true });
+    result = check(session);
+  }
+  // A match implies a stored session (every check refuses a missing one first).
+  return 'because' in result || !session ? (result as { because: IgnoredBecause }) : { ...result, session };
 }
 
 /** The chart the alert email draws, from the state just written (the trend ends with this session). */

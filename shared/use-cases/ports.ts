@@ -64,7 +64,7 @@ export interface FormTokenRecord {
   expiresAt: string;
   /** The instrument the form shows: pinned when the link is made, so a config change cannot switch it mid-request. */
   instrumentId?: string | undefined;
-  /** When the session ended (UTC): the web function passes it on in FeedbackSubmitted, so nothing reads the session back for it. */
+  /** When the session ended (UTC): the web function passes it on in FeedbackSubmitted, for consumers outside the product (the evaluation reads the stored session). */
   sessionEndedAt?: string | undefined;
 }
 
@@ -228,7 +228,7 @@ export interface RequestedSession {
   therapistId: string;
   status: string;
   client: { email: string; firstName?: string | undefined; locale: Locale };
-  /** When the session ended (UTC): passed on so the evaluation need not read the session back. */
+  /** When the session ended (UTC): passed on in the events the follow-up announces, for consumers outside the product. */
   endedAt?: string | undefined;
   /** When the request was sent: the reminder is due `reminderHours` after it. */
   requestedAt?: string | undefined;
@@ -284,6 +284,19 @@ export type StoredEvaluation =
   | { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined }
   | { kind: 'expired'; outcome: ExpiredOutcome; instrumentId: string };
 
+/** What the evaluation reads of a stored session: never the client's address or comment. */
+export interface EvaluationSession {
+  sessionId: string;
+  clientId: string;
+  therapistId: string;
+  /** When the session ended (answers can arrive in any order; the trend is by session). */
+  endedAt: string;
+  /** The client's answer, once stored (`submittedAt` is when it was recorded: the session's `answeredAt`). */
+  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; submittedAt: string } | undefined;
+  /** Set once the follow-up recorded the request's expiry (before it announces FeedbackExpired). */
+  expiredAt?: string | undefined;
+}
+
 export interface DetectorStore {
   /** The client's record for this instrument, or undefined for a client not evaluated yet. */
   getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | undefined>;
@@ -293,10 +306,11 @@ export interface DetectorStore {
    */
   putRecord(clientId: string, instrumentId: string, record: DetectorRecord, expectedVersion: number): Promise<void>;
   /**
-   * When the session ended (answers can arrive in any order; the trend is by session). Only read
-   * for events from before contracts v1.1, which do not carry `sessionEndedAt`.
+   * The stored session as the evaluation scores it (undefined when it is not stored): the record of
+   * truth the event is checked against. Eventually consistent unless `consistent` (twice the read
+   * units: for the second look, when the first found no match).
    */
-  getSessionEndedAt(sessionId: string): Promise<string | undefined>;
+  getSession(sessionId: string, options: { consistent: boolean }): Promise<EvaluationSession | undefined>;
   /** Keeps the evaluation with the session (the client's id with it, so export and erase find it). */
   saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation): Promise<void>;
   getEvaluation(sessionId: string): Promise<StoredEvaluation | undefined>;
@@ -318,8 +332,8 @@ export interface AlertSession {
   client: { firstName?: string | undefined };
   therapist: { email: string; name?: string | undefined };
   answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; comment?: string | undefined } | undefined;
-  /** The stored evaluation, with the chart it froze. */
-  evaluation?: { kind: 'answered'; evaluation: Evaluation; instrumentId: string; chart?: ChartSnapshot | undefined } | { kind: 'expired'; instrumentId: string } | undefined;
+  /** The stored evaluation (with the chart it froze) or expiry outcome: the only source of what the alert says. */
+  evaluation?: StoredEvaluation | undefined;
 }
 
 /** Result of claiming the right to send one alert. */

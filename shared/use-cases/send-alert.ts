@@ -7,7 +7,7 @@ import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
-import { AlertAcknowledged, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
+import { AlertAcknowledged, leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
 import type { AlertLink, AlertSession, AlertStore, Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
 
 export interface AlertSettings {
@@ -30,50 +30,79 @@ export interface SendAlertDeps {
   claimLeaseSeconds: number;
 }
 
-export type AlertOutcome = 'sent' | 'already-sent' | 'in-progress' | 'unknown-session';
+export type AlertOutcome =
+  | 'sent'
+  | 'already-sent'
+  | 'in-progress'
+  /** The session is not stored (erased, or the event is forged): nothing sent. */
+  | 'unknown-session'
+  /** No stored evaluation of the session leads with this kind (the event is forged or stale): nothing sent. */
+  | 'not-raised';
 
-/** Emails the therapist one alert for (session, kind); duplicates of the event send nothing. */
+/**
+ * Emails the therapist one alert for (session, kind); duplicates of the event send nothing. The
+ * event only says which session to look at: the email is rendered from the stored evaluation and
+ * session alone, and only when that evaluation raised this very alert.
+ */
 export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: SendAlertDeps): Promise<AlertOutcome> {
   const session = await deps.store.getSession(detail.sessionId);
   if (!session) return 'unknown-session';
+  const raised = raisedAlert(session);
+  if (raised?.kind !== detail.kind) return 'not-raised';
   const now = deps.clock.now();
   const { token, hash } = deps.tokens.create();
-  const claim = await deps.store.claimAlert({ sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
+  const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
   if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
 
   let sent = false;
   try {
-    const email = renderAlertEmail(alertEmailInput(detail, session, deps, `${deps.webBaseUrl}/a/${token}`));
+    const email = renderAlertEmail(alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`));
     // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
-    await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', detail.clientId) });
+    await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
     await deps.store.saveAlertLink(hash, {
-      sessionId: detail.sessionId,
-      clientId: detail.clientId,
-      therapistId: detail.therapistId,
-      kind: detail.kind,
+      sessionId: session.sessionId,
+      clientId: session.clientId,
+      therapistId: session.therapistId,
+      kind: raised.kind,
       sentAt: now.toISOString(),
     });
     return 'sent';
   } catch (error) {
-    if (!sent) await deps.store.releaseAlert(detail.sessionId, detail.kind).catch(() => undefined);
+    if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind).catch(() => undefined);
     throw error;
   }
 }
 
-function alertEmailInput(detail: AllianceRuptureDetectedDetail, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): AlertEmailInput {
+/** The alert the stored evaluation raised, as evaluate announces it: the leading kind, the others, and why. */
+interface RaisedAlert {
+  kind: AlertKind;
+  alsoFired: AlertKind[];
+  reason: string;
+}
+
+function raisedAlert(session: AlertSession): RaisedAlert | undefined {
+  const stored = session.evaluation;
+  if (!stored) return undefined;
+  const { alerts, reason } = stored.kind === 'answered' ? stored.evaluation : stored.outcome;
+  const kinds = alerts.map((alert) => alert.kind);
+  const kind = leadingAlertKind(kinds);
+  return kind === undefined ? undefined : { kind, alsoFired: kinds.filter((other) => other !== kind), reason };
+}
+
+function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): AlertEmailInput {
   const base: AlertEmailInput = {
-    kind: detail.kind,
-    alsoFired: detail.alsoFired,
+    kind: raised.kind,
+    alsoFired: raised.alsoFired.length > 0 ? raised.alsoFired : undefined,
     practiceName: deps.practiceName,
-    clientId: detail.clientId,
+    clientId: session.clientId,
     clientFirstName: deps.settings.alertShowsFirstName ? session.client.firstName : undefined,
-    sessionId: detail.sessionId,
+    sessionId: session.sessionId,
     sessionEndedAt: session.endedAt,
-    reason: detail.reason,
+    reason: raised.reason,
     items: [],
     trend: [],
-    clientAskedToTalk: (session.answer?.talk ?? false) || (detail.alsoFired ?? []).includes('client-asked'),
+    clientAskedToTalk: (session.answer?.talk ?? false) || raised.alsoFired.includes('client-asked'),
     comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
     acknowledgeUrl,
   };

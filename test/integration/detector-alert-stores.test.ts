@@ -4,7 +4,7 @@
  * plain attributes export reads, and the once-only alert claim.
  */
 import { spawnSync } from 'node:child_process';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
@@ -12,6 +12,7 @@ import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-s
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { hashToken, randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
+import * as sessionItem from '../../shared/adapters/items/session.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
@@ -36,7 +37,21 @@ function longId(prefix: string): string {
 }
 
 function answer(sessionId: string, clientId: string, items: Record<string, number>, endedAt: string, talk = false): FeedbackSubmittedDetail {
-  return { sessionId, clientId, therapistId: 't-1', instrumentId: DEFAULT_INSTRUMENT.id, items, talk, hasComment: false, submittedAt: endedAt, sessionEndedAt: endedAt };
+  return { sessionId, clientId, therapistId: 't-1', instrumentId: DEFAULT_INSTRUMENT.id, items, talk, hasComment: false, submittedAt: new Date(Date.parse(endedAt) + 3_600_000).toISOString() };
+}
+
+/** Stores the session, requested and then answered as `detail` says, as the request and web functions do. */
+async function answered(detail: FeedbackSubmittedDetail, endedAt: string): Promise<FeedbackSubmittedDetail> {
+  const { sessionId, clientId, therapistId } = detail;
+  await sessions.claimSession(
+    { sessionId, clientId, therapistId, endedAt, client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' }, therapist: { email: 'lee@practice.example', name: 'Dr. Lee' } },
+    { tokenHash: `hash-of-${sessionId}`.slice(0, 200), requestedAt: endedAt, expiresAt: new Date(Date.parse(endedAt) + 72 * 3_600_000).toISOString() },
+    new Date(endedAt),
+    60,
+  );
+  const stored = { instrumentId: detail.instrumentId, items: detail.items, talk: detail.talk, submittedAt: detail.submittedAt };
+  await documentClient.send(new UpdateCommand({ TableName: tableName, ...sessionItem.recordAnswer(sessionId, stored, new Date(endedAt)) }));
+  return detail;
 }
 
 const READS = new Set(['GetItemCommand', 'QueryCommand']);
@@ -72,8 +87,9 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
       const endedAt = new Date(Date.UTC(2026, 0, 1 + index, 15, 50)).toISOString();
       const low = index % 13 === 12;
       const items = low ? { relationship: 1, goals: 0, approach: 2, overall: 1 } : { relationship: 10, goals: 9, approach: 10, overall: index % 2 === 0 ? 10 : 9 };
+      const detail = await answered(answer(longId(`s${index}-`), clientId, items, endedAt, low), endedAt);
       capacity = [];
-      await evaluateAnswer(answer(longId(`s${index}-`), clientId, items, endedAt, low), deps);
+      await evaluateAnswer(detail, deps);
       perAnswer.push({ reads: units('read'), writes: units('write') });
     }
 
@@ -83,27 +99,16 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
     expect(new Set(costs.slice(REMEMBERED_SESSIONS))).toHaveProperty('size', 1);
     // With the longest ids the contracts allow: the worst case of a full record and its evaluation.
     expect(Math.max(...perAnswer.map((cost) => cost.writes))).toBeLessThanOrEqual(7);
-    expect(Math.max(...perAnswer.map((cost) => cost.reads))).toBeLessThanOrEqual(1);
+    // The session (its answer is what is scored: half a unit) and the record (up to one with the
+    // longest ids), each eventually consistent.
+    expect(Math.max(...perAnswer.map((cost) => cost.reads))).toBeLessThanOrEqual(1.5);
   });
 
   it('gives the alert its session and evaluation in one read of half a unit, without the client’s address', async () => {
     const sessionId = longId('s-alert-');
     const clientId = longId('c-alert-');
-    await sessions.claimSession(
-      {
-        sessionId,
-        clientId,
-        therapistId: 't-1',
-        endedAt: '2026-11-24T15:50:00.000Z',
-        client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' },
-        therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
-      },
-      { tokenHash: 'hash-of-the-link', requestedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 72 * 3_600_000).toISOString() },
-      NOW,
-      60,
-    );
     const deps: EvaluateDeps = { store: detector, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
-    await evaluateAnswer(answer(sessionId, clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z', true), deps);
+    await evaluateAnswer(await answered(answer(sessionId, clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z', true), '2026-11-24T15:50:00.000Z'), deps);
     await alerts.claimAlert({ sessionId, clientId, kind: 'client-asked', ackTokenHash: 'hash', now: NOW, leaseSeconds: 60 });
     capacity = [];
 
@@ -120,7 +125,7 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('detector and alert stores on D
   it('exports the detector record and the evaluation as the plain attributes they are stored as', async () => {
     const clientId = 'c-export';
     const deps: EvaluateDeps = { store: detector, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
-    await evaluateAnswer(answer('s-export', clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z'), deps);
+    await evaluateAnswer(await answered(answer('s-export', clientId, { relationship: 8, goals: 8, approach: 8, overall: 8 }, '2026-11-24T15:50:00.000Z'), '2026-11-24T15:50:00.000Z'), deps);
 
     const items = await new DynamoDbClientDataStore(tableName, documentClient).findClientItems(clientId);
 

@@ -1,21 +1,24 @@
 /**
- * `alliance redrive` on the local stack: an answer whose session is not stored yet fails until the
- * evaluate route gives up and parks it; once the session is there, the redrive puts it back on its
- * queue and it is evaluated.
+ * `alliance redrive` on the local stack: an answer whose evaluation cannot be written (the table
+ * refuses it) fails until the evaluate route gives up and parks it; once the table takes writes
+ * again, the redrive puts it back on its queue and it is evaluated.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { main } from '../../bin/alliance.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { FeedbackSubmitted, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
-import { documentClient, waitFor } from './support/local-stack.ts';
+import { FaultInjector } from '../../infra/local/faults.ts';
+import { FeedbackSubmitted } from '../../shared/events/contracts.ts';
+import { documentClient, putAsProduct, waitFor } from './support/local-stack.ts';
 
 let stack: LocalStack;
 let table: DynamoDBDocumentClient;
+// No faults until the answer is put.
+const faults = new FaultInjector();
 
 beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000 });
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000, faults });
   table = documentClient(stack);
 });
 
@@ -52,25 +55,31 @@ const answer = {
 
 describe('alliance redrive on the local stack', () => {
   beforeAll(async () => {
-    // An answer the product announced for a session it has no record of (as the web function, whose role may).
-    await stack.putEventsAsProduct([{ Source: PRODUCT_SOURCE, DetailType: FeedbackSubmitted.detailType, Detail: JSON.stringify(answer) }]);
+    // The answer is stored with its session, as the web function stores it before announcing it.
+    const { sessionId, clientId, therapistId, instrumentId, items, talk, submittedAt } = answer;
+    await table.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: { ...keys.session(sessionId), type: 'Session', sessionId, clientId, therapistId, endedAt: '2026-11-02T11:00:00.000Z', answeredAt: submittedAt, answer: { instrumentId, items, talk } },
+      }),
+    );
+    // Every write of its evaluation is refused, for good (a ValidationException: the SDK does not retry it).
+    faults.setRules([{ service: 'dynamodb', kind: 'reject', rate: 1, operations: ['PutItem'], match: (call) => JSON.stringify(call.input).includes('"EVALUATION"') }]);
+    await putAsProduct(stack, FeedbackSubmitted, answer);
     await waitFor(() => stack.deadLetters.length === 1, { timeoutMs: 20_000, description: 'the answer to be dead-lettered' });
+    faults.setRules([]);
   }, 30_000);
 
   it('shows what is parked and why on a dry run, and moves nothing', async () => {
     const result = await alliance('redrive', '--all', '--dry-run');
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/feedback-to-evaluate-dlq → feedback-to-evaluate: FeedbackSubmitted \w{8} \(failed too often\): failed 8 times .*UnknownSessionError/);
+    expect(result.stdout).toMatch(/feedback-to-evaluate-dlq → feedback-to-evaluate: FeedbackSubmitted \w{8} \(failed too often\): failed 8 times .*ValidationException/);
     expect(result.stdout).toContain('Dry run: would move 1 message; moved nothing.');
     expect(stack.deadLetters).toHaveLength(1);
   });
 
-  it('moves the parked answer back once its session is stored, and it is evaluated', async () => {
-    await table.send(
-      new PutCommand({ TableName: stack.tableName, Item: { ...keys.session(answer.sessionId), type: 'Session', sessionId: answer.sessionId, clientId: answer.clientId, endedAt: '2026-11-02T11:00:00.000Z' } }),
-    );
-
+  it('moves the parked answer back once the table takes its evaluation, and it is evaluated', async () => {
     const result = await alliance('redrive', '--queue', stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl);
     await stack.waitForIdle();
 

@@ -3,21 +3,22 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { AllianceRuptureDetectedDetail, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
+import { UnprocessableEventError } from '../../shared/events/dispatch.ts';
 import {
-  UnknownSessionError,
   evaluateAnswer,
   evaluateExpiry,
   type EvaluateDeps,
 } from '../../shared/use-cases/evaluate-feedback.ts';
 import { acknowledgeAlert, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
-import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
+import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
   evaluations = new Map<string, StoredEvaluation>();
-  endedAt = new Map<string, string>();
-  sessionReads = 0;
+  sessions = new Map<string, EvaluationSession>();
+  /** Every session read, with whether it was consistent. */
+  sessionReads: { sessionId: string; consistent: boolean }[] = [];
   async getRecord(clientId: string) {
     const record = this.records.get(clientId);
     return record && structuredClone(record);
@@ -26,9 +27,21 @@ class FakeDetectorStore implements DetectorStore {
     if ((this.records.get(clientId)?.state.version ?? 0) !== expectedVersion) throw new ConcurrentUpdateError('raced');
     this.records.set(clientId, structuredClone(record));
   }
-  async getSessionEndedAt(sessionId: string) {
-    this.sessionReads += 1;
-    return this.endedAt.get(sessionId);
+  async getSession(sessionId: string, options: { consistent: boolean }) {
+    this.sessionReads.push({ sessionId, ...options });
+    const session = this.sessions.get(sessionId);
+    return session && structuredClone(session);
+  }
+  /** Stores the answer with its session, as the web function does before it announces it. */
+  answered(detail: FeedbackSubmittedDetail, endedAt: string): FeedbackSubmittedDetail {
+    const { sessionId, clientId, therapistId, instrumentId, items, talk, submittedAt } = detail;
+    this.sessions.set(sessionId, { sessionId, clientId, therapistId, endedAt, answer: { instrumentId, items, talk, submittedAt } });
+    return detail;
+  }
+  /** Stores the session as expired unanswered, as the follow-up does before it announces FeedbackExpired. */
+  expired(ids: { sessionId: string; clientId: string; therapistId: string }, endedAt: string): typeof ids {
+    this.sessions.set(ids.sessionId, { ...ids, endedAt, expiredAt: '2026-12-01T00:00:00.000Z' });
+    return ids;
   }
   async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
     this.evaluations.set(sessionId, structuredClone(evaluation));
@@ -66,12 +79,14 @@ describe('evaluateAnswer', () => {
     deps = { store, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: (id) => (id === DEFAULT_INSTRUMENT.id ? DEFAULT_INSTRUMENT : undefined) };
   });
 
+  /** Session n ended a week after session n − 1. */
+  const endedAtOf = (n: number) => new Date(Date.UTC(2026, 9, 1 + 7 * (n - 1), 15)).toISOString();
+
   async function answerAll(totals: number[]) {
     const outcomes = [];
     for (const [index, total] of totals.entries()) {
       const sessionId = `s-${index + 1}`;
-      store.endedAt.set(sessionId, new Date(Date.UTC(2026, 9, 1 + 7 * index, 15)).toISOString());
-      outcomes.push(await evaluateAnswer(answer(sessionId, total), deps));
+      outcomes.push(await evaluateAnswer(store.answered(answer(sessionId, total), endedAtOf(index + 1)), deps));
     }
     return outcomes;
   }
@@ -89,8 +104,7 @@ describe('evaluateAnswer', () => {
 
   it('announces one event per session, naming the other rules that fired with it', async () => {
     await answerAll([38, 38, 38, 38, 38]);
-    store.endedAt.set('s-6', '2026-12-01T00:00:00Z');
-    const drop = { ...answer('s-6', 27), items: { relationship: 8, goals: 3, approach: 8, overall: 8 } };
+    const drop = store.answered({ ...answer('s-6', 27), items: { relationship: 8, goals: 3, approach: 8, overall: 8 } }, '2026-12-01T00:00:00Z');
 
     const outcome = await evaluateAnswer(drop, deps);
 
@@ -121,37 +135,88 @@ describe('evaluateAnswer', () => {
     await answerAll([36, 37]);
     const stale = await store.getRecord('c-1');
     store.getRecord = async () => structuredClone(stale);
-    store.endedAt.set('s-3', '2026-11-01T00:00:00Z');
-    store.endedAt.set('s-4', '2026-11-01T00:00:00Z');
-    await evaluateAnswer(answer('s-3', 37), deps);
+    await evaluateAnswer(store.answered(answer('s-3', 37), '2026-11-01T00:00:00Z'), deps);
 
-    await expect(evaluateAnswer(answer('s-4', 37), deps)).rejects.toThrow(ConcurrentUpdateError);
+    await expect(evaluateAnswer(store.answered(answer('s-4', 37), '2026-11-01T00:00:00Z'), deps)).rejects.toThrow(ConcurrentUpdateError);
   });
 
-  it('dates the session from the event, without reading the session, when the event carries sessionEndedAt', async () => {
-    const outcome = await evaluateAnswer({ ...answer('s-1', 38), sessionEndedAt: '2026-11-24T16:50:00+01:00' }, deps);
+  it('scores the stored answer, dated by the stored session, never the event’s own items or end', async () => {
+    store.answered(answer('s-1', 38), '2026-11-24T15:50:00.000Z');
+    const tampered = { ...answer('s-1', 38), items: { relationship: 0, goals: 0, approach: 0, overall: 0 }, talk: true, sessionEndedAt: '2020-01-01T00:00:00Z' };
 
-    expect(outcome.outcome).toBe('evaluated');
-    expect(store.sessionReads).toBe(0);
+    const outcome = await evaluateAnswer(tampered, deps);
+
+    expect(outcome).toEqual({ outcome: 'evaluated', alerts: [] });
     const stored = store.evaluations.get('s-1');
-    expect(stored?.kind === 'answered' && stored.evaluation.endedAt).toBe('2026-11-24T15:50:00.000Z');
+    expect(stored?.kind === 'answered' && stored.evaluation).toMatchObject({ p: 95, endedAt: '2026-11-24T15:50:00.000Z' });
+    expect(store.sessionReads).toEqual([{ sessionId: 's-1', consistent: false }]);
   });
 
-  it('reads the session’s end back for an event from before sessionEndedAt, and fails for an unknown session', async () => {
-    store.endedAt.set('s-1', '2026-11-24T15:50:00.000Z');
+  it('changes nothing for an answer the session does not store, and evaluates the real answer that follows', async () => {
+    store.sessions.set('s-1', { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', endedAt: '2026-11-24T15:50:00.000Z' });
+    const forged = { ...answer('s-1', 0, true) };
 
-    await evaluateAnswer(answer('s-1', 38), deps);
+    const ignored = await evaluateAnswer(forged, deps);
 
-    expect(store.sessionReads).toBe(1);
-    await expect(evaluateAnswer(answer('s-2', 38), deps)).rejects.toThrow(UnknownSessionError);
+    expect(ignored).toEqual({ outcome: 'ignored', because: 'not-answered', alerts: [] });
+    // Looked at twice, the second time consistently: the answer may have been written a moment ago.
+    expect(store.sessionReads.map((read) => read.consistent)).toEqual([false, true]);
+    expect(store.records.size + store.evaluations.size + publisher.published.length).toBe(0);
+
+    const real = store.answered({ ...answer('s-1', 40), submittedAt: '2026-11-25T21:05:00Z' }, '2026-11-24T15:50:00.000Z');
+    expect(await evaluateAnswer(real, deps)).toEqual({ outcome: 'evaluated', alerts: [] });
+    expect(store.records.get('c-1')!.applied).toEqual(['s-1']);
   });
 
-  it('dates an expiry from the event without reading the session', async () => {
-    await evaluateExpiry({ sessionId: 's-1', clientId: 'c-1', therapistId: 't-1', sessionEndedAt: '2026-11-24T15:50:00Z' }, deps, DEFAULT_INSTRUMENT.id);
+  it('changes nothing for an answer that is not the stored one, names another client, or has no session', async () => {
+    store.answered(answer('s-1', 38), '2026-11-24T15:50:00.000Z');
 
-    expect(store.sessionReads).toBe(0);
+    const outcomes = [
+      await evaluateAnswer({ ...answer('s-1', 0, true), submittedAt: '2026-11-25T22:00:00Z' }, deps),
+      await evaluateAnswer({ ...answer('s-1', 38), clientId: 'c-2' }, deps),
+      await evaluateAnswer(answer('s-unknown', 0, true), deps),
+    ];
+
+    expect(outcomes.map((outcome) => outcome.outcome === 'ignored' && outcome.because)).toEqual(['other-answer', 'other-client', 'session-not-stored']);
+    expect(store.records.size + store.evaluations.size + publisher.published.length).toBe(0);
+  });
+
+  it('takes the same instant written another way as the stored answer’s time', async () => {
+    store.answered(answer('s-1', 38), '2026-11-24T15:50:00.000Z');
+
+    expect((await evaluateAnswer({ ...answer('s-1', 38), submittedAt: '2026-11-25T22:00:00.000+01:00' }, deps)).outcome).toBe('evaluated');
+  });
+
+  it('refuses an answer naming an instrument the catalogue does not know, for good and with the reason, before reading anything', async () => {
+    await expect(evaluateAnswer({ ...answer('s-1', 38), instrumentId: 'retired-v0' }, deps)).rejects.toThrow(
+      new UnprocessableEventError('unknown instrument retired-v0: the instrument catalogue does not define it'),
+    );
+    expect(store.sessionReads).toEqual([]);
+  });
+
+  it('dates an expiry by the stored session, and counts it only once the session says it expired unanswered', async () => {
+    const ids = { sessionId: 's-1', clientId: 'c-1', therapistId: 't-1' };
+    store.sessions.set('s-1', { ...ids, endedAt: '2026-11-24T15:50:00.000Z' });
+
+    const early = await evaluateExpiry({ ...ids, sessionEndedAt: '2020-01-01T00:00:00Z' }, deps, DEFAULT_INSTRUMENT.id);
+    store.expired(ids, '2026-11-24T15:50:00.000Z');
+    const due = await evaluateExpiry({ ...ids, sessionEndedAt: '2020-01-01T00:00:00Z' }, deps, DEFAULT_INSTRUMENT.id);
+
+    expect([early.outcome, due.outcome]).toEqual(['ignored', 'evaluated']);
+    expect(early.outcome === 'ignored' && early.because).toBe('not-expired');
     const stored = store.evaluations.get('s-1');
     expect(stored?.kind === 'expired' && stored.outcome.endedAt).toBe('2026-11-24T15:50:00.000Z');
+  });
+
+  it('changes nothing for an expiry of an answered session, or of one not stored', async () => {
+    store.answered(answer('s-1', 38), '2026-11-24T15:50:00.000Z');
+    const ids = { clientId: 'c-1', therapistId: 't-1' };
+
+    const answered = await evaluateExpiry({ sessionId: 's-1', ...ids }, deps, DEFAULT_INSTRUMENT.id);
+    const erased = await evaluateExpiry({ sessionId: 's-gone', ...ids }, deps, DEFAULT_INSTRUMENT.id);
+
+    expect([answered, erased].map((outcome) => outcome.outcome === 'ignored' && outcome.because)).toEqual(['answered', 'session-not-stored']);
+    expect(store.records.size + store.evaluations.size).toBe(0);
   });
 
   it('keeps with the evaluation the chart the alert email draws: the trend up to this session and the baseline’s item means', async () => {
@@ -159,7 +224,7 @@ describe('evaluateAnswer', () => {
 
     const stored = store.evaluations.get('s-6');
     const chart = stored?.kind === 'answered' ? stored.chart : undefined;
-    expect(chart?.trend.map((point) => point.endedAt)).toEqual([1, 2, 3, 4, 5, 6].map((n) => store.endedAt.get(`s-${n}`)));
+    expect(chart?.trend.map((point) => point.endedAt)).toEqual([1, 2, 3, 4, 5, 6].map(endedAtOf));
     expect(chart?.trend.at(-1)?.p).toBe(75);
     // The flagged session stays out of the baseline: the means are those of s-1 … s-5.
     expect(chart?.itemMeans).toHaveLength(4);
@@ -173,8 +238,7 @@ describe('evaluateAnswer', () => {
   });
 
   it('announces client-asked when the client ticks the box, even on a good score', async () => {
-    store.endedAt.set('s-1', '2026-11-01T00:00:00Z');
-    const outcome = await evaluateAnswer(answer('s-1', 39, true), deps);
+    const outcome = await evaluateAnswer(store.answered(answer('s-1', 39, true), '2026-11-01T00:00:00Z'), deps);
 
     expect(outcome.alerts).toEqual(['client-asked']);
   });
@@ -182,8 +246,8 @@ describe('evaluateAnswer', () => {
   it('announces going quiet after two expired requests in a row', async () => {
     await answerAll([38, 38, 38]);
     const ids = { clientId: 'c-1', therapistId: 't-1' };
-    const first = await evaluateExpiry({ sessionId: 's-4', ...ids }, deps, DEFAULT_INSTRUMENT.id);
-    const second = await evaluateExpiry({ sessionId: 's-5', ...ids }, deps, DEFAULT_INSTRUMENT.id);
+    const first = await evaluateExpiry(store.expired({ sessionId: 's-4', ...ids }, endedAtOf(4)), deps, DEFAULT_INSTRUMENT.id);
+    const second = await evaluateExpiry(store.expired({ sessionId: 's-5', ...ids }, endedAtOf(5)), deps, DEFAULT_INSTRUMENT.id);
 
     expect([first.alerts, second.alerts]).toEqual([[], ['going-quiet']]);
     expect((publisher.published[0]!.detail as AllianceRuptureDetectedDetail).score).toBeNull();
@@ -195,17 +259,36 @@ describe('sendAlert and acknowledgeAlert', () => {
   let mailer: FakeMailer;
   let clock: ManualClock;
   let deps: SendAlertDeps;
-  const detail: AllianceRuptureDetectedDetail = {
-    sessionId: 's-6',
-    clientId: 'c-1042',
-    therapistId: 't-7',
-    kind: 'rupture',
-    reason: 'Total 30 of 40 against a usual 37.2 ± 2; z = −3.60.',
-    score: { p: 75, total: 30, max: 40 },
-    baseline: { m: 93, sEff: 5, n: 5, k: 3, z: -3.6 },
-  };
+  /** What evaluate announced for s-6 (the detail the alert function receives). */
+  let detail: AllianceRuptureDetectedDetail;
 
-  beforeEach(() => {
+  /**
+   * Evaluates a client's course as the evaluate function would and stores s-6 with its evaluation
+   * for the alert to read; returns what evaluate announced for s-6.
+   */
+  async function evaluatedCourse(totals: number[], last: { items?: Record<string, number>; talk?: boolean } = {}): Promise<AllianceRuptureDetectedDetail> {
+    const detectorStore = new FakeDetectorStore();
+    const publisher = new FakePublisher();
+    const evaluateDeps: EvaluateDeps = { store: detectorStore, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    for (const [index, total] of totals.entries()) {
+      const endedAt = new Date(Date.UTC(2026, 10, 19 + index, 15, 50)).toISOString();
+      const isLast = index === totals.length - 1;
+      const submitted = { ...answer(`s-${index + 1}`, total, isLast && last.talk), clientId: 'c-1042', therapistId: 't-7', ...(isLast && last.items ? { items: last.items } : {}) };
+      await evaluateAnswer(detectorStore.answered(submitted, endedAt), evaluateDeps);
+    }
+    const sessionId = `s-${totals.length}`;
+    const stored = detectorStore.sessions.get(sessionId)!;
+    store.session = {
+      ...store.session!,
+      sessionId,
+      endedAt: stored.endedAt,
+      answer: { ...stored.answer!, comment: 'Felt rushed.' },
+      evaluation: detectorStore.evaluations.get(sessionId),
+    };
+    return publisher.published.map((event) => event.detail as AllianceRuptureDetectedDetail).find((announced) => announced.sessionId === sessionId)!;
+  }
+
+  beforeEach(async () => {
     store = new FakeAlertStore();
     store.session = {
       sessionId: 's-6',
@@ -214,7 +297,6 @@ describe('sendAlert and acknowledgeAlert', () => {
       endedAt: '2026-11-24T15:50:00.000Z',
       client: { firstName: 'Ana' },
       therapist: { email: 'lee@practice.example', name: 'Dr. Lee' },
-      answer: { instrumentId: DEFAULT_INSTRUMENT.id, items: { relationship: 8, goals: 6, approach: 8, overall: 8 }, talk: false, comment: 'Felt rushed.' },
     };
     mailer = new FakeMailer();
     clock = new ManualClock(new Date('2026-11-25T21:00:00Z'));
@@ -229,9 +311,11 @@ describe('sendAlert and acknowledgeAlert', () => {
       instrument: () => DEFAULT_INSTRUMENT,
       claimLeaseSeconds: 60,
     };
+    detail = await evaluatedCourse([36, 37, 37, 38, 38, 30]);
   });
 
   it('emails the therapist once per session and kind', async () => {
+    expect(detail.kind).toBe('rupture');
     expect(await sendAlert(detail, deps)).toBe('sent');
     expect(await sendAlert(detail, deps)).toBe('in-progress');
     clock.advance(120_000);
@@ -242,18 +326,74 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(mailer.sent[0]!.text).toContain('https://forms.practice.example/a/ack-1');
   });
 
-  it('sends a second kind for the same session', async () => {
-    await sendAlert(detail, deps);
-    deps.tokens = sequentialTokens();
-    expect(await sendAlert({ ...detail, kind: 'client-asked' }, deps)).toBe('sent');
-    expect(mailer.sent).toHaveLength(2);
+  it('renders only what is stored: a forged reason, score, client or other kinds in the event are never mailed', async () => {
+    const forged: AllianceRuptureDetectedDetail = {
+      ...detail,
+      clientId: 'c-other',
+      therapistId: 't-other',
+      alsoFired: ['going-quiet'],
+      reason: 'Urgent: confirm your account at https://phish.example/login',
+      score: { p: 0, total: 0, max: 40 },
+      baseline: null,
+    };
+
+    expect(await sendAlert(forged, deps)).toBe('sent');
+
+    const email = mailer.sent[0]!;
+    expect(email.text + email.html).not.toMatch(/phish|c-other|unanswered requests/);
+    expect(email.subject).toBe('Alliance alert — client c-1042');
+    expect(email.text).toContain(`Why this alert: ${detail.reason}`);
+    expect(store.links.get('hash-of-ack-1')).toMatchObject({ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture' });
   });
 
-  it('names the other rules that fired in the same email', async () => {
-    await sendAlert({ ...detail, alsoFired: ['item-drop', 'client-asked'] }, deps);
+  it('sends nothing for a session without a stored evaluation, for a kind it did not raise, or for a session not stored', async () => {
+    const raised = store.session!;
+    store.session = { ...raised, evaluation: undefined };
+    const unevaluated = await sendAlert({ ...detail, reason: 'https://phish.example' }, deps);
+    store.session = raised;
+    const otherKind = await sendAlert({ ...detail, kind: 'client-asked' }, deps);
+    store.session = undefined;
+    const unknown = await sendAlert(detail, deps);
+
+    expect([unevaluated, otherKind, unknown]).toEqual(['not-raised', 'not-raised', 'unknown-session']);
+    expect(mailer.sent).toEqual([]);
+    expect(store.claims.size).toBe(0);
+  });
+
+  it('sends nothing for an evaluation that raised no alert', async () => {
+    const quiet = await evaluatedCourse([38, 38]);
+    expect(quiet).toBeUndefined();
+
+    expect(await sendAlert({ ...detail, sessionId: 's-2' }, deps)).toBe('not-raised');
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it('names the other rules that fired in the same email, as the stored evaluation lists them', async () => {
+    const drop = await evaluatedCourse([38, 38, 38, 38, 38, 27], { items: { relationship: 8, goals: 3, approach: 8, overall: 8 }, talk: true });
+
+    await sendAlert({ ...drop, alsoFired: undefined }, deps);
 
     expect(mailer.sent[0]!.text).toContain('Also flagged: a sharp drop in one part of the alliance');
     expect(mailer.sent[0]!.text).toContain('The client also ticked');
+  });
+
+  it('sends the going-quiet notice from the stored expiry outcome', async () => {
+    const detectorStore = new FakeDetectorStore();
+    const publisher = new FakePublisher();
+    const evaluateDeps: EvaluateDeps = { store: detectorStore, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
+    const ids = { clientId: 'c-1042', therapistId: 't-7' };
+    await evaluateAnswer(detectorStore.answered({ ...answer('s-1', 38), ...ids }, '2026-11-19T15:50:00.000Z'), evaluateDeps);
+    await evaluateExpiry(detectorStore.expired({ sessionId: 's-2', ...ids }, '2026-11-20T15:50:00.000Z'), evaluateDeps, DEFAULT_INSTRUMENT.id);
+    await evaluateExpiry(detectorStore.expired({ sessionId: 's-3', ...ids }, '2026-11-21T15:50:00.000Z'), evaluateDeps, DEFAULT_INSTRUMENT.id);
+    const quiet = publisher.published.at(-1)!.detail as AllianceRuptureDetectedDetail;
+    store.session = { ...store.session!, sessionId: 's-3', endedAt: '2026-11-21T15:50:00.000Z', answer: undefined, evaluation: detectorStore.evaluations.get('s-3') };
+
+    expect(await sendAlert({ ...quiet, reason: 'forged' }, deps)).toBe('sent');
+
+    expect(mailer.sent[0]!.subject).toBe('Feedback check-in — client c-1042');
+    const stored = detectorStore.evaluations.get('s-3');
+    expect(mailer.sent[0]!.text).toContain(`Why this alert: ${stored?.kind === 'expired' ? stored.outcome.reason : '?'}`);
+    expect(mailer.sent[0]!.text).not.toContain('forged');
   });
 
   it('leaves out the first name and comment unless the practice allows them', async () => {
@@ -262,7 +402,8 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(mailer.sent[0]!.text).not.toContain('Felt rushed.');
 
     deps.settings = { alertShowsFirstName: true, alertIncludesComment: true };
-    await sendAlert({ ...detail, kind: 'item-drop' }, { ...deps, tokens: sequentialTokens() });
+    store.claims.clear();
+    await sendAlert(detail, { ...deps, tokens: sequentialTokens() });
     expect(mailer.sent[1]!.text).toContain('Ana (client c-1042)');
     expect(mailer.sent[1]!.text).toContain('Felt rushed.');
   });
@@ -273,15 +414,8 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(await sendAlert(detail, deps)).toBe('sent');
   });
 
-  it('draws the trend and the usual item values from the chart kept with the evaluation', async () => {
-    const detectorStore = new FakeDetectorStore();
-    const evaluateDeps: EvaluateDeps = { store: detectorStore, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT };
-    for (const [index, total] of [36, 37, 37, 38, 38, 30].entries()) {
-      const endedAt = new Date(Date.UTC(2026, 10, 19 + index, 15, 50)).toISOString();
-      await evaluateAnswer({ ...answer(`s-${index + 1}`, total), clientId: 'c-1042', sessionEndedAt: endedAt }, evaluateDeps);
-    }
-    const stored = detectorStore.evaluations.get('s-6');
-    store.session = { ...store.session!, endedAt: '2026-11-24T15:50:00.000Z', answer: { ...store.session!.answer!, items: { relationship: 7, goals: 8, approach: 7, overall: 8 } }, evaluation: stored as AlertSession['evaluation'] };
+  it('draws the trend and the usual item values from the chart kept with the evaluation, and the answer from the session', async () => {
+    store.session = { ...store.session!, answer: { ...store.session!.answer!, items: { relationship: 7, goals: 8, approach: 7, overall: 8 } } };
 
     await sendAlert(detail, deps);
 

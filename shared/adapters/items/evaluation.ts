@@ -41,8 +41,8 @@ export function getExistence(sessionId: string): GetRequest {
   return { Key: key(sessionId), ProjectionExpression: 'sk' };
 }
 
-/** What the alert reads of it (beside the session's ALERT_ATTRIBUTES, in the same query). */
-export const ALERT_ATTRIBUTES = ['kind', 'instrumentId', 'evaluation', 'chart'] as const;
+/** What the alert reads of it (beside the session's ALERT_ATTRIBUTES, in the same query): all it renders. */
+export const ALERT_ATTRIBUTES = ['kind', 'instrumentId', 'evaluation', 'chart', 'outcome'] as const;
 
 export function fromItem(found: Record<string, unknown>): StoredEvaluation {
   const instrumentId = found['instrumentId'] as string;

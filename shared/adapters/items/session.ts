@@ -11,7 +11,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SkipReason } from '../../domain/request-policy.ts';
-import type { AlertSession, AnswerState, PlannedRequest, RequestedAnnouncement, RequestedSession, SessionRecord, StoredAnswer } from '../../use-cases/ports.ts';
+import type { AlertSession, AnswerState, EvaluationSession, PlannedRequest, RequestedAnnouncement, RequestedSession, SessionRecord, StoredAnswer } from '../../use-cases/ports.ts';
 import { retentionTtl, type RetentionDays } from '../table.ts';
 import type { DeleteRequest, GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
@@ -203,13 +203,35 @@ export function markExpiryPublished(sessionId: string, now: Date): UpdateRequest
 
 // ── evaluate ─────────────────────────────────────────────────────────────────────────────────────
 
-/** When the session ended (for events from before contracts v1.1, which do not carry it). */
-export function getEndedAt(sessionId: string): GetRequest {
-  return { Key: key(sessionId), ProjectionExpression: 'endedAt' };
+/**
+ * What the evaluation reads of the session: its ids, its end, its answer without the comment (the
+ * evaluation has no use for the client's words) and whether its expiry was announced. The event
+ * that woke the evaluation is only a notification; this is what it scores. `consistent` for the
+ * second look, when the first found no match (an answer written a moment ago).
+ */
+export function getForEvaluation(sessionId: string, consistent: boolean): GetRequest {
+  return {
+    Key: key(sessionId),
+    // `items` is a reserved word in expressions.
+    ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, answeredAt, answer.instrumentId, answer.#items, answer.talk, expiredAt',
+    ExpressionAttributeNames: { '#items': 'items' },
+    ConsistentRead: consistent,
+  };
 }
 
-export function endedAt(found: Record<string, unknown> | undefined): string | undefined {
-  return found?.['endedAt'] as string | undefined;
+export function evaluationSession(found: Record<string, unknown>): EvaluationSession {
+  const answer = found['answer'] as Partial<Omit<StoredAnswer, 'submittedAt' | 'comment'>> | undefined;
+  const answeredAt = found['answeredAt'] as string | undefined;
+  return {
+    sessionId: found['sessionId'] as string,
+    clientId: found['clientId'] as string,
+    therapistId: found['therapistId'] as string,
+    endedAt: found['endedAt'] as string,
+    ...(answeredAt && answer?.instrumentId && answer.items
+      ? { answer: { instrumentId: answer.instrumentId, items: answer.items, talk: answer.talk ?? false, submittedAt: answeredAt } }
+      : {}),
+    ...(found['expiredAt'] ? { expiredAt: found['expiredAt'] as string } : {}),
+  };
 }
 
 // ── alert ────────────────────────────────────────────────────────────────────────────────────────

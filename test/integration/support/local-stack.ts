@@ -7,7 +7,8 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry, type P
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClient, LOCAL_CREDENTIALS } from '../../../infra/local/dynamodb-local.ts';
 import type { LocalStack } from '../../../infra/local/stack.ts';
-import { DEFAULT_BUS_NAME, SessionCompleted } from '../../../shared/events/contracts.ts';
+import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, type EventContract } from '../../../shared/events/contracts.ts';
+import type * as z from 'zod/mini';
 
 export { waitFor } from '../../../infra/local/wait.ts';
 
@@ -52,6 +53,19 @@ export async function sendSession(client: EventBridgeClient, detail: unknown, so
   const result = await putEntries(client, [{ EventBusName: DEFAULT_BUS_NAME, Source: source, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
   const entry = result.Entries?.[0];
   if (result.FailedEntryCount || !entry?.EventId) throw new Error(`SessionCompleted not accepted: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+  return entry.EventId;
+}
+
+/**
+ * Puts one product event on the bus as the product itself would (source `alliance-feedback`, as the
+ * role that publishes it: stack.putEventsAsProduct), for tests that check what a consumer does with
+ * an event the table does not bear out. The one place tests put product events. Resolves with the
+ * event's id; rejects when the bus refuses it.
+ */
+export async function putAsProduct(stack: LocalStack, contract: EventContract<z.ZodMiniType, 'product'>, detail: unknown): Promise<string> {
+  const result = await stack.putEventsAsProduct([{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: contract.detailType, Detail: JSON.stringify(detail) }]);
+  const entry = result.Entries[0];
+  if (entry === undefined || !('EventId' in entry)) throw new Error(`${contract.detailType} not accepted: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
   return entry.EventId;
 }
 

@@ -13,7 +13,7 @@ import { DEFAULT_DETECTOR_SETTINGS } from '../../../shared/domain/detector/setti
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import type { FeedbackSubmittedDetail } from '../../../shared/events/contracts.ts';
 import { evaluateAnswer, evaluateExpiry, REMEMBERED_SESSIONS, type EvaluateDeps } from '../../../shared/use-cases/evaluate-feedback.ts';
-import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type StoredEvaluation } from '../../../shared/use-cases/ports.ts';
+import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../../shared/use-cases/ports.ts';
 import { FakePublisher } from '../../support/fakes.ts';
 
 
@@ -51,7 +51,6 @@ class ItemStore implements DetectorStore {
   evaluations = new Map<string, Record<string, AttributeValue>>();
   /** Sizes of every item written, in order. */
   sizes = { detector: [] as number[], evaluation: [] as number[] };
-  endedAt = new Map<string, string>();
 
   async getRecord(clientId: string) {
     const item = this.detector.get(clientId);
@@ -64,8 +63,8 @@ class ItemStore implements DetectorStore {
     this.sizes.detector.push(itemSize(item));
     this.detector.set(clientId, item);
   }
-  async getSessionEndedAt(sessionId: string) {
-    return this.endedAt.get(sessionId);
+  async getSession(sessionId: string) {
+    return STORED_SESSIONS.get(sessionId);
   }
   async saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation) {
     const item = marshall(evaluationItem.toItem(sessionId, clientId, evaluation, 365), { removeUndefinedValues: true });
@@ -82,7 +81,6 @@ class ItemStore implements DetectorStore {
 class PlainStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
   evaluations = new Map<string, StoredEvaluation>();
-  endedAt = new Map<string, string>();
   async getRecord(clientId: string) {
     const record = this.records.get(clientId);
     return record && structuredClone(record);
@@ -90,8 +88,8 @@ class PlainStore implements DetectorStore {
   async putRecord(clientId: string, _instrumentId: string, record: DetectorRecord) {
     this.records.set(clientId, structuredClone(record));
   }
-  async getSessionEndedAt(sessionId: string) {
-    return this.endedAt.get(sessionId);
+  async getSession(sessionId: string) {
+    return STORED_SESSIONS.get(sessionId);
   }
   async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
     this.evaluations.set(sessionId, structuredClone(evaluation));
@@ -100,6 +98,9 @@ class PlainStore implements DetectorStore {
     return structuredClone(this.evaluations.get(sessionId));
   }
 }
+
+/** The sessions of the history as the web function and the follow-up store them (the evaluation scores these). */
+const STORED_SESSIONS = new Map<string, EvaluationSession>();
 
 /** A deterministic pseudo-random sequence (mulberry32). */
 function random(seed: number): () => number {
@@ -129,24 +130,23 @@ function history(clientId: string, therapistId: string, sessions = 1000): Step[]
     const phase = index % 40;
     if (phase === 30 || phase === 31 || (phase === 35 && next() < 0.5)) {
       steps.push({ kind: 'expired', sessionId, endedAt });
+      STORED_SESSIONS.set(sessionId, { sessionId, clientId, therapistId, endedAt, expiredAt: endedAt });
       continue;
     }
     const level = phase < 20 ? 9 + (next() < 0.5 ? 1 : 0) : phase < 24 ? 1 : phase < 28 ? 7 - (phase - 24) : Math.floor(next() * 11);
     const item = () => Math.max(0, Math.min(10, level + (next() < 0.3 ? -1 : 0)));
-    steps.push({
-      kind: 'answer',
-      detail: {
-        sessionId,
-        clientId,
-        therapistId,
-        instrumentId: DEFAULT_INSTRUMENT.id,
-        items: { relationship: item(), goals: item(), approach: item(), overall: item() },
-        talk: phase >= 20 || next() < 0.05,
-        hasComment: false,
-        submittedAt: endedAt,
-        sessionEndedAt: endedAt,
-      },
-    });
+    const detail: FeedbackSubmittedDetail = {
+      sessionId,
+      clientId,
+      therapistId,
+      instrumentId: DEFAULT_INSTRUMENT.id,
+      items: { relationship: item(), goals: item(), approach: item(), overall: item() },
+      talk: phase >= 20 || next() < 0.05,
+      hasComment: false,
+      submittedAt: endedAt,
+    };
+    steps.push({ kind: 'answer', detail });
+    STORED_SESSIONS.set(sessionId, { sessionId, clientId, therapistId, endedAt, answer: { instrumentId: detail.instrumentId, items: detail.items, talk: detail.talk, submittedAt: endedAt } });
   }
   return steps;
 }
@@ -157,7 +157,7 @@ async function run(steps: readonly Step[], deps: EvaluateDeps, clientId: string,
     outcomes.push(
       step.kind === 'answer'
         ? await evaluateAnswer(step.detail, deps)
-        : await evaluateExpiry({ sessionId: step.sessionId, clientId, therapistId, sessionEndedAt: step.endedAt }, deps, DEFAULT_INSTRUMENT.id),
+        : await evaluateExpiry({ sessionId: step.sessionId, clientId, therapistId }, deps, DEFAULT_INSTRUMENT.id),
     );
   }
   return outcomes;

@@ -8,7 +8,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { expect, it, vi } from 'vitest';
 import { queueHandler } from '../../../shared/adapters/sqs-batch.ts';
 import { FollowUpDueDetailSchema, PRODUCT_SOURCE, type EventContract } from '../../../shared/events/contracts.ts';
-import { on } from '../../../shared/events/dispatch.ts';
+import { on, UnprocessableEventError } from '../../../shared/events/dispatch.ts';
 
 const Due: EventContract<typeof FollowUpDueDetailSchema> = {
   detailType: 'Due',
@@ -77,4 +77,22 @@ it('logs a failed record’s message id and error name, never the error’s mess
   const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['message'] === 'Record failed; the queue retries it');
   expect(logged).toMatchObject({ messageId: 'c-0', error: 'MessageRejected' });
   expect(lines.join('')).not.toContain('ana@example.com');
+});
+
+it('parks a record its use case can never process at once, with the use case’s reason, and does not fail it', async () => {
+  const parked: { body: string; reason: string }[] = [];
+  const handler = queueHandler({
+    logger: new Logger({ logLevel: 'SILENT' }),
+    deadLetters: { deadLetter: async (body, reason) => void parked.push({ body, reason }) },
+    handlers: [
+      on(Due, async () => {
+        throw new UnprocessableEventError('unknown instrument retired-v0: the instrument catalogue does not define it');
+      }),
+    ],
+  });
+
+  const response = await handler(batch('d', ['s-1']), context);
+
+  expect(response).toEqual({ batchItemFailures: [] });
+  expect(parked).toEqual([{ body: batch('d', ['s-1']).Records[0]!.body, reason: 'unknown instrument retired-v0: the instrument catalogue does not define it' }]);
 });

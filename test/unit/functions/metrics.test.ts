@@ -181,22 +181,81 @@ describe('request function', () => {
   });
 });
 
-describe('alert function', () => {
-  it('counts the email it sent under the alert kind', async () => {
-    // The session and its evaluation come in one query of the session's partition (no evaluation here).
-    dynamo.on(QueryCommand).resolves({
-      Items: [{ sk: keys.session('s-9').sk, sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z', therapist: { email: 'lee@practice.example' } }],
-    });
-    const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
-    const detail = { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', kind: 'low-rating', reason: 'below the floor', score: null, baseline: null };
+describe('evaluate function', () => {
+  const answerEvent = (instrumentId: string) => ({
+    Records: [
+      {
+        messageId: '1',
+        body: JSON.stringify({
+          version: '0',
+          id: 'e-1',
+          'detail-type': 'FeedbackSubmitted',
+          source: 'alliance-feedback',
+          detail: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', instrumentId, items: { relationship: 0, goals: 0, approach: 0, overall: 0 }, talk: true, hasComment: false, submittedAt: '2026-11-25T21:00:00.000Z' },
+        }),
+      } as SQSRecord,
+    ],
+  });
 
-    const result = await handler(
-      { Records: [{ messageId: '1', body: JSON.stringify({ version: '0', id: 'e-1', 'detail-type': 'AllianceRuptureDetected', source: 'alliance-feedback', detail }) } as SQSRecord] },
-      context('alert'),
-    );
+  it('counts an answer the stored session does not hold as ignored, and evaluates nothing', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z' } });
+    const { handler } = (await import('../../../functions/evaluate/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(answerEvent(DEFAULT_INSTRUMENT.id), context('evaluate'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(recorded(METRIC.eventIgnored)).toEqual([{ dimensions: { service: FUNCTIONS.evaluate.id }, value: 1, unit: 'Count' }]);
+    expect(recorded(METRIC.answerEvaluated)).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('parks an answer naming an unknown instrument at once, with the reason, and counts it as rejected', async () => {
+    const { handler } = (await import('../../../functions/evaluate/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(answerEvent('retired-v0'), context('evaluate'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageAttributes?.['reason']?.StringValue)).toEqual([
+      'unknown instrument retired-v0: the instrument catalogue does not define it',
+    ]);
+    expect(recorded(METRIC.eventRejected)).toEqual([{ dimensions: { service: FUNCTIONS.evaluate.id }, value: 1, unit: 'Count' }]);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(0);
+  });
+});
+
+describe('alert function', () => {
+  const sessionItem = { sk: keys.session('s-9').sk, sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', endedAt: '2026-11-25T20:00:00.000Z', therapist: { email: 'lee@practice.example' } };
+  const alertEvent = (kind: string) => ({
+    Records: [
+      {
+        messageId: '1',
+        body: JSON.stringify({ version: '0', id: 'e-1', 'detail-type': 'AllianceRuptureDetected', source: 'alliance-feedback', detail: { sessionId: 's-9', clientId: 'c-9', therapistId: 't-7', kind, reason: 'below the floor', score: null, baseline: null } }),
+      } as SQSRecord,
+    ],
+  });
+
+  it('counts the email it sent under the alert kind', async () => {
+    // The session and its evaluation come in one query of the session's partition.
+    const evaluation = { sessionId: 's-9', endedAt: '2026-11-25T20:00:00.000Z', p: 20, items: {}, n: 0, m: null, s: null, sEff: null, k: null, z: null, alerts: [{ kind: 'low-rating' }], reason: 'below the floor', mostMovedComponent: null };
+    dynamo.on(QueryCommand).resolves({ Items: [{ sk: keys.evaluation('s-9').sk, kind: 'answered', instrumentId: DEFAULT_INSTRUMENT.id, evaluation }, sessionItem] });
+    const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(alertEvent('low-rating'), context('alert'));
 
     expect(result.batchItemFailures).toEqual([]);
     expect(recorded(METRIC.alertEmailSent)).toEqual([{ dimensions: { service: FUNCTIONS.alert.id, kind: 'low-rating' }, value: 1, unit: 'Count' }]);
+  });
+
+  it('counts an alert no stored evaluation raised as ignored, and sends nothing', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [sessionItem] });
+    const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(alertEvent('low-rating'), context('alert'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(recorded(METRIC.eventIgnored)).toEqual([{ dimensions: { service: FUNCTIONS.alert.id }, value: 1, unit: 'Count' }]);
+    expect(recorded(METRIC.alertEmailSent)).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 });
 
