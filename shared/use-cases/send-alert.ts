@@ -1,14 +1,13 @@
 /**
- * Use cases on the therapist's side: send one alert email per (session, kind), and record the
- * therapist's acknowledgement once.
+ * The therapist's alert: one email per (session, kind), rendered from the stored evaluation and
+ * session only (the acknowledgement is acknowledge-alert.ts).
  */
-import type { Evaluation } from '../domain/detector/evaluate.ts';
 import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
-import { AlertAcknowledged, leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertLink, AlertSession, AlertStore, Clock, EventPublisher, Mailer, TokenFactory } from './ports.ts';
+import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
+import type { AlertSession, AlertStore, Clock, Mailer, TokenFactory } from './ports.ts';
 
 export interface AlertSettings {
   /** Show the client's first name in alerts (off by default: emails travel further than the table). */
@@ -149,28 +148,4 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
 
 function round1(value: number): number {
   return Math.round(value * 10) / 10;
-}
-
-export interface AcknowledgeDeps {
-  store: AlertStore;
-  publisher: EventPublisher;
-  clock: Clock;
-}
-
-export type AcknowledgeOutcome = { outcome: 'acknowledged' | 'already-acknowledged'; link: AlertLink; acknowledgedAt: string } | { outcome: 'not-found' };
-
-/** Records the therapist's acknowledgement once and announces it (AlertAcknowledged). */
-export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps): Promise<AcknowledgeOutcome> {
-  const result = await deps.store.acknowledge(ackToken, deps.clock.now());
-  if (!result) return { outcome: 'not-found' };
-  const { link } = result;
-  if (!result.first) return { outcome: 'already-acknowledged', link, acknowledgedAt: result.acknowledgedAt };
-  await deps.publisher.publish(AlertAcknowledged, {
-    sessionId: link.sessionId,
-    clientId: link.clientId,
-    therapistId: link.therapistId,
-    kind: link.kind,
-    acknowledgedAt: result.acknowledgedAt,
-  });
-  return { outcome: 'acknowledged', link, acknowledgedAt: result.acknowledgedAt };
 }

@@ -9,7 +9,8 @@ import {
   evaluateExpiry,
   type EvaluateDeps,
 } from '../../shared/use-cases/evaluate-feedback.ts';
-import { acknowledgeAlert, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
+import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
 import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
