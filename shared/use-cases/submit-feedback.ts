@@ -129,7 +129,16 @@ export async function submitFeedback(token: string, body: string, deps: Feedback
 export async function openThanks(token: string, deps: Pick<FeedbackDeps, 'store'>): Promise<ThanksView> {
   const link = await deps.store.findLink(token);
   if (!link) return { kind: 'not-found' };
-  const state = await deps.store.findAnswerState(link.sessionId, { consistent: true });
+  // The usual visit follows the answer's POST by milliseconds, so an eventually consistent read can
+  // still miss it: only a read that says "not answered" is asked again, strongly (half the units
+  // for everyone else).
+  const state = (await answeredState(link.sessionId, { consistent: false }, deps)) ?? (await deps.store.findAnswerState(link.sessionId, { consistent: true }));
   if (!state) return { kind: 'not-found' };
   return state.answeredAt ? { kind: 'thanks', locale: link.locale } : { kind: 'not-answered' };
+}
+
+/** The session's answer state when that read already shows an answer; otherwise undefined. */
+async function answeredState(sessionId: string, options: { consistent: boolean }, deps: Pick<FeedbackDeps, 'store'>) {
+  const state = await deps.store.findAnswerState(sessionId, options);
+  return state?.answeredAt ? state : undefined;
 }
