@@ -123,8 +123,7 @@ export async function submitFeedback(token: string, body: string, deps: Feedback
 /**
  * The thank-you page after an answer: it thanks only when the session's answer is stored, so a
  * visitor who types the address before answering (or a link whose session was erased) is not told
- * their answers were sent. Strongly consistent, because the usual visitor arrives by the post's
- * redirect a moment after the write. It shows nothing of the answer.
+ * their answers were sent. It shows nothing of the answer.
  */
 export async function openThanks(token: string, deps: Pick<FeedbackDeps, 'store'>): Promise<ThanksView> {
   const link = await deps.store.findLink(token);
