@@ -35,12 +35,14 @@ export const handler = queueHandler({
       const result = await evaluateAnswer(detail, deps);
       logger.info('Answer evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
       if (result.outcome === 'evaluated') record.count(METRIC.answerEvaluated);
+      if (result.outcome === 'client-erased') record.count(METRIC.erasedClientEventSkipped);
       recordAlert(result);
     }),
     on(FeedbackExpired, async (detail) => {
       // An unanswered session counts against the instrument the practice uses now.
       const result = await evaluateExpiry(detail, deps, instruments.active.id);
       logger.info('Expiry evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
+      if (result.outcome === 'client-erased') record.count(METRIC.erasedClientEventSkipped);
       recordAlert(result);
     }),
   ],

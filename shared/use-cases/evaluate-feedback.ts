@@ -33,13 +33,18 @@ export interface EvaluateDeps {
   instrument: (instrumentId: string) => Instrument | undefined;
 }
 
-export type EvaluateOutcome = { outcome: 'evaluated' | 'duplicate'; alerts: string[] };
+export type EvaluateOutcome = { outcome: 'evaluated' | 'duplicate' | 'client-erased'; alerts: string[] };
+
+/** A late or redelivered event of an erased client: nothing is read further, written or announced. */
+const CLIENT_ERASED: EvaluateOutcome = { outcome: 'client-erased', alerts: [] };
 
 /** Evaluates one answer; a redelivered event re-announces its alerts (consumers dedupe) and changes nothing else. */
 export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: EvaluateDeps): Promise<EvaluateOutcome> {
   const instrument = deps.instrument(detail.instrumentId);
   if (!instrument) throw new RangeError(`unknown instrument ${detail.instrumentId}`);
-  const record = (await deps.store.getRecord(detail.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  const found = await deps.store.getRecord(detail.clientId, instrument.id);
+  if (found === 'client-erased') return CLIENT_ERASED;
+  const record = found ?? { state: initialClientState(instrument), applied: [] };
   if (record.applied.includes(detail.sessionId)) {
     const stored = await deps.store.getEvaluation(detail.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
@@ -67,7 +72,9 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
 export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: EvaluateDeps, instrumentId: string): Promise<EvaluateOutcome> {
   const instrument = deps.instrument(instrumentId);
   if (!instrument) throw new RangeError(`unknown instrument ${instrumentId}`);
-  const record = (await deps.store.getRecord(detail.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  const found = await deps.store.getRecord(detail.clientId, instrument.id);
+  if (found === 'client-erased') return CLIENT_ERASED;
+  const record = found ?? { state: initialClientState(instrument), applied: [] };
   if (record.applied.includes(detail.sessionId)) {
     const stored = await deps.store.getEvaluation(detail.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];

@@ -4,10 +4,12 @@
 import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
 import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
 import { sendClientEmail } from './client-email.ts';
-import type { Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
+import type { AddressHasher, Clock, EventPublisher, Mailer, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
 
 export interface RequestFeedbackDeps {
   store: SessionStore;
+  /** The keyed hash the do-not-contact list is looked up by. */
+  addresses: AddressHasher;
   mailer: Mailer;
   publisher: EventPublisher;
   clock: Clock;
@@ -37,6 +39,9 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   const session = toSessionRecord(detail);
 
   if (isStale(new Date(session.endedAt), now, policy)) {
+    // Nothing is stored about an erased client, not even a skipped session: the only write on this
+    // path has no condition on the client's tombstone, so it is read (a rare path: stale sessions).
+    if (await store.isClientErased(session.clientId)) return { outcome: 'skipped', reason: 'erased' };
     await store.recordSkipped(session, 'stale', now);
     return { outcome: 'skipped', reason: 'stale' };
   }
@@ -72,9 +77,22 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
       endedAt: session.endedAt,
       window: throttleWindow(new Date(session.endedAt), policy),
     });
+    if (reservation.reserved === false && reservation.reason === 'erased') {
+      // The claim wrote the session with the client's details: take it back, so nothing about an
+      // erased client is stored again (the tombstone refused the slot; no email, no announcement).
+      await store.releaseClaim(session.sessionId, hash);
+      return { outcome: 'skipped', reason: 'erased' };
+    }
     if (!reservation.reserved) {
       await store.recordSkipped(session, reservation.reason, now, hash);
       return { outcome: 'skipped', reason: reservation.reason };
+    }
+    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
+    // erasure, whatever client id the EHR now sends the address under. Asked last, so sessions
+    // skipped for any other reason cost no read.
+    if (await store.isDoNotContact(await deps.addresses.hash(session.client.email))) {
+      await store.recordSkipped(session, 'do-not-contact', now, hash);
+      return { outcome: 'skipped', reason: 'do-not-contact' };
     }
 
     await sendClientEmail({ purpose: 'feedback-request', clientId: session.clientId, client: session.client, token, expiresAt }, deps);

@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
 import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
@@ -52,6 +52,7 @@ const SETTING_GROUPS: readonly { title: string; settings: Record<string, Setting
   { title: 'Rupture detector', settings: DETECTOR_SETTINGS },
   { title: 'Alert emails', settings: ALERT_SETTINGS },
   { title: 'Retention', settings: RETENTION_SETTINGS },
+  { title: 'Privacy', settings: PRIVACY_SETTINGS },
 ];
 
 /** Every setting of shared/config.ts and infra/config.ts as tables: context key, variable, default, meaning. */
@@ -99,6 +100,7 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   FeedbackSubmitted: { producer: 'function `web` (the form); function `follow-up` again if that announcement was lost', evidence: { file: 'shared/use-cases/submit-feedback.ts', contains: 'publish(FeedbackSubmitted' } },
   ClientUnsubscribed: { producer: 'function `web` (the opt-out page)', evidence: { file: 'shared/use-cases/opt-out.ts', contains: 'publish(ClientUnsubscribed' } },
   ClientErased: { producer: '`npx alliance erase`', evidence: { file: 'shared/use-cases/client-data.ts', contains: 'publish(ClientErased' } },
+  ClientContactRestored: { producer: '`npx alliance clients unblock` / `allow`', evidence: { file: 'shared/use-cases/client-contact.ts', contains: 'publish(ClientContactRestored' } },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/send-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },

@@ -8,6 +8,7 @@ import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
+import * as doNotContact from './do-not-contact.ts';
 import * as evaluation from './evaluation.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
@@ -21,6 +22,7 @@ export const ITEM_KINDS = [
   detectorState.DETECTOR_STATE_ITEM,
   formLink.FORM_LINK_ITEM,
   alertLink.ALERT_LINK_ITEM,
+  doNotContact.DO_NOT_CONTACT_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -39,4 +41,5 @@ export const keys = {
   detector: (clientId: string, instrumentId: string) => detectorState.key(clientId, instrumentId),
   formToken: (tokenHash: string) => formLink.key(tokenHash),
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
+  doNotContact: (addressHash: string) => doNotContact.key(addressHash),
 };
