@@ -60,6 +60,15 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
     return { outcome: 'duplicate', status: claim.status };
   }
 
+  /**
+   * The claim wrote the session with the client's details: an erased client's is taken back, so
+   * nothing about them is stored again (no email, no announcement either).
+   */
+  const forgetErasedClaim = async (): Promise<RequestOutcome> => {
+    await store.releaseClaim(session.sessionId, hash);
+    return { outcome: 'skipped', reason: 'erased' };
+  };
+
   const formToken = {
     sessionId: session.sessionId,
     clientId: session.clientId,
@@ -71,28 +80,25 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   };
   let emailSent = false;
   try {
+    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
+    // erasure, whatever client id the EHR now sends the address under. Asked before the request
+    // slot, so a session skipped here does not hold the slot against the client's next one.
+    if (await store.isDoNotContact(await deps.addresses.hash(session.client.email))) {
+      // The rare case of both: nothing about an erased client is stored, not even this skip.
+      if (await store.isClientErased(session.clientId)) return await forgetErasedClaim();
+      await store.recordSkipped(session, 'do-not-contact', now, hash);
+      return { outcome: 'skipped', reason: 'do-not-contact' };
+    }
     const reservation = await store.reserveClientRequest({
       clientId: session.clientId,
       sessionId: session.sessionId,
       endedAt: session.endedAt,
       window: throttleWindow(new Date(session.endedAt), policy),
     });
-    if (reservation.reserved === false && reservation.reason === 'erased') {
-      // The claim wrote the session with the client's details: take it back, so nothing about an
-      // erased client is stored again (the tombstone refused the slot; no email, no announcement).
-      await store.releaseClaim(session.sessionId, hash);
-      return { outcome: 'skipped', reason: 'erased' };
-    }
+    if (reservation.reserved === false && reservation.reason === 'erased') return await forgetErasedClaim();
     if (!reservation.reserved) {
       await store.recordSkipped(session, reservation.reason, now, hash);
       return { outcome: 'skipped', reason: reservation.reason };
-    }
-    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
-    // erasure, whatever client id the EHR now sends the address under. Asked last, so sessions
-    // skipped for any other reason cost no read.
-    if (await store.isDoNotContact(await deps.addresses.hash(session.client.email))) {
-      await store.recordSkipped(session, 'do-not-contact', now, hash);
-      return { outcome: 'skipped', reason: 'do-not-contact' };
     }
 
     await sendClientEmail({ purpose: 'feedback-request', clientId: session.clientId, client: session.client, token, expiresAt }, deps);

@@ -213,6 +213,24 @@ describe('requestFeedback', () => {
     expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
   });
 
+  it('stores nothing about an erased client whose address is also on the do-not-contact list', async () => {
+    store.clients.set('c-1042', { erasedAt: '2026-11-20T00:00:00Z' });
+    store.doNotContact.add('hash(ana@example.com)');
+
+    const outcome = await requestFeedback(session(), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'erased' });
+    expect(store.sessions.size).toBe(0);
+  });
+
+  it('leaves the request slot free after a do-not-contact skip', async () => {
+    store.doNotContact.add('hash(ana@example.com)');
+
+    await requestFeedback(session(), deps);
+
+    expect(store.clients.get('c-1042')?.lastRequestSessionId).toBeUndefined();
+  });
+
   it('skips a session that ended more than 7 days ago as stale', async () => {
     const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 168 * HOUR - 60_000).toISOString() }), deps);
 
