@@ -188,6 +188,7 @@ export const EXAMPLES: Record<string, unknown> = {
   },
   ClientUnsubscribed: { clientId: 'c-1042', optedOutAt: '2026-11-26T08:02:45.000Z' },
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
+  ClientContactRestored: { scope: 'client', clientId: 'c-1042', lifted: ['opted-out'], restoredAt: '2026-12-03T09:30:00.000Z' },
   AllianceRuptureDetected: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',
