@@ -3,10 +3,12 @@
  * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
+ * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
  * - `redrive`: dead-lettered messages back to their queues.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
+import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
@@ -19,6 +21,10 @@ Commands:
   simulate                Write a synthetic labelled cohort in the backtest's CSV format
   export <clientId>       Write everything stored about a client as JSON
   erase <clientId>        Delete everything stored about a client; publish ClientErased
+                          (a tombstone stays; an opt-out stays as a keyed hash of the address)
+  clients unblock <clientId>
+                          Lift a client's opt-out or delivery block (audited: ClientContactRestored)
+  clients allow <email>   Take an address off the do-not-contact list (audited likewise)
   redrive                 Move dead-lettered messages back to their queues, with the reasons
 
 Options:
@@ -37,6 +43,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },
+  clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
 };
 

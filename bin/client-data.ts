@@ -11,11 +11,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { HmacAddressHasher } from '../shared/adapters/address-hash.ts';
 import { clock } from '../shared/adapters/clock.ts';
 import { DynamoDbClientDataStore } from '../shared/adapters/dynamodb-client-data-store.ts';
 import { ProductEventPublisher } from '../shared/adapters/eventbridge-publisher.ts';
+import { LOCAL_ADDRESS_HASH_KEY, PRIVACY_SETTINGS } from '../shared/config.ts';
 import { IdSchema } from '../shared/events/contracts.ts';
 import { eraseClientData, exportClientData, type ItemCounts } from '../shared/use-cases/client-data.ts';
+import type { AddressHasher } from '../shared/use-cases/ports.ts';
 import { parseOptions } from './args.ts';
 import { connect, CONNECTION_HELP, CONNECTION_OPTIONS, type Connection } from './connection.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -40,17 +43,20 @@ Examples:
 export const ERASE_HELP = `Usage: alliance erase <clientId> [--yes] [--dry-run] [where]
 
 Deletes everything stored about one client: every session record (contact details, answers),
-evaluation, alert, the detector's summary, the profile (and with it any opt-out), and every form
-and acknowledge link, so the links in emails already sent stop working. Then publishes
-ClientErased { clientId, erasedAt, itemsDeleted } on the bus: ids and counts, no personal data.
+evaluation, alert, the detector's summary, the profile, and every form and acknowledge link, so
+the links in emails already sent stop working. Then publishes ClientErased { clientId, erasedAt,
+itemsDeleted } on the bus: ids and counts, no personal data.
 
-Safe to repeat: a run that stopped half-way (or a second run) deletes what is left and publishes
-again. It asks for confirmation unless --yes is given.
+What stays: a tombstone (the client id and when it was erased, in place of the profile), so that
+no late or redelivered event brings anything back: a SessionCompleted for this client id is
+skipped (reason "erased") and stores nothing, an answer or expiry is not evaluated. And if the
+client had opted out, or their address bounced or complained, each of their addresses stays on
+the do-not-contact list as a keyed hash (HMAC-SHA256 under the deployment's addressHashKey), so
+their wish keeps being honoured even if the EHR sends them again under a new client id.
 
-It does not stop the EHR. A SessionCompleted for this client after the erase stores a new session
-record and emails them again: stop sending their sessions first. Events already on their way
-(a pending reminder or expiry, an answer being evaluated) find nothing and change nothing, except
-an answer submitted during the erase, which may leave its evaluation behind: run erase again.
+Safe to repeat: a second run finds only the tombstone (and anything an event in flight during
+the first run left), deletes the rest and publishes again. It asks for confirmation unless --yes
+is given. On AWS it needs the deployment's key in ${PRIVACY_SETTINGS.addressHashKey.env}.
 
 Options:
   --yes                Do not ask (needed when stdin is not a terminal)
@@ -72,6 +78,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'opt-out-link': ['opt-out link', 'opt-out links'],
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
+  'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
   other: ['other item', 'other items'],
 };
 
@@ -83,7 +90,7 @@ export function describeCounts(counts: ItemCounts): string {
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 
-function clientIdOf(positionals: string[]): string {
+export function clientIdOf(positionals: string[]): string {
   if (positionals.length === 0) throw new UsageError('a client id is required');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
   const clientId = positionals[0]!;
@@ -91,8 +98,26 @@ function clientIdOf(positionals: string[]): string {
   return clientId;
 }
 
+/**
+ * The keyed hash of the do-not-contact list, under the deployment's key: on AWS the administrator
+ * gives it (ADDRESS_HASH_KEY, the addressHashKey the stack was deployed with); locally the local
+ * stack's default, or the same variable the local stack was started with.
+ */
+export function addressHasherFor(connection: Connection, env: NodeJS.ProcessEnv = process.env): AddressHasher {
+  const variable = PRIVACY_SETTINGS.addressHashKey.env;
+  const key = env[variable] || undefined;
+  if (connection.target === 'aws' && (key === undefined || key === LOCAL_ADDRESS_HASH_KEY)) {
+    throw new UsageError(`on AWS, set ${variable} to the addressHashKey the stack was deployed with (the do-not-contact list is keyed with it)`);
+  }
+  try {
+    return new HmacAddressHasher(key ?? LOCAL_ADDRESS_HASH_KEY);
+  } catch (error) {
+    throw new UsageError(`${variable}: ${(error as Error).message}`);
+  }
+}
+
 /** Turns an SDK failure into one line that says which table could not be reached. */
-async function reaching<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+export async function reaching<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -149,10 +174,11 @@ export async function eraseCommand(args: string[]): Promise<void> {
   const connection = connect(values);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
+    const addresses = addressHasherFor(connection);
     const store = new DynamoDbClientDataStore(connection.tableName, connection.documentClient());
     const publisher = new ProductEventPublisher(connection.busName, connection.eventBridge());
     const outcome = await reaching(connection, () =>
-      eraseClientData(clientId, { store, publisher, clock }, async (counts, total) => {
+      eraseClientData(clientId, { store, publisher, clock, addresses }, async (counts, total) => {
         out(`Client ${clientId} in ${connection.describe()}: ${total} item${total === 1 ? '' : 's'} (${describeCounts(counts)}).`);
         if (dryRun) return false;
         return values.yes === true || (await askToConfirm(clientId));
@@ -163,8 +189,9 @@ export async function eraseCommand(args: string[]): Promise<void> {
       out('Dry run: nothing deleted, nothing published.');
       return;
     }
-    out(`Deleted ${outcome.itemsDeleted} item${outcome.itemsDeleted === 1 ? '' : 's'}; published ClientErased on bus ${connection.busName}.`);
-    out(`If the EHR sends another session for ${clientId}, it is stored and the client emailed again: stop their sessions at the source.`);
+    out(`Deleted ${outcome.itemsDeleted} item${outcome.itemsDeleted === 1 ? '' : 's'}; kept the tombstone of ${clientId}; published ClientErased on bus ${connection.busName}.`);
+    if (outcome.doNotContact > 0) out(`The client had opted out or could not be emailed: ${outcome.doNotContact} address${outcome.doNotContact === 1 ? '' : 'es'} kept on the do-not-contact list (as keyed hashes).`);
+    out(`Sessions the EHR still sends for ${clientId} are skipped and nothing is stored; stop them at the source all the same.`);
   } finally {
     connection.close();
   }

@@ -23,8 +23,9 @@ export interface BuildAppOptions {
   /** The acknowledgements to apply; tests pass fewer to prove an unacknowledged finding fails. */
   acknowledgements?: readonly NagAcknowledgement[];
   /**
-   * Refuse placeholder settings (the default sender and practice name, reserved domains), as the
-   * CDK CLI's run of this file does. The tests build with the defaults and leave it off.
+   * Refuse placeholder settings (the default sender, practice name and address key, reserved
+   * domains), as the CDK CLI's run of this file does. The tests build with the defaults and leave
+   * it off.
    */
   forDeployment?: boolean;
 }

@@ -12,9 +12,12 @@ import {
   ALERT_SETTINGS,
   ConfigurationError,
   DETECTOR_SETTINGS,
+  LOCAL_ADDRESS_HASH_KEY,
+  PRIVACY_SETTINGS,
   REQUEST_SETTINGS,
   RETENTION_SETTINGS,
   readSettings,
+  type PrivacySettings,
   type AlertSettingValues,
   type DetectorSettings,
   type RequestSettings,
@@ -133,6 +136,7 @@ export interface StackConfig {
   detector: DetectorSettings;
   alert: AlertSettingValues;
   retention: RetentionSettings;
+  privacy: PrivacySettings;
   sesIdentity: string;
   adminEmail: string | undefined;
   busName: string;
@@ -200,7 +204,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
   // The detector's and the alert's settings: validated here so a bad value fails the synth, then
   // passed to the functions through their environment variables.
   const groups: Record<string, unknown> = {};
-  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS], ['retention', RETENTION_SETTINGS]] as const) {
+  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS], ['retention', RETENTION_SETTINGS], ['privacy', PRIVACY_SETTINGS]] as const) {
     try {
       groups[name] = readSettings(group as Record<string, Setting>, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
     } catch (error) {
@@ -270,6 +274,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
         formBaseUrl: typedRequest.formBaseUrl,
         sesIdentity: deployment['sesIdentity'] as string | undefined,
         adminEmail: deployment['adminEmail'] as string | undefined,
+        addressHashKey: (groups['privacy'] as PrivacySettings | undefined)?.addressHashKey,
       }),
     );
   }
@@ -282,6 +287,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     detector: groups['detector'] as DetectorSettings,
     alert: groups['alert'] as AlertSettingValues,
     retention: groups['retention'] as RetentionSettings,
+    privacy: groups['privacy'] as PrivacySettings,
     sesIdentity,
     adminEmail: deployment['adminEmail'] as string | undefined,
     busName: deployment['busName'] as string,
@@ -313,6 +319,7 @@ export function placeholderProblems(values: {
   /** Only as given in context: when derived from senderAddress, the sender's problem covers it. */
   sesIdentity: string | undefined;
   adminEmail: string | undefined;
+  addressHashKey?: string | undefined;
 }): string[] {
   const problems: string[] = [];
   const reserved = (key: string, domain: string, consequence: string, example: string) =>
@@ -331,6 +338,11 @@ export function placeholderProblems(values: {
   }
   if (adminEmail !== undefined && isReservedDomain(domainOf(adminEmail))) {
     reserved('adminEmail', domainOf(adminEmail), 'alarms and deliverability notices would reach nobody', 'it@yourpractice.com');
+  }
+  if (values.addressHashKey === LOCAL_ADDRESS_HASH_KEY) {
+    problems.push(
+      `${describeContextKey('addressHashKey')} is the local stack's published key, under which anyone could test an address against the do-not-contact list: generate yours once and keep it, e.g. openssl rand -hex 32`,
+    );
   }
   if (formBaseUrl !== undefined && isReservedDomain(new URL(formBaseUrl).hostname)) {
     reserved('formBaseUrl', new URL(formBaseUrl).hostname, 'the links in emails would lead nowhere', 'https://feedback.yourpractice.com');

@@ -11,7 +11,7 @@
  *
  * Pure data and functions, no aws-cdk-lib: the local stack imports it too.
  */
-import { type Setting, ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../shared/config.ts';
+import { type Setting, ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../shared/config.ts';
 import {
   AlertAcknowledged,
   AllianceRuptureDetected,
@@ -95,14 +95,16 @@ type FunctionKey = keyof typeof FUNCTIONS;
 export const FUNCTION_ACCESS = {
   // shared/adapters/dynamodb-session-store.ts: the claim and the skip are conditional puts of the
   // session; a duplicate reads the form token (consistent GetItem) to learn whether its email went
-  // out; the client's request slot is an update; a failed send deletes its claim.
+  // out; the client's request slot is an update (its condition also refuses an erased client); a
+  // failed send, or the claim of an erased client, deletes its claim; the do-not-contact list is
+  // read before emailing, and a stale session reads the profile (erased?) before it is recorded.
   // Each email's own opt-out link is put before it is sent (use-cases/client-email.ts).
   request: {
-    table: { get: ['form-link'], put: ['session', 'form-link', 'opt-out-link'], update: ['profile'], delete: ['session'] },
+    table: { get: ['form-link', 'do-not-contact', 'profile'], put: ['session', 'form-link', 'opt-out-link'], update: ['profile'], delete: ['session'] },
     publishes: [FeedbackRequested],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
-    settings: [REQUEST_SETTINGS, RETENTION_SETTINGS],
+    settings: [REQUEST_SETTINGS, RETENTION_SETTINGS, PRIVACY_SETTINGS],
     instruments: true,
     variables: ['claimLeaseSeconds'],
   },
@@ -130,11 +132,12 @@ export const FUNCTION_ACCESS = {
     settings: [REQUEST_SETTINGS],
     instruments: true,
   },
-  // dynamodb-detector-store.ts: the client's detector record (get, conditional put), the session
+  // dynamodb-detector-store.ts: the client's detector record with their profile (one Query: the
+  // profile of an erased client is their tombstone), the record's conditional put, the session
   // (get: its stored answer or expiry is what is evaluated, the event only says which) and its
   // evaluation (get, put).
   evaluate: {
-    table: { get: ['detector', 'session', 'evaluation'], put: ['detector', 'evaluation'] },
+    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'] },
     publishes: [AllianceRuptureDetected],
     sendsTo: ['ownDeadLetterQueue'],
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],

@@ -231,6 +231,25 @@ export const RETENTION_SETTINGS = {
   }),
 } as const;
 
+/**
+ * The key of the do-not-contact list's hashes (shared/adapters/address-hash.ts). The default is
+ * for the local stack only: a deployment refuses it (infra/app.ts), since anyone could recompute
+ * hashes under a published key.
+ */
+export const LOCAL_ADDRESS_HASH_KEY = 'local-only-address-hash-key-never-deploy-this-0000';
+
+/** What keeps a client's wishes after their data is erased. */
+export const PRIVACY_SETTINGS = {
+  addressHashKey: setting({
+    context: 'addressHashKey',
+    env: 'ADDRESS_HASH_KEY',
+    defaultValue: LOCAL_ADDRESS_HASH_KEY,
+    schema: defineSchema(() => z.string().check(z.minLength(32, { message: 'must be at least 32 characters (generate one: openssl rand -hex 32)' }), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'))),
+    description:
+      'Secret key (at least 32 characters, e.g. `openssl rand -hex 32`) of the do-not-contact list: an erased client who had opted out or bounced is kept only as an HMAC-SHA256 of their address under this key. Generate it once and keep it: a new key makes the list forget everyone on it. `alliance erase` and `alliance clients allow` need the same key (`ADDRESS_HASH_KEY`). A deployment refuses the default.',
+  }),
+} as const;
+
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
 const onOff = defineSchema(() =>
   z.pipe(
@@ -327,3 +346,4 @@ export type RequestSettings = SettingValues<typeof REQUEST_SETTINGS>;
 export type DetectorSettings = SettingValues<typeof DETECTOR_SETTINGS>;
 export type AlertSettingValues = SettingValues<typeof ALERT_SETTINGS>;
 export type RetentionSettings = SettingValues<typeof RETENTION_SETTINGS>;
+export type PrivacySettings = SettingValues<typeof PRIVACY_SETTINGS>;

@@ -19,7 +19,7 @@ export const SERVICE_DIMENSION = 'service';
 export const METRIC = {
   /** request: a feedback email went out. */
   feedbackRequestSent: 'FeedbackRequestSent',
-  /** request: no email, by `reason` (stale, opted-out, throttled, undeliverable). */
+  /** request: no email, by `reason` (stale, opted-out, throttled, undeliverable, erased, do-not-contact). */
   feedbackRequestSkipped: 'FeedbackRequestSkipped',
   /** request: the session was already handled (a redelivered or repeated event). */
   feedbackRequestDuplicate: 'FeedbackRequestDuplicate',
@@ -44,6 +44,8 @@ export const METRIC = {
   timeToAcknowledge: 'TimeToAcknowledge',
   /** evaluate: an answer was scored against the client's baseline (redeliveries not counted). */
   answerEvaluated: 'AnswerEvaluated',
+  /** evaluate: an answer or an expiry of an erased client, late or redelivered, changed nothing. */
+  erasedClientEventSkipped: 'ErasedClientEventSkipped',
   /** evaluate: an alert was announced, by the leading `kind` (one per session, as emailed). */
   alertRaised: 'AlertRaised',
   /** alert: the therapist's alert email went out, by `kind`. */
@@ -65,7 +67,7 @@ export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
 export type MetricDimension = { name: typeof METRIC_DIMENSION.reason; value: SkipReason } | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
 
 // A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.
-const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undeliverable: true } as const satisfies Record<SkipReason, true>;
+const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undeliverable: true, erased: true, 'do-not-contact': true } as const satisfies Record<SkipReason, true>;
 
 /** Every value of the `reason` dimension of FeedbackRequestSkipped. */
 export const SKIP_REASONS = Object.keys(SKIP_REASON_SET) as SkipReason[];

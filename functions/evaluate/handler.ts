@@ -36,6 +36,7 @@ export const handler = queueHandler({
       if (ignored(FeedbackSubmitted.detailType, detail, result)) return;
       logger.info('Answer evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
       if (result.outcome === 'evaluated') record.count(METRIC.answerEvaluated);
+      if (result.outcome === 'client-erased') record.count(METRIC.erasedClientEventSkipped);
       recordAlert(result);
     }),
     on(FeedbackExpired, async (detail) => {
@@ -43,6 +44,7 @@ export const handler = queueHandler({
       const result = await evaluateExpiry(detail, deps, instruments.active.id);
       if (ignored(FeedbackExpired.detailType, detail, result)) return;
       logger.info('Expiry evaluated', { sessionId: detail.sessionId, clientId: detail.clientId, ...result });
+      if (result.outcome === 'client-erased') record.count(METRIC.erasedClientEventSkipped);
       recordAlert(result);
     }),
   ],

@@ -2,9 +2,10 @@
  * Request function: SessionCompleted (via an SQS queue that paces SES) → one feedback email.
  * Wiring only: the dispatcher parses each record, the use case decides, the log says what happened.
  */
-import { REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { SessionCompleted } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
+import { HmacAddressHasher } from '../../shared/adapters/address-hash.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbSessionStore } from '../../shared/adapters/dynamodb-session-store.ts';
 import { DynamoDbOptOutLinkStore } from '../../shared/adapters/dynamodb-opt-out-link-store.ts';
@@ -26,6 +27,7 @@ const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 
 const deps: RequestFeedbackDeps = {
   store: new DynamoDbSessionStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  addresses: new HmacAddressHasher(readSettingsFromEnv(PRIVACY_SETTINGS).addressHashKey),
   mailer: sesMailerFromSettings(settings),
   publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   clock,

@@ -149,6 +149,7 @@ export class Operations extends Construct {
           product(METRIC.answerEvaluated, FUNCTIONS.evaluate.id, 'Evaluated'),
           product(METRIC.answerReannounced, FUNCTIONS.followUp.id, 'Announced again (lost announcement)'),
           product(METRIC.clientOptedOut, FUNCTIONS.web.id, 'Clients opted out'),
+          product(METRIC.erasedClientEventSkipped, FUNCTIONS.evaluate.id, 'Skipped (client erased)'),
         ], 6),
       ],
       [

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type AccessResources, type DerivedPolicy, functionPolicy, functionVariables } from '../function-access.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type EventRoute, type FunctionDefinition } from '../routes.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
-import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
+import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,7 +109,7 @@ export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts
 }
 
 /** Every variable a function may read from its environment, settings and resources alike. */
-const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
+const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
 
 /**
  * The environment of one function: region, throw-away credentials and the local endpoints (the

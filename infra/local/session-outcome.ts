@@ -90,6 +90,8 @@ const SKIP_REASONS: Record<SkipReason, string> = {
   'opted-out': 'opted out: the client asked for no more feedback emails',
   undeliverable: 'undeliverable: the client’s address bounced or complained, so it is blocked',
   stale: 'stale: the session ended longer ago than MAX_SESSION_AGE_HOURS (or too far in the future)',
+  'do-not-contact': 'do not contact: the address belonged to an erased client who had opted out or bounced (npx alliance clients allow lifts it)',
+  erased: 'erased: the client was erased (npx alliance erase); nothing about them is stored again',
 };
 
 /** One line for the engineer who sent the event. */

@@ -8,9 +8,12 @@
  * reads in proportion to the table's size (one read unit per 4 KB scanned) only then. An index
  * would cost one more write unit on every item written, on the hot path of every session.
  */
-import { BatchWriteCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ClientDataStore, ClientItem } from '../use-cases/ports.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ClientContactStore, ClientDataStore, ClientItem, DoNotContactEntry } from '../use-cases/ports.ts';
+import * as clientProfileItem from './items/client-profile.ts';
 import { DETECTOR_STATE_ITEM } from './items/detector-state.ts';
+import * as doNotContactItem from './items/do-not-contact.ts';
 import { kindOfKey } from './items/index.ts';
 import { SESSION_ITEM } from './items/session.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from './table.ts';
@@ -30,7 +33,7 @@ export class UnprocessedItemsError extends Error {
   override name = 'UnprocessedItemsError';
 }
 
-export class DynamoDbClientDataStore implements ClientDataStore {
+export class DynamoDbClientDataStore implements ClientDataStore, ClientContactStore {
   constructor(
     private readonly tableName: string,
     private readonly client: DynamoDBDocumentClient,
@@ -69,6 +72,38 @@ export class DynamoDbClientDataStore implements ClientDataStore {
         requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
     }
+  }
+
+  async writeTombstone(clientId: string, erasedAt: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, ...clientProfileItem.tombstone(clientId, erasedAt) }));
+  }
+
+  async addDoNotContact(addressHash: string, entry: DoNotContactEntry): Promise<void> {
+    try {
+      await this.client.send(new PutCommand({ TableName: this.tableName, ...doNotContactItem.put(addressHash, entry) }));
+    } catch (error) {
+      // On the list already (an earlier run, or another client with the same address): kept as it was.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async liftClientBlock(clientId: string): ReturnType<ClientContactStore['liftClientBlock']> {
+    try {
+      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.lift(clientId) }));
+      const old = result.Attributes ?? {};
+      return {
+        found: 'profile',
+        lifted: [...(old['optedOutAt'] ? (['opted-out'] as const) : []), ...(old['undeliverableAt'] ? (['undeliverable'] as const) : [])],
+      };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { found: error.Item?.['erasedAt'] ? 'erased' : 'nothing' };
+    }
+  }
+
+  async removeDoNotContact(addressHash: string): Promise<boolean> {
+    const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, ...doNotContactItem.remove(addressHash) }));
+    return result.Attributes !== undefined;
   }
 }
 

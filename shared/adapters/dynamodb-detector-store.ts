@@ -1,12 +1,15 @@
 /**
  * DetectorStore on DynamoDB: one bounded record per client and instrument (items/detector-state.ts),
- * written with optimistic concurrency on its version; evaluations in their own item beside the
- * session (items/evaluation.ts); the session itself (items/session.ts), read for what it stores.
+ * written with optimistic concurrency on its version, read with the client's profile in one Query
+ * (an erased client's profile is their tombstone: no event brings their record back); evaluations
+ * in their own item beside the session (items/evaluation.ts); the session itself (items/session.ts),
+ * read for what it stores.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../use-cases/ports.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
+import * as clientProfileItem from './items/client-profile.ts';
 import * as detectorStateItem from './items/detector-state.ts';
 import * as evaluationItem from './items/evaluation.ts';
 import * as sessionItem from './items/session.ts';
@@ -20,9 +23,14 @@ export class DynamoDbDetectorStore implements DetectorStore {
     private readonly retentionDays: RetentionDays = 'keep',
   ) {}
 
-  async getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | undefined> {
-    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...detectorStateItem.get(clientId, instrumentId) }));
-    return result.Item ? detectorStateItem.fromItem(result.Item) : undefined;
+  async getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | 'client-erased' | undefined> {
+    const result = await this.client.send(
+      new QueryCommand({ TableName: this.tableName, ...detectorStateItem.queryWithProfile(clientId, instrumentId, clientProfileItem.key(clientId).sk) }),
+    );
+    const items = result.Items ?? [];
+    if (items.some((item) => item['sk'] === clientProfileItem.key(clientId).sk && clientProfileItem.isErased(item))) return 'client-erased';
+    const found = items.find((item) => detectorStateItem.isRecordOf(item, instrumentId));
+    return found ? detectorStateItem.fromItem(found) : undefined;
   }
 
   async putRecord(clientId: string, instrumentId: string, record: DetectorRecord, expectedVersion: number): Promise<void> {

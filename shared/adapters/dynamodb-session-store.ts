@@ -4,7 +4,9 @@
  * earlier attempt's form link exists, which is the record that its email went out).
  *
  * A request costs three item writes: the claim (the session, already `requested`), the client's
- * request slot, and the form link once SES has accepted the email.
+ * request slot, and the form link once SES has accepted the email; and one read: whether the
+ * address is on the do-not-contact list. The slot's condition also refuses an erased client (the
+ * profile is then their tombstone), so that check costs nothing.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +15,7 @@ import type { ClaimResult, FormTokenRecord, PlannedRequest, ReserveResult, Sessi
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
 import * as clientProfileItem from './items/client-profile.ts';
+import * as doNotContactItem from './items/do-not-contact.ts';
 import * as formLinkItem from './items/form-link.ts';
 import * as sessionItem from './items/session.ts';
 import type { RetentionDays } from './table.ts';
@@ -107,6 +110,16 @@ export class DynamoDbSessionStore implements SessionStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async isClientErased(clientId: string): Promise<boolean> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...clientProfileItem.getErasure(clientId) }));
+    return clientProfileItem.isErased(result.Item);
+  }
+
+  async isDoNotContact(addressHash: string): Promise<boolean> {
+    const result = await this.client.send(new GetCommand({ TableName: this.tableName, ...doNotContactItem.getExistence(addressHash) }));
+    return result.Item !== undefined;
   }
 }
 

@@ -10,8 +10,12 @@ export interface RequestPolicy {
   maxSessionLeadMinutes: number;
 }
 
-/** Why a session was not asked about. */
-export type SkipReason = 'stale' | 'opted-out' | 'throttled' | 'undeliverable';
+/**
+ * Why a session was not asked about. `erased`: the client was erased (nothing is stored about the
+ * session either); `do-not-contact`: the address is on the do-not-contact list, kept from an
+ * erased client who had opted out or whose address bounced.
+ */
+export type SkipReason = 'stale' | 'opted-out' | 'throttled' | 'undeliverable' | 'erased' | 'do-not-contact';
 
 const HOUR_MS = 3_600_000;
 

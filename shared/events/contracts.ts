@@ -203,6 +203,24 @@ export type ClientErasedDetail = z.infer<typeof ClientErasedDetailSchema>;
 /** An operator erased everything the product stored about a client (`npx alliance erase`). */
 export const ClientErased = productEvent('ClientErased', ClientErasedDetailSchema);
 
+/** What `alliance clients` can lift: a client's opt-out, their delivery block, an address's do-not-contact entry. */
+export const CONTACT_RESTRICTIONS = ['opted-out', 'undeliverable', 'do-not-contact'] as const;
+
+/** Detail of `ClientContactRestored`: the audit record of an administrator lifting a restriction; never the address. */
+export const ClientContactRestoredDetailSchema = defineSchema(() => z.object({
+  /** `client`: `alliance clients unblock <clientId>`; `address`: `alliance clients allow <email>`. */
+  scope: z.enum(['client', 'address']),
+  /** The client whose opt-out or block was lifted (scope `client` only). */
+  clientId: z.optional(IdSchema),
+  /** What was lifted. */
+  lifted: z.array(z.enum(CONTACT_RESTRICTIONS)).check(z.minLength(1)),
+  restoredAt: TimestampSchema,
+}));
+export type ClientContactRestoredDetail = z.infer<typeof ClientContactRestoredDetailSchema>;
+
+/** An administrator lifted a client's opt-out or delivery block, or took an address off the do-not-contact list. */
+export const ClientContactRestored = productEvent('ClientContactRestored', ClientContactRestoredDetailSchema);
+
 /** The kinds of alert the detector raises; `going-quiet` is a lower-key notice. */
 export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -315,6 +333,7 @@ export const CONTRACTS = {
   FeedbackSubmitted,
   ClientUnsubscribed,
   ClientErased,
+  ClientContactRestored,
   AllianceRuptureDetected,
   AlertAcknowledged,
   ClientEmailSuppressed,

@@ -1,10 +1,11 @@
 /**
  * Use cases: a client's right of access and right to erasure. Export gathers everything stored
- * about one client into one JSON document; erase deletes all of it and announces the erasure with
- * ids and counts only.
+ * about one client into one JSON document; erase deletes all of it, leaves a tombstone so that no
+ * late or redelivered event can bring any of it back, keeps an opt-out or a delivery block as a
+ * keyed hash of the address only, and announces the erasure with ids and counts only.
  */
 import { ClientErased } from '../events/contracts.ts';
-import type { ClientDataStore, ClientItem, Clock, EventPublisher, ItemKind } from './ports.ts';
+import type { AddressHasher, ClientDataStore, ClientItem, Clock, DoNotContactEntry, EventPublisher, ItemKind } from './ports.ts';
 
 /** Bookkeeping that means nothing to the client, and link hashes that would only let someone match a leaked link. */
 const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'appliedSessionIds']);
@@ -25,6 +26,8 @@ export type ExportedSession = Record<string, unknown> & { sessionId: string; eva
 export interface ClientExport {
   clientId: string;
   exportedAt: string;
+  /** When the client was erased (their tombstone is all that is left), or null. */
+  erasedAt: string | null;
   /** Opt-out, delivery problems and the last request, or null when the client has no profile. */
   profile: Record<string, unknown> | null;
   /** The detector's running summary of the client's answers, per instrument. */
@@ -71,12 +74,14 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
     }))
     .sort((a, b) => String(a['endedAt'] ?? '').localeCompare(String(b['endedAt'] ?? '')) || a.sessionId.localeCompare(b.sessionId));
   const profile = of('profile')[0];
+  const tombstone = profile && isTombstone(profile) ? profile : undefined;
 
   return {
     document: {
       clientId,
       exportedAt: now.toISOString(),
-      profile: profile ? withoutInternal(profile.attributes) : null,
+      erasedAt: tombstone ? String(tombstone.attributes['erasedAt']) : null,
+      profile: profile && !tombstone ? withoutInternal(profile.attributes) : null,
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
       other: of('other').map((item) => withoutInternal(item.attributes)),
@@ -88,35 +93,78 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }
 
 export type EraseOutcome =
-  | { erased: true; itemsDeleted: number; counts: ItemCounts; erasedAt: string }
+  | { erased: true; itemsDeleted: number; counts: ItemCounts; erasedAt: string; doNotContact: number }
   | { erased: false; counts: ItemCounts };
 
 /** The items that lead erase back to everything else: deleted last, so that a run cut short can be repeated. */
-const ANCHORS: ReadonlySet<ItemKind> = new Set(['session', 'profile', 'detector']);
+const ANCHORS: ReadonlySet<ItemKind> = new Set(['session', 'detector']);
+
+/** The profile of an erased client: their tombstone (shared/adapters/items/client-profile.ts). */
+function isTombstone(item: ClientItem): boolean {
+  return item.kind === 'profile' && typeof item.attributes['erasedAt'] === 'string';
+}
+
+/**
+ * What must keep being honoured after the client is gone: an opt-out, or an address that bounced
+ * or complained. Undefined when the client could be emailed.
+ */
+function blockOf(profile: ClientItem | undefined): DoNotContactEntry['reason'] | undefined {
+  if (!profile || isTombstone(profile)) return undefined;
+  if (typeof profile.attributes['optedOutAt'] === 'string') return 'opted-out';
+  if (typeof profile.attributes['undeliverableAt'] === 'string') return profile.attributes['undeliverableReason'] === 'complaint' ? 'complaint' : 'bounce';
+  return undefined;
+}
+
+/** Every address the client's sessions were (or would have been) emailed at. */
+function addressesOf(items: readonly ClientItem[]): string[] {
+  const addresses = items
+    .filter((item) => item.kind === 'session')
+    .map((item) => (item.attributes['client'] as { email?: unknown } | undefined)?.email)
+    .filter((email): email is string => typeof email === 'string' && email.trim() !== '');
+  return [...new Set(addresses)];
+}
 
 /**
  * Deletes every item stored about a client once `confirm` agrees, then publishes ClientErased.
- * Idempotent and resumable: links and the items only a session leads to go first, the sessions and
- * the client's own records last, and a repeated run deletes what is left and announces again.
+ *
+ * In this order, each step safe to repeat:
+ * 1. an opted-out or blocked client's addresses go on the do-not-contact list, as keyed hashes
+ *    (first: the next step removes the opt-out from the profile);
+ * 2. the profile becomes the tombstone, before anything is deleted, so that an event arriving
+ *    during the erase already finds it and does nothing (the request's slot and the evaluation's
+ *    read check it);
+ * 3. links and the items only a session leads to, then the sessions and detector records.
+ * A repeated run finds only the tombstone (kept, with the first erasure's time) and whatever an
+ * event in flight during the first run left, deletes that and announces again.
  */
 export async function eraseClientData(
   clientId: string,
-  deps: { store: ClientDataStore; publisher: EventPublisher; clock: Clock },
+  deps: { store: ClientDataStore; publisher: EventPublisher; clock: Clock; addresses: AddressHasher },
   confirm: (counts: ItemCounts, total: number) => Promise<boolean>,
 ): Promise<EraseOutcome> {
-  const items = await deps.store.findClientItems(clientId);
+  const found = await deps.store.findClientItems(clientId);
+  const profile = found.find((item) => item.kind === 'profile');
+  // A living profile is erased too (the tombstone replaces it); a tombstone is not counted as data.
+  const items = found.filter((item) => !isTombstone(item));
   const counts = countItems(items);
   if (!(await confirm(counts, items.length))) return { erased: false, counts };
 
-  await deps.store.deleteItems(items.filter((item) => !ANCHORS.has(item.kind)).map((item) => item.key));
-  await deps.store.deleteItems(items.filter((item) => ANCHORS.has(item.kind)).map((item) => item.key));
-  const erasedAt = deps.clock.now().toISOString();
-  await deps.publisher.publish(ClientErased, { clientId, erasedAt, itemsDeleted: items.length });
-  return { erased: true, itemsDeleted: items.length, counts, erasedAt };
+  const now = deps.clock.now().toISOString();
+  const erasedAt = profile && isTombstone(profile) ? String(profile.attributes['erasedAt']) : now;
+  const reason = blockOf(profile);
+  const addresses = reason ? addressesOf(items) : [];
+  for (const address of addresses) await deps.store.addDoNotContact(await deps.addresses.hash(address), { reason: reason!, recordedAt: now });
+
+  await deps.store.writeTombstone(clientId, erasedAt);
+  const deletable = items.filter((item) => item.kind !== 'profile');
+  await deps.store.deleteItems(deletable.filter((item) => !ANCHORS.has(item.kind)).map((item) => item.key));
+  await deps.store.deleteItems(deletable.filter((item) => ANCHORS.has(item.kind)).map((item) => item.key));
+  await deps.publisher.publish(ClientErased, { clientId, erasedAt: now, itemsDeleted: items.length });
+  return { erased: true, itemsDeleted: items.length, counts, erasedAt: now, doNotContact: addresses.length };
 }

@@ -48,7 +48,12 @@ export interface EvaluateDeps {
   instrument: (instrumentId: string) => Instrument | undefined;
 }
 
-export type EvaluateOutcome = { outcome: 'evaluated' | 'duplicate'; alerts: string[] } | { outcome: 'ignored'; because: IgnoredBecause; alerts: string[] };
+export type EvaluateOutcome =
+  | { outcome: 'evaluated' | 'duplicate' | 'client-erased'; alerts: string[] }
+  | { outcome: 'ignored'; because: IgnoredBecause; alerts: string[] };
+
+/** A late or redelivered event of an erased client: nothing is read further, written or announced. */
+const CLIENT_ERASED: EvaluateOutcome = { outcome: 'client-erased', alerts: [] };
 
 /**
  * Evaluates the stored answer the event announces (never the event's own items); a redelivered
@@ -63,7 +68,9 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   if ('because' in found) return { outcome: 'ignored', because: found.because, alerts: [] };
   const { session, answer } = found;
 
-  const record = (await deps.store.getRecord(session.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  const stored = await deps.store.getRecord(session.clientId, instrument.id);
+  if (stored === 'client-erased') return CLIENT_ERASED;
+  const record = stored ?? { state: initialClientState(instrument), applied: [] };
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
@@ -93,7 +100,9 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
   if ('because' in found) return { outcome: 'ignored', because: found.because, alerts: [] };
   const { session } = found;
 
-  const record = (await deps.store.getRecord(session.clientId, instrument.id)) ?? { state: initialClientState(instrument), applied: [] };
+  const stored = await deps.store.getRecord(session.clientId, instrument.id);
+  if (stored === 'client-erased') return CLIENT_ERASED;
+  const record = stored ?? { state: initialClientState(instrument), applied: [] };
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];

@@ -90,6 +90,28 @@ export interface SessionStore {
   saveSentFormToken(token: FormTokenRecord): Promise<void>;
   /** Gives this attempt's claim back after a failure that happened before any email went out. */
   releaseClaim(sessionId: string, claimTokenHash: string): Promise<void>;
+  /**
+   * Whether the client was erased. Only asked before writing a skipped session that no later
+   * conditional write would stop (the stale path): the request slot's condition checks it anyway.
+   */
+  isClientErased(clientId: string): Promise<boolean>;
+  /** Whether this address (by its keyed hash) is on the do-not-contact list. */
+  isDoNotContact(addressHash: string): Promise<boolean>;
+}
+
+/**
+ * The keyed hash of an email address that the do-not-contact list stores (HMAC-SHA256 of the
+ * address, trimmed and lower-cased, under the deployment's own key): the same address always
+ * gives the same hash, and nobody without the key can test a guessed address against the list.
+ */
+export interface AddressHasher {
+  hash(address: string): Promise<string>;
+}
+
+/** Why an address is on the do-not-contact list, and since when. */
+export interface DoNotContactEntry {
+  reason: 'opted-out' | 'bounce' | 'complaint';
+  recordedAt: string;
 }
 
 export interface OutgoingEmail {
@@ -298,8 +320,11 @@ export interface EvaluationSession {
 }
 
 export interface DetectorStore {
-  /** The client's record for this instrument, or undefined for a client not evaluated yet. */
-  getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | undefined>;
+  /**
+   * The client's record for this instrument, undefined for a client not evaluated yet, or
+   * `client-erased` for an erased client (whose tombstone shares the record's partition).
+   */
+  getRecord(clientId: string, instrumentId: string): Promise<DetectorRecord | 'client-erased' | undefined>;
   /**
    * Writes the record only if nobody else wrote it since `expectedVersion` was read (optimistic
    * concurrency); throws ConcurrentUpdateError otherwise, and the queue retries.
@@ -392,7 +417,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -414,4 +439,16 @@ export interface ClientDataStore {
   findClientItems(clientId: string): Promise<ClientItem[]>;
   /** Deletes the items; one that is gone already is not an error. */
   deleteItems(keys: readonly ClientItem['key'][]): Promise<void>;
+  /** Replaces the client's profile with their tombstone: clientId and erasedAt only. */
+  writeTombstone(clientId: string, erasedAt: string): Promise<void>;
+  /** Puts an address on the do-not-contact list (an entry already there is kept). */
+  addDoNotContact(addressHash: string, entry: DoNotContactEntry): Promise<void>;
+}
+
+/** What `alliance clients` changes: the administrator lifting a block or an opt-out. */
+export interface ClientContactStore {
+  /** Removes the client's opt-out and delivery block; says what there was, or that the client is unknown or erased. */
+  liftClientBlock(clientId: string): Promise<{ found: 'profile'; lifted: ('opted-out' | 'undeliverable')[] } | { found: 'nothing' | 'erased' }>;
+  /** Takes an address off the do-not-contact list; false when it was not on it. */
+  removeDoNotContact(addressHash: string): Promise<boolean>;
 }

@@ -4,10 +4,12 @@
 import { FeedbackRequested, type SessionCompletedDetail } from '../events/contracts.ts';
 import { isStale, linkExpiry, throttleWindow, type RequestPolicy, type SkipReason } from '../domain/request-policy.ts';
 import { sendClientEmail } from './client-email.ts';
-import type { Clock, EventPublisher, Mailer, OptOutLinkStore, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
+import type { AddressHasher, Clock, EventPublisher, Mailer, OptOutLinkStore, SessionRecord, SessionStore, TokenFactory } from './ports.ts';
 
 export interface RequestFeedbackDeps {
   store: SessionStore;
+  /** The keyed hash the do-not-contact list is looked up by. */
+  addresses: AddressHasher;
   mailer: Mailer;
   publisher: EventPublisher;
   clock: Clock;
@@ -39,6 +41,9 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   const session = toSessionRecord(detail);
 
   if (isStale(new Date(session.endedAt), now, policy)) {
+    // Nothing is stored about an erased client, not even a skipped session: the only write on this
+    // path has no condition on the client's tombstone, so it is read (a rare path: stale sessions).
+    if (await store.isClientErased(session.clientId)) return { outcome: 'skipped', reason: 'erased' };
     await store.recordSkipped(session, 'stale', now);
     return { outcome: 'skipped', reason: 'stale' };
   }
@@ -57,6 +62,15 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
     return { outcome: 'duplicate', status: claim.status };
   }
 
+  /**
+   * The claim wrote the session with the client's details: an erased client's is taken back, so
+   * nothing about them is stored again (no email, no announcement either).
+   */
+  const forgetErasedClaim = async (): Promise<RequestOutcome> => {
+    await store.releaseClaim(session.sessionId, hash);
+    return { outcome: 'skipped', reason: 'erased' };
+  };
+
   const formToken = {
     sessionId: session.sessionId,
     clientId: session.clientId,
@@ -68,12 +82,22 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   };
   let emailSent = false;
   try {
+    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
+    // erasure, whatever client id the EHR now sends the address under. Asked before the request
+    // slot, so a session skipped here does not hold the slot against the client's next one.
+    if (await store.isDoNotContact(await deps.addresses.hash(session.client.email))) {
+      // The rare case of both: nothing about an erased client is stored, not even this skip.
+      if (await store.isClientErased(session.clientId)) return await forgetErasedClaim();
+      await store.recordSkipped(session, 'do-not-contact', now, hash);
+      return { outcome: 'skipped', reason: 'do-not-contact' };
+    }
     const reservation = await store.reserveClientRequest({
       clientId: session.clientId,
       sessionId: session.sessionId,
       endedAt: session.endedAt,
       window: throttleWindow(new Date(session.endedAt), policy),
     });
+    if (reservation.reserved === false && reservation.reason === 'erased') return await forgetErasedClaim();
     if (!reservation.reserved) {
       await store.recordSkipped(session, reservation.reason, now, hash);
       return { outcome: 'skipped', reason: reservation.reason };

@@ -42,7 +42,7 @@ describe('alliance CLI', () => {
     expect(result.stdout).toMatch(/backtest <scores\.csv>[\s\S]*simulate/);
   });
 
-  it.each(['export', 'erase', 'redrive'])('shows the help of %s through npx', (command) => {
+  it.each(['export', 'erase', 'redrive', 'clients'])('shows the help of %s through npx', (command) => {
     const result = spawnSync('npx', ['--no-install', 'alliance', command, '--help'], { cwd: ROOT, encoding: 'utf8' });
 
     expect(result.status).toBe(0);
@@ -63,6 +63,31 @@ describe('alliance CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot reach the local stack .*127\.0\.0\.1:1.*is it running \(npm start\)\?/);
     expect(result.stdout).toBe('');
+  });
+
+  it('lists the clients command in its help: unblock and allow, audited', () => {
+    const result = alliance('--help');
+
+    expect(result.stdout).toMatch(/clients unblock <clientId>[\s\S]*clients allow <email>[\s\S]*audited/);
+  });
+
+  it('needs the deployment’s address key on AWS to erase or allow an address, and never takes the local one', () => {
+    const withoutKey = { ...process.env, NO_COLOR: '1', ADDRESS_HASH_KEY: '' };
+    const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: withoutKey });
+
+    for (const args of [['erase', 'c-1', '--yes'], ['clients', 'allow', 'ana@example.com']]) {
+      const result = run(...args, '--table', 'T', '--region', 'eu-west-1');
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('on AWS, set ADDRESS_HASH_KEY to the addressHashKey the stack was deployed with');
+    }
+  });
+
+  it('refuses clients without an action, an unknown action and an address that is not one', () => {
+    expect(alliance('clients').stderr).toContain('say what to do: unblock or allow');
+    expect(alliance('clients', 'forget', 'c-1').code).toBe(2);
+    const notAnAddress = alliance('clients', 'allow', 'not-an-address');
+    expect(notAnAddress.code).toBe(2);
+    expect(notAnAddress.stderr).toContain('that is not an email address');
   });
 
   it('needs the table on AWS, where CloudFormation named it', () => {

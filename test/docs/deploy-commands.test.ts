@@ -18,9 +18,17 @@ function cdkCommands(): { file: string; command: string }[] {
   );
 }
 
-/** The `-c key=value` flags of a command, with shell quotes removed. */
+/** What a practice's own secret stands in for in a documented command (`"$(cat address-hash.key)"`). */
+const SECRET_STAND_IN = 'f'.repeat(64);
+
+/** The `-c key=value` flags of a command, with shell quotes removed; a shell substitution stands for the practice's own value. */
 function contextFlags(command: string): Record<string, string> {
-  return Object.fromEntries([...command.matchAll(/-c\s+([A-Za-z]+)=("[^"]*"|\S+)/g)].map((match) => [match[1]!, match[2]!.replace(/^"|"$/g, '')]));
+  return Object.fromEntries(
+    [...command.matchAll(/-c\s+([A-Za-z]+)=("[^"]*"|\S+)/g)].map((match) => {
+      const value = match[2]!.replace(/^"|"$/g, '');
+      return [match[1]!, value.startsWith('$') ? SECRET_STAND_IN : value];
+    }),
+  );
 }
 
 /** The context of the cdk.json the deploy guide tells a practice to write. */
@@ -36,14 +44,17 @@ describe('deploy commands in the docs', () => {
     expect(commands.map((entry) => entry.command)).toEqual(expect.arrayContaining([expect.stringMatching(/^npx cdk synth\b/), expect.stringMatching(/^npx cdk deploy -c senderAddress=/)]));
   });
 
-  it('the guide’s cdk.json passes the deployment check', () => {
-    expect(buildForDeployment(cdkJsonContext)).not.toThrow();
+  it('the guide’s cdk.json, with the address key given as the guide says, passes the deployment check; without the key it does not', () => {
+    expect(buildForDeployment({ ...cdkJsonContext, addressHashKey: SECRET_STAND_IN })).not.toThrow();
+    expect(buildForDeployment(cdkJsonContext)).toThrow(/addressHashKey/);
   });
 
   it.each(commands.map((entry) => [entry.file, entry.command] as const))('%s: `%s` passes, with its own flags or on the guide’s cdk.json', (_, command) => {
     const flags = contextFlags(command);
-    // A command that names no sender relies on the settings kept in cdk.json, as the guide says.
+    // A command that names no sender relies on the settings kept in cdk.json, as the guide says;
+    // every command gives the address key, which the guide keeps out of cdk.json.
     const context = 'senderAddress' in flags ? flags : { ...cdkJsonContext, ...flags };
+    expect(flags).toHaveProperty('addressHashKey');
 
     expect(buildForDeployment(context)).not.toThrow();
   });

@@ -8,9 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, localDynamoDbClient } from '../../infra/local/dynamodb-local.ts';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { waitFor } from '../../infra/local/wait.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
@@ -126,7 +125,7 @@ describe('README: a five-minute local tour', () => {
     expect(await mailTo(`${clientId}@example.com`)).toHaveLength(6);
   }, 60_000);
 
-  it('step 5: npm run simulate-bounce blocks c-1042 and tells the administrator; deploy.md’s update-item lifts the block', async () => {
+  it('step 5: npm run simulate-bounce blocks c-1042 and tells the administrator; deploy.md’s alliance clients unblock lifts the block', async () => {
     await npmRun('simulate-bounce');
     await waitFor(async () => (await mailTo('admin@practice.example')).some((mail) => mail.subject === 'Feedback emails stopped for client c-1042'), {
       timeoutMs: 15_000,
@@ -137,18 +136,14 @@ describe('README: a five-minute local tour', () => {
     await stack.waitForIdle();
     expect(await mailTo('ana@example.com')).toHaveLength(1);
 
-    // deploy.md, Deliverability: the same key and update expression, on the local table.
-    const command = codeBlocks(readDoc('docs/deploy.md')).find((block) => block.heading === 'Deliverability' && block.code.includes('update-item'))!.code;
-    const key = JSON.parse(/--key '([^']+)'/.exec(command)![1]!) as Record<string, { S: string }>;
-    const table = DynamoDBDocumentClient.from(localDynamoDbClient(stack.endpoints.dynamodb));
-    await table.send(
-      new UpdateCommand({
-        TableName: stack.tableName,
-        Key: Object.fromEntries(Object.entries(key).map(([name, value]) => [name, value.S])),
-        UpdateExpression: /--update-expression '([^']+)'/.exec(command)![1]!,
-      }),
-    );
-    table.destroy();
+    // deploy.md, Deliverability: the same command, without --table and --region (the local stack, as the guide says).
+    const command = codeBlocks(readDoc('docs/deploy.md'))
+      .find((block) => block.heading === 'Deliverability' && block.code.includes('alliance clients unblock'))!
+      .code.trim()
+      .replace(/ --table \S+ --region \S+$/, '');
+    const [npx, ...args] = command.split(/\s+/);
+    const { stdout } = await run(npx!, args, { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    expect(stdout).toContain('Lifted undeliverable for client c-1042');
     await npmRun('send-session', '--session', 's-after-clearing', '--ended-at', thirteenHoursAgo);
 
     await waitFor(async () => (await mailTo('ana@example.com')).length === 2, { timeoutMs: 15_000, description: 'an email after clearing the block' });

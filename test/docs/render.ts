@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { RESULTS_FILES } from '../../bench/lib/results.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
 import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
@@ -53,6 +53,7 @@ const SETTING_GROUPS: readonly { title: string; settings: Record<string, Setting
   { title: 'Rupture detector', settings: DETECTOR_SETTINGS },
   { title: 'Alert emails', settings: ALERT_SETTINGS },
   { title: 'Retention', settings: RETENTION_SETTINGS },
+  { title: 'Privacy', settings: PRIVACY_SETTINGS },
 ];
 
 /** Every setting of shared/config.ts and infra/config.ts as tables: context key, variable, default, meaning. */
@@ -100,6 +101,7 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   FeedbackSubmitted: { producer: 'function `web` (the form); function `follow-up` again if that announcement was lost', evidence: { file: 'shared/use-cases/submit-feedback.ts', contains: 'publish(FeedbackSubmitted' } },
   ClientUnsubscribed: { producer: 'function `web` (the opt-out page)', evidence: { file: 'shared/use-cases/opt-out.ts', contains: 'publish(ClientUnsubscribed' } },
   ClientErased: { producer: '`npx alliance erase`', evidence: { file: 'shared/use-cases/client-data.ts', contains: 'publish(ClientErased' } },
+  ClientContactRestored: { producer: '`npx alliance clients unblock` / `allow`', evidence: { file: 'shared/use-cases/client-contact.ts', contains: 'publish(ClientContactRestored' } },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/send-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
@@ -187,6 +189,7 @@ export const EXAMPLES: Record<string, unknown> = {
   },
   ClientUnsubscribed: { clientId: 'c-1042', optedOutAt: '2026-11-26T08:02:45.000Z' },
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
+  ClientContactRestored: { scope: 'client', clientId: 'c-1042', lifted: ['opted-out'], restoredAt: '2026-12-03T09:30:00.000Z' },
   AllianceRuptureDetected: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',

@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
 import { isReservedDomain } from '../../infra/config.ts';
-import { ConfigurationError } from '../../shared/config.ts';
+import { ConfigurationError, LOCAL_ADDRESS_HASH_KEY } from '../../shared/config.ts';
 import { newApp, SYNTH_TIMEOUT } from './synth.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Settings a real practice would deploy with (a realistic, non-reserved domain). */
-const PRACTICE = { senderAddress: 'feedback@northside-therapy.com', practiceName: 'Northside Therapy' } as const;
+const PRACTICE = { senderAddress: 'feedback@northside-therapy.com', practiceName: 'Northside Therapy', addressHashKey: '4f'.repeat(32) } as const;
 
 const buildForDeployment = (context: Record<string, unknown>) => () => buildApp(newApp({ context }), { forDeployment: true });
 
@@ -47,6 +47,14 @@ describe('settings for a deployment', () => {
     const context = { ...PRACTICE, senderAddress: 'feedback@example.com', sesIdentity: 'example.com', adminEmail: 'it@practice.example', formBaseUrl: 'http://localhost:3000' };
 
     expect(buildForDeployment(context)).toThrow(/senderAddress[^\n]*\n- [^\n]*sesIdentity[^\n]*\n- [^\n]*adminEmail[^\n]*\n- [^\n]*formBaseUrl" \(-c formBaseUrl=\.\.\.\) is on "localhost"/);
+  });
+
+  it('refuses the local stack’s published address key, and a missing one is the local key', () => {
+    const { addressHashKey: _ownKey, ...withoutKey } = PRACTICE;
+
+    expect(buildForDeployment({ ...PRACTICE, addressHashKey: LOCAL_ADDRESS_HASH_KEY })).toThrow(/context "addressHashKey" \(-c addressHashKey=\.\.\.\) is the local stack's published key[^\n]*openssl rand -hex 32/);
+    expect(buildForDeployment(withoutKey)).toThrow(/addressHashKey/);
+    expect(buildForDeployment({ ...PRACTICE, addressHashKey: 'short' })).toThrow(/addressHashKey[^\n]*at least 32 characters/);
   });
 
   it('accepts a practice’s own settings', () => {

@@ -53,11 +53,11 @@ describe('IAM derived from infra/function-access.ts', () => {
     expect(queries[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });
   });
 
-  it("lets the request function GetItem the form-token item (a duplicate's check that its email went out)", () => {
+  it("lets the request function GetItem the form-token item (a duplicate's check that its email went out), the do-not-contact list and the profile (erased?)", () => {
     const reads = statementsOf('request').filter((statement) => asArray(statement.Action).includes('dynamodb:GetItem'));
 
     expect(reads).toHaveLength(1);
-    expect(reads[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] } });
+    expect(reads[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'TOKEN#*'] } });
   });
 
   it('conditions every PutEvents statement of the product’s roles on its detail-types and source', () => {

@@ -3,14 +3,18 @@
  * (sessions, answers with comments, an alert), exported by the CLI as a subprocess, erased by it,
  * and the retention period's TTL on what the pipeline writes. The table has no client index: both
  * commands scan it, so the table also holds other clients' items spread over several scan pages.
+ * Then that the erasure is final (redelivered and late events, new sessions), that an opt-out
+ * outlives it on the do-not-contact list, and that `alliance clients` lifts a restriction, audited.
  */
 import { spawn } from 'node:child_process';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { BatchWriteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
@@ -18,7 +22,7 @@ import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-d
 import { keys } from '../../shared/adapters/items/index.ts';
 import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
-import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { documentClient, eventBridgeClient, mailbox, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
@@ -98,6 +102,11 @@ function itemsOf(items: Record<string, unknown>[], client: Client): Record<strin
   const partitions = new Set([keys.client(client.clientId).pk, ...client.sessionIds.map((id) => keys.session(id).pk)]);
   const sessions = new Set(client.sessionIds);
   return items.filter((item) => item['clientId'] === client.clientId || partitions.has(String(item['pk'])) || sessions.has(String(item['sessionId'])));
+}
+
+/** All an erased client leaves: their id and when they were erased, on the profile's key. */
+function tombstoneOf(client: Client) {
+  return { ...keys.client(client.clientId), type: 'Client', clientId: client.clientId, erasedAt: expect.any(String) };
 }
 
 /** Where a value holds binary data (a B or BS attribute, as the document client reads them), by path. */
@@ -238,12 +247,12 @@ describe('alliance erase on the local stack', () => {
     erased = await alliance('erase', ana.clientId, '--yes', ...where());
   }, 60_000);
 
-  it('deletes every item of the client and reports the count', async () => {
+  it('deletes every item of the client and reports the count, leaving only the tombstone', async () => {
     const found = itemsOf(before, ana).length;
 
     expect(erased.code).toBe(0);
     expect(erased.stdout).toContain(`Deleted ${found} items`);
-    expect(itemsOf(await allItems(), ana)).toEqual([]);
+    expect(itemsOf(await allItems(), ana)).toEqual([tombstoneOf(ana)]);
   });
 
   it('leaves other clients untouched', async () => {
@@ -276,4 +285,146 @@ describe('alliance erase on the local stack', () => {
     expect(again.stdout).toContain('Deleted 0 items');
     expect(published.filter((event) => event['detail-type'] === 'ClientErased').at(-1)!.detail).toMatchObject({ clientId: ana.clientId, itemsDeleted: 0 });
   });
+});
+
+/** Puts events in the evaluate route's dead-letter queue, as its function parks them, and redrives them: a real redelivery. */
+async function redeliverToEvaluate(envelopes: readonly EventEnvelope[]): Promise<void> {
+  const dlq = stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl;
+  const sqs = new SQSClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_CREDENTIALS });
+  try {
+    for (const envelope of envelopes) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: JSON.stringify(envelope), MessageAttributes: { reason: { DataType: 'String', StringValue: 'test: parked during the erase' } } }));
+    }
+  } finally {
+    sqs.destroy();
+  }
+  const redriven = await alliance('redrive', '--queue', dlq, ...where());
+  expect(redriven.stdout).toContain(`Moved ${envelopes.length} message`);
+  await stack.waitForIdle();
+}
+
+/** Mail to an address, however its letters are cased (the newcomer's is upper-cased). */
+async function mailToAnyCase(address: string) {
+  return (await mailbox(stack)).filter((mail) => mail.destination.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+}
+
+/** The opt-out link of a client's feedback email. */
+async function optOutLinkOf(address: string): Promise<string> {
+  const text = (await mailTo(stack, address))[0]!.body.text ?? '';
+  return /http:\/\/127\.0\.0\.1:\d+\/u\/[^\s">]+/.exec(text)![0];
+}
+
+describe('an erasure is final', () => {
+  it('recreates nothing from a redelivered FeedbackSubmitted or a late FeedbackExpired: no detector record, no evaluation', async () => {
+    const answered = published.find((event) => event['detail-type'] === 'FeedbackSubmitted' && (event.detail as { sessionId?: string }).sessionId === ana.sessionIds[0])!;
+    const detail = answered.detail as { sessionId: string; clientId: string; therapistId: string; sessionEndedAt?: string };
+    expect(detail.sessionEndedAt).toBeDefined();
+    const expired: EventEnvelope = {
+      ...answered,
+      id: `${answered.id.slice(0, -4)}beef`,
+      'detail-type': 'FeedbackExpired',
+      detail: { sessionId: ana.sessionIds[2], clientId: detail.clientId, therapistId: detail.therapistId, sessionEndedAt: detail.sessionEndedAt },
+    };
+    const alertsBefore = published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected').length;
+
+    await redeliverToEvaluate([answered, expired]);
+
+    expect(itemsOf(await allItems(), ana)).toEqual([tombstoneOf(ana)]);
+    expect(published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected')).toHaveLength(alertsBefore);
+    expect(stack.deadLetters).toHaveLength(0);
+  }, 60_000);
+
+  it('skips a new session of the erased client id: no email, nothing stored', async () => {
+    const mailBefore = (await mailTo(stack, ana.email)).length;
+
+    await sendSession(events, { ...sessionDetail(clock.now()), sessionId: `${ana.clientId}-late`, clientId: ana.clientId, client: { email: ana.email, firstName: 'Ana', locale: 'en' } });
+    await stack.waitForIdle();
+
+    expect(await mailTo(stack, ana.email)).toHaveLength(mailBefore);
+    expect(itemsOf(await allItems(), { ...ana, sessionIds: [...ana.sessionIds, `${ana.clientId}-late`] })).toEqual([tombstoneOf(ana)]);
+  }, 60_000);
+
+  it('finds nothing but the tombstone on a second erase, and export says the client was erased', async () => {
+    const again = await alliance('erase', ana.clientId, '--yes', ...where());
+    const exported = await alliance('export', ana.clientId, ...where());
+
+    expect(again.stdout).toContain(`Client ${ana.clientId} in`);
+    expect(again.stdout).toContain(': 0 items (nothing).');
+    expect(itemsOf(await allItems(), ana)).toEqual([tombstoneOf(ana)]);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ clientId: ana.clientId, erasedAt: expect.any(String), profile: null, sessions: [], detectors: [] });
+  }, 60_000);
+});
+
+describe('an opt-out outlives the erasure', () => {
+  let cara: Client;
+  let newcomer: ReturnType<typeof sessionDetail>;
+
+  beforeAll(async () => {
+    cara = await course([{}]);
+    const optedOut = await fetch(await optOutLinkOf(cara.email), { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(optedOut.status).toBe(200);
+    await stack.waitForIdle();
+    expect((await alliance('erase', cara.clientId, '--yes', ...where())).stdout).toContain('1 address kept on the do-not-contact list');
+    // The EHR registers the same person again, under a new id.
+    newcomer = { ...sessionDetail(clock.now()), client: { email: cara.email.toUpperCase(), firstName: 'Cara', locale: 'en' } };
+  }, 120_000);
+
+  it('keeps the address only as a keyed hash: nothing in the table names it or the client', async () => {
+    const text = JSON.stringify(await allItems());
+
+    expect(text).not.toContain(cara.email);
+    expect(itemsOf(await allItems(), cara)).toEqual([tombstoneOf(cara)]);
+    expect((await allItems()).filter((item) => String(item['pk']).startsWith('CONTACT#'))).toEqual([
+      { pk: expect.stringMatching(/^CONTACT#[0-9a-f]{64}$/), sk: 'DO-NOT-CONTACT', type: 'DoNotContact', reason: 'opted-out', recordedAt: expect.any(String) },
+    ]);
+  });
+
+  it('emails nobody when the EHR sends the same address under a new client id, and records why', async () => {
+    const mailBefore = (await mailToAnyCase(cara.email)).length;
+
+    await sendSession(events, newcomer);
+    await stack.waitForIdle();
+
+    expect(await mailToAnyCase(cara.email)).toHaveLength(mailBefore);
+    const session = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(newcomer.sessionId) }));
+    expect(session.Item).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
+  }, 60_000);
+
+  it('emails the address again once the administrator allows it, with an audit event that does not name it', async () => {
+    const allowed = await alliance('clients', 'allow', cara.email, ...where());
+    const mailBefore = (await mailToAnyCase(cara.email)).length;
+
+    await sendSession(events, { ...newcomer, sessionId: `${newcomer.sessionId}-2` });
+    await waitFor(async () => (await mailToAnyCase(cara.email)).length > mailBefore, { description: 'the feedback email to the allowed address' });
+
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('Took the address off the do-not-contact list');
+    const audit = published.filter((event) => event['detail-type'] === 'ClientContactRestored');
+    expect(audit.map((event) => [event.source, event.detail])).toEqual([['alliance-feedback', { scope: 'address', lifted: ['do-not-contact'], restoredAt: expect.any(String) }]]);
+    expect(JSON.stringify(audit)).not.toContain(cara.email);
+  }, 60_000);
+});
+
+describe('alliance clients unblock on the local stack', () => {
+  it('lifts a living client’s opt-out, publishes ClientContactRestored, and refuses an erased client', async () => {
+    const optedOut = await fetch(await optOutLinkOf(ben.email), { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(optedOut.status).toBe(200);
+    await stack.waitForIdle();
+
+    const lifted = await alliance('clients', 'unblock', ben.clientId, ...where());
+    const refused = await alliance('clients', 'unblock', ana.clientId, ...where());
+
+    expect(lifted.code).toBe(0);
+    expect(lifted.stdout).toContain(`Lifted opted-out for client ${ben.clientId}`);
+    const profile = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.client(ben.clientId) }));
+    expect(profile.Item?.['optedOutAt']).toBeUndefined();
+    expect(published.filter((event) => event['detail-type'] === 'ClientContactRestored').at(-1)!.detail).toEqual({
+      scope: 'client',
+      clientId: ben.clientId,
+      lifted: ['opted-out'],
+      restoredAt: expect.any(String),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('was erased');
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import type { AlertKind } from '../../shared/events/contracts.ts';
 import type { EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 import type {
+  AddressHasher,
   AlertLink,
   AlertSession,
   AlertStore,
@@ -35,8 +36,10 @@ interface StoredSession extends SessionRecord {
 
 export class FakeSessionStore implements SessionStore {
   sessions = new Map<string, StoredSession>();
-  clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; lastRequestSessionId?: string; lastRequestEndedAt?: string }>();
+  clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; erasedAt?: string; lastRequestSessionId?: string; lastRequestEndedAt?: string }>();
   tokens = new Map<string, FormTokenRecord>();
+  /** Keyed hashes of addresses on the do-not-contact list. */
+  doNotContact = new Set<string>();
 
   async claimSession(session: SessionRecord, plan: PlannedRequest, now: Date, leaseSeconds: number): Promise<ClaimResult> {
     const existing = this.sessions.get(session.sessionId);
@@ -64,6 +67,7 @@ export class FakeSessionStore implements SessionStore {
 
   async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult> {
     const client = this.clients.get(input.clientId) ?? {};
+    if (client.erasedAt) return { reserved: false, reason: 'erased' };
     if (client.optedOutAt) return { reserved: false, reason: 'opted-out' };
     if (client.undeliverableAt) return { reserved: false, reason: 'undeliverable' };
     const last = client.lastRequestEndedAt;
@@ -80,7 +84,22 @@ export class FakeSessionStore implements SessionStore {
   async releaseClaim(sessionId: string, claimTokenHash: string): Promise<void> {
     if (this.sessions.get(sessionId)?.tokenHash === claimTokenHash) this.sessions.delete(sessionId);
   }
+
+  async isClientErased(clientId: string): Promise<boolean> {
+    return this.clients.get(clientId)?.erasedAt !== undefined;
+  }
+
+  async isDoNotContact(addressHash: string): Promise<boolean> {
+    return this.doNotContact.has(addressHash);
+  }
 }
+
+/** Hashes as `hash(<normalised address>)`: readable in assertions; the real key is the adapter's business. */
+export const plainAddressHasher: AddressHasher = {
+  async hash(address: string) {
+    return `hash(${address.trim().toLowerCase()})`;
+  },
+};
 
 export class FakeMailer implements Mailer {
   sent: OutgoingEmail[] = [];

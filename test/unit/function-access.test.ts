@@ -49,10 +49,10 @@ describe('functionPolicy', () => {
     });
   });
 
-  it('lets the request function read form-token items only (its duplicate check), and write exactly the items it writes', () => {
+  it('lets the request function read form-token items (its duplicate check), the do-not-contact list and profiles, and write exactly the items it writes', () => {
     const statements = statementsOf('request');
 
-    expect(bySid(statements, 'ReadItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOKEN#*'] } });
+    expect(bySid(statements, 'ReadItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'TOKEN#*'] } });
     expect(bySid(statements, 'PutItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'TOKEN#*'] } });
     expect(bySid(statements, 'UpdateItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*'] } });
     expect(bySid(statements, 'DeleteItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { SessionCompletedDetailSchema, type SessionCompletedDetail } from '../../shared/events/contracts.ts';
 import { requestFeedback, type RequestFeedbackDeps } from '../../shared/use-cases/request-feedback.ts';
-import { FakeMailer, FakePublisher, FakeSessionStore, sequentialTokens, FakeOptOutLinkStore } from '../support/fakes.ts';
+import { FakeMailer, FakePublisher, FakeSessionStore, plainAddressHasher, sequentialTokens, FakeOptOutLinkStore } from '../support/fakes.ts';
 
 const HOUR = 3_600_000;
 const NOW = new Date('2026-11-25T21:00:00Z');
@@ -33,6 +33,7 @@ describe('requestFeedback', () => {
     clock = new ManualClock(NOW);
     deps = {
       store,
+      addresses: plainAddressHasher,
       mailer,
       publisher,
       clock,
@@ -183,6 +184,54 @@ describe('requestFeedback', () => {
     expect(outcome).toEqual({ outcome: 'skipped', reason: 'opted-out' });
     expect(mailer.sent).toHaveLength(0);
     expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'skipped', skipReason: 'opted-out' });
+  });
+
+  it('sends nothing to an erased client and stores nothing about the session', async () => {
+    store.clients.set('c-1042', { erasedAt: '2026-11-20T00:00:00Z' });
+
+    const outcome = await requestFeedback(session(), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'erased' });
+    expect(mailer.sent).toHaveLength(0);
+    expect(publisher.published).toHaveLength(0);
+    expect(store.sessions.size).toBe(0);
+  });
+
+  it('stores nothing about a stale session of an erased client either', async () => {
+    store.clients.set('c-1042', { erasedAt: '2026-11-20T00:00:00Z' });
+
+    const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 200 * HOUR).toISOString() }), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'erased' });
+    expect(store.sessions.size).toBe(0);
+  });
+
+  it('sends nothing to an address on the do-not-contact list, whatever the client id, and records why', async () => {
+    store.doNotContact.add('hash(ana@example.com)');
+
+    const outcome = await requestFeedback(session({ clientId: 'c-2001', client: { email: 'Ana@Example.com', locale: 'es' } }), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'do-not-contact' });
+    expect(mailer.sent).toHaveLength(0);
+    expect(store.sessions.get('s-2026-11-25-0042')).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
+  });
+
+  it('stores nothing about an erased client whose address is also on the do-not-contact list', async () => {
+    store.clients.set('c-1042', { erasedAt: '2026-11-20T00:00:00Z' });
+    store.doNotContact.add('hash(ana@example.com)');
+
+    const outcome = await requestFeedback(session(), deps);
+
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'erased' });
+    expect(store.sessions.size).toBe(0);
+  });
+
+  it('leaves the request slot free after a do-not-contact skip', async () => {
+    store.doNotContact.add('hash(ana@example.com)');
+
+    await requestFeedback(session(), deps);
+
+    expect(store.clients.get('c-1042')?.lastRequestSessionId).toBeUndefined();
   });
 
   it('skips a session that ended more than 7 days ago as stale', async () => {

@@ -2,10 +2,16 @@
  * The client's profile item: what decides whether the client may be emailed. Attributes: clientId,
  * lastRequestSessionId and lastRequestEndedAt (the request throttle's slot), optedOutAt,
  * undeliverableAt and undeliverableReason. Created by whichever update reaches it first.
+ *
+ * Once the client is erased it is their tombstone: `clientId` and `erasedAt`, nothing else. It
+ * stays on the profile's key, not in an item of its own, because the request already makes one
+ * conditional write to this item for every session (the request slot): the tombstone is checked in
+ * that same condition at no extra cost, and the evaluation finds it in the one Query that reads
+ * the client's detector record (same partition, sort keys DETECTOR#… < PROFILE).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ReserveResult } from '../../use-cases/ports.ts';
-import type { GetRequest, ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
+import type { GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
 export const CLIENT_PROFILE_ITEM = { kind: 'profile', type: 'Client', partitionKeyPrefix: 'CLIENT#', sortKey: 'PROFILE' } as const satisfies ItemKindKeys;
 
@@ -22,7 +28,7 @@ export function reserveRequest(input: { clientId: string; sessionId: string; end
     Key: key(input.clientId),
     UpdateExpression: 'SET #type = :type, clientId = :clientId, lastRequestSessionId = :sessionId, lastRequestEndedAt = :endedAt',
     ConditionExpression:
-      'attribute_not_exists(optedOutAt) AND attribute_not_exists(undeliverableAt) AND ' +
+      'attribute_not_exists(erasedAt) AND attribute_not_exists(optedOutAt) AND attribute_not_exists(undeliverableAt) AND ' +
       '(attribute_not_exists(lastRequestEndedAt) OR lastRequestSessionId = :sessionId OR ' +
       'lastRequestEndedAt <= :after OR lastRequestEndedAt >= :before)',
     ExpressionAttributeNames: { '#type': 'type' },
@@ -40,6 +46,7 @@ export function reserveRequest(input: { clientId: string; sessionId: string; end
 
 /** Why the slot was refused, from the old item (wire format) the failed update returned. */
 export function reserveRefusal(wireItem: Record<string, AttributeValue> | undefined): ReserveResult & { reserved: false } {
+  if (wireItem?.['erasedAt']) return { reserved: false, reason: 'erased' };
   if (wireItem?.['optedOutAt']) return { reserved: false, reason: 'opted-out' };
   if (wireItem?.['undeliverableAt']) return { reserved: false, reason: 'undeliverable' };
   return { reserved: false, reason: 'throttled' };
@@ -47,11 +54,46 @@ export function reserveRefusal(wireItem: Record<string, AttributeValue> | undefi
 
 /** Strongly consistent: an opt-out a moment ago must stop the reminder. */
 export function getMailability(clientId: string): GetRequest {
-  return { Key: key(clientId), ProjectionExpression: 'optedOutAt, undeliverableAt', ConsistentRead: true };
+  return { Key: key(clientId), ProjectionExpression: 'optedOutAt, undeliverableAt, erasedAt', ConsistentRead: true };
 }
 
 export function canEmail(found: Record<string, unknown> | undefined): boolean {
-  return !found?.['optedOutAt'] && !found?.['undeliverableAt'];
+  return !found?.['optedOutAt'] && !found?.['undeliverableAt'] && !isErased(found);
+}
+
+// ── erasure ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Whether the client was erased (the profile is their tombstone). */
+export function isErased(found: Record<string, unknown> | undefined): boolean {
+  return typeof found?.['erasedAt'] === 'string';
+}
+
+/** Only the tombstone's mark (for the rare paths that must ask before writing anything). */
+export function getErasure(clientId: string): GetRequest {
+  return { Key: key(clientId), ProjectionExpression: 'erasedAt', ConsistentRead: true };
+}
+
+/**
+ * Replaces the profile with the tombstone: a whole-item put, so no attribute of the living profile
+ * (opt-out, delivery problems, the last request) survives, whatever attributes later versions add.
+ * `erasedAt` is the first erasure's time, which a repeated erase passes back.
+ */
+export function tombstone(clientId: string, erasedAt: string): PutRequest {
+  return { Item: { ...key(clientId), type: CLIENT_PROFILE_ITEM.type, clientId, erasedAt } };
+}
+
+/**
+ * Lifts an opt-out and a delivery block (`alliance clients unblock`): only on a living profile (a
+ * tombstone stays one); ALL_OLD says what there was to lift.
+ */
+export function lift(clientId: string): UpdateRequest {
+  return {
+    Key: key(clientId),
+    UpdateExpression: 'REMOVE optedOutAt, undeliverableAt, undeliverableReason',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(erasedAt)',
+    ReturnValues: 'ALL_OLD',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
 }
 
 /** Marks the client opted out; if_not_exists keeps the first date, so a replayed click changes nothing. */

@@ -6,7 +6,7 @@
  * trend TREND_LENGTH, the applied ids REMEMBERED_SESSIONS.
  */
 import type { DetectorRecord } from '../../use-cases/ports.ts';
-import type { GetRequest, ItemKey, ItemKindKeys, PutRequest } from './item.ts';
+import type { ItemKey, ItemKindKeys, PutRequest, QueryRequest } from './item.ts';
 
 export const DETECTOR_STATE_ITEM = { kind: 'detector', type: 'DetectorState', partitionKeyPrefix: 'CLIENT#', sortKey: 'DETECTOR#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
 
@@ -14,9 +14,24 @@ export function key(clientId: string, instrumentId: string): ItemKey {
   return { pk: `${DETECTOR_STATE_ITEM.partitionKeyPrefix}${clientId}`, sk: `${DETECTOR_STATE_ITEM.sortKey}${instrumentId}` };
 }
 
-/** Eventually consistent is enough: a stale read loses the version race and is retried. */
-export function get(clientId: string, instrumentId: string): GetRequest {
-  return { Key: key(clientId, instrumentId) };
+/**
+ * The record together with the client's profile, in one Query of the client's partition: from
+ * DETECTOR#<instrument> to PROFILE, nothing sorts between them but the records of other
+ * instruments (rare). The profile says whether the client was erased (it is then their tombstone),
+ * for the read units of the GetItem alone while the two together stay under 4 KB. Eventually
+ * consistent is enough: a stale record loses the version race and is retried.
+ */
+export function queryWithProfile(clientId: string, instrumentId: string, profileSortKey: string): QueryRequest {
+  const { pk, sk } = key(clientId, instrumentId);
+  return {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :record AND :profile',
+    ExpressionAttributeValues: { ':pk': pk, ':record': sk, ':profile': profileSortKey },
+  };
+}
+
+/** Whether an item the query found is this instrument's record. */
+export function isRecordOf(found: Record<string, unknown>, instrumentId: string): boolean {
+  return found['sk'] === key('', instrumentId).sk;
 }
 
 /** Writes the record only if nobody wrote it since `expectedVersion` (optimistic concurrency on `version`). */

@@ -8,6 +8,7 @@ import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
+import * as doNotContact from './do-not-contact.ts';
 import * as evaluation from './evaluation.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
@@ -23,6 +24,7 @@ export const ITEM_KINDS = [
   formLink.FORM_LINK_ITEM,
   alertLink.ALERT_LINK_ITEM,
   optOutLink.OPT_OUT_LINK_ITEM,
+  doNotContact.DO_NOT_CONTACT_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -42,4 +44,5 @@ export const keys = {
   formToken: (tokenHash: string) => formLink.key(tokenHash),
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
   optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
+  doNotContact: (addressHash: string) => doNotContact.key(addressHash),
 };

@@ -3,7 +3,7 @@
  * names items by `kind` and turns `partitionKeyPrefix` into `dynamodb:LeadingKeys` conditions;
  * export and erase tell a client's items apart by their keys.
  */
-import type { DeleteCommandInput, GetCommandInput, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, GetCommandInput, PutCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKind } from '../../use-cases/ports.ts';
 
 export interface ItemKindKeys {
@@ -32,3 +32,4 @@ export type GetRequest = Omit<GetCommandInput, 'TableName'>;
 export type PutRequest = Omit<PutCommandInput, 'TableName'>;
 export type UpdateRequest = Omit<UpdateCommandInput, 'TableName'>;
 export type DeleteRequest = Omit<DeleteCommandInput, 'TableName'>;
+export type QueryRequest = Omit<QueryCommandInput, 'TableName'>;

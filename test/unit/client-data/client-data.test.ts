@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../shared/adapters/clock.ts';
 import type { EventContract } from '../../../shared/events/contracts.ts';
 import { eraseClientData, exportClientData } from '../../../shared/use-cases/client-data.ts';
-import type { ClientDataStore, ClientItem } from '../../../shared/use-cases/ports.ts';
+import type { ClientDataStore, ClientItem, DoNotContactEntry } from '../../../shared/use-cases/ports.ts';
+import { plainAddressHasher } from '../../support/fakes.ts';
 
 const NOW = new Date('2027-03-01T12:00:00Z');
 const HASH = 'a'.repeat(64);
@@ -30,11 +31,26 @@ const ITEMS: ClientItem[] = [
 
 class FakeStore implements ClientDataStore {
   deleted: string[][] = [];
+  /** Every write and delete, in order: `tombstone`, `do-not-contact <hash>`, `delete <n>`. */
+  steps: string[] = [];
+  doNotContact = new Map<string, DoNotContactEntry>();
   constructor(private items: ClientItem[]) {}
+  async writeTombstone(clientId: string, erasedAt: string) {
+    this.steps.push('tombstone');
+    this.items = [
+      ...this.items.filter((entry) => entry.kind !== 'profile'),
+      item('profile', `CLIENT#${clientId}`, 'PROFILE', { type: 'Client', clientId, erasedAt }),
+    ];
+  }
+  async addDoNotContact(addressHash: string, entry: DoNotContactEntry) {
+    this.steps.push(`do-not-contact ${addressHash}`);
+    if (!this.doNotContact.has(addressHash)) this.doNotContact.set(addressHash, entry);
+  }
   async findClientItems() {
     return this.items;
   }
   async deleteItems(keys: readonly ClientItem['key'][]) {
+    this.steps.push(`delete ${keys.length}`);
     this.deleted.push(keys.map((key) => `${key['pk']}|${key['sk']}`));
     const gone = new Set(this.deleted.flat());
     this.items = this.items.filter((item) => !gone.has(`${item.key['pk']}|${item.key['sk']}`));
@@ -91,18 +107,59 @@ describe('eraseClientData', () => {
   it('deletes links and the items only a session leads to before the sessions and the client records', async () => {
     const store = new FakeStore(ITEMS);
 
-    const outcome = await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock }, async () => true);
+    const outcome = await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
 
     expect(outcome).toMatchObject({ erased: true, itemsDeleted: ITEMS.length });
     expect(store.deleted).toHaveLength(2);
     expect(store.deleted[0]).toEqual(expect.arrayContaining(['SESSION#s-2|EVALUATION', 'SESSION#s-2|ALERT#low-rating', `TOKEN#${HASH}|TOKEN`, `TOKEN#${HASH}|OPTOUT`, `TOKEN#${HASH}|ALERT`, 'CLIENT#c-1|NOTE#1']));
-    expect(store.deleted[1]).toEqual(expect.arrayContaining(['SESSION#s-1|SESSION', 'SESSION#s-2|SESSION', 'CLIENT#c-1|PROFILE', 'CLIENT#c-1|DETECTOR#alliance-check-v1']));
+    expect(store.deleted[1]).toEqual(expect.arrayContaining(['SESSION#s-1|SESSION', 'SESSION#s-2|SESSION', 'CLIENT#c-1|DETECTOR#alliance-check-v1']));
+  });
+
+  it('replaces the profile with the tombstone before deleting anything, and keeps it', async () => {
+    const store = new FakeStore(ITEMS);
+
+    await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+
+    expect(store.steps.filter((step) => !step.startsWith('do-not-contact'))).toEqual(['tombstone', 'delete 6', 'delete 3']);
+    expect(store.deleted.flat()).not.toContain('CLIENT#c-1|PROFILE');
+    expect((await store.findClientItems()).map((entry) => entry.attributes)).toEqual([{ type: 'Client', clientId: 'c-1', erasedAt: NOW.toISOString() }]);
+  });
+
+  it('keeps an opted-out client’s addresses on the do-not-contact list, hashed, before the opt-out goes', async () => {
+    const store = new FakeStore(ITEMS);
+
+    const outcome = await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+
+    expect(outcome).toMatchObject({ doNotContact: 1 });
+    expect([...store.doNotContact]).toEqual([['hash(ana@example.com)', { reason: 'opted-out', recordedAt: NOW.toISOString() }]]);
+    expect(store.steps[0]).toBe('do-not-contact hash(ana@example.com)');
+  });
+
+  it('keeps a bounced client’s address too, and nothing of a client who could be emailed', async () => {
+    const bounced = ITEMS.map((entry) => (entry.kind === 'profile' ? { ...entry, attributes: { clientId: 'c-1', undeliverableAt: '2027-02-10T00:00:00Z', undeliverableReason: 'bounce' } } : entry));
+    const mailable = ITEMS.map((entry) => (entry.kind === 'profile' ? { ...entry, attributes: { clientId: 'c-1' } } : entry));
+    const [bouncedStore, mailableStore] = [new FakeStore(bounced), new FakeStore(mailable)];
+
+    await eraseClientData('c-1', { store: bouncedStore, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+    await eraseClientData('c-1', { store: mailableStore, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+
+    expect([...bouncedStore.doNotContact.values()]).toEqual([{ reason: 'bounce', recordedAt: NOW.toISOString() }]);
+    expect(mailableStore.doNotContact.size).toBe(0);
+  });
+
+  it('exports an erased client as erased, with nothing else', async () => {
+    const store = new FakeStore(ITEMS);
+    await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+
+    const { document } = await exportClientData('c-1', { store, clock });
+
+    expect(document).toMatchObject({ erasedAt: NOW.toISOString(), profile: null, sessions: [], detectors: [], other: [] });
   });
 
   it('publishes ClientErased with the id, the time and the count only', async () => {
     const publisher = new FakePublisher();
 
-    await eraseClientData('c-1', { store: new FakeStore(ITEMS), publisher, clock }, async () => true);
+    await eraseClientData('c-1', { store: new FakeStore(ITEMS), publisher, clock, addresses: plainAddressHasher }, async () => true);
 
     expect(publisher.published).toEqual([{ detailType: 'ClientErased', detail: { clientId: 'c-1', erasedAt: NOW.toISOString(), itemsDeleted: ITEMS.length } }]);
   });
@@ -112,7 +169,7 @@ describe('eraseClientData', () => {
     const publisher = new FakePublisher();
     let shown: unknown;
 
-    const outcome = await eraseClientData('c-1', { store, publisher, clock }, async (counts, total) => {
+    const outcome = await eraseClientData('c-1', { store, publisher, clock, addresses: plainAddressHasher }, async (counts, total) => {
       shown = { counts, total };
       return false;
     });
@@ -126,11 +183,12 @@ describe('eraseClientData', () => {
   it('deletes nothing more on a second run, and announces again', async () => {
     const store = new FakeStore(ITEMS);
     const publisher = new FakePublisher();
-    await eraseClientData('c-1', { store, publisher, clock }, async () => true);
+    await eraseClientData('c-1', { store, publisher, clock, addresses: plainAddressHasher }, async () => true);
 
-    const again = await eraseClientData('c-1', { store, publisher, clock }, async () => true);
+    const again = await eraseClientData('c-1', { store, publisher, clock, addresses: plainAddressHasher }, async () => true);
 
-    expect(again).toMatchObject({ erased: true, itemsDeleted: 0 });
+    expect(again).toMatchObject({ erased: true, itemsDeleted: 0, counts: { profile: 0 } });
     expect(publisher.published).toHaveLength(2);
+    expect((await store.findClientItems()).map((entry) => entry.attributes['erasedAt'])).toEqual([NOW.toISOString()]);
   });
 });

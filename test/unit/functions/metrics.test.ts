@@ -84,6 +84,8 @@ beforeEach(() => {
   for (const mock of [ses, eventBridge, sqs, dynamo]) mock.reset();
   dynamo.on(PutCommand).resolves({});
   dynamo.on(UpdateCommand).resolves({});
+  // The do-not-contact list and the detector record: nothing stored.
+  dynamo.on(GetCommand).resolves({});
   dynamo.on(DeleteCommand).resolves({});
   ses.on(SendEmailCommand).resolves({ MessageId: 'm' });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
