@@ -16,6 +16,7 @@ import {
   AlertAcknowledged,
   AllianceRuptureDetected,
   ClientEmailSuppressed,
+  ClientContactRestored,
   ClientErased,
   ClientUnsubscribed,
   FeedbackExpired,
@@ -175,12 +176,13 @@ export const SCHEDULER_ACCESS = {
 
 /**
  * What the administrator's own commands publish with the administrator's credentials: `npx alliance
- * erase` announces ClientErased. No function of the product consumes it (it is for the practice's own
- * rules), so the bus lets a principal of the account whose own policy allows it put this one product
- * event; every other product event only the product's roles may put.
+ * erase` announces ClientErased, `npx alliance clients unblock|allow` the audit record
+ * ClientContactRestored. No function of the product consumes them (they are for the practice's own
+ * rules and audit), so the bus lets a principal of the account whose own policy allows it put these
+ * product events; every other product event only the product's roles may put.
  */
 export const ADMINISTRATOR_ACCESS = {
-  publishes: [ClientErased],
+  publishes: [ClientErased, ClientContactRestored],
 } as const satisfies Access;
 
 /**
