@@ -11,7 +11,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SkipReason } from '../domain/request-policy.ts';
-import type { ClaimResult, FormTokenRecord, PlannedRequest, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
+import type { ClaimResult, FormTokenRecord, PlannedRequest, RequestSlot, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
 import * as clientProfileItem from './items/client-profile.ts';
@@ -85,13 +85,22 @@ export class DynamoDbSessionStore implements SessionStore {
     }
   }
 
-  async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult> {
+  async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string }; addressHash: string }): Promise<ReserveResult> {
     try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.reserveRequest(input) }));
-      return { reserved: true };
+      const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.reserveRequest(input) }));
+      return clientProfileItem.reserved(result.Attributes, input.addressHash);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return clientProfileItem.reserveRefusal(error.Item);
+    }
+  }
+
+  async releaseClientRequest(clientId: string, sessionId: string, previousSlot: RequestSlot | undefined): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.releaseRequest(clientId, sessionId, previousSlot) }));
+    } catch (error) {
+      // A later session holds the slot now: nothing of this one is left to give back.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

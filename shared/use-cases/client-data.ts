@@ -7,8 +7,11 @@
 import { ClientErased } from '../events/contracts.ts';
 import type { AddressHasher, ClientDataStore, ClientItem, Clock, DoNotContactEntry, EventPublisher, ItemKind } from './ports.ts';
 
-/** Bookkeeping that means nothing to the client, and link hashes that would only let someone match a leaked link. */
-const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'appliedSessionIds']);
+/**
+ * Bookkeeping that means nothing to the client, link hashes that would only let someone match a
+ * leaked link, and the keyed hash of the address (the request's do-not-contact bookkeeping).
+ */
+const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'appliedSessionIds', 'addressHash']);
 
 function withoutInternal(attributes: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(attributes).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name)));

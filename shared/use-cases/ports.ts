@@ -52,7 +52,21 @@ export interface RequestedAnnouncement {
 }
 
 /** Result of reserving the client's next request slot. */
-export type ReserveResult = { reserved: true } | { reserved: false; reason: Exclude<SkipReason, 'stale'> };
+export type ReserveResult =
+  | {
+      reserved: true;
+      /** Whether this client id was sent to this very address before (its profile keeps the address's keyed hash). */
+      addressKnown: boolean;
+      /** The slot as it was before this reservation, to give it back (releaseClientRequest). */
+      previousSlot: RequestSlot | undefined;
+    }
+  | { reserved: false; reason: Exclude<SkipReason, 'stale'> };
+
+/** The session a client was last asked about: the throttle counts from it. */
+export interface RequestSlot {
+  sessionId: string;
+  endedAt: string;
+}
 
 /** The stored form token: only its hash is ever written. */
 export interface FormTokenRecord {
@@ -82,7 +96,9 @@ export interface SessionStore {
    * Reserves the client's request slot for this session unless the client opted out, cannot be
    * mailed, or was asked about a session that ended within the throttle window.
    */
-  reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult>;
+  reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string }; addressHash: string }): Promise<ReserveResult>;
+  /** Gives a reserved slot back as it was (a session skipped after reserving must not throttle the next one), and forgets the address. */
+  releaseClientRequest(clientId: string, sessionId: string, previousSlot: RequestSlot | undefined): Promise<void>;
   /**
    * Writes the form token of an email SES has accepted: its existence is the record that the email
    * went out, so this write gets extra rounds against transient failures (after-send.ts).

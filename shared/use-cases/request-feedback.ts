@@ -82,25 +82,28 @@ export async function requestFeedback(detail: SessionCompletedDetail, deps: Requ
   };
   let emailSent = false;
   try {
-    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
-    // erasure, whatever client id the EHR now sends the address under. Asked before the request
-    // slot, so a session skipped here does not hold the slot against the client's next one.
-    if (await store.isDoNotContact(await deps.addresses.hash(session.client.email))) {
-      // The rare case of both: nothing about an erased client is stored, not even this skip.
-      if (await store.isClientErased(session.clientId)) return await forgetErasedClaim();
-      await store.recordSkipped(session, 'do-not-contact', now, hash);
-      return { outcome: 'skipped', reason: 'do-not-contact' };
-    }
+    const addressHash = await deps.addresses.hash(session.client.email);
     const reservation = await store.reserveClientRequest({
       clientId: session.clientId,
       sessionId: session.sessionId,
       endedAt: session.endedAt,
       window: throttleWindow(new Date(session.endedAt), policy),
+      addressHash,
     });
     if (reservation.reserved === false && reservation.reason === 'erased') return await forgetErasedClaim();
     if (!reservation.reserved) {
       await store.recordSkipped(session, reservation.reason, now, hash);
       return { outcome: 'skipped', reason: reservation.reason };
+    }
+    // An address kept from an erased client who had opted out or bounced: the opt-out outlives the
+    // erasure, whatever client id the EHR now sends the address under. Asked whenever the address
+    // is new to this client id (its first request, or a changed address); an address this client id
+    // was already sent to was asked about then. A listed address gives the slot back, so the skip
+    // does not throttle the client's next session, and is asked about again next time.
+    if (!reservation.addressKnown && (await store.isDoNotContact(addressHash))) {
+      await store.releaseClientRequest(session.clientId, session.sessionId, reservation.previousSlot);
+      await store.recordSkipped(session, 'do-not-contact', now, hash);
+      return { outcome: 'skipped', reason: 'do-not-contact' };
     }
 
     await sendClientEmail({ purpose: 'feedback-request', clientId: session.clientId, client: session.client, token, expiresAt }, deps);

@@ -63,6 +63,7 @@ function reserve(record: SessionRecord) {
     sessionId: record.sessionId,
     endedAt: record.endedAt,
     window: throttleWindow(new Date(record.endedAt), POLICY),
+    addressHash: `hash(${record.client.email})`,
   });
 }
 
@@ -228,8 +229,26 @@ describe('reserveClientRequest', () => {
   it('reserves the first request of a client and records which session it was for', async () => {
     const record = session();
 
-    expect(await reserve(record)).toEqual({ reserved: true });
-    expect(await item(keys.client(record.clientId))).toMatchObject({ lastRequestSessionId: record.sessionId, lastRequestEndedAt: record.endedAt });
+    // A new client: the address is new to it, so the request asks the do-not-contact list.
+    expect(await reserve(record)).toEqual({ reserved: true, addressKnown: false, previousSlot: undefined });
+    expect(await item(keys.client(record.clientId))).toMatchObject({ lastRequestSessionId: record.sessionId, lastRequestEndedAt: record.endedAt, addressHash: `hash(${record.client.email})` });
+  });
+
+  it('knows an address the client was already sent to, and a changed one, and gives a slot back as it was', async () => {
+    const first = session();
+    await reserve(first);
+    const next = session({ clientId: first.clientId, client: first.client, endedAt: new Date(new Date(first.endedAt).getTime() + 13 * HOUR).toISOString() });
+    const moved = session({ clientId: first.clientId, endedAt: new Date(new Date(first.endedAt).getTime() + 26 * HOUR).toISOString(), client: { ...first.client, email: 'new@example.com' } });
+
+    expect(await reserve(next)).toEqual({ reserved: true, addressKnown: true, previousSlot: { sessionId: first.sessionId, endedAt: first.endedAt } });
+    const changed = await reserve(moved);
+    expect(changed).toMatchObject({ reserved: true, addressKnown: false });
+    await store.releaseClientRequest(first.clientId, moved.sessionId, changed.reserved ? changed.previousSlot : undefined);
+
+    // The slot is next's again, and the address is forgotten: the list is asked again next time.
+    const profile = await item(keys.client(first.clientId));
+    expect(profile).toMatchObject({ lastRequestSessionId: next.sessionId, lastRequestEndedAt: next.endedAt });
+    expect(profile?.['addressHash']).toBeUndefined();
   });
 
   it('refuses a session that ended within the window after the last one', async () => {
@@ -254,15 +273,15 @@ describe('reserveClientRequest', () => {
     const after = session({ clientId: first.clientId, endedAt: new Date(new Date(first.endedAt).getTime() + 13 * HOUR).toISOString() });
     const before = session({ clientId: first.clientId, endedAt: new Date(new Date(first.endedAt).getTime() - 13 * HOUR).toISOString() });
 
-    expect(await reserve(after)).toEqual({ reserved: true });
-    expect(await reserve(before)).toEqual({ reserved: true });
+    expect(await reserve(after)).toMatchObject({ reserved: true });
+    expect(await reserve(before)).toMatchObject({ reserved: true });
   });
 
   it('reserves the same session again (a retry of the same request)', async () => {
     const record = session();
     await reserve(record);
 
-    expect(await reserve(record)).toEqual({ reserved: true });
+    expect(await reserve(record)).toMatchObject({ reserved: true, addressKnown: true });
   });
 
   it('refuses a client who opted out', async () => {

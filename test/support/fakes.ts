@@ -8,6 +8,7 @@ import type { EventContract } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 import type {
   AddressHasher,
+  RequestSlot,
   AlertLink,
   AlertSession,
   AlertStore,
@@ -36,7 +37,7 @@ interface StoredSession extends SessionRecord {
 
 export class FakeSessionStore implements SessionStore {
   sessions = new Map<string, StoredSession>();
-  clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; erasedAt?: string; lastRequestSessionId?: string; lastRequestEndedAt?: string }>();
+  clients = new Map<string, { optedOutAt?: string; undeliverableAt?: string; erasedAt?: string; lastRequestSessionId?: string | undefined; lastRequestEndedAt?: string | undefined; addressHash?: string }>();
   tokens = new Map<string, FormTokenRecord>();
   /** Keyed hashes of addresses on the do-not-contact list. */
   doNotContact = new Set<string>();
@@ -65,7 +66,7 @@ export class FakeSessionStore implements SessionStore {
     this.sessions.set(session.sessionId, { ...session, status: 'skipped', skipReason: reason });
   }
 
-  async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): Promise<ReserveResult> {
+  async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string }; addressHash: string }): Promise<ReserveResult> {
     const client = this.clients.get(input.clientId) ?? {};
     if (client.erasedAt) return { reserved: false, reason: 'erased' };
     if (client.optedOutAt) return { reserved: false, reason: 'opted-out' };
@@ -73,8 +74,16 @@ export class FakeSessionStore implements SessionStore {
     const last = client.lastRequestEndedAt;
     const free = last === undefined || client.lastRequestSessionId === input.sessionId || last <= input.window.after || last >= input.window.before;
     if (!free) return { reserved: false, reason: 'throttled' };
-    this.clients.set(input.clientId, { ...client, lastRequestSessionId: input.sessionId, lastRequestEndedAt: input.endedAt });
-    return { reserved: true };
+    this.clients.set(input.clientId, { ...client, lastRequestSessionId: input.sessionId, lastRequestEndedAt: input.endedAt, addressHash: input.addressHash });
+    const previousSlot = client.lastRequestSessionId && client.lastRequestEndedAt ? { sessionId: client.lastRequestSessionId, endedAt: client.lastRequestEndedAt } : undefined;
+    return { reserved: true, addressKnown: client.addressHash === input.addressHash, previousSlot };
+  }
+
+  async releaseClientRequest(clientId: string, sessionId: string, previousSlot: RequestSlot | undefined): Promise<void> {
+    const client = this.clients.get(clientId);
+    if (client?.lastRequestSessionId !== sessionId) return;
+    const { addressHash: _forgotten, ...rest } = client;
+    this.clients.set(clientId, { ...rest, lastRequestSessionId: previousSlot?.sessionId, lastRequestEndedAt: previousSlot?.endedAt });
   }
 
   async saveSentFormToken(token: FormTokenRecord): Promise<void> {

@@ -234,6 +234,26 @@ describe('requestFeedback', () => {
     expect(store.clients.get('c-1042')?.lastRequestSessionId).toBeUndefined();
   });
 
+  it('asks the do-not-contact list about an address new to the client, not about one it was already sent to', async () => {
+    const asked: string[] = [];
+    const isDoNotContact = store.isDoNotContact.bind(store);
+    store.isDoNotContact = async (addressHash) => {
+      asked.push(addressHash);
+      return isDoNotContact(addressHash);
+    };
+
+    await requestFeedback(session(), deps);
+    await requestFeedback(session({ sessionId: 's-2', endedAt: new Date(NOW.getTime() - HOUR + 13 * HOUR).toISOString() }), { ...deps, clock: new ManualClock(new Date(NOW.getTime() + 13 * HOUR)) });
+    store.doNotContact.add('hash(moved@example.com)');
+    const moved = await requestFeedback(
+      session({ sessionId: 's-3', endedAt: new Date(NOW.getTime() - HOUR + 26 * HOUR).toISOString(), client: { email: 'moved@example.com', locale: 'es' } }),
+      { ...deps, clock: new ManualClock(new Date(NOW.getTime() + 26 * HOUR)) },
+    );
+
+    expect(asked).toEqual(['hash(ana@example.com)', 'hash(moved@example.com)']);
+    expect(moved).toEqual({ outcome: 'skipped', reason: 'do-not-contact' });
+  });
+
   it('skips a session that ended more than 7 days ago as stale', async () => {
     const outcome = await requestFeedback(session({ endedAt: new Date(NOW.getTime() - 168 * HOUR - 60_000).toISOString() }), deps);
 

@@ -1,7 +1,9 @@
 /**
  * The client's profile item: what decides whether the client may be emailed. Attributes: clientId,
- * lastRequestSessionId and lastRequestEndedAt (the request throttle's slot), optedOutAt,
- * undeliverableAt and undeliverableReason. Created by whichever update reaches it first.
+ * lastRequestSessionId and lastRequestEndedAt (the request throttle's slot), addressHash (the keyed
+ * hash of the address last requested to, so the do-not-contact list is asked only about a new
+ * address), optedOutAt, undeliverableAt and undeliverableReason. Created by whichever update
+ * reaches it first.
  *
  * Once the client is erased it is their tombstone: `clientId` and `erasedAt`, nothing else. It
  * stays on the profile's key, not in an item of its own, because the request already makes one
@@ -10,7 +12,7 @@
  * the client's detector record (same partition, sort keys DETECTOR#… < PROFILE).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { ReserveResult } from '../../use-cases/ports.ts';
+import type { RequestSlot, ReserveResult } from '../../use-cases/ports.ts';
 import type { GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
 export const CLIENT_PROFILE_ITEM = { kind: 'profile', type: 'Client', partitionKeyPrefix: 'CLIENT#', sortKey: 'PROFILE' } as const satisfies ItemKindKeys;
@@ -23,10 +25,12 @@ export function key(clientId: string): ItemKey {
  * Takes the client's request slot for this session unless the client opted out, cannot be mailed,
  * or was asked about a session that ended within the throttle window; ALL_OLD on refusal says which.
  */
-export function reserveRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string } }): UpdateRequest {
+export function reserveRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string }; addressHash: string }): UpdateRequest {
   return {
     Key: key(input.clientId),
-    UpdateExpression: 'SET #type = :type, clientId = :clientId, lastRequestSessionId = :sessionId, lastRequestEndedAt = :endedAt',
+    // addressHash: the keyed hash of the address this request goes to, so the next request knows
+    // whether the do-not-contact list was already asked about it.
+    UpdateExpression: 'SET #type = :type, clientId = :clientId, lastRequestSessionId = :sessionId, lastRequestEndedAt = :endedAt, addressHash = :addressHash',
     ConditionExpression:
       'attribute_not_exists(erasedAt) AND attribute_not_exists(optedOutAt) AND attribute_not_exists(undeliverableAt) AND ' +
       '(attribute_not_exists(lastRequestEndedAt) OR lastRequestSessionId = :sessionId OR ' +
@@ -39,8 +43,36 @@ export function reserveRequest(input: { clientId: string; sessionId: string; end
       ':endedAt': input.endedAt,
       ':after': input.window.after,
       ':before': input.window.before,
+      ':addressHash': input.addressHash,
     },
+    // The profile as it was, at no extra cost: whether the address is known, and the slot to give back.
+    ReturnValues: 'ALL_OLD',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** The reservation made, read from the profile as it was before it (the update's ALL_OLD). */
+export function reserved(previous: Record<string, unknown> | undefined, addressHash: string): ReserveResult & { reserved: true } {
+  const sessionId = previous?.['lastRequestSessionId'];
+  const endedAt = previous?.['lastRequestEndedAt'];
+  return {
+    reserved: true,
+    addressKnown: previous?.['addressHash'] === addressHash,
+    previousSlot: typeof sessionId === 'string' && typeof endedAt === 'string' ? { sessionId, endedAt } : undefined,
+  };
+}
+
+/** Gives the slot back as it was, and forgets the address (only while this session still holds it). */
+export function releaseRequest(clientId: string, sessionId: string, previousSlot: RequestSlot | undefined): UpdateRequest {
+  const condition = { ConditionExpression: 'lastRequestSessionId = :sessionId' };
+  if (previousSlot === undefined) {
+    return { Key: key(clientId), UpdateExpression: 'REMOVE lastRequestSessionId, lastRequestEndedAt, addressHash', ...condition, ExpressionAttributeValues: { ':sessionId': sessionId } };
+  }
+  return {
+    Key: key(clientId),
+    UpdateExpression: 'SET lastRequestSessionId = :previousSessionId, lastRequestEndedAt = :previousEndedAt REMOVE addressHash',
+    ...condition,
+    ExpressionAttributeValues: { ':sessionId': sessionId, ':previousSessionId': previousSlot.sessionId, ':previousEndedAt': previousSlot.endedAt },
   };
 }
 

@@ -135,7 +135,7 @@ describe('DynamoDbSessionStore', () => {
   ])('explains a refused client slot from the item it found (%o → %s)', async (item, reason) => {
     dynamo.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: item }));
 
-    const result = await store().reserveClientRequest({ clientId: 'c-1', sessionId: 's-1', endedAt: session.endedAt, window: { after: 'a', before: 'b' } });
+    const result = await store().reserveClientRequest({ clientId: 'c-1', sessionId: 's-1', endedAt: session.endedAt, window: { after: 'a', before: 'b' }, addressHash: 'h' });
 
     expect(result).toEqual({ reserved: false, reason });
   });

@@ -41,7 +41,7 @@ async function requestedSession(locale: 'en' | 'es' = 'en'): Promise<{ token: st
   };
   const { token, hash } = randomTokens.create();
   await sessions.claimSession(session, { tokenHash: hash, requestedAt: NOW.toISOString(), expiresAt: EXPIRES_AT }, NOW, 60);
-  await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' } });
+  await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, window: { after: '0', before: '1' }, addressHash: 'hash-of-address' });
   await sessions.saveFormToken({ tokenHash: hash, sessionId: session.sessionId, clientId: session.clientId, therapistId: 't-1', locale, expiresAt: EXPIRES_AT, instrumentId: 'alliance-check-v1', sessionEndedAt: session.endedAt });
   return { token, session };
 }
@@ -245,7 +245,7 @@ describe.skipIf(!HAS_JAVA && !process.env['CI'])('DynamoDbFeedbackStore on Dynam
 
     expect(first).toEqual({ optedOutAt: NOW.toISOString(), first: true });
     expect(again).toEqual({ optedOutAt: NOW.toISOString(), first: false });
-    const next = await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: 's-next', endedAt: NOW.toISOString(), window: { after: '0', before: '1' } });
+    const next = await sessions.reserveClientRequest({ clientId: session.clientId, sessionId: 's-next', endedAt: NOW.toISOString(), window: { after: '0', before: '1' }, addressHash: 'hash-of-address' });
     expect(next).toEqual({ reserved: false, reason: 'opted-out' });
   });
 
