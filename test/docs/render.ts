@@ -103,7 +103,7 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   ClientErased: { producer: '`npx alliance erase`', evidence: { file: 'shared/use-cases/client-data.ts', contains: 'publish(ClientErased' } },
   ClientContactRestored: { producer: '`npx alliance clients unblock` / `allow`', evidence: { file: 'shared/use-cases/client-contact.ts', contains: 'publish(ClientContactRestored' } },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
-  AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/send-alert.ts', contains: 'publish(AlertAcknowledged' } },
+  AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/acknowledge-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
   [SesDeliveryProblem.detailType]: { producer: 'Amazon SES (the stack’s configuration set)', evidence: { file: 'infra/stack.ts', contains: 'EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT' } },
 };
