@@ -117,6 +117,13 @@ export const DEPLOYMENT_SETTINGS = {
     schema: commaList(z.string().check(z.regex(/^\d{12}$/, 'each account must be a 12-digit AWS account id'))),
     description: 'Comma-separated AWS account ids (an EHR vendor\'s) whose principals may put SessionCompleted on the bus, with the integration policy\'s conditions (granted in the bus\'s resource policy; the other account still grants its own role PutEvents on the bus).',
   }),
+  administratorPrincipals: deploymentSetting({
+    context: 'administratorPrincipals',
+    defaultValue: undefined,
+    optional: true,
+    schema: commaList(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/, 'each must be the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'))),
+    description: `Comma-separated ARNs of the IAM roles or users that run \`npx alliance erase\` and \`npx alliance clients\`: only they may announce ClientErased and ClientContactRestored (source \`${PRODUCT_SOURCE}\`) on the bus. Unset: any principal of the account whose own policy allows PutEvents on the bus may put these two (never any other product event).`,
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -147,6 +154,8 @@ export interface StackConfig {
   instrumentJson: string | undefined;
   /** Who may put SessionCompleted: the listed sources (undefined: any but the product's) and other accounts. */
   integration: { sources: string[] | undefined; accounts: string[] };
+  /** Who may announce the administrator's commands (ClientErased, ClientContactRestored); empty: any principal of the account allowed PutEvents. */
+  administratorPrincipals: string[];
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -295,6 +304,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     logRetention: deployment['logRetentionDays'] as RetentionDays,
     instrumentJson,
     integration: { sources: deployment['integrationSources'] as string[] | undefined, accounts: (deployment['integrationAccounts'] as string[] | undefined) ?? [] },
+    administratorPrincipals: (deployment['administratorPrincipals'] as string[] | undefined) ?? [],
   };
 }
 

@@ -467,14 +467,17 @@ export interface BusPolicyOptions {
   /** Other AWS accounts whose principals may put SessionCompleted (with the integration's conditions). */
   integrationAccounts?: readonly string[];
   integrationSources?: readonly string[];
+  /** The roles or users that run the administrator's commands; unset: any principal whose own policy allows PutEvents. */
+  administratorPrincipals?: readonly string[];
 }
 
 /**
  * The product bus's resource policy. An explicit Deny of PutEvents with source PRODUCT_SOURCE
  * (exactly) to every principal but the product's own roles: an explicit deny holds even against an
  * identity policy that allows everything, so nobody outside the product can speak for it. The
- * administrator's ClientErased is the one exception (ADMINISTRATOR_ACCESS). Other accounts the
- * practice lists may put SessionCompleted under the integration policy's conditions.
+ * administrator's commands' announcements (ADMINISTRATOR_ACCESS) are the exception, limited by a
+ * second Deny to the administrator principals the practice lists, when it lists them. Other
+ * accounts the practice lists may put SessionCompleted under the integration policy's conditions.
  */
 export function busPolicy(options: BusPolicyOptions): { Version: '2012-10-17'; Statement: ResourcePolicyStatement[] } {
   const statements: ResourcePolicyStatement[] = [
@@ -492,6 +495,20 @@ export function busPolicy(options: BusPolicyOptions): { Version: '2012-10-17'; S
       },
     },
   ];
+  const administrators = options.administratorPrincipals ?? [];
+  if (administrators.length > 0) {
+    statements.push({
+      Sid: 'OnlyTheAdministratorsAnnounceTheirCommands',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: ['events:PutEvents'],
+      Resource: [options.busArn],
+      Condition: {
+        StringEquals: { 'events:source': [PRODUCT_SOURCE], 'events:detail-type': detailTypesOf(ADMINISTRATOR_ACCESS.publishes) },
+        ArnNotEquals: { 'aws:PrincipalArn': [...administrators] },
+      },
+    });
+  }
   const accounts = options.integrationAccounts ?? [];
   if (accounts.length > 0) {
     statements.push({

@@ -266,7 +266,7 @@ export class AllianceFeedbackStack extends Stack {
     // conditions through the bus policy (infra/function-access.ts derives both).
     const publishers = productPublishers();
     const productRoleArns = [...publishers.functions.map((definition) => this.functionFor(definition).role.roleArn), ...(publishers.scheduler ? [this.schedulerRole.roleArn] : [])];
-    for (const statement of busPolicy({ busArn: this.bus.eventBusArn, productRoleArns, integrationAccounts: config.integration.accounts, integrationSources: config.integration.sources }).Statement) {
+    for (const statement of busPolicy({ busArn: this.bus.eventBusArn, productRoleArns, integrationAccounts: config.integration.accounts, integrationSources: config.integration.sources, administratorPrincipals: config.administratorPrincipals }).Statement) {
       this.bus.addToResourcePolicy(PolicyStatement.fromJson(statement));
     }
     this.integrationPolicy = new ManagedPolicy(this, 'IntegrationPolicy', {

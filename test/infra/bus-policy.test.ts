@@ -47,6 +47,26 @@ describe('the bus policy', () => {
     expect(productPublishers().scheduler).toBe(true);
   });
 
+  it(
+    'lets only the listed administrator principals announce the administrator’s commands, when the practice lists them',
+    () => {
+      const admin = 'arn:aws:iam::111122223333:role/practice-admin';
+      const listed = synthStack({ context: { administratorPrincipals: admin } });
+      const denies = Object.values(listed.template.findResources('AWS::Events::EventBusPolicy'))
+        .map((policy) => policy['Properties'].Statement as Statement)
+        .filter((statement) => statement.Effect === 'Deny');
+      const administrators = denies.find((statement) => statement.Sid === 'cdk-OnlyTheAdministratorsAnnounceTheirCommands');
+
+      expect(administrators?.Condition).toEqual({
+        StringEquals: { 'events:source': [PRODUCT_SOURCE], 'events:detail-type': ['ClientErased', 'ClientContactRestored'] },
+        ArnNotEquals: { 'aws:PrincipalArn': [admin] },
+      });
+      // Unlisted (this file's stack): the one deny above, and the exemption holds for the account.
+      expect(busStatements().some((statement) => statement.Sid === 'cdk-OnlyTheAdministratorsAnnounceTheirCommands')).toBe(false);
+    },
+    SYNTH_TIMEOUT,
+  );
+
   it('grants no other account anything unless the practice lists it', () => {
     expect(busStatements().filter((statement) => statement.Effect === 'Allow')).toEqual([]);
   });
