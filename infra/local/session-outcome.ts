@@ -9,6 +9,7 @@ import * as formLinkItem from '../../shared/adapters/items/form-link.ts';
 import * as sessionItem from '../../shared/adapters/items/session.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { DeadLetter } from './dead-letters.ts';
+import { waitFor, WaitTimeoutError } from './wait.ts';
 
 export type SessionOutcome =
   | { kind: 'email-sent' }
@@ -76,12 +77,11 @@ export async function waitForOutcome(
   before: SessionState | undefined,
   { timeoutMs, intervalMs = 200 }: { timeoutMs: number; intervalMs?: number },
 ): Promise<SessionOutcome> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const outcome = await lookForOutcome(sources, sessionId, eventId, before);
-    if (outcome) return outcome;
-    if (Date.now() >= deadline) return { kind: 'no-outcome-yet' };
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  try {
+    return await waitFor(() => lookForOutcome(sources, sessionId, eventId, before), { timeoutMs, intervalMs, description: `the outcome of session ${sessionId}` });
+  } catch (error) {
+    if (error instanceof WaitTimeoutError) return { kind: 'no-outcome-yet' };
+    throw error;
   }
 }
 
