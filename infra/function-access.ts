@@ -31,6 +31,7 @@ import {
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
 import { ITEM_KINDS, type StoredItemKind as ItemKind } from '../shared/adapters/items/index.ts';
+import { pascalCase } from './names.ts';
 import { FUNCTIONS, type FunctionDefinition } from './routes.ts';
 import type * as z from 'zod/mini';
 
@@ -243,15 +244,6 @@ export interface AccessResources {
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
-/** `alliance-feedback` → `AllianceFeedback`, for statement ids (letters and digits only). */
-function sidPart(text: string): string {
-  return text
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-}
-
 const TABLE_CALLS: readonly { call: keyof TableAccess; action: string; sid: string }[] = [
   { call: 'get', action: 'dynamodb:GetItem', sid: 'ReadItems' },
   { call: 'query', action: 'dynamodb:Query', sid: 'QueryItems' },
@@ -299,11 +291,11 @@ export function accessStatements(access: Access, resources: AccessResources, own
   for (const event of access.publishes ?? []) {
     const source = sourceOf(event);
     // A group contract (productEventGroup) matches several detail-types: its pattern lists them all.
-        bySource.set(source, unique([...(bySource.get(source) ?? []), ...(event.pattern['detail-type'] ?? [event.detailType])]));
+        bySource.set(source, unique([...(bySource.get(source) ?? []), ...detailTypesOf([event])]));
   }
   for (const [source, detailTypes] of bySource) {
     statements.push({
-      Sid: `Publish${sidPart(source)}Events`,
+      Sid: `Publish${pascalCase(source)}Events`,
       Effect: 'Allow',
       Action: ['events:PutEvents'],
       Resource: [resources.busArn],
@@ -425,8 +417,16 @@ export function productPublishers(): { functions: FunctionDefinition[]; schedule
   };
 }
 
+/** The product principal whose declaration publishes `detailType` (a function's id, or `scheduler`), if any. */
+export function productPublisherOf(detailType: string): string | undefined {
+  const publishes = (access: Access) => detailTypesOf(access.publishes ?? []).includes(detailType);
+  const key = (Object.keys(FUNCTIONS) as FunctionKey[]).find((candidate) => publishes(FUNCTION_ACCESS[candidate]));
+  if (key !== undefined) return FUNCTIONS[key].id;
+  return publishes(SCHEDULER_ACCESS) ? 'scheduler' : undefined;
+}
+
 /** The detail-types of a list of contracts (a group contract names several). */
-function detailTypesOf(events: readonly PublishedEvent[]): string[] {
+export function detailTypesOf(events: readonly PublishedEvent[]): string[] {
   return unique(events.flatMap((event) => event.pattern['detail-type'] ?? [event.detailType]));
 }
 

@@ -35,6 +35,7 @@ import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
 import { type AccessResources, busPolicy, functionPolicy, functionVariables, integrationPolicy, productPublishers, schedulerPolicy } from './function-access.ts';
+import { pascalCase } from './names.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
 /**
@@ -395,13 +396,4 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
-}
-
-/** `session-completed-to-request` → `SessionCompletedToRequest`, for construct ids. */
-function pascalCase(id: string): string {
-  return id
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
 }

@@ -540,11 +540,23 @@ export class IamEnforcer {
       if (decision === 'Allowed') continue;
       // Not allowed to put events on this bus at all, whatever the source and detail-type: the
       // whole call fails. Otherwise only this entry does, with the code that names the reason.
-      if ((await this.decide(functionId, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed') return { kind: 'denied', request, decision };
-      const code: EntryRefusal = (await this.decide(functionId, request, [EVENTS_DETAIL_TYPE])) === 'Allowed' ? 'NotAuthorizedForDetailTypeException' : 'NotAuthorizedForSourceException';
+      const code = await this.entryRefusal(functionId, request);
+      if (code === 'AccessDeniedException') return { kind: 'denied', request, decision };
       refused.set(index, { request, code, decision });
     }
     return refused.size === 0 ? { kind: 'allowed' } : { kind: 'entries-refused', refused };
+  }
+
+  /**
+   * Why EventBridge refuses a PutEvents entry its caller may not put: the code names what would
+   * have to change, the source if another source would do, else the detail-type if another would
+   * do, else (both) the source; when nothing would do, AccessDenied.
+   */
+  private async entryRefusal(caller: string, request: IamRequest): Promise<BusEntryRefusal> {
+    if ((await this.decide(caller, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed') return 'AccessDeniedException';
+    if ((await this.decide(caller, request, [EVENTS_SOURCE])) === 'Allowed') return 'NotAuthorizedForSourceException';
+    if ((await this.decide(caller, request, [EVENTS_DETAIL_TYPE])) === 'Allowed') return 'NotAuthorizedForDetailTypeException';
+    return 'NotAuthorizedForSourceException';
   }
 
   private async decide(functionId: string, request: IamRequest, ignoringKeys: readonly string[] = []): Promise<IamDecision> {
@@ -621,16 +633,7 @@ export class IamEnforcer {
     const request: IamRequest = { action: 'events:PutEvents', resource: entry.busArn, context: { [EVENTS_SOURCE]: entry.source, [EVENTS_DETAIL_TYPE]: entry.detailType } };
     const decision = await this.decide(caller, request);
     if (decision === 'Allowed') return undefined;
-    // The code names what would have to change: the source if another source would do, else the
-    // detail-type if another would do, else (both) the source; nothing would do: AccessDenied.
-    const code: BusEntryRefusal =
-      (await this.decide(caller, request, [EVENTS_SOURCE, EVENTS_DETAIL_TYPE])) !== 'Allowed'
-        ? 'AccessDeniedException'
-        : (await this.decide(caller, request, [EVENTS_SOURCE])) === 'Allowed'
-          ? 'NotAuthorizedForSourceException'
-          : (await this.decide(caller, request, [EVENTS_DETAIL_TYPE])) === 'Allowed'
-            ? 'NotAuthorizedForDetailTypeException'
-            : 'NotAuthorizedForSourceException';
+    const code = await this.entryRefusal(caller, request);
     this.record({ functionId: caller, action: request.action, resource: request.resource, decision, detail: `${describe(request).detail ?? ''}: ${code}` });
     const message =
       code === 'AccessDeniedException'

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
-import { FUNCTION_ACCESS, SCHEDULER_ACCESS, type Access } from '../function-access.ts';
+import { productPublisherOf } from '../function-access.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
@@ -121,14 +121,6 @@ export interface PutEntry {
   Source: string;
   DetailType: string;
   Detail: string;
-}
-
-/** The product principal whose declaration publishes `detailType` (a function's id, or `scheduler`), if any. */
-export function productPublisherOf(detailType: string): string | undefined {
-  const publishes = (access: Access) => (access.publishes ?? []).some((event) => (event.pattern['detail-type'] ?? [event.detailType]).includes(detailType));
-  const key = (Object.keys(FUNCTION_ACCESS) as (keyof typeof FUNCTION_ACCESS)[]).find((candidate) => publishes(FUNCTION_ACCESS[candidate] as Access));
-  if (key !== undefined) return FUNCTIONS[key].id;
-  return publishes(SCHEDULER_ACCESS) ? 'scheduler' : undefined;
 }
 
 let running: LocalStack | undefined;
@@ -423,15 +415,14 @@ async function iamEnforcer(options: LocalStackOptions, stack: StackEnvironment, 
   const local = localIam(stack, process.env, options.integrationSources ? { integrationSources: options.integrationSources } : {});
   const chosen = options.functionPolicies;
   const policies: FunctionPolicies = chosen ? (functionId) => chosen(functionId, local.policies) : local.policies;
-  for (const fn of functionsToRun(EVENT_ROUTES)) {
-    const policy = policies(fn.id);
+  const principals = [
+    ...functionsToRun(EVENT_ROUTES).map((fn) => ({ id: fn.id, name: `function ${fn.id}` })),
+    ...BUS_CALLERS.map((caller) => ({ id: caller, name: `the bus's caller ${caller}` })),
+  ];
+  for (const { id, name } of principals) {
+    const policy = policies(id);
     const problems = policy === undefined ? [] : await validatePolicy(policy);
-    if (problems.length > 0) throw new LocalStackError(`The IAM policy of function ${fn.id} is not valid: ${problems.join('; ')}`);
-  }
-  for (const caller of BUS_CALLERS) {
-    const policy = policies(caller);
-    const problems = policy === undefined ? [] : await validatePolicy(policy);
-    if (problems.length > 0) throw new LocalStackError(`The IAM policy of the bus's caller ${caller} is not valid: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new LocalStackError(`The IAM policy of ${name} is not valid: ${problems.join('; ')}`);
   }
   return new IamEnforcer({ policies, region: stack.region, accountId: stack.accountId, log, encryptionKeyOf: local.encryptionKeyOf, resourcePolicyOf: local.resourcePolicyOf });
 }
