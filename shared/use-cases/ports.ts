@@ -468,3 +468,37 @@ export interface ClientContactStore {
   /** Takes an address off the do-not-contact list; false when it was not on it. */
   removeDoNotContact(addressHash: string): Promise<boolean>;
 }
+
+/**
+ * A therapist the practice registered (`alliance therapists`): the only addresses alerts and
+ * anything carrying a client's history are mailed to.
+ */
+export interface RegisteredTherapist {
+  therapistId: string;
+  email: string;
+  name?: string | undefined;
+}
+
+/** The practice's therapist directory, as the inbound adapters and the alert read it. */
+export interface TherapistDirectory {
+  /** The registered therapist with this id, or undefined. */
+  find(therapistId: string): Promise<RegisteredTherapist | undefined>;
+}
+
+/** A client on the practice's roster (`alliance clients import`): what an appointment alone does not say. */
+export interface RosterClient {
+  clientId: string;
+  email: string;
+  firstName?: string | undefined;
+  /** As the practice wrote it; the SessionCompleted contract maps unsupported locales to English. */
+  locale?: string | undefined;
+  therapistId: string;
+  /** False: the client left the practice or paused feedback; their appointments send nothing. */
+  active: boolean;
+}
+
+/** The client roster, as the inbound adapters read it. */
+export interface ClientRoster {
+  /** The roster entry for this client id, or undefined. */
+  find(clientId: string): Promise<RosterClient | undefined>;
+}
