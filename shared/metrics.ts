@@ -9,6 +9,7 @@
  */
 import type { SkipReason } from './domain/request-policy.ts';
 import { ALERT_KINDS } from './events/contracts.ts';
+import type { SkippedAppointment } from './use-cases/complete-session.ts';
 
 /** CloudWatch namespace of every product metric. */
 export const METRICS_NAMESPACE = 'AllianceFeedback';
@@ -57,6 +58,13 @@ export const METRIC = {
    * about an erased session, or an alert no stored evaluation raised) was left alone.
    */
   eventIgnored: 'EventIgnored',
+  /**
+   * Every inbound path (signed webhook, appointment import, calendar feed, FHIR): a finished
+   * appointment did not become a session, by `reason` (completeSession's SkippedAppointment).
+   */
+  appointmentSkipped: 'AppointmentSkipped',
+  /** Every inbound path: a finished appointment was announced as SessionCompleted. */
+  sessionAnnounced: 'SessionAnnounced',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -64,7 +72,9 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 /** The dimensions beyond `service`; each takes values from a fixed list below. */
 export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
 
-export type MetricDimension = { name: typeof METRIC_DIMENSION.reason; value: SkipReason } | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
+export type MetricDimension =
+  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment }
+  | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
 
 // A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.
 const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undeliverable: true, erased: true, 'do-not-contact': true } as const satisfies Record<SkipReason, true>;
