@@ -183,6 +183,14 @@ export class Operations extends Construct {
         graph('Events not matching the table (EventIgnored)', [FUNCTIONS.evaluate, FUNCTIONS.alert].map((fn) => product(METRIC.eventIgnored, fn.id, fn.id)), 8),
       ],
       [
+        // Every inbound path (webhook, appointment import, calendar feed…) records these under its own
+        // service; a search graphs them all, so a new path needs no change here.
+        graph('Inbound appointments', [
+          inboundSearch(METRIC.sessionAnnounced, 'Announced'),
+          inboundSearch(METRIC.appointmentSkipped, 'Skipped'),
+        ], 8),
+      ],
+      [
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function throttles', functions.map((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function duration (p95, ms)', functions.map((fn) => fn.function.metricDuration({ period: FIVE_MINUTES, statistic: Stats.p(95), label: fn.definition.id })), 8),
@@ -233,4 +241,15 @@ function graph(title: string, metrics: IMetric[], width: number): GraphWidget {
 function queueLabel(queue: IQueue): string {
   const parent = queue.node.scope;
   return parent === undefined || parent instanceof Stack ? queue.node.id : `${parent.node.id}/${queue.node.id}`;
+}
+
+/** Hourly sums of an inbound metric for every service (and, for skips, every reason) that records it. */
+function inboundSearch(name: MetricName, label: string): MathExpression {
+  const dimensions = name === METRIC.appointmentSkipped ? `${SERVICE_DIMENSION},${METRIC_DIMENSION.reason}` : SERVICE_DIMENSION;
+  return new MathExpression({
+    expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions}} MetricName="${name}"', 'Sum', ${HOUR.toSeconds()})`,
+    usingMetrics: {},
+    label,
+    period: HOUR,
+  });
 }
