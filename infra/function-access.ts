@@ -145,14 +145,15 @@ export const FUNCTION_ACCESS = {
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
     instruments: true,
   },
-  // dynamodb-deliverability-store.ts: one update of the client's profile; the administrator's
-  // notice goes out from the practice sender like every other email.
+  // dynamodb-deliverability-store.ts: one update of the client's profile — or, when the profile is
+  // a tombstone, the bounced address onto the do-not-contact list (hashed with the address key);
+  // the administrator's notice goes out from the practice sender like every other email.
   deliverability: {
-    table: { update: ['profile'] },
+    table: { update: ['profile'], put: ['do-not-contact'] },
     publishes: [ClientEmailSuppressed],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
-    settings: [{ senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName }],
+    settings: [{ senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName }, PRIVACY_SETTINGS],
     variables: ['adminEmail'],
   },
   // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind)

@@ -10,25 +10,30 @@ import { AWS_SERVICE_EVENTS_PATH } from './event-bus.ts';
 const { values } = parseArgs({
   options: {
     client: { type: 'string', default: 'c-1042' },
+    address: { type: 'string' },
     complaint: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log(`Usage: npm run simulate-bounce -- [--client ID] [--complaint]
+  console.log(`Usage: npm run simulate-bounce -- [--client ID] [--address EMAIL] [--complaint]
 
 Reports a permanent bounce (or, with --complaint, a spam complaint) of a feedback email to client ID
 (default c-1042), the way SES reports it: an "Email Bounced" / "Email Complaint Received" event from
-aws.ses on the default bus of http://127.0.0.1:$BUS_PORT (default 4010).`);
+aws.ses on the default bus of http://127.0.0.1:$BUS_PORT (default 4010). --address names the
+recipient as SES does (bouncedRecipients / complainedRecipients); an erased client's address then
+goes on the do-not-contact list.`);
   process.exit(0);
 }
 
 const busPort = process.env['BUS_PORT'] ?? '4010';
 const tags = Object.fromEntries(Object.entries(mailTags('feedback-request', values.client)).map(([name, value]) => [name, [value]]));
+const recipients = values.address === undefined ? [] : [{ emailAddress: values.address }];
+const mail = { messageId: 'simulated', tags, ...(values.address === undefined ? {} : { destination: [values.address] }) };
 const detail = values.complaint
-  ? { eventType: 'Complaint', complaint: { complaintFeedbackType: 'abuse', timestamp: new Date().toISOString() }, mail: { messageId: 'simulated', tags } }
-  : { eventType: 'Bounce', bounce: { bounceType: 'Permanent', bounceSubType: 'General', timestamp: new Date().toISOString() }, mail: { messageId: 'simulated', tags } };
+  ? { eventType: 'Complaint', complaint: { complaintFeedbackType: 'abuse', timestamp: new Date().toISOString(), complainedRecipients: recipients }, mail }
+  : { eventType: 'Bounce', bounce: { bounceType: 'Permanent', bounceSubType: 'General', timestamp: new Date().toISOString(), bouncedRecipients: recipients }, mail };
 
 try {
   // SES's events come from AWS itself; the local bus takes them on its AWS-services path.

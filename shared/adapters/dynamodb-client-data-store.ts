@@ -11,6 +11,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ClientContactStore, ClientDataStore, ClientItem, DoNotContactEntry } from '../use-cases/ports.ts';
+import { addToDoNotContactList } from './dynamodb-do-not-contact-list.ts';
 import * as clientProfileItem from './items/client-profile.ts';
 import { DETECTOR_STATE_ITEM } from './items/detector-state.ts';
 import * as doNotContactItem from './items/do-not-contact.ts';
@@ -79,12 +80,7 @@ export class DynamoDbClientDataStore implements ClientDataStore, ClientContactSt
   }
 
   async addDoNotContact(addressHash: string, entry: DoNotContactEntry): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...doNotContactItem.put(addressHash, entry) }));
-    } catch (error) {
-      // On the list already (an earlier run, or another client with the same address): kept as it was.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await addToDoNotContactList(this.client, this.tableName, addressHash, entry);
   }
 
   async liftClientBlock(clientId: string): ReturnType<ClientContactStore['liftClientBlock']> {

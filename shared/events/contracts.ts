@@ -287,7 +287,8 @@ export function productEventGroup(contracts: readonly EventContract<z.ZodMiniTyp
  */
 export const SesDeliveryProblemDetailSchema = defineSchema(() => z.object({
   eventType: z.enum(['Bounce', 'Complaint']),
-  bounce: z.optional(z.object({ bounceType: z.string() })),
+  bounce: z.optional(z.object({ bounceType: z.string(), bouncedRecipients: z.optional(z.array(z.object({ emailAddress: z.string() }))) })),
+  complaint: z.optional(z.object({ complainedRecipients: z.optional(z.array(z.object({ emailAddress: z.string() }))) })),
   mail: z.object({
     messageId: z.optional(z.string()),
     tags: z.optional(z.record(z.string(), z.array(z.string()))),

@@ -7,10 +7,12 @@
 import { readMailTags, SES_CONFIGURATION_SET_TAG } from '../domain/mail-tags.ts';
 import { renderDeliveryNotice } from '../domain/templates/admin-notice.ts';
 import { ClientEmailSuppressed, type SesDeliveryProblemDetail } from '../events/contracts.ts';
-import type { Clock, DeliverabilityStore, EventPublisher, Mailer } from './ports.ts';
+import type { AddressHasher, Clock, DeliverabilityStore, EventPublisher, Mailer } from './ports.ts';
 
 export interface DeliverabilityDeps {
   store: DeliverabilityStore;
+  /** Hashes an erased client's address for the do-not-contact list (the key erase uses). */
+  addressHasher: AddressHasher;
   mailer: Mailer;
   publisher: EventPublisher;
   clock: Clock;
@@ -25,7 +27,7 @@ export interface DeliverabilityDeps {
   configurationSetName?: string | undefined;
 }
 
-export type DeliverabilityOutcome = 'client-suppressed' | 'already-suppressed' | 'therapist-bounce-reported' | 'transient' | 'untraceable' | 'other-configuration-set';
+export type DeliverabilityOutcome = 'client-suppressed' | 'already-suppressed' | 'erased-client-address-listed' | 'therapist-bounce-reported' | 'transient' | 'untraceable' | 'other-configuration-set';
 
 /** Handles one bounce or complaint reported by SES. */
 export async function handleDeliveryProblem(detail: SesDeliveryProblemDetail, deps: DeliverabilityDeps): Promise<DeliverabilityOutcome> {
@@ -41,8 +43,16 @@ export async function handleDeliveryProblem(detail: SesDeliveryProblemDetail, de
     return 'therapist-bounce-reported';
   }
   const now = deps.clock.now();
-  const first = await deps.store.markUndeliverable(clientId, reason, now);
-  if (!first) return 'already-suppressed';
+  const marked = await deps.store.markUndeliverable(clientId, reason, now);
+  if (marked === 'erased') {
+    // The last email before erasure bounced (or was reported) after it: the client's data is gone,
+    // but the address must still never be mailed again — if the EHR sends it back under another
+    // client id, the request function finds it on the list. Nothing is announced about an erased
+    // client, and the administrator already knows they left.
+    for (const address of recipientsOf(detail)) await deps.store.addDoNotContact(await deps.addressHasher.hash(address), { reason, recordedAt: now.toISOString() });
+    return 'erased-client-address-listed';
+  }
+  if (marked === 'already-marked') return 'already-suppressed';
   await deps.publisher.publish(ClientEmailSuppressed, { clientId, reason, markedAt: now.toISOString() });
   await notify(deps, { reason, recipient: 'client', clientId });
   return 'client-suppressed';
@@ -53,4 +63,10 @@ async function notify(deps: DeliverabilityDeps, notice: { reason: 'bounce' | 'co
   const email = renderDeliveryNotice({ practiceName: deps.practiceName, ...notice });
   // Tagged as a notice, so a bounce of the administrator's own address cannot loop back here.
   await deps.mailer.send({ to: deps.adminEmail, ...email, tags: { purpose: 'notice' } });
+}
+
+/** The addresses SES says bounced for good or complained (a message goes to one client address). */
+function recipientsOf(detail: SesDeliveryProblemDetail): string[] {
+  const recipients = detail.eventType === 'Complaint' ? detail.complaint?.complainedRecipients : detail.bounce?.bouncedRecipients;
+  return (recipients ?? []).map((recipient) => recipient.emailAddress);
 }

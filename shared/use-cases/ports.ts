@@ -426,8 +426,13 @@ export interface AlertStore {
 // ── deliverability ──────────────────────────────────────────────────────────────────────────────────
 
 export interface DeliverabilityStore {
-  /** Marks the client undeliverable; true the first time (later reports change nothing). */
-  markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): Promise<boolean>;
+  /**
+   * Marks the client undeliverable: `marked` the first time, `already-marked` after (nothing
+   * changes), `erased` when the profile is the client's tombstone (nothing is written to it).
+   */
+  markUndeliverable(clientId: string, reason: 'bounce' | 'complaint', now: Date): Promise<'marked' | 'already-marked' | 'erased'>;
+  /** Puts an address on the do-not-contact list (an entry already there is kept). */
+  addDoNotContact(addressHash: string, entry: DoNotContactEntry): Promise<void>;
 }
 
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────

@@ -428,3 +428,37 @@ describe('alliance clients unblock on the local stack', () => {
     expect(refused.stderr).toContain('was erased');
   }, 60_000);
 });
+
+describe('a bounce that arrives after the erasure', () => {
+  let dana: Client;
+
+  beforeAll(async () => {
+    dana = await course([{}]);
+    expect((await alliance('erase', dana.clientId, '--yes', ...where())).code).toBe(0);
+    // SES reports the last email's bounce only now: as a user would, through the npm script.
+    const bounced = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/simulate-bounce.ts', '--client', dana.clientId, '--address', dana.email], { cwd: ROOT, env: { ...process.env, BUS_PORT: String(stack.ports.bus) } });
+    expect(await new Promise((done) => bounced.on('close', done))).toBe(0);
+    await stack.waitForIdle();
+  }, 120_000);
+
+  it('adds nothing to the tombstone, and keeps the address only as a keyed hash on the do-not-contact list', async () => {
+    const items = await allItems();
+
+    expect(itemsOf(items, dana)).toEqual([tombstoneOf(dana)]);
+    expect(JSON.stringify(items)).not.toContain(dana.email);
+    expect(items.filter((item) => String(item['pk']).startsWith('CONTACT#') && item['reason'] === 'bounce')).toHaveLength(1);
+    expect(published.filter((event) => event['detail-type'] === 'ClientEmailSuppressed' && JSON.stringify(event.detail).includes(dana.clientId))).toEqual([]);
+  });
+
+  it('emails nobody when the EHR sends the bounced address again under a new client id', async () => {
+    const newcomer = { ...sessionDetail(clock.now()), client: { email: dana.email, firstName: 'Dana', locale: 'en' as const } };
+    const mailBefore = (await mailToAnyCase(dana.email)).length;
+
+    await sendSession(events, newcomer);
+    await stack.waitForIdle();
+
+    expect(await mailToAnyCase(dana.email)).toHaveLength(mailBefore);
+    const session = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(newcomer.sessionId) }));
+    expect(session.Item).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
+  }, 60_000);
+});

@@ -11,7 +11,7 @@ function reported(tags: Record<string, string>): Record<string, string[]> {
 }
 
 function bounce(purpose: Parameters<typeof mailTags>[0], clientId: string, bounceType = 'Permanent'): SesDeliveryProblemDetail {
-  return { eventType: 'Bounce', bounce: { bounceType }, mail: { messageId: 'm-1', tags: reported(mailTags(purpose, clientId)) } };
+  return { eventType: 'Bounce', bounce: { bounceType, bouncedRecipients: [{ emailAddress: 'Ana@Client.example' }] }, mail: { messageId: 'm-1', tags: reported(mailTags(purpose, clientId)) } };
 }
 
 describe('mail tags', () => {
@@ -29,21 +29,30 @@ describe('mail tags', () => {
 describe('handleDeliveryProblem', () => {
   let deps: DeliverabilityDeps;
   let blocked: Map<string, string>;
+  let erased: Set<string>;
+  let doNotContact: Map<string, string>;
   let mailer: FakeMailer;
   let publisher: FakePublisher;
 
   beforeEach(() => {
     blocked = new Map();
+    erased = new Set();
+    doNotContact = new Map();
     mailer = new FakeMailer();
     publisher = new FakePublisher();
     deps = {
       store: {
         markUndeliverable: async (clientId, reason) => {
-          if (blocked.has(clientId)) return false;
+          if (erased.has(clientId)) return 'erased';
+          if (blocked.has(clientId)) return 'already-marked';
           blocked.set(clientId, reason);
-          return true;
+          return 'marked';
+        },
+        addDoNotContact: async (hash, entry) => {
+          if (!doNotContact.has(hash)) doNotContact.set(hash, entry.reason);
         },
       },
+      addressHasher: { hash: async (address) => `hash(${address.trim().toLowerCase()})` },
       mailer,
       publisher,
       clock: new ManualClock(new Date('2026-11-25T21:00:00Z')),
@@ -74,6 +83,18 @@ describe('handleDeliveryProblem', () => {
     expect(blocked.get('c-1042')).toBe('bounce');
     expect(publisher.published).toEqual([{ detailType: 'ClientEmailSuppressed', detail: { clientId: 'c-1042', reason: 'bounce', markedAt: '2026-11-25T21:00:00.000Z' } }]);
     expect(mailer.sent.map((mail) => [mail.to, mail.subject])).toEqual([['admin@practice.example', 'Feedback emails stopped for client c-1042']]);
+  });
+
+  it('lists an erased client’s bounced address as a hash, and adds nothing to their tombstone, announces nothing, mails nobody', async () => {
+    erased.add('c-1042');
+    expect(await handleDeliveryProblem(bounce('feedback-request', 'c-1042'), deps)).toBe('erased-client-address-listed');
+    const complaint: SesDeliveryProblemDetail = { eventType: 'Complaint', complaint: { complainedRecipients: [{ emailAddress: 'bo@client.example' }] }, mail: { tags: reported(mailTags('reminder', 'c-1042')) } };
+    expect(await handleDeliveryProblem(complaint, deps)).toBe('erased-client-address-listed');
+
+    expect([...doNotContact]).toEqual([['hash(ana@client.example)', 'bounce'], ['hash(bo@client.example)', 'complaint']]);
+    expect(blocked.size).toBe(0);
+    expect(publisher.published).toEqual([]);
+    expect(mailer.sent).toEqual([]);
   });
 
   it('ignores a transient bounce', async () => {

@@ -152,6 +152,8 @@ export function markUndeliverable(clientId: string, reason: 'bounce' | 'complain
       'SET undeliverableAt = if_not_exists(undeliverableAt, :now), undeliverableReason = if_not_exists(undeliverableReason, :reason), #type = if_not_exists(#type, :type), clientId = :clientId',
     ExpressionAttributeNames: { '#type': 'type' },
     ExpressionAttributeValues: { ':now': now.toISOString(), ':reason': reason, ':type': CLIENT_PROFILE_ITEM.type, ':clientId': clientId },
+    // A tombstone holds clientId and erasedAt only: a late bounce must not add to what erase left.
+    ConditionExpression: 'attribute_not_exists(erasedAt)',
     ReturnValues: 'UPDATED_OLD',
   };
 }
