@@ -21,6 +21,7 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import * as rosterClientItem from '../../shared/adapters/items/roster-client.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
 import { completeSession } from '../../shared/use-cases/complete-session.ts';
+import { codeBlock, readDoc } from '../docs/markdown.ts';
 import type { TherapistDirectory } from '../../shared/use-cases/ports.ts';
 import { documentClient, eventBridgeClient, mailTo, waitFor } from './support/local-stack.ts';
 
@@ -44,8 +45,12 @@ const clock = new ManualClock(new Date('2026-12-06T12:00:00Z'));
 const therapists: TherapistDirectory = { find: async (therapistId) => (therapistId === 't-1' ? { therapistId, email: 'lee@practice.example', name: 'Dr. Lee' } : undefined) };
 
 function alliance(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return allianceIn(ROOT, ...args);
+}
+
+function allianceIn(cwd: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/alliance.mjs'), ...args], { cwd: ROOT, env: { ...process.env, AWS_PROFILE: 'nobody-here' } });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/alliance.mjs'), ...args], { cwd, env: { ...process.env, AWS_PROFILE: 'nobody-here' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -176,5 +181,33 @@ describe('the client roster on the local stack', () => {
     const again = await alliance('clients', 'remove', 'r-ben', ...where());
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('client r-ben is not on the roster');
+  }, 60_000);
+});
+
+describe('the roster example of docs/integrate.md', () => {
+  it('imports as documented: a dry run writes nothing, the import adds the file, the listing shows it', async () => {
+    const doc = readDoc('docs/integrate.md');
+    const exampleDir = mkdtempSync(join(dir, 'example-'));
+    writeFileSync(join(exampleDir, 'clients.csv'), `${codeBlock(doc, 'Client roster', 'csv')}\n`);
+    const commands = codeBlock(doc, 'Client roster', 'sh')
+      .split('\n')
+      .map((line) => line.replace(/#.*$/, '').trim())
+      .filter((line) => line.startsWith('npx alliance '));
+    expect(commands).toHaveLength(3);
+
+    const outputs: string[] = [];
+    for (const command of commands) {
+      const result = await allianceIn(exampleDir, ...command.slice('npx alliance '.length).split(/\s+/), ...where());
+      expect(result.stderr, command).toBe('');
+      expect(result.code, command).toBe(0);
+      outputs.push(result.stdout);
+    }
+
+    expect(outputs[0]).toContain('would add 3, would update 0, unchanged 0');
+    expect(outputs[1]).toContain('added 3, updated 0, unchanged 0');
+    expect(outputs[2]).toMatch(/^c-1044\s+t-9\s+no\s+\s+\d{4}-/m);
+    expect(outputs[2]).not.toContain('@example.com');
+    expect(await rosterItem('c-1043')).toMatchObject({ email: 'ben@example.com', active: true });
+    expect(await rosterItem('c-1043')).not.toHaveProperty('firstName');
   }, 60_000);
 });
