@@ -101,6 +101,8 @@ async function importCommand(args: string[]): Promise<void> {
           },
         }),
       );
+      // The whole file was read (a dry run or a bad row writes nothing: no second bar).
+      if (writing === undefined) reading.update(bytes, 0);
     } catch (error) {
       if (error instanceof CsvFormatError) throw new InputError(`${path} ${error.message}`);
       throw error;

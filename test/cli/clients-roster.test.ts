@@ -51,6 +51,17 @@ describe('alliance clients import', () => {
     expect(result.stderr).not.toMatch(/ben-at-home|Spanish|dora|eve@/);
   });
 
+  it('shows its progress through a large file on stderr when asked, leaving stdout alone', () => {
+    const rows = Array.from({ length: 3_000 }, (_, index) => `c-${index},client${index}@client.example,,en,t-1`);
+    const path = file('large.csv', `${HEADER}\n${rows.join('\n')}\nc-x,,,,t-1\n`);
+
+    const result = alliance('clients', 'import', path, '--progress', ...NOWHERE);
+
+    expect(result.stderr).toMatch(/^clients import: reading: \d+ %\n[\s\S]*^clients import: reading: 100 %\n[\s\S]*large\.csv line 3002: email is missing/m);
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(1);
+  });
+
   it('refuses a header with an unknown column before anything else', () => {
     const result = alliance('clients', 'import', file('header.csv', 'clientId,email,therapistId,activ\nc-1,a@b.example,t-1,no\n'), ...NOWHERE);
 

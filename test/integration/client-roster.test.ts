@@ -210,4 +210,18 @@ describe('the roster example of docs/integrate.md', () => {
     expect(await rosterItem('c-1043')).toMatchObject({ email: 'ben@example.com', active: true });
     expect(await rosterItem('c-1043')).not.toHaveProperty('firstName');
   }, 60_000);
+
+  it('deactivates the clients missing from a file only when asked to', async () => {
+    const only = join(dir, 'only.csv');
+    writeFileSync(only, 'clientId,email,therapistId\nc-1042,ana@example.com,t-7\n');
+
+    const kept = await alliance('clients', 'import', only, ...where());
+    expect(kept.stdout).toMatch(/clients on the roster but not in this file: kept as they were/);
+    expect(await rosterItem('c-1043')).toMatchObject({ active: true });
+
+    const deactivated = await alliance('clients', 'import', only, '--deactivate-missing', ...where());
+    expect(deactivated.code).toBe(0);
+    expect(deactivated.stdout).toMatch(/Deactivated \d+ clients on the roster but not in this file/);
+    expect(await rosterItem('c-1043')).toMatchObject({ active: false, email: 'ben@example.com' });
+  }, 60_000);
 });
