@@ -5,6 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { accessStatements } from '../../../infra/function-access.ts';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientRosterFrom, DynamoDbClientRoster } from '../../../shared/adapters/dynamodb-client-roster.ts';
 import { kindOfKey, keys } from '../../../shared/adapters/items/index.ts';
@@ -22,6 +23,17 @@ describe('the roster-client item', () => {
     expect(keys.rosterClient('c-1')).toEqual({ pk: 'ROSTER', sk: 'CLIENT#c-1' });
     expect(kindOfKey(keys.rosterClient('c-1'))).toBe(ROSTER_CLIENT_ITEM);
     expect(kindOfKey(keys.client('c-1'))).not.toBe(ROSTER_CLIENT_ITEM);
+  });
+});
+
+describe('the roster in an inbound function’s access declaration', () => {
+  it('grants reading the roster partition and nothing under CLIENT# (profiles, detector records)', () => {
+    const [statement] = accessStatements({ table: { get: ['roster-client'] } }, {
+      region: 'eu-west-1', tableArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t', keyArn: 'k', busArn: 'b', sesIdentitiesArn: 's', sesConfigurationSetArn: undefined,
+      senderAddress: 'a@b.example', followUpSchedulesArn: 'f', schedulerRoleArn: 'r', schedulerDeadLetterQueueArn: 'q', deadLetterQueueArns: {},
+    });
+
+    expect(statement).toMatchObject({ Action: ['dynamodb:GetItem'], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ROSTER*'] } } });
   });
 });
 
