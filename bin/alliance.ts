@@ -3,6 +3,7 @@
  * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
+ * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
  * - `redrive`: dead-lettered messages back to their queues.
  */
@@ -22,6 +23,9 @@ Commands:
   export <clientId>       Write everything stored about a client as JSON
   erase <clientId>        Delete everything stored about a client; publish ClientErased
                           (a tombstone stays; an opt-out stays as a keyed hash of the address)
+  clients import <clients.csv>
+                          Add and update the client roster from a CSV (list, remove: see
+                          alliance clients --help); clients missing from the file are kept
   clients unblock <clientId>
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)

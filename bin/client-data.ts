@@ -26,9 +26,10 @@ import { InputError, UsageError } from './errors.ts';
 export const EXPORT_HELP = `Usage: alliance export <clientId> [--out file.json] [where]
 
 Writes everything stored about one client as one JSON document: their profile (opt-out, delivery
-problems), the detector's running summary, and every session with its contact details, answer
-(ratings and comment), evaluation and alerts. Form links are left out (the table keeps only hashes
-of their secrets), and so are records past their retention that DynamoDB has yet to delete.
+problems), their roster entry (address, first name, language, therapist), the detector's running
+summary, and every session with its contact details, answer (ratings and comment), evaluation and
+alerts. Form links are left out (the table keeps only hashes of their secrets), and so are records
+past their retention that DynamoDB has yet to delete.
 
 Options:
   --out FILE           Write to FILE (created readable by you only) instead of stdout
@@ -43,9 +44,10 @@ Examples:
 export const ERASE_HELP = `Usage: alliance erase <clientId> [--yes] [--dry-run] [where]
 
 Deletes everything stored about one client: every session record (contact details, answers),
-evaluation, alert, the detector's summary, the profile, and every form and acknowledge link, so
-the links in emails already sent stop working. Then publishes ClientErased { clientId, erasedAt,
-itemsDeleted } on the bus: ids and counts, no personal data.
+evaluation, alert, the detector's summary, the profile, the roster entry (a later roster import
+skips the client), and every form and acknowledge link, so the links in emails already sent stop
+working. Then publishes ClientErased { clientId, erasedAt, itemsDeleted } on the bus: ids and
+counts, no personal data.
 
 What stays: a tombstone (the client id and when it was erased, in place of the profile), so that
 no late or redelivered event brings anything back: a SessionCompleted for this client id is
@@ -79,6 +81,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
+  'roster-client': ['roster entry', 'roster entries'],
   other: ['other item', 'other items'],
 };
 

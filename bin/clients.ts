@@ -1,4 +1,6 @@
 /**
+ * `alliance clients import|list|remove`: the client roster (bin/client-roster.ts).
+ *
  * `alliance clients unblock <clientId>` and `alliance clients allow <email>`: the administrator
  * lifts what stops the product from emailing a client (shared/use-cases/client-contact.ts), with
  * an audit event (ClientContactRestored) on the product's bus. Runs with the administrator's own
@@ -12,12 +14,20 @@ import { PRIVACY_SETTINGS } from '../shared/config.ts';
 import { allowAddress, unblockClient } from '../shared/use-cases/client-contact.ts';
 import { parseOptions } from './args.ts';
 import { addressHasherFor, clientIdOf, reaching } from './client-data.ts';
+import { rosterCommand, ROSTER_HELP } from './client-roster.ts';
 import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from './connection.ts';
 import { InputError, UsageError } from './errors.ts';
 
-export const CLIENTS_HELP = `Usage: alliance clients unblock <clientId> [where]
+export const CLIENTS_HELP = `Usage: alliance clients import <clients.csv> [--dry-run] [--deactivate-missing] [where]
+       alliance clients list [--json] [where]
+       alliance clients remove <clientId> [where]
+       alliance clients unblock <clientId> [where]
        alliance clients allow <email> [where]
 
+The client roster: who the practice's clients are, for the inbound paths that know only a client
+id (appointment CSV, calendar feed, a webhook without client details).
+
+${ROSTER_HELP}
 Lifts what stops the product from emailing a client. Only when the client asks to receive the
 emails again (or, for a bounce, once their address is fixed): an opt-out is the client's wish.
 Each lift publishes ClientContactRestored { scope, clientId?, lifted, restoredAt } on the bus:
@@ -39,6 +49,9 @@ Options:
 
 ${CONNECTION_HELP}
 Examples:
+  npx alliance clients import clients.csv --dry-run
+  npx alliance clients import clients.csv
+  npx alliance clients list --json > roster.json
   npx alliance clients unblock c-1042
   npx alliance clients allow ana@example.com --table AllianceFeedback-Table-ABC123 --region eu-west-1
 `;
@@ -48,7 +61,8 @@ const AddressSchema = z.email();
 /** Runs `alliance clients`. */
 export async function clientsCommand(args: string[]): Promise<void> {
   const [action, ...rest] = args;
-  if (action !== 'unblock' && action !== 'allow') throw new UsageError(action === undefined ? 'say what to do: unblock or allow' : `unknown action "${action}"`);
+  if (action === 'import' || action === 'list' || action === 'remove') return rosterCommand(action, rest);
+  if (action !== 'unblock' && action !== 'allow') throw new UsageError(action === undefined ? 'say what to do: import, list, remove, unblock or allow' : `unknown action "${action}"`);
   const { values, positionals } = parseOptions(rest, CONNECTION_OPTIONS, true);
   const connection = connect(values);
   const out = (line: string) => process.stdout.write(`${line}\n`);

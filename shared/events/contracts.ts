@@ -49,10 +49,10 @@ export const IdSchema = defineSchema(() => z.string().check(z.regex(/^[A-Za-z0-9
 /** An ISO-8601 timestamp with an explicit offset (`Z` or `±hh:mm`). */
 export const TimestampSchema = defineSchema(() => z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with an offset' }));
 
-const EmailSchema = defineSchema(() => z.email({ message: 'must be a valid email address' }).check(z.maxLength(254)));
+export const EmailSchema = defineSchema(() => z.email({ message: 'must be a valid email address' }).check(z.maxLength(254)));
 
 /** A display name: printable text, no line breaks (they could break a mail header or a layout). */
-const NameSchema = defineSchema(() => z
+export const NameSchema = defineSchema(() => z
   .string()
   .check(z.trim(), z.minLength(1), z.maxLength(100), z.regex(/^[^\p{Cc}\p{Zl}\p{Zp}]*$/u, 'must not contain control characters')));
 

@@ -33,6 +33,8 @@ export interface ClientExport {
   erasedAt: string | null;
   /** Opt-out, delivery problems and the last request, or null when the client has no profile. */
   profile: Record<string, unknown> | null;
+  /** The client's entry on the practice's roster (address, first name, language, therapist, active), or null. */
+  roster: Record<string, unknown> | null;
   /** The detector's running summary of the client's answers, per instrument. */
   detectors: Record<string, unknown>[];
   /** Oldest first: contact details, answer, evaluation and alerts of each session. */
@@ -85,6 +87,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
       exportedAt: now.toISOString(),
       erasedAt: tombstone ? String(tombstone.attributes['erasedAt']) : null,
       profile: profile && !tombstone ? withoutInternal(profile.attributes) : null,
+      roster: of('roster-client')[0] ? withoutInternal(of('roster-client')[0]!.attributes) : null,
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
       other: of('other').map((item) => withoutInternal(item.attributes)),
@@ -96,7 +99,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'roster-client': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

@@ -438,7 +438,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'roster-client' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -506,4 +506,21 @@ export interface RosterClient {
 export interface ClientRoster {
   /** The roster entry for this client id, or undefined. */
   find(clientId: string): Promise<RosterClient | undefined>;
+}
+
+/** A roster entry as stored: when the import last added or changed it. */
+export interface StoredRosterClient extends RosterClient {
+  importedAt: string;
+}
+
+/** What `alliance clients import|list|remove` reads and changes on the roster. */
+export interface ClientRosterStore extends ClientRoster {
+  /** Every roster entry, in clientId order. */
+  list(): Promise<StoredRosterClient[]>;
+  /** Writes the entries (each one replaces the client's entry, if any). */
+  put(entries: readonly StoredRosterClient[]): Promise<void>;
+  /** Deletes the client's entry; false when there was none. */
+  remove(clientId: string): Promise<boolean>;
+  /** Which of these clients were erased (their profile is a tombstone): their entries must not come back. */
+  erasedAmong(clientIds: readonly string[]): Promise<Set<string>>;
 }

@@ -83,7 +83,7 @@ describe('alliance CLI', () => {
   });
 
   it('refuses clients without an action, an unknown action and an address that is not one', () => {
-    expect(alliance('clients').stderr).toContain('say what to do: unblock or allow');
+    expect(alliance('clients').stderr).toContain('say what to do: import, list, remove, unblock or allow');
     expect(alliance('clients', 'forget', 'c-1').code).toBe(2);
     const notAnAddress = alliance('clients', 'allow', 'not-an-address');
     expect(notAnAddress.code).toBe(2);

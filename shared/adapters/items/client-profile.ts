@@ -105,6 +105,11 @@ export function getErasure(clientId: string): GetRequest {
   return { Key: key(clientId), ProjectionExpression: 'erasedAt', ConsistentRead: true };
 }
 
+/** For a batch read of several profiles: whose they are and whether each is a tombstone (the roster import asks). */
+export function erasureProjection(): { ProjectionExpression: string } {
+  return { ProjectionExpression: 'clientId, erasedAt' };
+}
+
 /**
  * Replaces the profile with the tombstone: a whole-item put, so no attribute of the living profile
  * (opt-out, delivery problems, the last request) survives, whatever attributes later versions add.

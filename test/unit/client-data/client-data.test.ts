@@ -192,3 +192,28 @@ describe('eraseClientData', () => {
     expect((await store.findClientItems()).map((entry) => entry.attributes['erasedAt'])).toEqual([NOW.toISOString()]);
   });
 });
+
+describe('the client roster entry in export and erase', () => {
+  const ROSTER_ENTRY = item('roster-client', 'ROSTER', 'CLIENT#c-1', {
+    type: 'RosterClient', clientId: 'c-1', email: 'ana@example.com', firstName: 'Ana', locale: 'es', therapistId: 't-1', active: true, importedAt: '2027-01-01T00:00:00.000Z',
+  });
+
+  it('exports the roster entry with the client’s address, name, language and therapist', async () => {
+    const { document } = await exportClientData('c-1', { store: new FakeStore([...ITEMS, ROSTER_ENTRY]), clock });
+
+    expect(document.roster).toEqual({ email: 'ana@example.com', firstName: 'Ana', locale: 'es', therapistId: 't-1', active: true, importedAt: '2027-01-01T00:00:00.000Z' });
+    expect(document.other).toEqual([{ text: 'kept' }]);
+  });
+
+  it('exports null for a client who is not on the roster', async () => {
+    expect((await exportClientData('c-1', { store: new FakeStore(ITEMS), clock })).document.roster).toBeNull();
+  });
+
+  it('deletes the roster entry and counts it', async () => {
+    const store = new FakeStore([...ITEMS, ROSTER_ENTRY]);
+    const outcome = await eraseClientData('c-1', { store, publisher: new FakePublisher(), clock, addresses: plainAddressHasher }, async () => true);
+
+    expect(outcome).toMatchObject({ erased: true, counts: { 'roster-client': 1 } });
+    expect(store.deleted.flat()).toContain('ROSTER|CLIENT#c-1');
+  });
+});

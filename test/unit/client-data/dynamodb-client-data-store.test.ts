@@ -74,6 +74,16 @@ describe('DynamoDbClientDataStore.findClientItems', () => {
   });
 });
 
+describe('DynamoDbClientDataStore.findClientItems and the roster', () => {
+  it('tells the client’s roster entry by its key, so export shows it and erase deletes it', async () => {
+    dynamo.on(ScanCommand).resolvesOnce({ Items: [{ pk: 'ROSTER', sk: 'CLIENT#c-1', clientId: 'c-1', email: 'ana@example.com' }] });
+
+    const [entry] = await store().findClientItems('c-1');
+
+    expect(entry).toMatchObject({ kind: 'roster-client', key: { pk: 'ROSTER', sk: 'CLIENT#c-1' }, attributes: { clientId: 'c-1', email: 'ana@example.com' } });
+  });
+});
+
 describe('DynamoDbClientDataStore.deleteItems', () => {
   const keys = Array.from({ length: 30 }, (_, index) => ({ pk: `SESSION#s-${index}`, sk: 'SESSION' }));
 
