@@ -79,6 +79,10 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
+  'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
+  // Never a client's: no clientId (listed for completeness of the kinds).
+  therapist: ['therapist', 'therapists'],
+  'therapist-notice': ['therapist notice', 'therapist notices'],
   other: ['other item', 'other items'],
 };
 

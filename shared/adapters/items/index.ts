@@ -14,6 +14,9 @@ import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
 import * as session from './session.ts';
+import * as therapist from './therapist.ts';
+import * as therapistNotice from './therapist-notice.ts';
+import * as waitingAlert from './waiting-alert.ts';
 
 export const ITEM_KINDS = [
   session.SESSION_ITEM,
@@ -25,6 +28,9 @@ export const ITEM_KINDS = [
   alertLink.ALERT_LINK_ITEM,
   optOutLink.OPT_OUT_LINK_ITEM,
   doNotContact.DO_NOT_CONTACT_ITEM,
+  therapist.THERAPIST_ITEM,
+  waitingAlert.WAITING_ALERT_ITEM,
+  therapistNotice.THERAPIST_NOTICE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -45,4 +51,7 @@ export const keys = {
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
   optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
   doNotContact: (addressHash: string) => doNotContact.key(addressHash),
+  therapist: (therapistId: string) => therapist.key(therapistId),
+  waitingAlert: (therapistId: string, sessionId: string, kind: AlertKind) => waitingAlert.key(therapistId, sessionId, kind),
+  therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
 };
