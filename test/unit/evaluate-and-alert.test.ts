@@ -11,7 +11,7 @@ import {
 } from '../../shared/use-cases/evaluate-feedback.ts';
 import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
 import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
-import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+import { FakeAlertStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
 import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
@@ -311,6 +311,9 @@ describe('sendAlert and acknowledgeAlert', () => {
       webBaseUrl: 'https://forms.practice.example',
       instrument: () => DEFAULT_INSTRUMENT,
       claimLeaseSeconds: 60,
+      therapists: new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example', name: 'Dr. Lee' }]),
+      waiting: new FakeWaitingAlertStore(),
+      adminEmail: 'admin@practice.example',
     };
     detail = await evaluatedCourse([36, 37, 37, 38, 38, 30]);
   });

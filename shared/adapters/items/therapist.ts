@@ -12,20 +12,11 @@
  * attributes of this item, and holds the therapist's waiting alerts (./waiting-alert.ts) and the
  * administrator's notice mark (./therapist-notice.ts).
  */
-import type { RegisteredTherapist } from '../../use-cases/ports.ts';
+import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DirectoryEntry, RegisteredTherapist, TherapistRegisteredBy } from '../../use-cases/ports.ts';
 import type { DeleteRequest, GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
 export const THERAPIST_ITEM = { kind: 'therapist', type: 'Therapist', partitionKeyPrefix: 'THERAPIST#', sortKey: 'PROFILE' } as const satisfies ItemKindKeys;
-
-/** How a therapist came into the directory. */
-export type RegisteredBy = 'administrator' | 'practice-domain';
-
-/** A directory entry as stored. */
-export interface StoredTherapist extends RegisteredTherapist {
-  registeredAt: string;
-  registeredBy: RegisteredBy;
-  updatedAt?: string | undefined;
-}
 
 export function key(therapistId: string): ItemKey {
   return { pk: `${THERAPIST_ITEM.partitionKeyPrefix}${therapistId}`, sk: THERAPIST_ITEM.sortKey };
@@ -40,7 +31,7 @@ export function get(therapistId: string): GetRequest {
 }
 
 /** The entry from a stored item, or undefined for none (or one this version cannot read). */
-export function fromItem(item: Record<string, unknown> | undefined): StoredTherapist | undefined {
+export function fromItem(item: Record<string, unknown> | undefined): DirectoryEntry | undefined {
   if (item === undefined) return undefined;
   const { therapistId, email, name, registeredAt, registeredBy, updatedAt } = item;
   if (typeof therapistId !== 'string' || typeof email !== 'string' || typeof registeredAt !== 'string') return undefined;
@@ -58,7 +49,7 @@ export function fromItem(item: Record<string, unknown> | undefined): StoredThera
  * Registers a therapist seen for the first time, only if nobody registered them meanwhile: an
  * event never overwrites the directory (a changed address in an event is not taken).
  */
-export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: RegisteredBy): PutRequest {
+export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): PutRequest {
   return {
     Item: {
       ...key(therapist.therapistId),
@@ -100,4 +91,13 @@ export function save(therapist: RegisteredTherapist, now: string): UpdateRequest
 /** ALL_OLD tells whether there was an entry to remove. */
 export function remove(therapistId: string): DeleteRequest {
   return { Key: key(therapistId), ReturnValues: 'ALL_OLD' };
+}
+
+/** Every therapist item (a consistent scan: the administrator's list shows what they just changed). */
+export function scanAll(): Omit<ScanCommandInput, 'TableName'> {
+  return {
+    FilterExpression: 'begins_with(pk, :prefix) AND sk = :sk',
+    ExpressionAttributeValues: { ':prefix': THERAPIST_ITEM.partitionKeyPrefix, ':sk': THERAPIST_ITEM.sortKey },
+    ConsistentRead: true,
+  };
 }

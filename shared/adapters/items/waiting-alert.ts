@@ -10,18 +10,10 @@
  */
 import type { AlertKind } from '../../events/contracts.ts';
 import { retentionTtl, type RetentionDays } from '../table.ts';
+import type { WaitingAlert } from '../../use-cases/ports.ts';
 import type { DeleteRequest, ItemKey, ItemKindKeys, PutRequest, QueryRequest } from './item.ts';
 
 export const WAITING_ALERT_ITEM = { kind: 'waiting-alert', type: 'WaitingAlert', partitionKeyPrefix: 'THERAPIST#', sortKey: 'WAITING#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
-
-/** One alert waiting for its therapist. */
-export interface WaitingAlert {
-  therapistId: string;
-  clientId: string;
-  sessionId: string;
-  kind: AlertKind;
-  waitingSince: string;
-}
 
 export function key(therapistId: string, sessionId: string, kind: AlertKind): ItemKey {
   return { pk: `${WAITING_ALERT_ITEM.partitionKeyPrefix}${therapistId}`, sk: `${WAITING_ALERT_ITEM.sortKey}${sessionId}#${kind}` };
