@@ -4,6 +4,7 @@
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
+ * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
@@ -12,6 +13,7 @@ import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
+import { therapistsCommand, THERAPISTS_HELP } from './therapists.ts';
 
 const HELP = `Usage: alliance <command> [options]
 
@@ -25,6 +27,8 @@ Commands:
   clients unblock <clientId>
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
+  therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId>
+                          The therapist directory: alerts go only to the addresses registered here
   redrive                 Move dead-lettered messages back to their queues, with the reasons
 
 Options:
@@ -45,6 +49,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   erase: { run: eraseCommand, help: ERASE_HELP },
   clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
+  therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

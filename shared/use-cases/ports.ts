@@ -516,6 +516,8 @@ export interface DirectoryEntry extends RegisteredTherapist {
 
 /** The directory as the request function and `alliance therapists` change it. */
 export interface TherapistRegistry extends TherapistDirectory {
+  /** The entry, with how and when it was registered. */
+  find(therapistId: string): Promise<DirectoryEntry | undefined>;
   /** Registers a therapist only if nobody did: false when an entry exists (it is never overwritten this way). */
   registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): Promise<boolean>;
   /** The administrator's entry: adds it, or changes address and name (the first registration's time is kept). */

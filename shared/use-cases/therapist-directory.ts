@@ -158,3 +158,24 @@ export async function applyChanges(changes: ImportChanges, deps: DirectoryAdminD
     await deps.publisher.publish(TherapistRegistered, { therapistId: entry.therapistId, registeredBy: 'administrator', registeredAt: now });
   }
 }
+
+/** What one `add` did. */
+export type AddOutcome = { outcome: 'added' | 'updated' | 'unchanged'; therapist: RegisteredTherapist } | { outcome: 'invalid'; problems: string[] };
+
+/** Adds or corrects one therapist (`alliance therapists add`), with the import's rules. */
+export async function addTherapist(input: { therapistId: string; email: string; name?: string | undefined }, deps: DirectoryAdminDeps): Promise<AddOutcome> {
+  const checked = checkEntry(input);
+  if ('problems' in checked) return { outcome: 'invalid', problems: checked.problems };
+  const current = await deps.directory.find(checked.entry.therapistId);
+  const plan = planImport([{ line: 1, fields: { ...input, name: input.name ?? '' } }], current ? [current] : []);
+  if (!plan.valid) return { outcome: 'invalid', problems: plan.problems.map((problem) => problem.message) };
+  await applyChanges(plan.changes, deps);
+  const outcome = plan.changes.added.length > 0 ? 'added' : plan.changes.updated.length > 0 ? 'updated' : 'unchanged';
+  return { outcome, therapist: checked.entry };
+}
+
+/** What changed between a directory entry and its replacement, by field name (for the administrator's summary). */
+export function changedFields(before: RegisteredTherapist | undefined, after: RegisteredTherapist): ('email' | 'name')[] {
+  if (before === undefined) return [];
+  return [...(before.email !== after.email ? (['email'] as const) : []), ...(before.name !== after.name ? (['name'] as const) : [])];
+}
