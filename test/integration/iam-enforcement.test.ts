@@ -58,7 +58,7 @@ async function sessionsEndingInATalkRequest(running: LocalStack): Promise<{ clie
   for (const [index, talk] of [false, true].entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
     sessionIds.push(sessionId);
-    await sendSession(events!, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
+    await sendSession(events!, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(running, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
     await running.waitForIdle();
     const mail = (await mailTo(running, base.client.email))[index]!;
