@@ -8,7 +8,7 @@ import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlert, WaitingAlertStore } from './ports.ts';
+import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 export interface AlertSettings {
   /** Show the client's first name in alerts (off by default: emails travel further than the table). */
@@ -64,10 +64,18 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
   if (raised?.kind !== detail.kind) return 'not-raised';
   const now = deps.clock.now();
   // The alert carries the client's history: only ever to the address the practice registered.
-  const therapist = await deps.therapists.find(session.therapistId);
+  let therapist = await deps.therapists.find(session.therapistId);
   if (therapist === undefined) {
-    await waitForTherapist({ therapistId: session.therapistId, clientId: session.clientId, sessionId: session.sessionId, kind: raised.kind, waitingSince: now.toISOString() }, deps);
-    return 'awaiting-therapist';
+    const waiting = { therapistId: session.therapistId, clientId: session.clientId, sessionId: session.sessionId, kind: raised.kind, waitingSince: now.toISOString() };
+    await deps.waiting.wait(waiting);
+    // Looked up again once the alert waits: a registration whose release queried the waiting
+    // alerts before this one was written would otherwise leave it waiting until the next one.
+    therapist = await deps.therapists.find(session.therapistId);
+    if (therapist === undefined) {
+      await noticeOnce(session.therapistId, deps);
+      return 'awaiting-therapist';
+    }
+    await deps.waiting.forget(waiting);
   }
   const { token, hash } = deps.tokens.create();
   const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
@@ -94,20 +102,19 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
 }
 
 /**
- * Keeps the alert until its therapist is registered, and tells the administrator once per
- * therapist (ids and what to run only). A notice that fails to send gives its mark back, so the
- * queue's retry sends it; the waiting item is written first and again on a retry, changing nothing.
+ * Tells the administrator that alerts wait for this therapist, once per therapist however many
+ * wait (their id and what to run only). A notice that fails to send gives its mark back, so the
+ * queue's retry sends it (the waiting item, written before, is written again changing nothing).
  */
-async function waitForTherapist(alert: WaitingAlert, deps: SendAlertDeps): Promise<void> {
-  await deps.waiting.wait(alert);
+async function noticeOnce(therapistId: string, deps: SendAlertDeps): Promise<void> {
   if (deps.adminEmail === undefined) return;
-  if (!(await deps.waiting.claimNotice(alert.therapistId, deps.clock.now()))) return;
+  if (!(await deps.waiting.claimNotice(therapistId, deps.clock.now()))) return;
   try {
-    const notice = renderUnregisteredTherapistNotice({ practiceName: deps.practiceName, therapistId: alert.therapistId });
+    const notice = renderUnregisteredTherapistNotice({ practiceName: deps.practiceName, therapistId });
     // Tagged as a notice, so a bounce of the administrator's address cannot loop back to a client.
     await deps.mailer.send({ to: deps.adminEmail, ...notice, tags: { purpose: 'notice' } });
   } catch (error) {
-    await deps.waiting.releaseNotice(alert.therapistId).catch(() => undefined);
+    await deps.waiting.releaseNotice(therapistId).catch(() => undefined);
     throw error;
   }
 }

@@ -486,6 +486,20 @@ describe('sendAlert and acknowledgeAlert', () => {
       expect(waiting.notices.size).toBe(0);
     });
 
+    it('sends at once an alert whose therapist was registered while it began to wait (the release looked too early)', async () => {
+      directory.entries.clear();
+      const wait = waiting.wait.bind(waiting);
+      waiting.wait = async (alert) => {
+        await wait(alert);
+        await directory.save({ therapistId: 't-7', email: 'lee@practice.example' }, clock.now().toISOString());
+      };
+
+      expect(await sendAlert(detail, deps)).toBe('sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+      expect(waiting.alerts.size).toBe(0);
+    });
+
     it('releases nothing for a therapist still not registered', async () => {
       directory.entries.clear();
       await sendAlert(detail, deps);
