@@ -5,6 +5,7 @@
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
+ * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
@@ -13,6 +14,7 @@ import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
+import { therapistsCommand, THERAPISTS_HELP } from './therapists.ts';
 
 const HELP = `Usage: alliance <command> [options]
 
@@ -29,6 +31,8 @@ Commands:
   clients unblock <clientId>
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
+  therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId>
+                          The therapist directory: alerts go only to the addresses registered here
   redrive                 Move dead-lettered messages back to their queues, with the reasons
 
 Options:
@@ -49,6 +53,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   erase: { run: eraseCommand, help: ERASE_HELP },
   clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
+  therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

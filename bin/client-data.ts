@@ -82,6 +82,10 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
   'roster-client': ['roster entry', 'roster entries'],
+  'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
+  // Never a client's: no clientId (listed for completeness of the kinds).
+  therapist: ['therapist', 'therapists'],
+  'therapist-notice': ['therapist notice', 'therapist notices'],
   other: ['other item', 'other items'],
 };
 

@@ -27,6 +27,7 @@ import {
   PRODUCT_SOURCE,
   SessionCompleted,
   sourceOf,
+  TherapistRegistered,
   type EventContract,
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
@@ -101,9 +102,12 @@ export const FUNCTION_ACCESS = {
   // failed send, or the claim of an erased client, deletes its claim; the do-not-contact list is
   // read before emailing, and a stale session reads the profile (erased?) before it is recorded.
   // Each email's own opt-out link is put before it is sent (use-cases/client-email.ts).
+  // The therapist directory (dynamodb-therapist-directory.ts): the event's therapist is looked up,
+  // and registered only if absent (a conditional put) at one of the practice's domains, which
+  // announces TherapistRegistered (use-cases/therapist-directory.ts).
   request: {
-    table: { get: ['form-link', 'do-not-contact', 'profile'], put: ['session', 'form-link', 'opt-out-link'], update: ['profile'], delete: ['session'] },
-    publishes: [FeedbackRequested],
+    table: { get: ['form-link', 'do-not-contact', 'profile', 'therapist'], put: ['session', 'form-link', 'opt-out-link', 'therapist'], update: ['profile'], delete: ['session'] },
+    publishes: [FeedbackRequested, TherapistRegistered],
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
     settings: [REQUEST_SETTINGS, RETENTION_SETTINGS, PRIVACY_SETTINGS],
@@ -160,13 +164,22 @@ export const FUNCTION_ACCESS = {
   // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
   // link is read (was the earlier attempt's email sent?) and written once the email is out. Both
   // the claim and the link expire with the retention setting.
+  // The therapist's address is read from the directory (get); an alert for a therapist not in it
+  // waits in their partition (put, queried and deleted when TherapistRegistered releases it), and
+  // the administrator's one notice is marked there (put, deleted on release or a failed notice).
   alert: {
-    table: { query: ['session', 'evaluation'], get: ['alert-link'], put: ['alert-link'], update: ['alert-claim'], delete: ['alert-claim'] },
+    table: {
+      query: ['session', 'evaluation', 'waiting-alert'],
+      get: ['alert-link', 'therapist'],
+      put: ['alert-link', 'waiting-alert', 'therapist-notice'],
+      update: ['alert-claim'],
+      delete: ['alert-claim', 'waiting-alert', 'therapist-notice'],
+    },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
     settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS],
     instruments: true,
-    variables: ['claimLeaseSeconds'],
+    variables: ['claimLeaseSeconds', 'adminEmail'],
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
@@ -179,12 +192,16 @@ export const SCHEDULER_ACCESS = {
 /**
  * What the administrator's own commands publish with the administrator's credentials: `npx alliance
  * erase` announces ClientErased, `npx alliance clients unblock|allow` the audit record
- * ClientContactRestored. No function of the product consumes them (they are for the practice's own
- * rules and audit), so the bus lets a principal of the account whose own policy allows it put these
+ * ClientContactRestored, `npx alliance therapists add|import` TherapistRegistered. None of them is
+ * believed on its word (the first two are for the practice's own rules and audit; the third only
+ * makes the alert function read the directory again), so the bus lets a principal of the account whose own policy allows it put these
  * product events; every other product event only the product's roles may put.
  */
 export const ADMINISTRATOR_ACCESS = {
-  publishes: [ClientErased, ClientContactRestored],
+  // TherapistRegistered (`alliance therapists add|import`) is the one the product consumes: the
+  // alert function then sends the therapist's waiting alerts to the directory's address, read from
+  // the table. A forged one can only make alerts go where the practice registered them.
+  publishes: [ClientErased, ClientContactRestored, TherapistRegistered],
 } as const satisfies Access;
 
 /**

@@ -13,6 +13,7 @@ import {
   productEventGroup,
   SesDeliveryProblem,
   SessionCompleted,
+  TherapistRegistered,
   type EventContract,
 } from '../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
@@ -60,7 +61,7 @@ export const FUNCTIONS = {
   alert: {
     id: 'alert',
     entry: 'functions/alert/handler.ts',
-    description: 'AllianceRuptureDetected → one alert email to the therapist per session and kind',
+    description: 'AllianceRuptureDetected → one alert email to the registered therapist per session and kind (waits for an unregistered one)',
     timeoutSeconds: 30,
   },
 } as const satisfies Record<string, FunctionDefinition>;
@@ -126,7 +127,8 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
   },
   {
     id: 'alerts-to-therapists',
-    contract: AllianceRuptureDetected,
+    // TherapistRegistered sends the alerts that waited for that therapist to be registered.
+    contract: productEventGroup([AllianceRuptureDetected, TherapistRegistered]),
     target: FUNCTIONS.alert,
     maxConcurrency: 2,
     batchSize: 5,

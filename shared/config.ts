@@ -4,6 +4,7 @@
  * the functions and the docs' configuration table are all built from this list.
  */
 import * as z from 'zod/mini';
+import { practiceDomainsOf } from './domain/practice-domains.ts';
 
 /**
  * Builds a schema when the module loads; annotated like the one in shared/events/contracts.ts (a
@@ -113,6 +114,18 @@ export const REQUEST_SETTINGS = {
     defaultValue: '60',
     schema: nonNegativeMinutes,
     description: 'Sessions whose end lies further in the future than this are skipped as stale (clock skew allowance).',
+  }),
+  practiceDomains: setting({
+    context: 'practiceDomains',
+    env: 'PRACTICE_DOMAINS',
+    defaultValue: 'none',
+    schema: defineSchema(() =>
+      z.string().check(
+        z.refine((value: string) => practiceDomainsOf(value) !== undefined, { message: 'must be "none" or a comma-separated list of mail domains (e.g. "practice.org,clinic.practice.org")' }),
+      ),
+    ),
+    description:
+      'The practice’s own mail domains (comma-separated, exact: no subdomains), or `none`. A therapist whose address in a SessionCompleted is at one of them is added to the therapist directory the first time they are seen; every other therapist must be registered (`npx alliance therapists add|import`) before their alerts are sent. An event never changes a registered therapist’s address. The local stack uses `practice.example`.',
   }),
 } as const;
 

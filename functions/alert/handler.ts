@@ -1,12 +1,15 @@
 /**
- * Alert function: AllianceRuptureDetected → one email to the therapist per (session, kind).
- * Wiring only.
+ * Alert function: AllianceRuptureDetected → one email to the therapist per (session, kind), at the
+ * therapist directory's address only; for a therapist not registered the alert waits, and
+ * TherapistRegistered sends what waited. Wiring only.
  */
 import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
-import { AllianceRuptureDetected } from '../../shared/events/contracts.ts';
+import { AllianceRuptureDetected, TherapistRegistered } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
+import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
@@ -14,7 +17,7 @@ import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { METRIC, METRIC_DIMENSION } from '../../shared/metrics.ts';
-import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { releaseWaitingAlerts, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 
 const logger = createLogger('alert');
 const metrics = createMetrics('alert', logger);
@@ -33,6 +36,9 @@ const deps: SendAlertDeps = {
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrument: (id) => instruments.find(id),
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
+  therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
+  waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
 };
 
 export const handler = queueHandler({
@@ -48,8 +54,19 @@ export const handler = queueHandler({
         record.count(METRIC.eventIgnored);
         return;
       }
+      if (outcome === 'awaiting-therapist') {
+        // Ids only: the address the event gave is never logged (nor mailed).
+        logger.warn('Alert waits: its therapist is not in the directory', { sessionId: detail.sessionId, therapistId: detail.therapistId, kind: detail.kind, outcome });
+        return;
+      }
       logger.info('Alert handled', { sessionId: detail.sessionId, clientId: detail.clientId, kind: detail.kind, outcome });
       if (outcome === 'sent') record.count(METRIC.alertEmailSent, { name: METRIC_DIMENSION.kind, value: detail.kind });
+    }),
+    on(TherapistRegistered, async (detail) => {
+      const result = await releaseWaitingAlerts(detail.therapistId, deps);
+      logger.info('Waiting alerts released', { therapistId: detail.therapistId, ...(result === 'not-registered' ? { outcome: result } : result) });
+      // An alert another attempt is sending right now: the event is retried, so none is left waiting.
+      if (result !== 'not-registered' && result.inProgress > 0) throw new Error(`${result.inProgress} waiting alert(s) of therapist ${detail.therapistId} are being sent by another attempt; retrying`);
     }),
   ],
 });

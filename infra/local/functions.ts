@@ -108,6 +108,14 @@ export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts
   return functionPolicy(fn, localAccessResources(stack, localSenderAddress(env)));
 }
 
+/**
+ * The local stack's own mail domain (its sender, its administrator, the tour's and send-session's
+ * therapists): treated as the practice's, so a therapist at it is registered on first sight and the
+ * tour's alerts arrive without `alliance therapists add`. PRACTICE_DOMAINS overrides it (`none`
+ * makes every therapist wait for registration, as a deployment without the setting does).
+ */
+export const LOCAL_PRACTICE_DOMAINS = 'practice.example';
+
 /** Every variable a function may read from its environment, settings and resources alike. */
 const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
 
@@ -139,7 +147,13 @@ export function functionEnvironment(
   const settings = Object.fromEntries(
     SETTING_VARIABLES.map((name) => [
       name,
-      !readsSetting.has(name) ? undefined : name === REQUEST_SETTINGS.formBaseUrl.env ? stack.endpoints.web : env[name],
+      !readsSetting.has(name)
+        ? undefined
+        : name === REQUEST_SETTINGS.formBaseUrl.env
+          ? stack.endpoints.web
+          : name === REQUEST_SETTINGS.practiceDomains.env
+            ? env[name] || LOCAL_PRACTICE_DOMAINS
+            : env[name],
     ]),
   );
   const instruments = Object.fromEntries(Object.values(INSTRUMENT_ENV).map((name) => [name, declared.instruments ? env[name] : undefined]));

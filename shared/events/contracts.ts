@@ -221,6 +221,21 @@ export type ClientContactRestoredDetail = z.infer<typeof ClientContactRestoredDe
 /** An administrator lifted a client's opt-out or delivery block, or took an address off the do-not-contact list. */
 export const ClientContactRestored = productEvent('ClientContactRestored', ClientContactRestoredDetailSchema);
 
+/** Detail of `TherapistRegistered`: the therapist's id and how they were registered; never their address. */
+export const TherapistRegisteredDetailSchema = defineSchema(() => z.object({
+  therapistId: IdSchema,
+  /** `administrator`: `alliance therapists add|import`; `practice-domain`: first seen at one of the practice's own domains. */
+  registeredBy: z.enum(['administrator', 'practice-domain']),
+  registeredAt: TimestampSchema,
+}));
+export type TherapistRegisteredDetail = z.infer<typeof TherapistRegisteredDetailSchema>;
+
+/**
+ * A therapist was registered in the directory, or their entry changed: the alert function sends
+ * their waiting alerts (to the directory's address, read from the table, never from the event).
+ */
+export const TherapistRegistered = productEvent('TherapistRegistered', TherapistRegisteredDetailSchema);
+
 /** The kinds of alert the detector raises; `going-quiet` is a lower-key notice. */
 export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -335,6 +350,7 @@ export const CONTRACTS = {
   ClientUnsubscribed,
   ClientErased,
   ClientContactRestored,
+  TherapistRegistered,
   AllianceRuptureDetected,
   AlertAcknowledged,
   ClientEmailSuppressed,

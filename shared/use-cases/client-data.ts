@@ -21,6 +21,8 @@ export interface ExportedAlert {
   kind: string;
   sentAt?: string;
   acknowledgedAt?: string;
+  /** Set while the alert waits for its therapist to be registered (`alliance therapists add`). */
+  waitingForTherapistSince?: string;
 }
 
 /** A session record (contact details, answer, status and times), its evaluation and its alerts. */
@@ -69,6 +71,10 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
     if (typeof link.attributes['sentAt'] === 'string') alert.sentAt = link.attributes['sentAt'];
     if (typeof link.attributes['acknowledgedAt'] === 'string') alert.acknowledgedAt = link.attributes['acknowledgedAt'];
   }
+  for (const waiting of of('waiting-alert')) {
+    const alert = alertOf(waiting.sessionId, waiting.attributes['kind']);
+    if (alert && typeof waiting.attributes['waitingSince'] === 'string') alert.waitingForTherapistSince = waiting.attributes['waitingSince'];
+  }
 
   const sessions = of('session')
     .map((item): ExportedSession => ({
@@ -99,7 +105,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'roster-client': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

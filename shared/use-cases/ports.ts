@@ -438,7 +438,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'roster-client' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -523,4 +523,52 @@ export interface ClientRosterStore extends ClientRoster {
   remove(clientId: string): Promise<boolean>;
   /** Which of these clients were erased (their profile is a tombstone): their entries must not come back. */
   erasedAmong(clientIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** How a therapist came into the directory: `alliance therapists add|import`, or first sight at a practice domain. */
+export type TherapistRegisteredBy = 'administrator' | 'practice-domain';
+
+/** A directory entry as stored, with how and when it was made. */
+export interface DirectoryEntry extends RegisteredTherapist {
+  registeredAt: string;
+  registeredBy: TherapistRegisteredBy;
+  /** The administrator's last change. */
+  updatedAt?: string | undefined;
+}
+
+/** The directory as the request function and `alliance therapists` change it. */
+export interface TherapistRegistry extends TherapistDirectory {
+  /** The entry, with how and when it was registered. */
+  find(therapistId: string): Promise<DirectoryEntry | undefined>;
+  /** Registers a therapist only if nobody did: false when an entry exists (it is never overwritten this way). */
+  registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): Promise<boolean>;
+  /** The administrator's entry: adds it, or changes address and name (the first registration's time is kept). */
+  save(therapist: RegisteredTherapist, now: string): Promise<void>;
+  /** Every entry, by therapistId. */
+  list(): Promise<DirectoryEntry[]>;
+  /** Deletes the entry; false when there was none. */
+  remove(therapistId: string): Promise<boolean>;
+}
+
+/** An alert raised for a therapist the directory does not know: it waits (ids only) until they are registered. */
+export interface WaitingAlert {
+  therapistId: string;
+  clientId: string;
+  sessionId: string;
+  kind: AlertKind;
+  waitingSince: string;
+}
+
+/** Where alerts wait for their therapist, with the mark of the administrator's one notice. */
+export interface WaitingAlertStore {
+  /** Keeps the alert until its therapist is registered (a second call for the same alert changes nothing). */
+  wait(alert: WaitingAlert): Promise<void>;
+  /** Takes the therapist's notice mark; true when this call took it (and so sends the one notice). */
+  claimNotice(therapistId: string, now: Date): Promise<boolean>;
+  /** Gives the mark back: after the notice failed to send, or once the therapist's alerts are released. */
+  releaseNotice(therapistId: string): Promise<void>;
+  /** Every alert waiting for this therapist. */
+  waitingFor(therapistId: string): Promise<WaitingAlert[]>;
+  /** Forgets a waiting alert (sent, or nothing left to send). */
+  forget(alert: WaitingAlert): Promise<void>;
 }

@@ -5,9 +5,10 @@
 import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
 import type { Instrument } from '../domain/instruments.ts';
 import { mailTags } from '../domain/mail-tags.ts';
+import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertSession, AlertStore, Clock, Mailer, TokenFactory } from './ports.ts';
+import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 export interface AlertSettings {
   /** Show the client's first name in alerts (off by default: emails travel further than the table). */
@@ -27,6 +28,12 @@ export interface SendAlertDeps {
   webBaseUrl: string;
   instrument: (instrumentId: string) => Instrument | undefined;
   claimLeaseSeconds: number;
+  /** The only source of the therapist's address: the session's (from the event) is never mailed. */
+  therapists: TherapistDirectory;
+  /** Where an alert for an unregistered therapist waits. */
+  waiting: WaitingAlertStore;
+  /** The practice administrator, told once per unregistered therapist; without it the alert still waits. */
+  adminEmail: string | undefined;
 }
 
 export type AlertOutcome =
@@ -36,7 +43,9 @@ export type AlertOutcome =
   /** The session is not stored (erased, or the event is forged): nothing sent. */
   | 'unknown-session'
   /** No stored evaluation of the session leads with this kind (the event is forged or stale): nothing sent. */
-  | 'not-raised';
+  | 'not-raised'
+  /** The therapist is not in the directory: the alert waits for them (waiting-alert item), nothing sent. */
+  | 'awaiting-therapist';
 
 /**
  * Emails the therapist one alert for (session, kind); duplicates of the event send nothing. The
@@ -44,11 +53,30 @@ export type AlertOutcome =
  * session alone, and only when that evaluation raised this very alert.
  */
 export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: SendAlertDeps): Promise<AlertOutcome> {
+  return sendStoredAlert(detail, deps);
+}
+
+/** Sends the alert (session, kind) from the stored records alone: what the event and a release share. */
+async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, deps: SendAlertDeps): Promise<AlertOutcome> {
   const session = await deps.store.getSession(detail.sessionId);
   if (!session) return 'unknown-session';
   const raised = raisedAlert(session);
   if (raised?.kind !== detail.kind) return 'not-raised';
   const now = deps.clock.now();
+  // The alert carries the client's history: only ever to the address the practice registered.
+  let therapist = await deps.therapists.find(session.therapistId);
+  if (therapist === undefined) {
+    const waiting = { therapistId: session.therapistId, clientId: session.clientId, sessionId: session.sessionId, kind: raised.kind, waitingSince: now.toISOString() };
+    await deps.waiting.wait(waiting);
+    // Looked up again once the alert waits: a registration whose release queried the waiting
+    // alerts before this one was written would otherwise leave it waiting until the next one.
+    therapist = await deps.therapists.find(session.therapistId);
+    if (therapist === undefined) {
+      await noticeOnce(session.therapistId, deps);
+      return 'awaiting-therapist';
+    }
+    await deps.waiting.forget(waiting);
+  }
   const { token, hash } = deps.tokens.create();
   const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
   if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
@@ -57,7 +85,7 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
   try {
     const email = renderAlertEmail(alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`));
     // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
-    await deps.mailer.send({ to: session.therapist.email, ...email, tags: mailTags('alert', session.clientId) });
+    await deps.mailer.send({ to: therapist.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
     await deps.store.saveAlertLink(hash, {
       sessionId: session.sessionId,
@@ -71,6 +99,53 @@ export async function sendAlert(detail: AllianceRuptureDetectedDetail, deps: Sen
     if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Tells the administrator that alerts wait for this therapist, once per therapist however many
+ * wait (their id and what to run only). A notice that fails to send gives its mark back, so the
+ * queue's retry sends it (the waiting item, written before, is written again changing nothing).
+ */
+async function noticeOnce(therapistId: string, deps: SendAlertDeps): Promise<void> {
+  if (deps.adminEmail === undefined) return;
+  if (!(await deps.waiting.claimNotice(therapistId, deps.clock.now()))) return;
+  try {
+    const notice = renderUnregisteredTherapistNotice({ practiceName: deps.practiceName, therapistId });
+    // Tagged as a notice, so a bounce of the administrator's address cannot loop back to a client.
+    await deps.mailer.send({ to: deps.adminEmail, ...notice, tags: { purpose: 'notice' } });
+  } catch (error) {
+    await deps.waiting.releaseNotice(therapistId).catch(() => undefined);
+    throw error;
+  }
+}
+
+export type ReleaseOutcome = { released: number; inProgress: number } | 'not-registered';
+
+/**
+ * Sends the alerts that waited for a therapist, now registered (TherapistRegistered is only the
+ * nudge: the directory and the stored evaluations decide). Each is sent as any alert is, once; an
+ * alert whose session is gone (erased, past retention) or already sent is simply forgotten. An
+ * alert another attempt is sending right now stays, and the event is retried.
+ */
+export async function releaseWaitingAlerts(therapistId: string, deps: SendAlertDeps): Promise<ReleaseOutcome> {
+  if ((await deps.therapists.find(therapistId)) === undefined) return 'not-registered';
+  let released = 0;
+  let inProgress = 0;
+  let stillWaiting = 0;
+  for (const alert of await deps.waiting.waitingFor(therapistId)) {
+    const outcome = await sendStoredAlert(alert, deps);
+    if (outcome === 'in-progress') inProgress += 1;
+    // Removed again meanwhile: it keeps waiting for the next registration.
+    if (outcome === 'in-progress' || outcome === 'awaiting-therapist') {
+      stillWaiting += 1;
+      continue;
+    }
+    await deps.waiting.forget(alert);
+    if (outcome === 'sent') released += 1;
+  }
+  // The next time this therapist is missing (removed, say), the administrator hears of it again.
+  if (stillWaiting === 0) await deps.waiting.releaseNotice(therapistId);
+  return { released, inProgress };
 }
 
 /** The alert the stored evaluation raised, as evaluate announces it: the leading kind, the others, and why. */

@@ -102,6 +102,10 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   ClientUnsubscribed: { producer: 'function `web` (the opt-out page)', evidence: { file: 'shared/use-cases/opt-out.ts', contains: 'publish(ClientUnsubscribed' } },
   ClientErased: { producer: '`npx alliance erase`', evidence: { file: 'shared/use-cases/client-data.ts', contains: 'publish(ClientErased' } },
   ClientContactRestored: { producer: '`npx alliance clients unblock` / `allow`', evidence: { file: 'shared/use-cases/client-contact.ts', contains: 'publish(ClientContactRestored' } },
+  TherapistRegistered: {
+    producer: 'function `request` (first sight at a practice domain); `npx alliance therapists add` / `import`',
+    evidence: { file: 'shared/use-cases/therapist-directory.ts', contains: 'publish(TherapistRegistered' },
+  },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/acknowledge-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
@@ -190,6 +194,7 @@ export const EXAMPLES: Record<string, unknown> = {
   ClientUnsubscribed: { clientId: 'c-1042', optedOutAt: '2026-11-26T08:02:45.000Z' },
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
   ClientContactRestored: { scope: 'client', clientId: 'c-1042', lifted: ['opted-out'], restoredAt: '2026-12-03T09:30:00.000Z' },
+  TherapistRegistered: { therapistId: 't-7', registeredBy: 'administrator', registeredAt: '2026-12-04T08:15:00.000Z' },
   AllianceRuptureDetected: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',

@@ -45,19 +45,19 @@ const PLATFORM_ACTIONS = new Set([
 ]);
 
 describe('IAM derived from infra/function-access.ts', () => {
-  it('lets the alert function Query the session partition (its first call reads the session and evaluation in one Query)', () => {
+  it('lets the alert function Query the session partition (its first call reads the session and evaluation in one Query) and the therapist partition (the alerts waiting for them)', () => {
     const queries = statementsOf('alert').filter((statement) => asArray(statement.Action).includes('dynamodb:Query'));
 
     expect(queries).toHaveLength(1);
     expect(queries[0]!.Resource).toEqual({ 'Fn::GetAtt': [stack.getLogicalId(stack.table.node.defaultChild as never), 'Arn'] });
-    expect(queries[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });
+    expect(queries[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'THERAPIST#*'] } });
   });
 
-  it("lets the request function GetItem the form-token item (a duplicate's check that its email went out), the do-not-contact list and the profile (erased?)", () => {
+  it("lets the request function GetItem the form-token item (a duplicate's check that its email went out), the do-not-contact list, the profile (erased?) and the therapist directory", () => {
     const reads = statementsOf('request').filter((statement) => asArray(statement.Action).includes('dynamodb:GetItem'));
 
     expect(reads).toHaveLength(1);
-    expect(reads[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'TOKEN#*'] } });
+    expect(reads[0]!.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'THERAPIST#*', 'TOKEN#*'] } });
   });
 
   it('conditions every PutEvents statement of the product’s roles on its detail-types and source', () => {

@@ -41,7 +41,7 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
   const therapist = `t-${clientId}@practice.example`;
   for (const [index, answer] of clientTotals.entries()) {
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-    await sendSession(events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapist: { email: therapist, name: 'Dr. Lee' } });
+    await sendSession(events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapistId: `t-${clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
     // The link's token is written just after SES accepted the email: let the request function finish.
     await stack.waitForIdle();

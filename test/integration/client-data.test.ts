@@ -67,7 +67,7 @@ async function course(answers: readonly { talk?: boolean; comment?: string }[]):
   const client: Client = { clientId: base.clientId, email: base.client.email, sessionIds: [], links: [], optOutLinks: [], ackLinks: [] };
   for (const [index, answer] of answers.entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
-    await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
+    await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
     // The link's token is written just after SES accepted the email: let the request function finish.
     await stack.waitForIdle();

@@ -80,7 +80,7 @@ it('deletes the reminder and expiry schedules when the client answers', async ()
 
 it('announces an answer again from its reminder schedule when its FeedbackSubmitted was lost, so the alert still reaches the therapist', async () => {
   const therapist = 'lost-announcement@practice.example';
-  const detail = sessionDetail(clock.now(), { therapist: { email: therapist, name: 'Dr. Lee' } });
+  const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
   await sendSession(events, detail);
   await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
   await stack.waitForIdle();
@@ -159,7 +159,7 @@ it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request
 
 it('publishes the acknowledgement on the second POST when the first one’s AlertAcknowledged could not be put on the bus, exactly once', async () => {
   const therapist = 'acknowledgement-outbox@practice.example';
-  const detail = sessionDetail(clock.now(), { therapist: { email: therapist, name: 'Dr. Lee' } });
+  const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
   await sendSession(events, detail);
   await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
   await stack.waitForIdle();

@@ -37,7 +37,9 @@ afterAll(async () => {
 
 /** A session the EHR reported and the client was mailed about, with its therapist's own address. */
 async function requestedSession() {
-  const detail = sessionDetail(clock.now());
+  const base = sessionDetail(clock.now());
+  // A therapist of its own (at the practice's domain: registered on first sight), so each test reads its own mailbox.
+  const detail = { ...base, therapistId: `t-${base.clientId}` };
   const therapist = `t-${detail.clientId}@practice.example`;
   await sendSession(events, { ...detail, therapist: { email: therapist, name: 'Dr. Lee' } });
   await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });

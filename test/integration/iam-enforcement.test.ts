@@ -54,11 +54,13 @@ async function start(options: Parameters<typeof startLocalStack>[0] = {}): Promi
 async function sessionsEndingInATalkRequest(running: LocalStack): Promise<{ clientId: string; sessionIds: string[]; therapist: string }> {
   const base = sessionDetail(clock.now());
   const therapist = `t-${base.clientId}@practice.example`;
+  // Its own therapist (registered on first sight at practice.example), under an id that is not the client's.
+  const therapistId = `t-${Date.now().toString(36)}`;
   const sessionIds: string[] = [];
   for (const [index, talk] of [false, true].entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
     sessionIds.push(sessionId);
-    await sendSession(events!, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapist: { email: therapist, name: 'Dr. Lee' } });
+    await sendSession(events!, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId, therapist: { email: therapist, name: 'Dr. Lee' } });
     await waitFor(async () => (await mailTo(running, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
     await running.waitForIdle();
     const mail = (await mailTo(running, base.client.email))[index]!;
@@ -110,7 +112,8 @@ describe('IAM enforced on the local stack', () => {
     });
     // Only the alert function was refused, and only its Query.
     expect(new Set(running.iamDenials().map(({ functionId, action }) => `${functionId} ${action}`))).toEqual(new Set(['alert dynamodb:Query']));
-    const denied = lines.filter((line) => line.includes('IAM denied'));
+    // The session's Query (the alert) and, first perhaps, the therapist partition's (the release of what waited for the therapist registered on first sight).
+    const denied = lines.filter((line) => line.includes('IAM denied') && line.includes('SESSION#'));
     expect(denied[0]).toMatch(/\[iam\]\s+IAM denied alert dynamodb:Query on arn:aws:dynamodb:us-east-1:000000000000:table\/alliance-feedback \(leading key SESSION#…\)$/);
     expect(lines.find((line) => line.includes('alerts-to-therapists-dlq'))).toContain('AccessDeniedException');
     for (const line of lines) {

@@ -149,7 +149,7 @@ describe('the thank-you page', () => {
 describe('the acknowledge link', () => {
   it('acknowledges nothing once it is older than acknowledgeLinkDays (30 by default)', async () => {
     const therapist = `t-${Date.now()}@practice.example`;
-    const links = await requestFeedback({ therapist: { email: therapist, name: 'Dr. Lee' } });
+    const links = await requestFeedback({ therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
     // Far below anything usual: a low-rating alert on the first answer.
     expect((await post(`/f/${links.formToken}`, 'relationship=1&goals=1&approach=1&overall=1')).status).toBe(303);
     const [alert] = await waitFor(async () => {

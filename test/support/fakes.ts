@@ -24,6 +24,12 @@ import type {
   SessionRecord,
   SessionStore,
   TokenFactory,
+  DirectoryEntry,
+  RegisteredTherapist,
+  TherapistRegisteredBy,
+  TherapistRegistry,
+  WaitingAlert,
+  WaitingAlertStore,
 } from '../../shared/use-cases/ports.ts';
 
 interface StoredSession extends SessionRecord {
@@ -195,5 +201,55 @@ export class FakeAlertStore implements AlertStore {
     const link = this.links.get(`hash-of-${token}`);
     if (link?.acknowledgedAt) link.announcedAt ??= now.toISOString();
     this.announcing.delete(token);
+  }
+}
+
+/** The therapist directory in memory (entries by therapistId), with the adapter's never-overwrite registration. */
+export class FakeTherapistDirectory implements TherapistRegistry {
+  entries = new Map<string, DirectoryEntry>();
+  constructor(initial: readonly RegisteredTherapist[] = []) {
+    for (const therapist of initial) this.entries.set(therapist.therapistId, { ...therapist, registeredAt: '2026-01-01T00:00:00.000Z', registeredBy: 'administrator' });
+  }
+  async find(therapistId: string): Promise<DirectoryEntry | undefined> {
+    return this.entries.get(therapistId);
+  }
+  async registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): Promise<boolean> {
+    if (this.entries.has(therapist.therapistId)) return false;
+    this.entries.set(therapist.therapistId, { ...therapist, registeredAt, registeredBy });
+    return true;
+  }
+  async save(therapist: RegisteredTherapist, now: string): Promise<void> {
+    const current = this.entries.get(therapist.therapistId);
+    this.entries.set(therapist.therapistId, { ...therapist, registeredAt: current?.registeredAt ?? now, registeredBy: 'administrator', updatedAt: now });
+  }
+  async list(): Promise<DirectoryEntry[]> {
+    return [...this.entries.values()].sort((a, b) => a.therapistId.localeCompare(b.therapistId));
+  }
+  async remove(therapistId: string): Promise<boolean> {
+    return this.entries.delete(therapistId);
+  }
+}
+
+/** Alerts waiting for their therapist, and the notice marks, in memory. */
+export class FakeWaitingAlertStore implements WaitingAlertStore {
+  alerts = new Map<string, WaitingAlert>();
+  notices = new Set<string>();
+  async wait(alert: WaitingAlert): Promise<void> {
+    const key = `${alert.therapistId}#${alert.sessionId}#${alert.kind}`;
+    if (!this.alerts.has(key)) this.alerts.set(key, alert);
+  }
+  async claimNotice(therapistId: string): Promise<boolean> {
+    if (this.notices.has(therapistId)) return false;
+    this.notices.add(therapistId);
+    return true;
+  }
+  async releaseNotice(therapistId: string): Promise<void> {
+    this.notices.delete(therapistId);
+  }
+  async waitingFor(therapistId: string): Promise<WaitingAlert[]> {
+    return [...this.alerts.values()].filter((alert) => alert.therapistId === therapistId);
+  }
+  async forget(alert: WaitingAlert): Promise<void> {
+    this.alerts.delete(`${alert.therapistId}#${alert.sessionId}#${alert.kind}`);
   }
 }

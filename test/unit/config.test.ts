@@ -14,7 +14,17 @@ describe('request settings', () => {
       reminderHours: 48,
       maxSessionAgeHours: 168,
       maxSessionLeadMinutes: 60,
+      practiceDomains: 'none',
     });
+  });
+
+  it('takes "none" or a comma list of mail domains as practiceDomains, and refuses anything else', () => {
+    const read = (value: string) => () => readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example', PRACTICE_DOMAINS: value });
+
+    expect(read('practice.org, Clinic.Practice.org')().practiceDomains).toBe('practice.org, Clinic.Practice.org');
+    expect(read('none')().practiceDomains).toBe('none');
+    expect(read('@practice.org')).toThrow(/PRACTICE_DOMAINS must be "none" or a comma-separated list of mail domains/);
+    expect(read('localhost')).toThrow(/PRACTICE_DOMAINS/);
   });
 
   it('reads numbers from their variables', () => {

@@ -10,8 +10,8 @@ import {
   type EvaluateDeps,
 } from '../../shared/use-cases/evaluate-feedback.ts';
 import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
-import { sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
-import { FakeAlertStore, FakeMailer, FakePublisher, sequentialTokens } from '../support/fakes.ts';
+import { releaseWaitingAlerts, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
+import { FakeAlertStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
 import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
@@ -311,6 +311,9 @@ describe('sendAlert and acknowledgeAlert', () => {
       webBaseUrl: 'https://forms.practice.example',
       instrument: () => DEFAULT_INSTRUMENT,
       claimLeaseSeconds: 60,
+      therapists: new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example', name: 'Dr. Lee' }]),
+      waiting: new FakeWaitingAlertStore(),
+      adminEmail: 'admin@practice.example',
     };
     detail = await evaluatedCourse([36, 37, 37, 38, 38, 30]);
   });
@@ -425,6 +428,87 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(text).toMatch(/Nov.19,.2026: 36 of 40/);
     expect(text).toMatch(/Nov.24,.2026: 30 of 40.*← this session/);
     expect(text).toContain('Relationship: 7 of 10 (usually 9.8)');
+  });
+
+  describe('the therapist directory', () => {
+    let directory: FakeTherapistDirectory;
+    let waiting: FakeWaitingAlertStore;
+    beforeEach(() => {
+      directory = deps.therapists as FakeTherapistDirectory;
+      waiting = deps.waiting as FakeWaitingAlertStore;
+    });
+
+    it('mails the directory’s address, never the one the session stored from the event', async () => {
+      store.session = { ...store.session!, therapist: { email: 'lee@outside.example', name: 'Dr. Lee' } };
+
+      expect(await sendAlert(detail, deps)).toBe('sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+    });
+
+    it('keeps the alert of an unregistered therapist waiting and tells the administrator once, with ids only', async () => {
+      directory.entries.clear();
+      store.session = { ...store.session!, therapist: { email: 'stranger@outside.example' } };
+
+      expect(await sendAlert(detail, deps)).toBe('awaiting-therapist');
+      expect(await sendAlert(detail, deps)).toBe('awaiting-therapist');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['admin@practice.example']);
+      const notice = mailer.sent[0]!;
+      expect(notice.subject).toContain('t-7');
+      expect(notice.text).toContain('npx alliance therapists add t-7');
+      for (const secret of ['c-1042', 'stranger@outside.example', 'Ana', 'Felt rushed', 's-6']) expect(notice.text + notice.html + notice.subject).not.toContain(secret);
+      expect([...waiting.alerts.values()]).toEqual([{ therapistId: 't-7', clientId: 'c-1042', sessionId: 's-6', kind: 'rupture', waitingSince: clock.now().toISOString() }]);
+      expect(store.claims.size).toBe(0);
+    });
+
+    it('sends the notice again after a failed send, on the retry', async () => {
+      directory.entries.clear();
+      mailer.failNext = 1;
+
+      await expect(sendAlert(detail, deps)).rejects.toThrow();
+      expect(await sendAlert(detail, deps)).toBe('awaiting-therapist');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['admin@practice.example']);
+    });
+
+    it('sends what waited to the registered address once the therapist is registered, and notices again the next time', async () => {
+      directory.entries.clear();
+      await sendAlert(detail, deps);
+      await directory.save({ therapistId: 't-7', email: 'lee@practice.example' }, clock.now().toISOString());
+
+      expect(await releaseWaitingAlerts('t-7', deps)).toEqual({ released: 1, inProgress: 0 });
+      expect(await releaseWaitingAlerts('t-7', deps)).toEqual({ released: 0, inProgress: 0 });
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['admin@practice.example', 'lee@practice.example']);
+      expect(mailer.sent[1]!.subject).toBe('Alliance alert — client c-1042');
+      expect(waiting.alerts.size).toBe(0);
+      expect(waiting.notices.size).toBe(0);
+    });
+
+    it('sends at once an alert whose therapist was registered while it began to wait (the release looked too early)', async () => {
+      directory.entries.clear();
+      const wait = waiting.wait.bind(waiting);
+      waiting.wait = async (alert) => {
+        await wait(alert);
+        await directory.save({ therapistId: 't-7', email: 'lee@practice.example' }, clock.now().toISOString());
+      };
+
+      expect(await sendAlert(detail, deps)).toBe('sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+      expect(waiting.alerts.size).toBe(0);
+    });
+
+    it('releases nothing for a therapist still not registered', async () => {
+      directory.entries.clear();
+      await sendAlert(detail, deps);
+
+      expect(await releaseWaitingAlerts('t-7', deps)).toBe('not-registered');
+
+      expect(waiting.alerts.size).toBe(1);
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['admin@practice.example']);
+    });
   });
 
   it('records the acknowledgement once and announces it once', async () => {

@@ -39,21 +39,21 @@ describe('functionPolicy', () => {
     for (const statement of policy.Statement) expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
   });
 
-  it('lets the alert function Query the session partition, where it reads the session and its evaluation in one call', () => {
+  it('lets the alert function Query the session partition, where it reads the session and its evaluation in one call, and the therapist partition, where alerts wait', () => {
     expect(bySid(statementsOf('alert'), 'QueryItems')).toEqual({
       Sid: 'QueryItems',
       Effect: 'Allow',
       Action: ['dynamodb:Query'],
       Resource: [RESOURCES.tableArn],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'THERAPIST#*'] } },
     });
   });
 
-  it('lets the request function read form-token items (its duplicate check), the do-not-contact list and profiles, and write exactly the items it writes', () => {
+  it('lets the request function read form-token items (its duplicate check), the do-not-contact list, profiles and the therapist directory, and write exactly the items it writes', () => {
     const statements = statementsOf('request');
 
-    expect(bySid(statements, 'ReadItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'TOKEN#*'] } });
-    expect(bySid(statements, 'PutItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'TOKEN#*'] } });
+    expect(bySid(statements, 'ReadItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*', 'CONTACT#*', 'THERAPIST#*', 'TOKEN#*'] } });
+    expect(bySid(statements, 'PutItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*', 'THERAPIST#*', 'TOKEN#*'] } });
     expect(bySid(statements, 'UpdateItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*'] } });
     expect(bySid(statements, 'DeleteItems')?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESSION#*'] } });
     expect(bySid(statements, 'QueryItems')).toBeUndefined();
@@ -67,7 +67,7 @@ describe('functionPolicy', () => {
       }
     }
     expect(bySid(statementsOf('request'), 'PublishAllianceFeedbackEvents')?.Condition).toEqual({
-      StringEquals: { 'events:source': ['alliance-feedback'], 'events:detail-type': ['FeedbackRequested'] },
+      StringEquals: { 'events:source': ['alliance-feedback'], 'events:detail-type': ['FeedbackRequested', 'TherapistRegistered'] },
     });
   });
 
@@ -177,7 +177,7 @@ describe('functionVariables', () => {
     ]);
   });
 
-  it('gives the alert function no bus: it publishes nothing', () => {
-    expect(functionVariables(FUNCTIONS.alert).resources.sort()).toEqual(['claimLeaseSeconds', 'deadLetterQueueUrl', 'sesConfigurationSet', 'tableName']);
+  it('gives the alert function no bus (it publishes nothing), and the administrator\'s address for the unregistered-therapist notice', () => {
+    expect(functionVariables(FUNCTIONS.alert).resources.sort()).toEqual(['adminEmail', 'claimLeaseSeconds', 'deadLetterQueueUrl', 'sesConfigurationSet', 'tableName']);
   });
 });

@@ -15,6 +15,9 @@ import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
 import * as rosterClient from './roster-client.ts';
 import * as session from './session.ts';
+import * as therapist from './therapist.ts';
+import * as therapistNotice from './therapist-notice.ts';
+import * as waitingAlert from './waiting-alert.ts';
 
 export const ITEM_KINDS = [
   session.SESSION_ITEM,
@@ -27,6 +30,9 @@ export const ITEM_KINDS = [
   optOutLink.OPT_OUT_LINK_ITEM,
   doNotContact.DO_NOT_CONTACT_ITEM,
   rosterClient.ROSTER_CLIENT_ITEM,
+  therapist.THERAPIST_ITEM,
+  waitingAlert.WAITING_ALERT_ITEM,
+  therapistNotice.THERAPIST_NOTICE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -48,4 +54,7 @@ export const keys = {
   optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
   doNotContact: (addressHash: string) => doNotContact.key(addressHash),
   rosterClient: (clientId: string) => rosterClient.key(clientId),
+  therapist: (therapistId: string) => therapist.key(therapistId),
+  waitingAlert: (therapistId: string, sessionId: string, kind: AlertKind) => waitingAlert.key(therapistId, sessionId, kind),
+  therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
 };

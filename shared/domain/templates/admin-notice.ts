@@ -42,3 +42,34 @@ ${paragraphs.map((paragraph) => html`<p style="margin:0 0 12px 0;">${paragraph}<
 </html>`;
   return { subject, text, html: body.value };
 }
+
+export interface UnregisteredTherapistNoticeInput {
+  practiceName: string;
+  /** The therapist's id as the EHR sent it: the only thing the notice names (no client, no address). */
+  therapistId: string;
+}
+
+/**
+ * Renders the one notice that an alert waits for a therapist the directory does not know. It names
+ * the therapist's id and what to run; never the client, the alert or the address the event gave.
+ */
+export function renderUnregisteredTherapistNotice(input: UnregisteredTherapistNoticeInput): RenderedEmail {
+  const therapistId = stripBidiControls(input.therapistId);
+  const practice = stripBidiControls(input.practiceName);
+  const paragraphs = [
+    `An alert for therapist ${therapistId} is waiting: this therapist is not in your practice’s therapist directory, so Alliance Feedback does not email the address your EHR sent for them.`,
+    `Register the therapist with their address at your practice: npx alliance therapists add ${therapistId} <their email> (or add them to your therapists.csv and run npx alliance therapists import therapists.csv). Every alert waiting for them is then sent to that address.`,
+    'You get this notice once per therapist, however many alerts wait. If the id is not one of your therapists, nothing is sent and nothing else is needed.',
+  ];
+  const subject = `Alerts are waiting for therapist ${therapistId} (not registered)`;
+  const text = [...paragraphs, '', `— Alliance Feedback for ${practice}`].join('\n\n');
+  const body = html`<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>${subject}</title></head>
+<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;">
+${paragraphs.map((paragraph) => html`<p style="margin:0 0 12px 0;">${paragraph}</p>`)}
+<p style="margin:16px 0 0 0;color:#414a52;">Alliance Feedback for ${practice}</p>
+</body>
+</html>`;
+  return { subject, text, html: body.value };
+}

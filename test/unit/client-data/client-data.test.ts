@@ -76,6 +76,15 @@ describe('exportClientData', () => {
     expect(document.sessions[0]).toMatchObject({ client: { email: 'ana@example.com' }, evaluation: null, alerts: [] });
   });
 
+  it('shows an alert still waiting for its therapist to be registered with the session it is about', async () => {
+    const waiting = item('waiting-alert', 'THERAPIST#t-9', 'WAITING#s-1#client-asked', { type: 'WaitingAlert', therapistId: 't-9', clientId: 'c-1', sessionId: 's-1', kind: 'client-asked', waitingSince: '2027-02-01T11:00:00Z' }, { sessionId: 's-1' });
+
+    const { document } = await exportClientData('c-1', { store: new FakeStore([...ITEMS, waiting]), clock });
+
+    expect(document.sessions[0]!.alerts).toEqual([{ kind: 'client-asked', waitingForTherapistSince: '2027-02-01T11:00:00Z' }]);
+    expect(document.other).toHaveLength(1);
+  });
+
   it('includes the profile, the detector record and items of kinds it does not know', async () => {
     const { document } = await exportClientData('c-1', { store: new FakeStore(ITEMS), clock });
 

@@ -23,6 +23,7 @@ const CLIENT_ITEMS = [
   { pk: 'TOKEN#abc', sk: 'TOKEN', clientId: 'c-1', sessionId: 's-1' },
   { pk: 'TOKEN#def', sk: 'ALERT', clientId: 'c-1', sessionId: 's-1' },
   { pk: 'TOKEN#ghi', sk: 'OPTOUT', clientId: 'c-1', ttl: 1_800_000_000 },
+  { pk: 'THERAPIST#t-9', sk: 'WAITING#s-1#client-asked', clientId: 'c-1', sessionId: 's-1', kind: 'client-asked' },
   { pk: 'SOMETHING#new', sk: 'ELSE', clientId: 'c-1' },
 ];
 
@@ -41,6 +42,7 @@ describe('DynamoDbClientDataStore.findClientItems', () => {
       ['form-link', 's-1'],
       ['alert-link', 's-1'],
       ['opt-out-link', null],
+      ['waiting-alert', 's-1'],
       ['other', null],
     ]);
     expect(items[0]).toMatchObject({ key: { pk: 'SESSION#s-1', sk: 'SESSION' }, deleteAfter: new Date(1_800_000_000_000) });

@@ -240,12 +240,28 @@ describe('alert function', () => {
     // The session and its evaluation come in one query of the session's partition.
     const evaluation = { sessionId: 's-9', endedAt: '2026-11-25T20:00:00.000Z', p: 20, items: {}, n: 0, m: null, s: null, sEff: null, k: null, z: null, alerts: [{ kind: 'low-rating' }], reason: 'below the floor', mostMovedComponent: null };
     dynamo.on(QueryCommand).resolves({ Items: [{ sk: keys.evaluation('s-9').sk, kind: 'answered', instrumentId: DEFAULT_INSTRUMENT.id, evaluation }, sessionItem] });
+    // The therapist's address comes from the directory.
+    dynamo.on(GetCommand, { Key: keys.therapist('t-7') }).resolves({ Item: { ...keys.therapist('t-7'), therapistId: 't-7', email: 'lee@practice.example', registeredAt: '2026-01-01T00:00:00.000Z', registeredBy: 'administrator' } });
     const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
 
     const result = await handler(alertEvent('low-rating'), context('alert'));
 
     expect(result.batchItemFailures).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses)).toEqual([['lee@practice.example']]);
     expect(recorded(METRIC.alertEmailSent)).toEqual([{ dimensions: { service: FUNCTIONS.alert.id, kind: 'low-rating' }, value: 1, unit: 'Count' }]);
+  });
+
+  it('counts no email for an alert whose therapist is not registered: it waits (no ADMIN_EMAIL here: no notice either)', async () => {
+    const evaluation = { sessionId: 's-9', endedAt: '2026-11-25T20:00:00.000Z', p: 20, items: {}, n: 0, m: null, s: null, sEff: null, k: null, z: null, alerts: [{ kind: 'low-rating' }], reason: 'below the floor', mostMovedComponent: null };
+    dynamo.on(QueryCommand).resolves({ Items: [{ sk: keys.evaluation('s-9').sk, kind: 'answered', instrumentId: DEFAULT_INSTRUMENT.id, evaluation }, sessionItem] });
+    const { handler } = (await import('../../../functions/alert/handler.ts')) as unknown as { handler: QueueHandler };
+
+    const result = await handler(alertEvent('low-rating'), context('alert'));
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(recorded(METRIC.alertEmailSent)).toEqual([]);
+    expect(dynamo.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.['type'])).toEqual(['WaitingAlert']);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
   it('counts an alert no stored evaluation raised as ignored, and sends nothing', async () => {

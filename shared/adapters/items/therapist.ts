@@ -1,0 +1,103 @@
+/**
+ * The therapist item: one therapist of the practice's directory (`alliance therapists`), the only
+ * address alerts and anything else carrying a client's history are mailed to. Attributes:
+ * therapistId, email, name (optional), registeredAt (the first registration, kept by later
+ * changes), registeredBy (`administrator`: `alliance therapists add|import`; `practice-domain`:
+ * the request function, on first sight of an address at one of the practice's own domains) and
+ * updatedAt (the last change by the administrator).
+ *
+ * It carries no clientId: it is the therapist's data, not a client's, so a client's export and
+ * erase never touch it (`alliance therapists list --json` and `remove` cover it). The partition
+ * THERAPIST#<id> leaves room for what the directory learns next (time zone, supervisors) as more
+ * attributes of this item, and holds the therapist's waiting alerts (./waiting-alert.ts) and the
+ * administrator's notice mark (./therapist-notice.ts).
+ */
+import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DirectoryEntry, RegisteredTherapist, TherapistRegisteredBy } from '../../use-cases/ports.ts';
+import type { DeleteRequest, GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
+
+export const THERAPIST_ITEM = { kind: 'therapist', type: 'Therapist', partitionKeyPrefix: 'THERAPIST#', sortKey: 'PROFILE' } as const satisfies ItemKindKeys;
+
+export function key(therapistId: string): ItemKey {
+  return { pk: `${THERAPIST_ITEM.partitionKeyPrefix}${therapistId}`, sk: THERAPIST_ITEM.sortKey };
+}
+
+/**
+ * Strongly consistent: an address the administrator just registered (or corrected) must be the one
+ * the next alert goes to.
+ */
+export function get(therapistId: string): GetRequest {
+  return { Key: key(therapistId), ConsistentRead: true };
+}
+
+/** The entry from a stored item, or undefined for none (or one this version cannot read). */
+export function fromItem(item: Record<string, unknown> | undefined): DirectoryEntry | undefined {
+  if (item === undefined) return undefined;
+  const { therapistId, email, name, registeredAt, registeredBy, updatedAt } = item;
+  if (typeof therapistId !== 'string' || typeof email !== 'string' || typeof registeredAt !== 'string') return undefined;
+  return {
+    therapistId,
+    email,
+    ...(typeof name === 'string' ? { name } : {}),
+    registeredAt,
+    registeredBy: registeredBy === 'practice-domain' ? 'practice-domain' : 'administrator',
+    ...(typeof updatedAt === 'string' ? { updatedAt } : {}),
+  };
+}
+
+/**
+ * Registers a therapist seen for the first time, only if nobody registered them meanwhile: an
+ * event never overwrites the directory (a changed address in an event is not taken).
+ */
+export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): PutRequest {
+  return {
+    Item: {
+      ...key(therapist.therapistId),
+      type: THERAPIST_ITEM.type,
+      therapistId: therapist.therapistId,
+      email: therapist.email,
+      ...(therapist.name === undefined ? {} : { name: therapist.name }),
+      registeredAt,
+      registeredBy,
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
+}
+
+/**
+ * The administrator's entry (`add`, `import`): sets the address and name, keeps the first
+ * registration's time; ALL_OLD tells added from updated. Attributes it does not name (what later
+ * versions add: time zone, supervisors) are left as they are.
+ */
+export function save(therapist: RegisteredTherapist, now: string): UpdateRequest {
+  return {
+    Key: key(therapist.therapistId),
+    UpdateExpression:
+      'SET #type = :type, therapistId = :therapistId, email = :email, registeredAt = if_not_exists(registeredAt, :now), registeredBy = :registeredBy, updatedAt = :now' +
+      (therapist.name === undefined ? ' REMOVE #name' : ', #name = :name'),
+    ExpressionAttributeNames: { '#type': 'type', '#name': 'name' },
+    ExpressionAttributeValues: {
+      ':type': THERAPIST_ITEM.type,
+      ':therapistId': therapist.therapistId,
+      ':email': therapist.email,
+      ':now': now,
+      ':registeredBy': 'administrator',
+      ...(therapist.name === undefined ? {} : { ':name': therapist.name }),
+    },
+    ReturnValues: 'ALL_OLD',
+  };
+}
+
+/** ALL_OLD tells whether there was an entry to remove. */
+export function remove(therapistId: string): DeleteRequest {
+  return { Key: key(therapistId), ReturnValues: 'ALL_OLD' };
+}
+
+/** Every therapist item (a consistent scan: the administrator's list shows what they just changed). */
+export function scanAll(): Omit<ScanCommandInput, 'TableName'> {
+  return {
+    FilterExpression: 'begins_with(pk, :prefix) AND sk = :sk',
+    ExpressionAttributeValues: { ':prefix': THERAPIST_ITEM.partitionKeyPrefix, ':sk': THERAPIST_ITEM.sortKey },
+    ConsistentRead: true,
+  };
+}

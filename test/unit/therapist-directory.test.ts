@@ -1,0 +1,167 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readTherapistsCsv } from '../../bin/therapists.ts';
+import { InputError } from '../../bin/errors.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { isAtPracticeDomain, practiceDomainsOf } from '../../shared/domain/practice-domains.ts';
+import { addTherapist, applyChanges, checkColumns, planImport, recognizeTherapist, type RecognizeTherapistDeps } from '../../shared/use-cases/therapist-directory.ts';
+import { FakePublisher, FakeTherapistDirectory } from '../support/fakes.ts';
+
+describe('practice domains', () => {
+  it('reads none, or a comma list lower-cased without repeats', () => {
+    expect(practiceDomainsOf('none')).toEqual([]);
+    expect(practiceDomainsOf(' Practice.org , clinic.practice.org,practice.org ')).toEqual(['practice.org', 'clinic.practice.org']);
+    expect(practiceDomainsOf('')).toBeUndefined();
+    expect(practiceDomainsOf('practice.org,@evil')).toBeUndefined();
+  });
+
+  it('matches an address’s domain exactly: no subdomain, no look-alike', () => {
+    const domains = ['practice.example'];
+    expect(isAtPracticeDomain('Lee@Practice.Example', domains)).toBe(true);
+    expect(isAtPracticeDomain('lee@mail.practice.example', domains)).toBe(false);
+    expect(isAtPracticeDomain('lee@practice.example.evil.test', domains)).toBe(false);
+    expect(isAtPracticeDomain('practice.example', domains)).toBe(false);
+  });
+});
+
+describe('recognizeTherapist (a SessionCompleted names a therapist)', () => {
+  let directory: FakeTherapistDirectory;
+  let publisher: FakePublisher;
+  let deps: RecognizeTherapistDeps;
+  const clock = new ManualClock(new Date('2026-12-04T08:00:00Z'));
+
+  beforeEach(() => {
+    directory = new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example', name: 'Dr. Lee' }]);
+    publisher = new FakePublisher();
+    deps = { directory, practiceDomains: ['practice.example'], clock, publisher };
+  });
+
+  it('registers a new therapist at a practice domain on first sight, and announces it', async () => {
+    expect(await recognizeTherapist({ therapistId: 't-9', therapist: { email: 'kim@practice.example', name: 'Dr. Kim' } }, deps)).toBe('registered');
+
+    expect(await directory.find('t-9')).toEqual({ therapistId: 't-9', email: 'kim@practice.example', name: 'Dr. Kim', registeredAt: '2026-12-04T08:00:00.000Z', registeredBy: 'practice-domain' });
+    expect(publisher.published).toEqual([{ detailType: 'TherapistRegistered', detail: { therapistId: 't-9', registeredBy: 'practice-domain', registeredAt: '2026-12-04T08:00:00.000Z' } }]);
+  });
+
+  it('never registers an address at any other domain', async () => {
+    expect(await recognizeTherapist({ therapistId: 't-9', therapist: { email: 'kim@outside.example' } }, deps)).toBe('not-registered');
+    expect(await recognizeTherapist({ therapistId: 't-9', therapist: { email: 'kim@practice.example' } }, { ...deps, practiceDomains: [] })).toBe('not-registered');
+
+    expect(await directory.find('t-9')).toBeUndefined();
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('keeps a registered therapist’s address when an event names another, even at a practice domain', async () => {
+    expect(await recognizeTherapist({ therapistId: 't-7', therapist: { email: 'attacker@practice.example' } }, deps)).toBe('address-ignored');
+    expect(await recognizeTherapist({ therapistId: 't-7', therapist: { email: 'LEE@practice.example ' } }, deps)).toBe('known');
+
+    expect((await directory.find('t-7'))?.email).toBe('lee@practice.example');
+    expect(publisher.published).toEqual([]);
+  });
+});
+
+describe('planImport (therapists.csv)', () => {
+  const row = (line: number, therapistId: string, email: string, name = '') => ({ line, fields: { therapistId, email, name } });
+
+  it('reports every bad row by its line and plans nothing', () => {
+    const plan = planImport(
+      [row(2, 't-1', 'ana@practice.example'), row(3, '', 'x@practice.example'), row(4, 't 3', 'not-an-address'), { line: 6, fields: {}, fieldCountError: 'expected 3 fields, found 2' }, row(7, 't-1', 'ana2@practice.example')],
+      [],
+    );
+
+    expect(plan).toEqual({
+      valid: false,
+      problems: [
+        { line: 3, message: 'therapistId is empty' },
+        { line: 4, message: 'therapistId must be 1–128 characters of A-Z a-z 0-9 . _ : -' },
+        { line: 4, message: 'email is not an email address' },
+        { line: 6, message: 'expected 3 fields, found 2' },
+        { line: 7, message: 'therapist t-1 is already on line 2' },
+      ],
+    });
+    // Problems name fields, never echo what the file holds.
+    expect(JSON.stringify(plan)).not.toContain('not-an-address');
+  });
+
+  it('tells added, updated and unchanged apart against the directory', () => {
+    const existing = [
+      { therapistId: 't-1', email: 'ana@practice.example', name: 'Ana', registeredAt: '2026-01-01T00:00:00.000Z', registeredBy: 'administrator' as const },
+      { therapistId: 't-2', email: 'bo@practice.example', registeredAt: '2026-01-01T00:00:00.000Z', registeredBy: 'administrator' as const },
+      { therapistId: 't-3', email: 'cy@practice.example', registeredAt: '2026-01-01T00:00:00.000Z', registeredBy: 'practice-domain' as const },
+    ];
+    const plan = planImport([row(2, 't-1', 'ana@practice.example', 'Ana'), row(3, 't-2', 'bo@new.example'), row(4, 't-3', 'cy@practice.example'), row(5, 't-4', ' di@practice.example ', ' Di ')], existing);
+
+    expect(plan).toEqual({
+      valid: true,
+      changes: {
+        added: [{ therapistId: 't-4', email: 'di@practice.example', name: 'Di' }],
+        updated: [{ therapistId: 't-2', email: 'bo@new.example' }, { therapistId: 't-3', email: 'cy@practice.example' }],
+        unchanged: [{ therapistId: 't-1', email: 'ana@practice.example', name: 'Ana' }],
+      },
+    });
+  });
+
+  it('changes nothing when the same file is imported twice', async () => {
+    const directory = new FakeTherapistDirectory();
+    const publisher = new FakePublisher();
+    const deps = { directory, publisher, clock: new ManualClock(new Date('2026-12-04T08:00:00Z')) };
+    const rows = [row(2, 't-1', 'ana@practice.example', 'Ana'), row(3, 't-2', 'bo@practice.example')];
+
+    const first = planImport(rows, await directory.list());
+    if (!first.valid) throw new Error('valid file');
+    await applyChanges(first.changes, deps);
+    const second = planImport(rows, await directory.list());
+
+    expect(second).toEqual({ valid: true, changes: { added: [], updated: [], unchanged: rows.map((r) => ({ therapistId: r.fields.therapistId, email: r.fields.email, ...(r.fields.name ? { name: r.fields.name } : {}) })) } });
+    expect(publisher.published.map((event) => event.detail)).toEqual([
+      { therapistId: 't-1', registeredBy: 'administrator', registeredAt: '2026-12-04T08:00:00.000Z' },
+      { therapistId: 't-2', registeredBy: 'administrator', registeredAt: '2026-12-04T08:00:00.000Z' },
+    ]);
+  });
+
+  it('requires the canonical columns and refuses unknown ones', () => {
+    expect(checkColumns(['therapistId', 'email', 'name'])).toEqual([]);
+    expect(checkColumns(['therapistId', 'email'])).toEqual([]);
+    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name)']);
+  });
+
+  it('adds one therapist, then corrects their address, with the import’s rules', async () => {
+    const directory = new FakeTherapistDirectory();
+    const deps = { directory, publisher: new FakePublisher(), clock: new ManualClock(new Date('2026-12-04T08:00:00Z')) };
+
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee@practice.example' }, deps)).outcome).toBe('added');
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee@practice.example' }, deps)).outcome).toBe('unchanged');
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee.new@practice.example', name: 'Dr. Lee' }, deps)).outcome).toBe('updated');
+    expect(await addTherapist({ therapistId: 't-7', email: 'nope' }, deps)).toEqual({ outcome: 'invalid', problems: ['email is not an email address'] });
+
+    expect(await directory.find('t-7')).toMatchObject({ email: 'lee.new@practice.example', name: 'Dr. Lee', registeredBy: 'administrator' });
+  });
+});
+
+describe('readTherapistsCsv', () => {
+  async function file(text: string | Buffer): Promise<string> {
+    const path = join(await mkdtemp(join(tmpdir(), 'therapists-')), 'therapists.csv');
+    await writeFile(path, text);
+    return path;
+  }
+
+  it('numbers rows by the line they start on, across a quoted line break, in a ;-separated file with a BOM', async () => {
+    const rows = await readTherapistsCsv(await file('\ufefftherapistId;email;name\nt-1;ana@practice.example;"Ana\nMaria"\nt-2;bo@practice.example;\n'));
+
+    expect(rows.map((r) => [r.line, r.fields['therapistId']])).toEqual([
+      [2, 't-1'],
+      [4, 't-2'],
+    ]);
+  });
+
+  it('refuses a header without the canonical columns, naming line 1', async () => {
+    await expect(readTherapistsCsv(await file('id,mail\nt-1,ana@practice.example\n'))).rejects.toBeInstanceOf(InputError);
+    await expect(readTherapistsCsv(await file('id,mail\nt-1,ana@practice.example\n'))).rejects.toThrow(/line 1 \(header\): missing column "therapistId"; missing column "email".*nothing applied/);
+  });
+
+  it('refuses a file that is not there', async () => {
+    await expect(readTherapistsCsv('/nonexistent/therapists.csv')).rejects.toThrow(/cannot read \/nonexistent\/therapists.csv: ENOENT/);
+  });
+});
