@@ -72,9 +72,9 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-APIG4',
-    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}) without the front (with it, the origin check authorizes every route)',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}); with the front, only the opt-out route (GET and POST /u/{token})',
     reason:
-      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing.',
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working.',
     targets: (stack) => [stack.api],
   },
   {

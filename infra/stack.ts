@@ -8,7 +8,7 @@
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -30,6 +30,7 @@ import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
 import { SesDeliveryProblem } from '../shared/events/contracts.ts';
+import { clientLinks } from '../shared/use-cases/client-email.ts';
 import type { StackConfig } from './config.ts';
 import { SECURITY_HEADERS } from '../functions/web/http.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
@@ -200,6 +201,14 @@ export class AllianceFeedbackStack extends Stack {
     const webIntegration = new HttpLambdaIntegration('Web', web.function);
     this.api.addRoutes({ path: '/', methods: [HttpMethod.GET], integration: webIntegration });
     this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration: webIntegration });
+    if (this.originCheck !== undefined) {
+      // Opt-out links must keep working in every email already sent, including those sent before
+      // the front was switched on, which name the API's own URL (and mail providers' one-click
+      // posts to List-Unsubscribe). Only this route skips the origin check: a direct flood of it
+      // still meets the stage's cost cap, and the form and acknowledge links expire anyway.
+      const optOutPath = clientLinks('', { form: '{token}', optOut: '{token}' }).optOutUrl;
+      this.api.addRoutes({ path: optOutPath, methods: [HttpMethod.GET, HttpMethod.POST], integration: webIntegration, authorizer: new HttpNoneAuthorizer() });
+    }
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: config.logRetention, encryptionKey: this.key });
     this.stage = new HttpStage(this, 'ApiStage', {
       httpApi: this.api,
