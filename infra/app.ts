@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { readStackConfig } from './config.ts';
+import { SECURITY_HEADERS } from '../functions/web/http.ts';
 import { FrontWafStack } from './constructs/front.ts';
 import { acknowledgeNagFindings, NAG_ACKNOWLEDGEMENTS, type NagAcknowledgement } from './nag-acknowledgements.ts';
 import { AllianceFeedbackStack } from './stack.ts';
@@ -56,6 +57,7 @@ export function buildApp(app: App, options: BuildAppOptions = {}): AllianceFeedb
             env: { account, region: FRONT_WAF_REGION },
             crossRegionReferences: true,
             description: 'Alliance Feedback: the web ACL of the optional front (CloudFront takes web ACLs from us-east-1 only)',
+            securityHeaders: SECURITY_HEADERS,
           }),
         };
   const stack = new AllianceFeedbackStack(app, stackName, {

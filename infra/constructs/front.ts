@@ -46,12 +46,16 @@ import { FunctionRole } from './function-role.ts';
  */
 export const FRONT_RATE_LIMIT = { requestsPerWindow: 1_000, windowSeconds: 300 } as const;
 
+/** The headers the web function sets that CloudFront must not add to every response: content-type belongs to each response. */
+const NOT_FOR_EVERY_RESPONSE = new Set(['content-type']);
+
 /** The stack in us-east-1 that holds the front's web ACL (CloudFront takes web ACLs from there only). */
 export class FrontWafStack extends Stack {
   readonly webAcl: CfnWebACL;
 
-  constructor(scope: Construct, id: string, props: StackProps) {
-    super(scope, id, props);
+  constructor(scope: Construct, id: string, props: StackProps & { securityHeaders: Readonly<Record<string, string>> }) {
+    const { securityHeaders, ...stackProps } = props;
+    super(scope, id, stackProps);
     const metricPrefix = id.replace(/[^A-Za-z0-9]/g, '');
     // No AWS managed rule group: the common rule set's body-size and XSS rules would block a
     // client's long or unusual comment (the form takes 2,000 characters of free text, and the
@@ -67,9 +71,19 @@ export class FrontWafStack extends Stack {
         {
           name: 'RateLimitPerClientAddress',
           priority: 0,
-          // 429, as a client of any rate limit expects; the response headers policy adds the
-          // pages' security headers to WAF's answer as to every other.
-          action: { block: { customResponse: { responseCode: 429 } } },
+          // 429, as a client of any rate limit expects, with the pages' security headers: WAF
+          // answers at the edge, and it is not documented that CloudFront's response headers
+          // policy reaches WAF's own answers, so they carry the headers themselves.
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                responseHeaders: Object.entries(securityHeaders)
+                  .filter(([name]) => !NOT_FOR_EVERY_RESPONSE.has(name.toLowerCase()))
+                  .map(([name, value]) => ({ name, value })),
+              },
+            },
+          },
           statement: {
             rateBasedStatement: {
               limit: FRONT_RATE_LIMIT.requestsPerWindow,
@@ -85,8 +99,6 @@ export class FrontWafStack extends Stack {
   }
 }
 
-/** The headers the web function sets that CloudFront must not add to every response: content-type belongs to each response. */
-const NOT_FOR_EVERY_RESPONSE = new Set(['content-type']);
 
 /**
  * A response headers policy's settings from the web function's header list (functions/web/http.ts),

@@ -50,7 +50,15 @@ describe('the front, with context front=true', () => {
     expect(rules[0]!.Statement).toEqual({
       RateBasedStatement: { Limit: FRONT_RATE_LIMIT.requestsPerWindow, EvaluationWindowSec: FRONT_RATE_LIMIT.windowSeconds, AggregateKeyType: 'IP' },
     });
-    expect(rules[0]!.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429 } } });
+    expect(rules[0]!.Action).toEqual({ Block: { CustomResponse: { ResponseCode: 429, ResponseHeaders: expect.any(Array) } } });
+  });
+
+  it('answers a blocked address with the pages’ security headers itself (content-type is WAF’s to set)', () => {
+    const [webAcl] = Object.values(wafTemplate.findResources('AWS::WAFv2::WebACL'));
+    const headers = webAcl!['Properties'].Rules[0].Action.Block.CustomResponse.ResponseHeaders as { Name: string; Value: string }[];
+    const { 'content-type': _contentType, ...expected } = SECURITY_HEADERS;
+
+    expect(Object.fromEntries(headers.map((header) => [header.Name, header.Value]))).toEqual(expected);
   });
 
   it('holds one address far below the stage cap, so one abuser cannot use it all up', () => {
