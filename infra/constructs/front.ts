@@ -41,8 +41,8 @@ import { FunctionRole } from './function-role.ts';
  * page), a therapist acknowledging a week of alerts a few dozen. A mail gateway that scans every
  * link of a backlog from one address makes about 3 requests per email (form and opt-out link, a
  * retry), so 1,000 lets one gateway address scan 300 emails in 5 minutes; large providers scan
- * from pools of addresses. One abusive address is held to ~3 requests/s on average, a thirtieth of
- * the stage's cost cap (API_THROTTLE): locking every client out takes dozens of addresses.
+ * from pools of addresses. One abusive address is held to ~3 requests/s on average, a fifteenth of
+ * the stage's cost cap (API_THROTTLE): locking every client out takes at least 15 addresses at once.
  */
 export const FRONT_RATE_LIMIT = { requestsPerWindow: 1_000, windowSeconds: 300 } as const;
 

@@ -5,6 +5,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import * as crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.ts';
@@ -228,5 +229,18 @@ describe('the stage limit is a cost cap, not a lock-out', () => {
     const perMonth = API_THROTTLE.rateLimit * 30 * 24 * 3600 * (2 / 1_000_000);
 
     expect(perMonth).toBeLessThanOrEqual(260);
+  });
+});
+
+describe('docs/deploy.md states the limits the stack sets', () => {
+  const guide = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const number = (value: number) => value.toLocaleString('en-US');
+
+  it('the stage cap', () => {
+    expect(guide).toContain(`**${number(API_THROTTLE.rateLimit)} requests a second, bursts of ${number(API_THROTTLE.burstLimit)}**`);
+  });
+
+  it('the per-address limit', () => {
+    expect(guide).toContain(`${number(FRONT_RATE_LIMIT.requestsPerWindow)} requests in any ${FRONT_RATE_LIMIT.windowSeconds / 60} minutes`);
   });
 });
