@@ -237,12 +237,11 @@ export class Front extends Construct {
     const stack = Stack.of(this);
     this.webAcl = props.webAcl;
 
+    const { securityHeadersBehavior, customHeaders } = responseHeadersFrom(props.securityHeaders);
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Alliance Feedback: the pages\' security headers on every response, API Gateway\'s own errors included',
-      ...(() => {
-        const { securityHeadersBehavior, customHeaders } = responseHeadersFrom(props.securityHeaders);
-        return { securityHeadersBehavior, customHeadersBehavior: { customHeaders } };
-      })(),
+      securityHeadersBehavior,
+      customHeadersBehavior: { customHeaders },
     });
 
     this.distribution = new Distribution(this, 'Distribution', {
@@ -262,7 +261,9 @@ export class Front extends Construct {
         // Sec-Fetch-Site, the body) but Host, which must stay API Gateway's own name.
         originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         responseHeadersPolicy: this.responseHeadersPolicy,
-        compress: true,
+        // Pages of a few KB that carry a token gain little from compression and would open the
+        // door to BREACH-style guessing of it; API Gateway does not compress them either.
+        compress: false,
       },
       webAclId: props.webAcl.attrArn,
       // North America, Europe and Israel: a practice's clients are local, and this class is the

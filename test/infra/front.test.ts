@@ -77,6 +77,7 @@ describe('the front, with context front=true', () => {
     expect(behaviour.OriginRequestPolicyId).toBe(ALL_VIEWER_EXCEPT_HOST_HEADER);
     expect(behaviour.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'POST']));
     expect(behaviour.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(behaviour.Compress).toBe(false);
   });
 
   it('reaches the API over https only, with the origin secret header', () => {
