@@ -8,7 +8,9 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import { SECURITY_HEADERS } from '../functions/web/http.ts';
 import { readStackConfig } from './config.ts';
+import { FrontWafStack } from './constructs/front.ts';
 import { acknowledgeNagFindings, NAG_ACKNOWLEDGEMENTS, type NagAcknowledgement } from './nag-acknowledgements.ts';
 import { AllianceFeedbackStack } from './stack.ts';
 
@@ -28,15 +30,42 @@ export interface BuildAppOptions {
    * it off.
    */
   forDeployment?: boolean;
+  /**
+   * The product stack's region, needed only with the front (its web ACL is in us-east-1 and
+   * cross-region references need both regions). The CDK CLI passes the profile's region as
+   * CDK_DEFAULT_REGION, and us-east-1 when none is configured, as this default does.
+   */
+  region?: string;
 }
+
+/** CloudFront takes web ACLs from this region only. */
+export const FRONT_WAF_REGION = 'us-east-1';
 
 /** Adds the stack and the cdk-nag packs to `app`; throws a ConfigurationError on bad context. */
 export function buildApp(app: App, options: BuildAppOptions = {}): AllianceFeedbackStack {
   const config = readStackConfig(app.node, { forDeployment: options.forDeployment ?? false });
-  const stack = new AllianceFeedbackStack(app, stackNameFor(config.instance), {
+  const stackName = stackNameFor(config.instance);
+  // The front's web ACL in us-east-1, read by the product stack through CDK's cross-region
+  // references (SSM parameters written in the product's region); both stacks then need a region.
+  const account = process.env['CDK_DEFAULT_ACCOUNT'];
+  const front =
+    config.front === undefined
+      ? undefined
+      : {
+          env: { account, region: options.region ?? process.env['CDK_DEFAULT_REGION'] ?? FRONT_WAF_REGION },
+          waf: new FrontWafStack(app, `${stackName}-Waf`, {
+            env: { account, region: FRONT_WAF_REGION },
+            crossRegionReferences: true,
+            description: 'Alliance Feedback: the web ACL of the optional front (CloudFront takes web ACLs from us-east-1 only)',
+            securityHeaders: SECURITY_HEADERS,
+          }),
+        };
+  const stack = new AllianceFeedbackStack(app, stackName, {
     config,
     description: 'Alliance Feedback: session-by-session therapeutic alliance feedback',
+    ...(front === undefined ? {} : { env: front.env, crossRegionReferences: true, frontWebAcl: front.waf.webAcl }),
   });
+  if (front !== undefined) stack.addDependency(front.waf, 'the distribution names the web ACL');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app));
   acknowledgeNagFindings(stack, options.acknowledgements ?? NAG_ACKNOWLEDGEMENTS);
   return stack;

@@ -124,6 +124,21 @@ export const DEPLOYMENT_SETTINGS = {
     schema: commaList(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/, 'each must be the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'))),
     description: `Comma-separated ARNs of the IAM roles or users that run \`npx alliance erase\` and \`npx alliance clients\`: only they may announce ClientErased and ClientContactRestored (source \`${PRODUCT_SOURCE}\`) on the bus. Unset: any principal of the account whose own policy allows PutEvents on the bus may put these two (never any other product event).`,
   }),
+  front: deploymentSetting({
+    context: 'front',
+    defaultValue: 'false',
+    optional: false,
+    schema: z.stringbool({ error: 'must be true or false' }),
+    description:
+      'Put a CloudFront distribution with an AWS WAF per-IP rate limit in front of the client pages (about $6/month; see "The optional front"). The WAF lives in a second stack in us-east-1 (`cdk deploy --all`); links then use the distribution\'s domain unless formBaseUrl is your own domain with frontCertificateArn.',
+  }),
+  frontCertificateArn: deploymentSetting({
+    context: 'frontCertificateArn',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.string().check(z.regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/, 'must be the ARN of an ACM certificate in us-east-1 (CloudFront takes certificates from there only)')),
+    description: 'With front and formBaseUrl: the ACM certificate (in us-east-1) for formBaseUrl\'s host name, which becomes the distribution\'s alternate domain name. Point the name (CNAME or alias record) at the output FrontDomainName.',
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -156,6 +171,8 @@ export interface StackConfig {
   integration: { sources: string[] | undefined; accounts: string[] };
   /** Who may announce the administrator's commands (ClientErased, ClientContactRestored); empty: any principal of the account allowed PutEvents. */
   administratorPrincipals: string[];
+  /** The optional CloudFront + WAF front; undefined when off. `certificateArn` is set when formBaseUrl is the practice's own domain. */
+  front: { certificateArn: string | undefined } | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -275,6 +292,8 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     }
   }
 
+  problems.push(...frontProblems(deployment['front'] === true, typedRequest.formBaseUrl, deployment['frontCertificateArn'] as string | undefined));
+
   if (options.forDeployment) {
     problems.push(
       ...placeholderProblems({
@@ -305,7 +324,30 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     instrumentJson,
     integration: { sources: deployment['integrationSources'] as string[] | undefined, accounts: (deployment['integrationAccounts'] as string[] | undefined) ?? [] },
     administratorPrincipals: (deployment['administratorPrincipals'] as string[] | undefined) ?? [],
+    front: deployment['front'] === true ? { certificateArn: deployment['frontCertificateArn'] as string | undefined } : undefined,
   };
+}
+
+/**
+ * With the front on, every link must lead through it: formBaseUrl unset (the stack uses the
+ * distribution's own https URL), or the practice's own host name, which the distribution can only
+ * answer for with a certificate. An API Gateway custom domain (what formBaseUrl means without the
+ * front) would send every client around the WAF, and a base path would not exist on the front.
+ */
+function frontProblems(front: boolean, formBaseUrl: string | undefined, certificateArn: string | undefined): string[] {
+  if (!front) return certificateArn === undefined ? [] : [`${describeContextKey('frontCertificateArn')} is only used with ${describeContextKey('front')} set to true`];
+  if (formBaseUrl === undefined) {
+    return certificateArn === undefined ? [] : [`${describeContextKey('frontCertificateArn')} needs ${describeContextKey('formBaseUrl')}: the host name the certificate is for`];
+  }
+  const problems: string[] = [];
+  if (certificateArn === undefined) {
+    problems.push(
+      `${describeContextKey('formBaseUrl')} with the front on must be your own host name served by the front: give ${describeContextKey('frontCertificateArn')} (an ACM certificate for it in us-east-1), or leave formBaseUrl unset to use the distribution's domain`,
+    );
+  }
+  const { pathname } = new URL(formBaseUrl);
+  if (pathname !== '/' && pathname !== '') problems.push(`${describeContextKey('formBaseUrl')} with the front on must have no path (got "${pathname}"): the front serves the pages at the root of its host name`);
+  return problems;
 }
 
 /** Whether SES lets `address` send under `identity`: the address itself, or an address on the domain. */

@@ -3,7 +3,7 @@
  * three readers: the app (which applies it), the tests (which prove that removing an entry fails the
  * synth) and docs/cdk-nag.md (whose table must match `renderNagTable()`).
  */
-import { Validations } from 'aws-cdk-lib';
+import { Token, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { API_THROTTLE, followUpScheduleGroupName, type AllianceFeedbackStack } from './stack.ts';
 
@@ -19,12 +19,25 @@ export interface NagAcknowledgement {
   targets: (stack: AllianceFeedbackStack) => IConstruct[];
 }
 
-/** cdk-nag's finding for the follow-up function's create and delete access to every schedule in its group. */
-function scheduleWildcardFinding(groupName: string): string {
-  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${groupName}/*]`;
+/** How cdk-nag writes the stack's region in a finding: a token, or the region itself when the stack has one (with the front). */
+function regionIn(stack: AllianceFeedbackStack): string {
+  return Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
 }
 
-const everyFunction = (stack: AllianceFeedbackStack) => Object.values(stack.functions).map((fn) => fn.function);
+/** cdk-nag's finding for the follow-up function's create and delete access to every schedule in its group. */
+function scheduleWildcardFinding(groupName: string, region = '<AWS::Region>'): string {
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/${groupName}/*]`;
+}
+
+/** cdk-nag's finding for sending as any SES identity of the account (with the ses:FromAddress condition). */
+function sesIdentityWildcardFinding(region = '<AWS::Region>'): string {
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:${region}:<AWS::AccountId>:identity/*]`;
+}
+
+/** The front's distribution and web ACL, when the stack has the front. */
+const frontDistribution = (stack: AllianceFeedbackStack) => (stack.front === undefined ? [] : [stack.front.distribution]);
+
+const everyFunction = (stack: AllianceFeedbackStack) => [...Object.values(stack.functions).map((fn) => fn.function), ...(stack.originCheck === undefined ? [] : [stack.originCheck.function])];
 
 export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
@@ -36,14 +49,15 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: scheduleWildcardFinding(followUpScheduleGroupName(undefined)),
-    idIn: (stack) => scheduleWildcardFinding(stack.followUpScheduleGroupName),
+    idIn: (stack) => scheduleWildcardFinding(stack.followUpScheduleGroupName, regionIn(stack)),
     appliesTo: 'the follow-up function role\'s policy',
     reason:
       'The follow-up function creates one one-time schedule per request (named after the session, deleted after it fires) and deletes an answered request\'s schedules, so it needs CreateSchedule and DeleteSchedule (nothing else) on schedules whose names are not known in advance. The wildcard is limited to the product\'s own schedule group (a second copy\'s is `alliance-feedback-<instance>-follow-ups`, acknowledged by its own name).',
     targets: (stack) => [stack.functions.followUp.role.policy],
   },
   {
-    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
+    id: sesIdentityWildcardFinding(),
+    idIn: (stack) => sesIdentityWildcardFinding(regionIn(stack)),
     appliesTo: 'the policies of the functions that send email (request, follow-up, alert, deliverability)',
     reason:
       'In the SES sandbox, SES checks the sender\'s permission on each recipient\'s identity as well as on the sender\'s, so a practice testing with a verified mailbox at another provider needs every identity of the account. The statement allows ses:SendEmail only, and only with ses:FromAddress equal to senderAddress; out of the sandbox SES checks the sender\'s identity alone, so the grant is sending as the practice sender and nothing more.',
@@ -58,9 +72,9 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-APIG4',
-    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+})',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}); with the front, only the opt-out route (GET and POST /u/{token})',
     reason:
-      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing.',
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working.',
     targets: (stack) => [stack.api],
   },
   {
@@ -72,23 +86,51 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'HIPAA.Security-LambdaConcurrency',
-    appliesTo: 'every function',
-    reason: `Reserved concurrency is carved out of the account's pool, and Lambda refuses a reservation that leaves fewer than 10 unreserved executions; new accounts often start with a limit of 10, so the deploy would fail. Concurrency is bounded where it matters instead: the request function by its SQS event source's maximum concurrency (infra/routes.ts), the web function by the API stage's throttle (${API_THROTTLE.rateLimit} requests/s, burst ${API_THROTTLE.burstLimit}).`,
+    appliesTo: 'every function (with the front, its origin check too)',
+    reason: `Reserved concurrency is carved out of the account's pool, and Lambda refuses a reservation that leaves fewer than 10 unreserved executions; new accounts often start with a limit of 10, so the deploy would fail. Concurrency is bounded where it matters instead: the request function by its SQS event source's maximum concurrency (infra/routes.ts), the web function (and the optional front's origin check, which API Gateway calls once an hour per header value) by the API stage's throttle (${API_THROTTLE.rateLimit} requests/s, burst ${API_THROTTLE.burstLimit}).`,
     targets: everyFunction,
   },
   {
     id: 'HIPAA.Security-LambdaDLQ',
-    appliesTo: 'every function',
+    appliesTo: 'every function (with the front, its origin check too)',
     reason:
-      'A function\'s dead-letter setting only catches failed asynchronous invocations, and neither function is invoked asynchronously. The request function is polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web function answers API Gateway synchronously.',
+      'A function\'s dead-letter setting only catches failed asynchronous invocations, and no function is invoked asynchronously. The request function is polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web function, and the optional front\'s origin check (a Lambda authorizer), answer API Gateway synchronously.',
     targets: everyFunction,
   },
   {
     id: 'HIPAA.Security-LambdaInsideVPC',
-    appliesTo: 'every function',
+    appliesTo: 'every function (with the front, its origin check too)',
     reason:
       'The functions accept no inbound connections and call only AWS public endpoints (DynamoDB, SQS, SES, EventBridge) over TLS with IAM-signed requests. A VPC would need a NAT gateway (about $32/month per AZ) or interface endpoints (about $7-15 per endpoint per AZ per month) against an idle budget under $5/month, without changing who can reach the data. VPC placement can be added later as an opt-in context switch.',
     targets: everyFunction,
+  },
+  {
+    id: 'AwsSolutions-CFR1',
+    appliesTo: 'the optional front\'s CloudFront distribution',
+    reason:
+      'No geo restriction: a practice\'s clients travel, move and use VPNs, and a client abroad must still be able to answer or opt out. Abuse is limited per address by the web ACL\'s rate-based rule instead, whatever the country.',
+    targets: frontDistribution,
+  },
+  {
+    id: 'AwsSolutions-CFR3',
+    appliesTo: 'the optional front\'s CloudFront distribution',
+    reason:
+      'No CloudFront access logs: each would record a client\'s address next to the path, which carries the client\'s personal link token, and keep both in an S3 bucket outside the stack\'s retention. The API\'s own access log records every request without address or path, and the web ACL\'s CloudWatch metrics count what the rate limit blocks.',
+    targets: frontDistribution,
+  },
+  {
+    id: 'AwsSolutions-CFR4',
+    appliesTo: 'the optional front\'s CloudFront distribution, on its own cloudfront.net domain',
+    reason:
+      'On the distribution\'s own *.cloudfront.net name CloudFront uses its default certificate, whose security policy (TLSv1) cannot be changed; browsers negotiate TLS 1.2 or 1.3 with it anyway. With formBaseUrl on the practice\'s own domain and frontCertificateArn, the stack sets TLSv1.2_2021 and this finding does not arise.',
+    targets: frontDistribution,
+  },
+  {
+    id: 'HIPAA.Security-WAFv2LoggingEnabled',
+    appliesTo: 'the optional front\'s web ACL (stack AllianceFeedback-Waf in us-east-1)',
+    reason:
+      'WAF logs record each request\'s client address, path (with the client\'s personal link token) and headers: logging them would copy personal data into a second store for a control that only counts requests. The rule\'s CloudWatch metrics show what it allowed and blocked, and sampled requests (kept by WAF for 3 hours) show examples when an attack needs looking at.',
+    targets: (stack) => (stack.front === undefined ? [] : [stack.front.webAcl]),
   },
 ];
 

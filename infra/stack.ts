@@ -8,7 +8,7 @@
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -21,16 +21,20 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { ConfigurationSet, ConfigurationSetTlsPolicy, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
+import { SECURITY_HEADERS } from '../functions/web/http.ts';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
 import { SesDeliveryProblem } from '../shared/events/contracts.ts';
+import { clientLinks } from '../shared/use-cases/client-email.ts';
 import type { StackConfig } from './config.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
+import { Front, OriginCheck } from './constructs/front.ts';
 import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
@@ -39,10 +43,22 @@ import { pascalCase } from './names.ts';
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
 
 /**
- * Stage throttling for the client-facing API. A practice's clients open a handful of pages a day;
- * the limits only matter when someone hammers the endpoint, and then they cap the bill.
+ * Stage throttling for the client-facing API: a cost cap shared by everyone, not a per-client limit
+ * (that is the optional front's WAF rule, infra/constructs/front.ts).
+ *
+ * Not hit by a backlog: an EHR flushing 500 sessions gets 500 emails out at SES's starting rate
+ * (14/s), and mail gateways open each one's links within seconds, about 3 requests per email (form
+ * and opt-out link, a retry): ~42 requests/s for as long as the sends last, under the rate of 50,
+ * and 1,500 at once if a gateway holds the batch and scans it together, inside the burst of 2,000.
+ * The burst costs nothing over a month; only the rate does.
+ *
+ * Capping the bill: a request that reaches the web function costs about $2 per million (HTTP API
+ * $1.00, Lambda $0.20 plus 256 MB for ~100 ms $0.33, a DynamoDB read $0.125, logs and traces the
+ * rest; prices as in bench/cost/prices.ts). A flood held at 50 requests/s for a whole month is
+ * 130 million requests, about $260 (~$9 a day); without a stage limit the account's default
+ * (10,000 requests/s) would allow ~$50,000.
  */
-export const API_THROTTLE = { rateLimit: 10, burstLimit: 20 } as const;
+export const API_THROTTLE = { rateLimit: 50, burstLimit: 2_000 } as const;
 
 /**
  * The schedule group of the reminder and expiry schedules: one per copy of the product in an account
@@ -55,6 +71,8 @@ export function followUpScheduleGroupName(instance: string | undefined): string 
 
 export interface AllianceFeedbackStackProps extends StackProps {
   config: StackConfig;
+  /** With config.front: the web ACL of the us-east-1 stack (infra/constructs/front.ts), referenced across regions. */
+  frontWebAcl?: CfnWebACL;
 }
 
 type FunctionId = keyof typeof FUNCTIONS;
@@ -68,6 +86,10 @@ export class AllianceFeedbackStack extends Stack {
   readonly routes: readonly EventRouteQueue[];
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The CloudFront + WAF front, when context `front` is on. */
+  readonly front: Front | undefined;
+  /** With the front: the API's authorizer that refuses requests not sent by the front. */
+  readonly originCheck: OriginCheck | undefined;
   readonly alarmTopic: Topic;
   readonly alarms: readonly Alarm[];
   readonly mailConfiguration: ConfigurationSet;
@@ -169,13 +191,24 @@ export class AllianceFeedbackStack extends Stack {
     // The client-facing web function behind an HTTP API. The stage is declared explicitly because
     // the API's implicit default stage takes neither throttling nor access logging.
     const web = this.functions.web;
+    // With the front, every route (also ones added later) lets only the front's requests through.
+    this.originCheck = config.front === undefined ? undefined : new OriginCheck(this, 'OriginCheck', { logKey: this.key, logRetention: config.logRetention });
     this.api = new HttpApi(this, 'Api', {
       description: 'Alliance Feedback: client-facing pages (feedback form, opt-out)',
       createDefaultStage: false,
+      ...(this.originCheck === undefined ? {} : { defaultAuthorizer: this.originCheck.authorizer }),
     });
     const webIntegration = new HttpLambdaIntegration('Web', web.function);
     this.api.addRoutes({ path: '/', methods: [HttpMethod.GET], integration: webIntegration });
     this.api.addRoutes({ path: '/{proxy+}', methods: [HttpMethod.ANY], integration: webIntegration });
+    if (this.originCheck !== undefined) {
+      // Opt-out links must keep working in every email already sent, including those sent before
+      // the front was switched on, which name the API's own URL (and mail providers' one-click
+      // posts to List-Unsubscribe). Only this route skips the origin check: a direct flood of it
+      // still meets the stage's cost cap, and the form and acknowledge links expire anyway.
+      const optOutPath = clientLinks('', { form: '{token}', optOut: '{token}' }).optOutUrl;
+      this.api.addRoutes({ path: optOutPath, methods: [HttpMethod.GET, HttpMethod.POST], integration: webIntegration, authorizer: new HttpNoneAuthorizer() });
+    }
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: config.logRetention, encryptionKey: this.key });
     this.stage = new HttpStage(this, 'ApiStage', {
       httpApi: this.api,
@@ -200,7 +233,22 @@ export class AllianceFeedbackStack extends Stack {
         ),
       },
     });
-    const formBaseUrl = config.request.formBaseUrl ?? this.stage.url;
+    // The optional front: links must lead through it, to the distribution's domain or the
+    // practice's own (readStackConfig refuses any other formBaseUrl with the front on).
+    if (config.front !== undefined && props.frontWebAcl === undefined) throw new Error('the front needs the web ACL of its us-east-1 stack');
+    this.front =
+      this.originCheck === undefined
+        ? undefined
+        : new Front(this, 'Front', {
+            api: this.api,
+            originCheck: this.originCheck,
+            webAcl: props.frontWebAcl!,
+            securityHeaders: SECURITY_HEADERS,
+            ...(config.front?.certificateArn !== undefined && config.request.formBaseUrl !== undefined
+              ? { ownDomain: { hostName: new URL(config.request.formBaseUrl).hostname, certificateArn: config.front.certificateArn } }
+              : {}),
+          });
+    const formBaseUrl = config.request.formBaseUrl ?? this.front?.url ?? this.stage.url;
 
     // SES: the configuration set requires TLS to the recipient's server (the email names the
     // practice, which is health information) and explicitly turns off open/click tracking, which

@@ -61,7 +61,8 @@ export function acceptsPostFrom(fetchSite: string | undefined): boolean {
   return fetchSite === undefined || fetchSite === 'same-origin' || fetchSite === 'none';
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** Every page's security headers; the optional front (infra/constructs/front.ts) adds the same to every response. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   // No script at all; the one stylesheet by hash; forms post only here; never framed.
   'content-security-policy': `default-src 'none'; style-src ${PAGE_CSS_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,

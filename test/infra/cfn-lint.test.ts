@@ -5,7 +5,8 @@
  * outside CI, the test warns loudly and skips; in CI (`CI` set), a missing cfn-lint fails.
  *
  * No rule is ignored: every error and warning is fixed where it comes from (the six W3005
- * "redundant DependsOn" warnings in infra/constructs/product-function.ts). Ignoring a rule later
+ * "redundant DependsOn" warnings in infra/constructs/product-function.ts), except CDK's own
+ * cross-region reference functions with the optional front (reason in the test). Ignoring a rule later
  * (`--ignore-checks`) needs its reason written next to it. Informational findings are not checked:
  * I1022 (prefer Fn::Sub to Fn::Join) is how CDK writes every ARN, and I3013 asks for an explicit
  * retention on the work queues, whose messages are handled in seconds and whose failures go to
@@ -15,6 +16,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SYNTH_TIMEOUT, synthStack } from './synth.ts';
 
@@ -67,6 +70,25 @@ describe.skipIf(!installed && !inCi)('cfn-lint on the synthesized template', () 
       const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com' } }).template.toJSON();
 
       expect(lint(template).map(describeFinding)).toEqual([]);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'reports no error and no warning with the front on, in the product stack and the us-east-1 web ACL stack',
+    () => {
+      const { stack, template } = synthStack({ context: { adminEmail: 'it@northside-therapy.com', front: 'true' }, region: 'eu-central-1' });
+      const wafTemplate = Template.fromStack(Stack.of(stack.front!.webAcl));
+
+      // The one exception, with its reason: CDK creates the cross-region reference's reader and
+      // writer functions itself while synthesizing, after every construct of ours has run, with a
+      // DependsOn on their role that their Role GetAtt already implies (W3005). Harmless, and not
+      // ours to remove; any other W3005 still fails.
+      const cdkOwn = (finding: CfnLintFinding) => finding.Rule.Id === 'W3005' && /^CustomCrossRegionExport(Reader|Writer)CustomResourceProvider/.test(String(finding.Location.Path[1]));
+      const findings = [...lint(template.toJSON()), ...lint(wafTemplate.toJSON())];
+
+      expect(findings.filter((finding) => !cdkOwn(finding)).map(describeFinding)).toEqual([]);
+      expect(findings.filter(cdkOwn), 'the exception still matches what it excuses').toHaveLength(2);
     },
     SYNTH_TIMEOUT,
   );

@@ -4,7 +4,7 @@
  * context key to set, while `buildApp` for the tests keeps accepting the defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,13 +69,13 @@ describe('settings for a deployment', () => {
 });
 
 /** Runs infra/app.ts the way the CDK CLI does: context and output directory in the environment. */
-function runApp(context: Record<string, unknown>): { status: number | null; stderr: string; outdir: string } {
+function runApp(context: Record<string, unknown>, environment: Record<string, string> = {}): { status: number | null; stderr: string; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'alliance-feedback-app-'));
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
     cwd: ROOT,
     encoding: 'utf8',
     // Bundling skipped: this is about the settings, and the bundling test bundles for real.
-    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }) },
+    env: { ...process.env, ...environment, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }) },
   });
   return { status: result.status, stderr: result.stderr, outdir };
 }
@@ -104,6 +104,20 @@ describe('the CDK app as the CLI runs it (infra/app.ts)', () => {
       expect(stderr).not.toContain('Invalid configuration');
       expect(status).toBe(0);
       expect(existsSync(join(outdir, 'AllianceFeedback.template.json'))).toBe(true);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'synthesizes the product stack in the profile’s region and the front’s web ACL stack in us-east-1 with front=true',
+    () => {
+      const { status, stderr, outdir } = runApp({ ...PRACTICE, front: 'true' }, { CDK_DEFAULT_REGION: 'eu-central-1' });
+
+      expect(stderr).not.toContain('Invalid configuration');
+      expect(status).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { environment?: string }> };
+      expect(manifest.artifacts['AllianceFeedback']?.environment).toMatch(/\/eu-central-1$/);
+      expect(manifest.artifacts['AllianceFeedback-Waf']?.environment).toMatch(/\/us-east-1$/);
     },
     SYNTH_TIMEOUT,
   );
