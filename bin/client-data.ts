@@ -79,6 +79,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
+  'webhook-delivery': ['webhook delivery', 'webhook deliveries'],
   other: ['other item', 'other items'],
 };
 

@@ -24,6 +24,7 @@ const RESOURCES: AccessResources = {
   schedulerRoleArn: 'arn:aws:iam::111111111111:role/s',
   schedulerDeadLetterQueueArn: 'arn:aws:sqs:eu-west-1:111111111111:scheduler-dlq',
   deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, `arn:aws:sqs:eu-west-1:111111111111:${route.id}-dlq`])),
+  secretArns: { webhook: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:w-AbCdEf' },
 };
 
 const statementsOf = (fn: keyof typeof FUNCTIONS) => functionPolicy(FUNCTIONS[fn], RESOURCES).Statement;

@@ -14,6 +14,7 @@ import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
 import * as session from './session.ts';
+import * as webhookDelivery from './webhook-delivery.ts';
 
 export const ITEM_KINDS = [
   session.SESSION_ITEM,
@@ -25,6 +26,7 @@ export const ITEM_KINDS = [
   alertLink.ALERT_LINK_ITEM,
   optOutLink.OPT_OUT_LINK_ITEM,
   doNotContact.DO_NOT_CONTACT_ITEM,
+  webhookDelivery.WEBHOOK_DELIVERY_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -45,4 +47,5 @@ export const keys = {
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
   optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
   doNotContact: (addressHash: string) => doNotContact.key(addressHash),
+  webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
 };
