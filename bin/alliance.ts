@@ -4,7 +4,8 @@
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
- * - `redrive`: dead-lettered messages back to their queues.
+ * - `redrive`: dead-lettered messages back to their queues;
+ * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
@@ -12,6 +13,7 @@ import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
+import { webhookSecretCommand, WEBHOOK_SECRET_HELP } from './webhook-secret.ts';
 
 const HELP = `Usage: alliance <command> [options]
 
@@ -26,6 +28,8 @@ Commands:
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
   redrive                 Move dead-lettered messages back to their queues, with the reasons
+  webhook-secret create|rotate|retire-previous|generate
+                          The signed webhook's secret (shown once; rotation keeps the previous one)
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -45,6 +49,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   erase: { run: eraseCommand, help: ERASE_HELP },
   clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
+  'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */
