@@ -58,10 +58,23 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-APIG4',
-    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+})',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}, POST /hooks/v1/sessions)',
     reason:
-      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing.',
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. The signed webhook is authenticated by its Standard Webhooks HMAC-SHA256 signature over the body, id and timestamp (±5 minutes), which the hooks function verifies against the secret in Secrets Manager; an EHR cannot sign with IAM or a JWT.',
     targets: (stack) => [stack.api],
+  },
+  {
+    id: 'AwsSolutions-SMG4',
+    appliesTo: 'the signed webhook secret',
+    reason:
+      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches.',
+    targets: (stack) => [stack.webhookSecret],
+  },
+  {
+    id: 'HIPAA.Security-SecretsManagerRotationEnabled',
+    appliesTo: 'the signed webhook secret',
+    reason: 'As AwsSolutions-SMG4: the secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch.',
+    targets: (stack) => [stack.webhookSecret],
   },
   {
     id: 'HIPAA.Security-DynamoDBInBackupPlan',
