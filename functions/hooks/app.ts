@@ -4,6 +4,7 @@
  *
  *   202 accepted · 200 already received (same webhook-id) · 400 field list · 401 bad signature
  *   404 other paths · 405 other methods · 413 too large · 415 not JSON · 422 skipped (reason)
+ *   503 no secret set yet (`npx alliance webhook-secret create`)
  *
  * Answers are small JSON objects with a `message` a person can read; the 401 says nothing more
  * (which check failed would help a forger), the 400 lists fields (path and message, never a
@@ -13,7 +14,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { METRIC, METRIC_DIMENSION, type MetricsRecorder } from '../../shared/metrics.ts';
 import type { SkippedAppointment } from '../../shared/use-cases/complete-session.ts';
-import { receiveWebhook, type ReceiveWebhookDeps } from '../../shared/use-cases/receive-webhook.ts';
+import { receiveWebhook, type ReceiveWebhookDeps, type WebhookOutcome } from '../../shared/use-cases/receive-webhook.ts';
+import { WebhookSecretFormatError } from '../../shared/adapters/webhook-secret.ts';
 
 /** The route, as infra/routes.ts declares it for the HTTP API and the local web server. */
 export const SESSIONS_HOOK_PATH = '/hooks/v1/sessions';
@@ -22,7 +24,7 @@ export const SESSIONS_HOOK_PATH = '/hooks/v1/sessions';
 export const MAX_HOOK_BODY_BYTES = 16 * 1024;
 
 /** What the route logs to: ids and outcomes only. */
-export type HooksLogger = Pick<Logger, 'info' | 'warn'>;
+export type HooksLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface HooksAppDeps extends ReceiveWebhookDeps {
   logger: HooksLogger;
@@ -50,7 +52,15 @@ export function createHooksApp(deps: HooksAppDeps): (event: APIGatewayProxyEvent
     const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
     if (bytes.byteLength > MAX_HOOK_BODY_BYTES) return json(413, { message: `The body is larger than ${MAX_HOOK_BODY_BYTES} bytes.` });
 
-    const outcome = await receiveWebhook({ body: bytes.toString('utf8'), headers }, deps);
+    let outcome: WebhookOutcome;
+    try {
+      outcome = await receiveWebhook({ body: bytes.toString('utf8'), headers }, deps);
+    } catch (error) {
+      if (!(error instanceof WebhookSecretFormatError)) throw error;
+      // The stack's placeholder is still in the secret: a sender's retry works once it is set.
+      deps.logger.error('the webhook secret is not set: run `npx alliance webhook-secret create`', { problem: error.message });
+      return json(503, { message: 'The webhook is not set up yet.' }, { 'retry-after': '300' });
+    }
     switch (outcome.kind) {
       case 'unauthorized':
         deps.logger.warn('webhook signature refused');
