@@ -42,6 +42,10 @@ async function rotate(...args: string[]): Promise<string> {
   return out[0] ?? '';
 }
 
+it('refuses to create a second secret over the one the stack holds (rotate replaces it without a gap)', async () => {
+  await expect(rotate('create')).rejects.toThrow(/already has a webhook secret: use `alliance webhook-secret rotate`/);
+});
+
 describe('a signed webhook', () => {
   it('becomes one client email; the same delivery again sends none', async () => {
     const detail = sessionDetail(clock.now());
@@ -67,6 +71,18 @@ describe('a signed webhook', () => {
 
     expect(forged).toMatchObject({ status: 401, body: { message: 'Unauthorized.' } });
     expect(stale).toMatchObject({ status: 401, body: { message: 'Unauthorized.' } });
+    expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
+  });
+
+  it('answers 422 with the reason for a client the roster does not know, and sends nothing', async () => {
+    const detail = sessionDetail(clock.now());
+    const { client: _client, ...withoutClient } = detail;
+
+    const skipped = await deliver(withoutClient);
+    await stack.waitForIdle();
+
+    expect(skipped).toMatchObject({ status: 422, body: { reason: 'client-not-on-roster', sessionId: detail.sessionId } });
+    expect(JSON.stringify(skipped.body)).not.toContain(detail.client.email);
     expect(await mailTo(stack, detail.client.email)).toHaveLength(0);
   });
 
