@@ -70,7 +70,7 @@ export async function receiveWebhook(delivery: WebhookDelivery, deps: ReceiveWeb
     return { kind: 'invalid', issues: [{ path: '(body)', message: 'must be a JSON object' }] };
   }
   const parsed = WebhookSessionSchema.safeParse(json);
-  if (!parsed.success) return { kind: 'invalid', issues: parsed.error.issues.map(toFieldIssue) };
+  if (!parsed.success) return { kind: 'invalid', issues: parsed.error.issues.map((issue) => toFieldIssue(issue, json)) };
   const body = parsed.data;
 
   const completed = await completeSession(
@@ -97,11 +97,17 @@ function headerOf(headers: Readonly<Record<string, string | undefined>>, name: s
   return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
-function toFieldIssue(issue: z.core.$ZodIssue): FieldIssue {
+function toFieldIssue(issue: z.core.$ZodIssue, body: unknown): FieldIssue {
   const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
-  // zod's own wording for a wrong type quotes what it received; say what is expected instead.
-  const message = issue.code === 'invalid_type' ? (issue.input === undefined ? 'is required' : `must be a ${issue.expected}`) : issue.message;
+  // zod says only "Invalid input" for a wrong type: say whether the field is missing or what it must be.
+  const message = issue.code === 'invalid_type' ? (valueAt(body, issue.path) === undefined ? 'is required' : `must be ${issue.expected === 'object' ? 'an' : 'a'} ${issue.expected}`) : issue.message;
   return { path, message };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) current = current !== null && typeof current === 'object' ? (current as Record<PropertyKey, unknown>)[key] : undefined;
+  return current;
 }
 
 /** completeSession reports `path: message`; the webhook answers them as fields. */

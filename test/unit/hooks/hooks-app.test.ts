@@ -168,6 +168,7 @@ describe('POST /hooks/v1/sessions', () => {
     expect(result.statusCode).toBe(400);
     const errors = json(result)['errors'] as { path: string; message: string }[];
     expect(errors.map((error) => error.path).sort()).toEqual(['clientId', 'endedAt', 'sessionId']);
+    expect(errors.find((error) => error.path === 'clientId')?.message).toBe('is required');
     expect(result.body).not.toMatch(/has spaces|yesterday|not-an-address/);
     expect(published).toEqual([]);
   });
@@ -180,6 +181,17 @@ describe('POST /hooks/v1/sessions', () => {
     expect(result.statusCode).toBe(400);
     expect(json(result)['errors']).toEqual([{ path: 'client.email', message: expect.any(String) }]);
     expect(result.body).not.toContain('ana-at-example');
+  });
+
+  it('says what a field of the wrong type must be', async () => {
+    const { app } = setup();
+
+    const result = await app(signedEvent({ ...BODY, sessionId: 100, client: 'ana' }));
+
+    expect(json(result)['errors']).toEqual([
+      { path: 'sessionId', message: 'must be a string' },
+      { path: 'client', message: 'must be an object' },
+    ]);
   });
 
   it('refuses a body that is not JSON with 400', async () => {
