@@ -119,7 +119,7 @@ export interface SecretsManagerVerifierOptions {
   /**
    * How long the secret is kept in memory: a rotation or retirement takes effect within this time
    * in every warm container, and a busy container reads Secrets Manager at most once a minute
-   * ($0.05 per 10,000 calls; ~50 ms each).
+   * (billed per 10,000 calls, and a network round trip each time).
    */
   cacheMs?: number;
   /**

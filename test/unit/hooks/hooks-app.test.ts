@@ -6,6 +6,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FUNCTIONS, HTTP_ROUTES } from '../../../infra/routes.ts';
 import { createHooksApp, MAX_HOOK_BODY_BYTES, SESSIONS_HOOK_PATH } from '../../../functions/hooks/app.ts';
 import { verifyWithSecrets, WebhookSecretFormatError } from '../../../shared/adapters/webhook-secret.ts';
 import { SessionCompleted } from '../../../shared/events/contracts.ts';
@@ -93,6 +94,10 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('POST /hooks/v1/sessions', () => {
+  it('is the path infra/routes.ts gives the hooks function (API Gateway and the local web server)', () => {
+    expect(HTTP_ROUTES.filter((route) => route.target === FUNCTIONS.hooks).map((route) => `${route.method} ${route.path}`)).toEqual([`POST ${SESSIONS_HOOK_PATH}`]);
+  });
+
   it('accepts a signed session with 202 and publishes SessionCompleted once', async () => {
     const { app, published } = setup();
 
