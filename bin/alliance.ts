@@ -6,7 +6,8 @@
  * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
  * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
- * - `redrive`: dead-lettered messages back to their queues.
+ * - `redrive`: dead-lettered messages back to their queues;
+ * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
@@ -15,6 +16,7 @@ import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
 import { therapistsCommand, THERAPISTS_HELP } from './therapists.ts';
+import { webhookSecretCommand, WEBHOOK_SECRET_HELP } from './webhook-secret.ts';
 
 const HELP = `Usage: alliance <command> [options]
 
@@ -34,6 +36,8 @@ Commands:
   therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId>
                           The therapist directory: alerts go only to the addresses registered here
   redrive                 Move dead-lettered messages back to their queues, with the reasons
+  webhook-secret create|rotate|retire-previous|generate
+                          The signed webhook's secret (shown once; rotation keeps the previous one)
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -54,6 +58,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
   therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
+  'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

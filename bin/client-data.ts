@@ -81,6 +81,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
+  'webhook-delivery': ['webhook delivery', 'webhook deliveries'],
   'roster-client': ['roster entry', 'roster entries'],
   'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
   // Never a client's: no clientId (listed for completeness of the kinds).

@@ -81,7 +81,21 @@ export interface Access {
   /** iam:PassRole of the scheduler role, which a schedule's target names. */
   passesSchedulerRole?: boolean;
   sendsTo?: readonly QueueTarget[];
+  /** Secrets Manager secrets it reads (GetSecretValue, and their key through Secrets Manager); each gives it its ARN variable. */
+  secrets?: readonly SecretName[];
 }
+
+/**
+ * The stack's Secrets Manager secrets, each encrypted with the stack's key, by name: the resource
+ * variable that carries a reader its ARN. A new secret is one line here plus its resource in the
+ * CDK stack (and its local ARN in infra/local/functions.ts).
+ */
+export const SECRETS = {
+  /** The signed webhook's `whsec_` secrets (current, and previous during a rotation): shared/adapters/webhook-secret.ts. */
+  webhook: { variable: 'webhookSecretArn' },
+} as const satisfies Record<string, { variable: keyof typeof RESOURCE_ENV }>;
+
+export type SecretName = keyof typeof SECRETS;
 
 /** A function's access, plus what it reads from its environment that grants nothing. */
 export interface FunctionAccess extends Access {
@@ -181,6 +195,16 @@ export const FUNCTION_ACCESS = {
     instruments: true,
     variables: ['claimLeaseSeconds', 'adminEmail'],
   },
+  // functions/hooks: verifies each delivery with the webhook secret (read, cached a minute), claims
+  // its webhook-id with a conditional put (deleted again when the publish fails, so the sender's
+  // retry is not taken for a replay) and publishes SessionCompleted with the inbound source; a
+  // delivery that leaves client or therapist details out is completed from the roster and the
+  // directory (shared/adapters/inbound-directories.ts).
+  hooks: {
+    table: { get: ['roster-client', 'therapist'], put: ['webhook-delivery'], delete: ['webhook-delivery'] },
+    publishes: [SessionCompleted],
+    secrets: ['webhook'],
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** The role EventBridge Scheduler assumes when a follow-up schedule fires: it puts the event on the bus, or parks it. */
@@ -258,6 +282,8 @@ export interface AccessResources {
   schedulerDeadLetterQueueArn: string;
   /** Each routed function's dead-letter queue (its route's), by function id. */
   deadLetterQueueArns: Readonly<Record<string, string>>;
+  /** Each secret's ARN (Secrets Manager's, with its random suffix), by name. */
+  secretArns: Readonly<Record<SecretName, string>>;
 }
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
@@ -371,6 +397,19 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Condition: { StringEquals: { 'kms:ViaService': `sqs.${resources.region}.amazonaws.com` } },
     });
   }
+
+  const secretArns = (access.secrets ?? []).map((name) => resources.secretArns[name]);
+  if (secretArns.length > 0) {
+    statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: unique(secretArns) });
+    // The secrets are encrypted with the stack's key: Secrets Manager decrypts with the reader's permission.
+    statements.push({
+      Sid: 'UseKeyThroughSecretsManager',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [resources.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${resources.region}.amazonaws.com` } },
+    });
+  }
   return statements;
 }
 
@@ -409,6 +448,7 @@ export function functionVariables(fn: FunctionDefinition): FunctionVariables {
     ...(access.schedules?.create ? (['busArn', 'schedulerDeadLetterQueueArn'] as const) : []),
     ...(access.passesSchedulerRole ? (['schedulerRoleArn'] as const) : []),
     ...((access.sendsTo ?? []).includes('ownDeadLetterQueue') ? (['deadLetterQueueUrl'] as const) : []),
+    ...(access.secrets ?? []).map((name) => SECRETS[name].variable),
   ];
   const settings = new Map<string, Setting>();
   for (const group of access.settings ?? []) for (const setting of Object.values(group)) settings.set(setting.env, setting);

@@ -72,10 +72,23 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-APIG4',
-    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}); with the front, only the opt-out route (GET and POST /u/{token})',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}, POST /hooks/v1/sessions); with the front, only the opt-out route and the signed webhook',
     reason:
-      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working.',
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. The signed webhook is authenticated by its Standard Webhooks HMAC-SHA256 signature over the body, id and timestamp (±5 minutes), which the hooks function verifies against the secret in Secrets Manager; an EHR cannot sign with IAM or a JWT. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working, and the webhook skips it because its signature already authenticates each call and an EHR\'s integration keeps the URL it was given.',
     targets: (stack) => [stack.api],
+  },
+  {
+    id: 'AwsSolutions-SMG4',
+    appliesTo: 'the signed webhook secret',
+    reason:
+      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches.',
+    targets: (stack) => [stack.webhookSecret],
+  },
+  {
+    id: 'HIPAA.Security-SecretsManagerRotationEnabled',
+    appliesTo: 'the signed webhook secret',
+    reason: 'As AwsSolutions-SMG4: the secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch.',
+    targets: (stack) => [stack.webhookSecret],
   },
   {
     id: 'HIPAA.Security-DynamoDBInBackupPlan',

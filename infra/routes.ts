@@ -64,6 +64,12 @@ export const FUNCTIONS = {
     description: 'AllianceRuptureDetected → one alert email to the registered therapist per session and kind (waits for an unregistered one)',
     timeoutSeconds: 30,
   },
+  hooks: {
+    id: 'hooks',
+    entry: 'functions/hooks/handler.ts',
+    description: 'Signed webhooks from the EHR (Standard Webhooks) → SessionCompleted on the bus',
+    timeoutSeconds: 10,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */
@@ -149,3 +155,20 @@ export function claimLeaseSeconds(route: EventRoute): number {
 export function visibilityTimeoutSeconds(route: EventRoute): number {
   return route.target.timeoutSeconds * 6;
 }
+
+/**
+ * An HTTP route of the API that goes to its own function instead of the web function (whose
+ * catch-all `/{proxy+}` takes everything else). API Gateway picks the most specific route; the
+ * local web server matches these exactly before falling back to the web function.
+ */
+export interface HttpRoute {
+  method: 'POST';
+  path: string;
+  target: FunctionDefinition;
+}
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  // Its own function and role: the EHR's signed webhooks need the webhook secret and PutEvents of
+  // SessionCompleted, which the client-facing pages must never have (least privilege).
+  { method: 'POST', path: '/hooks/v1/sessions', target: FUNCTIONS.hooks },
+];

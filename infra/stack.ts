@@ -19,6 +19,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { ConfigurationSet, ConfigurationSetTlsPolicy, EmailSendingEvent, EventDestination, SuppressionReasons } from 'aws-cdk-lib/aws-ses';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
@@ -40,7 +41,7 @@ import { Operations } from './constructs/operations.ts';
 import { ProductFunction } from './constructs/product-function.ts';
 import { type AccessResources, busPolicy, functionPolicy, functionVariables, integrationPolicy, productPublishers, schedulerPolicy } from './function-access.ts';
 import { pascalCase } from './names.ts';
-import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type FunctionDefinition } from './routes.ts';
+import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type FunctionDefinition } from './routes.ts';
 
 /**
  * Stage throttling for the client-facing API: a cost cap shared by everyone, not a per-client limit
@@ -107,6 +108,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly accessResources: AccessResources;
   /** For the practice's EHR integration role: PutEvents of SessionCompleted on the bus, nothing else. */
   readonly integrationPolicy: ManagedPolicy;
+  /** The signed webhook's secrets (`npx alliance webhook-secret create|rotate` writes them). */
+  readonly webhookSecret: Secret;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -209,6 +212,17 @@ export class AllianceFeedbackStack extends Stack {
       const optOutPath = clientLinks('', { form: '{token}', optOut: '{token}' }).optOutUrl;
       this.api.addRoutes({ path: optOutPath, methods: [HttpMethod.GET, HttpMethod.POST], integration: webIntegration, authorizer: new HttpNoneAuthorizer() });
     }
+    // Routes with their own function (the signed webhook): more specific than /{proxy+}, so they win.
+    // With the front, the webhook skips the origin check: every call is authenticated by its
+    // signature, and the EHR keeps the URL it was configured with when the front is switched on.
+    for (const route of HTTP_ROUTES) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(pascalCase(route.target.id), this.functionFor(route.target).function),
+        ...(this.originCheck === undefined ? {} : { authorizer: new HttpNoneAuthorizer() }),
+      });
+    }
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: config.logRetention, encryptionKey: this.key });
     this.stage = new HttpStage(this, 'ApiStage', {
       httpApi: this.api,
@@ -294,6 +308,14 @@ export class AllianceFeedbackStack extends Stack {
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
+    // The signed webhook's secret, with the stack's key. CloudFormation fills it with a random
+    // placeholder that verifies nothing (the hooks function answers 503 until then);
+    // `npx alliance webhook-secret create` puts the first whsec_ secret in and prints it once, so
+    // the secret never appears in a template, a parameter or a deployment log.
+    this.webhookSecret = new Secret(this, 'WebhookSecret', {
+      description: 'Alliance Feedback: the signed webhook secrets ({"current","previous"}); set with npx alliance webhook-secret create|rotate',
+      encryptionKey: this.key,
+    });
     const accessResources: AccessResources = (this.accessResources = {
       region: this.region,
       tableArn: this.table.tableArn,
@@ -306,6 +328,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
+      secretArns: { webhook: this.webhookSecret.secretArn },
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
@@ -350,6 +373,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerDeadLetterQueueArn: () => this.schedulerDeadLetterQueue.queueArn,
       // Optional: without it, the deliverability function tells nobody.
       adminEmail: () => config.adminEmail,
+      webhookSecretArn: () => this.webhookSecret.secretArn,
     };
 
     for (const fn of Object.values(this.functions)) {
@@ -443,5 +467,7 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    new CfnOutput(this, 'WebhookUrl', { value: `${this.stage.url}hooks/v1/sessions`, description: 'Signed webhooks (Standard Webhooks) with SessionCompleted go here' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn, description: 'npx alliance webhook-secret create|rotate --region … --secret-id <this>' });
   }
 }

@@ -309,6 +309,8 @@ export const RESOURCE_ENV = {
   schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
   /** The practice administrator's address for deliverability notices (optional). */
   adminEmail: 'ADMIN_EMAIL',
+  /** The signed webhook's secret in Secrets Manager (its ARN): the hooks function verifies with it. */
+  webhookSecretArn: 'WEBHOOK_SECRET_ARN',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

@@ -40,8 +40,13 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_KINDS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
+import type { SkippedAppointment } from '../../shared/use-cases/complete-session.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
+
+/** completeSession's reasons a webhook's appointment can be skipped for (a record: a new reason fails `tsc` here). */
+const WEBHOOK_SKIP_REASON_SET = { 'client-not-on-roster': true, 'client-inactive': true, 'therapist-unknown': true, 'invalid-details': true } as const satisfies Record<SkippedAppointment, true>;
+const WEBHOOK_SKIP_REASONS = Object.keys(WEBHOOK_SKIP_REASON_SET) as SkippedAppointment[];
 
 /** SES reviews an account whose bounce rate reaches 5 % (and may pause sending at 10 %). */
 export const SES_BOUNCE_RATE_THRESHOLD = 0.05;
@@ -194,6 +199,14 @@ export class Operations extends Construct {
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function throttles', functions.map((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function duration (p95, ms)', functions.map((fn) => fn.function.metricDuration({ period: FIVE_MINUTES, statistic: Stats.p(95), label: fn.definition.id })), 8),
+      ],
+      // The signed webhook (functions/hooks): sessions it announced, and appointments it skipped by
+      // completeSession's reason (the sender got a 422 with the same reason).
+      [
+        graph('Signed webhook: sessions announced and skipped', [
+          product(METRIC.sessionAnnounced, FUNCTIONS.hooks.id, 'Announced'),
+          ...WEBHOOK_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.hooks.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
+        ], 24),
       ],
       [
         new GraphWidget({

@@ -48,7 +48,12 @@ export interface BusTargets {
   deadLetterQueues: Map<string, { route: EventRoute; queue: LocalQueue }>;
   /** REST stand-ins reached through the catch-all endpoint (e.g. the scheduler's `/schedules/...`). */
   restServices?: RestService[];
+  /** JSON-protocol stand-ins by `X-Amz-Target` (e.g. Secrets Manager's `secretsmanager.*`). */
+  jsonServices?: JsonService[];
 }
+
+/** Another AWS service's JSON 1.1 API on the same port; answers undefined when the target is not its. */
+export type JsonService = (target: string, input: unknown) => Promise<{ status: number; body: unknown } | undefined>;
 
 export interface LocalEventBusOptions {
   port: number;
@@ -233,6 +238,10 @@ export class LocalEventBus {
       case 'AmazonSQS.SendMessage':
         return this.sendMessage(input, response);
       default:
+        for (const service of this.targets.jsonServices ?? []) {
+          const answer = await service(target, input);
+          if (answer) return sendJson(response, answer.status, answer.body);
+        }
         this.options.log('bus', `no local stand-in for ${target}`);
         return sendJson(response, 400, { __type: 'UnknownOperationException', message: `The local stack has no stand-in for ${target}.` });
     }

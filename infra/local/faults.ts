@@ -321,6 +321,10 @@ const THROTTLES: Record<FaultService, readonly [readonly [number, string], reado
     [429, 'ThrottlingException'],
     [429, 'ThrottlingException'],
   ],
+  secretsmanager: [
+    [400, 'ThrottlingException'],
+    [400, 'ThrottlingException'],
+  ],
 };
 
 function networkError(): Error {

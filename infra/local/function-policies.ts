@@ -51,7 +51,8 @@ export function localIam(stack: StackEnvironment, env: NodeJS.ProcessEnv = proce
       return Object.hasOwn(callers, name) ? callers[name as BusCaller] : undefined;
     },
     resourcePolicyOf: (resource) => (resource === resources.busArn ? bus : undefined),
-    encryptionKeyOf: (resource) => (resource === resources.tableArn || resource.startsWith(queueArnPrefix) ? resources.keyArn : undefined),
+    // The stack's secrets are encrypted with the same key (infra/stack.ts).
+    encryptionKeyOf: (resource) => (resource === resources.tableArn || resource.startsWith(queueArnPrefix) || Object.values(resources.secretArns).includes(resource) ? resources.keyArn : undefined),
     busArn: resources.busArn,
   };
 }

@@ -6,18 +6,20 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type AccessResources, type DerivedPolicy, functionPolicy, functionVariables } from '../function-access.ts';
-import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, type EventRoute, type FunctionDefinition } from '../routes.ts';
+import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute, type FunctionDefinition } from '../routes.ts';
+import { localSecretArn, LOCAL_SECRET_NAMES } from './secrets-emulator.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
 import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The functions a local stack runs: every route's target, then the web function. */
+/** The functions a local stack runs: every route's target, then the web function and the HTTP routes' own functions. */
 export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinition[] {
   const byId = new Map<string, FunctionDefinition>();
   for (const route of routes) byId.set(route.target.id, route.target);
   byId.set(FUNCTIONS.web.id, FUNCTIONS.web);
+  for (const route of HTTP_ROUTES) byId.set(route.target.id, route.target);
   return [...byId.values()];
 }
 
@@ -67,6 +69,8 @@ const LOCAL_RESOURCE_VALUES: {
   schedulerDeadLetterQueueArn: (stack) => localSchedulerDeadLetterQueueArn(stack),
   // Deliverability notices land in the mail viewer like every other email.
   adminEmail: (_stack, _route, env) => env['ADMIN_EMAIL'] || 'admin@practice.example',
+  // The local Secrets Manager stand-in (secrets-emulator.ts) holds it under the same ARN.
+  webhookSecretArn: (stack) => localSecretArn(stack, LOCAL_SECRET_NAMES.webhook),
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */
@@ -95,6 +99,7 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
     schedulerDeadLetterQueueArn: localSchedulerDeadLetterQueueArn(stack),
     // The local bus names a queue's ARN after the queue (infra/local/local-queue.ts).
     deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, arn('sqs', deadLetterQueueName(route))])),
+    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook) },
   };
 }
 
@@ -173,6 +178,8 @@ export function functionEnvironment(
     AWS_ENDPOINT_URL_SQS: stack.endpoints.bus,
     // The scheduler stand-in answers the Scheduler REST API on the bus's port.
     AWS_ENDPOINT_URL_SCHEDULER: stack.endpoints.bus,
+    // The Secrets Manager stand-in (secrets-emulator.ts) answers on the bus's port too.
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: stack.endpoints.bus,
     // Any other AWS service a function calls lands on the bus, which answers "no local stand-in
     // for ..." instead of the call leaving the machine.
     AWS_ENDPOINT_URL: stack.endpoints.bus,

@@ -135,7 +135,16 @@ function serviceRequests(call: SdkCall, scope: IamScope): IamRequest[] {
       return schedulerRequests(call, scope);
     case 'sqs':
       return sqsRequests(call, scope);
+    case 'secretsmanager':
+      return secretsManagerRequests(call, scope);
   }
+}
+
+/** Secrets Manager authorizes on the secret's full ARN (a name is resolved to it; locally, its ARN is named as such). */
+function secretsManagerRequests(call: SdkCall, scope: IamScope): IamRequest[] {
+  const id = call.input['SecretId'] ?? call.input['Name'];
+  const resource = typeof id !== 'string' ? '*' : id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${scope.region}:${scope.accountId}:secret:${id}`;
+  return [{ action: `secretsmanager:${call.operation}`, resource, context: {} }];
 }
 
 function tableArn(tableName: unknown, scope: IamScope, indexName?: unknown): string {
@@ -322,6 +331,7 @@ function sqsRequests(call: SdkCall, scope: IamScope): IamRequest[] {
  * encryption context.
  */
 function keyRequests(service: SdkService, requests: readonly IamRequest[], scope: IamScope): IamRequest[] {
+  if (service === 'secretsmanager') return secretKeyRequests(requests, scope);
   if (service !== 'dynamodb' && service !== 'sqs') return [];
   const viaService = `${service}.${scope.region}.amazonaws.com`;
   const seen = new Set<string>();
@@ -336,6 +346,16 @@ function keyRequests(service: SdkService, requests: readonly IamRequest[], scope
         : { 'kms:ViaService': viaService, 'kms:CallerAccount': scope.accountId, 'kms:EncryptionContext:aws:sqs:arn': resource };
     const actions = service === 'dynamodb' ? ['kms:Decrypt'] : request.action === 'sqs:SendMessage' ? ['kms:GenerateDataKey', 'kms:Decrypt'] : request.action === 'sqs:ReceiveMessage' ? ['kms:Decrypt'] : [];
     return actions.map((action) => ({ action, resource: key, context }));
+  });
+}
+
+/** Reading a secret has Secrets Manager decrypt it with the reader's permission, with the secret's ARN as encryption context. */
+function secretKeyRequests(requests: readonly IamRequest[], scope: IamScope): IamRequest[] {
+  return requests.flatMap((request) => {
+    const key = request.action === 'secretsmanager:GetSecretValue' ? scope.encryptionKeyOf?.(request.resource) : undefined;
+    if (key === undefined) return [];
+    const context = { 'kms:ViaService': `secretsmanager.${scope.region}.amazonaws.com`, 'kms:CallerAccount': scope.accountId, 'kms:EncryptionContext:SecretARN': request.resource };
+    return [{ action: 'kms:Decrypt', resource: key, context }];
   });
 }
 
@@ -689,6 +709,7 @@ function accessDeniedResponse(service: SdkService, sessionArn: string, request: 
       // SQS's JSON protocol also names the error as its older query API did.
       return errorResponse(service, 400, 'AccessDeniedException', message, { typeNamespace: 'com.amazon.coral.service', headers: { 'x-amzn-query-error': 'AccessDenied;Sender' } });
     case 'eventbridge':
+    case 'secretsmanager':
       return errorResponse(service, 400, 'AccessDeniedException', message);
     case 'ses':
     case 'scheduler':

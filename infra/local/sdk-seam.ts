@@ -14,8 +14,9 @@ import { getEventBridgeClient } from '../../shared/adapters/eventbridge-publishe
 import { getSchedulerClient } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { getSesClient } from '../../shared/adapters/ses-mailer.ts';
 import { getSqsClient } from '../../shared/adapters/sqs-dead-letter.ts';
+import { getSecretsManagerClient } from '../../shared/adapters/webhook-secret.ts';
 
-export const SDK_SERVICES = ['ses', 'dynamodb', 'eventbridge', 'sqs', 'scheduler'] as const;
+export const SDK_SERVICES = ['ses', 'dynamodb', 'eventbridge', 'sqs', 'scheduler', 'secretsmanager'] as const;
 export type SdkService = (typeof SDK_SERVICES)[number];
 
 /** One SDK call a function makes, as the middleware sees it. */
@@ -59,6 +60,7 @@ export function functionClients(): FunctionClients {
     eventbridge: getEventBridgeClient(),
     sqs: getSqsClient(),
     scheduler: getSchedulerClient(),
+    secretsmanager: getSecretsManagerClient(),
   } as unknown as FunctionClients;
 }
 
@@ -101,6 +103,7 @@ export function errorResponse(
     case 'sqs':
       return jsonResponse(statusCode, { __type: `${options.typeNamespace ?? 'com.amazonaws.sqs'}#${name}`, message }, 'application/x-amz-json-1.0', extra);
     case 'eventbridge':
+    case 'secretsmanager':
       return jsonResponse(statusCode, { __type: options.typeNamespace ? `${options.typeNamespace}#${name}` : name, message }, 'application/x-amz-json-1.1', extra);
     case 'ses':
     case 'scheduler':

@@ -5,7 +5,7 @@
  * same sources the CDK stack is built from. `npm start` and the integration tests both use it.
  */
 import { randomUUID } from 'node:crypto';
-import { EVENT_ROUTES, FUNCTIONS, type EventRoute } from '../routes.ts';
+import { EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute } from '../routes.ts';
 import { productPublisherOf } from '../function-access.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import { setClock, systemClock } from '../../shared/adapters/clock.ts';
@@ -28,6 +28,8 @@ import { consoleLog, silentLog, type LogLine } from './log.ts';
 import { assertPortFree, findFreePort, LOCAL_HOST, PORT_SETTINGS, type LocalPorts } from './ports.ts';
 import { LocalScheduler, type LocalSchedule } from './scheduler.ts';
 import { startSesEmulator, type SesEmulator } from './ses-emulator.ts';
+import { LocalSecretsManager, LOCAL_SECRET_NAMES, localSecretArn } from './secrets-emulator.ts';
+import { generateWebhookSecret, isWebhookSecret } from '../../shared/adapters/webhook-secret.ts';
 import { waitFor } from './wait.ts';
 import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
 
@@ -69,6 +71,8 @@ export interface LocalStackOptions {
   functionPolicies?: (functionId: string, defaults: FunctionPolicies) => PolicyDocumentJson | undefined;
   /** The sources the integration policy allows callers from outside the stack (default: any but the product's), as `-c integrationSources`. */
   integrationSources?: readonly string[];
+  /** The signed webhook's `whsec_` secret (npm start: WEBHOOK_SECRET); default: a new one each start. */
+  webhookSecret?: string;
 }
 
 export interface LocalStack {
@@ -104,6 +108,11 @@ export interface LocalStack {
    * the product's source to them.
    */
   putEventsAsProduct(entries: readonly PutEntry[]): Promise<{ FailedEntryCount: number; Entries: EntryResult[] }>;
+  /**
+   * The signed webhook: its URL, the secret it verifies with at start (rotations go through the
+   * Secrets Manager stand-in, as `npx alliance webhook-secret rotate` does), and that secret's ARN.
+   */
+  webhook: { url: string; secret: string; secretArn: string };
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -151,6 +160,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   for (const part of Object.keys(requested) as (keyof LocalPorts)[]) {
     if (requested[part] !== 0) await assertPortFree(requested[part], part);
   }
+
+  if (options.webhookSecret !== undefined && !isWebhookSecret(options.webhookSecret)) {
+    throw new LocalStackError('WEBHOOK_SECRET must be a Standard Webhooks secret: whsec_ followed by at least 24 bytes of base64 (npx alliance webhook-secret generate makes one).');
+  }
+  const webhookSecret = options.webhookSecret ?? generateWebhookSecret();
+  // The stack's secrets, read by the functions with the real SDK (secrets-emulator.ts).
+  const secretsManager = new LocalSecretsManager({ region, accountId: LOCAL_ACCOUNT_ID, now: () => clock.now() });
+  secretsManager.put(LOCAL_SECRET_NAMES.webhook, JSON.stringify({ current: webhookSecret }));
 
   const deadLetters: DeadLetter[] = [];
   // Bodies of the parked messages, by dead letter id: never listed, only sent again by a redrive.
@@ -346,8 +363,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: [...queues.values()].map(({ route, queue }) => ({ route, queue })),
       deadLetterQueues: new Map([...queues.values()].map(({ route, queue }) => [deadLetterQueueName(route), { route, queue }])),
       restServices: [(request, response, body) => scheduler.handle(request, response, body)],
+      jsonServices: [(target, input) => secretsManager.handle(target, input)],
     });
     web.setHandler(asFunction(FUNCTIONS.web.id, handlers.get(FUNCTIONS.web.id) as HttpHandler));
+    web.setRoutes(
+      HTTP_ROUTES.map((route) => ({
+        method: route.method,
+        path: route.path,
+        handler: asFunction(route.target.id, handlers.get(route.target.id) as HttpHandler),
+        context: () => lambdaContext(route.target, { region, accountId: LOCAL_ACCOUNT_ID }),
+      })),
+    );
 
     await dynamoStarting;
     await createTable(endpoints.dynamodb, tableName);
@@ -385,6 +411,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
       },
+      webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({
       ports: portsFromEnv(),
+      // The signed webhook's secret: yours (so your EHR or script keeps working across restarts), or a new one printed below.
+      ...(process.env['WEBHOOK_SECRET'] ? { webhookSecret: process.env['WEBHOOK_SECRET'] } : {}),
       onPartExit: (part, exit) => {
         // A JVM that got the terminal's Ctrl-C exits with 130 just before our own handler runs.
         if (exit.code === 130 || exit.signal === 'SIGINT') return;
@@ -89,6 +91,10 @@ function printBanner(stack: LocalStack): void {
       ),
     ),
     row(PORT_SETTINGS.web.label, endpoints.web, `health ${endpoints.health} · feedback links ${endpoints.web}/f/<token>`),
+    row('', '', `signed webhook POST ${stack.webhook.url}`),
+    '',
+    // Printed only when this start made it: a WEBHOOK_SECRET of your own stays off the screen.
+    process.env['WEBHOOK_SECRET'] ? 'Webhook secret: yours (WEBHOOK_SECRET)' : `Webhook secret (new each start; set WEBHOOK_SECRET to keep one): ${stack.webhook.secret}`,
     '',
     'Send a test event:  npm run send-session',
     '',

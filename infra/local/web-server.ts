@@ -30,9 +30,19 @@ export interface LocalWebServerOptions {
   context: () => Context;
 }
 
+/** A route with its own function (infra/routes.ts' HTTP_ROUTES), matched exactly before the web function's catch-all. */
+export interface LocalHttpRoute {
+  method: string;
+  path: string;
+  handler: HttpHandler;
+  /** A fresh Lambda context of the route's own function per request. */
+  context: () => Context;
+}
+
 export class LocalWebServer {
   private readonly http: HttpListener;
   private handler: HttpHandler | undefined;
+  private routes: readonly LocalHttpRoute[] = [];
 
   constructor(private readonly options: LocalWebServerOptions) {
     this.http = new HttpListener(options.port, 'web');
@@ -62,6 +72,11 @@ export class LocalWebServer {
     this.handler = handler;
   }
 
+  /** Connects the routes that have their own function (as API Gateway's more specific routes). */
+  setRoutes(routes: readonly LocalHttpRoute[]): void {
+    this.routes = routes;
+  }
+
   stop(): Promise<void> {
     return this.http.stop();
   }
@@ -80,9 +95,10 @@ export class LocalWebServer {
     if (body === undefined) return writeText(response, 413, 'Request Entity Too Large');
     const started = performance.now();
     const event = toApiGatewayEvent(request, body, { accountId: this.options.accountId });
+    const route = this.routes.find((candidate) => candidate.method === request.method && candidate.path === url.pathname);
     let result: APIGatewayProxyResultV2;
     try {
-      result = await this.handler(event, this.options.context());
+      result = route ? await route.handler(event, route.context()) : await this.handler(event, this.options.context());
     } catch (error) {
       // API Gateway answers a failed invocation with a bare 500; the name is enough for the console.
       this.options.log('web', `${request.method} ${maskPath(url.pathname)}: the function threw ${error instanceof Error ? error.name : 'an error'}`);

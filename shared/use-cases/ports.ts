@@ -438,7 +438,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -571,4 +571,20 @@ export interface WaitingAlertStore {
   waitingFor(therapistId: string): Promise<WaitingAlert[]>;
   /** Forgets a waiting alert (sent, or nothing left to send). */
   forget(alert: WaitingAlert): Promise<void>;
+}
+
+// ── signed webhook ──────────────────────────────────────────────────────────────────────────────────
+
+/** The webhook deliveries already acted on, by their `webhook-id`: a sender's retry changes nothing. */
+export interface WebhookDeliveryStore {
+  /** Records the delivery unless its id is already recorded: `new` the first time, `seen` after. */
+  claim(delivery: { webhookId: string; sessionId: string; receivedAt: Date }): Promise<'new' | 'seen'>;
+  /** Forgets a claimed delivery whose event could not be published, so the sender's retry is acted on. */
+  release(webhookId: string): Promise<void>;
+}
+
+/** Checks a webhook's Standard Webhooks signature against the active secrets. */
+export interface WebhookSignatureVerifier {
+  /** True when one of the active secrets signed this body with these headers within ±5 minutes. */
+  verify(body: string, headers: Readonly<Record<string, string | undefined>>): Promise<boolean>;
 }

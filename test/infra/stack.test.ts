@@ -321,14 +321,27 @@ describe('dead letters are heard', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes GET / and ANY /{proxy+} to the web function', () => {
+  it('routes GET / and ANY /{proxy+} to the web function, and POST /hooks/v1/sessions to the hooks function', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route['Properties'].RouteKey);
 
-    expect(routeKeys.sort()).toEqual(['ANY /{proxy+}', 'GET /']);
+    expect(routeKeys.sort()).toEqual(['ANY /{proxy+}', 'GET /', 'POST /hooks/v1/sessions']);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: getAtt(stack.functions.web.function),
     });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt(stack.functions.hooks.function),
+    });
+  });
+
+  it('keeps the webhook secret in Secrets Manager under the stack key, readable by the hooks role alone', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: getAtt(stack.key) });
+    const readers = Object.entries(template.findResources('AWS::IAM::ManagedPolicy')).filter(([, policy]) =>
+      JSON.stringify(policy['Properties'].PolicyDocument).includes('secretsmanager:GetSecretValue'),
+    );
+
+    expect(readers.map(([id]) => id)).toEqual([expect.stringMatching(/^HooksRolePolicy/)]);
   });
 
   it('throttles and access-logs its default stage, without IPs or paths', () => {

@@ -10,7 +10,7 @@ import {
 } from '../../infra/function-access.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS, ALERT_SETTINGS } from '../../shared/config.ts';
-import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
 
 const RESOURCES: AccessResources = {
   region: 'eu-west-1',
@@ -24,6 +24,7 @@ const RESOURCES: AccessResources = {
   schedulerRoleArn: 'arn:aws:iam::111111111111:role/s',
   schedulerDeadLetterQueueArn: 'arn:aws:sqs:eu-west-1:111111111111:scheduler-dlq',
   deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, `arn:aws:sqs:eu-west-1:111111111111:${route.id}-dlq`])),
+  secretArns: { webhook: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:w-AbCdEf' },
 };
 
 const statementsOf = (fn: keyof typeof FUNCTIONS) => functionPolicy(FUNCTIONS[fn], RESOURCES).Statement;
@@ -62,7 +63,8 @@ describe('functionPolicy', () => {
   it('conditions every PutEvents on the source and the declared detail-types', () => {
     for (const fn of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
       for (const statement of statementsOf(fn).filter((candidate) => candidate.Action.includes('events:PutEvents'))) {
-        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([PRODUCT_SOURCE]);
+        // The hooks function is an inbound adapter: SessionCompleted, with the inbound source.
+        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([fn === 'hooks' ? INBOUND_SOURCE : PRODUCT_SOURCE]);
         expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(accessOf(FUNCTIONS[fn]).publishes?.map((event) => event.detailType));
       }
     }
@@ -138,9 +140,25 @@ describe('functionPolicy', () => {
       'kms:GenerateDataKey',
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
+      'secretsmanager:GetSecretValue',
       'ses:SendEmail',
       'sqs:SendMessage',
     ]);
+  });
+
+  it('lets the hooks function read the webhook secret, and decrypt it only through Secrets Manager; no other function reads a secret', () => {
+    const hooks = statementsOf('hooks');
+
+    expect(bySid(hooks, 'ReadSecrets')).toMatchObject({ Action: ['secretsmanager:GetSecretValue'], Resource: [RESOURCES.secretArns.webhook] });
+    expect(bySid(hooks, 'UseKeyThroughSecretsManager')).toMatchObject({
+      Action: ['kms:Decrypt'],
+      Resource: [RESOURCES.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+    });
+    expect(functionVariables(FUNCTIONS.hooks).resources).toContain('webhookSecretArn');
+    for (const fn of (Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]).filter((name) => name !== 'hooks')) {
+      expect(actionsOf(statementsOf(fn)), fn).not.toContain('secretsmanager:GetSecretValue');
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import * as session from './session.ts';
 import * as therapist from './therapist.ts';
 import * as therapistNotice from './therapist-notice.ts';
 import * as waitingAlert from './waiting-alert.ts';
+import * as webhookDelivery from './webhook-delivery.ts';
 
 export const ITEM_KINDS = [
   session.SESSION_ITEM,
@@ -33,6 +34,7 @@ export const ITEM_KINDS = [
   therapist.THERAPIST_ITEM,
   waitingAlert.WAITING_ALERT_ITEM,
   therapistNotice.THERAPIST_NOTICE_ITEM,
+  webhookDelivery.WEBHOOK_DELIVERY_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -57,4 +59,5 @@ export const keys = {
   therapist: (therapistId: string) => therapist.key(therapistId),
   waitingAlert: (therapistId: string, sessionId: string, kind: AlertKind) => waitingAlert.key(therapistId, sessionId, kind),
   therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
+  webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
 };

@@ -30,7 +30,7 @@ describe('the roster in an inbound function’s access declaration', () => {
   it('grants reading the roster partition and nothing under CLIENT# (profiles, detector records)', () => {
     const [statement] = accessStatements({ table: { get: ['roster-client'] } }, {
       region: 'eu-west-1', tableArn: 'arn:aws:dynamodb:eu-west-1:111111111111:table/t', keyArn: 'k', busArn: 'b', sesIdentitiesArn: 's', sesConfigurationSetArn: undefined,
-      senderAddress: 'a@b.example', followUpSchedulesArn: 'f', schedulerRoleArn: 'r', schedulerDeadLetterQueueArn: 'q', deadLetterQueueArns: {},
+      senderAddress: 'a@b.example', followUpSchedulesArn: 'f', schedulerRoleArn: 'r', schedulerDeadLetterQueueArn: 'q', deadLetterQueueArns: {}, secretArns: { webhook: 'w' },
     });
 
     expect(statement).toMatchObject({ Action: ['dynamodb:GetItem'], Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ROSTER*'] } } });

@@ -23,7 +23,7 @@ it('fails the share of calls its rules add up to, each rule its own part', async
   );
   const middlewares: ((next: unknown, context: unknown) => (args: unknown) => Promise<unknown>)[] = [];
   const stack = { add: () => undefined, addRelativeTo: (middleware: never) => middlewares.push(middleware), remove: () => true };
-  injector.attach({ ses: { middlewareStack: stack }, dynamodb: { middlewareStack: stack }, eventbridge: { middlewareStack: stack }, sqs: { middlewareStack: stack }, scheduler: { middlewareStack: stack } });
+  injector.attach({ ses: { middlewareStack: stack }, dynamodb: { middlewareStack: stack }, eventbridge: { middlewareStack: stack }, sqs: { middlewareStack: stack }, scheduler: { middlewareStack: stack }, secretsmanager: { middlewareStack: stack } });
   const send = middlewares[0]!(async () => ({ response: { statusCode: 200 } }), { commandName: 'SendEmailCommand' });
 
   for (let call = 0; call < 10_000; call++) await send({ input: {} }).catch(() => undefined);

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +19,7 @@ import { iamEnforcementFromEnv, IamEnforcer, iamRequestsFor, withoutConditionKey
 import type { FunctionClients, SdkCall } from '../../../infra/local/sdk-seam.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from '../../../infra/policy-document.ts';
 import { EVENT_ROUTES } from '../../../infra/routes.ts';
+import { LOCAL_SECRET_NAMES, localSecretArn } from '../../../infra/local/secrets-emulator.ts';
 
 const SCOPE = { region: 'us-east-1', accountId: '000000000000' };
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/alliance-feedback';
@@ -279,6 +281,21 @@ describe('the local policies (each function\'s declaration with local ARNs)', ()
     for (const route of EVENT_ROUTES) expect(await enforce.authorize(route.target.id, park(`${route.id}-dlq`))).toEqual({ kind: 'allowed' });
     expect(await enforce.authorize('alert', park('session-completed-to-request-dlq'))).toMatchObject({ kind: 'denied' });
   });
+
+  it('let the hooks function alone read the webhook secret, with the key through Secrets Manager', async () => {
+    const secretArn = localSecretArn(SCOPE, LOCAL_SECRET_NAMES.webhook);
+    const { encryptionKeyOf } = localIam({ region: 'us-east-1', accountId: '000000000000', tableName: 'alliance-feedback', busName: 'alliance-feedback' } as StackEnvironment, {});
+    const enforce = new IamEnforcer({ policies, ...SCOPE, encryptionKeyOf });
+    const read = call('secretsmanager', 'GetSecretValue', { SecretId: secretArn });
+
+    expect(iamRequestsFor(read, { ...SCOPE, encryptionKeyOf })).toEqual([
+      { action: 'secretsmanager:GetSecretValue', resource: secretArn, context: {} },
+      { action: 'kms:Decrypt', resource: KEY, context: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:CallerAccount': '000000000000', 'kms:EncryptionContext:SecretARN': secretArn } },
+    ]);
+    expect(await enforce.authorize('hooks', read)).toEqual({ kind: 'allowed' });
+    expect(await enforce.authorize('web', read)).toMatchObject({ kind: 'denied' });
+    expect(await enforce.authorize('hooks', call('secretsmanager', 'PutSecretValue', { SecretId: secretArn }))).toMatchObject({ kind: 'denied' });
+  });
 });
 
 describe('a refused call, as the SDK sees it', () => {
@@ -293,7 +310,7 @@ describe('a refused call, as the SDK sees it', () => {
     const dynamodb = DynamoDBDocumentClient.from(new DynamoDBClient(options));
     const eventbridge = new EventBridgeClient(options);
     const ses = new SESv2Client(options);
-    const all = { dynamodb, eventbridge, ses, sqs: new SQSClient(options), scheduler: new SchedulerClient(options) };
+    const all = { dynamodb, eventbridge, ses, sqs: new SQSClient(options), scheduler: new SchedulerClient(options), secretsmanager: new SecretsManagerClient(options) };
     return { ...all, functionClients: all as unknown as FunctionClients };
   }
 
