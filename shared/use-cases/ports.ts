@@ -502,3 +502,19 @@ export interface ClientRoster {
   /** The roster entry for this client id, or undefined. */
   find(clientId: string): Promise<RosterClient | undefined>;
 }
+
+/** A SessionCompleted the bus did not take, after the publisher's own retries. */
+export interface UnannouncedSession {
+  sessionId: string;
+  /** The bus's error code (e.g. ThrottlingException), never the detail. */
+  errorCode: string;
+}
+
+/**
+ * Announces many SessionCompleted at once for a bulk inbound path (the appointment import): up
+ * to 10 per PutEvents call, the bus's per-call limit. Entries the bus refuses are retried by the
+ * adapter; those still refused come back, for the import's report.
+ */
+export interface SessionAnnouncer {
+  announce(details: readonly import('../events/contracts.ts').SessionCompletedDetail[]): Promise<UnannouncedSession[]>;
+}
