@@ -124,6 +124,13 @@ export const DEPLOYMENT_SETTINGS = {
     schema: commaList(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/, 'each must be the ARN of an IAM role or user (arn:aws:iam::<account>:role/<name>)'))),
     description: `Comma-separated ARNs of the IAM roles or users that run \`npx alliance erase\` and \`npx alliance clients\`: only they may announce ClientErased and ClientContactRestored (source \`${PRODUCT_SOURCE}\`) on the bus. Unset: any principal of the account whose own policy allows PutEvents on the bus may put these two (never any other product event).`,
   }),
+  appointmentDropDays: deploymentSetting({
+    context: 'appointmentDropDays',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.pipe(z.coerce.number(), z.int().check(z.minimum(1, 'must be at least 1 day'), z.maximum(365, 'must be at most 365 days'))),
+    description: 'Creates the appointment drop bucket (output AppointmentDropBucketName): a CSV put under `incoming/` is imported like `npx alliance import` and its report written under `reports/`. Files and reports are deleted after this many days. Unset: no bucket.',
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -156,6 +163,8 @@ export interface StackConfig {
   integration: { sources: string[] | undefined; accounts: string[] };
   /** Who may announce the administrator's commands (ClientErased, ClientContactRestored); empty: any principal of the account allowed PutEvents. */
   administratorPrincipals: string[];
+  /** The appointment drop bucket's object expiry in days; undefined: no bucket. */
+  appointmentDropDays: number | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -305,6 +314,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     instrumentJson,
     integration: { sources: deployment['integrationSources'] as string[] | undefined, accounts: (deployment['integrationAccounts'] as string[] | undefined) ?? [] },
     administratorPrincipals: (deployment['administratorPrincipals'] as string[] | undefined) ?? [],
+    appointmentDropDays: deployment['appointmentDropDays'] as number | undefined,
   };
 }
 

@@ -80,6 +80,12 @@ export interface Access {
   /** iam:PassRole of the scheduler role, which a schedule's target names. */
   passesSchedulerRole?: boolean;
   sendsTo?: readonly QueueTarget[];
+  /**
+   * The optional appointment drop bucket: GetObject under `incoming/` (the dropped files, and the
+   * optional `incoming/mapping.json`), PutObject under `reports/`. Left out of the policy when the
+   * stack has no bucket (AccessResources.appointmentDropBucketArn).
+   */
+  appointmentDrop?: { readsIncoming?: boolean; writesReports?: boolean };
 }
 
 /** A function's access, plus what it reads from its environment that grants nothing. */
@@ -159,6 +165,15 @@ export const FUNCTION_ACCESS = {
   // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
   // link is read (was the earlier attempt's email sent?) and written once the email is out. Both
   // the claim and the link expire with the retention setting.
+  // functions/appointment-import: the dropped file is read twice (check, then send) and its mapping
+  // once; the report is written under reports/; completed appointments are announced in batches
+  // (shared/adapters/eventbridge-session-announcer.ts). The roster and directory reads are added
+  // with their stores (shared/adapters/inbound-directories.ts).
+  appointmentImport: {
+    publishes: [SessionCompleted],
+    appointmentDrop: { readsIncoming: true, writesReports: true },
+    settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours, maxSessionLeadMinutes: REQUEST_SETTINGS.maxSessionLeadMinutes }],
+  },
   alert: {
     table: { query: ['session', 'evaluation'], get: ['alert-link'], put: ['alert-link'], update: ['alert-claim'], delete: ['alert-claim'] },
     sendsMail: true,
@@ -240,6 +255,8 @@ export interface AccessResources {
   schedulerDeadLetterQueueArn: string;
   /** Each routed function's dead-letter queue (its route's), by function id. */
   deadLetterQueueArns: Readonly<Record<string, string>>;
+  /** The appointment drop bucket; undefined when the stack has none (appointmentDropDays unset, and locally). */
+  appointmentDropBucketArn?: string | undefined;
 }
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
@@ -353,6 +370,26 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Condition: { StringEquals: { 'kms:ViaService': `sqs.${resources.region}.amazonaws.com` } },
     });
   }
+  statements.push(...appointmentDropStatements(access, resources));
+  return statements;
+}
+
+/** The drop bucket's statements: its two prefixes only, and its key only through S3. */
+function appointmentDropStatements(access: Access, resources: AccessResources): DerivedStatement[] {
+  const bucketArn = resources.appointmentDropBucketArn;
+  const drop = access.appointmentDrop;
+  if (bucketArn === undefined || drop === undefined) return [];
+  const statements: DerivedStatement[] = [];
+  if (drop.readsIncoming) statements.push({ Sid: 'ReadDroppedAppointmentFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${bucketArn}/incoming/*`] });
+  if (drop.writesReports) statements.push({ Sid: 'WriteImportReports', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/reports/*`] });
+  // The bucket is encrypted with the stack's key (with an S3 bucket key): reading decrypts, writing makes a data key.
+  statements.push({
+    Sid: 'UseKeyThroughS3',
+    Effect: 'Allow',
+    Action: [...(drop.readsIncoming ? ['kms:Decrypt'] : []), ...(drop.writesReports ? ['kms:GenerateDataKey'] : [])],
+    Resource: [resources.keyArn],
+    Condition: { StringEquals: { 'kms:ViaService': `s3.${resources.region}.amazonaws.com` } },
+  });
   return statements;
 }
 

@@ -63,6 +63,13 @@ export const FUNCTIONS = {
     description: 'AllianceRuptureDetected → one alert email to the therapist per session and kind',
     timeoutSeconds: 30,
   },
+  appointmentImport: {
+    id: 'appointment-import',
+    entry: 'functions/appointment-import/handler.ts',
+    description: 'A CSV dropped under incoming/ in the appointment drop bucket → SessionCompleted per completed appointment; its report under reports/',
+    // Lambda's most: a large export is read twice and announced ten sessions per call.
+    timeoutSeconds: 900,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */

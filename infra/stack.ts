@@ -30,6 +30,7 @@ import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
 import { SesDeliveryProblem } from '../shared/events/contracts.ts';
 import type { StackConfig } from './config.ts';
+import { AppointmentDrop } from './constructs/appointment-drop.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
@@ -85,6 +86,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly accessResources: AccessResources;
   /** For the practice's EHR integration role: PutEvents of SessionCompleted on the bus, nothing else. */
   readonly integrationPolicy: ManagedPolicy;
+  /** The appointment drop bucket, when `appointmentDropDays` is set. */
+  readonly appointmentDrop: AppointmentDrop | undefined;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -245,6 +248,7 @@ export class AllianceFeedbackStack extends Stack {
     // and its environment are derived from that declaration here, and nowhere written by hand. The
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
+    this.appointmentDrop = config.appointmentDropDays === undefined ? undefined : new AppointmentDrop(this, 'AppointmentDrop', { key: this.key, expiryDays: config.appointmentDropDays });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     const accessResources: AccessResources = (this.accessResources = {
       region: this.region,
@@ -258,6 +262,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
+      appointmentDropBucketArn: this.appointmentDrop?.bucket.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
@@ -320,6 +325,8 @@ export class AllianceFeedbackStack extends Stack {
       // A practice's licensed instrument: every function that loads instruments must know it.
       if (variables.instruments && config.instrumentJson !== undefined) fn.addEnvironment(INSTRUMENT_ENV.json, config.instrumentJson);
     }
+
+    this.appointmentDrop?.connect(this.functions.appointmentImport);
 
     // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
