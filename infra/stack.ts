@@ -248,7 +248,7 @@ export class AllianceFeedbackStack extends Stack {
     // and its environment are derived from that declaration here, and nowhere written by hand. The
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
-    this.appointmentDrop = config.appointmentDropDays === undefined ? undefined : new AppointmentDrop(this, 'AppointmentDrop', { key: this.key, expiryDays: config.appointmentDropDays });
+    this.appointmentDrop = config.appointmentDropDays === undefined ? undefined : new AppointmentDrop(this, 'AppointmentDrop', { key: this.key, expiryDays: config.appointmentDropDays, instance: config.instance });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     const accessResources: AccessResources = (this.accessResources = {
       region: this.region,
@@ -262,7 +262,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
-      appointmentDropBucketArn: this.appointmentDrop?.bucket.bucketArn,
+      appointmentDropBucketArn: this.appointmentDrop?.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 

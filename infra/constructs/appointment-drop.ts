@@ -9,10 +9,10 @@
  * configured days (old versions a day later). Versioning lets the function read exactly the
  * version that triggered it, twice, even if the file is replaced meanwhile.
  */
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, EventType, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
-import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ProductFunction } from './product-function.ts';
 
@@ -23,14 +23,31 @@ export interface AppointmentDropProps {
   key: IKey;
   /** Days before a file and its report are deleted. */
   expiryDays: number;
+  /** A second copy's name (config.instance): bucket names are global. */
+  instance: string | undefined;
 }
 
 export class AppointmentDrop extends Construct {
   readonly bucket: Bucket;
+  readonly bucketName: string;
+  /** The copy's instance name, which the bucket's name carries. */
+  readonly instance: string | undefined;
+  /**
+   * The bucket's ARN built from its name, not a reference to the bucket: the function's policy names
+   * it, and the bucket waits for the function's invoke permission, so a reference would be a cycle.
+   */
+  readonly bucketArn: string;
 
   constructor(scope: Construct, id: string, props: AppointmentDropProps) {
     super(scope, id);
+    // Named, so the function's invoke permission can name the bucket before the bucket exists (S3
+    // checks that permission when the notification is created): the alternative, CDK's notification
+    // custom resource, is a Lambda function with an AWS-managed role and an inline policy.
+    this.bucketName = `alliance-drop-${Aws.ACCOUNT_ID}-${Aws.REGION}${props.instance ? `-${props.instance}` : ''}`;
+    this.instance = props.instance;
+    this.bucketArn = `arn:${Aws.PARTITION}:s3:::${this.bucketName}`;
     this.bucket = new Bucket(this, 'Bucket', {
+      bucketName: this.bucketName,
       encryption: BucketEncryption.KMS,
       encryptionKey: props.key,
       bucketKeyEnabled: true,
@@ -59,6 +76,24 @@ export class AppointmentDrop extends Construct {
 
   /** Invokes the import function for every CSV created under `incoming/`. */
   connect(fn: ProductFunction): void {
-    this.bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(fn.function), { prefix: DROP_PREFIXES.incoming, suffix: '.csv' });
+    // Only this bucket of this account may invoke the function.
+    const permission = new CfnPermission(this, 'InvokeImport', {
+      action: 'lambda:InvokeFunction',
+      functionName: fn.function.functionArn,
+      principal: 's3.amazonaws.com',
+      sourceAccount: Aws.ACCOUNT_ID,
+      sourceArn: this.bucketArn,
+    });
+    const bucket = this.bucket.node.defaultChild as CfnBucket;
+    bucket.notificationConfiguration = {
+      lambdaConfigurations: [
+        {
+          event: 's3:ObjectCreated:*',
+          function: fn.function.functionArn,
+          filter: { s3Key: { rules: [{ name: 'prefix', value: DROP_PREFIXES.incoming }, { name: 'suffix', value: '.csv' }] } },
+        },
+      ],
+    };
+    bucket.node.addDependency(permission);
   }
 }

@@ -71,7 +71,8 @@ describe('IAM derived from infra/function-access.ts', () => {
     expect(putEvents.length).toBeGreaterThanOrEqual(6);
     for (const statement of putEvents) {
       expect(statement.Condition?.['StringEquals']?.['events:detail-type']).toEqual(expect.arrayContaining([expect.any(String)]));
-      expect(statement.Condition?.['StringEquals']?.['events:source']).toEqual(['alliance-feedback']);
+      // The product's own source, or its inbound adapters' (SessionCompleted from the appointment import).
+      expect([['alliance-feedback'], ['alliance-feedback.inbound']]).toContainEqual(statement.Condition?.['StringEquals']?.['events:source']);
     }
   });
 
