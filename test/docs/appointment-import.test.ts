@@ -45,3 +45,17 @@ describe('docs/integrate.md, Appointment CSV import', () => {
     expect(classifyAppointmentRow({ line: 2, fields: { ...row, Status: 'Late Canceled' } }, mapping, new Date('2026-12-02T12:00:00Z'), { throttleHours: 0, tokenExpiryHours: 0, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 })).toMatchObject({ kind: 'cancelled' });
   });
 });
+
+describe('docs/integrate.md, Dropping files in S3', () => {
+  it('names the keys the bucket and the function use', async () => {
+    const { reportKeyFor } = await import('../../shared/adapters/s3-appointment-drop.ts');
+    const { DROP_PREFIXES } = await import('../../infra/constructs/appointment-drop.ts');
+    const script = codeBlock(doc, 'Dropping files in S3 (optional)', 'sh');
+    const [upload, report] = [...script.matchAll(/s3:\/\/\$BUCKET\/([^"\s]+)/g)].map((match) => match[1]!);
+
+    expect(upload!.startsWith(DROP_PREFIXES.incoming)).toBe(true);
+    expect(upload!.endsWith('.csv')).toBe(true);
+    expect(report).toBe(reportKeyFor(upload!));
+    expect(doc).toContain('-c appointmentDropDays=');
+  });
+});
