@@ -85,6 +85,10 @@ export interface ImportReport {
 export const MAX_LISTED_BAD_ROWS = 200;
 /** Sessions per announce call: PutEvents' entry limit. */
 const BATCH_SIZE = 10;
+/** Rows whose roster and directory lookups run at once. */
+const LOOKUP_WINDOW = 50;
+/** Announce calls (PutEvents) under way at once. */
+const ANNOUNCE_CALLS_IN_FLIGHT = 4;
 
 /** A file the import cannot read at all (a column the mapping needs is missing). */
 export class AppointmentFileError extends Error {
@@ -126,39 +130,66 @@ export async function importAppointments(input: ImportAppointmentsInput, deps: I
   }
   if (report.badRowCount > 0) return { ...report, refused: true };
 
-  // Pass 2: the file is clean; complete and announce each completed row, ten at a time.
-  let batch: SessionCompletedDetail[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    if (!input.dryRun) {
-      const refused = await deps.announcer.announce(batch);
-      report.unannounced.push(...refused);
-      report.announced += batch.length - refused.length;
-    } else {
+  // Pass 2: the file is clean; complete and announce each completed row. Roster lookups run a
+  // window of rows at a time and announcements a few calls at a time (each is a network round
+  // trip: one at a time, 100,000 rows would take longer than a Lambda may run); both are bounded,
+  // so memory stays flat, and rows are reported in file order.
+  const inFlight = new Set<Promise<void>>();
+  const announce = async (batch: SessionCompletedDetail[]) => {
+    if (input.dryRun) {
       report.announced += batch.length;
+      return;
     }
-    batch = [];
+    const refused = await deps.announcer.announce(batch);
+    report.unannounced.push(...refused);
+    report.announced += batch.length - refused.length;
+  };
+  // A call that throws (not a refusal: a detail the contract rejects) stops the import; it is
+  // kept here because its promise leaves inFlight as soon as it settles.
+  let failure: { error: unknown } | undefined;
+  const startAnnouncing = async (batch: SessionCompletedDetail[]) => {
+    if (failure) throw failure.error;
+    const call: Promise<void> = announce(batch)
+      .catch((error: unknown) => void (failure ??= { error }))
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+    if (inFlight.size >= ANNOUNCE_CALLS_IN_FLIGHT) await Promise.race(inFlight);
+  };
+  let window: { row: AppointmentRow; outcome: Exclude<RowOutcome, { kind: 'bad' }> }[] = [];
+  let batch: SessionCompletedDetail[] = [];
+  const completeWindow = async () => {
+    const results = await Promise.all(window.map(({ outcome }) => (outcome.kind === 'completed' ? completeSession(outcome.appointment, deps) : undefined)));
+    for (const [index, { row, outcome }] of window.entries()) {
+      const result = results[index];
+      if (outcome.kind !== 'completed') {
+        input.onRow?.({ line: row.line, sessionId: outcome.sessionId, outcome: outcome.kind });
+      } else if (result?.completed) {
+        batch.push(result.detail);
+        input.onRow?.({ line: row.line, sessionId: outcome.appointment.sessionId, outcome: 'announce' });
+        if (batch.length === BATCH_SIZE) {
+          await startAnnouncing(batch);
+          batch = [];
+        }
+      } else if (result !== undefined) {
+        report.skipped[result.reason] = (report.skipped[result.reason] ?? 0) + 1;
+        input.onRow?.({ line: row.line, sessionId: outcome.appointment.sessionId, outcome: result.reason });
+      }
+    }
+    window = [];
   };
   let rows = 0;
   for await (const row of await openChecked(input)) {
     rows += 1;
     const outcome = classify(row);
-    if (outcome.kind === 'completed') {
-      const result = await completeSession(outcome.appointment, deps);
-      if (result.completed) {
-        batch.push(result.detail);
-        input.onRow?.({ line: row.line, sessionId: outcome.appointment.sessionId, outcome: 'announce' });
-        if (batch.length === BATCH_SIZE) await flush();
-      } else {
-        report.skipped[result.reason] = (report.skipped[result.reason] ?? 0) + 1;
-        input.onRow?.({ line: row.line, sessionId: outcome.appointment.sessionId, outcome: result.reason });
-      }
-    } else if (outcome.kind !== 'bad') {
-      input.onRow?.({ line: row.line, sessionId: outcome.sessionId, outcome: outcome.kind });
-    }
+    // Pass 1 found no bad row; the same bytes give the same outcomes.
+    if (outcome.kind !== 'bad') window.push({ row, outcome });
+    if (window.length === LOOKUP_WINDOW) await completeWindow();
     input.onProgress?.(2, rows);
   }
-  await flush();
+  await completeWindow();
+  if (batch.length > 0) await startAnnouncing(batch);
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
   return report;
 }
 

@@ -127,3 +127,38 @@ describe('importAppointments', () => {
     await expect(run('appointmentId,clientId,start,end,status\n')).rejects.toThrow('the header lacks "therapistId"');
   });
 });
+
+describe('importAppointments, announcing', () => {
+  const many = (count: number) => [HEADER, ...Array.from({ length: count }, (_, n) => row(`a-${n}`, n % 2 === 0 ? 'c-1' : 'c-2', 'fulfilled'))].join('\n');
+
+  it('keeps a few announce calls under way at once, never more, and counts every session', async () => {
+    let running = 0;
+    let most = 0;
+    const announcer = new RecordingAnnouncer();
+    const slow: SessionAnnouncer = {
+      announce: async (details) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running -= 1;
+        return announcer.announce(details);
+      },
+    };
+    const report = await importAppointments(
+      { open: async () => readCsv(Readable.from([Buffer.from(many(200))])), mapping: CANONICAL_MAPPING, now: NOW, policy: POLICY, dryRun: false },
+      { roster, therapists, announcer: slow },
+    );
+    expect(report.announced).toBe(200);
+    expect(new Set(announcer.batches.flat().map((detail) => detail.sessionId)).size).toBe(200);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+  });
+
+  it('stops with the error of an announce call that throws', async () => {
+    const failing: SessionAnnouncer = { announce: async () => Promise.reject(new Error('contract broken')) };
+    await expect(importAppointments(
+      { open: async () => readCsv(Readable.from([Buffer.from(many(30))])), mapping: CANONICAL_MAPPING, now: NOW, policy: POLICY, dryRun: false },
+      { roster, therapists, announcer: failing },
+    )).rejects.toThrow('contract broken');
+  });
+});
