@@ -6,7 +6,8 @@
  * exits non-zero only when a benchmark itself crashed. Loopback only; no AWS account, no network.
  *
  *   npm run bench                         everything (a few minutes on 2 cores)
- *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost, webhook)
+ *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost, webhook, import)
+ *   npm run bench -- --only=import --rows=100000
  *   npm run bench -- --runs=15 --sessions=1000 --earlier=100
  *   npm run bench -- --record             everything, and replace bench/results.json
  */
@@ -20,16 +21,18 @@ import { loadInstruments } from '../shared/adapters/instrument-catalogue.ts';
 import { runBurst, type BurstResult } from './burst/burst.ts';
 import { runFloor, type FloorResult } from './burst/floor.ts';
 import { runWebhookBench, type WebhookBenchResult } from './webhook/webhook.ts';
+import { IMPORT_HEAP_LIMIT_MIB, runImportBench, type ImportBenchResult } from './import/import.ts';
 import { coldStartNotes, coldStartResults, measureColdStarts, type FunctionColdStart } from './cold-start/cold-start.ts';
 import { clinicianComparison, costPerThousandSessions, idlePollingPerMonth, mixUsage, type CostModel } from './cost/model.ts';
 import { US_EAST_1 } from './cost/prices.ts';
 import { defaultDurationModel, plusUsage, sessionUsageOf } from './cost/usage.ts';
 import { startBenchStack, type BenchStack } from './local/bench-stack.ts';
+import { startLocalStack } from '../infra/local/stack.ts';
 import { atMost, check, describeMachine, formatTable, info, resultsFile, writeReport, type BenchResult } from './lib/results.ts';
 import { breakdown, earlierSession, lowAnswer, measureLifecycle, newClient, readUnits, steadyAnswer, writeUnits, type LifecycleResult, type Usage } from './session/lifecycle.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook'] as const;
+const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook', 'import'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 export const TARGETS = {
@@ -45,6 +48,11 @@ export const TARGETS = {
    * function emails each session on the same thread meanwhile).
    */
   webhookP99Ms: 100,
+  /** A year of a 20-clinician practice's appointments (~26,000) in well under a minute. */
+  importRowsPerSecond: 1000,
+  /** The import streams: ten times the rows may not cost more than this much more memory. */
+  importMemoryGrowthMiB: 32,
+  importPeakMiB: 256,
 } as const;
 
 /** Assumed shares of session kinds for the typical cost (the counts of each kind are measured). */
@@ -59,6 +67,8 @@ interface Options {
   runs: number;
   sessions: number;
   earlier: number;
+  /** Rows of the appointment import benchmark. */
+  rows: number;
   /** Write bench/results.json (committed, quoted by the docs) instead of bench/results.local.json. */
   record: boolean;
 }
@@ -70,6 +80,7 @@ function options(): Options {
       runs: { type: 'string', default: '15' },
       sessions: { type: 'string', default: '1000' },
       earlier: { type: 'string', default: '100' },
+      rows: { type: 'string', default: '100000' },
       record: { type: 'boolean', default: false },
     },
   });
@@ -80,7 +91,7 @@ function options(): Options {
     if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a whole number above 0`);
     return number;
   };
-  return { only, runs: positive('runs', values.runs), sessions: positive('sessions', values.sessions), earlier: positive('earlier', values.earlier), record: values.record ?? false };
+  return { only, runs: positive('runs', values.runs), sessions: positive('sessions', values.sessions), earlier: positive('earlier', values.earlier), rows: positive('rows', values.rows), record: values.record ?? false };
 }
 
 interface Lifecycles {
@@ -280,6 +291,25 @@ function formatQuantity(value: number): string {
   return value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toPrecision(3);
 }
 
+function importResults({ small, large }: ImportBenchResult): { results: BenchResult[]; notes: string[] } {
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  const count = (n: number) => n.toLocaleString('en');
+  const growth = mib(large.peakRssBytes) - mib(small.peakRssBytes);
+  return {
+    results: [
+      check(`import · ${count(large.rows)} appointment rows · rows per second (both passes, 10 per PutEvents)`, large.rowsPerSecond, 'rows/s', `≥ ${count(TARGETS.importRowsPerSecond)}`, large.rowsPerSecond >= TARGETS.importRowsPerSecond),
+      atMost(`import · ${count(large.rows)} rows · peak memory of the import process`, mib(large.peakRssBytes), 'MiB', TARGETS.importPeakMiB),
+      atMost(`import · peak memory growth from ${count(small.rows)} to ${count(large.rows)} rows`, growth, 'MiB', TARGETS.importMemoryGrowthMiB),
+      info(`import · ${count(small.rows)} rows · rows per second`, small.rowsPerSecond, 'rows/s'),
+      check(`import · sessions announced of ${count(large.expected)} completed rows`, large.announced, 'sessions', `= ${count(large.expected)}`, large.announced === large.expected && large.unannounced === 0),
+    ],
+    notes: [
+      `import: each import runs in its own process with a ${IMPORT_HEAP_LIMIT_MIB} MiB V8 heap limit (it would run out if memory grew with the file). ${count(large.rows)} rows in ${(large.ms / 1000).toFixed(1)} s; peak RSS ${mib(large.peakRssBytes).toFixed(0)} MiB (${mib(large.startRssBytes).toFixed(0)} MiB before the import), heap peak ${mib(large.peakHeapBytes).toFixed(0)} MiB; ${count(small.rows)} rows peaked at ${mib(small.peakRssBytes).toFixed(0)} MiB.`,
+      'import: sessions go to the local default bus (no function consumes them there), with the roster in memory; the request function\'s work is the burst benchmark\'s.',
+    ],
+  };
+}
+
 async function main(): Promise<void> {
   const opts = options();
   const startedAt = new Date();
@@ -350,6 +380,24 @@ async function main(): Promise<void> {
         }
       } finally {
         await bench.stop();
+      }
+    }
+  }
+
+  if (opts.only.has('import')) {
+    // A stack of its own without the IAM simulation, whose administrator may put events on the
+    // product bus only: the import targets the default bus, where SessionCompleted reaches no function.
+    const stack = await section('local stack (import)', () => startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, iam: false }));
+    if (stack) {
+      try {
+        const imported = await section('appointment import', () => runImportBench({ workDir, busEndpoint: stack.endpoints.bus, rows: opts.rows, log: progress }));
+        if (imported) {
+          const { results: rows, notes: lines } = importResults(imported);
+          results.push(...rows);
+          notes.push(...lines);
+        }
+      } finally {
+        await stack.stop();
       }
     }
   }

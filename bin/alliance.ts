@@ -7,12 +7,14 @@
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
  * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues;
- * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret.
+ * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
+ * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { InputError, UsageError } from './errors.ts';
+import { importCommand, IMPORT_HELP } from './import.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
 import { therapistsCommand, THERAPISTS_HELP } from './therapists.ts';
@@ -38,6 +40,8 @@ Commands:
   redrive                 Move dead-lettered messages back to their queues, with the reasons
   webhook-secret create|rotate|retire-previous|generate
                           The signed webhook's secret (shown once; rotation keeps the previous one)
+  import <appointments.csv>
+                          Announce each completed appointment of an EHR export (--dry-run first)
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -59,6 +63,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
   therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
   'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
+  import: { run: (args) => importCommand(args), help: IMPORT_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

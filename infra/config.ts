@@ -139,6 +139,13 @@ export const DEPLOYMENT_SETTINGS = {
     schema: z.string().check(z.regex(/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/, 'must be the ARN of an ACM certificate in us-east-1 (CloudFront takes certificates from there only)')),
     description: 'With front and formBaseUrl: the ACM certificate (in us-east-1) for formBaseUrl\'s host name, which becomes the distribution\'s alternate domain name. Point the name (CNAME or alias record) at the output FrontDomainName.',
   }),
+  appointmentDropDays: deploymentSetting({
+    context: 'appointmentDropDays',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.pipe(z.coerce.number(), z.int().check(z.minimum(1, 'must be at least 1 day'), z.maximum(365, 'must be at most 365 days'))),
+    description: 'Creates the appointment drop bucket (output AppointmentDropBucketName): a CSV put under `incoming/` is imported like `npx alliance import` and its report written under `reports/`. Files and reports are deleted after this many days. Unset: no bucket.',
+  }),
   logRetentionDays: deploymentSetting({
     context: 'logRetentionDays',
     defaultValue: '365',
@@ -173,6 +180,8 @@ export interface StackConfig {
   administratorPrincipals: string[];
   /** The optional CloudFront + WAF front; undefined when off. `certificateArn` is set when formBaseUrl is the practice's own domain. */
   front: { certificateArn: string | undefined } | undefined;
+  /** The appointment drop bucket's object expiry in days; undefined: no bucket. */
+  appointmentDropDays: number | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -325,6 +334,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     integration: { sources: deployment['integrationSources'] as string[] | undefined, accounts: (deployment['integrationAccounts'] as string[] | undefined) ?? [] },
     administratorPrincipals: (deployment['administratorPrincipals'] as string[] | undefined) ?? [],
     front: deployment['front'] === true ? { certificateArn: deployment['frontCertificateArn'] as string | undefined } : undefined,
+    appointmentDropDays: deployment['appointmentDropDays'] as number | undefined,
   };
 }
 

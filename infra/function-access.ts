@@ -83,6 +83,12 @@ export interface Access {
   sendsTo?: readonly QueueTarget[];
   /** Secrets Manager secrets it reads (GetSecretValue, and their key through Secrets Manager); each gives it its ARN variable. */
   secrets?: readonly SecretName[];
+  /**
+   * The optional appointment drop bucket: GetObject under `incoming/` (the dropped files, and the
+   * optional `incoming/mapping.json`), PutObject under `reports/`. Left out of the policy when the
+   * stack has no bucket (AccessResources.appointmentDropBucketArn).
+   */
+  appointmentDrop?: { readsIncoming?: boolean; writesReports?: boolean };
 }
 
 /**
@@ -173,6 +179,16 @@ export const FUNCTION_ACCESS = {
     sendsTo: ['ownDeadLetterQueue'],
     settings: [{ senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName }, PRIVACY_SETTINGS],
     variables: ['adminEmail'],
+  },
+  // functions/appointment-import: the dropped file is read twice (check, then send) and its mapping
+  // once; the report is written under reports/; completed appointments are completed from the
+  // roster and the directory (shared/adapters/inbound-directories.ts) and announced in batches
+  // (shared/adapters/eventbridge-session-announcer.ts).
+  appointmentImport: {
+    table: { get: ['roster-client', 'therapist'] },
+    publishes: [SessionCompleted],
+    appointmentDrop: { readsIncoming: true, writesReports: true },
+    settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours, maxSessionLeadMinutes: REQUEST_SETTINGS.maxSessionLeadMinutes }],
   },
   // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind)
   // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
@@ -284,6 +300,8 @@ export interface AccessResources {
   deadLetterQueueArns: Readonly<Record<string, string>>;
   /** Each secret's ARN (Secrets Manager's, with its random suffix), by name. */
   secretArns: Readonly<Record<SecretName, string>>;
+  /** The appointment drop bucket; undefined when the stack has none (appointmentDropDays unset, and locally). */
+  appointmentDropBucketArn?: string | undefined;
 }
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
@@ -410,6 +428,26 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${resources.region}.amazonaws.com` } },
     });
   }
+  statements.push(...appointmentDropStatements(access, resources));
+  return statements;
+}
+
+/** The drop bucket's statements: its two prefixes only, and its key only through S3. */
+function appointmentDropStatements(access: Access, resources: AccessResources): DerivedStatement[] {
+  const bucketArn = resources.appointmentDropBucketArn;
+  const drop = access.appointmentDrop;
+  if (bucketArn === undefined || drop === undefined) return [];
+  const statements: DerivedStatement[] = [];
+  if (drop.readsIncoming) statements.push({ Sid: 'ReadDroppedAppointmentFiles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`${bucketArn}/incoming/*`] });
+  if (drop.writesReports) statements.push({ Sid: 'WriteImportReports', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucketArn}/reports/*`] });
+  // The bucket is encrypted with the stack's key (with an S3 bucket key): reading decrypts, writing makes a data key.
+  statements.push({
+    Sid: 'UseKeyThroughS3',
+    Effect: 'Allow',
+    Action: [...(drop.readsIncoming ? ['kms:Decrypt'] : []), ...(drop.writesReports ? ['kms:GenerateDataKey'] : [])],
+    Resource: [resources.keyArn],
+    Condition: { StringEquals: { 'kms:ViaService': `s3.${resources.region}.amazonaws.com` } },
+  });
   return statements;
 }
 

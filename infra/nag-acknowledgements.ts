@@ -37,6 +37,15 @@ function sesIdentityWildcardFinding(region = '<AWS::Region>'): string {
 /** The front's distribution and web ACL, when the stack has the front. */
 const frontDistribution = (stack: AllianceFeedbackStack) => (stack.front === undefined ? [] : [stack.front.distribution]);
 
+/** cdk-nag's finding for the appointment-import function's access to one prefix of the drop bucket (named per copy). */
+function dropPrefixFinding(instance: string | undefined, prefix: 'incoming' | 'reports'): string {
+  // The bucket's name carries AWS::Region as a token even where the stack's region is known.
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::alliance-drop-<AWS::AccountId>-<AWS::Region>${instance ? `-${instance}` : ''}/${prefix}/*]`;
+}
+
+/** The drop bucket, when the stack has one (appointmentDropDays). */
+const dropBucket = (stack: AllianceFeedbackStack) => (stack.appointmentDrop ? [stack.appointmentDrop.bucket] : []);
+
 const everyFunction = (stack: AllianceFeedbackStack) => [...Object.values(stack.functions).map((fn) => fn.function), ...(stack.originCheck === undefined ? [] : [stack.originCheck.function])];
 
 export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
@@ -62,6 +71,41 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     reason:
       'In the SES sandbox, SES checks the sender\'s permission on each recipient\'s identity as well as on the sender\'s, so a practice testing with a verified mailbox at another provider needs every identity of the account. The statement allows ses:SendEmail only, and only with ses:FromAddress equal to senderAddress; out of the sandbox SES checks the sender\'s identity alone, so the grant is sending as the practice sender and nothing more.',
     targets: (stack) => [stack.functions.request, stack.functions.followUp, stack.functions.alert, stack.functions.deliverability].map((fn) => fn.role.policy),
+  },
+  {
+    id: dropPrefixFinding(undefined, 'incoming'),
+    idIn: (stack) => dropPrefixFinding(stack.appointmentDrop?.instance, 'incoming'),
+    appliesTo: 'the appointment-import function role\'s policy (with appointmentDropDays)',
+    reason:
+      'The function reads the file whose upload invoked it, whatever the practice named it, so it needs s3:GetObject (nothing else) on the objects under the drop bucket\'s incoming/ prefix; it may not list the bucket or read the reports.',
+    targets: (stack) => (stack.appointmentDrop ? [stack.functions.appointmentImport.role.policy] : []),
+  },
+  {
+    id: dropPrefixFinding(undefined, 'reports'),
+    idIn: (stack) => dropPrefixFinding(stack.appointmentDrop?.instance, 'reports'),
+    appliesTo: 'the appointment-import function role\'s policy (with appointmentDropDays)',
+    reason: 'Each file\'s report is written beside it under the drop bucket\'s reports/ prefix, named after the file: s3:PutObject (nothing else) on that prefix only.',
+    targets: (stack) => (stack.appointmentDrop ? [stack.functions.appointmentImport.role.policy] : []),
+  },
+  {
+    id: 'AwsSolutions-S1',
+    appliesTo: 'the appointment drop bucket (with appointmentDropDays)',
+    reason:
+      'Server access logs would need a second bucket (which would need logs of its own) and would record every file name and requester for as long as that bucket keeps them. Who put or read a file is in CloudTrail (enable S3 data events for the bucket where an audit needs every read); the function logs each import with its key and counts.',
+    targets: dropBucket,
+  },
+  {
+    id: 'HIPAA.Security-S3BucketLoggingEnabled',
+    appliesTo: 'the appointment drop bucket (with appointmentDropDays)',
+    reason: 'As AwsSolutions-S1: object-level access is audited with CloudTrail S3 data events, not server access logs.',
+    targets: dropBucket,
+  },
+  {
+    id: 'HIPAA.Security-S3BucketReplicationEnabled',
+    appliesTo: 'the appointment drop bucket (with appointmentDropDays)',
+    reason:
+      'The files are transient copies of the EHR\'s own export, deleted after appointmentDropDays; the EHR is the record. Replicating them would make a second copy of health information to secure and expire, for data nobody needs to recover.',
+    targets: dropBucket,
   },
   {
     id: 'AwsSolutions-SQS3',

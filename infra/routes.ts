@@ -70,6 +70,13 @@ export const FUNCTIONS = {
     description: 'Signed webhooks from the EHR (Standard Webhooks) → SessionCompleted on the bus',
     timeoutSeconds: 10,
   },
+  appointmentImport: {
+    id: 'appointment-import',
+    entry: 'functions/appointment-import/handler.ts',
+    description: 'A CSV dropped under incoming/ in the appointment drop bucket → SessionCompleted per completed appointment; its report under reports/',
+    // Lambda's most: a large export is read twice and announced ten sessions per call.
+    timeoutSeconds: 900,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */

@@ -34,6 +34,7 @@ import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
 import { SesDeliveryProblem } from '../shared/events/contracts.ts';
 import { clientLinks } from '../shared/use-cases/client-email.ts';
 import type { StackConfig } from './config.ts';
+import { AppointmentDrop } from './constructs/appointment-drop.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { Front, OriginCheck } from './constructs/front.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -110,6 +111,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly integrationPolicy: ManagedPolicy;
   /** The signed webhook's secrets (`npx alliance webhook-secret create|rotate` writes them). */
   readonly webhookSecret: Secret;
+  /** The appointment drop bucket, when `appointmentDropDays` is set. */
+  readonly appointmentDrop: AppointmentDrop | undefined;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -307,6 +310,7 @@ export class AllianceFeedbackStack extends Stack {
     // and its environment are derived from that declaration here, and nowhere written by hand. The
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
+    this.appointmentDrop = config.appointmentDropDays === undefined ? undefined : new AppointmentDrop(this, 'AppointmentDrop', { key: this.key, expiryDays: config.appointmentDropDays, instance: config.instance });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     // The signed webhook's secret, with the stack's key. CloudFormation fills it with a random
     // placeholder that verifies nothing (the hooks function answers 503 until then);
@@ -329,6 +333,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
       secretArns: { webhook: this.webhookSecret.secretArn },
+      appointmentDropBucketArn: this.appointmentDrop?.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
@@ -392,6 +397,8 @@ export class AllianceFeedbackStack extends Stack {
       // A practice's licensed instrument: every function that loads instruments must know it.
       if (variables.instruments && config.instrumentJson !== undefined) fn.addEnvironment(INSTRUMENT_ENV.json, config.instrumentJson);
     }
+
+    this.appointmentDrop?.connect(this.functions.appointmentImport);
 
     // Someone has to hear about a dead letter: any visible message in any DLQ raises an alarm.
     this.alarmTopic = new Topic(this, 'AlarmTopic', {

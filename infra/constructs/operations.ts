@@ -44,9 +44,8 @@ import type { SkippedAppointment } from '../../shared/use-cases/complete-session
 import { EVENT_ROUTES, FUNCTIONS } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
 
-/** completeSession's reasons a webhook's appointment can be skipped for (a record: a new reason fails `tsc` here). */
-const WEBHOOK_SKIP_REASON_SET = { 'client-not-on-roster': true, 'client-inactive': true, 'therapist-unknown': true, 'invalid-details': true } as const satisfies Record<SkippedAppointment, true>;
-const WEBHOOK_SKIP_REASONS = Object.keys(WEBHOOK_SKIP_REASON_SET) as SkippedAppointment[];
+// Keyed by SkippedAppointment: a new reason fails `tsc` here until the dashboard graphs it.
+const APPOINTMENT_SKIP_REASONS = Object.keys({ 'client-not-on-roster': true, 'client-inactive': true, 'therapist-unknown': true, 'invalid-details': true } as const satisfies Record<SkippedAppointment, true>) as SkippedAppointment[];
 
 /** SES reviews an account whose bounce rate reaches 5 % (and may pause sending at 10 %). */
 export const SES_BOUNCE_RATE_THRESHOLD = 0.05;
@@ -188,14 +187,6 @@ export class Operations extends Construct {
         graph('Events not matching the table (EventIgnored)', [FUNCTIONS.evaluate, FUNCTIONS.alert].map((fn) => product(METRIC.eventIgnored, fn.id, fn.id)), 8),
       ],
       [
-        // Every inbound path (webhook, appointment import, calendar feed…) records these under its own
-        // service; a search graphs them all, so a new path needs no change here.
-        graph('Inbound appointments', [
-          inboundSearch(METRIC.sessionAnnounced, 'Announced'),
-          inboundSearch(METRIC.appointmentSkipped, 'Skipped'),
-        ], 8),
-      ],
-      [
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function throttles', functions.map((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function duration (p95, ms)', functions.map((fn) => fn.function.metricDuration({ period: FIVE_MINUTES, statistic: Stats.p(95), label: fn.definition.id })), 8),
@@ -205,7 +196,7 @@ export class Operations extends Construct {
       [
         graph('Signed webhook: sessions announced and skipped', [
           product(METRIC.sessionAnnounced, FUNCTIONS.hooks.id, 'Announced'),
-          ...WEBHOOK_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.hooks.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
+          ...APPOINTMENT_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.hooks.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
         ], 24),
       ],
       [
@@ -224,6 +215,13 @@ export class Operations extends Construct {
           sesMetric('Delivery', Stats.SUM, 'Delivered'),
           sesMetric('Bounce', Stats.SUM, 'Bounced'),
           sesMetric('Complaint', Stats.SUM, 'Complaints'),
+        ], 12),
+      ],
+      [
+        // The appointment drop bucket's imports (the CLI's imports record no metrics).
+        graph('Appointment import', [
+          product(METRIC.sessionAnnounced, FUNCTIONS.appointmentImport.id, 'Sessions announced'),
+          ...APPOINTMENT_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.appointmentImport.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
         ], 12),
       ],
     ];
@@ -254,15 +252,4 @@ function graph(title: string, metrics: IMetric[], width: number): GraphWidget {
 function queueLabel(queue: IQueue): string {
   const parent = queue.node.scope;
   return parent === undefined || parent instanceof Stack ? queue.node.id : `${parent.node.id}/${queue.node.id}`;
-}
-
-/** Hourly sums of an inbound metric for every service (and, for skips, every reason) that records it. */
-function inboundSearch(name: MetricName, label: string): MathExpression {
-  const dimensions = name === METRIC.appointmentSkipped ? `${SERVICE_DIMENSION},${METRIC_DIMENSION.reason}` : SERVICE_DIMENSION;
-  return new MathExpression({
-    expression: `SEARCH('{${METRICS_NAMESPACE},${dimensions}} MetricName="${name}"', 'Sum', ${HOUR.toSeconds()})`,
-    usingMetrics: {},
-    label,
-    period: HOUR,
-  });
 }

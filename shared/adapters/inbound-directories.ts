@@ -12,3 +12,6 @@ import { DynamoDbTherapistDirectory } from './dynamodb-therapist-directory.ts';
 export function inboundDirectories(tableName: string, client: DynamoDBDocumentClient = getDocumentClient()): CompleteSessionDependencies {
   return { roster: clientRosterFrom(tableName, client), therapists: new DynamoDbTherapistDirectory(tableName, client) };
 }
+
+/** The roster and the directory, as an inbound path is given them (tests pass fakes). */
+export type InboundDirectories = CompleteSessionDependencies;

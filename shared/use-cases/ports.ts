@@ -588,3 +588,19 @@ export interface WebhookSignatureVerifier {
   /** True when one of the active secrets signed this body with these headers within ±5 minutes. */
   verify(body: string, headers: Readonly<Record<string, string | undefined>>): Promise<boolean>;
 }
+
+/** A SessionCompleted the bus did not take, after the publisher's own retries. */
+export interface UnannouncedSession {
+  sessionId: string;
+  /** The bus's error code (e.g. ThrottlingException), never the detail. */
+  errorCode: string;
+}
+
+/**
+ * Announces many SessionCompleted at once for a bulk inbound path (the appointment import): up
+ * to 10 per PutEvents call, the bus's per-call limit. Entries the bus refuses are retried by the
+ * adapter; those still refused come back, for the import's report.
+ */
+export interface SessionAnnouncer {
+  announce(details: readonly import('../events/contracts.ts').SessionCompletedDetail[]): Promise<UnannouncedSession[]>;
+}

