@@ -79,6 +79,8 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   detector: ['detector record', 'detector records'],
   profile: ['profile', 'profiles'],
   'do-not-contact': ['do-not-contact entry', 'do-not-contact entries'],
+  // Never a client's: a calendar feed's poll state carries no clientId, so export and erase never see it.
+  'feed-state': ['calendar feed state', 'calendar feed states'],
   other: ['other item', 'other items'],
 };
 

@@ -80,7 +80,12 @@ export interface Access {
   /** iam:PassRole of the scheduler role, which a schedule's target names. */
   passesSchedulerRole?: boolean;
   sendsTo?: readonly QueueTarget[];
+  /** secretsmanager:GetSecretValue on the stack's secrets it reads (and the key through Secrets Manager). */
+  readsSecrets?: readonly SecretName[];
 }
+
+/** The stack's secrets. `calendarFeeds`: the calendar feed list (infra/constructs/calendar-feeds.ts). */
+export type SecretName = 'calendarFeeds';
 
 /** A function's access, plus what it reads from its environment that grants nothing. */
 export interface FunctionAccess extends Access {
@@ -89,7 +94,7 @@ export interface FunctionAccess extends Access {
   /** Loads the instrument catalogue (INSTRUMENT_JSON / INSTRUMENT_FILE). */
   instruments?: boolean;
   /** Resource variables that grant nothing (the others follow from the access above). */
-  variables?: readonly ('claimLeaseSeconds' | 'adminEmail')[];
+  variables?: readonly ('claimLeaseSeconds' | 'adminEmail' | 'icsFeeds')[];
 }
 
 type FunctionKey = keyof typeof FUNCTIONS;
@@ -167,6 +172,17 @@ export const FUNCTION_ACCESS = {
     instruments: true,
     variables: ['claimLeaseSeconds'],
   },
+  // shared/use-cases/poll-calendar-feeds.ts: the feed's poll state (read, conditional put), the
+  // feed list (the secret; ICS_FEEDS locally), SessionCompleted from the inbound source. The
+  // roster and the directory it completes sessions from are read through
+  // shared/adapters/inbound-directory.ts: their item kinds join `get` when they are merged.
+  feeds: {
+    table: { get: ['feed-state'], put: ['feed-state'] },
+    publishes: [SessionCompleted],
+    readsSecrets: ['calendarFeeds'],
+    settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours }],
+    variables: ['icsFeeds'],
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** The role EventBridge Scheduler assumes when a follow-up schedule fires: it puts the event on the bus, or parks it. */
@@ -240,6 +256,8 @@ export interface AccessResources {
   schedulerDeadLetterQueueArn: string;
   /** Each routed function's dead-letter queue (its route's), by function id. */
   deadLetterQueueArns: Readonly<Record<string, string>>;
+  /** The calendar feed list's secret; undefined when the stack has none (calendarFeeds unset, and locally). */
+  calendarFeedsSecretArn?: string | undefined;
 }
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
@@ -353,6 +371,19 @@ export function accessStatements(access: Access, resources: AccessResources, own
       Condition: { StringEquals: { 'kms:ViaService': `sqs.${resources.region}.amazonaws.com` } },
     });
   }
+  // A secret the stack does not have (calendarFeeds unset, or the local stack) grants nothing.
+  const secretArns = (access.readsSecrets ?? []).flatMap((name) => (name === 'calendarFeeds' && resources.calendarFeedsSecretArn !== undefined ? [resources.calendarFeedsSecretArn] : []));
+  if (secretArns.length > 0) {
+    statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: secretArns });
+    // The secret is encrypted with the stack's key: Secrets Manager decrypts with the caller's permission.
+    statements.push({
+      Sid: 'UseKeyThroughSecretsManager',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [resources.keyArn],
+      Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${resources.region}.amazonaws.com` } },
+    });
+  }
   return statements;
 }
 
@@ -391,6 +422,7 @@ export function functionVariables(fn: FunctionDefinition): FunctionVariables {
     ...(access.schedules?.create ? (['busArn', 'schedulerDeadLetterQueueArn'] as const) : []),
     ...(access.passesSchedulerRole ? (['schedulerRoleArn'] as const) : []),
     ...((access.sendsTo ?? []).includes('ownDeadLetterQueue') ? (['deadLetterQueueUrl'] as const) : []),
+    ...((access.readsSecrets ?? []).includes('calendarFeeds') ? (['calendarFeedsSecretArn'] as const) : []),
   ];
   const settings = new Map<string, Setting>();
   for (const group of access.settings ?? []) for (const setting of Object.values(group)) settings.set(setting.env, setting);

@@ -80,7 +80,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     id: 'HIPAA.Security-LambdaDLQ',
     appliesTo: 'every function',
     reason:
-      'A function\'s dead-letter setting only catches failed asynchronous invocations, and neither function is invoked asynchronously. The request function is polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web function answers API Gateway synchronously.',
+      'A function\'s dead-letter setting only catches failed asynchronous invocations, and neither function is invoked asynchronously. The request function is polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web function answers API Gateway synchronously. The calendar feed poller\'s scheduled invocations carry no data (`{}`): a failed one has nothing to keep, the next poll covers everything since the feed\'s last successful one, and its error raises the function-error alarm.',
     targets: everyFunction,
   },
   {
@@ -89,6 +89,20 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     reason:
       'The functions accept no inbound connections and call only AWS public endpoints (DynamoDB, SQS, SES, EventBridge) over TLS with IAM-signed requests. A VPC would need a NAT gateway (about $32/month per AZ) or interface endpoints (about $7-15 per endpoint per AZ per month) against an idle budget under $5/month, without changing who can reach the data. VPC placement can be added later as an opt-in context switch.',
     targets: everyFunction,
+  },
+  {
+    id: 'AwsSolutions-SMG4',
+    appliesTo: 'the calendar feed list\'s secret (with calendarFeeds)',
+    reason:
+      'The secret holds the practice\'s calendar feed URLs, which the calendar service issues: nothing in AWS can rotate them. A rotation function would have nothing to change; the practice replaces a URL (and the secret\'s value) when it resets the feed in its calendar, as docs/integrate.md says.',
+    targets: (stack) => (stack.calendarFeeds ? [stack.calendarFeeds.secret] : []),
+  },
+  {
+    id: 'HIPAA.Security-SecretsManagerRotationEnabled',
+    appliesTo: 'the calendar feed list\'s secret (with calendarFeeds)',
+    reason:
+      'As for AwsSolutions-SMG4: the feed URLs are issued by the practice\'s calendar service and can only be changed there; the secret is encrypted with the stack\'s key and readable only by the feeds function\'s role.',
+    targets: (stack) => (stack.calendarFeeds ? [stack.calendarFeeds.secret] : []),
   },
 ];
 

@@ -63,6 +63,14 @@ export const FUNCTIONS = {
     description: 'AllianceRuptureDetected → one alert email to the therapist per session and kind',
     timeoutSeconds: 30,
   },
+  // Not a route's target: EventBridge Scheduler invokes it (infra/constructs/calendar-feeds.ts).
+  feeds: {
+    id: 'feeds',
+    entry: 'functions/feeds/handler.ts',
+    description: 'Every 15 minutes (calendarFeeds): the practice calendar feeds → SessionCompleted for each ended instance',
+    // A few feeds fetched one after another, each bounded by its own 15 s timeout.
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */

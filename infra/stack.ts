@@ -30,6 +30,7 @@ import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
 import { SesDeliveryProblem } from '../shared/events/contracts.ts';
 import type { StackConfig } from './config.ts';
+import { CalendarFeeds } from './constructs/calendar-feeds.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { FunctionRole } from './constructs/function-role.ts';
 import { Operations } from './constructs/operations.ts';
@@ -85,6 +86,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly accessResources: AccessResources;
   /** For the practice's EHR integration role: PutEvents of SessionCompleted on the bus, nothing else. */
   readonly integrationPolicy: ManagedPolicy;
+  /** The calendar feed poller's secret and schedule (context calendarFeeds); undefined when off. */
+  readonly calendarFeeds: CalendarFeeds | undefined;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -245,6 +248,9 @@ export class AllianceFeedbackStack extends Stack {
     // and its environment are derived from that declaration here, and nowhere written by hand. The
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
+    this.calendarFeeds = config.calendarFeedIntervalMinutes === undefined
+      ? undefined
+      : new CalendarFeeds(this, 'CalendarFeeds', { poller: this.functions.feeds, key: this.key, intervalMinutes: config.calendarFeedIntervalMinutes, account: this.account });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     const accessResources: AccessResources = (this.accessResources = {
       region: this.region,
@@ -258,6 +264,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
+      calendarFeedsSecretArn: this.calendarFeeds?.secret.secretArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
 
@@ -302,7 +309,12 @@ export class AllianceFeedbackStack extends Stack {
       schedulerDeadLetterQueueArn: () => this.schedulerDeadLetterQueue.queueArn,
       // Optional: without it, the deliverability function tells nobody.
       adminEmail: () => config.adminEmail,
+      calendarFeedsSecretArn: () => this.calendarFeeds?.secret.secretArn,
+      // The local stack's feed list; never on AWS.
+      icsFeeds: () => undefined,
     };
+    // Resource variables a function may go without: the poller without calendarFeeds reads no feeds.
+    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds']);
 
     for (const fn of Object.values(this.functions)) {
       for (const statement of functionPolicy(fn.definition, accessResources).Statement) fn.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -314,7 +326,7 @@ export class AllianceFeedbackStack extends Stack {
       }
       for (const name of variables.resources) {
         const value = resourceValues[name](fn);
-        if (value === undefined && name !== 'adminEmail') throw new Error(`${fn.definition.id} declares ${RESOURCE_ENV[name]}, which the stack has no value for`);
+        if (value === undefined && !optionalResources.has(name)) throw new Error(`${fn.definition.id} declares ${RESOURCE_ENV[name]}, which the stack has no value for`);
         if (value !== undefined) fn.addEnvironment(RESOURCE_ENV[name], value);
       }
       // A practice's licensed instrument: every function that loads instruments must know it.
@@ -394,6 +406,7 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
+    if (this.calendarFeeds) new CfnOutput(this, 'CalendarFeedsSecretArn', { value: this.calendarFeeds.secret.secretArn, description: 'Put your calendar feed list in this secret (docs/integrate.md, Calendar feed)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
   }
 }

@@ -296,6 +296,10 @@ export const RESOURCE_ENV = {
   schedulerDeadLetterQueueArn: 'SCHEDULER_DEAD_LETTER_QUEUE_ARN',
   /** The practice administrator's address for deliverability notices (optional). */
   adminEmail: 'ADMIN_EMAIL',
+  /** The secret that lists the calendar feeds (optional: only with the calendarFeeds context key). */
+  calendarFeedsSecretArn: 'CALENDAR_FEEDS_SECRET_ARN',
+  /** Local stack only: the calendar feeds to poll, file paths or URLs (shared/adapters/feed-sources.ts). */
+  icsFeeds: 'ICS_FEEDS',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

@@ -65,6 +65,8 @@ export const METRIC = {
   appointmentSkipped: 'AppointmentSkipped',
   /** Every inbound path: a finished appointment was announced as SessionCompleted. */
   sessionAnnounced: 'SessionAnnounced',
+  /** feeds: a calendar feed could not be read (or its poll not finished); its cursor stays, the next poll retries. */
+  calendarFeedFailed: 'CalendarFeedFailed',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -73,7 +75,7 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
 
 export type MetricDimension =
-  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment }
+  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment | 'no-client-reference' }
   | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
 
 // A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.

@@ -67,6 +67,9 @@ const LOCAL_RESOURCE_VALUES: {
   schedulerDeadLetterQueueArn: (stack) => localSchedulerDeadLetterQueueArn(stack),
   // Deliverability notices land in the mail viewer like every other email.
   adminEmail: (_stack, _route, env) => env['ADMIN_EMAIL'] || 'admin@practice.example',
+  // No Secrets Manager stand-in: the poller reads the developer's ICS_FEEDS instead (feed-sources.ts).
+  calendarFeedsSecretArn: () => undefined,
+  icsFeeds: (_stack, _route, env) => env['ICS_FEEDS'] || undefined,
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */

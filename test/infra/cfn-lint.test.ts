@@ -63,8 +63,9 @@ describe.skipIf(!installed && !inCi)('cfn-lint on the synthesized template', () 
   it(
     'reports no error and no warning',
     () => {
-      // With adminEmail, the template also has the alarm topic's subscription: every resource kind.
-      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com' } }).template.toJSON();
+      // With adminEmail, the template also has the alarm topic's subscription; with calendarFeeds,
+      // the feed list's secret and the poller's schedule: every resource kind.
+      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', calendarFeeds: 'true' } }).template.toJSON();
 
       expect(lint(template).map(describeFinding)).toEqual([]);
     },

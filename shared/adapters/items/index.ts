@@ -6,6 +6,7 @@
 import type { AlertKind } from '../../events/contracts.ts';
 import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
+import * as calendarFeedState from './calendar-feed-state.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
 import * as doNotContact from './do-not-contact.ts';
@@ -25,6 +26,7 @@ export const ITEM_KINDS = [
   alertLink.ALERT_LINK_ITEM,
   optOutLink.OPT_OUT_LINK_ITEM,
   doNotContact.DO_NOT_CONTACT_ITEM,
+  calendarFeedState.CALENDAR_FEED_STATE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -45,4 +47,5 @@ export const keys = {
   alertLink: (ackTokenHash: string) => alertLink.key(ackTokenHash),
   optOutLink: (tokenHash: string) => optOutLink.key(tokenHash),
   doNotContact: (addressHash: string) => doNotContact.key(addressHash),
+  calendarFeedState: (feedId: string) => calendarFeedState.key(feedId),
 };
