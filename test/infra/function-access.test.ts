@@ -71,7 +71,9 @@ describe('IAM derived from infra/function-access.ts', () => {
     expect(putEvents.length).toBeGreaterThanOrEqual(6);
     for (const statement of putEvents) {
       expect(statement.Condition?.['StringEquals']?.['events:detail-type']).toEqual(expect.arrayContaining([expect.any(String)]));
-      expect(statement.Condition?.['StringEquals']?.['events:source']).toEqual(['alliance-feedback']);
+      // The calendar feed poller puts SessionCompleted as an inbound adapter does; every other event is the product's own.
+      const inbound = JSON.stringify(statement.Condition?.['StringEquals']?.['events:detail-type']) === '["SessionCompleted"]';
+      expect(statement.Condition?.['StringEquals']?.['events:source']).toEqual([inbound ? 'alliance-feedback.inbound' : 'alliance-feedback']);
     }
   });
 
@@ -121,9 +123,11 @@ describe('IAM derived from infra/function-access.ts', () => {
   it.each(FUNCTION_KEYS)('%s: the environment is exactly the declared settings and resources', (fn) => {
     const declared = functionVariables(FUNCTIONS[fn]);
     const variables = Object.keys(resource(stack.functions[fn].function).Properties['Environment'].Variables);
+    // ICS_FEEDS is the local stack's; the feed list's secret exists only with calendarFeeds (test/infra/calendar-feeds.test.ts).
+    const resources = declared.resources.filter((name) => name !== 'icsFeeds' && name !== 'calendarFeedsSecretArn');
 
     expect(variables.sort()).toEqual(
-      ['NODE_OPTIONS', ...declared.settings.map((setting) => setting.env), ...declared.resources.map((name) => RESOURCE_ENV[name])].sort(),
+      ['NODE_OPTIONS', ...declared.settings.map((setting) => setting.env), ...resources.map((name) => RESOURCE_ENV[name])].sort(),
     );
   });
 

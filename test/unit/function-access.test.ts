@@ -10,7 +10,7 @@ import {
 } from '../../infra/function-access.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../infra/routes.ts';
 import { REQUEST_SETTINGS, ALERT_SETTINGS } from '../../shared/config.ts';
-import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
+import { FeedbackExpiryTimeReached, FeedbackReminderTimeReached, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted, sourceOf } from '../../shared/events/contracts.ts';
 
 const RESOURCES: AccessResources = {
   region: 'eu-west-1',
@@ -62,8 +62,12 @@ describe('functionPolicy', () => {
   it('conditions every PutEvents on the source and the declared detail-types', () => {
     for (const fn of Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]) {
       for (const statement of statementsOf(fn).filter((candidate) => candidate.Action.includes('events:PutEvents'))) {
-        expect(statement.Condition?.['StringEquals']?.['events:source'], fn).toEqual([PRODUCT_SOURCE]);
-        expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(accessOf(FUNCTIONS[fn]).publishes?.map((event) => event.detailType));
+        // The product's own events, or (the calendar feed poller) SessionCompleted from the inbound source.
+        const source = statement.Condition?.['StringEquals']?.['events:source'];
+        expect([[PRODUCT_SOURCE], [INBOUND_SOURCE]], fn).toContainEqual(source);
+        expect(statement.Condition?.['StringEquals']?.['events:detail-type'], fn).toEqual(
+          accessOf(FUNCTIONS[fn]).publishes?.filter((event) => [sourceOf(event)].join() === String(source)).map((event) => event.detailType),
+        );
       }
     }
     expect(bySid(statementsOf('request'), 'PublishAllianceFeedbackEvents')?.Condition).toEqual({
