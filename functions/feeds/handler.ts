@@ -24,6 +24,9 @@ const { maxSessionAgeHours } = readSettingsFromEnv({ maxSessionAgeHours: REQUEST
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const state = new DynamoDbFeedStateStore(tableName);
 const publisher = new InboundEventPublisher(requireEnv(RESOURCE_ENV.busName));
+// The secret on AWS, ICS_FEEDS in the local stack (read once, like every variable: the local stack
+// loads every function into one process environment).
+const sources = feedSourcesFromEnv(process.env, { secretArn: RESOURCE_ENV.calendarFeedsSecretArn, icsFeeds: RESOURCE_ENV.icsFeeds });
 
 /** Feeds that failed in a way the next poll does not fix by itself. */
 export class CalendarFeedsFailedError extends Error {
@@ -33,7 +36,7 @@ export class CalendarFeedsFailedError extends Error {
 /** The scheduler's input is ignored: a poll always covers each feed since its own last poll. */
 export async function handler(): Promise<PollReport> {
   const report = await pollCalendarFeeds({
-    sources: feedSourcesFromEnv(process.env, { secretArn: RESOURCE_ENV.calendarFeedsSecretArn, icsFeeds: RESOURCE_ENV.icsFeeds }),
+    sources,
     state,
     ...inboundDirectory(tableName),
     publisher,

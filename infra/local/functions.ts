@@ -13,11 +13,13 @@ import { LocalStackError } from './errors.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The functions a local stack runs: every route's target, then the web function. */
+/** The functions a local stack runs: every route's target, then the web function and the calendar feed poller. */
 export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinition[] {
   const byId = new Map<string, FunctionDefinition>();
   for (const route of routes) byId.set(route.target.id, route.target);
   byId.set(FUNCTIONS.web.id, FUNCTIONS.web);
+  // Invoked by its schedule, not a route (infra/local/feed-poller.ts).
+  byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
   return [...byId.values()];
 }
 

@@ -14,6 +14,8 @@ import type { Clock } from '../../shared/use-cases/ports.ts';
 import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
+import { LocalFeedPoller, localPollMinutes, type FeedsHandler } from './feed-poller.ts';
+import type { PollReport } from '../../shared/use-cases/poll-calendar-feeds.ts';
 import { asFunction } from './function-context.ts';
 import { localIam } from './function-policies.ts';
 import { BUS_CALLERS, iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
@@ -69,6 +71,11 @@ export interface LocalStackOptions {
   functionPolicies?: (functionId: string, defaults: FunctionPolicies) => PolicyDocumentJson | undefined;
   /** The sources the integration policy allows callers from outside the stack (default: any but the product's), as `-c integrationSources`. */
   integrationSources?: readonly string[];
+  /**
+   * The calendar feeds the feeds function reads, as ICS_FEEDS. Given here (tests), they are polled
+   * only by `pollFeeds()`; taken from ICS_FEEDS (`npm start`), also at start and every ICS_POLL_MINUTES.
+   */
+  icsFeeds?: string;
 }
 
 export interface LocalStack {
@@ -104,6 +111,8 @@ export interface LocalStack {
    * the product's source to them.
    */
   putEventsAsProduct(entries: readonly PutEntry[]): Promise<{ FailedEntryCount: number; Entries: EntryResult[] }>;
+  /** Runs one poll of the calendar feeds now (the feeds function, as its schedule would), and returns its report. */
+  pollFeeds(): Promise<PollReport>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -289,10 +298,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       quiet: options.quiet ?? false,
     };
     if (options.clock) setClock(options.clock);
+    const developerEnv = options.icsFeeds === undefined ? previousEnv : { ...previousEnv, ICS_FEEDS: options.icsFeeds };
     // One function at a time: each module reads its environment while it is being imported.
     const handlers = new Map<string, unknown>();
     for (const fn of functionsToRun(EVENT_ROUTES)) {
-      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment, previousEnv)));
+      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment, developerEnv)));
     }
     const faults = options.faults ?? faultsFromEnvironment(previousEnv);
     if (faults) {
@@ -352,6 +362,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamoStarting;
     await createTable(endpoints.dynamodb, tableName);
     scheduler.start(options.schedulerIntervalMs ?? 1_000);
+    const feedPoller = new LocalFeedPoller(handlers.get(FUNCTIONS.feeds.id) as FeedsHandler, log);
+    stopSteps.unshift({ name: 'the feed poller', run: () => feedPoller.stop() });
+    if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(localPollMinutes(previousEnv));
     state = 'ready';
 
     handle = {
@@ -385,6 +398,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
         return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
       },
+      pollFeeds: () => feedPoller.poll(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,
