@@ -370,7 +370,8 @@ export class AllianceFeedbackStack extends Stack {
 
     // The operations dashboard, and alarms on function errors and SES reputation, to the same topic.
     this.operations = new Operations(this, 'Operations', {
-      functions: Object.values(this.functions),
+      // The calendar feed poller only when it polls: unused, its error metric would cost an alarm metric for nothing.
+      functions: Object.values(this.functions).filter((fn) => fn.definition !== FUNCTIONS.feeds || this.calendarFeeds !== undefined),
       deadLetterQueues: this.deadLetterQueues,
       api: this.api,
       alarmTopic: this.alarmTopic,

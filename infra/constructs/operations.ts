@@ -184,13 +184,15 @@ export class Operations extends Construct {
       ],
       // The calendar feed poller (with calendarFeeds): what each poll announced and skipped, and
       // feeds it could not read (their function error raises the errors alarm).
-      [
-        graph('Calendar feeds', [
-          product(METRIC.sessionAnnounced, FUNCTIONS.feeds.id, 'Sessions announced'),
-          ...CALENDAR_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.feeds.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
-          product(METRIC.calendarFeedFailed, FUNCTIONS.feeds.id, 'Feeds not read'),
-        ], 24),
-      ],
+      ...(functions.some((fn) => fn.definition === FUNCTIONS.feeds)
+        ? [[
+            graph('Calendar feeds', [
+              product(METRIC.sessionAnnounced, FUNCTIONS.feeds.id, 'Sessions announced'),
+              ...CALENDAR_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.feeds.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
+              product(METRIC.calendarFeedFailed, FUNCTIONS.feeds.id, 'Feeds not read'),
+            ], 24),
+          ]]
+        : []),
       [
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function throttles', functions.map((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
