@@ -4,11 +4,13 @@
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
- * - `redrive`: dead-lettered messages back to their queues.
+ * - `redrive`: dead-lettered messages back to their queues;
+ * - `feeds poll`: one poll of the calendar feeds, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
+import { feedsCommand, FEEDS_HELP } from './feeds.ts';
 import { InputError, UsageError } from './errors.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
@@ -26,6 +28,7 @@ Commands:
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
   redrive                 Move dead-lettered messages back to their queues, with the reasons
+  feeds poll              Poll the calendar feeds now: each ended instance becomes one SessionCompleted
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -45,6 +48,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   erase: { run: eraseCommand, help: ERASE_HELP },
   clients: { run: clientsCommand, help: CLIENTS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
+  feeds: { run: feedsCommand, help: FEEDS_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */
