@@ -79,6 +79,27 @@ describe('expandFeed', () => {
     expect(allDayEvents).toBe(1);
   });
 
+  it('expands a series that began years before the window exactly (every other Monday since 2020, across DST)', () => {
+    const feed = fixture('weekly-session.ics')
+      .replace('DTSTART;TZID=America/New_York:20261005T100000', 'DTSTART;TZID=America/New_York:20200106T100000')
+      .replace('DTEND;TZID=America/New_York:20261005T105000', 'DTEND;TZID=America/New_York:20200106T105000')
+      .replace('RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=8', 'RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO');
+    const window = { from: new Date('2026-10-01T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') };
+    // Every 14 days from 6 Jan 2020, as dates; 10:00 in New York is 14:00Z in EDT, 15:00Z in EST.
+    const expected: string[] = [];
+    for (let day = Date.UTC(2020, 0, 6); day < window.to.getTime(); day += 14 * 86_400_000) {
+      const date = new Date(day).toISOString().slice(0, 10);
+      const start = `${date}T${date < '2026-11-01' ? '14' : '15'}:00:00.000Z`;
+      // The fixture's EXDATE (19 Oct) still removes its slot.
+      if (Date.parse(start) + 50 * 60_000 > window.from.getTime() && date !== '2026-10-19') expected.push(start);
+    }
+
+    const { instances } = expandFeed(feed, window);
+
+    expect(instances.map((instance) => instance.recurrenceInstant)).toEqual(expected);
+    expect(expected).toHaveLength(4);
+  });
+
   it('refuses text that is not iCalendar', () => {
     expect(() => expandFeed('<html>Not found</html>', AUTUMN)).toThrow(CalendarFormatError);
   });
