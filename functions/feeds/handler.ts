@@ -31,6 +31,13 @@ const sources = feedSourcesFromEnv(process.env, { secretArn: RESOURCE_ENV.calend
 /** Feeds that failed in a way the next poll does not fix by itself. */
 export class CalendarFeedsFailedError extends Error {
   override name = 'CalendarFeedsFailedError';
+  constructor(
+    message: string,
+    /** The whole poll's report (ids and counts): the other feeds were polled. */
+    readonly report: PollReport,
+  ) {
+    super(message);
+  }
 }
 
 /** The scheduler's input is ignored: a poll always covers each feed since its own last poll. */
@@ -53,6 +60,6 @@ export async function handler(): Promise<PollReport> {
   }
   metrics.publishStoredMetrics();
   const failed = report.feeds.filter((feed) => feed.status === 'failed' && feed.failure !== 'concurrent-poll');
-  if (failed.length > 0) throw new CalendarFeedsFailedError(`calendar feeds not polled: ${failed.map((feed) => `${feed.feedId} (${feed.failure})`).join(', ')}`);
+  if (failed.length > 0) throw new CalendarFeedsFailedError(`calendar feeds not polled: ${failed.map((feed) => `${feed.feedId} (${feed.failure})`).join(', ')}`, report);
   return report;
 }

@@ -49,7 +49,12 @@ export class LocalFeedPoller {
     const pollAndLog = () =>
       this.poll().then(
         (report) => describeFeedPoll(report).forEach((line) => this.log('feeds', line)),
-        (error: unknown) => this.log('feeds', `poll failed: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => {
+          // A feed that could not be read fails the invocation; the report still covers every feed.
+          const report = (error as { report?: PollReport }).report;
+          if (report) describeFeedPoll(report).forEach((line) => this.log('feeds', line));
+          else this.log('feeds', `poll failed: ${error instanceof Error ? error.message : String(error)}`);
+        },
       );
     void pollAndLog();
     this.timer = setInterval(pollAndLog, minutes * 60_000);
