@@ -328,7 +328,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.only.has('ics')) {
-    const ics = await section('calendar feed parse', async () => measureIcsParse({ events: TARGETS.icsEvents, runs: opts.runs }));
+    const ics = await section('calendar feed parse', () => measureIcsParse({ events: TARGETS.icsEvents, runs: opts.runs }));
     if (ics) {
       results.push(
         atMost(`ics · ${ics.events}-event feed (recurrences, overrides, TZID) · one poll's parse and expansion · CPU median`, ics.pollCpuMs, 'ms', TARGETS.icsParseMs),

@@ -94,7 +94,7 @@ async function pollFeed(feed: CalendarFeed, now: Date, deps: PollCalendarFeedsDe
   }
   let expanded;
   try {
-    expanded = expandFeed(text, { from, to: now });
+    expanded = await expandFeed(text, { from, to: now });
   } catch (error) {
     if (error instanceof CalendarFormatError) return failed('not-icalendar');
     throw error;

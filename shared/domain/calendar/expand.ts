@@ -7,7 +7,18 @@
  * (STATUS:CANCELLED on the event or on one override) are listed with `cancelled: true`: the poller
  * needs to know they are not sessions. Pure: text and times in, instances out.
  */
-import ICAL from 'ical.js';
+import type ICALModule from 'ical.js';
+
+/**
+ * ical.js, evaluated on the first feed read instead of at the function's cold start: a poll with no
+ * feed to parse (the secret's placeholder, a feed that failed to load) never needs it, and it is
+ * most of what the feeds function adds to its bundle (bench/, cold start).
+ */
+let ICAL: typeof ICALModule;
+async function calendarParser(): Promise<typeof ICALModule> {
+  ICAL ??= (await import('ical.js')).default;
+  return ICAL;
+}
 
 /** One occurrence of one calendar event, in UTC. */
 export interface CalendarInstance {
@@ -43,8 +54,9 @@ export class CalendarFormatError extends Error {
 const MOVED_INSTANCE_REACH_MS = 35 * 24 * 3600 * 1000;
 
 /** Instances of the feed's events that end in (from, to]. */
-export function expandFeed(icsText: string, window: { from: Date; to: Date }): ExpandedFeed {
-  let root: ICAL.Component;
+export async function expandFeed(icsText: string, window: { from: Date; to: Date }): Promise<ExpandedFeed> {
+  await calendarParser();
+  let root: ICALModule.Component;
   try {
     root = new ICAL.Component(ICAL.parse(icsText) as unknown[]);
   } catch (error) {
@@ -56,7 +68,7 @@ export function expandFeed(icsText: string, window: { from: Date; to: Date }): E
   const to = window.to.getTime();
 
   // Group by UID: the master (no RECURRENCE-ID) and its overrides.
-  const byUid = new Map<string, { master?: ICAL.Component; overrides: ICAL.Component[] }>();
+  const byUid = new Map<string, { master?: ICALModule.Component; overrides: ICALModule.Component[] }>();
   for (const component of root.getAllSubcomponents('vevent')) {
     const uid = stringProperty(component, 'uid');
     if (uid === '') continue;
@@ -124,7 +136,7 @@ export function expandFeed(icsText: string, window: { from: Date; to: Date }): E
   return { instances, allDayEvents };
 }
 
-function instanceOf(uid: string, component: ICAL.Component, recurrenceInstant: string | undefined, cancelledByMaster: boolean, defaultZone: string | undefined): CalendarInstance | 'all-day' | undefined {
+function instanceOf(uid: string, component: ICALModule.Component, recurrenceInstant: string | undefined, cancelledByMaster: boolean, defaultZone: string | undefined): CalendarInstance | 'all-day' | undefined {
   const startValue = component.getFirstPropertyValue('dtstart');
   if (!(startValue instanceof ICAL.Time) || recurrenceInstant === undefined) return undefined;
   if (startValue.isDate) return 'all-day';
@@ -135,7 +147,7 @@ function instanceOf(uid: string, component: ICAL.Component, recurrenceInstant: s
   return build(uid, component, recurrenceInstant, start, end, cancelledByMaster || isCancelled(component));
 }
 
-function build(uid: string, component: ICAL.Component, recurrenceInstant: string, start: number, end: number, cancelled: boolean): CalendarInstance {
+function build(uid: string, component: ICALModule.Component, recurrenceInstant: string, start: number, end: number, cancelled: boolean): CalendarInstance {
   return {
     uid,
     recurrenceInstant,
@@ -156,10 +168,10 @@ function build(uid: string, component: ICAL.Component, recurrenceInstant: string
  * on the same local time, yields exactly the same occurrences from there on. Anything else starts
  * at DTSTART.
  */
-function fastForwardedStart(event: ICAL.Event, notBefore: number, defaultZone: string | undefined): ICAL.Time | undefined {
+function fastForwardedStart(event: ICALModule.Event, notBefore: number, defaultZone: string | undefined): ICALModule.Time | undefined {
   const rules = event.component.getAllProperties('rrule');
   if (rules.length !== 1 || event.component.hasProperty('rdate')) return undefined;
-  const rule = rules[0]!.getFirstValue() as ICAL.Recur;
+  const rule = rules[0]!.getFirstValue() as ICALModule.Recur;
   if (rule.count || (rule.freq !== 'WEEKLY' && rule.freq !== 'DAILY')) return undefined;
   const parts = Object.keys(rule.parts ?? {});
   if (parts.some((part) => part !== 'BYDAY') || (rule.freq === 'DAILY' && parts.length > 0)) return undefined;
@@ -178,7 +190,7 @@ function fastForwardedStart(event: ICAL.Event, notBefore: number, defaultZone: s
   return shifted;
 }
 
-function countAllDay(event: ICAL.Event, from: number, to: number, defaultZone: string | undefined): number {
+function countAllDay(event: ICALModule.Event, from: number, to: number, defaultZone: string | undefined): number {
   let count = 0;
   const iterator = event.iterator();
   for (let guard = 0; guard < 100_000; guard += 1) {
@@ -191,24 +203,24 @@ function countAllDay(event: ICAL.Event, from: number, to: number, defaultZone: s
   return count;
 }
 
-function isCancelled(component: ICAL.Component): boolean {
+function isCancelled(component: ICALModule.Component): boolean {
   return stringProperty(component, 'status').toUpperCase() === 'CANCELLED';
 }
 
-function stringProperty(component: ICAL.Component, name: string): string {
+function stringProperty(component: ICALModule.Component, name: string): string {
   const value = component.getFirstPropertyValue(name);
   return typeof value === 'string' ? value : '';
 }
 
 /** The UTC ISO instant of a date-time property (DTSTART, RECURRENCE-ID), or undefined. */
-function instantOf(component: ICAL.Component, name: string, defaultZone: string | undefined): string | undefined {
+function instantOf(component: ICALModule.Component, name: string, defaultZone: string | undefined): string | undefined {
   const value = component.getFirstPropertyValue(name);
   if (!(value instanceof ICAL.Time)) return undefined;
   return new Date(toUtcMillis(value, zoneNameOf(component, name) ?? defaultZone)).toISOString();
 }
 
 /** The TZID parameter of a property, if any. */
-function zoneNameOf(component: ICAL.Component, name: string): string | undefined {
+function zoneNameOf(component: ICALModule.Component, name: string): string | undefined {
   const tzid = component.getFirstProperty(name)?.getParameter('tzid');
   return typeof tzid === 'string' && tzid !== '' ? tzid : undefined;
 }
@@ -219,7 +231,7 @@ function zoneNameOf(component: ICAL.Component, name: string): string | undefined
  * in a feed with X-WR-TIMEZONE is converted here with the IANA zone of that name; a floating time
  * with neither is taken as UTC.
  */
-function toUtcMillis(time: ICAL.Time, zoneName: string | undefined): number {
+function toUtcMillis(time: ICALModule.Time, zoneName: string | undefined): number {
   const zone = time.zone;
   const resolved = zone !== undefined && zone !== null && zone.tzid !== 'floating' && zone !== ICAL.Timezone.localTimezone;
   if (resolved || zoneName === undefined) return time.toUnixTime() * 1000;
@@ -229,7 +241,7 @@ function toUtcMillis(time: ICAL.Time, zoneName: string | undefined): number {
 const formatters = new Map<string, Intl.DateTimeFormat | null>();
 
 /** Wall-clock time in an IANA zone → UTC, through the zone's offset at that moment (DST included). */
-function zonedToUtc(time: ICAL.Time, zoneName: string): number | undefined {
+function zonedToUtc(time: ICALModule.Time, zoneName: string): number | undefined {
   let formatter = formatters.get(zoneName);
   if (formatter === undefined) {
     try {
