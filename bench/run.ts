@@ -6,7 +6,7 @@
  * exits non-zero only when a benchmark itself crashed. Loopback only; no AWS account, no network.
  *
  *   npm run bench                         everything (a few minutes on 2 cores)
- *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost, webhook, import)
+ *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost, webhook, import, ics)
  *   npm run bench -- --only=import --rows=100000
  *   npm run bench -- --runs=15 --sessions=1000 --earlier=100
  *   npm run bench -- --record             everything, and replace bench/results.json
@@ -25,6 +25,7 @@ import { IMPORT_HEAP_LIMIT_MIB, runImportBench, type ImportBenchResult } from '.
 import { coldStartNotes, coldStartResults, measureColdStarts, type FunctionColdStart } from './cold-start/cold-start.ts';
 import { clinicianComparison, costPerThousandSessions, idlePollingPerMonth, mixUsage, type CostModel } from './cost/model.ts';
 import { US_EAST_1 } from './cost/prices.ts';
+import { measureIcsParse } from './ics/parse.ts';
 import { defaultDurationModel, plusUsage, sessionUsageOf } from './cost/usage.ts';
 import { startBenchStack, type BenchStack } from './local/bench-stack.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
@@ -32,7 +33,7 @@ import { atMost, check, describeMachine, formatTable, info, resultsFile, writeRe
 import { breakdown, earlierSession, lowAnswer, measureLifecycle, newClient, readUnits, steadyAnswer, writeUnits, type LifecycleResult, type Usage } from './session/lifecycle.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook', 'import'] as const;
+const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook', 'import', 'ics'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 export const TARGETS = {
@@ -53,6 +54,9 @@ export const TARGETS = {
   /** The import streams: ten times the rows may not cost more than this much more memory. */
   importMemoryGrowthMiB: 32,
   importPeakMiB: 256,
+  /** One poll of a 2,000-event calendar feed (parse + expansion), on this machine. */
+  icsParseMs: 500,
+  icsEvents: 2000,
 } as const;
 
 /** Assumed shares of session kinds for the typical cost (the counts of each kind are measured). */
@@ -399,6 +403,19 @@ async function main(): Promise<void> {
       } finally {
         await stack.stop();
       }
+    }
+  }
+  if (opts.only.has('ics')) {
+    const ics = await section('calendar feed parse', () => measureIcsParse({ events: TARGETS.icsEvents, runs: opts.runs }));
+    if (ics) {
+      results.push(
+        atMost(`ics · ${ics.events}-event feed (recurrences, overrides, TZID) · one poll's parse and expansion · CPU median`, ics.pollCpuMs, 'ms', TARGETS.icsParseMs),
+        info(`ics · the same · wall-clock median`, ics.pollMs, 'ms'),
+        info(`ics · the same feed, a first poll's whole request window (${ics.firstPollInstances} instances) · median`, ics.firstPollMs, 'ms'),
+      );
+      notes.push(
+        `ics · feed of ${(ics.bytes / 1024).toFixed(0)} KB, ${ics.runs} runs: a quarter weekly series (each with a moved and a cancelled instance, some with an EXDATE), the rest single appointments, in America/New_York with its VTIMEZONE; the feeds function at 256 MB has about a seventh of a vCPU, so expect about 7× this per feed there (its timeout is 120 s)`,
+      );
     }
   }
 

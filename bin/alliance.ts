@@ -8,11 +8,13 @@
  * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues;
  * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
- * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one.
+ * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one;
+ * - `feeds poll`: one poll of the calendar feeds, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
+import { feedsCommand, FEEDS_HELP } from './feeds.ts';
 import { InputError, UsageError } from './errors.ts';
 import { importCommand, IMPORT_HELP } from './import.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
@@ -42,6 +44,7 @@ Commands:
                           The signed webhook's secret (shown once; rotation keeps the previous one)
   import <appointments.csv>
                           Announce each completed appointment of an EHR export (--dry-run first)
+  feeds poll              Poll the calendar feeds now: each ended instance becomes one SessionCompleted
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -64,6 +67,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
   'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
   import: { run: (args) => importCommand(args), help: IMPORT_HELP },
+  feeds: { run: feedsCommand, help: FEEDS_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

@@ -87,6 +87,8 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   // Never a client's: no clientId (listed for completeness of the kinds).
   therapist: ['therapist', 'therapists'],
   'therapist-notice': ['therapist notice', 'therapist notices'],
+  // Never a client's: a calendar feed's poll state carries no clientId, so export and erase never see it.
+  'feed-state': ['calendar feed state', 'calendar feed states'],
   other: ['other item', 'other items'],
 };
 

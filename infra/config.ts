@@ -156,6 +156,17 @@ export const DEPLOYMENT_SETTINGS = {
     ),
     description: 'Days CloudWatch keeps function and access logs (logs carry ids and outcomes, never personal data).',
   }),
+  calendarFeeds: deploymentSetting({
+    context: 'calendarFeeds',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.pipe(
+      z.string(),
+      z.transform((text: string) => (/^(true|on|yes)$/i.test(text.trim()) ? 15 : Number(text))),
+    ).check(z.refine((minutes: number) => Number.isInteger(minutes) && minutes >= 5 && minutes <= 1440, 'must be `true` (every 15 minutes) or whole minutes from 5 to 1440')),
+    description:
+      'Turns the calendar feed poller on: `true` polls every 15 minutes, a number sets the minutes between polls (5–1440). The stack then has a Secrets Manager secret (output CalendarFeedsSecretArn) where you put the feed list (docs/integrate.md, Calendar feed). Unset: no poller, no secret.',
+  }),
 } as const;
 
 /** Everything the stack needs to know, validated. */
@@ -182,6 +193,8 @@ export interface StackConfig {
   front: { certificateArn: string | undefined } | undefined;
   /** The appointment drop bucket's object expiry in days; undefined: no bucket. */
   appointmentDropDays: number | undefined;
+  /** Minutes between calendar feed polls; undefined: no poller (calendarFeeds unset). */
+  calendarFeedIntervalMinutes: number | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -335,6 +348,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     administratorPrincipals: (deployment['administratorPrincipals'] as string[] | undefined) ?? [],
     front: deployment['front'] === true ? { certificateArn: deployment['frontCertificateArn'] as string | undefined } : undefined,
     appointmentDropDays: deployment['appointmentDropDays'] as number | undefined,
+    calendarFeedIntervalMinutes: deployment['calendarFeeds'] as number | undefined,
   };
 }
 

@@ -99,6 +99,8 @@ export interface Access {
 export const SECRETS = {
   /** The signed webhook's `whsec_` secrets (current, and previous during a rotation): shared/adapters/webhook-secret.ts. */
   webhook: { variable: 'webhookSecretArn' },
+  /** The calendar feed list (infra/constructs/calendar-feeds.ts); only with the calendarFeeds context key. */
+  calendarFeeds: { variable: 'calendarFeedsSecretArn' },
 } as const satisfies Record<string, { variable: keyof typeof RESOURCE_ENV }>;
 
 export type SecretName = keyof typeof SECRETS;
@@ -110,7 +112,7 @@ export interface FunctionAccess extends Access {
   /** Loads the instrument catalogue (INSTRUMENT_JSON / INSTRUMENT_FILE). */
   instruments?: boolean;
   /** Resource variables that grant nothing (the others follow from the access above). */
-  variables?: readonly ('claimLeaseSeconds' | 'adminEmail')[];
+  variables?: readonly ('claimLeaseSeconds' | 'adminEmail' | 'icsFeeds')[];
 }
 
 type FunctionKey = keyof typeof FUNCTIONS;
@@ -221,6 +223,17 @@ export const FUNCTION_ACCESS = {
     publishes: [SessionCompleted],
     secrets: ['webhook'],
   },
+  // shared/use-cases/poll-calendar-feeds.ts: the feed's poll state (read, conditional put), the
+  // feed list (the secret; ICS_FEEDS locally), SessionCompleted from the inbound source. The
+  // roster and the directory it completes sessions from are read through
+  // shared/adapters/inbound-directory.ts: their item kinds join `get` when they are merged.
+  feeds: {
+    table: { get: ['feed-state', 'roster-client', 'therapist'], put: ['feed-state'] },
+    publishes: [SessionCompleted],
+    secrets: ['calendarFeeds'],
+    settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours }],
+    variables: ['icsFeeds'],
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** The role EventBridge Scheduler assumes when a follow-up schedule fires: it puts the event on the bus, or parks it. */
@@ -298,8 +311,8 @@ export interface AccessResources {
   schedulerDeadLetterQueueArn: string;
   /** Each routed function's dead-letter queue (its route's), by function id. */
   deadLetterQueueArns: Readonly<Record<string, string>>;
-  /** Each secret's ARN (Secrets Manager's, with its random suffix), by name. */
-  secretArns: Readonly<Record<SecretName, string>>;
+  /** Each secret's ARN (Secrets Manager's, with its random suffix), by name; an optional secret the stack does not have is absent. */
+  secretArns: Readonly<{ webhook: string } & Partial<Record<SecretName, string>>>;
   /** The appointment drop bucket; undefined when the stack has none (appointmentDropDays unset, and locally). */
   appointmentDropBucketArn?: string | undefined;
 }
@@ -416,7 +429,8 @@ export function accessStatements(access: Access, resources: AccessResources, own
     });
   }
 
-  const secretArns = (access.secrets ?? []).map((name) => resources.secretArns[name]);
+  // A secret the stack does not have (calendarFeeds unset, or the local stack's feed list) grants nothing.
+  const secretArns = (access.secrets ?? []).flatMap((name) => resources.secretArns[name] ?? []);
   if (secretArns.length > 0) {
     statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: unique(secretArns) });
     // The secrets are encrypted with the stack's key: Secrets Manager decrypts with the reader's permission.

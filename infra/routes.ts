@@ -77,6 +77,14 @@ export const FUNCTIONS = {
     // Lambda's most: a large export is read twice and announced ten sessions per call.
     timeoutSeconds: 900,
   },
+  // Not a route's target: EventBridge Scheduler invokes it (infra/constructs/calendar-feeds.ts).
+  feeds: {
+    id: 'feeds',
+    entry: 'functions/feeds/handler.ts',
+    description: 'Every 15 minutes (calendarFeeds): the practice calendar feeds → SessionCompleted for each ended instance',
+    // A few feeds fetched one after another, each bounded by its own 15 s timeout.
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */

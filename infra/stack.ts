@@ -35,6 +35,7 @@ import { SesDeliveryProblem } from '../shared/events/contracts.ts';
 import { clientLinks } from '../shared/use-cases/client-email.ts';
 import type { StackConfig } from './config.ts';
 import { AppointmentDrop } from './constructs/appointment-drop.ts';
+import { CalendarFeeds } from './constructs/calendar-feeds.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { Front, OriginCheck } from './constructs/front.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -113,6 +114,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly webhookSecret: Secret;
   /** The appointment drop bucket, when `appointmentDropDays` is set. */
   readonly appointmentDrop: AppointmentDrop | undefined;
+  /** The calendar feed poller's secret and schedule (context calendarFeeds); undefined when off. */
+  readonly calendarFeeds: CalendarFeeds | undefined;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -311,6 +314,9 @@ export class AllianceFeedbackStack extends Stack {
     // local stack derives the same policy with local ARNs and enforces it. What the platform needs
     // to run a function (its log group, X-Ray, polling its route's queue) is wired by the constructs.
     this.appointmentDrop = config.appointmentDropDays === undefined ? undefined : new AppointmentDrop(this, 'AppointmentDrop', { key: this.key, expiryDays: config.appointmentDropDays, instance: config.instance });
+    this.calendarFeeds = config.calendarFeedIntervalMinutes === undefined
+      ? undefined
+      : new CalendarFeeds(this, 'CalendarFeeds', { poller: this.functions.feeds, key: this.key, intervalMinutes: config.calendarFeedIntervalMinutes, account: this.account });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     // The signed webhook's secret, with the stack's key. CloudFormation fills it with a random
     // placeholder that verifies nothing (the hooks function answers 503 until then);
@@ -332,7 +338,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
-      secretArns: { webhook: this.webhookSecret.secretArn },
+      secretArns: { webhook: this.webhookSecret.secretArn, ...(this.calendarFeeds === undefined ? {} : { calendarFeeds: this.calendarFeeds.secret.secretArn }) },
       appointmentDropBucketArn: this.appointmentDrop?.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -379,7 +385,12 @@ export class AllianceFeedbackStack extends Stack {
       // Optional: without it, the deliverability function tells nobody.
       adminEmail: () => config.adminEmail,
       webhookSecretArn: () => this.webhookSecret.secretArn,
+      calendarFeedsSecretArn: () => this.calendarFeeds?.secret.secretArn,
+      // The local stack's feed list; never on AWS.
+      icsFeeds: () => undefined,
     };
+    // Resource variables a function may go without: the poller without calendarFeeds reads no feeds.
+    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds']);
 
     for (const fn of Object.values(this.functions)) {
       for (const statement of functionPolicy(fn.definition, accessResources).Statement) fn.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -391,7 +402,7 @@ export class AllianceFeedbackStack extends Stack {
       }
       for (const name of variables.resources) {
         const value = resourceValues[name](fn);
-        if (value === undefined && name !== 'adminEmail') throw new Error(`${fn.definition.id} declares ${RESOURCE_ENV[name]}, which the stack has no value for`);
+        if (value === undefined && !optionalResources.has(name)) throw new Error(`${fn.definition.id} declares ${RESOURCE_ENV[name]}, which the stack has no value for`);
         if (value !== undefined) fn.addEnvironment(RESOURCE_ENV[name], value);
       }
       // A practice's licensed instrument: every function that loads instruments must know it.
@@ -437,7 +448,8 @@ export class AllianceFeedbackStack extends Stack {
 
     // The operations dashboard, and alarms on function errors and SES reputation, to the same topic.
     this.operations = new Operations(this, 'Operations', {
-      functions: Object.values(this.functions),
+      // The calendar feed poller only when it polls: unused, its error metric would cost an alarm metric for nothing.
+      functions: Object.values(this.functions).filter((fn) => fn.definition !== FUNCTIONS.feeds || this.calendarFeeds !== undefined),
       deadLetterQueues: this.deadLetterQueues,
       api: this.api,
       alarmTopic: this.alarmTopic,
@@ -473,6 +485,7 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
+    if (this.calendarFeeds) new CfnOutput(this, 'CalendarFeedsSecretArn', { value: this.calendarFeeds.secret.secretArn, description: 'Put your calendar feed list in this secret (docs/integrate.md, Calendar feed)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'WebhookUrl', { value: `${this.stage.url}hooks/v1/sessions`, description: 'Signed webhooks (Standard Webhooks) with SessionCompleted go here' });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.webhookSecret.secretArn, description: 'npx alliance webhook-secret create|rotate --region … --secret-id <this>' });

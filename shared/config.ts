@@ -311,6 +311,10 @@ export const RESOURCE_ENV = {
   adminEmail: 'ADMIN_EMAIL',
   /** The signed webhook's secret in Secrets Manager (its ARN): the hooks function verifies with it. */
   webhookSecretArn: 'WEBHOOK_SECRET_ARN',
+  /** The secret that lists the calendar feeds (optional: only with the calendarFeeds context key). */
+  calendarFeedsSecretArn: 'CALENDAR_FEEDS_SECRET_ARN',
+  /** Local stack only: the calendar feeds to poll, file paths or URLs (shared/adapters/feed-sources.ts). */
+  icsFeeds: 'ICS_FEEDS',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

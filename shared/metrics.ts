@@ -65,6 +65,8 @@ export const METRIC = {
   appointmentSkipped: 'AppointmentSkipped',
   /** Every inbound path: a finished appointment was announced as SessionCompleted. */
   sessionAnnounced: 'SessionAnnounced',
+  /** feeds: a calendar feed could not be read (or its poll not finished); its cursor stays, the next poll retries. */
+  calendarFeedFailed: 'CalendarFeedFailed',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -73,7 +75,7 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
 
 export type MetricDimension =
-  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment }
+  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment | 'no-client-reference' }
   | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
 
 // A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.
@@ -81,6 +83,18 @@ const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undel
 
 /** Every value of the `reason` dimension of FeedbackRequestSkipped. */
 export const SKIP_REASONS = Object.keys(SKIP_REASON_SET) as SkipReason[];
+
+// Keyed by the calendar poller's reasons: a new reason fails `tsc` here until it is graphed.
+const CALENDAR_SKIP_REASON_SET = {
+  'no-client-reference': true,
+  'client-not-on-roster': true,
+  'client-inactive': true,
+  'therapist-unknown': true,
+  'invalid-details': true,
+} as const satisfies Record<SkippedAppointment | 'no-client-reference', true>;
+
+/** Every value of the `reason` dimension of AppointmentSkipped from the calendar feed poller. */
+export const CALENDAR_SKIP_REASONS = Object.keys(CALENDAR_SKIP_REASON_SET) as (SkippedAppointment | 'no-client-reference')[];
 
 /** Every value of the `kind` dimension of AlertRaised and AlertEmailSent. */
 export { ALERT_KINDS };

@@ -39,7 +39,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_KINDS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
+import { ALERT_KINDS, CALENDAR_SKIP_REASONS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
 import type { SkippedAppointment } from '../../shared/use-cases/complete-session.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
@@ -186,6 +186,17 @@ export class Operations extends Construct {
         // counts mean someone is putting events on the bus as the product.
         graph('Events not matching the table (EventIgnored)', [FUNCTIONS.evaluate, FUNCTIONS.alert].map((fn) => product(METRIC.eventIgnored, fn.id, fn.id)), 8),
       ],
+      // The calendar feed poller (with calendarFeeds): what each poll announced and skipped, and
+      // feeds it could not read (their function error raises the errors alarm).
+      ...(functions.some((fn) => fn.definition === FUNCTIONS.feeds)
+        ? [[
+            graph('Calendar feeds', [
+              product(METRIC.sessionAnnounced, FUNCTIONS.feeds.id, 'Sessions announced'),
+              ...CALENDAR_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.feeds.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
+              product(METRIC.calendarFeedFailed, FUNCTIONS.feeds.id, 'Feeds not read'),
+            ], 24),
+          ]]
+        : []),
       [
         graph('Function errors', functions.map((fn) => fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),
         graph('Function throttles', functions.map((fn) => fn.function.metricThrottles({ period: FIVE_MINUTES, statistic: Stats.SUM, label: fn.definition.id })), 8),

@@ -14,12 +14,14 @@ import { LocalStackError } from './errors.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The functions a local stack runs: every route's target, then the web function and the HTTP routes' own functions. */
+/** The functions a local stack runs: every route's target, then the web function, the HTTP routes' own functions and the calendar feed poller. */
 export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinition[] {
   const byId = new Map<string, FunctionDefinition>();
   for (const route of routes) byId.set(route.target.id, route.target);
   byId.set(FUNCTIONS.web.id, FUNCTIONS.web);
   for (const route of HTTP_ROUTES) byId.set(route.target.id, route.target);
+  // Invoked by its schedule, not a route (infra/local/feed-poller.ts).
+  byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
   return [...byId.values()];
 }
 
@@ -71,6 +73,9 @@ const LOCAL_RESOURCE_VALUES: {
   adminEmail: (_stack, _route, env) => env['ADMIN_EMAIL'] || 'admin@practice.example',
   // The local Secrets Manager stand-in (secrets-emulator.ts) holds it under the same ARN.
   webhookSecretArn: (stack) => localSecretArn(stack, LOCAL_SECRET_NAMES.webhook),
+  // No Secrets Manager stand-in: the poller reads the developer's ICS_FEEDS instead (feed-sources.ts).
+  calendarFeedsSecretArn: () => undefined,
+  icsFeeds: (_stack, _route, env) => env['ICS_FEEDS'] || undefined,
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */

@@ -14,6 +14,8 @@ import type { Clock } from '../../shared/use-cases/ports.ts';
 import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
+import { LocalFeedPoller, localPollMinutes, type FeedsHandler } from './feed-poller.ts';
+import type { PollReport } from '../../shared/use-cases/poll-calendar-feeds.ts';
 import { asFunction } from './function-context.ts';
 import { localIam } from './function-policies.ts';
 import { BUS_CALLERS, iamEnforcementFromEnv, IamEnforcer, validatePolicy, type FunctionPolicies, type IamDenial, type IamEnforcementStats } from './iam-enforcement.ts';
@@ -73,6 +75,11 @@ export interface LocalStackOptions {
   integrationSources?: readonly string[];
   /** The signed webhook's `whsec_` secret (npm start: WEBHOOK_SECRET); default: a new one each start. */
   webhookSecret?: string;
+  /**
+   * The calendar feeds the feeds function reads, as ICS_FEEDS. Given here (tests), they are polled
+   * only by `pollFeeds()`; taken from ICS_FEEDS (`npm start`), also at start and every ICS_POLL_MINUTES.
+   */
+  icsFeeds?: string;
 }
 
 export interface LocalStack {
@@ -113,6 +120,8 @@ export interface LocalStack {
    * Secrets Manager stand-in, as `npx alliance webhook-secret rotate` does), and that secret's ARN.
    */
   webhook: { url: string; secret: string; secretArn: string };
+  /** Runs one poll of the calendar feeds now (the feeds function, as its schedule would), and returns its report. */
+  pollFeeds(): Promise<PollReport>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -306,10 +315,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       quiet: options.quiet ?? false,
     };
     if (options.clock) setClock(options.clock);
+    const developerEnv = options.icsFeeds === undefined ? previousEnv : { ...previousEnv, ICS_FEEDS: options.icsFeeds };
     // One function at a time: each module reads its environment while it is being imported.
     const handlers = new Map<string, unknown>();
     for (const fn of functionsToRun(EVENT_ROUTES)) {
-      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment, previousEnv)));
+      handlers.set(fn.id, await loadFunction(fn, functionEnvironment(fn, EVENT_ROUTES, stackEnvironment, developerEnv)));
     }
     const faults = options.faults ?? faultsFromEnvironment(previousEnv);
     if (faults) {
@@ -378,6 +388,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await dynamoStarting;
     await createTable(endpoints.dynamodb, tableName);
     scheduler.start(options.schedulerIntervalMs ?? 1_000);
+    const feedPoller = new LocalFeedPoller(handlers.get(FUNCTIONS.feeds.id) as FeedsHandler, log);
+    stopSteps.unshift({ name: 'the feed poller', run: () => feedPoller.stop() });
+    if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(localPollMinutes(previousEnv));
     state = 'ready';
 
     handle = {
@@ -412,6 +425,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
       },
       webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
+      pollFeeds: () => feedPoller.poll(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

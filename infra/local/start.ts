@@ -4,6 +4,7 @@
  */
 import { ConfigurationError } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
+import { localPollMinutes } from './feed-poller.ts';
 import { PORT_SETTINGS, portsFromEnv } from './ports.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 
@@ -91,6 +92,7 @@ function printBanner(stack: LocalStack): void {
       ),
     ),
     row(PORT_SETTINGS.web.label, endpoints.web, `health ${endpoints.health} · feedback links ${endpoints.web}/f/<token>`),
+    ...(process.env['ICS_FEEDS'] ? [row('Calendar feeds', '', `ICS_FEEDS polled now and every ${localPollMinutes(process.env)} min · npx alliance feeds poll polls at once`)] : []),
     row('', '', `signed webhook POST ${stack.webhook.url}`),
     '',
     // Printed only when this start made it: a WEBHOOK_SECRET of your own stays off the screen.

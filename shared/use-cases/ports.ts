@@ -6,6 +6,7 @@
 import type { Evaluation, ExpiredOutcome } from '../domain/detector/evaluate.ts';
 import type { ClientState } from '../domain/detector/state.ts';
 import type { Instrument } from '../domain/instruments.ts';
+import type { CalendarFeed } from '../domain/calendar/feed-list.ts';
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { AlertKind, EventContract, Locale } from '../events/contracts.ts';
 import type * as z from 'zod/mini';
@@ -438,7 +439,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -603,4 +604,34 @@ export interface UnannouncedSession {
  */
 export interface SessionAnnouncer {
   announce(details: readonly import('../events/contracts.ts').SessionCompletedDetail[]): Promise<UnannouncedSession[]>;
+}
+
+// ── calendar feeds ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Where the practice's calendar feeds come from: the secret on AWS, ICS_FEEDS locally. A feed's URL
+ * is a secret: adapters never put it in an error or a log line.
+ */
+export interface FeedSources {
+  /** The configured feeds. */
+  list(): Promise<CalendarFeed[]>;
+  /** The feed's iCalendar text. */
+  read(feed: CalendarFeed): Promise<string>;
+}
+
+/** What the poller keeps per feed: its cursor and the instances it announced in the current window. */
+export interface FeedState {
+  /** The end of the last successful poll's window: the next poll announces what ended after it. */
+  lastPollAt: string;
+  /** Announced instances that ended within the request window (older ones cannot come back). */
+  announced: { sessionId: string; endedAt: string }[];
+}
+
+export interface FeedStateStore {
+  get(feedId: string): Promise<FeedState | undefined>;
+  /**
+   * Saves the feed's state, unless another poll saved since this one read it (`readLastPollAt`,
+   * undefined for a first poll): false then, and nothing is written.
+   */
+  save(feedId: string, state: FeedState, readLastPollAt: string | undefined): Promise<boolean>;
 }

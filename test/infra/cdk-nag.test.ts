@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { NAG_ACKNOWLEDGEMENTS, renderNagTable } from '../../infra/nag-acknowledgements.ts';
 import { SYNTH_TIMEOUT, synthValidationReport } from './synth.ts';
 
+/** Every optional part of the stack switched on, so every resource a deployment can have is checked. */
+const EVERY_OPTION = { context: { calendarFeeds: 'true', appointmentDropDays: '30' } };
+
 describe('cdk-nag (AwsSolutions and HIPAA.Security)', () => {
   it(
     'reports no unacknowledged finding, error or warning, from any validation plugin',
     () => {
-      const { violations, error } = synthValidationReport();
+      const { violations, error } = synthValidationReport(EVERY_OPTION);
 
       expect(violations).toEqual([]);
       expect(error).toBeUndefined();
@@ -38,8 +41,7 @@ describe('cdk-nag (AwsSolutions and HIPAA.Security)', () => {
   it(
     'reports no unacknowledged finding with the front on, in either stack',
     () => {
-      // With the optional drop bucket too, so its acknowledgements are checked in both stacks' builds.
-      const { violations, error } = synthValidationReport({ context: { front: 'true', appointmentDropDays: '30' }, region: 'eu-central-1' });
+      const { violations, error } = synthValidationReport({ context: { ...EVERY_OPTION.context, front: 'true' }, region: 'eu-central-1' });
 
       expect(violations).toEqual([]);
       expect(error).toBeUndefined();
@@ -52,7 +54,7 @@ describe('cdk-nag (AwsSolutions and HIPAA.Security)', () => {
     () => {
       // With the front the stack has a region, which cdk-nag writes into some findings: each
       // build is compared with the ids as applied to it.
-      const fired = [{ context: { appointmentDropDays: '30' } }, { context: { front: 'true', appointmentDropDays: '30' }, region: 'eu-central-1' }].map((options) => {
+      const fired = [EVERY_OPTION, { context: { ...EVERY_OPTION.context, front: 'true' }, region: 'eu-central-1' }].map((options) => {
         const { stack, violations } = synthValidationReport({ ...options, acknowledgements: [] });
         const ids = new Map(NAG_ACKNOWLEDGEMENTS.map((entry) => [entry.idIn?.(stack) ?? entry.id, entry.id]));
         const rules = [...new Set(violations.map((violation) => violation.ruleName))];

@@ -66,9 +66,10 @@ describe.skipIf(!installed && !inCi)('cfn-lint on the synthesized template', () 
   it(
     'reports no error and no warning',
     () => {
-      // With adminEmail, the template also has the alarm topic's subscription, and with
-      // appointmentDropDays the drop bucket: every resource kind.
-      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', appointmentDropDays: '30' } }).template.toJSON();
+      // With adminEmail, the template also has the alarm topic's subscription; with
+      // appointmentDropDays the drop bucket; with calendarFeeds, the feed list's secret and the
+      // poller's schedule: every resource kind.
+      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', appointmentDropDays: '30', calendarFeeds: 'true' } }).template.toJSON();
 
       expect(lint(template).map(describeFinding)).toEqual([]);
     },

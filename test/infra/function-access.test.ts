@@ -72,7 +72,7 @@ describe('IAM derived from infra/function-access.ts', () => {
     for (const statement of putEvents) {
       const detailTypes = statement.Condition?.['StringEquals']?.['events:detail-type'];
       expect(detailTypes).toEqual(expect.arrayContaining([expect.any(String)]));
-      // The inbound adapters (the hooks function) publish SessionCompleted, and only it, with their own source.
+      // The inbound adapters (hooks, appointment-import, feeds) publish SessionCompleted, and only it, with their own source.
       const inbound = JSON.stringify(detailTypes) === JSON.stringify(['SessionCompleted']);
       expect(statement.Condition?.['StringEquals']?.['events:source']).toEqual([inbound ? 'alliance-feedback.inbound' : 'alliance-feedback']);
     }
@@ -124,9 +124,11 @@ describe('IAM derived from infra/function-access.ts', () => {
   it.each(FUNCTION_KEYS)('%s: the environment is exactly the declared settings and resources', (fn) => {
     const declared = functionVariables(FUNCTIONS[fn]);
     const variables = Object.keys(resource(stack.functions[fn].function).Properties['Environment'].Variables);
+    // ICS_FEEDS is the local stack's; the feed list's secret exists only with calendarFeeds (test/infra/calendar-feeds.test.ts).
+    const resources = declared.resources.filter((name) => name !== 'icsFeeds' && name !== 'calendarFeedsSecretArn');
 
     expect(variables.sort()).toEqual(
-      ['NODE_OPTIONS', ...declared.settings.map((setting) => setting.env), ...declared.resources.map((name) => RESOURCE_ENV[name])].sort(),
+      ['NODE_OPTIONS', ...declared.settings.map((setting) => setting.env), ...resources.map((name) => RESOURCE_ENV[name])].sort(),
     );
   });
 

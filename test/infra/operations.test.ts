@@ -11,7 +11,8 @@ interface MetricDataQuery {
   MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
 }
 
-const { stack, template, logicalId, resource } = synthStack();
+// Every optional part on (calendarFeeds adds the poller to the alarms and the dashboard).
+const { stack, template, logicalId, resource } = synthStack({ context: { calendarFeeds: 'true' } });
 
 function alarmProperties(construct: IConstruct): Record<string, any> {
   return resource(construct).Properties;
@@ -64,6 +65,19 @@ describe('operations dashboard', () => {
 });
 
 describe('operations alarms', () => {
+  it(
+    'leaves the calendar feed poller out of the alarms and the dashboard while calendarFeeds is off',
+    () => {
+      const off = synthStack();
+      const metrics = off.resource(off.stack.operations.errorsAlarm).Properties['Metrics'] as MetricDataQuery[];
+
+      expect(JSON.stringify(metrics)).not.toContain(off.logicalId(off.stack.functions.feeds.function));
+      expect(metrics.filter((query) => query.MetricStat?.Metric.MetricName === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length - 1);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+
   it('raises one alarm on the sum of every function’s errors and the web API’s 5xx', () => {
     const properties = alarmProperties(stack.operations.errorsAlarm);
     const queries = properties['Metrics'] as MetricDataQuery[];

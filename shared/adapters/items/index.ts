@@ -6,6 +6,7 @@
 import type { AlertKind } from '../../events/contracts.ts';
 import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
+import * as calendarFeedState from './calendar-feed-state.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
 import * as doNotContact from './do-not-contact.ts';
@@ -35,6 +36,7 @@ export const ITEM_KINDS = [
   waitingAlert.WAITING_ALERT_ITEM,
   therapistNotice.THERAPIST_NOTICE_ITEM,
   webhookDelivery.WEBHOOK_DELIVERY_ITEM,
+  calendarFeedState.CALENDAR_FEED_STATE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -60,4 +62,5 @@ export const keys = {
   waitingAlert: (therapistId: string, sessionId: string, kind: AlertKind) => waitingAlert.key(therapistId, sessionId, kind),
   therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
   webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
+  calendarFeedState: (feedId: string) => calendarFeedState.key(feedId),
 };

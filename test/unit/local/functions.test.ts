@@ -19,6 +19,7 @@ const DEVELOPER_ENV: NodeJS.ProcessEnv = {
   ...Object.fromEntries([REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => [setting.env, 'from-developer']))),
   INSTRUMENT_FILE: '/tmp/instrument.json',
   ADMIN_EMAIL: 'admin@practice.example',
+  ICS_FEEDS: 'test/fixtures/calendar/weekly-session.ics',
 };
 
 const SETTING_NAMES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
@@ -36,7 +37,8 @@ describe('functionEnvironment', () => {
     const environment = functionEnvironment(fn, EVENT_ROUTES, STACK, DEVELOPER_ENV);
 
     // The SES emulator has no configuration sets: declared, but given no value locally.
-    const resources = declared.resources.filter((name) => name !== 'sesConfigurationSet');
+    // Nor a Secrets Manager: the calendar feed poller reads ICS_FEEDS instead of its secret.
+    const resources = declared.resources.filter((name) => name !== 'sesConfigurationSet' && name !== 'calendarFeedsSecretArn');
     expect(declaredNames(fn)).toEqual(
       [...declared.settings.map((setting) => setting.env), ...resources.map((name) => RESOURCE_ENV[name]), ...(declared.instruments ? ['INSTRUMENT_FILE'] : [])].sort(),
     );
