@@ -484,7 +484,7 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'FormBaseUrl', { value: formBaseUrl, description: 'Links in feedback emails start with this URL' });
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors and SES reputation' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors, SES reputation and skipped appointments' });
     if (this.calendarFeeds) new CfnOutput(this, 'CalendarFeedsSecretArn', { value: this.calendarFeeds.secret.secretArn, description: 'Put your calendar feed list in this secret (docs/integrate.md, Calendar feed)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'WebhookUrl', { value: `${this.stage.url}hooks/v1/sessions`, description: 'Signed webhooks (Standard Webhooks) with SessionCompleted go here' });

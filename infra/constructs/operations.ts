@@ -7,7 +7,8 @@
  * Idle cost at zero traffic (us-east-1 list prices, per month):
  * - the dashboard: $3 (CloudWatch's free tier covers 3 dashboards of up to 50 metrics; this one
  *   graphs more);
- * - three alarms: function errors, SES bounce rate, SES complaint rate. CloudWatch prices alarms at
+ * - four alarms: function errors, SES bounce rate, SES complaint rate, appointments skipped (four
+ *   metrics: $0.40). CloudWatch prices alarms at
  *   $0.10 per alarm metric, and the errors alarm reads one metric per function plus the API's
  *   5xx, so budget $0.10 for each SES alarm and up to $0.10 per metric read for the errors alarm
  *   ($0.70 with six functions). The account's first 10 alarm metrics are free.
@@ -72,6 +73,8 @@ export class Operations extends Construct {
   readonly dashboard: Dashboard;
   /** Any error of any function, or any 5xx from the web API. */
   readonly errorsAlarm: Alarm;
+  /** Appointments an unattended inbound path could not turn into sessions (roster or directory missing). */
+  readonly appointmentsSkippedAlarm: Alarm;
   readonly bounceRateAlarm: Alarm;
   readonly complaintRateAlarm: Alarm;
   /** The alarms this construct made. */
@@ -120,7 +123,26 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.IGNORE,
     });
-    this.alarms = [this.errorsAlarm, this.bounceRateAlarm, this.complaintRateAlarm];
+    // The unattended inbound paths (the calendar feed poller, the drop bucket's import) skip an
+    // appointment whose client is not on the roster or whose therapist nobody registered: the
+    // administrator hears of it here, by count only; the function's log names the appointment ids.
+    // (The webhook answers its sender 422, and the CLI import prints its report.) Four alarm metrics.
+    const actionable: SkippedAppointment[] = ['client-not-on-roster', 'therapist-unknown'];
+    const skipped: Record<string, IMetric> = Object.fromEntries(
+      [FUNCTIONS.feeds.id, FUNCTIONS.appointmentImport.id].flatMap((service) =>
+        actionable.map((reason) => [`${service.replace(/\W/g, '')}${reason.replace(/\W/g, '')}`, product(METRIC.appointmentSkipped, service, `${service}: ${reason}`, { [METRIC_DIMENSION.reason]: reason })]),
+      ),
+    );
+    this.appointmentsSkippedAlarm = new Alarm(this, 'AppointmentsSkippedAlarm', {
+      alarmDescription:
+        'A calendar feed or a dropped appointment file named a client who is not on the roster, or a therapist with no registered address: those appointments sent no feedback request. Import the client list (npx alliance clients import) or register the therapist (npx alliance therapists add); the feeds or appointment-import log names the appointment ids (never client details). The dashboard\'s inbound graphs show the counts by reason.',
+      metric: new MathExpression({ expression: `SUM([${Object.keys(skipped).join(', ')}])`, usingMetrics: skipped, period: HOUR, label: 'Appointments skipped: client not on the roster, or therapist unknown' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [this.errorsAlarm, this.bounceRateAlarm, this.complaintRateAlarm, this.appointmentsSkippedAlarm];
     for (const alarm of this.alarms) alarm.addAlarmAction(action);
 
     const queueFed = functions.filter((fn) => EVENT_ROUTES.some((route) => route.target.id === fn.definition.id));

@@ -119,10 +119,24 @@ describe('operations alarms', () => {
     });
   });
 
+  it('tells the administrator when an unattended inbound path skips appointments for a missing roster entry or therapist, by count only', () => {
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((resource) => JSON.stringify(resource).includes('AppointmentSkipped'))!;
+    const metrics = (alarm['Properties'].Metrics as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: string }[] } } }[]).filter((entry) => entry.MetricStat);
+    const pairs = metrics.map((entry) => Object.fromEntries(entry.MetricStat!.Metric.Dimensions.map((dimension) => [dimension.Name, dimension.Value])));
+
+    expect(pairs).toEqual(expect.arrayContaining([
+      { service: 'feeds', reason: 'client-not-on-roster' },
+      { service: 'feeds', reason: 'therapist-unknown' },
+      { service: 'appointment-import', reason: 'client-not-on-roster' },
+      { service: 'appointment-import', reason: 'therapist-unknown' },
+    ]));
+    expect(alarm['Properties']).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+  });
+
   it('sends every alarm in the stack to the alarm topic, and only there', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 3);
+    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 4);
     for (const alarm of alarms) {
       expect(alarm['Properties'].AlarmActions).toEqual([{ Ref: logicalId(stack.alarmTopic) }]);
       expect(alarm['Properties'].ActionsEnabled ?? true).toBe(true);
