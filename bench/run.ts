@@ -11,6 +11,7 @@
  *   npm run bench -- --runs=15 --sessions=1000 --earlier=100
  *   npm run bench -- --record             everything, and replace bench/results.json
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -21,14 +22,13 @@ import { loadInstruments } from '../shared/adapters/instrument-catalogue.ts';
 import { runBurst, type BurstResult } from './burst/burst.ts';
 import { runFloor, type FloorResult } from './burst/floor.ts';
 import { runWebhookBench, type WebhookBenchResult } from './webhook/webhook.ts';
-import { IMPORT_HEAP_LIMIT_MIB, runImportBench, type ImportBenchResult } from './import/import.ts';
+import { IMPORT_HEAP_LIMIT_MIB, type ImportBenchResult } from './import/import.ts';
 import { coldStartNotes, coldStartResults, measureColdStarts, type FunctionColdStart } from './cold-start/cold-start.ts';
 import { clinicianComparison, costPerThousandSessions, idlePollingPerMonth, mixUsage, type CostModel } from './cost/model.ts';
 import { US_EAST_1 } from './cost/prices.ts';
 import { measureIcsParse } from './ics/parse.ts';
 import { defaultDurationModel, plusUsage, sessionUsageOf } from './cost/usage.ts';
 import { startBenchStack, type BenchStack } from './local/bench-stack.ts';
-import { startLocalStack } from '../infra/local/stack.ts';
 import { atMost, check, describeMachine, formatTable, info, resultsFile, writeReport, type BenchResult } from './lib/results.ts';
 import { breakdown, earlierSession, lowAnswer, measureLifecycle, newClient, readUnits, steadyAnswer, writeUnits, type LifecycleResult, type Usage } from './session/lifecycle.ts';
 
@@ -395,20 +395,15 @@ async function main(): Promise<void> {
   }
 
   if (opts.only.has('import')) {
-    // A stack of its own without the IAM simulation, whose administrator may put events on the
-    // product bus only: the import targets the default bus, where SessionCompleted reaches no function.
-    const stack = await section('local stack (import)', () => startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, iam: false }));
-    if (stack) {
-      try {
-        const imported = await section('appointment import', () => runImportBench({ workDir, busEndpoint: stack.endpoints.bus, rows: opts.rows, log: progress }));
-        if (imported) {
-          const { results: rows, notes: lines } = importResults(imported);
-          results.push(...rows);
-          notes.push(...lines);
-        }
-      } finally {
-        await stack.stop();
-      }
+    // On a local stack of its own, in a child process (bench/import/own-stack.ts says why).
+    const imported = await section('appointment import', async () => {
+      const stdout = await childOutput(['--import', 'tsx', fileURLToPath(new URL('import/own-stack.ts', import.meta.url)), workDir, String(opts.rows)]);
+      return JSON.parse(stdout) as ImportBenchResult;
+    });
+    if (imported) {
+      const { results: rows, notes: lines } = importResults(imported);
+      results.push(...rows);
+      notes.push(...lines);
     }
   }
   if (opts.only.has('ics')) {
@@ -447,3 +442,14 @@ async function main(): Promise<void> {
 await main();
 // Keep-alive sockets of the HTTP clients must not hold the process open once everything is stopped.
 process.exit(process.exitCode ?? 0);
+
+/** Runs a Node child in the project with its progress on our stderr, and resolves to its stdout. */
+function childOutput(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${args.at(-3) ?? 'child'} exited with ${code}`))));
+  });
+}
