@@ -31,16 +31,7 @@ export function renderDeliveryNotice(input: DeliveryNoticeInput): RenderedEmail 
           'Check the therapist’s address in your EHR: their alerts cannot reach them until it is corrected.',
         ];
   const subject = input.recipient === 'client' ? `Feedback emails stopped for client ${clientId}` : `An alert email did not reach a therapist (client ${clientId})`;
-  const text = [...paragraphs, '', `— Alliance Feedback for ${practice}`].join('\n\n');
-  const body = html`<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${subject}</title></head>
-<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2328;">
-${paragraphs.map((paragraph) => html`<p style="margin:0 0 12px 0;">${paragraph}</p>`)}
-<p style="margin:16px 0 0 0;color:#414a52;">Alliance Feedback for ${practice}</p>
-</body>
-</html>`;
-  return { subject, text, html: body.value };
+  return renderNotice(practice, subject, paragraphs);
 }
 
 export interface UnregisteredTherapistNoticeInput {
@@ -62,6 +53,11 @@ export function renderUnregisteredTherapistNotice(input: UnregisteredTherapistNo
     'You get this notice once per therapist, however many alerts wait. If the id is not one of your therapists, nothing is sent and nothing else is needed.',
   ];
   const subject = `Alerts are waiting for therapist ${therapistId} (not registered)`;
+  return renderNotice(practice, subject, paragraphs);
+}
+
+/** Every administrator notice: plain paragraphs, the same in text and in escaped HTML, signed by the product for the practice. */
+function renderNotice(practice: string, subject: string, paragraphs: readonly string[]): RenderedEmail {
   const text = [...paragraphs, '', `— Alliance Feedback for ${practice}`].join('\n\n');
   const body = html`<!DOCTYPE html>
 <html lang="en">
