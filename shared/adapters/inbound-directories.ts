@@ -12,17 +12,6 @@ import { DynamoDbTherapistDirectory } from './dynamodb-therapist-directory.ts';
 /** The roster and the directory, as an inbound path is given them (tests pass fakes). */
 export type InboundDirectories = CompleteSessionDependencies;
 
-let replacement: InboundDirectories | undefined;
-
 export function inboundDirectories(tableName: string, client: DynamoDBDocumentClient = getDocumentClient()): InboundDirectories {
-  if (replacement !== undefined) return replacement;
   return { roster: clientRosterFrom(tableName, client), therapists: new DynamoDbTherapistDirectory(tableName, client) };
-}
-
-/**
- * Replaces the roster and the directory in this process (the calendar feed's tests, which run the
- * feeds function in-process as they replace its clock); undefined restores the stores.
- */
-export function setInboundDirectories(directories: InboundDirectories | undefined): void {
-  replacement = directories;
 }

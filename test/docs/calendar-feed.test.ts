@@ -2,8 +2,8 @@
  * docs/integrate.md, "Calendar feed": the secret's JSON is what the poller reads, and the feed the
  * reader copies and polls with `npx alliance feeds poll` emails the client once per ended instance
  * and never for the cancelled one. The CLI runs in this process against a local stack on free
- * ports, with a ManualClock (the example's cancelled instance has a date) and a fake roster through
- * the poller's one seam for it (shared/adapters/inbound-directories.ts).
+ * ports, with a ManualClock (the example's cancelled instance has a date); the client is on the
+ * stack's roster and the therapist in its directory.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,9 +13,10 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { main } from '../../bin/alliance.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { setInboundDirectories } from '../../shared/adapters/inbound-directories.ts';
+import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { parseCalendarFeedList } from '../../shared/domain/calendar/feed-list.ts';
-import { mailTo } from '../integration/support/local-stack.ts';
+import { documentClient, mailTo } from '../integration/support/local-stack.ts';
 import { codeBlock, readDoc } from './markdown.ts';
 
 const doc = readDoc('docs/integrate.md');
@@ -26,17 +27,16 @@ let stack: LocalStack;
 let dir: string;
 
 beforeAll(async () => {
-  setInboundDirectories({
-    roster: { find: async (id) => (id === 'C-1042' ? { clientId: 'C-1042', email: CLIENT, locale: 'en', therapistId: 't-1', active: true } : undefined) },
-    therapists: { find: async (id) => (id === 't-1' ? { therapistId: 't-1', email: 'dana@practice.example' } : undefined) },
-  });
   stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, schedulerIntervalMs: 3_600_000 });
+  const table = documentClient(stack);
+  await new DynamoDbClientRoster(stack.tableName, table).put([{ clientId: 'C-1042', email: CLIENT, locale: 'en', therapistId: 't-1', active: true, importedAt: clock.now().toISOString() }]);
+  await new DynamoDbTherapistDirectory(stack.tableName, table).save({ therapistId: 't-1', email: 'dana@practice.example' }, clock.now().toISOString());
+  table.destroy();
   dir = mkdtempSync(join(tmpdir(), 'alliance-docs-feed-'));
 }, 60_000);
 
 afterAll(async () => {
   await stack?.stop();
-  setInboundDirectories(undefined);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

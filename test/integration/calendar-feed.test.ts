@@ -4,17 +4,18 @@
  * SessionCompleted from the inbound source, the request function emails the client; a cancelled
  * instance sends nothing, and a later poll sends nothing again.
  *
- * The roster and the therapist directory are fakes, put in through the one seam the function gets
- * them from (shared/adapters/inbound-directories.ts, setInboundDirectories); the clock is a ManualClock.
+ * The client is on the roster and the therapist in the directory, written with their real stores, so
+ * the function reads both under local IAM enforcement; the clock is a ManualClock.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { setInboundDirectories } from '../../shared/adapters/inbound-directories.ts';
+import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { INBOUND_SOURCE } from '../../shared/events/contracts.ts';
-import { mailTo } from './support/local-stack.ts';
+import { documentClient, mailTo } from './support/local-stack.ts';
 
 const CLIENT = 'c1042@client.example';
 const FEED = fileURLToPath(new URL('../fixtures/calendar/weekly-session.ics', import.meta.url));
@@ -25,16 +26,15 @@ const clock = new ManualClock(new Date('2026-10-12T12:00:00Z'));
 const published: EventEnvelope[] = [];
 
 beforeAll(async () => {
-  setInboundDirectories({
-    roster: { find: async (id) => (id === 'C-1042' ? { clientId: 'C-1042', email: CLIENT, firstName: 'Sam', locale: 'en', therapistId: 't-1', active: true } : undefined) },
-    therapists: { find: async (id) => (id === 't-1' ? { therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' } : undefined) },
-  });
   stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, schedulerIntervalMs: 3_600_000, icsFeeds: `owl=${FEED}`, onEvent: (event) => published.push(event) });
+  const table = documentClient(stack);
+  await new DynamoDbClientRoster(stack.tableName, table).put([{ clientId: 'C-1042', email: CLIENT, firstName: 'Sam', locale: 'en', therapistId: 't-1', active: true, importedAt: clock.now().toISOString() }]);
+  await new DynamoDbTherapistDirectory(stack.tableName, table).save({ therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' }, clock.now().toISOString());
+  table.destroy();
 });
 
 afterAll(async () => {
   await stack?.stop();
-  setInboundDirectories(undefined);
 });
 
 const sessionsAnnounced = () => published.filter((event) => event['detail-type'] === 'SessionCompleted');

@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { FUNCTIONS } from '../../../infra/routes.ts';
 import { ManualClock, setClock, systemClock } from '../../../shared/adapters/clock.ts';
-import { setInboundDirectories } from '../../../shared/adapters/inbound-directories.ts';
+import * as rosterClientItem from '../../../shared/adapters/items/roster-client.ts';
+import * as therapistItem from '../../../shared/adapters/items/therapist.ts';
 import { INBOUND_SOURCE } from '../../../shared/events/contracts.ts';
 import { METRIC } from '../../../shared/metrics.ts';
 
@@ -24,18 +25,20 @@ beforeAll(() => {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   vi.stubEnv('ICS_FEEDS', `owl=${FEED},gone=/nowhere/secret-calendar-name.ics`);
   setClock(new ManualClock(new Date('2026-10-05T15:00:00Z')));
-  setInboundDirectories({
-    roster: { find: async (id) => (id === 'C-1042' ? { clientId: 'C-1042', email: 'c1042@client.example', therapistId: 't-1', active: true } : undefined) },
-    therapists: { find: async () => ({ therapistId: 't-1', email: 'dana@practice.example' }) },
-  });
+  // The client's roster entry and the therapist's directory entry, as the stores would read them.
   dynamo.on(GetCommand).resolves({});
+  dynamo.on(GetCommand, { Key: rosterClientItem.key('C-1042') }).resolves({
+    Item: rosterClientItem.put({ clientId: 'C-1042', email: 'c1042@client.example', therapistId: 't-1', active: true, importedAt: '2026-10-01T00:00:00Z' }).Item,
+  });
+  dynamo.on(GetCommand, { Key: therapistItem.key('t-1') }).resolves({
+    Item: therapistItem.registerIfAbsent({ therapistId: 't-1', email: 'dana@practice.example' }, '2026-10-01T00:00:00Z', 'administrator').Item,
+  });
   dynamo.on(PutCommand).resolves({});
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
 });
 
 afterAll(() => {
   setClock(systemClock);
-  setInboundDirectories(undefined);
   vi.unstubAllEnvs();
 });
 
