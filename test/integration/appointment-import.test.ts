@@ -1,8 +1,8 @@
 /**
  * The appointment import end to end on the local stack: `alliance import` (the command's own code)
  * puts SessionCompleted on the local bus, the request function emails the clients (SES emulator).
- * The roster and directory are fakes injected into the command: the real stores come from the
- * roster and directory work (shared/adapters/inbound-directories.ts is the seam repointed at merge).
+ * The clients are on the stack's roster and the therapist in its directory, written with their
+ * real stores; the command completes each appointment from them as it does for a practice.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,11 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
+import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import type { RosterClient } from '../../shared/use-cases/ports.ts';
 import { importCommand } from '../../bin/import.ts';
-import { mailbox, mailTo, waitFor } from './support/local-stack.ts';
+import { documentClient, mailbox, mailTo, waitFor } from './support/local-stack.ts';
 
 let stack: LocalStack;
 let dir: string;
@@ -22,6 +24,10 @@ const clock = new ManualClock(new Date());
 beforeAll(async () => {
   stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
   dir = mkdtempSync(join(tmpdir(), 'alliance-import-'));
+  const table = documentClient(stack);
+  await new DynamoDbClientRoster(stack.tableName, table).put(CLIENTS.map((client) => ({ ...client, importedAt: clock.now().toISOString() })));
+  await new DynamoDbTherapistDirectory(stack.tableName, table).save({ therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' }, clock.now().toISOString());
+  table.destroy();
 });
 
 afterAll(async () => {
@@ -31,10 +37,6 @@ afterAll(async () => {
 
 const run = `r${Date.now().toString(36)}`;
 const CLIENTS: RosterClient[] = ['ana', 'ben', 'cy', 'di'].map((name) => ({ clientId: `${run}-${name}`, email: `${name}.${run}@client.example`, firstName: name, locale: 'en', therapistId: 't-1', active: true }));
-const directories = {
-  roster: { find: async (id: string) => CLIENTS.find((client) => client.clientId === id) },
-  therapists: { find: async (id: string) => (id === 't-1' ? { therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' } : undefined) },
-};
 
 /** A European spreadsheet's export: BOM, `;`, CRLF, a quoted field with a line break inside. */
 function appointmentFile(now: Date): string {
@@ -52,7 +54,7 @@ function appointmentFile(now: Date): string {
 async function importFile(path: string, ...options: string[]): Promise<string> {
   let output = '';
   const out = new Writable({ write: (chunk, _encoding, done) => ((output += String(chunk)), done()) });
-  await importCommand([path, '--no-progress', '--bus-endpoint', stack.endpoints.bus, '--endpoint', stack.endpoints.dynamodb, ...options], { directories, now: clock.now(), out });
+  await importCommand([path, '--no-progress', '--bus-endpoint', stack.endpoints.bus, '--endpoint', stack.endpoints.dynamodb, ...options], { now: clock.now(), out });
   return output;
 }
 
