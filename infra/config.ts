@@ -214,6 +214,9 @@ export function isReservedDomain(domain: string): boolean {
   return RESERVED_DOMAIN.test(domain.toLowerCase());
 }
 
+/** The practice zone of a synth that is not for deployment (the tests'): a deployment must give its own. */
+export const TEST_SYNTH_TIME_ZONE = 'UTC';
+
 export interface ReadStackConfigOptions {
   /**
    * Reading for a stack that will be deployed (the CDK CLI's `cdk synth`/`deploy`): also refuse
@@ -240,9 +243,13 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
   const { formBaseUrl: formBaseUrlSetting, ...otherRequestSettings } = REQUEST_SETTINGS;
   const givenFormBaseUrl = lookup(formBaseUrlSetting.context);
   const requestSettings: Record<string, Setting> = givenFormBaseUrl === undefined ? otherRequestSettings : REQUEST_SETTINGS;
+  // practiceTimeZone has no default: a deployment must name it. The tests' synths (not for
+  // deployment) stand in UTC, so they build the same stack on every machine.
+  const requestLookup = (entry: Setting): string | undefined =>
+    lookup(entry.context) ?? (entry === REQUEST_SETTINGS.practiceTimeZone && !options.forDeployment ? TEST_SYNTH_TIME_ZONE : undefined);
   let request: Record<string, unknown> = {};
   try {
-    request = readSettings(requestSettings, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
+    request = readSettings(requestSettings, requestLookup, (entry) => describeContextKey(entry.context));
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     // readSettings lists its problems one per "- " line; merge them with ours into one error.

@@ -483,6 +483,8 @@ export interface RegisteredTherapist {
   therapistId: string;
   email: string;
   name?: string | undefined;
+  /** The IANA zone the therapist reads dates in (alerts, acknowledge pages); unset: the practice's. */
+  timeZone?: string | undefined;
 }
 
 /** The practice's therapist directory, as the inbound adapters and the alert read it. */
