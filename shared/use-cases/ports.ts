@@ -388,6 +388,8 @@ export interface AlertLink {
   therapistId: string;
   kind: AlertKind;
   sentAt: string;
+  /** The zone the alert's therapist read it in: the acknowledge page dates in it too (older links: the practice's). */
+  timeZone?: string | undefined;
   acknowledgedAt?: string | undefined;
   /**
    * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not
