@@ -308,6 +308,7 @@ describe('sendAlert and acknowledgeAlert', () => {
       tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
       settings: { alertShowsFirstName: false, alertIncludesComment: false },
       practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
       webBaseUrl: 'https://forms.practice.example',
       instrument: () => DEFAULT_INSTRUMENT,
       claimLeaseSeconds: 60,

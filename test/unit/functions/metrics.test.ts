@@ -341,6 +341,7 @@ describe('web routes (the counts behind each outcome)', () => {
       optOut: { store: feedback, publisher, clock },
       acknowledge: { store: alerts, publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
       logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
       metrics,
     });
