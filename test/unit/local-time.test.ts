@@ -42,5 +42,6 @@ describe('local time', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isTimeZone('')).toBe(false);
+    expect(isTimeZone('+02:00')).toBe(false);
   });
 });
