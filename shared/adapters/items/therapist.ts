@@ -74,15 +74,16 @@ export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: s
  */
 export function save(therapist: RegisteredTherapist, now: string): UpdateRequest {
   // The entry states name and zone: one it leaves out is removed (the practice's zone applies).
-  const removed = [...(therapist.name === undefined ? ['#name'] : []), ...(therapist.timeZone === undefined ? ['timeZone'] : [])];
+  const removed = [...(therapist.name === undefined ? ['#name'] : []), ...(therapist.timeZone === undefined ? ['#timeZone'] : [])];
   return {
     Key: key(therapist.therapistId),
     UpdateExpression:
       'SET #type = :type, therapistId = :therapistId, email = :email, registeredAt = if_not_exists(registeredAt, :now), registeredBy = :registeredBy, updatedAt = :now' +
       (therapist.name === undefined ? '' : ', #name = :name') +
-      (therapist.timeZone === undefined ? '' : ', timeZone = :timeZone') +
+      (therapist.timeZone === undefined ? '' : ', #timeZone = :timeZone') +
       (removed.length === 0 ? '' : ` REMOVE ${removed.join(', ')}`),
-    ExpressionAttributeNames: { '#type': 'type', '#name': 'name' },
+    // ZONE is a DynamoDB reserved word: the zone's attribute is named through #timeZone.
+    ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#timeZone': 'timeZone' },
     ExpressionAttributeValues: {
       ':type': THERAPIST_ITEM.type,
       ':therapistId': therapist.therapistId,
