@@ -20,7 +20,7 @@ import { connect, CONNECTION_HELP, CONNECTION_OPTIONS, type Connection } from '.
 import { InputError, UsageError } from './errors.ts';
 
 export const THERAPISTS_HELP = `Usage: alliance therapists import <therapists.csv> [--dry-run] [where]
-       alliance therapists add <therapistId> <email> [--name NAME] [where]
+       alliance therapists add <therapistId> <email> [--name NAME] [--time-zone ZONE] [where]
        alliance therapists list [--json] [where]
        alliance therapists remove <therapistId> [where]
 
@@ -31,12 +31,12 @@ other therapist must be added here. An alert for a therapist not registered wait
 administrator gets one notice naming the therapist's id; adding the therapist sends what waited.
 
   import <file>   Adds and updates therapists from a CSV with a header row and the columns
-                  ${THERAPIST_COLUMNS.join(',')} (name optional; ; and tab delimiters, UTF-8 or
+                  ${THERAPIST_COLUMNS.join(',')} (name and timeZone optional; ; and tab delimiters, UTF-8 or
                   UTF-16 as spreadsheets write them). Every row is checked first: if any row is
                   bad, each problem is reported by line and NOTHING is applied. Importing the
                   same file again changes nothing. Therapists the file leaves out are kept.
   add <id> <email>
-                  Adds one therapist, or corrects their address or name.
+                  Adds one therapist, or corrects their address, name or time zone.
   list            The directory (--json: every entry with how and when it was registered; this
                   is the export of what the product keeps about its therapists).
   remove <id>     Deletes the therapist's entry (their erase: the directory keeps nothing else
@@ -44,6 +44,9 @@ administrator gets one notice naming the therapist's id; adding the therapist se
 
 Options:
   --name NAME     The therapist's display name (add)
+  --time-zone ZONE
+                  The IANA zone the therapist reads dates in, e.g. Europe/Berlin (add; left
+                  out: the practice's zone, the practiceTimeZone setting)
   --dry-run       Check the file and show what would change, without changing anything (import)
   --json          Machine-readable output (list)
   -h, --help      Show this help
@@ -51,11 +54,11 @@ Options:
 ${CONNECTION_HELP}
 Examples:
   npx alliance therapists import therapists.csv --dry-run
-  npx alliance therapists add t-7 lee@yourpractice.com --name "Dr. Lee"
+  npx alliance therapists add t-7 lee@yourpractice.com --name "Dr. Lee" --time-zone America/Chicago
   npx alliance therapists list --json --table AllianceFeedback-Table-ABC123 --region eu-west-1
 `;
 
-const OPTIONS = { ...CONNECTION_OPTIONS, name: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
+const OPTIONS = { ...CONNECTION_OPTIONS, name: { type: 'string' }, 'time-zone': { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' } } as const;
 
 /** Runs `alliance therapists`. */
 export async function therapistsCommand(args: string[]): Promise<void> {
@@ -68,6 +71,7 @@ export async function therapistsCommand(args: string[]): Promise<void> {
   if (positionals.length < expected) throw new UsageError(`${action} needs ${['nothing', 'one argument', 'two arguments'][expected]}`);
   if (positionals.length > expected) throw new UsageError(`unexpected argument "${positionals[expected]}"`);
   if (values.name !== undefined && action !== 'add') throw new UsageError('--name is for add');
+  if (values['time-zone'] !== undefined && action !== 'add') throw new UsageError('--time-zone is for add');
   if (values.json && action !== 'list') throw new UsageError('--json is for list');
   if (values['dry-run'] && action !== 'import') throw new UsageError('--dry-run is for import');
   // Read (and checked) before connecting: a bad file needs no stack.
@@ -90,7 +94,7 @@ export async function therapistsCommand(args: string[]): Promise<void> {
       return;
     }
     if (action === 'add') {
-      const result = await reaching(connection, () => addTherapist({ therapistId: positionals[0]!, email: positionals[1]!, name: values.name }, deps));
+      const result = await reaching(connection, () => addTherapist({ therapistId: positionals[0]!, email: positionals[1]!, name: values.name, timeZone: values['time-zone'] }, deps));
       if (result.outcome === 'invalid') throw new InputError(result.problems.join('; '));
       const announced = result.outcome === 'unchanged' ? '' : `; published TherapistRegistered on bus ${connection.busName} (alerts that waited for them are sent)`;
       out(`Therapist ${result.therapist.therapistId}: ${result.outcome}${announced}.`);

@@ -214,6 +214,9 @@ export function isReservedDomain(domain: string): boolean {
   return RESERVED_DOMAIN.test(domain.toLowerCase());
 }
 
+/** The practice zone of a synth that is not for deployment (the tests'): a deployment must give its own. */
+export const TEST_SYNTH_TIME_ZONE = 'UTC';
+
 export interface ReadStackConfigOptions {
   /**
    * Reading for a stack that will be deployed (the CDK CLI's `cdk synth`/`deploy`): also refuse
@@ -240,9 +243,15 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
   const { formBaseUrl: formBaseUrlSetting, ...otherRequestSettings } = REQUEST_SETTINGS;
   const givenFormBaseUrl = lookup(formBaseUrlSetting.context);
   const requestSettings: Record<string, Setting> = givenFormBaseUrl === undefined ? otherRequestSettings : REQUEST_SETTINGS;
+  // practiceTimeZone has no default: a deployment must name it (refused below, with the other
+  // placeholders, so one message still lists every problem). The tests' synths stand in UTC, so
+  // they build the same stack on every machine.
+  const givenTimeZone = lookup(REQUEST_SETTINGS.practiceTimeZone.context);
+  const requestLookup = (entry: Setting): string | undefined =>
+    lookup(entry.context) ?? (entry === REQUEST_SETTINGS.practiceTimeZone ? TEST_SYNTH_TIME_ZONE : undefined);
   let request: Record<string, unknown> = {};
   try {
-    request = readSettings(requestSettings, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
+    request = readSettings(requestSettings, requestLookup, (entry) => describeContextKey(entry.context));
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     // readSettings lists its problems one per "- " line; merge them with ours into one error.
@@ -327,6 +336,11 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
         addressHashKey: (groups['privacy'] as PrivacySettings | undefined)?.addressHashKey,
       }),
     );
+    if (givenTimeZone === undefined || givenTimeZone === '') {
+      problems.push(
+        `${describeContextKey(REQUEST_SETTINGS.practiceTimeZone.context)} is required (no default): the practice's IANA time zone, in which clients and therapists read every date, e.g. -c practiceTimeZone=America/New_York`,
+      );
+    }
   }
 
   if (problems.length > 0 || senderAddress === undefined || sesIdentity === undefined) {

@@ -142,7 +142,7 @@ export const FUNCTION_ACCESS = {
   web: {
     table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
     publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
-    settings: [{ practiceName: REQUEST_SETTINGS.practiceName, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
+    settings: [{ practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
     instruments: true,
   },
   // dynamodb-follow-up-store.ts: reads the session, the client's opt-out and whether an evaluation

@@ -4,6 +4,7 @@
  * the functions and the docs' configuration table are all built from this list.
  */
 import * as z from 'zod/mini';
+import { isTimeZone } from './domain/appointments/local-time.ts';
 import { practiceDomainsOf } from './domain/practice-domains.ts';
 
 /**
@@ -72,6 +73,14 @@ export const REQUEST_SETTINGS = {
     defaultValue: 'Your practice',
     schema: defineSchema(() => z.string().check(z.trim(), z.minLength(1), z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'))),
     description: 'Practice name shown to clients in the email and on the form. A deployment refuses the default.',
+  }),
+  practiceTimeZone: setting({
+    context: 'practiceTimeZone',
+    env: 'PRACTICE_TIME_ZONE',
+    defaultValue: undefined,
+    schema: defineSchema(() => z.string().check(z.refine(isTimeZone, { message: 'must be an IANA time zone such as "America/New_York" (see `Intl.supportedValuesOf(\'timeZone\')`)' }))),
+    description:
+      'The practice’s IANA time zone (e.g. `America/New_York`): clients read every date in it, and therapists without a zone of their own in the directory too. Required for a deployment; the local stack uses the machine’s zone (or `PRACTICE_TIME_ZONE`).',
   }),
   formBaseUrl: setting({
     context: 'formBaseUrl',

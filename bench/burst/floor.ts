@@ -53,6 +53,7 @@ export async function runFloor(bench: BenchStack, options: FloorOptions): Promis
     locale: 'en',
     firstName: 'Floor',
     practiceName: 'Bench Practice',
+    timeZone: 'UTC',
     formUrl: `${stack.endpoints.web}/f/${'x'.repeat(43)}`,
     optOutUrl: `${stack.endpoints.web}/u/${'x'.repeat(43)}`,
     expiresAt: new Date('2099-01-01T00:00:00Z'),

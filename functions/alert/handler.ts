@@ -33,6 +33,7 @@ const deps: SendAlertDeps = {
   tokens: randomTokens,
   settings: readSettingsFromEnv(ALERT_SETTINGS),
   practiceName: settings.practiceName,
+  practiceTimeZone: settings.practiceTimeZone,
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrument: (id) => instruments.find(id),
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),

@@ -50,6 +50,7 @@ const deps: FollowUpDeps = {
   optOutLinks: new DynamoDbOptOutLinkStore(requireEnv(RESOURCE_ENV.tableName)),
   reminderHours: settings.reminderHours,
   practiceName: settings.practiceName,
+  practiceTimeZone: settings.practiceTimeZone,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrumentId: loadInstruments().active.id,
   scheduleKey,

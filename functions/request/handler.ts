@@ -38,6 +38,7 @@ const deps: RequestFeedbackDeps = {
   optOutLinks: new DynamoDbOptOutLinkStore(requireEnv(RESOURCE_ENV.tableName)),
   policy: settings,
   practiceName: settings.practiceName,
+  practiceTimeZone: settings.practiceTimeZone,
   formBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrumentId: loadInstruments().active.id,
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),

@@ -33,6 +33,8 @@ export interface WebAppDeps {
   optOut: OptOutDeps;
   acknowledge: AcknowledgeLinkDeps;
   practiceName: string;
+  /** The practice's IANA zone: acknowledge pages of alerts sent before links kept the therapist's. */
+  practiceTimeZone: string;
   logger: WebLogger;
   /** Counts what the pages did (answers, opt-outs, acknowledgements); none when absent. */
   metrics?: MetricsRecorder | undefined;
@@ -183,6 +185,9 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
   // The acknowledge pages are the therapist's, in English like the alert email.
   const therapistPage = (status: number, text: MessageText): Result => pageResponse(status, 'en', renderMessagePage({ locale: 'en', practiceName: deps.practiceName, message: text }));
 
+  // The zone the alert was read in (the therapist's, stored on the link); links from before: the practice's.
+  const readerZone = (link: { timeZone?: string | undefined }): string => link.timeZone ?? deps.practiceTimeZone;
+
   async function acknowledgePage(token: string): Promise<Result> {
     const view = await openAcknowledgeLink(token, deps.acknowledge);
     switch (view.kind) {
@@ -191,9 +196,9 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
       case 'expired':
         return therapistPage(410, acknowledgeLinkExpiredText(deps.acknowledge.linkDays));
       case 'acknowledged':
-        return therapistPage(200, acknowledged(view.link, view.acknowledgedAt, false));
+        return therapistPage(200, acknowledged(view.link, view.acknowledgedAt, false, readerZone(view.link)));
       case 'open':
-        return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(view.link), button: ACKNOWLEDGE_BUTTON }));
+        return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(view.link, readerZone(view.link)), button: ACKNOWLEDGE_BUTTON }));
     }
   }
 
@@ -211,7 +216,7 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
       const seconds = (Date.parse(outcome.acknowledgedAt) - Date.parse(outcome.link.sentAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) metrics?.seconds(METRIC.timeToAcknowledge, seconds);
     }
-    return therapistPage(200, acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged'));
+    return therapistPage(200, acknowledged(outcome.link, outcome.acknowledgedAt, outcome.outcome === 'acknowledged', readerZone(outcome.link)));
   }
 
   return async (event) => {

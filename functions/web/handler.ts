@@ -16,7 +16,11 @@ import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
 const metrics = createMetrics('web', logger);
-const { practiceName, acknowledgeLinkDays } = readSettingsFromEnv({ practiceName: REQUEST_SETTINGS.practiceName, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays });
+const { practiceName, practiceTimeZone, acknowledgeLinkDays } = readSettingsFromEnv({
+  practiceName: REQUEST_SETTINGS.practiceName,
+  practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone,
+  acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays,
+});
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const store = new DynamoDbFeedbackStore(tableName);
 const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
@@ -26,6 +30,7 @@ const app = createWebApp({
   optOut: { store, publisher, clock },
   acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock, linkDays: acknowledgeLinkDays },
   practiceName,
+  practiceTimeZone,
   logger,
   metrics: metricsRecorder(metrics),
 });

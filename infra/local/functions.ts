@@ -11,6 +11,7 @@ import { localSecretArn, LOCAL_SECRET_NAMES } from './secrets-emulator.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
 import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
+import { machineTimeZone } from '../../shared/domain/local-time.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -163,7 +164,9 @@ export function functionEnvironment(
           ? stack.endpoints.web
           : name === REQUEST_SETTINGS.practiceDomains.env
             ? env[name] || LOCAL_PRACTICE_DOMAINS
-            : env[name],
+            : name === REQUEST_SETTINGS.practiceTimeZone.env
+              ? env[name] || machineTimeZone()
+              : env[name],
     ]),
   );
   const instruments = Object.fromEntries(Object.values(INSTRUMENT_ENV).map((name) => [name, declared.instruments ? env[name] : undefined]));

@@ -28,6 +28,8 @@ export interface ClientFeedbackEmail {
 /** What every client email shares: who it comes from, and where the web function serves the pages. */
 export interface ClientEmailSettings {
   practiceName: string;
+  /** The practice's IANA time zone: clients read dates in it. */
+  practiceTimeZone: string;
   formBaseUrl: string;
 }
 
@@ -55,6 +57,7 @@ export function buildClientEmail(email: ClientFeedbackEmail & { optOutToken: str
     formUrl,
     optOutUrl,
     expiresAt: new Date(email.expiresAt),
+    timeZone: settings.practiceTimeZone,
     reminder: email.purpose === 'reminder',
   });
   return {

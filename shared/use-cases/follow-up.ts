@@ -54,6 +54,8 @@ export interface FollowUpDeps {
   optOutLinks: OptOutLinkStore;
   reminderHours: number;
   practiceName: string;
+  /** The practice's IANA time zone: the client reads the link's end in it. */
+  practiceTimeZone: string;
   formBaseUrl: string;
   /** The instrument the reminder's link uses. */
   instrumentId: string;

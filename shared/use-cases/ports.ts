@@ -388,6 +388,8 @@ export interface AlertLink {
   therapistId: string;
   kind: AlertKind;
   sentAt: string;
+  /** The zone the alert's therapist read it in: the acknowledge page dates in it too (older links: the practice's). */
+  timeZone?: string | undefined;
   acknowledgedAt?: string | undefined;
   /**
    * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not
@@ -483,6 +485,8 @@ export interface RegisteredTherapist {
   therapistId: string;
   email: string;
   name?: string | undefined;
+  /** The IANA zone the therapist reads dates in (alerts, acknowledge pages); unset: the practice's. */
+  timeZone?: string | undefined;
 }
 
 /** The practice's therapist directory, as the inbound adapters and the alert read it. */

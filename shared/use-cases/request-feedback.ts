@@ -18,6 +18,8 @@ export interface RequestFeedbackDeps {
   optOutLinks: OptOutLinkStore;
   policy: RequestPolicy;
   practiceName: string;
+  /** The practice's IANA time zone: the client reads the link's end in it. */
+  practiceTimeZone: string;
   formBaseUrl: string;
   /** The instrument new links use. */
   instrumentId: string;

@@ -24,6 +24,8 @@ export interface SendAlertDeps {
   tokens: TokenFactory;
   settings: AlertSettings;
   practiceName: string;
+  /** The practice's IANA zone: a therapist without one of their own in the directory reads dates in it. */
+  practiceTimeZone: string;
   /** Base URL of the web pages (the acknowledge link lives there). */
   webBaseUrl: string;
   instrument: (instrumentId: string) => Instrument | undefined;
@@ -83,7 +85,8 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
 
   let sent = false;
   try {
-    const email = renderAlertEmail(alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`));
+    const timeZone = therapist.timeZone ?? deps.practiceTimeZone;
+    const email = renderAlertEmail(alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone));
     // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
     await deps.mailer.send({ to: therapist.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
@@ -93,6 +96,7 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
       therapistId: session.therapistId,
       kind: raised.kind,
       sentAt: now.toISOString(),
+      timeZone,
     });
     return 'sent';
   } catch (error) {
@@ -164,7 +168,7 @@ function raisedAlert(session: AlertSession): RaisedAlert | undefined {
   return kind === undefined ? undefined : { kind, alsoFired: kinds.filter((other) => other !== kind), reason };
 }
 
-function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string): AlertEmailInput {
+function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendAlertDeps, acknowledgeUrl: string, timeZone: string): AlertEmailInput {
   const base: AlertEmailInput = {
     kind: raised.kind,
     alsoFired: raised.alsoFired.length > 0 ? raised.alsoFired : undefined,
@@ -179,6 +183,7 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
     clientAskedToTalk: (session.answer?.talk ?? false) || raised.alsoFired.includes('client-asked'),
     comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
     acknowledgeUrl,
+    timeZone,
   };
   const stored = session.evaluation;
   if (stored?.kind !== 'answered') return base;

@@ -10,6 +10,7 @@
  */
 import * as z from 'zod/mini';
 import { isAtPracticeDomain } from '../domain/practice-domains.ts';
+import { isTimeZone } from '../domain/local-time.ts';
 import { IdSchema, TherapistRegistered } from '../events/contracts.ts';
 import type { Clock, DirectoryEntry, EventPublisher, RegisteredTherapist, TherapistRegistry } from './ports.ts';
 
@@ -56,26 +57,33 @@ function sameAddress(a: string, b: string): boolean {
 
 // ── the administrator's entries (`alliance therapists`) ────────────────────────────────────────────
 
-/** The canonical columns of therapists.csv; `name` may be left out. */
-export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name'] as const;
+/** The canonical columns of therapists.csv; `name` and `timeZone` may be left out. */
+export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name', 'timeZone'] as const;
 const REQUIRED_COLUMNS = ['therapistId', 'email'] as const;
 
 const EmailSchema = z.email();
 const NameSchema = z.string().check(z.maxLength(80), z.regex(/^[^\p{Cc}]*$/u));
 
 /** One entry as the administrator gives it (a CSV row or `add`'s arguments), checked; problems name fields, never echo values. */
-export function checkEntry(input: { therapistId?: string | undefined; email?: string | undefined; name?: string | undefined }): { entry: RegisteredTherapist } | { problems: string[] } {
+export function checkEntry(input: {
+  therapistId?: string | undefined;
+  email?: string | undefined;
+  name?: string | undefined;
+  timeZone?: string | undefined;
+}): { entry: RegisteredTherapist } | { problems: string[] } {
   const problems: string[] = [];
   const therapistId = (input.therapistId ?? '').trim();
   const email = (input.email ?? '').trim();
   const name = (input.name ?? '').trim();
+  const timeZone = (input.timeZone ?? '').trim();
   if (therapistId === '') problems.push('therapistId is empty');
   else if (!IdSchema.safeParse(therapistId).success) problems.push('therapistId must be 1–128 characters of A-Z a-z 0-9 . _ : -');
   if (email === '') problems.push('email is empty');
   else if (!EmailSchema.safeParse(email).success) problems.push('email is not an email address');
   if (name !== '' && !NameSchema.safeParse(name).success) problems.push('name must be at most 80 characters without control characters');
+  if (timeZone !== '' && !isTimeZone(timeZone)) problems.push('timeZone must be an IANA time zone such as "America/New_York"');
   if (problems.length > 0) return { problems };
-  return { entry: { therapistId, email, ...(name === '' ? {} : { name }) } };
+  return { entry: { therapistId, email, ...(name === '' ? {} : { name }), ...(timeZone === '' ? {} : { timeZone }) } };
 }
 
 /** Problems with a therapists.csv header (missing or unknown columns), or none. */
@@ -104,8 +112,8 @@ export type ImportPlan = { valid: true; changes: ImportChanges } | { valid: fals
 
 /**
  * Plans an import: every row checked (a bad row or a therapist twice makes the whole file invalid,
- * with each problem's line), then compared with the directory: added, updated (address or name
- * changed), unchanged. Therapists the file leaves out are not removed (`remove` does that).
+ * with each problem's line), then compared with the directory: added, updated (address, name or
+ * time zone changed), unchanged. Therapists the file leaves out are not removed (`remove` does that).
  */
 export function planImport(rows: readonly TherapistRow[], existing: readonly DirectoryEntry[]): ImportPlan {
   const problems: { line: number; message: string }[] = [];
@@ -135,7 +143,7 @@ export function planImport(rows: readonly TherapistRow[], existing: readonly Dir
   for (const entry of entries) {
     const current = byId.get(entry.therapistId);
     if (current === undefined) changes.added.push(entry);
-    else if (current.email !== entry.email || current.name !== entry.name || current.registeredBy !== 'administrator') changes.updated.push(entry);
+    else if (current.email !== entry.email || current.name !== entry.name || current.timeZone !== entry.timeZone || current.registeredBy !== 'administrator') changes.updated.push(entry);
     else changes.unchanged.push(entry);
   }
   return { valid: true, changes };
@@ -163,11 +171,11 @@ export async function applyChanges(changes: ImportChanges, deps: DirectoryAdminD
 export type AddOutcome = { outcome: 'added' | 'updated' | 'unchanged'; therapist: RegisteredTherapist } | { outcome: 'invalid'; problems: string[] };
 
 /** Adds or corrects one therapist (`alliance therapists add`), with the import's rules. */
-export async function addTherapist(input: { therapistId: string; email: string; name?: string | undefined }, deps: DirectoryAdminDeps): Promise<AddOutcome> {
+export async function addTherapist(input: { therapistId: string; email: string; name?: string | undefined; timeZone?: string | undefined }, deps: DirectoryAdminDeps): Promise<AddOutcome> {
   const checked = checkEntry(input);
   if ('problems' in checked) return { outcome: 'invalid', problems: checked.problems };
   const current = await deps.directory.find(checked.entry.therapistId);
-  const plan = planImport([{ line: 1, fields: { ...input, name: input.name ?? '' } }], current ? [current] : []);
+  const plan = planImport([{ line: 1, fields: { ...input, name: input.name ?? '', timeZone: input.timeZone ?? '' } }], current ? [current] : []);
   if (!plan.valid) return { outcome: 'invalid', problems: plan.problems.map((problem) => problem.message) };
   await applyChanges(plan.changes, deps);
   const outcome = plan.changes.added.length > 0 ? 'added' : plan.changes.updated.length > 0 ? 'updated' : 'unchanged';
@@ -175,7 +183,11 @@ export async function addTherapist(input: { therapistId: string; email: string; 
 }
 
 /** What changed between a directory entry and its replacement, by field name (for the administrator's summary). */
-export function changedFields(before: RegisteredTherapist | undefined, after: RegisteredTherapist): ('email' | 'name')[] {
+export function changedFields(before: RegisteredTherapist | undefined, after: RegisteredTherapist): ('email' | 'name' | 'timeZone')[] {
   if (before === undefined) return [];
-  return [...(before.email !== after.email ? (['email'] as const) : []), ...(before.name !== after.name ? (['name'] as const) : [])];
+  return [
+    ...(before.email !== after.email ? (['email'] as const) : []),
+    ...(before.name !== after.name ? (['name'] as const) : []),
+    ...(before.timeZone !== after.timeZone ? (['timeZone'] as const) : []),
+  ];
 }

@@ -17,7 +17,7 @@ import { newApp, SYNTH_TIMEOUT } from './synth.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Settings a real practice would deploy with (a realistic, non-reserved domain). */
-const PRACTICE = { senderAddress: 'feedback@northside-therapy.com', practiceName: 'Northside Therapy', addressHashKey: '4f'.repeat(32) } as const;
+const PRACTICE = { senderAddress: 'feedback@northside-therapy.com', practiceName: 'Northside Therapy', practiceTimeZone: 'America/Chicago', addressHashKey: '4f'.repeat(32) } as const;
 
 const buildForDeployment = (context: Record<string, unknown>) => () => buildApp(newApp({ context }), { forDeployment: true });
 
@@ -55,6 +55,14 @@ describe('settings for a deployment', () => {
     expect(buildForDeployment({ ...PRACTICE, addressHashKey: LOCAL_ADDRESS_HASH_KEY })).toThrow(/context "addressHashKey" \(-c addressHashKey=\.\.\.\) is the local stack's published key[^\n]*openssl rand -hex 32/);
     expect(buildForDeployment(withoutKey)).toThrow(/addressHashKey/);
     expect(buildForDeployment({ ...PRACTICE, addressHashKey: 'short' })).toThrow(/addressHashKey[^\n]*at least 32 characters/);
+  });
+
+  it('requires the practice’s time zone, an IANA name, with no default', () => {
+    const { practiceTimeZone: _zone, ...withoutZone } = PRACTICE;
+
+    expect(buildForDeployment(withoutZone)).toThrow(/context "practiceTimeZone" \(-c practiceTimeZone=\.\.\.\) is required/);
+    expect(buildForDeployment({ ...PRACTICE, practiceTimeZone: 'Central' })).toThrow(/context "practiceTimeZone" \(-c practiceTimeZone=\.\.\.\) must be an IANA time zone/);
+    expect(buildForDeployment({ ...PRACTICE, practiceTimeZone: '-06:00' })).toThrow(/practiceTimeZone/);
   });
 
   it('accepts a practice’s own settings', () => {

@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ALERT_SETTINGS, ConfigurationError, readSettingsFromEnv, REQUEST_SETTINGS } from '../../shared/config.ts';
 
+/** The practice's zone has no default: every read names one. */
+const ZONE = { PRACTICE_TIME_ZONE: 'America/New_York' };
+
 describe('request settings', () => {
   it('applies the documented defaults', () => {
-    const settings = readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example' });
+    const settings = readSettingsFromEnv(REQUEST_SETTINGS, { ...ZONE, FORM_BASE_URL: 'https://forms.example' });
 
     expect(settings).toEqual({
       senderAddress: 'feedback@practice.example',
       practiceName: 'Your practice',
+      practiceTimeZone: 'America/New_York',
       formBaseUrl: 'https://forms.example',
       throttleHours: 12,
       tokenExpiryHours: 72,
@@ -19,7 +23,7 @@ describe('request settings', () => {
   });
 
   it('takes "none" or a comma list of mail domains as practiceDomains, and refuses anything else', () => {
-    const read = (value: string) => () => readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example', PRACTICE_DOMAINS: value });
+    const read = (value: string) => () => readSettingsFromEnv(REQUEST_SETTINGS, { ...ZONE, FORM_BASE_URL: 'https://forms.example', PRACTICE_DOMAINS: value });
 
     expect(read('practice.org, Clinic.Practice.org')().practiceDomains).toBe('practice.org, Clinic.Practice.org');
     expect(read('none')().practiceDomains).toBe('none');
@@ -28,7 +32,7 @@ describe('request settings', () => {
   });
 
   it('reads numbers from their variables', () => {
-    const settings = readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example', THROTTLE_HOURS: '6', TOKEN_EXPIRY_HOURS: '48' });
+    const settings = readSettingsFromEnv(REQUEST_SETTINGS, { ...ZONE, FORM_BASE_URL: 'https://forms.example', THROTTLE_HOURS: '6', TOKEN_EXPIRY_HOURS: '48' });
 
     expect(settings.throttleHours).toBe(6);
     expect(settings.tokenExpiryHours).toBe(48);
@@ -40,6 +44,14 @@ describe('request settings', () => {
 
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(/SENDER_ADDRESS must be an email address[\s\S]*FORM_BASE_URL must be an https URL[\s\S]*THROTTLE_HOURS/);
+  });
+
+  it('requires the practice time zone, an IANA name', () => {
+    expect(() => readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example' })).toThrow(/PRACTICE_TIME_ZONE is required/);
+    for (const zone of ['EST5EDT ', 'Mars/Olympus_Mons', '+02:00']) {
+      expect(() => readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example', PRACTICE_TIME_ZONE: zone })).toThrow(/PRACTICE_TIME_ZONE must be an IANA time zone/);
+    }
+    expect(readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: 'https://forms.example', PRACTICE_TIME_ZONE: 'Europe/Berlin' }).practiceTimeZone).toBe('Europe/Berlin');
   });
 
   it('requires the form base URL', () => {
@@ -56,7 +68,7 @@ describe('request settings', () => {
   it.each(['https://forms.practice.example', 'https://practice.example/feedback', 'http://localhost:3000', 'http://127.0.0.1:41234', 'http://[::1]:3000'])(
     'accepts https, and http on the developer’s own machine (%s)',
     (url) => {
-      expect(readSettingsFromEnv(REQUEST_SETTINGS, { FORM_BASE_URL: url }).formBaseUrl).toBe(url);
+      expect(readSettingsFromEnv(REQUEST_SETTINGS, { ...ZONE, FORM_BASE_URL: url }).formBaseUrl).toBe(url);
     },
   );
 });

@@ -308,6 +308,7 @@ describe('sendAlert and acknowledgeAlert', () => {
       tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
       settings: { alertShowsFirstName: false, alertIncludesComment: false },
       practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
       webBaseUrl: 'https://forms.practice.example',
       instrument: () => DEFAULT_INSTRUMENT,
       claimLeaseSeconds: 60,
@@ -348,6 +349,22 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(email.subject).toBe('Alliance alert — client c-1042');
     expect(email.text).toContain(`Why this alert: ${detail.reason}`);
     expect(store.links.get('hash-of-ack-1')).toMatchObject({ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture' });
+  });
+
+  it('dates the alert in the therapist’s zone from the directory, else the practice’s, and keeps the zone on the link', async () => {
+    // The session ended at 7:50 PM on Nov 24 in Los Angeles: already Nov 25 in UTC and in Berlin.
+    store.session = { ...store.session!, endedAt: '2026-11-25T03:50:00.000Z' };
+    deps.therapists = new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example', timeZone: 'America/Los_Angeles' }]);
+    expect(await sendAlert(detail, { ...deps, practiceTimeZone: 'Europe/Berlin' })).toBe('sent');
+    expect(mailer.sent[0]!.text).toContain('Session of Nov\u00A024,\u00A02026');
+    expect(store.links.get('hash-of-ack-1')).toMatchObject({ timeZone: 'America/Los_Angeles' });
+  });
+
+  it('dates the alert in the practice’s zone for a therapist without one', async () => {
+    store.session = { ...store.session!, endedAt: '2026-11-25T03:50:00.000Z' };
+    expect(await sendAlert(detail, { ...deps, practiceTimeZone: 'Europe/Berlin' })).toBe('sent');
+    expect(mailer.sent[0]!.text).toContain('Session of Nov\u00A025,\u00A02026');
+    expect(store.links.get('hash-of-ack-1')).toMatchObject({ timeZone: 'Europe/Berlin' });
   });
 
   it('sends nothing for a session without a stored evaluation, for a kind it did not raise, or for a session not stored', async () => {

@@ -110,6 +110,7 @@ describe('follow-ups', () => {
       optOutLinks: new FakeOptOutLinkStore(),
       reminderHours: 48,
       practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
       formBaseUrl: 'https://forms.example',
       instrumentId: 'alliance-check-v1',
       scheduleKey: (sessionId) => `key-${sessionId}`,

@@ -175,11 +175,11 @@ describe('schedulerPolicy', () => {
 });
 
 describe('functionVariables', () => {
-  it('gives the web function its table, its bus, the practice name and the acknowledge link’s life, nothing else', () => {
+  it('gives the web function its table, its bus, the practice name and zone and the acknowledge link’s life, nothing else', () => {
     const variables = functionVariables(FUNCTIONS.web);
 
     expect(variables.resources.sort()).toEqual(['busName', 'tableName']);
-    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env, ALERT_SETTINGS.acknowledgeLinkDays.env]);
+    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env, REQUEST_SETTINGS.practiceTimeZone.env, ALERT_SETTINGS.acknowledgeLinkDays.env]);
   });
 
   it('gives the follow-up function what a schedule targets', () => {

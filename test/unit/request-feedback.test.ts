@@ -41,6 +41,7 @@ describe('requestFeedback', () => {
       optOutLinks: new FakeOptOutLinkStore(),
       policy: { throttleHours: 12, tokenExpiryHours: 72, maxSessionAgeHours: 168, maxSessionLeadMinutes: 60 },
       practiceName: 'Riverside Counselling',
+      practiceTimeZone: 'UTC',
       formBaseUrl: 'https://forms.practice.example',
       instrumentId: 'alliance-check-v1',
       claimLeaseSeconds: 60,

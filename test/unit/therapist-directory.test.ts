@@ -123,8 +123,9 @@ describe('planImport (therapists.csv)', () => {
 
   it('requires the canonical columns and refuses unknown ones', () => {
     expect(checkColumns(['therapistId', 'email', 'name'])).toEqual([]);
+    expect(checkColumns(['therapistId', 'email', 'name', 'timeZone'])).toEqual([]);
     expect(checkColumns(['therapistId', 'email'])).toEqual([]);
-    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name)']);
+    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name,timeZone)']);
   });
 
   it('adds one therapist, then corrects their address, with the import’s rules', async () => {
@@ -137,6 +138,25 @@ describe('planImport (therapists.csv)', () => {
     expect(await addTherapist({ therapistId: 't-7', email: 'nope' }, deps)).toEqual({ outcome: 'invalid', problems: ['email is not an email address'] });
 
     expect(await directory.find('t-7')).toMatchObject({ email: 'lee.new@practice.example', name: 'Dr. Lee', registeredBy: 'administrator' });
+  });
+
+  it('takes an optional IANA time zone per therapist, and refuses any other zone', async () => {
+    const directory = new FakeTherapistDirectory();
+    const deps = { directory, publisher: new FakePublisher(), clock: new ManualClock(new Date('2026-12-04T08:00:00Z')) };
+
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee@practice.example', timeZone: 'Europe/Berlin' }, deps)).outcome).toBe('added');
+    expect(await directory.find('t-7')).toMatchObject({ timeZone: 'Europe/Berlin' });
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee@practice.example', timeZone: 'Europe/Berlin' }, deps)).outcome).toBe('unchanged');
+    expect((await addTherapist({ therapistId: 't-7', email: 'lee@practice.example', timeZone: 'America/Chicago' }, deps)).outcome).toBe('updated');
+    expect(await addTherapist({ therapistId: 't-7', email: 'lee@practice.example', timeZone: 'Central Time' }, deps)).toEqual({
+      outcome: 'invalid',
+      problems: ['timeZone must be an IANA time zone such as "America/New_York"'],
+    });
+    expect(await directory.find('t-7')).toMatchObject({ timeZone: 'America/Chicago' });
+
+    const plan = planImport([{ line: 2, fields: { therapistId: 't-7', email: 'lee@practice.example', name: '', timeZone: ' ' } }], await directory.list());
+    // A row without a zone leaves the therapist on the practice's zone: it is a change.
+    expect(plan).toEqual({ valid: true, changes: { added: [], updated: [{ therapistId: 't-7', email: 'lee@practice.example' }], unchanged: [] } });
   });
 });
 

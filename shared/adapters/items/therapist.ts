@@ -1,7 +1,8 @@
 /**
  * The therapist item: one therapist of the practice's directory (`alliance therapists`), the only
  * address alerts and anything else carrying a client's history are mailed to. Attributes:
- * therapistId, email, name (optional), registeredAt (the first registration, kept by later
+ * therapistId, email, name (optional), timeZone (optional: the IANA zone the therapist reads dates
+ * in; unset, the practice's), registeredAt (the first registration, kept by later
  * changes), registeredBy (`administrator`: `alliance therapists add|import`; `practice-domain`:
  * the request function, on first sight of an address at one of the practice's own domains) and
  * updatedAt (the last change by the administrator).
@@ -33,12 +34,13 @@ export function get(therapistId: string): GetRequest {
 /** The entry from a stored item, or undefined for none (or one this version cannot read). */
 export function fromItem(item: Record<string, unknown> | undefined): DirectoryEntry | undefined {
   if (item === undefined) return undefined;
-  const { therapistId, email, name, registeredAt, registeredBy, updatedAt } = item;
+  const { therapistId, email, name, timeZone, registeredAt, registeredBy, updatedAt } = item;
   if (typeof therapistId !== 'string' || typeof email !== 'string' || typeof registeredAt !== 'string') return undefined;
   return {
     therapistId,
     email,
     ...(typeof name === 'string' ? { name } : {}),
+    ...(typeof timeZone === 'string' ? { timeZone } : {}),
     registeredAt,
     registeredBy: registeredBy === 'practice-domain' ? 'practice-domain' : 'administrator',
     ...(typeof updatedAt === 'string' ? { updatedAt } : {}),
@@ -57,6 +59,7 @@ export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: s
       therapistId: therapist.therapistId,
       email: therapist.email,
       ...(therapist.name === undefined ? {} : { name: therapist.name }),
+      ...(therapist.timeZone === undefined ? {} : { timeZone: therapist.timeZone }),
       registeredAt,
       registeredBy,
     },
@@ -65,17 +68,22 @@ export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: s
 }
 
 /**
- * The administrator's entry (`add`, `import`): sets the address and name, keeps the first
+ * The administrator's entry (`add`, `import`): sets the address, name and time zone, keeps the first
  * registration's time; ALL_OLD tells added from updated. Attributes it does not name (what later
- * versions add: time zone, supervisors) are left as they are.
+ * versions add: supervisors) are left as they are.
  */
 export function save(therapist: RegisteredTherapist, now: string): UpdateRequest {
+  // The entry states name and zone: one it leaves out is removed (the practice's zone applies).
+  const removed = [...(therapist.name === undefined ? ['#name'] : []), ...(therapist.timeZone === undefined ? ['#timeZone'] : [])];
   return {
     Key: key(therapist.therapistId),
     UpdateExpression:
       'SET #type = :type, therapistId = :therapistId, email = :email, registeredAt = if_not_exists(registeredAt, :now), registeredBy = :registeredBy, updatedAt = :now' +
-      (therapist.name === undefined ? ' REMOVE #name' : ', #name = :name'),
-    ExpressionAttributeNames: { '#type': 'type', '#name': 'name' },
+      (therapist.name === undefined ? '' : ', #name = :name') +
+      (therapist.timeZone === undefined ? '' : ', #timeZone = :timeZone') +
+      (removed.length === 0 ? '' : ` REMOVE ${removed.join(', ')}`),
+    // ZONE is a DynamoDB reserved word: the zone's attribute is named through #timeZone.
+    ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#timeZone': 'timeZone' },
     ExpressionAttributeValues: {
       ':type': THERAPIST_ITEM.type,
       ':therapistId': therapist.therapistId,
@@ -83,6 +91,7 @@ export function save(therapist: RegisteredTherapist, now: string): UpdateRequest
       ':now': now,
       ':registeredBy': 'administrator',
       ...(therapist.name === undefined ? {} : { ':name': therapist.name }),
+      ...(therapist.timeZone === undefined ? {} : { ':timeZone': therapist.timeZone }),
     },
     ReturnValues: 'ALL_OLD',
   };

@@ -81,6 +81,9 @@ export function compileDateFormat(format: string): DateFormat {
 
 /** Whether Intl knows the zone (`America/New_York`, `Europe/Berlin`, `UTC`). */
 export function isTimeZone(zone: string): boolean {
+  // A name ("America/Chicago", "UTC"), never a fixed offset ("+02:00", which Intl also takes):
+  // an offset knows no daylight-saving time, so it would be wrong half the year.
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

@@ -4,6 +4,7 @@
  */
 import type { MessageText } from '../form/i18n.ts';
 import type { AlertKind } from '../../events/contracts.ts';
+import { formatDateTime } from '../local-time.ts';
 
 const WHAT_FIRED: Record<AlertKind, string> = {
   rupture: 'the alliance dropped well below this client’s usual level',
@@ -15,26 +16,27 @@ const WHAT_FIRED: Record<AlertKind, string> = {
   'going-quiet': 'the client has not answered the last feedback requests',
 };
 
-function when(iso: string): string {
-  return new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso));
+/** When, in the therapist's zone and words: day and time with the zone's short name ("Jun 3, 2026, 8:30 PM PDT"). */
+function when(iso: string, timeZone: string): string {
+  return formatDateTime(iso, { timeZone, locale: 'en-US' });
 }
 
 /** The GET page: what the alert was about and the button that acknowledges it. */
-export function acknowledgePrompt(alert: { clientId: string; kind: AlertKind; sentAt: string }): MessageText {
+export function acknowledgePrompt(alert: { clientId: string; kind: AlertKind; sentAt: string }, timeZone: string): MessageText {
   return {
     title: 'Acknowledge this alert',
     paragraphs: [
-      `Alert of ${when(alert.sentAt)} about client ${alert.clientId}: ${WHAT_FIRED[alert.kind]}.`,
+      `Alert of ${when(alert.sentAt, timeZone)} about client ${alert.clientId}: ${WHAT_FIRED[alert.kind]}.`,
       'Acknowledging tells the practice you have seen it. Nothing changes for the client.',
     ],
   };
 }
 
 /** After the POST, or on opening a link already used. */
-export function acknowledged(alert: { clientId: string }, acknowledgedAt: string, first: boolean): MessageText {
+export function acknowledged(alert: { clientId: string }, acknowledgedAt: string, first: boolean, timeZone: string): MessageText {
   return {
     title: first ? 'Alert acknowledged' : 'Already acknowledged',
-    paragraphs: [`The alert about client ${alert.clientId} was acknowledged on ${when(acknowledgedAt)}.`, 'Thank you. You can close this page.'],
+    paragraphs: [`The alert about client ${alert.clientId} was acknowledged on ${when(acknowledgedAt, timeZone)}.`, 'Thank you. You can close this page.'],
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { html, SafeHtml, stripBidiControls } from '../html.ts';
 import type { AlertKind } from '../../events/contracts.ts';
+import { formatDate } from '../local-time.ts';
 import { emailFrame } from './email-frame.ts';
 import type { RenderedEmail } from './feedback-request-email.ts';
 
@@ -40,6 +41,8 @@ export interface AlertEmailInput {
   comment?: string | undefined;
   clientAskedToTalk: boolean;
   acknowledgeUrl: string;
+  /** The IANA zone the therapist reads dates in: theirs from the directory, else the practice's. */
+  timeZone: string;
 }
 
 /** How another rule that fired on the same session is named under the headline. */
@@ -75,13 +78,15 @@ const GOING_QUIET_PROMPTS = [
   'Silence can mean busy, or it can mean something did not sit right: a light, open question covers both.',
 ] as const;
 
-/** Built on first use and kept: building a formatter costs 0.15–0.5 ms, and a chart dates up to 12 rows. */
-let shortDate: Intl.DateTimeFormat | undefined;
+/** The therapist reads the alert in English, in their own zone (local-time.ts keeps the formatters). */
+const ALERT_DATE_LOCALE = 'en-US';
 
-/** A short date whose parts never wrap apart (no-break spaces: `white-space` is unsupported in Outlook). */
-function dateOnly(iso: string): string {
-  shortDate ??= new Intl.DateTimeFormat('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
-  return shortDate.format(new Date(iso)).replace(/ /g, '\u00A0');
+/**
+ * A short date in the therapist's zone (a US evening session is dated that day, not the next),
+ * whose parts never wrap apart (no-break spaces: `white-space` is unsupported in Outlook).
+ */
+function dateOnly(iso: string, timeZone: string): string {
+  return formatDate(iso, { timeZone, locale: ALERT_DATE_LOCALE }).replace(/ /g, '\u00A0');
 }
 
 function formatNumber(value: number): string {
@@ -104,7 +109,7 @@ function trendText(input: AlertEmailInput): string[] {
   const band = input.band;
   return input.trend.map((point) => {
     const where = band ? (point.total < band.low ? ' — below usual range' : '') : '';
-    return `  ${dateOnly(point.endedAt)}: ${formatNumber(point.total)} of ${max}${where}${point.current ? '  ← this session' : ''}`;
+    return `  ${dateOnly(point.endedAt, input.timeZone)}: ${formatNumber(point.total)} of ${max}${where}${point.current ? '  ← this session' : ''}`;
   });
 }
 
@@ -117,7 +122,7 @@ function trendChart(input: AlertEmailInput): SafeHtml {
     const below = band !== undefined && point.total < band.low;
     const color = below ? '#b3261e' : '#5b7f73';
     return html`<tr>
-<td style="padding:3px 8px 3px 0;font-size:13px;color:#414a52;">${dateOnly(point.endedAt)}${point.current ? html` <strong>(this)</strong>` : ''}</td>
+<td style="padding:3px 8px 3px 0;font-size:13px;color:#414a52;">${dateOnly(point.endedAt, input.timeZone)}${point.current ? html` <strong>(this)</strong>` : ''}</td>
 <td width="100%" style="padding:3px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>
 <td width="${width}%" height="14" bgcolor="${color}" style="background-color:${color};font-size:1px;line-height:14px;">&nbsp;</td>
 ${width < 100 ? html`<td width="${100 - width}%" height="14" bgcolor="#eceeef" style="background-color:#eceeef;font-size:1px;line-height:14px;">&nbsp;</td>` : ''}
@@ -145,7 +150,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
   const prompts = input.kind === 'going-quiet' ? GOING_QUIET_PROMPTS : REPAIR_PROMPTS;
   const practice = stripBidiControls(input.practiceName);
   const comment = input.comment ? stripBidiControls(input.comment) : undefined;
-  const when = input.kind === 'going-quiet' ? `Latest request: session of ${dateOnly(input.sessionEndedAt)}` : `Session of ${dateOnly(input.sessionEndedAt)}`;
+  const when = input.kind === 'going-quiet' ? `Latest request: session of ${dateOnly(input.sessionEndedAt, input.timeZone)}` : `Session of ${dateOnly(input.sessionEndedAt, input.timeZone)}`;
 
   const itemLines = input.items.map(
     (item) => `${item.label}: ${formatNumber(item.value)} of ${item.max}${item.usualMean !== undefined ? ` (usually ${formatNumber(item.usualMean)})` : ''}`,

@@ -65,7 +65,7 @@ export function hostileSuite(): void {
   });
 
   it('refuses a practice name with a line break, so it can never reach a mail header', () => {
-    const env = { PRACTICE_NAME: 'Riverside\r\nBcc: victim@example.com', FORM_BASE_URL: 'https://forms.example' };
+    const env = { PRACTICE_NAME: 'Riverside\r\nBcc: victim@example.com', FORM_BASE_URL: 'https://forms.example', PRACTICE_TIME_ZONE: 'America/New_York' };
 
     expect(() => readSettingsFromEnv(REQUEST_SETTINGS, env)).toThrow(ConfigurationError);
     expect(() => readSettingsFromEnv(REQUEST_SETTINGS, env)).toThrow(/PRACTICE_NAME/);

@@ -72,6 +72,7 @@ beforeAll(() => {
   vi.stubEnv('BUS_NAME', 'bus');
   vi.stubEnv('DEAD_LETTER_QUEUE_URL', 'https://sqs.local/dlq');
   vi.stubEnv('FORM_BASE_URL', 'https://forms.practice.example/');
+  vi.stubEnv('PRACTICE_TIME_ZONE', 'America/New_York');
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('POWERTOOLS_DEV', 'false');
   // Metrics are on in AWS; make sure nothing in the developer's environment turns them off here.
@@ -341,6 +342,7 @@ describe('web routes (the counts behind each outcome)', () => {
       optOut: { store: feedback, publisher, clock },
       acknowledge: { store: alerts, publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
       logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
       metrics,
     });

@@ -40,6 +40,7 @@ beforeAll(async () => {
   vi.stubEnv('BUS_NAME', 'bus');
   vi.stubEnv('DEAD_LETTER_QUEUE_URL', 'https://sqs.local/dlq');
   vi.stubEnv('FORM_BASE_URL', 'https://forms.practice.example/');
+  vi.stubEnv('PRACTICE_TIME_ZONE', 'America/New_York');
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('POWERTOOLS_DEV', 'false');
   ({ handler } = (await import('../../../functions/request/handler.ts')) as unknown as { handler: typeof handler });

@@ -11,6 +11,7 @@ const TREND = [38, 39, 38, 38, 39, 27].map((total, index) => ({
 const RUPTURE: AlertEmailInput = {
   kind: 'rupture',
   practiceName: 'Riverside Practice',
+  timeZone: 'UTC',
   clientId: 'c-1042',
   sessionId: 's-6',
   sessionEndedAt: '2026-11-24T15:50:00Z',
@@ -75,6 +76,18 @@ describe('alert email', () => {
     });
     expect(html).not.toMatch(/<script|<img|<b>|<i>|href="javascript:/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp;');
+  });
+
+  it('dates the session and the trend in the therapist’s zone: a US evening session on its own day', () => {
+    // 7:50 PM on Nov 24 in Los Angeles is Nov 25 in UTC; the trend's evening sessions likewise.
+    const evening = { ...RUPTURE, sessionEndedAt: '2026-11-25T03:50:00Z', trend: TREND.map((point) => ({ ...point, endedAt: point.endedAt.replace('T15:00:00Z', 'T03:00:00Z') })) };
+    const pacific = renderAlertEmail({ ...evening, timeZone: 'America/Los_Angeles' });
+    expect(pacific.text).toContain('Session of Nov\u00A024,\u00A02026');
+    expect(pacific.html).toContain('Session of Nov\u00A024,\u00A02026');
+    expect(pacific.text).toContain('Oct\u00A09,\u00A02026: 38 of 40');
+    expect(pacific.text).not.toContain('Oct\u00A010,\u00A02026');
+    const utc = renderAlertEmail(evening);
+    expect(utc.text).toContain('Session of Nov\u00A025,\u00A02026');
   });
 
   it('never contains an email address other than the acknowledge link host', () => {

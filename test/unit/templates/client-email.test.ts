@@ -4,7 +4,7 @@ import { ManualClock } from '../../../shared/adapters/clock.ts';
 import { buildClientEmail as buildWithOptOut, sendClientEmail, type ClientFeedbackEmail } from '../../../shared/use-cases/client-email.ts';
 import { FakeMailer, FakeOptOutLinkStore, sequentialTokens } from '../../support/fakes.ts';
 
-const SETTINGS = { practiceName: 'Riverside Practice', formBaseUrl: 'https://forms.example/feedback' };
+const SETTINGS = { practiceName: 'Riverside Practice', practiceTimeZone: 'UTC', formBaseUrl: 'https://forms.example/feedback' };
 const REQUEST: ClientFeedbackEmail = {
   purpose: 'feedback-request',
   clientId: 'c:1042.x',

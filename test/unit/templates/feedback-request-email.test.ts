@@ -6,6 +6,7 @@ const BASE = {
   locale: 'en' as const,
   firstName: 'Ana',
   practiceName: 'Riverside Counselling',
+  timeZone: 'UTC',
   formUrl: 'https://forms.example/f/abc',
   optOutUrl: 'https://forms.example/u/abc',
   expiresAt: new Date('2026-11-28T21:00:00Z'),
@@ -19,9 +20,18 @@ describe('feedback request email', () => {
     }
   });
 
-  it('states when the link stops working, in UTC', () => {
-    const { text } = renderFeedbackRequestEmail(BASE);
-    expect(text).toContain('works until Saturday, November 28, 2026 at 9:00 PM UTC');
+  it('states when the link stops working in the practice’s zone, with the zone’s name', () => {
+    expect(renderFeedbackRequestEmail(BASE).text).toContain('works until Saturday, November 28, 2026 at 9:00 PM UTC');
+    // 05:00 UTC on the 28th is still the evening of the 27th in Los Angeles.
+    const pacific = renderFeedbackRequestEmail({ ...BASE, timeZone: 'America/Los_Angeles', expiresAt: new Date('2026-11-28T05:00:00Z') });
+    expect(pacific.text).toMatch(/works until Friday, November 27, 2026 at 9:00\sPM PST\./);
+    expect(pacific.html).toMatch(/Friday, November 27, 2026 at 9:00\sPM PST/);
+    expect(pacific.text).not.toContain('UTC');
+  });
+
+  it('writes the link’s end in Spanish for a Spanish-speaking client, in the practice’s zone', () => {
+    const { text } = renderFeedbackRequestEmail({ ...BASE, locale: 'es', timeZone: 'America/New_York', expiresAt: new Date('2026-11-28T03:02:00Z') });
+    expect(text).toMatch(/funciona hasta el viernes, 27 de noviembre de 2026, 22:02 (EST|GMT-5)\./);
   });
 
   it('escapes a hostile first name and practice name in the HTML part', () => {

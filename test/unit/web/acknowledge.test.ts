@@ -27,6 +27,7 @@ beforeEach(() => {
     optOut: { store: feedback, publisher, clock },
     acknowledge: { store: alerts, publisher, clock, linkDays: 30 },
     practiceName: 'Riverside Practice',
+    practiceTimeZone: 'UTC',
     logger: { info: vi.fn(), error: vi.fn() } as unknown as WebLogger,
   };
   app = createWebApp(deps);
@@ -46,6 +47,21 @@ describe('the acknowledge link of an alert', () => {
     }
     expect(alerts.links.get('hash-of-ack-1')!.acknowledgedAt).toBeUndefined();
     expect(publisher.published).toEqual([]);
+  });
+
+  it('dates the alert and its acknowledgement in the therapist’s zone kept on the link, with the zone’s name', async () => {
+    // Sent at 8:00 PM on Nov 24 in Los Angeles (Nov 25, 04:00 UTC); acknowledged at 1:00 PM PST on Nov 25.
+    alerts.links.set('hash-of-ack-1', { ...alerts.links.get('hash-of-ack-1')!, sentAt: '2026-11-25T04:00:00.000Z', timeZone: 'America/Los_Angeles' });
+    const prompt = await send('GET', '/a/ack-1');
+    expect(prompt.body).toMatch(/Alert of Nov 24, 2026, 8:00\sPM PST about client c-1042/);
+    const done = await send('POST', '/a/ack-1');
+    expect(done.body).toMatch(/acknowledged on Nov 25, 2026, 1:00\sPM PST\./);
+  });
+
+  it('dates an older link without a zone in the practice’s zone', async () => {
+    app = createWebApp({ ...deps, practiceTimeZone: 'Europe/Berlin' });
+    const prompt = await send('GET', '/a/ack-1');
+    expect(prompt.body).toMatch(/Alert of Nov 24, 2026, 5:00\sPM GMT\+1 about client c-1042/);
   });
 
   it('records the acknowledgement once and publishes AlertAcknowledged once', async () => {

@@ -56,6 +56,7 @@ beforeEach(() => {
     optOut: { store, publisher, clock },
     acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
     practiceName: 'Riverside Counselling',
+    practiceTimeZone: 'UTC',
     logger,
   });
   token = newLink();
@@ -227,6 +228,7 @@ describe('POST /f/{token}', () => {
       optOut: { store, publisher, clock },
       acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
       practiceName: 'Riverside Counselling',
+      practiceTimeZone: 'UTC',
       logger,
     });
     const pinned = randomTokens.create().token;
@@ -384,6 +386,7 @@ describe('POST /f/{token} with random input', () => {
           optOut: { store, publisher, clock },
           acknowledge: { store: new FakeAlertStore(), publisher, clock, linkDays: 30 },
           practiceName: 'P',
+          practiceTimeZone: 'UTC',
           logger,
         });
         const link = newLink();

@@ -39,6 +39,7 @@ beforeAll(async () => {
   vi.stubEnv('TABLE_NAME', 'table');
   vi.stubEnv('BUS_NAME', 'bus');
   vi.stubEnv('PRACTICE_NAME', 'Clínica Río');
+  vi.stubEnv('PRACTICE_TIME_ZONE', 'America/New_York');
   vi.stubEnv('AWS_REGION', 'us-east-1');
   ({ handler } = await import('../../../functions/web/handler.ts'));
 });
