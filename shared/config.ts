@@ -273,6 +273,14 @@ const onOff = defineSchema(() =>
 
 /** What the therapist's alert email may show about the client. */
 export const ALERT_SETTINGS = {
+  alertClientLabel: setting({
+    context: 'alertClientLabel',
+    env: 'ALERT_CLIENT_LABEL',
+    defaultValue: 'pseudonym',
+    schema: defineSchema(() => z.enum(['pseudonym', 'clientId', 'firstName'], { message: 'must be pseudonym, clientId or firstName' })),
+    description:
+      'How an alert’s subject names the client: `pseudonym` (a short label such as “Client K7Q-3PF”, the same for a client in every alert, derived from their id with `addressHashKey` so it cannot be traced back without the key; no EHR id on lock screens), `clientId` (the EHR’s id), or `firstName` (the first name when the session has one, else the pseudonym). The email body names the client by id.',
+  }),
   alertShowsFirstName: setting({
     context: 'alertShowsFirstName',
     env: 'ALERT_SHOWS_FIRST_NAME',
