@@ -259,7 +259,7 @@ export const PRIVACY_SETTINGS = {
     defaultValue: LOCAL_ADDRESS_HASH_KEY,
     schema: defineSchema(() => z.string().check(z.minLength(32, { message: 'must be at least 32 characters (generate one: openssl rand -hex 32)' }), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'))),
     description:
-      'Secret key (at least 32 characters, e.g. `openssl rand -hex 32`) of the do-not-contact list: an erased client who had opted out or bounced is kept only as an HMAC-SHA256 of their address under this key. Generate it once and keep it: a new key makes the list forget everyone on it. `alliance erase` and `alliance clients allow` need the same key (`ADDRESS_HASH_KEY`). A deployment refuses the default.',
+      'Secret key (at least 32 characters, e.g. `openssl rand -hex 32`) of the do-not-contact list: an erased client who had opted out or bounced is kept only as an HMAC-SHA256 of their address under this key. Generate it once and keep it: a new key makes the list forget everyone on it. `alliance erase` and `alliance clients allow` need the same key (`ADDRESS_HASH_KEY`). It also keys the client pseudonym of alert subjects (`alertClientLabel`): a new key gives every client a new pseudonym. A deployment refuses the default.',
   }),
 } as const;
 
