@@ -194,12 +194,13 @@ export function alertSummary(input: AlertEmailInput): string {
   }
   const score = `${formatNumber(total.value)} of ${total.max}`;
   const band = input.band;
-  const usual = band ? usualBand(total.value, band) : undefined;
+  // The band is named only where it says something true: "below" only for a score below it.
+  const usual = band && total.value < band.low ? usualBand(total.value, band) : undefined;
   switch (input.kind) {
     case 'rupture':
       return usual ? `${score} — far below this client’s usual ${usual}.` : `${score} — a sharp drop from this client’s usual level.`;
     case 'sustained-decline':
-      return usual ? `${score} — lower than this client’s usual ${usual}, several sessions in a row.` : `${score} — lower than usual, several sessions in a row.`;
+      return usual ? `${score} — lower than this client’s usual ${usual}, several sessions in a row.` : `${score} — lower than this client’s earlier level, several sessions in a row.`;
     case 'item-drop': {
       const item = droppedItem(input);
       if (!item) return `${score} — one part of the alliance dropped sharply.`;
@@ -208,7 +209,8 @@ export function alertSummary(input: AlertEmailInput): string {
     case 'low-rating':
       return usual ? `${score} — a very low rating; this client usually gives ${usual}.` : `${score} — a very low rating for this session.`;
     case 'client-asked': {
-      const where = band ? (total.value < band.low ? `, below their usual ${usual}` : total.value > band.high ? `, above their usual ${usual}` : `, within their usual ${usual}`) : '';
+      const range = band ? usualBand(total.value, band) : '';
+      const where = band ? (total.value < band.low ? `, below their usual ${range}` : total.value > band.high ? `, above their usual ${range}` : `, within their usual ${range}`) : '';
       return `Your client ticked “I’d like to talk about how therapy is going”; this session’s total was ${score}${where}.`;
     }
     case 'unrepaired':
@@ -283,7 +285,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     ...(comment ? ['', 'Client’s comment:', comment] : []),
     ...(trendText(input).length > 0 ? ['', 'Trend:', ...trendText(input)] : []),
     '',
-    input.kind === 'going-quiet' ? 'Ideas:' : 'One thing to try next session:',
+    input.kind === 'going-quiet' ? 'Ideas:' : 'Ideas for the next session (one is enough):',
     ...prompts.map((prompt) => `- ${prompt}`),
     '',
     'This is a prompt for a conversation, not a judgement of the therapy.',
@@ -313,7 +315,7 @@ ${input.items.map(
 ${input.clientAskedToTalk && input.kind !== 'client-asked' ? html`<p style="margin:0 0 16px 0;">The client also ticked <em>“I’d like to talk about how therapy is going”</em>.</p>` : ''}
 ${comment ? html`<p style="margin:0 0 4px 0;"><strong>Client’s comment:</strong></p><p style="margin:0 0 16px 0;padding:8px 12px;background-color:#f4f4f2;">${comment.split('\n').map((line, index) => html`${index > 0 ? html`<br>` : ''}${line}`)}</p>` : ''}
 ${trendChart(input)}
-<h2 style="margin:16px 0 8px 0;font-size:16px;color:#1f2328;">${input.kind === 'going-quiet' ? 'Ideas' : 'One thing to try next session'}</h2>
+<h2 style="margin:16px 0 8px 0;font-size:16px;color:#1f2328;">${input.kind === 'going-quiet' ? 'Ideas' : 'Ideas for the next session (one is enough)'}</h2>
 <ul style="margin:0 0 16px 0;padding:0 0 0 20px;">
 ${prompts.map((prompt) => html`<li style="margin:0 0 6px 0;">${prompt}</li>`)}
 </ul>
