@@ -23,6 +23,8 @@ export interface ClientFeedbackEmail {
   token: string;
   /** When the link stops working (ISO-8601). */
   expiresAt: string;
+  /** For the reminder: hours after the request it is sent (reminderHours), which its wording names. */
+  reminderAfterHours?: number | undefined;
 }
 
 /** What every client email shares: who it comes from, and where the web function serves the pages. */
@@ -56,6 +58,7 @@ export function buildClientEmail(email: ClientFeedbackEmail & { optOutToken: str
     optOutUrl,
     expiresAt: new Date(email.expiresAt),
     reminder: email.purpose === 'reminder',
+    reminderAfterHours: email.reminderAfterHours,
   });
   return {
     to: email.client.email,
