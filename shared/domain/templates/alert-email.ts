@@ -146,7 +146,7 @@ function formatNumber(value: number): string {
  * the practice chose that.
  */
 export function alertSubject(kind: AlertKind, clientLabel: string): string {
-  const label = stripBidiControls(clientLabel).replace(/[\r\n]+/g, ' ');
+  const label = stripBidiControls(clientLabel).replace(/[\r\n\u0000\u2028\u2029]+/g, ' ');
   return kind === 'going-quiet' ? `Feedback check-in: ${KIND_WORDS[kind]} — ${label}` : `Alliance alert: ${KIND_WORDS[kind]} — ${label}`;
 }
 

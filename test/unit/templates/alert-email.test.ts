@@ -140,6 +140,10 @@ describe('alert email', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp;');
   });
 
+  it('keeps a first name used as the label on one subject line', () => {
+    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'Ana\r\nBcc: x\u2028y' }).subject).toBe('Alliance alert: sharp drop — Ana Bcc: x y');
+  });
+
   it('never contains an email address other than the acknowledge link host', () => {
     const { text, html } = renderAlertEmail(RUPTURE);
     expect(text + html).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}/);
