@@ -209,7 +209,7 @@ export const FUNCTION_ACCESS = {
     },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
-    settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS],
+    settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS, PRIVACY_SETTINGS],
     instruments: true,
     variables: ['claimLeaseSeconds', 'adminEmail'],
   },

@@ -268,7 +268,7 @@ export const PRIVACY_SETTINGS = {
     defaultValue: LOCAL_ADDRESS_HASH_KEY,
     schema: defineSchema(() => z.string().check(z.minLength(32, { message: 'must be at least 32 characters (generate one: openssl rand -hex 32)' }), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'))),
     description:
-      'Secret key (at least 32 characters, e.g. `openssl rand -hex 32`) of the do-not-contact list: an erased client who had opted out or bounced is kept only as an HMAC-SHA256 of their address under this key. Generate it once and keep it: a new key makes the list forget everyone on it. `alliance erase` and `alliance clients allow` need the same key (`ADDRESS_HASH_KEY`). A deployment refuses the default.',
+      'Secret key (at least 32 characters, e.g. `openssl rand -hex 32`) of the do-not-contact list: an erased client who had opted out or bounced is kept only as an HMAC-SHA256 of their address under this key. Generate it once and keep it: a new key makes the list forget everyone on it. `alliance erase` and `alliance clients allow` need the same key (`ADDRESS_HASH_KEY`). It also keys the client pseudonym of alert subjects (`alertClientLabel`): a new key gives every client a new pseudonym. A deployment refuses the default.',
   }),
 } as const;
 
@@ -282,6 +282,14 @@ const onOff = defineSchema(() =>
 
 /** What the therapist's alert email may show about the client. */
 export const ALERT_SETTINGS = {
+  alertClientLabel: setting({
+    context: 'alertClientLabel',
+    env: 'ALERT_CLIENT_LABEL',
+    defaultValue: 'pseudonym',
+    schema: defineSchema(() => z.enum(['pseudonym', 'clientId', 'firstName'], { message: 'must be pseudonym, clientId or firstName' })),
+    description:
+      'How an alert’s subject names the client: `pseudonym` (a short label such as “Client K7Q-3PF”, the same for a client in every alert, derived from their id with `addressHashKey` so it cannot be traced back without the key; no EHR id on lock screens), `clientId` (the EHR’s id), or `firstName` (the first name when the session has one, else the pseudonym). The email body names the client by id.',
+  }),
   alertShowsFirstName: setting({
     context: 'alertShowsFirstName',
     env: 'ALERT_SHOWS_FIRST_NAME',

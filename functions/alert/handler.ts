@@ -3,10 +3,11 @@
  * therapist directory's address only; for a therapist not registered the alert waits, and
  * TherapistRegistered sends what waited. Wiring only.
  */
-import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { ALERT_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { AllianceRuptureDetected, TherapistRegistered } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
+import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
@@ -25,6 +26,7 @@ const record = metricsRecorder(metrics);
 const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const instruments = loadInstruments();
 const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
+const { addressHashKey } = readSettingsFromEnv(PRIVACY_SETTINGS);
 
 const deps: SendAlertDeps = {
   store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
@@ -36,6 +38,7 @@ const deps: SendAlertDeps = {
   practiceTimeZone: settings.practiceTimeZone,
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
   instrument: (id) => instruments.find(id),
+  pseudonym: (clientId) => clientPseudonym(addressHashKey, clientId),
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),

@@ -117,13 +117,14 @@ async function main(): Promise<void> {
       console.log(`  session ${index + 1} (${day(detail.endedAt)}): email received, form answered ${total(answers)} of 40 (${note})`);
     }
 
-    const subjectPart = `client ${clientId}`;
-    const alert = await waitFor(async () => (await mailTo(endpoints.ses, THERAPIST.email)).find((mail) => mail.subject.includes(subjectPart)), {
+    // The subject names the client by the practice's label (a pseudonym by default); the body by id.
+    const bodyPart = `client ${clientId}`;
+    const alert = await waitFor(async () => (await mailTo(endpoints.ses, THERAPIST.email)).find((mail) => (mail.body.text ?? '').includes(bodyPart)), {
       timeoutMs: 15_000,
       intervalMs: 100,
       description: "the therapist's alert email",
     });
-    const why = /^Why this alert: (.*)$/m.exec(alert.body.text ?? '')?.[1];
+    const why = /^How this was judged: (.*)$/m.exec(alert.body.text ?? '')?.[1];
     console.log(`
 The therapist's alert is in the mail viewer: ${endpoints.ses}/
   To:       ${THERAPIST.email}

@@ -6,8 +6,8 @@
  * Why keyed, and why the key is not in the table: a plain SHA-256 of an address can be reversed by
  * hashing a list of guessed addresses, and a key kept beside the list (in the table) would let any
  * reader of the table, a backup or an export do the same. The key is a setting the practice
- * generates once and keeps (docs/deploy.md, "Privacy"): it reaches only the request and
- * deliverability functions' environments and the administrator's `alliance erase` / `alliance clients allow`, not the table.
+ * generates once and keeps (docs/deploy.md, "Privacy"): it reaches only the request,
+ * deliverability and alert (the client's pseudonym, client-pseudonym.ts) functions' environments and the administrator's `alliance erase` / `alliance clients allow`, not the table.
  */
 import { createHmac } from 'node:crypto';
 import type { AddressHasher } from '../use-cases/ports.ts';

@@ -23,6 +23,8 @@ export interface ClientFeedbackEmail {
   token: string;
   /** When the link stops working (ISO-8601). */
   expiresAt: string;
+  /** For the reminder: hours after the request it is sent (reminderHours), which its wording names. */
+  reminderAfterHours?: number | undefined;
 }
 
 /** What every client email shares: who it comes from, and where the web function serves the pages. */
@@ -59,6 +61,7 @@ export function buildClientEmail(email: ClientFeedbackEmail & { optOutToken: str
     expiresAt: new Date(email.expiresAt),
     timeZone: settings.practiceTimeZone,
     reminder: email.purpose === 'reminder',
+    reminderAfterHours: email.reminderAfterHours,
   });
   return {
     to: email.client.email,

@@ -184,7 +184,7 @@ export async function sendReminder(sessionId: string, deps: FollowUpDeps): Promi
       // Passed on in FeedbackSubmitted when this link is used, like the first link's.
       ...(session.endedAt ? { sessionEndedAt: session.endedAt } : {}),
     });
-    await sendClientEmail({ purpose: 'reminder', clientId: session.clientId, client: session.client, token, expiresAt: session.expiresAt }, deps);
+    await sendClientEmail({ purpose: 'reminder', clientId: session.clientId, client: session.client, token, expiresAt: session.expiresAt, reminderAfterHours: deps.reminderHours }, deps);
     return 'sent';
   } catch (error) {
     await deps.store.releaseReminder(sessionId).catch(() => undefined);

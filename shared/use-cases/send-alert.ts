@@ -10,7 +10,12 @@ import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/aler
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
 import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
+/** How the alert's subject names the client (ALERT_SETTINGS.alertClientLabel). */
+export type AlertClientLabel = 'pseudonym' | 'clientId' | 'firstName';
+
 export interface AlertSettings {
+  /** How the subject names the client: a pseudonym (default), the EHR id, or the first name when the session has one. */
+  alertClientLabel: AlertClientLabel;
   /** Show the client's first name in alerts (off by default: emails travel further than the table). */
   alertShowsFirstName: boolean;
   /** Include the client's comment in alerts. */
@@ -29,6 +34,8 @@ export interface SendAlertDeps {
   /** Base URL of the web pages (the acknowledge link lives there). */
   webBaseUrl: string;
   instrument: (instrumentId: string) => Instrument | undefined;
+  /** The client's short pseudonym ("K7Q-3PF"), keyed by the deployment (shared/adapters/client-pseudonym.ts). */
+  pseudonym: (clientId: string) => string;
   claimLeaseSeconds: number;
   /** The only source of the therapist's address: the session's (from the event) is never mailed. */
   therapists: TherapistDirectory;
@@ -174,6 +181,7 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
     alsoFired: raised.alsoFired.length > 0 ? raised.alsoFired : undefined,
     practiceName: deps.practiceName,
     clientId: session.clientId,
+    clientLabel: clientLabel(session, deps),
     clientFirstName: deps.settings.alertShowsFirstName ? session.client.firstName : undefined,
     sessionId: session.sessionId,
     sessionEndedAt: session.endedAt,
@@ -224,6 +232,15 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
         ? { low: round1(pompToTotal(instrument, Math.max(0, evaluation.m - evaluation.sEff))), high: round1(pompToTotal(instrument, Math.min(100, evaluation.m + evaluation.sEff))) }
         : undefined,
   };
+}
+
+/** The subject's name for the client: the practice's choice; a first name only when the session has one (else the pseudonym). */
+export function clientLabel(session: Pick<AlertSession, 'clientId' | 'client'>, deps: Pick<SendAlertDeps, 'settings' | 'pseudonym'>): string {
+  const mode = deps.settings.alertClientLabel;
+  if (mode === 'clientId') return `client ${session.clientId}`;
+  const firstName = session.client.firstName?.trim();
+  if (mode === 'firstName' && firstName) return firstName;
+  return `Client ${deps.pseudonym(session.clientId)}`;
 }
 
 function round1(value: number): number {

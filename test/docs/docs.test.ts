@@ -14,6 +14,7 @@ import { REQUEST_SETTINGS } from '../../shared/config.ts';
 import * as clientProfileItem from '../../shared/adapters/items/client-profile.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
+import { KIND_WORDS } from '../../shared/domain/templates/alert-email.ts';
 import { ALERT_KINDS, DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
 import { codeBlock, codeBlocks, DOC_FILES, headings, prose, readDoc, relativeLinks, slug } from './markdown.ts';
 import { alliance, BLOCKS, catalogueContracts, EXAMPLES, PRODUCERS, readBlock, ROOT, synthesizedResources } from './render.ts';
@@ -185,12 +186,13 @@ describe('facts the docs state', () => {
     }
   });
 
-  it('describes every alert kind, with the headline its email really has', () => {
+  it('describes every alert kind, with the subject words and the headline its email really has', () => {
     const template = readFileSync(resolve(ROOT, 'shared/domain/templates/alert-email.ts'), 'utf8');
     for (const kind of ALERT_KINDS) {
-      const row = new RegExp(`^\\| \`${kind}\` \\| ([^|]+) \\|`, 'm').exec(docs['docs/clinicians.md']);
+      const row = new RegExp(`^\\| \`${kind}\` \\| “([^”|]+)” \\| ([^|]+) \\|`, 'm').exec(docs['docs/clinicians.md']);
       expect(row, kind).not.toBeNull();
-      expect(template, kind).toContain(`'${row![1]!.trim()}'`);
+      expect(KIND_WORDS[kind], kind).toBe(row![1]);
+      expect(template, kind).toContain(`'${row![2]!.trim()}'`);
     }
   });
 

@@ -4,6 +4,7 @@
  * own, so a developer's `npm start` is left alone). Each test checks what the docs promise.
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { localAlertSubject } from '../support/alert-subject.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -116,9 +117,9 @@ describe('README: a five-minute local tour', () => {
     const output = await npmRun('tour');
 
     const clientId = /Client (c-tour-[0-9a-f]+)/.exec(output)![1]!;
-    expect(output).toContain(`Subject:  Alliance alert — client ${clientId}`);
+    expect(output).toContain(`Subject:  ${localAlertSubject('rupture', clientId)}`);
     expect(output).toContain(stack.endpoints.mailViewer);
-    const alerts = (await mailTo('lee@practice.example')).filter((mail) => mail.subject.includes(clientId));
+    const alerts = (await mailTo('lee@practice.example')).filter((mail) => mail.subject === localAlertSubject('rupture', clientId));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.body.text).toContain('Total 26 of 40 against a usual 38.4');
     expect(alerts[0]!.body.text).toContain("'Goals' 5 of 10 against a usual 9.4");

@@ -4,6 +4,7 @@
  * answers drop below their own baseline (or they ask to talk).
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { localAlertSubject } from '../support/alert-subject.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
@@ -69,9 +70,10 @@ describe('alerts on the local stack', () => {
 
     const mails = await client.therapistMail();
     expect(mails).toHaveLength(1);
-    expect(mails[0]!.subject).toBe(`Alliance alert — client ${client.clientId}`);
+    expect(mails[0]!.subject).toBe(localAlertSubject('rupture', client.clientId));
     const text = mails[0]!.body.text ?? '';
-    expect(text).toContain('Total 27 of 40 against a usual 38.2');
+    expect(text).toContain('How this was judged: Total 27 of 40 against a usual 38.2');
+    expect(mails[0]!.subject).not.toContain(client.clientId);
     expect(text).toMatch(/Acknowledge this alert: http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/);
     expect(text + (mails[0]!.body.html ?? '')).not.toContain(`${client.clientId}@example.com`);
 

@@ -5,6 +5,7 @@
  * from its event. An answer naming an instrument nobody knows is parked once, with its reason.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { localAlertSubject } from '../support/alert-subject.ts';
 import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
@@ -123,7 +124,7 @@ describe('a forged alert on the local stack', () => {
     const session = await requestedSession();
     await answerFromLink(session.link, { relationship: 8, goals: 8, approach: 7, overall: 8 }, true);
     const [genuine] = await session.therapistMail();
-    expect(genuine?.subject).toBe(`Alliance alert — client ${session.clientId}`);
+    expect(genuine?.subject).toBe(localAlertSubject('client-asked', session.clientId));
     // As if the genuine email had never gone out, so the alert is sent again for a forged event.
     await table.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.alert(session.sessionId, 'client-asked') }));
 

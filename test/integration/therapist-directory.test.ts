@@ -7,6 +7,7 @@
  * changed by an event. (`npm start` treats practice.example as the practice's own domain.)
  */
 import { randomUUID } from 'node:crypto';
+import { localAlertSubject } from '../support/alert-subject.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,7 +108,7 @@ describe('a foreign therapist address on the local stack', () => {
 
     const [alert, ...others] = await mailTo(stack, registered);
     expect(others).toEqual([]);
-    expect(alert!.subject).toBe(`Alliance alert — client ${client.clientId}`);
+    expect(alert!.subject).toBe(localAlertSubject('client-asked', client.clientId));
     expect(await mailTo(stack, outside.email)).toEqual([]);
     expect(await notices()).toHaveLength(1);
   });

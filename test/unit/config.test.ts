@@ -78,6 +78,13 @@ describe('alert settings', () => {
     expect(readSettingsFromEnv(ALERT_SETTINGS, {}).acknowledgeLinkDays).toBe(30);
   });
 
+  it('names the client in alert subjects by a pseudonym unless the practice chooses the id or the first name', () => {
+    expect(readSettingsFromEnv(ALERT_SETTINGS, {}).alertClientLabel).toBe('pseudonym');
+    expect(readSettingsFromEnv(ALERT_SETTINGS, { ALERT_CLIENT_LABEL: 'clientId' }).alertClientLabel).toBe('clientId');
+    expect(readSettingsFromEnv(ALERT_SETTINGS, { ALERT_CLIENT_LABEL: 'firstName' }).alertClientLabel).toBe('firstName');
+    expect(() => readSettingsFromEnv(ALERT_SETTINGS, { ALERT_CLIENT_LABEL: 'email' })).toThrow(/ALERT_CLIENT_LABEL must be pseudonym, clientId or firstName/);
+  });
+
   it.each(['0', '1.5', '366', 'soon'])('refuses %s days for the acknowledge link', (days) => {
     expect(() => readSettingsFromEnv(ALERT_SETTINGS, { ACKNOWLEDGE_LINK_DAYS: days })).toThrow(/ACKNOWLEDGE_LINK_DAYS must be a whole number from 1 to 365/);
   });

@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
+import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
+import { LOCAL_ADDRESS_HASH_KEY } from '../../shared/config.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import type { AllianceRuptureDetectedDetail, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
@@ -306,11 +308,12 @@ describe('sendAlert and acknowledgeAlert', () => {
       mailer,
       clock,
       tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
-      settings: { alertShowsFirstName: false, alertIncludesComment: false },
+      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false },
       practiceName: 'Riverside Practice',
       practiceTimeZone: 'UTC',
       webBaseUrl: 'https://forms.practice.example',
       instrument: () => DEFAULT_INSTRUMENT,
+      pseudonym: (clientId) => clientPseudonym(LOCAL_ADDRESS_HASH_KEY, clientId),
       claimLeaseSeconds: 60,
       therapists: new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example', name: 'Dr. Lee' }]),
       waiting: new FakeWaitingAlertStore(),
@@ -327,7 +330,7 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(await sendAlert(detail, deps)).toBe('already-sent');
 
     expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]).toMatchObject({ to: 'lee@practice.example', subject: 'Alliance alert — client c-1042' });
+    expect(mailer.sent[0]).toMatchObject({ to: 'lee@practice.example', subject: 'Alliance alert: sharp drop — Client NXY-AAA' });
     expect(mailer.sent[0]!.text).toContain('https://forms.practice.example/a/ack-1');
   });
 
@@ -346,8 +349,8 @@ describe('sendAlert and acknowledgeAlert', () => {
 
     const email = mailer.sent[0]!;
     expect(email.text + email.html).not.toMatch(/phish|c-other|unanswered requests/);
-    expect(email.subject).toBe('Alliance alert — client c-1042');
-    expect(email.text).toContain(`Why this alert: ${detail.reason}`);
+    expect(email.subject).toBe('Alliance alert: sharp drop — Client NXY-AAA');
+    expect(email.text).toContain(`How this was judged: ${detail.reason}`);
     expect(store.links.get('hash-of-ack-1')).toMatchObject({ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture' });
   });
 
@@ -411,9 +414,9 @@ describe('sendAlert and acknowledgeAlert', () => {
 
     expect(await sendAlert({ ...quiet, reason: 'forged' }, deps)).toBe('sent');
 
-    expect(mailer.sent[0]!.subject).toBe('Feedback check-in — client c-1042');
+    expect(mailer.sent[0]!.subject).toBe('Feedback check-in: gone quiet — Client NXY-AAA');
     const stored = detectorStore.evaluations.get('s-3');
-    expect(mailer.sent[0]!.text).toContain(`Why this alert: ${stored?.kind === 'expired' ? stored.outcome.reason : '?'}`);
+    expect(mailer.sent[0]!.text).toContain(`${stored?.kind === 'expired' ? stored.outcome.reason : '?'}`);
     expect(mailer.sent[0]!.text).not.toContain('forged');
   });
 
@@ -422,11 +425,40 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(mailer.sent[0]!.text).not.toContain('Ana');
     expect(mailer.sent[0]!.text).not.toContain('Felt rushed.');
 
-    deps.settings = { alertShowsFirstName: true, alertIncludesComment: true };
+    deps.settings = { alertClientLabel: 'pseudonym', alertShowsFirstName: true, alertIncludesComment: true };
     store.claims.clear();
     await sendAlert(detail, { ...deps, tokens: sequentialTokens() });
-    expect(mailer.sent[1]!.text).toContain('Ana (client c-1042)');
+    expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana, client c-1042)');
     expect(mailer.sent[1]!.text).toContain('Felt rushed.');
+  });
+
+  it('names the client in the subject as the practice chooses: pseudonym by default, the EHR id, or a first name the session has', async () => {
+    await sendAlert(detail, deps);
+    expect(mailer.sent[0]!.subject).not.toContain('c-1042');
+
+    const resend = async (label: SendAlertDeps['settings']['alertClientLabel'], firstName?: string) => {
+      store.claims.clear();
+      store.session = { ...store.session!, client: firstName === undefined ? {} : { firstName } };
+      await sendAlert(detail, { ...deps, settings: { ...deps.settings, alertClientLabel: label }, tokens: sequentialTokens() });
+      return mailer.sent.at(-1)!.subject;
+    };
+    expect(await resend('clientId', 'Ana')).toBe('Alliance alert: sharp drop — client c-1042');
+    expect(await resend('firstName', 'Ana')).toBe('Alliance alert: sharp drop — Ana');
+    expect(await resend('firstName')).toBe('Alliance alert: sharp drop — Client NXY-AAA');
+  });
+
+  it('opens a client-asked alert with the request, not the baseline, when the scores were high', async () => {
+    const asked = await evaluatedCourse([38, 39], { talk: true });
+    expect(asked?.kind).toBe('client-asked');
+
+    await sendAlert(asked!, deps);
+
+    const { subject, text } = mailer.sent[0]!;
+    expect(subject).toBe('Alliance alert: asked to talk — Client NXY-AAA');
+    const body = text.split('\n').slice(2).join('\n').trimStart();
+    expect(body.startsWith('Your client ticked “I’d like to talk about how therapy is going”')).toBe(true);
+    expect(text).not.toMatch(/looked different/);
+    expect(text.indexOf('in this client\'s baseline so far')).toBeGreaterThan(text.indexOf('Acknowledge this alert'));
   });
 
   it('gives the claim back when SES refuses, so the retry sends', async () => {
@@ -498,7 +530,7 @@ describe('sendAlert and acknowledgeAlert', () => {
       expect(await releaseWaitingAlerts('t-7', deps)).toEqual({ released: 0, inProgress: 0 });
 
       expect(mailer.sent.map((mail) => mail.to)).toEqual(['admin@practice.example', 'lee@practice.example']);
-      expect(mailer.sent[1]!.subject).toBe('Alliance alert — client c-1042');
+      expect(mailer.sent[1]!.subject).toBe('Alliance alert: sharp drop — Client NXY-AAA');
       expect(waiting.alerts.size).toBe(0);
       expect(waiting.notices.size).toBe(0);
     });

@@ -264,6 +264,7 @@ describe('follow-ups', () => {
 
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]!.subject).toBe('Reminder: a quick question from Riverside Practice');
+    expect(mailer.sent[0]!.text).toContain('2 days ago Riverside Practice asked how your last session went');
     expect(mailer.sent[0]!.text).toContain('https://forms.example/f/token-1');
     expect(store.tokens).toEqual([
       {

@@ -109,16 +109,16 @@ const EN: PageText = {
     paragraphs: ['Something went wrong on our side. Please go back and try again in a few minutes.'],
   },
   optOut: (practice) => ({
-    title: 'Stop feedback emails',
+    title: 'Stop feedback emails?',
     paragraphs: [
-      `You will no longer get emails from ${practice} asking how your sessions went.`,
-      'This does not change your appointments or any other emails from the practice.',
+      `Nothing has changed yet. If you press the button below, ${practice} will stop emailing you to ask how your sessions went.`,
+      'This does not change your appointments or any other emails from the practice. You can turn them back on later by asking your therapist or the practice.',
     ],
   }),
   optOutButton: 'Stop feedback emails',
   optedOut: {
     title: 'You will not get feedback emails any more',
-    paragraphs: ['If you change your mind, tell your therapist.'],
+    paragraphs: ['Your appointments and other emails from the practice are not affected.', 'To undo this, ask your therapist or the practice to turn feedback emails back on for you.'],
   },
 };
 
@@ -184,16 +184,16 @@ const ES: PageText = {
     paragraphs: ['Algo ha fallado por nuestra parte. Vuelva atrás e inténtelo de nuevo dentro de unos minutos.'],
   },
   optOut: (practice) => ({
-    title: 'Dejar de recibir correos de opinión',
+    title: '¿Dejar de recibir correos de opinión?',
     paragraphs: [
-      `Dejará de recibir correos de ${practice} que le preguntan cómo fueron sus sesiones.`,
-      'Esto no cambia sus citas ni otros correos del centro.',
+      `Todavía no ha cambiado nada. Si pulsa el botón de abajo, ${practice} dejará de enviarle correos para preguntarle cómo fueron sus sesiones.`,
+      'Esto no cambia sus citas ni otros correos del centro. Puede volver a activarlos más adelante pidiéndoselo a su terapeuta o al centro.',
     ],
   }),
   optOutButton: 'Dejar de recibir estos correos',
   optedOut: {
     title: 'Ya no recibirá correos de opinión',
-    paragraphs: ['Si cambia de opinión, dígaselo a su terapeuta.'],
+    paragraphs: ['Sus citas y otros correos del centro no cambian.', 'Para deshacerlo, pida a su terapeuta o al centro que vuelvan a activar los correos de opinión.'],
   },
 };
 

@@ -27,7 +27,8 @@ export function acknowledgePrompt(alert: { clientId: string; kind: AlertKind; se
     title: 'Acknowledge this alert',
     paragraphs: [
       `Alert of ${when(alert.sentAt, timeZone)} about client ${alert.clientId}: ${WHAT_FIRED[alert.kind]}.`,
-      'Acknowledging tells the practice you have seen it. Nothing changes for the client.',
+      'Acknowledging records that you have seen this alert, and when, and tells the practice’s systems (an AlertAcknowledged event). It does not contact the client, does not silence later alerts about this client, and does not change how the next check-ins are judged.',
+      'Opening this page recorded nothing: only the button does.',
     ],
   };
 }
@@ -36,7 +37,7 @@ export function acknowledgePrompt(alert: { clientId: string; kind: AlertKind; se
 export function acknowledged(alert: { clientId: string }, acknowledgedAt: string, first: boolean, timeZone: string): MessageText {
   return {
     title: first ? 'Alert acknowledged' : 'Already acknowledged',
-    paragraphs: [`The alert about client ${alert.clientId} was acknowledged on ${when(acknowledgedAt, timeZone)}.`, 'Thank you. You can close this page.'],
+    paragraphs: [`The alert about client ${alert.clientId} was acknowledged on ${when(acknowledgedAt, timeZone)}.`, 'Nothing was sent to the client, and later alerts about this client still come as usual. You can close this page.'],
   };
 }
 

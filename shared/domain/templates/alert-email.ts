@@ -1,8 +1,11 @@
 /**
- * The therapist's alert email. Written to be understood in ten seconds between sessions: what
- * fired, how unusual it is for this client, one thing to try. It carries the client's id (and
- * first name only when the practice enables it), never their email address, and escapes every
- * value it renders.
+ * The therapist's alert email. Written to be triaged from the inbox and understood in ten seconds
+ * between sessions: the subject says what kind of alert it is in plain words and names the client
+ * by the label the practice chose (a pseudonym by default, so no EHR id shows on lock screens);
+ * the first sentence says what happened in a clinician's words; the prompts fit the kind; the
+ * statistics come last, in a small "How this was judged" line. The body carries the client's id
+ * (and first name only when the practice enables it), never their email address, and escapes
+ * every value it renders.
  */
 import { html, SafeHtml, stripBidiControls } from '../html.ts';
 import type { AlertKind } from '../../events/contracts.ts';
@@ -24,6 +27,8 @@ export interface AlertEmailInput {
   alsoFired?: readonly AlertKind[] | undefined;
   practiceName: string;
   clientId: string;
+  /** How the subject names the client (alertClientLabel): "Client K7Q-3PF", "client c-1042" or a first name. */
+  clientLabel: string;
   /** Only when the practice allows first names in alerts. */
   clientFirstName?: string | undefined;
   sessionId: string;
@@ -56,6 +61,17 @@ const ALSO_FIRED: Record<AlertKind, string> = {
   'going-quiet': 'unanswered requests',
 };
 
+/** The kind in the subject, in plain words: what a therapist sorts the inbox by. */
+export const KIND_WORDS: Record<AlertKind, string> = {
+  rupture: 'sharp drop',
+  'sustained-decline': 'steady decline',
+  'item-drop': 'one part dropped',
+  'low-rating': 'very low rating',
+  'client-asked': 'asked to talk',
+  unrepaired: 'not yet repaired',
+  'going-quiet': 'gone quiet',
+};
+
 const HEADLINES: Record<AlertKind, string> = {
   rupture: 'The alliance dropped well below this client’s usual level',
   'sustained-decline': 'The alliance has been slipping for several sessions',
@@ -66,17 +82,53 @@ const HEADLINES: Record<AlertKind, string> = {
   'going-quiet': 'This client has not answered the last feedback requests',
 };
 
-/** Short repair prompts, in the product's own words, drawn from the rupture-repair literature. */
-export const REPAIR_PROMPTS = [
-  'Name it gently: say you noticed the last check-in looked different, and invite them to tell you more about how the session felt.',
-  'Listen and validate before explaining; if something you did played a part, acknowledge it plainly.',
-  'Revisit goals and methods together: give the reason behind what you are doing, or adjust it with them.',
-] as const;
+/**
+ * Repair prompts per kind, in the product's own words, from the repair guidance in the product's
+ * alliance notes (name it gently and invite more; listen and validate before explaining, own your
+ * part; explore first, change later; re-check goals and methods together; clients under-report, so
+ * ask directly). Each kind gets the prompts that fit what happened.
+ */
+const PROMPTS: Record<AlertKind, (input: AlertEmailInput) => readonly string[]> = {
+  rupture: () => [
+    'Early in the next session, mention that their check-in came out lower than usual and ask, with curiosity, what the session was like for them.',
+    'Hear it out before explaining anything; if something you did played a part, say so plainly.',
+    'Stay with understanding what happened in this session first; changes to the plan can come later.',
+  ],
+  'sustained-decline': () => [
+    'Look back together: ask how the last few sessions have felt compared with earlier ones.',
+    'Check that you still agree on what you are working toward and how; give the reason behind your approach, or adjust it with them.',
+    'Ask directly about small things that have not sat right: clients often mention them only when asked.',
+  ],
+  'item-drop': (input) => [
+    `Ask about ${input.mostMoved ? `“${input.mostMoved}”` : 'that one part'} specifically, rather than about the session in general: what felt different this time?`,
+    'If it is the goals or the way you work, revisit them together: explain the reason behind what you are doing, or change it with them.',
+    'If it is the relationship, listen and validate before anything else, and acknowledge your own part plainly.',
+  ],
+  'low-rating': () => [
+    'Ask openly what did not work about this session and what would make the next one more useful.',
+    'Listen without defending, and thank them for saying it: honest low ratings are what make the check-in worth having.',
+    'Re-check goals and approach together: give the reason for what you are doing, or adjust it with them.',
+  ],
+  'client-asked': () => [
+    'Make room for it early in the next session: say you saw their request and ask what they would like to talk about.',
+    'Follow their lead and listen before responding; good scores do not mean nothing is on their mind.',
+    'Agree together on anything you change, and check at the end of the session how the conversation felt.',
+  ],
+  unrepaired: () => [
+    'The earlier drop has not come back on its own: raise it directly and ask whether anything from that time is still with them.',
+    'Revisit goals and the way you work together; adjusting them with the client is part of the repair.',
+    'Consider talking it through in supervision or consultation.',
+  ],
+  'going-quiet': () => [
+    'Ask in session whether the check-in still works for them; answering is always optional.',
+    'Silence can mean busy, or it can mean something did not sit right: a light, open question covers both.',
+  ],
+};
 
-const GOING_QUIET_PROMPTS = [
-  'Ask in session whether the check-in still works for them; answering is always optional.',
-  'Silence can mean busy, or it can mean something did not sit right: a light, open question covers both.',
-] as const;
+/** The repair prompts the alert of this kind offers. */
+export function repairPrompts(input: AlertEmailInput): readonly string[] {
+  return PROMPTS[input.kind](input);
+}
 
 /** The therapist reads the alert in English, in their own zone (local-time.ts keeps the formatters). */
 const ALERT_DATE_LOCALE = 'en-US';
@@ -93,14 +145,82 @@ function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
-/** The subject names the client only by id: subjects show on lock screens and in shared inboxes. */
-export function alertSubject(kind: AlertKind, clientId: string): string {
-  return kind === 'going-quiet' ? `Feedback check-in — client ${clientId}` : `Alliance alert — client ${clientId}`;
+/**
+ * The subject: the kind in plain words and the practice's chosen client label (a pseudonym by
+ * default): subjects show on lock screens and in shared inboxes, so they carry no EHR id unless
+ * the practice chose that.
+ */
+export function alertSubject(kind: AlertKind, clientLabel: string): string {
+  const label = stripBidiControls(clientLabel).replace(/[\r\n\u0000\u2028\u2029]+/g, ' ');
+  return kind === 'going-quiet' ? `Feedback check-in: ${KIND_WORDS[kind]} — ${label}` : `Alliance alert: ${KIND_WORDS[kind]} — ${label}`;
 }
 
+/** The body names the client by the subject's label and by id (first name only when allowed). */
 function clientReference(input: AlertEmailInput): string {
-  const id = stripBidiControls(input.clientId);
-  return input.clientFirstName ? `${stripBidiControls(input.clientFirstName)} (client ${id})` : `client ${id}`;
+  const label = stripBidiControls(input.clientLabel);
+  const id = `client ${stripBidiControls(input.clientId)}`;
+  const firstName = input.clientFirstName ? stripBidiControls(input.clientFirstName) : undefined;
+  const extras = [firstName !== undefined && firstName !== label ? firstName : undefined, label !== id ? id : undefined].filter((extra) => extra !== undefined);
+  return extras.length > 0 ? `${label} (${extras.join(', ')})` : label;
+}
+
+/** A band bound as the clinician reads it: whole points, unless rounding would put the score inside the band. */
+function bound(value: number, score: number, side: 'low' | 'high'): string {
+  const rounded = Math.round(value);
+  const misleading = side === 'low' ? score < value && rounded <= score : score > value && rounded >= score;
+  return formatNumber(misleading ? Math.round(value * 10) / 10 : rounded);
+}
+
+function usualBand(score: number, band: { low: number; high: number }): string {
+  return `${bound(band.low, score, 'low')}–${bound(band.high, score, 'high')}`;
+}
+
+/** The item that fell furthest below its own usual value (as a share of its scale). */
+function droppedItem(input: AlertEmailInput): AlertEmailInput['items'][number] | undefined {
+  const named = input.items.find((item) => item.label === input.mostMoved && item.usualMean !== undefined);
+  if (named) return named;
+  let worst: AlertEmailInput['items'][number] | undefined;
+  for (const item of input.items) {
+    if (item.usualMean === undefined) continue;
+    if (!worst || (item.usualMean - item.value) / item.max > (worst.usualMean! - worst.value) / worst.max) worst = item;
+  }
+  return worst;
+}
+
+/**
+ * The first sentence: what happened, in a clinician's words ("27 of 40 — far below this client's
+ * usual 36–40"). The statistics behind it are in the "How this was judged" line.
+ */
+export function alertSummary(input: AlertEmailInput): string {
+  const total = input.total;
+  if (input.kind === 'going-quiet' || !total) {
+    if (input.kind === 'client-asked') return 'Your client ticked “I’d like to talk about how therapy is going”.';
+    return input.reason;
+  }
+  const score = `${formatNumber(total.value)} of ${total.max}`;
+  const band = input.band;
+  // The band is named only where it says something true: "below" only for a score below it.
+  const usual = band && total.value < band.low ? usualBand(total.value, band) : undefined;
+  switch (input.kind) {
+    case 'rupture':
+      return usual ? `${score} — far below this client’s usual ${usual}.` : `${score} — a sharp drop from this client’s usual level.`;
+    case 'sustained-decline':
+      return usual ? `${score} — lower than this client’s usual ${usual}, several sessions in a row.` : `${score} — lower than this client’s earlier level, several sessions in a row.`;
+    case 'item-drop': {
+      const item = droppedItem(input);
+      if (!item) return `${score} — one part of the alliance dropped sharply.`;
+      return `“${item.label}” ${formatNumber(item.value)} of ${item.max} — far below this client’s usual ${formatNumber(item.usualMean!)}; the total was ${score}.`;
+    }
+    case 'low-rating':
+      return usual ? `${score} — a very low rating; this client usually gives ${usual}.` : `${score} — a very low rating for this session.`;
+    case 'client-asked': {
+      const range = band ? usualBand(total.value, band) : '';
+      const where = band ? (total.value < band.low ? `, below their usual ${range}` : total.value > band.high ? `, above their usual ${range}` : `, within their usual ${range}`) : '';
+      return `Your client ticked “I’d like to talk about how therapy is going”; this session’s total was ${score}${where}.`;
+    }
+    case 'unrepaired':
+      return usual ? `${score} — still below this client’s usual ${usual} since the earlier alert.` : `${score} — still not back to this client’s usual level since the earlier alert.`;
+  }
 }
 
 function trendText(input: AlertEmailInput): string[] {
@@ -144,10 +264,13 @@ function alsoFired(input: AlertEmailInput): string | undefined {
 
 /** Renders the alert (or, for going-quiet, the lower-key notice). */
 export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
-  const subject = alertSubject(input.kind, stripBidiControls(input.clientId));
+  const subject = alertSubject(input.kind, input.clientLabel);
   const client = clientReference(input);
   const headline = HEADLINES[input.kind];
-  const prompts = input.kind === 'going-quiet' ? GOING_QUIET_PROMPTS : REPAIR_PROMPTS;
+  const summary = alertSummary(input);
+  // Going quiet's reason is already its summary; every other kind's numbers are told last.
+  const judged = input.kind === 'going-quiet' || summary === input.reason ? undefined : input.reason;
+  const prompts = repairPrompts(input);
   const practice = stripBidiControls(input.practiceName);
   const comment = input.comment ? stripBidiControls(input.comment) : undefined;
   const when = input.kind === 'going-quiet' ? `Latest request: session of ${dateOnly(input.sessionEndedAt, input.timeZone)}` : `Session of ${dateOnly(input.sessionEndedAt, input.timeZone)}`;
@@ -159,7 +282,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     `${headline} — ${client}`,
     when,
     '',
-    `Why this alert: ${input.reason}`,
+    summary,
     ...(alsoFired(input) ? [`Also flagged: ${alsoFired(input)}`] : []),
     ...(input.mostMoved ? [`Moved most: ${input.mostMoved}`] : []),
     ...(itemLines.length > 0 ? ['', ...itemLines] : []),
@@ -167,13 +290,14 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     ...(comment ? ['', 'Client’s comment:', comment] : []),
     ...(trendText(input).length > 0 ? ['', 'Trend:', ...trendText(input)] : []),
     '',
-    input.kind === 'going-quiet' ? 'Ideas:' : 'One thing to try next session:',
+    input.kind === 'going-quiet' ? 'Ideas:' : 'Ideas for the next session (one is enough):',
     ...prompts.map((prompt) => `- ${prompt}`),
     '',
     'This is a prompt for a conversation, not a judgement of the therapy.',
     '',
     `Acknowledge this alert: ${input.acknowledgeUrl}`,
     '',
+    ...(judged ? [`How this was judged: ${judged}`, ''] : []),
     `— Alliance Feedback for ${practice}`,
   ].join('\n');
 
@@ -181,7 +305,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     { lang: 'en', title: subject, maxWidth: 600, padding: '24px', fontSize: 15 },
     html`<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
 <p style="margin:0 0 16px 0;color:#414a52;">${client} · ${when}</p>
-<p style="margin:0 0 8px 0;"><strong>Why this alert:</strong> ${input.reason}</p>
+<p style="margin:0 0 8px 0;font-size:16px;">${summary}</p>
 ${alsoFired(input) ? html`<p style="margin:0 0 8px 0;"><strong>Also flagged:</strong> ${alsoFired(input)}</p>` : ''}
 ${input.mostMoved ? html`<p style="margin:0 0 8px 0;"><strong>Moved most:</strong> ${input.mostMoved}</p>` : ''}
 ${
@@ -196,7 +320,7 @@ ${input.items.map(
 ${input.clientAskedToTalk && input.kind !== 'client-asked' ? html`<p style="margin:0 0 16px 0;">The client also ticked <em>“I’d like to talk about how therapy is going”</em>.</p>` : ''}
 ${comment ? html`<p style="margin:0 0 4px 0;"><strong>Client’s comment:</strong></p><p style="margin:0 0 16px 0;padding:8px 12px;background-color:#f4f4f2;">${comment.split('\n').map((line, index) => html`${index > 0 ? html`<br>` : ''}${line}`)}</p>` : ''}
 ${trendChart(input)}
-<h2 style="margin:16px 0 8px 0;font-size:16px;color:#1f2328;">${input.kind === 'going-quiet' ? 'Ideas' : 'One thing to try next session'}</h2>
+<h2 style="margin:16px 0 8px 0;font-size:16px;color:#1f2328;">${input.kind === 'going-quiet' ? 'Ideas' : 'Ideas for the next session (one is enough)'}</h2>
 <ul style="margin:0 0 16px 0;padding:0 0 0 20px;">
 ${prompts.map((prompt) => html`<li style="margin:0 0 6px 0;">${prompt}</li>`)}
 </ul>
@@ -204,6 +328,7 @@ ${prompts.map((prompt) => html`<li style="margin:0 0 6px 0;">${prompt}</li>`)}
 <table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>
 <td style="background-color:#1d5c4d;"><a href="${input.acknowledgeUrl}" style="display:inline-block;padding:12px 20px;font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#ffffff;text-decoration:none;font-weight:bold;">Acknowledge this alert</a></td>
 </tr></table>
+${judged ? html`<p style="margin:20px 0 0 0;font-size:12px;color:#414a52;"><strong>How this was judged:</strong> ${judged}</p>` : ''}
 <p style="margin:20px 0 0 0;font-size:13px;color:#414a52;">Alliance Feedback for ${practice}</p>`,
   );
 

@@ -19,6 +19,8 @@ export interface FeedbackRequestEmailInput {
   timeZone: string;
   /** True for the one reminder sent while the link is still open. */
   reminder?: boolean;
+  /** Hours after the request the reminder is sent (reminderHours): its wording says how long ago the request was. */
+  reminderAfterHours?: number | undefined;
 }
 
 export interface RenderedEmail {
@@ -32,13 +34,30 @@ interface Wording {
   reminderSubject: (practice: string) => string;
   greeting: (name: string | undefined) => string;
   ask: (practice: string) => string;
-  reminderAsk: (practice: string) => string;
+  reminderAsk: (practice: string, hours: number | undefined) => string;
   button: string;
   expires: (date: string) => string;
   privacy: string;
   optOut: string;
   optOutLink: string;
   dateLocale: string;
+}
+
+/** How long ago the request was, from the reminder's configured delay ("Yesterday", "3 days ago", "6 hours ago"). */
+function sinceEn(hours: number | undefined): string {
+  if (hours === undefined) return 'Recently';
+  if (hours < 1.5) return 'An hour ago';
+  if (hours < 20) return `${Math.round(hours)} hours ago`;
+  if (hours < 36) return 'Yesterday';
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+function sinceEs(hours: number | undefined): string {
+  if (hours === undefined) return 'Hace poco';
+  if (hours < 1.5) return 'Hace una hora';
+  if (hours < 20) return `Hace ${Math.round(hours)} horas`;
+  if (hours < 36) return 'Ayer';
+  return `Hace ${Math.round(hours / 24)} días`;
 }
 
 const WORDING: Record<Locale, Wording> = {
@@ -48,8 +67,8 @@ const WORDING: Record<Locale, Wording> = {
     greeting: (name) => (name ? `Hi ${name},` : 'Hello,'),
     ask: (practice) =>
       `${practice} would like to know how your last session went for you. There are four short questions; it takes about a minute, and your answers help your therapist make the sessions work better for you.`,
-    reminderAsk: (practice) =>
-      `A couple of days ago ${practice} asked how your last session went for you. If you have a minute, your answers still help; if not, no need to do anything.`,
+    reminderAsk: (practice, hours) =>
+      `${sinceEn(hours)} ${practice} asked how your last session went for you. If you have a minute, your answers still help; if not, no need to do anything.`,
     button: 'Answer the questions',
     expires: (date) => `This link is personal to you and works until ${date}.`,
     privacy: 'Your answers are kept securely by the practice. Your therapist is told when they suggest something is not working for you, so you can talk about it.',
@@ -63,8 +82,8 @@ const WORDING: Record<Locale, Wording> = {
     greeting: (name) => (name ? `Hola, ${name}:` : 'Hola:'),
     ask: (practice) =>
       `En ${practice} nos gustaría saber cómo le fue en su última sesión. Son cuatro preguntas breves; le llevará un minuto, y sus respuestas ayudan a su terapeuta a adaptar las sesiones a usted.`,
-    reminderAsk: (practice) =>
-      `Hace un par de días, ${practice} le preguntó cómo le fue en su última sesión. Si tiene un minuto, sus respuestas siguen siendo útiles; si no, no necesita hacer nada.`,
+    reminderAsk: (practice, hours) =>
+      `${sinceEs(hours)}, ${practice} le preguntó cómo le fue en su última sesión. Si tiene un minuto, sus respuestas siguen siendo útiles; si no, no necesita hacer nada.`,
     button: 'Responder a las preguntas',
     expires: (date) => `Este enlace es personal y funciona hasta el ${date}.`,
     privacy: 'El centro guarda sus respuestas de forma segura. Si indican que algo no le está funcionando, se avisa a su terapeuta para que puedan hablarlo.',
@@ -80,7 +99,7 @@ export function renderFeedbackRequestEmail(input: FeedbackRequestEmailInput): Re
   const practice = stripBidiControls(input.practiceName);
   const firstName = input.firstName ? stripBidiControls(input.firstName) : undefined;
   const subject = (input.reminder ? wording.reminderSubject : wording.subject)(practice);
-  const ask = (input.reminder ? wording.reminderAsk : wording.ask)(practice);
+  const ask = input.reminder ? wording.reminderAsk(practice, input.reminderAfterHours) : wording.ask(practice);
   const expires = wording.expires(formatLongDateTime(input.expiresAt, { timeZone: input.timeZone, locale: wording.dateLocale }));
 
   const text = [

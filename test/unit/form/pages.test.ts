@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PAGE_TEXT } from '../../../shared/domain/form/i18n.ts';
+import { acknowledged, acknowledgePrompt } from '../../../shared/domain/templates/acknowledge-pages.ts';
 import { MAX_ITEMS, parseInstrumentDefinition } from '../../../shared/domain/form/instrument-definition.ts';
 import { renderFormPage, renderMessagePage, renderOptOutPage } from '../../../shared/domain/form/pages.ts';
 import { parseFeedbackForm } from '../../../shared/domain/form/parse-form.ts';
@@ -214,5 +215,25 @@ describe.each(SUPPORTED_LOCALES)('the message pages in %s', (locale) => {
     const page = renderOptOutPage({ locale, practiceName: PRACTICE });
     expect(page).toContain(`<form method="post">\n<button type="submit">${text.optOutButton}</button>\n</form>`);
     expect(page).not.toMatch(/http-equiv|autofocus/);
+  });
+
+  it('asks before it says it is done, and says after how to undo it', () => {
+    const ask = text.optOut(PRACTICE);
+    expect(ask.title.endsWith('?')).toBe(true);
+    expect(ask.paragraphs[0]).toMatch(locale === 'es' ? /^Todavía no ha cambiado nada\. Si pulsa/ : /^Nothing has changed yet\. If you press/);
+    expect(ask.paragraphs.join(' ')).not.toMatch(/^You will no longer|^Dejará de/);
+    expect(text.optedOut.paragraphs.join(' ')).toMatch(locale === 'es' ? /Para deshacerlo, pida a su terapeuta o al centro/ : /To undo this, ask your therapist or the practice/);
+  });
+});
+
+describe('the acknowledge pages', () => {
+  const alert = { clientId: 'c-1042', kind: 'rupture', sentAt: '2026-11-25T21:00:00Z' } as const;
+
+  it('say what acknowledging does and does not do before the button, and again after it', () => {
+    const prompt = acknowledgePrompt(alert, 'UTC').paragraphs.join(' ');
+    expect(prompt).toContain('records that you have seen this alert, and when');
+    expect(prompt).toContain('does not contact the client, does not silence later alerts');
+    expect(prompt).toContain('Opening this page recorded nothing');
+    expect(acknowledged(alert, '2026-11-26T09:00:00Z', true, 'UTC').paragraphs.join(' ')).toContain('Nothing was sent to the client, and later alerts about this client still come as usual.');
   });
 });

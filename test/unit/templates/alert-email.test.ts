@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderAlertEmail, type AlertEmailInput } from '../../../shared/domain/templates/alert-email.ts';
+import { KIND_WORDS, renderAlertEmail, repairPrompts, type AlertEmailInput } from '../../../shared/domain/templates/alert-email.ts';
+import { ALERT_KINDS } from '../../../shared/events/contracts.ts';
 import { emailClientErrors, markupErrors } from '../../support/email-checks.ts';
 
 const TREND = [38, 39, 38, 38, 39, 27].map((total, index) => ({
@@ -13,6 +14,7 @@ const RUPTURE: AlertEmailInput = {
   practiceName: 'Riverside Practice',
   timeZone: 'UTC',
   clientId: 'c-1042',
+  clientLabel: 'Client NXY-AAA',
   sessionId: 's-6',
   sessionEndedAt: '2026-11-24T15:50:00Z',
   reason: 'Total 27 of 40 against a usual 38.4 ± 0.5; z = −3.60 (alert at −3.00 with 5 sessions of baseline).',
@@ -31,15 +33,73 @@ const RUPTURE: AlertEmailInput = {
 };
 
 describe('alert email', () => {
-  it('names the client by id only in the subject', () => {
+  it('names the kind in plain words and the client by the chosen label in the subject, never the EHR id by default', () => {
     const email = renderAlertEmail({ ...RUPTURE, clientFirstName: 'Ana' });
-    expect(email.subject).toBe('Alliance alert — client c-1042');
-    expect(email.text).toContain('Ana (client c-1042)');
+    expect(email.subject).toBe('Alliance alert: sharp drop — Client NXY-AAA');
+    expect(email.subject).not.toContain('c-1042');
+    expect(email.text).toContain('Client NXY-AAA (Ana, client c-1042)');
+    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'client c-1042' }).subject).toBe('Alliance alert: sharp drop — client c-1042');
+    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'Ana', clientFirstName: 'Ana' }).text).toContain('Ana (client c-1042)');
+  });
+
+  it.each([
+    ['rupture', 'sharp drop'],
+    ['sustained-decline', 'steady decline'],
+    ['item-drop', 'one part dropped'],
+    ['low-rating', 'very low rating'],
+    ['client-asked', 'asked to talk'],
+    ['unrepaired', 'not yet repaired'],
+    ['going-quiet', 'gone quiet'],
+  ] as const)('a %s subject says “%s”', (kind, words) => {
+    expect(renderAlertEmail({ ...RUPTURE, kind }).subject).toContain(`: ${words} — Client NXY-AAA`);
+  });
+
+  it('has words for every kind, and different repair prompts for each', () => {
+    expect(Object.keys(KIND_WORDS).sort()).toEqual([...ALERT_KINDS].sort());
+    const prompts = ALERT_KINDS.map((kind) => repairPrompts({ ...RUPTURE, kind }).join('|'));
+    expect(new Set(prompts).size).toBe(ALERT_KINDS.length);
+    expect(renderAlertEmail({ ...RUPTURE, kind: 'client-asked' }).text).not.toContain(repairPrompts(RUPTURE)[0]);
+  });
+
+  it('opens with what happened in a clinician’s words, and tells the statistics last', () => {
+    const { text, html } = renderAlertEmail(RUPTURE);
+    const lines = text.split('\n');
+    expect(lines[3]).toBe('27 of 40 — far below this client’s usual 36–40.');
+    expect(html).toContain('27 of 40 — far below this client’s usual 36–40.');
+    expect(text).not.toContain('Why this alert');
+    expect(text.indexOf('How this was judged: Total 27 of 40 against a usual 38.4 ± 0.5')).toBeGreaterThan(text.indexOf('Acknowledge this alert'));
+    expect(html).toContain('<strong>How this was judged:</strong> Total 27 of 40');
+  });
+
+  it.each([
+    ['sustained-decline', '27 of 40 — lower than this client’s usual 36–40, several sessions in a row.'],
+    ['item-drop', '“Goals” 3 of 10 — far below this client’s usual 9.8; the total was 27 of 40.'],
+    ['low-rating', '27 of 40 — a very low rating; this client usually gives 36–40.'],
+    ['unrepaired', '27 of 40 — still below this client’s usual 36–40 since the earlier alert.'],
+  ] as const)('a %s alert opens with the numbers in words', (kind, sentence) => {
+    expect(renderAlertEmail({ ...RUPTURE, kind }).text.split('\n')[3]).toBe(sentence);
+  });
+
+  it('opens a client-asked alert with the request and the score as it was, not with the baseline', () => {
+    const { text } = renderAlertEmail({
+      ...RUPTURE,
+      kind: 'client-asked',
+      clientAskedToTalk: true,
+      reason: "Total 32 of 40; 0 sessions in this client's baseline so far, 3 needed before comparing with their own usual score. The client asked to talk about how therapy is going.",
+      total: { value: 32, max: 40 },
+      items: [{ label: 'Goals', value: 8, max: 10 }],
+      band: undefined,
+      mostMoved: undefined,
+    });
+    expect(text.split('\n')[3]).toBe('Your client ticked “I’d like to talk about how therapy is going”; this session’s total was 32 of 40.');
+    expect(text.indexOf('0 sessions in this client')).toBeGreaterThan(text.indexOf('Acknowledge this alert'));
+    expect(text).not.toMatch(/looked different|lower than usual/);
+    expect(renderAlertEmail({ ...RUPTURE, kind: 'client-asked', total: { value: 38, max: 40 } }).text.split('\n')[3]).toContain('this session’s total was 38 of 40, within their usual 36–40.');
   });
 
   it('says what fired, with numbers, and which component moved most', () => {
     const { text, html } = renderAlertEmail(RUPTURE);
-    expect(text).toContain('Why this alert: Total 27 of 40 against a usual 38.4 ± 0.5');
+    expect(text).toContain('How this was judged: Total 27 of 40 against a usual 38.4 ± 0.5');
     expect(text).toContain('Moved most: Goals');
     expect(text).toContain('Goals: 3 of 10 (usually 9.8)');
     expect(html).toContain('<strong>Moved most:</strong> Goals');
@@ -61,7 +121,9 @@ describe('alert email', () => {
 
   it('words going-quiet notices in a lower key', () => {
     const email = renderAlertEmail({ ...RUPTURE, kind: 'going-quiet', total: undefined, items: [], mostMoved: undefined, trend: [], band: undefined, reason: 'The last 2 feedback requests expired unanswered.' });
-    expect(email.subject).toBe('Feedback check-in — client c-1042');
+    expect(email.subject).toBe('Feedback check-in: gone quiet — Client NXY-AAA');
+    expect(email.text.split('\n')[3]).toBe('The last 2 feedback requests expired unanswered.');
+    expect(email.text).not.toContain('How this was judged');
     expect(email.text).not.toContain('Alliance alert');
     expect(email.text).toContain('Ideas:');
   });
@@ -71,10 +133,11 @@ describe('alert email', () => {
       ...RUPTURE,
       comment: '<script>alert(1)</script> "quoted" & <a href="javascript:alert(1)">x</a>',
       clientFirstName: '<b>Ana</b>',
+      clientLabel: '<u>Client</u>',
       practiceName: '<i>P</i>',
       reason: '<img src=x onerror=alert(1)>',
     });
-    expect(html).not.toMatch(/<script|<img|<b>|<i>|href="javascript:/);
+    expect(html).not.toMatch(/<script|<img|<b>|<i>|<u>|href="javascript:/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &amp;');
   });
 
@@ -90,16 +153,20 @@ describe('alert email', () => {
     expect(utc.text).toContain('Session of Nov\u00A025,\u00A02026');
   });
 
+  it('keeps a first name used as the label on one subject line', () => {
+    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'Ana\r\nBcc: x\u2028y' }).subject).toBe('Alliance alert: sharp drop — Ana Bcc: x y');
+  });
+
   it('never contains an email address other than the acknowledge link host', () => {
     const { text, html } = renderAlertEmail(RUPTURE);
     expect(text + html).not.toMatch(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]{2,}/);
   });
 
-  it.each(['rupture', 'client-asked', 'going-quiet'] as const)('%s alert passes html-validate', async (kind) => {
+  it.each(ALERT_KINDS)('%s alert passes html-validate', async (kind) => {
     expect(await markupErrors(renderAlertEmail({ ...RUPTURE, kind, comment: 'Felt rushed today.' }).html)).toEqual([]);
   });
 
-  it('renders in Gmail, Outlook and Apple Mail without unsupported features', () => {
-    expect(emailClientErrors(renderAlertEmail({ ...RUPTURE, comment: 'Felt rushed today.' }).html)).toEqual([]);
+  it.each(ALERT_KINDS)('%s alert renders in Gmail, Outlook and Apple Mail without unsupported features', (kind) => {
+    expect(emailClientErrors(renderAlertEmail({ ...RUPTURE, kind, comment: 'Felt rushed today.' }).html)).toEqual([]);
   });
 });

@@ -20,6 +20,19 @@ describe('feedback request email', () => {
     }
   });
 
+  it.each([
+    [6, 'en', '6 hours ago Riverside Counselling asked how your last session went'],
+    [24, 'en', 'Yesterday Riverside Counselling asked'],
+    [48, 'en', '2 days ago Riverside Counselling asked'],
+    [72, 'es', 'Hace 3 días, Riverside Counselling le preguntó'],
+    [24, 'es', 'Ayer, Riverside Counselling le preguntó'],
+  ] as const)('words a reminder sent %i hours after the request by that delay (%s)', (hours, locale, words) => {
+    const { text, html } = renderFeedbackRequestEmail({ ...BASE, locale, reminder: true, reminderAfterHours: hours });
+    expect(text).toContain(words);
+    expect(html).toContain(words);
+    expect(text).not.toMatch(/couple of days|par de días/);
+  });
+
   it('states when the link stops working in the practice’s zone, with the zone’s name', () => {
     expect(renderFeedbackRequestEmail(BASE).text).toContain('works until Saturday, November 28, 2026 at 9:00 PM UTC');
     // 05:00 UTC on the 28th is still the evening of the 27th in Los Angeles.
