@@ -9,7 +9,7 @@ import type { Instrument } from '../domain/instruments.ts';
 import type { CalendarFeed } from '../domain/calendar/feed-list.ts';
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { AlertKind, EventContract, Locale } from '../events/contracts.ts';
-import type { RecipientSlot, TherapistRouting } from '../domain/alert-recipients.ts';
+import type { RecipientRole, RecipientSlot, TherapistRouting } from '../domain/alert-recipients.ts';
 import type * as z from 'zod/mini';
 
 /** What the product keeps about a completed session (never the unknown extra fields of the event). */
@@ -389,6 +389,8 @@ export interface AlertLink {
   therapistId: string;
   kind: AlertKind;
   sentAt: string;
+  /** Whose copy the link is: unset for the therapist's own (and links from before routing). */
+  recipientRole?: RecipientRole | undefined;
   acknowledgedAt?: string | undefined;
   /**
    * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not

@@ -113,6 +113,7 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
       therapistId: session.therapistId,
       kind: raised.kind,
       sentAt: now.toISOString(),
+      ...(recipient.role === 'therapist' ? {} : { recipientRole: recipient.role }),
     });
     return 'sent';
   } catch (error) {

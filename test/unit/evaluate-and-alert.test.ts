@@ -563,6 +563,20 @@ describe('sendAlert and acknowledgeAlert', () => {
       expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example', 'sam@practice.example']);
     });
 
+    it('records a supervisor’s acknowledgement without announcing it; the therapist’s is announced', async () => {
+      await directory.setSupervisor('t-7', { supervisorId: 't-9', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
+      expect(await sendAlert(detail, deps)).toBe('sent');
+      const publisher = new FakePublisher();
+
+      const bySupervisor = await acknowledgeAlert('token-2', { store, publisher, clock });
+      expect(bySupervisor).toMatchObject({ outcome: 'acknowledged', announced: false, link: { recipientRole: 'supervisor' } });
+      expect(publisher.published).toEqual([]);
+      expect(await acknowledgeAlert('token-2', { store, publisher, clock })).toMatchObject({ outcome: 'already-acknowledged', announced: false });
+
+      expect(await acknowledgeAlert('token-1', { store, publisher, clock })).toMatchObject({ outcome: 'acknowledged', announced: true });
+      expect(publisher.published.map((event) => event.detail)).toEqual([{ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-25T21:00:00.000Z' }]);
+    });
+
     it('ignores an unregistered supervisor with ids only, and mails the therapist plainly', async () => {
       await directory.setSupervisor('t-7', { supervisorId: 't-gone', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
 

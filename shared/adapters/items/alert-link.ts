@@ -1,7 +1,8 @@
 /**
  * The alert-link item: the acknowledge link of one alert email, keyed by the SHA-256 of its token.
  * Written once SES accepted the alert, so it is also the alert's "sent" mark. Attributes: sessionId,
- * clientId, therapistId, kind, sentAt, acknowledgedAt once the therapist confirms, announcedAt once
+ * clientId, therapistId (the client's therapist), kind, sentAt, recipientRole (only on a supervisor's
+ * or covering clinician's copy), acknowledgedAt once the therapist confirms, announcedAt once
  * AlertAcknowledged is out (the acknowledgement's outbox: acknowledged without it is a publish still
  * owed), announcingUntil while one request holds the claim to publish it, and ttl under a retention
  * period (RETENTION_SETTINGS, counted from sentAt). The link acknowledges only for
@@ -19,9 +20,20 @@ export function key(ackTokenHash: string): ItemKey {
 }
 
 export function put(ackTokenHash: string, link: AlertLink, retentionDays: RetentionDays = 'keep'): PutRequest {
-  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt } = link;
+  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, recipientRole } = link;
   return {
-    Item: { ...key(ackTokenHash), type: ALERT_LINK_ITEM.type, sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, ...retentionTtl(sentAt, retentionDays) },
+    Item: {
+      ...key(ackTokenHash),
+      type: ALERT_LINK_ITEM.type,
+      sessionId,
+      clientId,
+      therapistId,
+      kind,
+      sentAt,
+      acknowledgedAt,
+      ...(recipientRole === undefined || recipientRole === 'therapist' ? {} : { recipientRole }),
+      ...retentionTtl(sentAt, retentionDays),
+    },
     ConditionExpression: 'attribute_not_exists(pk)',
   };
 }
@@ -86,8 +98,17 @@ export function releaseAnnouncement(ackTokenHash: string, now: Date): UpdateRequ
 }
 
 export function fromItem(found: Record<string, unknown>): AlertLink {
-  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, announcedAt } = found as unknown as AlertLink;
-  return { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, ...(announcedAt ? { announcedAt } : {}) };
+  const { sessionId, clientId, therapistId, kind, sentAt, acknowledgedAt, announcedAt, recipientRole } = found as unknown as AlertLink;
+  return {
+    sessionId,
+    clientId,
+    therapistId,
+    kind,
+    sentAt,
+    acknowledgedAt,
+    ...(announcedAt ? { announcedAt } : {}),
+    ...(recipientRole === 'supervisor' || recipientRole === 'covering' ? { recipientRole } : {}),
+  };
 }
 
 /** The link as a refused write's ALL_OLD returns it (wire format: every attribute read here is a string). */
