@@ -152,7 +152,11 @@ export async function therapistsCommand(args: string[]): Promise<void> {
       return;
     }
     if (action === 'add') {
-      if (supervisor !== undefined && supervisor !== 'none' && supervisor.supervisorId === positionals[0]) throw new InputError('a therapist cannot be their own supervisor');
+      // Checked before the entry is saved, so a refused supervisor changes nothing.
+      if (supervisor !== undefined && supervisor !== 'none') {
+        if (supervisor.supervisorId === positionals[0]) throw new InputError('a therapist cannot be their own supervisor');
+        if ((await reaching(connection, () => directory.find(supervisor.supervisorId))) === undefined) throw new InputError(`supervisor ${supervisor.supervisorId} is not registered (add them first)`);
+      }
       const result = await reaching(connection, () => addTherapist({ therapistId: positionals[0]!, email: positionals[1]!, name: values.name }, deps));
       if (result.outcome === 'invalid') throw new InputError(result.problems.join('; '));
       const announced = result.outcome === 'unchanged' ? '' : `; published TherapistRegistered on bus ${connection.busName} (alerts that waited for them are sent)`;

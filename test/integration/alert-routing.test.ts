@@ -5,6 +5,9 @@
  * more to anybody. `alliance therapists add --supervisor`, `cover`, `uncover` and `list` set and show it.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/alliance.ts';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
@@ -80,8 +83,10 @@ describe('supervisor and covering clinician on the local stack', () => {
     const refused = await alliance('therapists', 'add', lee.therapistId, lee.email, '--supervisor', sam.therapistId);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`supervisor ${sam.therapistId} is not registered`);
+    expect(refused.stdout).toBe('');
     expect((await alliance('therapists', 'add', sam.therapistId, sam.email)).code).toBe(0);
     const added = await alliance('therapists', 'add', lee.therapistId, lee.email, '--supervisor', sam.therapistId, '--supervise-kinds', 'client-asked,low-rating');
+    expect(added.stdout).toContain(`Therapist ${lee.therapistId}: added`);
     expect(added.stdout).toContain(`supervisor ${sam.therapistId}, copied on client-asked, low-rating`);
     expect((await alliance('therapists', 'cover', lee.therapistId, '--by', lee.therapistId, '--from', '2026-11-01', '--until', '2026-11-30')).stderr).toContain('cannot cover for themselves');
     const covered = await alliance('therapists', 'cover', lee.therapistId, '--by', kim.therapistId, '--from', '2026-11-01', '--until', '2026-11-30');
@@ -122,5 +127,18 @@ describe('supervisor and covering clinician on the local stack', () => {
     expect((await mailTo(stack, lee.email))[0]!.body.text!.split('\n')[0]).not.toContain('covering');
     expect(await mailTo(stack, kim.email)).toHaveLength(1);
     expect(await mailTo(stack, sam.email)).toHaveLength(2);
+  });
+
+  it('imports supervisors from therapists.csv’s optional columns, and an empty supervisorId removes one', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const path = join(await mkdtemp(join(tmpdir(), 'therapists-')), 'therapists.csv');
+    await writeFile(path, `therapistId,email,name,supervisorId,superviseKinds\nt-a-${tag},a-${tag}@practice.example,A,t-b-${tag},rupture|client-asked\nt-b-${tag},b-${tag}@practice.example,B,,\n`);
+    expect((await alliance('therapists', 'import', path)).stdout).toContain('2 added');
+    const entry = () => alliance('therapists', 'list', '--json').then((listed) => (JSON.parse(listed.stdout) as { therapistId: string; supervisorId?: string; superviseKinds?: string[] }[]).find((one) => one.therapistId === `t-a-${tag}`));
+    expect(await entry()).toMatchObject({ supervisorId: `t-b-${tag}`, superviseKinds: ['rupture', 'client-asked'] });
+
+    await writeFile(path, `therapistId,email,supervisorId\nt-a-${tag},a-${tag}@practice.example,\n`);
+    expect((await alliance('therapists', 'import', path)).code).toBe(0);
+    expect((await entry())?.supervisorId).toBeUndefined();
   });
 });

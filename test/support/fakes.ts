@@ -221,7 +221,10 @@ export class FakeTherapistDirectory implements TherapistRegistry {
   }
   async save(therapist: RegisteredTherapist, now: string): Promise<void> {
     const current = this.entries.get(therapist.therapistId);
-    this.entries.set(therapist.therapistId, { ...therapist, registeredAt: current?.registeredAt ?? now, registeredBy: 'administrator', updatedAt: now });
+    // Like the adapter, keeps what save does not name (supervisor, cover).
+    const routing = current === undefined ? {} : { supervisorId: current.supervisorId, superviseKinds: current.superviseKinds, covering: current.covering };
+    const kept = Object.fromEntries(Object.entries(routing).filter(([, value]) => value !== undefined));
+    this.entries.set(therapist.therapistId, { ...kept, ...therapist, registeredAt: current?.registeredAt ?? now, registeredBy: 'administrator', updatedAt: now });
   }
   async list(): Promise<DirectoryEntry[]> {
     return [...this.entries.values()].sort((a, b) => a.therapistId.localeCompare(b.therapistId));
