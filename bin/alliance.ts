@@ -5,7 +5,7 @@
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
- * - `therapists import|add|list|remove`: the therapist directory, the only addresses alerts go to;
+ * - `therapists import|add|list|remove|cover|uncover`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues;
  * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
  * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one;
@@ -37,7 +37,7 @@ Commands:
   clients unblock <clientId>
                           Lift a client's opt-out or delivery block (audited: ClientContactRestored)
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
-  therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId>
+  therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId> | cover | uncover
                           The therapist directory: alerts go only to the addresses registered here
   redrive                 Move dead-lettered messages back to their queues, with the reasons
   webhook-secret create|rotate|retire-previous|generate

@@ -192,11 +192,12 @@ export const FUNCTION_ACCESS = {
     appointmentDrop: { readsIncoming: true, writesReports: true },
     settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours, maxSessionLeadMinutes: REQUEST_SETTINGS.maxSessionLeadMinutes }],
   },
-  // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind)
-  // claim is an update (put back by a second update, deleted after a failed send); the acknowledge
+  // dynamodb-alert-store.ts: one Query reads the session and its evaluation; the (session, kind,
+  // recipient slot: the therapist or covering clinician, and the supervisor's copy) claim is an update (put back by a second update, deleted after a failed send); the acknowledge
   // link is read (was the earlier attempt's email sent?) and written once the email is out. Both
   // the claim and the link expire with the retention setting.
-  // The therapist's address is read from the directory (get); an alert for a therapist not in it
+  // The therapist's address is read from the directory (get), and so are their supervisor's and
+  // covering clinician's, when the therapist's entry names them (the same item kind); an alert for a therapist not in it
   // waits in their partition (put, queried and deleted when TherapistRegistered releases it), and
   // the administrator's one notice is marked there (put, deleted on release or a failed notice).
   alert: {

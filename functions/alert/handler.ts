@@ -43,6 +43,8 @@ const deps: SendAlertDeps = {
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
+  // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).
+  onIgnoredRecipient: ({ role, therapistId, reason, sessionId, kind }) => logger.warn('Alert routing names a clinician who gets nothing', { role, therapistId, reason, sessionId, kind }),
 };
 
 export const handler = queueHandler({

@@ -1,10 +1,11 @@
 /**
- * AlertStore on DynamoDB. One small claim item per (session, kind) is the once-only guard; the
+ * AlertStore on DynamoDB. One small claim item per (session, kind, recipient slot) is the once-only guard; the
  * acknowledge link's item is written once the email is out and so doubles as the "sent" mark: a
  * claim whose lease ran out is only taken over when that link does not exist.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RecipientSlot } from '../domain/alert-recipients.ts';
 import type { AlertKind } from '../events/contracts.ts';
 import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
@@ -47,13 +48,13 @@ export class DynamoDbAlertStore implements AlertStore {
     return { ...sessionItem.alertSession(found), evaluation: evaluated ? evaluationItem.fromItem(evaluated) : undefined };
   }
 
-  async claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim> {
+  async claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; slot?: RecipientSlot | undefined; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim> {
     try {
       const result = await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.claim(claim, this.retentionDays) }));
       const earlierHash = alertClaimItem.earlierAckTokenHash(result.Attributes);
       if (earlierHash && (await this.linkExists(earlierHash))) {
         // The earlier attempt's email went out; put its link back on the claim so the record stays true.
-        await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.restore(claim.sessionId, claim.kind, earlierHash) }));
+        await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertClaimItem.restore(claim.sessionId, claim.kind, earlierHash, claim.slot) }));
         return { claimed: false, reason: 'sent' };
       }
       return { claimed: true };
@@ -63,8 +64,8 @@ export class DynamoDbAlertStore implements AlertStore {
     }
   }
 
-  async releaseAlert(sessionId: string, kind: AlertKind): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, ...alertClaimItem.release(sessionId, kind) }));
+  async releaseAlert(sessionId: string, kind: AlertKind, slot?: RecipientSlot): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, ...alertClaimItem.release(sessionId, kind, slot) }));
   }
 
   async saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void> {

@@ -5,6 +5,7 @@
  * it would cost a write unit on every item of every client.
  */
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlertKind } from '../events/contracts.ts';
 import type { DirectoryEntry, RegisteredTherapist, TherapistRegisteredBy, TherapistRegistry } from '../use-cases/ports.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
 import * as therapistItem from './items/therapist.ts';
@@ -51,5 +52,23 @@ export class DynamoDbTherapistDirectory implements TherapistRegistry {
   async remove(therapistId: string): Promise<boolean> {
     const result = await this.client.send(new DeleteCommand({ TableName: this.tableName, ...therapistItem.remove(therapistId) }));
     return result.Attributes !== undefined;
+  }
+
+  async setSupervisor(therapistId: string, supervisor: { supervisorId: string; superviseKinds?: readonly AlertKind[] | undefined } | undefined, now: string): Promise<boolean> {
+    return this.updateIfRegistered(therapistItem.setSupervisor(therapistId, supervisor, now));
+  }
+
+  async setCovering(therapistId: string, covering: { therapistId: string; from: string; until: string } | undefined, now: string): Promise<boolean> {
+    return this.updateIfRegistered(therapistItem.setCovering(therapistId, covering, now));
+  }
+
+  private async updateIfRegistered(request: ReturnType<typeof therapistItem.setCovering>): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...request }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 }

@@ -5,6 +5,8 @@
  * click or retried POST on the same link publishes it instead of answering "already acknowledged"
  * and losing it. (Links acknowledged before `announcedAt` existed count as owed: a later click
  * announces them once more, which consumers keyed on (sessionId, kind) ignore.)
+ * A supervisor's copy is recorded as acknowledged but never announced: AlertAcknowledged says the
+ * clinician responsible for the client saw the alert (the therapist, or whoever covers for them).
  */
 import { AlertAcknowledged } from '../events/contracts.ts';
 import type { AlertLink, AlertStore, Clock, EventPublisher } from './ports.ts';
@@ -39,6 +41,11 @@ export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps):
   const { link, acknowledgedAt } = result;
   const outcome = result.first ? 'acknowledged' : 'already-acknowledged';
   if (result.announcement !== 'claimed') return { outcome, link, acknowledgedAt, announced: false };
+  if (link.recipientRole === 'supervisor') {
+    // Nothing to announce, so nothing is owed: the outbox mark closes it.
+    await deps.store.markAcknowledgementAnnounced(ackToken, now);
+    return { outcome, link, acknowledgedAt, announced: false };
+  }
   try {
     await deps.publisher.publish(AlertAcknowledged, {
       sessionId: link.sessionId,

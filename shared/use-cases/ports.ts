@@ -9,6 +9,7 @@ import type { Instrument } from '../domain/instruments.ts';
 import type { CalendarFeed } from '../domain/calendar/feed-list.ts';
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { AlertKind, EventContract, Locale } from '../events/contracts.ts';
+import type { RecipientRole, RecipientSlot, TherapistRouting } from '../domain/alert-recipients.ts';
 import type * as z from 'zod/mini';
 
 /** What the product keeps about a completed session (never the unknown extra fields of the event). */
@@ -390,6 +391,8 @@ export interface AlertLink {
   sentAt: string;
   /** The zone the alert's therapist read it in: the acknowledge page dates in it too (older links: the practice's). */
   timeZone?: string | undefined;
+  /** Whose copy the link is: unset for the therapist's own (and links from before routing). */
+  recipientRole?: RecipientRole | undefined;
   acknowledgedAt?: string | undefined;
   /**
    * When AlertAcknowledged went out for it: the acknowledgement's outbox mark. Acknowledged but not
@@ -405,8 +408,9 @@ export interface AlertStore {
    * Claims (session, kind) for this attempt: a conditional write that fails while another attempt
    * holds a live lease or once the alert was sent (its acknowledge link exists).
    */
-  claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim>;
-  releaseAlert(sessionId: string, kind: AlertKind): Promise<void>;
+  /** One claim per (session, kind, slot): the primary recipient (therapist or covering clinician) and the supervisor's copy. */
+  claimAlert(claim: { sessionId: string; clientId: string; kind: AlertKind; slot?: RecipientSlot | undefined; ackTokenHash: string; now: Date; leaseSeconds: number }): Promise<AlertClaim>;
+  releaseAlert(sessionId: string, kind: AlertKind, slot?: RecipientSlot): Promise<void>;
   /** Stores the acknowledge link: written once the email is out, so it also marks the alert sent. */
   saveAlertLink(ackTokenHash: string, link: AlertLink): Promise<void>;
   findAlertLink(ackToken: string): Promise<AlertLink | undefined>;
@@ -491,8 +495,8 @@ export interface RegisteredTherapist {
 
 /** The practice's therapist directory, as the inbound adapters and the alert read it. */
 export interface TherapistDirectory {
-  /** The registered therapist with this id, or undefined. */
-  find(therapistId: string): Promise<RegisteredTherapist | undefined>;
+  /** The registered therapist with this id (with their supervisor and covering clinician, if any), or undefined. */
+  find(therapistId: string): Promise<(RegisteredTherapist & TherapistRouting) | undefined>;
 }
 
 /** A client on the practice's roster (`alliance clients import`): what an appointment alone does not say. */
@@ -533,8 +537,8 @@ export interface ClientRosterStore extends ClientRoster {
 /** How a therapist came into the directory: `alliance therapists add|import`, or first sight at a practice domain. */
 export type TherapistRegisteredBy = 'administrator' | 'practice-domain';
 
-/** A directory entry as stored, with how and when it was made. */
-export interface DirectoryEntry extends RegisteredTherapist {
+/** A directory entry as stored, with how and when it was made, and whom their alerts also or instead go to. */
+export interface DirectoryEntry extends RegisteredTherapist, TherapistRouting {
   registeredAt: string;
   registeredBy: TherapistRegisteredBy;
   /** The administrator's last change. */
@@ -553,6 +557,10 @@ export interface TherapistRegistry extends TherapistDirectory {
   list(): Promise<DirectoryEntry[]>;
   /** Deletes the entry; false when there was none. */
   remove(therapistId: string): Promise<boolean>;
+  /** Sets (or with undefined, removes) the therapist's supervisor and the kinds they are copied on; false when the therapist is not registered. */
+  setSupervisor(therapistId: string, supervisor: { supervisorId: string; superviseKinds?: readonly AlertKind[] | undefined } | undefined, now: string): Promise<boolean>;
+  /** Sets (or with undefined, removes) the therapist's covering clinician and ISO date range; false when the therapist is not registered. */
+  setCovering(therapistId: string, covering: { therapistId: string; from: string; until: string } | undefined, now: string): Promise<boolean>;
 }
 
 /** An alert raised for a therapist the directory does not know: it waits (ids only) until they are registered. */

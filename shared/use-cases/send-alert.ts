@@ -1,9 +1,12 @@
 /**
- * The therapist's alert: one email per (session, kind), rendered from the stored evaluation and
- * session only (the acknowledgement is acknowledge-alert.ts).
+ * The therapist's alert: one email per (session, kind) and recipient, rendered from the stored
+ * evaluation and session only (the acknowledgement is acknowledge-alert.ts). Who receives it is
+ * ../domain/alert-recipients.ts: the therapist, or their covering clinician instead while they are
+ * covered, and their supervisor's copy on the kinds chosen.
  */
 import { pompToAnswer, pompToTotal } from '../domain/detector/scale.ts';
 import type { Instrument } from '../domain/instruments.ts';
+import { chooseRecipients, type AlertRecipient, type IgnoredRecipient } from '../domain/alert-recipients.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
@@ -43,6 +46,8 @@ export interface SendAlertDeps {
   waiting: WaitingAlertStore;
   /** The practice administrator, told once per unregistered therapist; without it the alert still waits. */
   adminEmail: string | undefined;
+  /** Told when routing names a clinician who gets nothing (ids and the reason only, no personal data). */
+  onIgnoredRecipient?: ((ignored: IgnoredRecipient & { sessionId: string; kind: AlertKind }) => void) | undefined;
 }
 
 export type AlertOutcome =
@@ -86,16 +91,30 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
     }
     await deps.waiting.forget(waiting);
   }
+  const supervisor = therapist.supervisorId === undefined ? undefined : await deps.therapists.find(therapist.supervisorId);
+  const covering = therapist.covering === undefined ? undefined : await deps.therapists.find(therapist.covering.therapistId);
+  // A covering range's days are the practice's days.
+  const routing = chooseRecipients({ therapist, supervisor, covering, kind: raised.kind, now, timeZone: deps.practiceTimeZone });
+  for (const ignored of routing.ignored) deps.onIgnoredRecipient?.({ ...ignored, sessionId: session.sessionId, kind: raised.kind });
+  // One claim per recipient slot: each gets this alert once, and a redelivery sends nothing again.
+  const outcomes: AlertOutcome[] = [];
+  for (const recipient of routing.recipients) outcomes.push(await sendToRecipient(recipient, raised, session, now, deps));
+  if (outcomes.includes('sent')) return 'sent';
+  return outcomes.includes('in-progress') ? 'in-progress' : 'already-sent';
+}
+
+/** Claims, sends and records one recipient's email of the alert. */
+async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, session: AlertSession, now: Date, deps: SendAlertDeps): Promise<AlertOutcome> {
   const { token, hash } = deps.tokens.create();
-  const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
+  const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, slot: recipient.slot, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
   if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
 
   let sent = false;
   try {
-    const timeZone = therapist.timeZone ?? deps.practiceTimeZone;
-    const email = renderAlertEmail(alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone));
-    // Tagged with the client only to say whose alert bounced; a bounce here is the therapist's address.
-    await deps.mailer.send({ to: therapist.email, ...email, tags: mailTags('alert', session.clientId) });
+    const timeZone = recipient.timeZone ?? deps.practiceTimeZone;
+    const email = renderAlertEmail({ ...alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone), role: recipient.role });
+    // Tagged with the client only to say whose alert bounced; a bounce here is the recipient's (registered) address.
+    await deps.mailer.send({ to: recipient.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
     await deps.store.saveAlertLink(hash, {
       sessionId: session.sessionId,
@@ -104,10 +123,11 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
       kind: raised.kind,
       sentAt: now.toISOString(),
       timeZone,
+      ...(recipient.role === 'therapist' ? {} : { recipientRole: recipient.role }),
     });
     return 'sent';
   } catch (error) {
-    if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind).catch(() => undefined);
+    if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind, recipient.slot).catch(() => undefined);
     throw error;
   }
 }

@@ -11,7 +11,7 @@
 import * as z from 'zod/mini';
 import { isAtPracticeDomain } from '../domain/practice-domains.ts';
 import { isTimeZone } from '../domain/local-time.ts';
-import { IdSchema, TherapistRegistered } from '../events/contracts.ts';
+import { ALERT_KINDS, IdSchema, TherapistRegistered, type AlertKind } from '../events/contracts.ts';
 import type { Clock, DirectoryEntry, EventPublisher, RegisteredTherapist, TherapistRegistry } from './ports.ts';
 
 // ── first sight (the request function) ─────────────────────────────────────────────────────────────
@@ -57,8 +57,8 @@ function sameAddress(a: string, b: string): boolean {
 
 // ── the administrator's entries (`alliance therapists`) ────────────────────────────────────────────
 
-/** The canonical columns of therapists.csv; `name` and `timeZone` may be left out. */
-export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name', 'timeZone'] as const;
+/** The canonical columns of therapists.csv; all but `therapistId` and `email` may be left out. */
+export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name', 'timeZone', 'supervisorId', 'superviseKinds'] as const;
 const REQUIRED_COLUMNS = ['therapistId', 'email'] as const;
 
 const EmailSchema = z.email();
@@ -106,6 +106,35 @@ export interface ImportChanges {
   added: RegisteredTherapist[];
   updated: RegisteredTherapist[];
   unchanged: RegisteredTherapist[];
+  /** Supervisors set or removed (only when the file has a supervisorId column), after the entries are saved. */
+  supervisors?: { therapistId: string; supervisor: SupervisorChoice | undefined }[] | undefined;
+}
+
+/** A therapist's supervisor and the kinds they are copied on (unset: the default kinds). */
+export interface SupervisorChoice {
+  supervisorId: string;
+  superviseKinds?: AlertKind[] | undefined;
+}
+
+/** Alert kinds as the administrator writes them: separated by commas, `|` or spaces. */
+export function parseSuperviseKinds(text: string): { kinds: AlertKind[] } | { problem: string } {
+  const words = text.split(/[\s,|]+/).filter((word) => word !== '');
+  const unknown = words.filter((word) => !(ALERT_KINDS as readonly string[]).includes(word));
+  if (unknown.length > 0 || words.length === 0) return { problem: `superviseKinds must name alert kinds among ${ALERT_KINDS.join(', ')}` };
+  return { kinds: [...new Set(words as AlertKind[])] };
+}
+
+/** Problems with a supervisor choice, against who is (or will be) registered. */
+function supervisorProblems(therapistId: string, choice: SupervisorChoice, registered: (id: string) => boolean): string[] {
+  if (!IdSchema.safeParse(choice.supervisorId).success) return ['supervisorId must be 1–128 characters of A-Z a-z 0-9 . _ : -'];
+  if (choice.supervisorId === therapistId) return ['a therapist cannot be their own supervisor'];
+  if (!registered(choice.supervisorId)) return [`supervisor ${choice.supervisorId} is not registered (add them first)`];
+  return [];
+}
+
+function sameSupervisor(a: SupervisorChoice | undefined, entry: DirectoryEntry | undefined): boolean {
+  if (a === undefined) return entry?.supervisorId === undefined;
+  return a.supervisorId === entry?.supervisorId && (a.superviseKinds ?? []).join(',') === (entry.superviseKinds ?? []).join(',') && (a.superviseKinds === undefined) === (entry.superviseKinds === undefined);
 }
 
 export type ImportPlan = { valid: true; changes: ImportChanges } | { valid: false; problems: { line: number; message: string }[] };
@@ -119,6 +148,7 @@ export function planImport(rows: readonly TherapistRow[], existing: readonly Dir
   const problems: { line: number; message: string }[] = [];
   const entries: RegisteredTherapist[] = [];
   const firstLine = new Map<string, number>();
+  const supervisorRows: { line: number; therapistId: string; supervisor: SupervisorChoice | undefined }[] = [];
   for (const row of rows) {
     if (row.fieldCountError !== undefined) {
       problems.push({ line: row.line, message: row.fieldCountError });
@@ -136,9 +166,26 @@ export function planImport(rows: readonly TherapistRow[], existing: readonly Dir
     }
     firstLine.set(checked.entry.therapistId, row.line);
     entries.push(checked.entry);
+    if ('supervisorId' in row.fields) {
+      const supervisorId = (row.fields['supervisorId'] ?? '').trim();
+      const kindsText = (row.fields['superviseKinds'] ?? '').trim();
+      if (supervisorId === '') {
+        if (kindsText !== '') problems.push({ line: row.line, message: 'superviseKinds needs a supervisorId' });
+        else supervisorRows.push({ line: row.line, therapistId: checked.entry.therapistId, supervisor: undefined });
+        continue;
+      }
+      const kinds = kindsText === '' ? undefined : parseSuperviseKinds(kindsText);
+      if (kinds !== undefined && 'problem' in kinds) problems.push({ line: row.line, message: kinds.problem });
+      else supervisorRows.push({ line: row.line, therapistId: checked.entry.therapistId, supervisor: { supervisorId, ...(kinds === undefined ? {} : { superviseKinds: kinds.kinds }) } });
+    }
   }
-  if (problems.length > 0) return { valid: false, problems };
   const byId = new Map(existing.map((entry) => [entry.therapistId, entry]));
+  // A supervisor must be registered: already, or by this very file.
+  const registered = (id: string) => byId.has(id) || firstLine.has(id);
+  for (const { line, therapistId, supervisor } of supervisorRows) {
+    if (supervisor !== undefined) problems.push(...supervisorProblems(therapistId, supervisor, registered).map((message) => ({ line, message })));
+  }
+  if (problems.length > 0) return { valid: false, problems: problems.sort((a, b) => a.line - b.line) };
   const changes: ImportChanges = { added: [], updated: [], unchanged: [] };
   for (const entry of entries) {
     const current = byId.get(entry.therapistId);
@@ -146,6 +193,8 @@ export function planImport(rows: readonly TherapistRow[], existing: readonly Dir
     else if (current.email !== entry.email || current.name !== entry.name || current.timeZone !== entry.timeZone || current.registeredBy !== 'administrator') changes.updated.push(entry);
     else changes.unchanged.push(entry);
   }
+  const supervisors = supervisorRows.filter(({ therapistId, supervisor }) => !sameSupervisor(supervisor, byId.get(therapistId)));
+  if (supervisors.length > 0) changes.supervisors = supervisors.map(({ therapistId, supervisor }) => ({ therapistId, supervisor }));
   return { valid: true, changes };
 }
 
@@ -165,6 +214,7 @@ export async function applyChanges(changes: ImportChanges, deps: DirectoryAdminD
     await deps.directory.save(entry, now);
     await deps.publisher.publish(TherapistRegistered, { therapistId: entry.therapistId, registeredBy: 'administrator', registeredAt: now });
   }
+  for (const { therapistId, supervisor } of changes.supervisors ?? []) await deps.directory.setSupervisor(therapistId, supervisor, now);
 }
 
 /** What one `add` did. */
@@ -190,4 +240,53 @@ export function changedFields(before: RegisteredTherapist | undefined, after: Re
     ...(before.name !== after.name ? (['name'] as const) : []),
     ...(before.timeZone !== after.timeZone ? (['timeZone'] as const) : []),
   ];
+}
+
+// ── routing: supervisor and covering clinician (`alliance therapists add --supervisor`, `cover`) ────
+
+export type RoutingOutcome = { outcome: 'set' | 'removed' } | { outcome: 'invalid'; problems: string[] };
+
+/** Names (or with undefined, removes) a therapist's supervisor: both must be registered, and differ. */
+export async function chooseSupervisor(therapistId: string, supervisor: SupervisorChoice | undefined, deps: DirectoryAdminDeps): Promise<RoutingOutcome> {
+  if ((await deps.directory.find(therapistId)) === undefined) return { outcome: 'invalid', problems: [`therapist ${therapistId} is not registered`] };
+  if (supervisor !== undefined) {
+    const supervisorEntry = await deps.directory.find(supervisor.supervisorId);
+    const problems = supervisorProblems(therapistId, supervisor, () => supervisorEntry !== undefined);
+    if (problems.length > 0) return { outcome: 'invalid', problems };
+  }
+  const saved = await deps.directory.setSupervisor(therapistId, supervisor, deps.clock.now().toISOString());
+  if (!saved) return { outcome: 'invalid', problems: [`therapist ${therapistId} is not registered`] };
+  return { outcome: supervisor === undefined ? 'removed' : 'set' };
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A calendar date written YYYY-MM-DD that exists (no 2026-02-30). */
+export function isIsoDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}
+
+/**
+ * Names a covering clinician for a range of days (ISO dates, both included, in the practice's
+ * sense): on those days the therapist's alerts go to them instead. Both must be registered, and differ.
+ */
+export async function coverTherapist(input: { therapistId: string; by: string; from: string; until: string }, deps: DirectoryAdminDeps): Promise<RoutingOutcome> {
+  const problems: string[] = [];
+  if (!isIsoDate(input.from)) problems.push('--from must be a date written YYYY-MM-DD');
+  if (!isIsoDate(input.until)) problems.push('--until must be a date written YYYY-MM-DD');
+  if (problems.length === 0 && input.until < input.from) problems.push('--until is before --from');
+  if (input.by === input.therapistId) problems.push('a therapist cannot cover for themselves');
+  if ((await deps.directory.find(input.therapistId)) === undefined) problems.push(`therapist ${input.therapistId} is not registered`);
+  if (input.by !== input.therapistId && (await deps.directory.find(input.by)) === undefined) problems.push(`covering clinician ${input.by} is not registered (add them first)`);
+  if (problems.length > 0) return { outcome: 'invalid', problems };
+  const saved = await deps.directory.setCovering(input.therapistId, { therapistId: input.by, from: input.from, until: input.until }, deps.clock.now().toISOString());
+  return saved ? { outcome: 'set' } : { outcome: 'invalid', problems: [`therapist ${input.therapistId} is not registered`] };
+}
+
+/** Ends the cover: the therapist's alerts go to them again. */
+export async function uncoverTherapist(therapistId: string, deps: DirectoryAdminDeps): Promise<RoutingOutcome> {
+  const saved = await deps.directory.setCovering(therapistId, undefined, deps.clock.now().toISOString());
+  return saved ? { outcome: 'removed' } : { outcome: 'invalid', problems: [`therapist ${therapistId} is not registered`] };
 }

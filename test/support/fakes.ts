@@ -2,6 +2,7 @@
  * Plain in-memory fakes of the use-case ports, with the same guard semantics as the DynamoDB
  * adapter (conditional claims, the client's request slot), for fast use-case tests.
  */
+import type { RecipientSlot } from '../../shared/domain/alert-recipients.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
 import type { EventContract } from '../../shared/events/contracts.ts';
@@ -164,16 +165,16 @@ export class FakeAlertStore implements AlertStore {
   async getSession() {
     return this.session;
   }
-  async claimAlert({ sessionId, kind, ackTokenHash: hash, now, leaseSeconds: lease }: { sessionId: string; kind: AlertKind; ackTokenHash: string; now: Date; leaseSeconds: number }) {
-    const key = `${sessionId}#${kind}`;
+  async claimAlert({ sessionId, kind, slot, ackTokenHash: hash, now, leaseSeconds: lease }: { sessionId: string; kind: AlertKind; slot?: RecipientSlot | undefined; ackTokenHash: string; now: Date; leaseSeconds: number }) {
+    const key = `${sessionId}#${kind}${slot === 'supervisor' ? '#supervisor' : ''}`;
     const existing = this.claims.get(key);
     if (existing && existing.leaseUntil >= now.toISOString()) return { claimed: false as const, reason: 'in-progress' as const };
     if (existing && this.links.has(existing.hash)) return { claimed: false as const, reason: 'sent' as const };
     this.claims.set(key, { hash, leaseUntil: new Date(now.getTime() + lease * 1000).toISOString() });
     return { claimed: true as const };
   }
-  async releaseAlert(sessionId: string, kind: AlertKind) {
-    this.claims.delete(`${sessionId}#${kind}`);
+  async releaseAlert(sessionId: string, kind: AlertKind, slot?: RecipientSlot) {
+    this.claims.delete(`${sessionId}#${kind}${slot === 'supervisor' ? '#supervisor' : ''}`);
   }
   async saveAlertLink(hash: string, link: AlertLink) {
     this.links.set(hash, link);
@@ -220,13 +221,30 @@ export class FakeTherapistDirectory implements TherapistRegistry {
   }
   async save(therapist: RegisteredTherapist, now: string): Promise<void> {
     const current = this.entries.get(therapist.therapistId);
-    this.entries.set(therapist.therapistId, { ...therapist, registeredAt: current?.registeredAt ?? now, registeredBy: 'administrator', updatedAt: now });
+    // Like the adapter, keeps what save does not name (supervisor, cover).
+    const routing = current === undefined ? {} : { supervisorId: current.supervisorId, superviseKinds: current.superviseKinds, covering: current.covering };
+    const kept = Object.fromEntries(Object.entries(routing).filter(([, value]) => value !== undefined));
+    this.entries.set(therapist.therapistId, { ...kept, ...therapist, registeredAt: current?.registeredAt ?? now, registeredBy: 'administrator', updatedAt: now });
   }
   async list(): Promise<DirectoryEntry[]> {
     return [...this.entries.values()].sort((a, b) => a.therapistId.localeCompare(b.therapistId));
   }
   async remove(therapistId: string): Promise<boolean> {
     return this.entries.delete(therapistId);
+  }
+  async setSupervisor(therapistId: string, supervisor: { supervisorId: string; superviseKinds?: readonly AlertKind[] | undefined } | undefined, now: string): Promise<boolean> {
+    const current = this.entries.get(therapistId);
+    if (current === undefined) return false;
+    const { supervisorId: _id, superviseKinds: _kinds, ...rest } = current;
+    this.entries.set(therapistId, { ...rest, updatedAt: now, ...(supervisor === undefined ? {} : { supervisorId: supervisor.supervisorId, ...(supervisor.superviseKinds ? { superviseKinds: [...supervisor.superviseKinds] } : {}) }) });
+    return true;
+  }
+  async setCovering(therapistId: string, covering: { therapistId: string; from: string; until: string } | undefined, now: string): Promise<boolean> {
+    const current = this.entries.get(therapistId);
+    if (current === undefined) return false;
+    const { covering: _covering, ...rest } = current;
+    this.entries.set(therapistId, { ...rest, updatedAt: now, ...(covering === undefined ? {} : { covering }) });
+    return true;
   }
 }
 

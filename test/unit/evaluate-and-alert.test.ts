@@ -560,6 +560,83 @@ describe('sendAlert and acknowledgeAlert', () => {
     });
   });
 
+  describe('supervisor and covering clinician', () => {
+    let directory: FakeTherapistDirectory;
+    let ignored: unknown[];
+    beforeEach(async () => {
+      directory = deps.therapists as FakeTherapistDirectory;
+      await directory.save({ therapistId: 't-5', email: 'kim@practice.example' }, '2026-11-01T00:00:00.000Z');
+      await directory.save({ therapistId: 't-9', email: 'sam@practice.example' }, '2026-11-01T00:00:00.000Z');
+      ignored = [];
+      deps = { ...deps, tokens: sequentialTokens(), onIgnoredRecipient: (entry) => ignored.push(entry) };
+    });
+
+    it('sends a covered therapist’s alert to the covering clinician instead, and the supervisor a copy of a chosen kind, each once', async () => {
+      await directory.setCovering('t-7', { therapistId: 't-5', from: '2026-11-20', until: '2026-11-25' }, '2026-11-01T00:00:00.000Z');
+      await directory.setSupervisor('t-7', { supervisorId: 't-9', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
+
+      expect(await sendAlert(detail, deps)).toBe('sent');
+      clock.advance(120_000);
+      expect(await sendAlert(detail, deps)).toBe('already-sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['kim@practice.example', 'sam@practice.example']);
+      expect(mailer.sent[0]!.text.split('\n')[0]).toBe('You are covering: this alert is for a client of a colleague who is away.');
+      expect(mailer.sent[1]!.text.split('\n')[0]).toBe('A copy for supervision: this alert went to the client’s therapist.');
+      expect(mailer.sent[1]!.html).toContain('A copy for supervision');
+      // Each recipient has an acknowledge link of their own.
+      expect(mailer.sent[0]!.text).toContain('/a/token-1');
+      expect(mailer.sent[1]!.text).toContain('/a/token-2');
+    });
+
+    it('sends nothing again to anybody on a redelivery after the covering range ended', async () => {
+      await directory.setCovering('t-7', { therapistId: 't-5', from: '2026-11-20', until: '2026-11-25' }, '2026-11-01T00:00:00.000Z');
+      expect(await sendAlert(detail, deps)).toBe('sent');
+      clock.advance(3 * 3_600_000); // 26 November: the therapist is back
+
+      expect(await sendAlert(detail, deps)).toBe('already-sent');
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['kim@practice.example']);
+    });
+
+    it('a failed supervisor copy is retried alone: the therapist is not mailed twice', async () => {
+      await directory.setSupervisor('t-7', { supervisorId: 't-9', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
+      const send = mailer.send.bind(mailer);
+      let calls = 0;
+      mailer.send = async (email) => {
+        calls += 1;
+        if (calls === 2) throw new Error('SES throttled');
+        await send(email);
+      };
+      await expect(sendAlert(detail, deps)).rejects.toThrow('SES throttled');
+      expect(await sendAlert(detail, deps)).toBe('sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example', 'sam@practice.example']);
+    });
+
+    it('records a supervisor’s acknowledgement without announcing it; the therapist’s is announced', async () => {
+      await directory.setSupervisor('t-7', { supervisorId: 't-9', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
+      expect(await sendAlert(detail, deps)).toBe('sent');
+      const publisher = new FakePublisher();
+
+      const bySupervisor = await acknowledgeAlert('token-2', { store, publisher, clock });
+      expect(bySupervisor).toMatchObject({ outcome: 'acknowledged', announced: false, link: { recipientRole: 'supervisor' } });
+      expect(publisher.published).toEqual([]);
+      expect(await acknowledgeAlert('token-2', { store, publisher, clock })).toMatchObject({ outcome: 'already-acknowledged', announced: false });
+
+      expect(await acknowledgeAlert('token-1', { store, publisher, clock })).toMatchObject({ outcome: 'acknowledged', announced: true });
+      expect(publisher.published.map((event) => event.detail)).toEqual([{ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-25T21:00:00.000Z' }]);
+    });
+
+    it('ignores an unregistered supervisor with ids only, and mails the therapist plainly', async () => {
+      await directory.setSupervisor('t-7', { supervisorId: 't-gone', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
+
+      expect(await sendAlert(detail, deps)).toBe('sent');
+
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+      expect(mailer.sent[0]!.text).not.toContain('copy for supervision');
+      expect(ignored).toEqual([{ role: 'supervisor', therapistId: 't-gone', reason: 'not-registered', sessionId: 's-6', kind: 'rupture' }]);
+    });
+  });
+
   it('records the acknowledgement once and announces it once', async () => {
     await sendAlert(detail, deps);
     const publisher = new FakePublisher();

@@ -6,7 +6,7 @@ import { readTherapistsCsv } from '../../bin/therapists.ts';
 import { InputError } from '../../bin/errors.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { isAtPracticeDomain, practiceDomainsOf } from '../../shared/domain/practice-domains.ts';
-import { addTherapist, applyChanges, checkColumns, planImport, recognizeTherapist, type RecognizeTherapistDeps } from '../../shared/use-cases/therapist-directory.ts';
+import { addTherapist, applyChanges, checkColumns, chooseSupervisor, coverTherapist, planImport, uncoverTherapist, recognizeTherapist, type RecognizeTherapistDeps } from '../../shared/use-cases/therapist-directory.ts';
 import { FakePublisher, FakeTherapistDirectory } from '../support/fakes.ts';
 
 describe('practice domains', () => {
@@ -125,7 +125,8 @@ describe('planImport (therapists.csv)', () => {
     expect(checkColumns(['therapistId', 'email', 'name'])).toEqual([]);
     expect(checkColumns(['therapistId', 'email', 'name', 'timeZone'])).toEqual([]);
     expect(checkColumns(['therapistId', 'email'])).toEqual([]);
-    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name,timeZone)']);
+    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name,timeZone,supervisorId,superviseKinds)']);
+    expect(checkColumns(['therapistId', 'email', 'supervisorId', 'superviseKinds'])).toEqual([]);
   });
 
   it('adds one therapist, then corrects their address, with the import’s rules', async () => {
@@ -183,5 +184,62 @@ describe('readTherapistsCsv', () => {
 
   it('refuses a file that is not there', async () => {
     await expect(readTherapistsCsv('/nonexistent/therapists.csv')).rejects.toThrow(/cannot read \/nonexistent\/therapists.csv: ENOENT/);
+  });
+});
+
+describe('supervisor and covering clinician (the administrator’s entries)', () => {
+  const clock = new ManualClock(new Date('2026-12-04T08:00:00Z'));
+  const registered = () => new FakeTherapistDirectory([{ therapistId: 't-7', email: 'lee@practice.example' }, { therapistId: 't-5', email: 'kim@practice.example' }, { therapistId: 't-9', email: 'sam@practice.example' }]);
+
+  it('names a registered supervisor with chosen kinds, refuses an unregistered one or the therapist themselves', async () => {
+    const directory = registered();
+    const deps = { directory, publisher: new FakePublisher(), clock };
+    expect(await chooseSupervisor('t-7', { supervisorId: 't-9', superviseKinds: ['client-asked', 'rupture'] }, deps)).toEqual({ outcome: 'set' });
+    expect(await directory.find('t-7')).toMatchObject({ supervisorId: 't-9', superviseKinds: ['client-asked', 'rupture'] });
+    expect(await chooseSupervisor('t-7', { supervisorId: 't-404' }, deps)).toEqual({ outcome: 'invalid', problems: ['supervisor t-404 is not registered (add them first)'] });
+    expect(await chooseSupervisor('t-7', { supervisorId: 't-7' }, deps)).toEqual({ outcome: 'invalid', problems: ['a therapist cannot be their own supervisor'] });
+    expect(await chooseSupervisor('t-404', { supervisorId: 't-9' }, deps)).toEqual({ outcome: 'invalid', problems: ['therapist t-404 is not registered'] });
+    expect(await chooseSupervisor('t-7', undefined, deps)).toEqual({ outcome: 'removed' });
+    expect((await directory.find('t-7'))?.supervisorId).toBeUndefined();
+  });
+
+  it('covers a therapist for a range of real dates by a registered colleague, and uncovers', async () => {
+    const directory = registered();
+    const deps = { directory, publisher: new FakePublisher(), clock };
+    expect(await coverTherapist({ therapistId: 't-7', by: 't-5', from: '2026-12-20', until: '2027-01-03' }, deps)).toEqual({ outcome: 'set' });
+    expect((await directory.find('t-7'))?.covering).toEqual({ therapistId: 't-5', from: '2026-12-20', until: '2027-01-03' });
+    const invalid = await coverTherapist({ therapistId: 't-7', by: 't-7', from: '2026-02-30', until: '2026-13-01' }, deps);
+    expect(invalid).toEqual({ outcome: 'invalid', problems: ['--from must be a date written YYYY-MM-DD', '--until must be a date written YYYY-MM-DD', 'a therapist cannot cover for themselves'] });
+    expect(await coverTherapist({ therapistId: 't-7', by: 't-404', from: '2027-01-03', until: '2026-12-20' }, deps)).toEqual({
+      outcome: 'invalid',
+      problems: ['--until is before --from', 'covering clinician t-404 is not registered (add them first)'],
+    });
+    expect(await uncoverTherapist('t-7', deps)).toEqual({ outcome: 'removed' });
+    expect((await directory.find('t-7'))?.covering).toBeUndefined();
+  });
+
+  it('imports supervisors from the optional columns: registered (before or in the file), no self-reference, known kinds', async () => {
+    const directory = registered();
+    const row = (line: number, therapistId: string, supervisorId: string, superviseKinds = '') => ({ line, fields: { therapistId, email: `${therapistId}@practice.example`, supervisorId, superviseKinds } });
+    const bad = planImport([row(2, 't-1', 't-1'), row(3, 't-2', 't-404'), row(4, 't-3', 't-9', 'rupture|nonsense'), row(5, 't-4', '', 'rupture')], await directory.list());
+    expect(bad).toEqual({
+      valid: false,
+      problems: [
+        { line: 2, message: 'a therapist cannot be their own supervisor' },
+        { line: 3, message: 'supervisor t-404 is not registered (add them first)' },
+        { line: 4, message: expect.stringMatching(/^superviseKinds must name alert kinds among rupture, /) },
+        { line: 5, message: 'superviseKinds needs a supervisorId' },
+      ],
+    });
+    const plan = planImport([row(2, 't-1', 't-2', 'client-asked rupture'), row(3, 't-2', 't-9')], await directory.list());
+    if (!plan.valid) throw new Error('valid file');
+    expect(plan.changes.supervisors).toEqual([
+      { therapistId: 't-1', supervisor: { supervisorId: 't-2', superviseKinds: ['client-asked', 'rupture'] } },
+      { therapistId: 't-2', supervisor: { supervisorId: 't-9' } },
+    ]);
+    await applyChanges(plan.changes, { directory, publisher: new FakePublisher(), clock });
+    expect(await directory.find('t-1')).toMatchObject({ supervisorId: 't-2', superviseKinds: ['client-asked', 'rupture'] });
+    const again = planImport([row(2, 't-1', 't-2', 'client-asked rupture'), row(3, 't-2', 't-9')], await directory.list());
+    expect(again.valid && again.changes.supervisors).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The alert-link item: the acknowledge link of one alert email, keyed by the SHA-256 of its token.
  * Written once SES accepted the alert, so it is also the alert's "sent" mark. Attributes: sessionId,
- * clientId, therapistId, kind, sentAt, timeZone (the zone the therapist reads dates in, for the
- * acknowledge page), acknowledgedAt once the therapist confirms, announcedAt once
+ * clientId, therapistId (the client's therapist), kind, sentAt, timeZone (the zone the recipient reads
+ * dates in, for the acknowledge page), recipientRole (only on a supervisor's or covering
+ * clinician's copy), acknowledgedAt once the therapist confirms, announcedAt once
  * AlertAcknowledged is out (the acknowledgement's outbox: acknowledged without it is a publish still
  * owed), announcingUntil while one request holds the claim to publish it, and ttl under a retention
  * period (RETENTION_SETTINGS, counted from sentAt). The link acknowledges only for
@@ -20,7 +21,7 @@ export function key(ackTokenHash: string): ItemKey {
 }
 
 export function put(ackTokenHash: string, link: AlertLink, retentionDays: RetentionDays = 'keep'): PutRequest {
-  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt } = link;
+  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt, recipientRole } = link;
   return {
     Item: {
       ...key(ackTokenHash),
@@ -32,6 +33,7 @@ export function put(ackTokenHash: string, link: AlertLink, retentionDays: Retent
       sentAt,
       ...(timeZone === undefined ? {} : { timeZone }),
       acknowledgedAt,
+      ...(recipientRole === undefined || recipientRole === 'therapist' ? {} : { recipientRole }),
       ...retentionTtl(sentAt, retentionDays),
     },
     ConditionExpression: 'attribute_not_exists(pk)',
@@ -98,8 +100,18 @@ export function releaseAnnouncement(ackTokenHash: string, now: Date): UpdateRequ
 }
 
 export function fromItem(found: Record<string, unknown>): AlertLink {
-  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt, announcedAt } = found as unknown as AlertLink;
-  return { sessionId, clientId, therapistId, kind, sentAt, ...(timeZone ? { timeZone } : {}), acknowledgedAt, ...(announcedAt ? { announcedAt } : {}) };
+  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt, announcedAt, recipientRole } = found as unknown as AlertLink;
+  return {
+    sessionId,
+    clientId,
+    therapistId,
+    kind,
+    sentAt,
+    ...(timeZone ? { timeZone } : {}),
+    acknowledgedAt,
+    ...(announcedAt ? { announcedAt } : {}),
+    ...(recipientRole === 'supervisor' || recipientRole === 'covering' ? { recipientRole } : {}),
+  };
 }
 
 /** The link as a refused write's ALL_OLD returns it (wire format: every attribute read here is a string). */

@@ -5,7 +5,9 @@
  * in; unset, the practice's), registeredAt (the first registration, kept by later
  * changes), registeredBy (`administrator`: `alliance therapists add|import`; `practice-domain`:
  * the request function, on first sight of an address at one of the practice's own domains) and
- * updatedAt (the last change by the administrator).
+ * updatedAt (the last change by the administrator); and routing (`alliance therapists add
+ * --supervisor`, `cover`): supervisorId, superviseKinds (a list; unset: the default kinds),
+ * coveringId, coveringFrom, coveringUntil (ISO dates, both included).
  *
  * It carries no clientId: it is the therapist's data, not a client's, so a client's export and
  * erase never touch it (`alliance therapists list --json` and `remove` cover it). The partition
@@ -14,6 +16,7 @@
  * administrator's notice mark (./therapist-notice.ts).
  */
 import type { ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ALERT_KINDS, type AlertKind } from '../../events/contracts.ts';
 import type { DirectoryEntry, RegisteredTherapist, TherapistRegisteredBy } from '../../use-cases/ports.ts';
 import type { DeleteRequest, GetRequest, ItemKey, ItemKindKeys, PutRequest, UpdateRequest } from './item.ts';
 
@@ -34,7 +37,7 @@ export function get(therapistId: string): GetRequest {
 /** The entry from a stored item, or undefined for none (or one this version cannot read). */
 export function fromItem(item: Record<string, unknown> | undefined): DirectoryEntry | undefined {
   if (item === undefined) return undefined;
-  const { therapistId, email, name, timeZone, registeredAt, registeredBy, updatedAt } = item;
+  const { therapistId, email, name, timeZone, registeredAt, registeredBy, updatedAt, supervisorId, superviseKinds, coveringId, coveringFrom, coveringUntil } = item;
   if (typeof therapistId !== 'string' || typeof email !== 'string' || typeof registeredAt !== 'string') return undefined;
   return {
     therapistId,
@@ -44,6 +47,38 @@ export function fromItem(item: Record<string, unknown> | undefined): DirectoryEn
     registeredAt,
     registeredBy: registeredBy === 'practice-domain' ? 'practice-domain' : 'administrator',
     ...(typeof updatedAt === 'string' ? { updatedAt } : {}),
+    ...(typeof supervisorId === 'string' ? { supervisorId } : {}),
+    ...(Array.isArray(superviseKinds) ? { superviseKinds: superviseKinds.filter((kind): kind is AlertKind => (ALERT_KINDS as readonly unknown[]).includes(kind)) } : {}),
+    ...(typeof coveringId === 'string' && typeof coveringFrom === 'string' && typeof coveringUntil === 'string' ? { covering: { therapistId: coveringId, from: coveringFrom, until: coveringUntil } } : {}),
+  };
+}
+
+/** Sets or removes the supervisor (and the kinds they are copied on), on a registered entry only. */
+export function setSupervisor(therapistId: string, supervisor: { supervisorId: string; superviseKinds?: readonly AlertKind[] | undefined } | undefined, now: string): UpdateRequest {
+  const kinds = supervisor?.superviseKinds;
+  return {
+    Key: key(therapistId),
+    UpdateExpression:
+      supervisor === undefined
+        ? 'SET updatedAt = :now REMOVE supervisorId, superviseKinds'
+        : `SET updatedAt = :now, supervisorId = :supervisorId${kinds === undefined ? ' REMOVE superviseKinds' : ', superviseKinds = :kinds'}`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: {
+      ':now': now,
+      ...(supervisor === undefined ? {} : { ':supervisorId': supervisor.supervisorId }),
+      ...(kinds === undefined ? {} : { ':kinds': [...kinds] }),
+    },
+  };
+}
+
+/** Sets or removes the covering clinician and their ISO date range, on a registered entry only. */
+export function setCovering(therapistId: string, covering: { therapistId: string; from: string; until: string } | undefined, now: string): UpdateRequest {
+  return {
+    Key: key(therapistId),
+    UpdateExpression:
+      covering === undefined ? 'SET updatedAt = :now REMOVE coveringId, coveringFrom, coveringUntil' : 'SET updatedAt = :now, coveringId = :id, coveringFrom = :from, coveringUntil = :until',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':now': now, ...(covering === undefined ? {} : { ':id': covering.therapistId, ':from': covering.from, ':until': covering.until }) },
   };
 }
 

@@ -48,6 +48,8 @@ export interface AlertEmailInput {
   acknowledgeUrl: string;
   /** The IANA zone the therapist reads dates in: theirs from the directory, else the practice's. */
   timeZone: string;
+  /** Whom this copy is for: a supervisor's or covering clinician's copy says so in one line at the top. */
+  role?: 'therapist' | 'supervisor' | 'covering' | undefined;
 }
 
 /** How another rule that fired on the same session is named under the headline. */
@@ -278,7 +280,9 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
   const itemLines = input.items.map(
     (item) => `${item.label}: ${formatNumber(item.value)} of ${item.max}${item.usualMean !== undefined ? ` (usually ${formatNumber(item.usualMean)})` : ''}`,
   );
+  const roleLine = input.role === 'supervisor' ? 'A copy for supervision: this alert went to the client’s therapist.' : input.role === 'covering' ? 'You are covering: this alert is for a client of a colleague who is away.' : undefined;
   const text = [
+    ...(roleLine ? [roleLine, ''] : []),
     `${headline} — ${client}`,
     when,
     '',
@@ -303,7 +307,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
 
   const body = emailFrame(
     { lang: 'en', title: subject, maxWidth: 600, padding: '24px', fontSize: 15 },
-    html`<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
+    html`${roleLine ? html`<p style="margin:0 0 12px 0;color:#414a52;">${roleLine}</p>` : ''}<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">${headline}</h1>
 <p style="margin:0 0 16px 0;color:#414a52;">${client} · ${when}</p>
 <p style="margin:0 0 8px 0;font-size:16px;">${summary}</p>
 ${alsoFired(input) ? html`<p style="margin:0 0 8px 0;"><strong>Also flagged:</strong> ${alsoFired(input)}</p>` : ''}

@@ -169,4 +169,13 @@ describe('alert email', () => {
   it.each(ALERT_KINDS)('%s alert renders in Gmail, Outlook and Apple Mail without unsupported features', (kind) => {
     expect(emailClientErrors(renderAlertEmail({ ...RUPTURE, kind, comment: 'Felt rushed today.' }).html)).toEqual([]);
   });
+
+  it.each(['supervisor', 'covering'] as const)('a %s copy says so in one line at the top, and stays valid', async (role) => {
+    const email = renderAlertEmail({ ...RUPTURE, role });
+    expect(email.text.split('\n')[0]).toBe(role === 'supervisor' ? 'A copy for supervision: this alert went to the client’s therapist.' : 'You are covering: this alert is for a client of a colleague who is away.');
+    expect(email.html).toContain(role === 'supervisor' ? 'A copy for supervision' : 'You are covering');
+    expect(email.text.split('\n').slice(2)).toEqual(renderAlertEmail(RUPTURE).text.split('\n'));
+    expect(await markupErrors(email.html)).toEqual([]);
+    expect(emailClientErrors(email.html)).toEqual([]);
+  });
 });
