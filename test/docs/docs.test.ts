@@ -239,6 +239,23 @@ describe('facts the docs state', () => {
   });
 });
 
+describe('sources', () => {
+  it('lists every work docs/clinicians.md cites (author, year) under its Sources, by author and year', () => {
+    const text = docs['docs/clinicians.md']!;
+    const [body, sources] = text.split('\n## Sources\n') as [string, string | undefined];
+    const entries = (sources ?? '').split('\n- ').slice(1);
+    const cited = [...body.matchAll(/\b([A-Z][\p{L}]+)(?: et al\.)? ((?:19|20)\d{2})\b/gu)].map(([, author, year]) => `${author} ${year}`);
+
+    expect(cited.length).toBeGreaterThan(5);
+    for (const citation of cited) {
+      const [author, year] = citation.split(' ') as [string, string];
+      expect(entries.some((entry) => entry.includes(author) && entry.includes(`(${year})`)), citation).toBe(true);
+    }
+    // What a reader can open: every link in the list is a DOI.
+    for (const link of (sources ?? '').match(/<https?:[^>]+>/g) ?? []) expect(link).toMatch(/^<https:\/\/doi\.org\/10\.\d{4,5}\//);
+  });
+});
+
 describe('links', () => {
   it('lead to files and headings that exist', () => {
     const broken: string[] = [];
