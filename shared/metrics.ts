@@ -85,16 +85,14 @@ const SKIP_REASON_SET = { stale: true, 'opted-out': true, throttled: true, undel
 export const SKIP_REASONS = Object.keys(SKIP_REASON_SET) as SkipReason[];
 
 // Keyed by the calendar poller's reasons: a new reason fails `tsc` here until it is graphed.
-const CALENDAR_SKIP_REASON_SET = {
-  'no-client-reference': true,
-  'client-not-on-roster': true,
-  'client-inactive': true,
-  'therapist-unknown': true,
-  'invalid-details': true,
-} as const satisfies Record<SkippedAppointment | 'no-client-reference', true>;
+// A record keyed by SkippedAppointment: a reason added to completeSession fails `tsc` here until it is listed.
+const APPOINTMENT_SKIP_REASON_SET = { 'client-not-on-roster': true, 'client-inactive': true, 'therapist-unknown': true, 'invalid-details': true } as const satisfies Record<SkippedAppointment, true>;
 
-/** Every value of the `reason` dimension of AppointmentSkipped from the calendar feed poller. */
-export const CALENDAR_SKIP_REASONS = Object.keys(CALENDAR_SKIP_REASON_SET) as (SkippedAppointment | 'no-client-reference')[];
+/** Every value of the `reason` dimension of AppointmentSkipped from an inbound path (completeSession's reasons). */
+export const APPOINTMENT_SKIP_REASONS = Object.keys(APPOINTMENT_SKIP_REASON_SET) as SkippedAppointment[];
+
+/** The calendar feed poller's reasons: an event with no client reference, then completeSession's. */
+export const CALENDAR_SKIP_REASONS: (SkippedAppointment | 'no-client-reference')[] = ['no-client-reference', ...APPOINTMENT_SKIP_REASONS];
 
 /** Every value of the `kind` dimension of AlertRaised and AlertEmailSent. */
 export { ALERT_KINDS };

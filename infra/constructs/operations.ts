@@ -40,13 +40,10 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_KINDS, CALENDAR_SKIP_REASONS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
+import { ALERT_KINDS, APPOINTMENT_SKIP_REASONS, CALENDAR_SKIP_REASONS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
 import type { SkippedAppointment } from '../../shared/use-cases/complete-session.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
-
-// Keyed by SkippedAppointment: a new reason fails `tsc` here until the dashboard graphs it.
-const APPOINTMENT_SKIP_REASONS = Object.keys({ 'client-not-on-roster': true, 'client-inactive': true, 'therapist-unknown': true, 'invalid-details': true } as const satisfies Record<SkippedAppointment, true>) as SkippedAppointment[];
 
 /** SES reviews an account whose bounce rate reaches 5 % (and may pause sending at 10 %). */
 export const SES_BOUNCE_RATE_THRESHOLD = 0.05;
