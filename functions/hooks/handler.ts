@@ -8,7 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbWebhookDeliveryStore } from '../../shared/adapters/dynamodb-webhook-delivery-store.ts';
 import { InboundEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
-import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, httpHandler, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { SecretsManagerWebhookVerifier } from '../../shared/adapters/webhook-secret.ts';
 import { RESOURCE_ENV, requireEnv } from '../../shared/config.ts';
 import { createHooksApp } from './app.ts';
@@ -28,11 +28,4 @@ const app = createHooksApp({
   metrics: metricsRecorder(metrics),
 });
 
-export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  if (context) logger.addContext(context);
-  try {
-    return await app(event);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler: (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> = httpHandler(app, logger, metrics);

@@ -9,7 +9,7 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
-import { createLogger, createMetrics, metricsRecorder } from '../../shared/adapters/powertools.ts';
+import { createLogger, createMetrics, httpHandler, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { createWebApp } from './app.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -35,13 +35,4 @@ const app = createWebApp({
   metrics: metricsRecorder(metrics),
 });
 
-export async function handler(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
-  // The request id on every log line, to find one request's lines; the path (with its token) never is.
-  if (context) logger.addContext(context);
-  try {
-    return await app(event);
-  } finally {
-    // One EMF line per request that counted something; a page view writes none.
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler: (event: APIGatewayProxyEventV2, context?: Context) => Promise<APIGatewayProxyStructuredResultV2> = httpHandler(app, logger, metrics);

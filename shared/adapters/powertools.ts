@@ -4,6 +4,7 @@
  * durations under a fixed set of dimensions (shared/metrics.ts), never an id.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { METRICS_NAMESPACE, type MetricsRecorder } from '../metrics.ts';
@@ -54,5 +55,21 @@ export function metricsRecorder(metrics: Metrics): MetricsRecorder {
     seconds(name, value) {
       metrics.addMetric(name, MetricUnit.Seconds, value);
     },
+  };
+}
+
+/**
+ * A Lambda handler for an HTTP API route served by `app`: the request id on every log line (to
+ * find one request's lines; the path, which may carry a token, never is), and one EMF line per
+ * request that counted something (a page view writes none).
+ */
+export function httpHandler<Event, Result>(app: (event: Event) => Promise<Result>, logger: Logger, metrics: Metrics): (event: Event, context?: Context) => Promise<Result> {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
+    try {
+      return await app(event);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
 }
