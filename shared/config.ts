@@ -4,7 +4,7 @@
  * the functions and the docs' configuration table are all built from this list.
  */
 import * as z from 'zod/mini';
-import { isTimeZone } from './domain/appointments/local-time.ts';
+import { isTimeZone } from './domain/local-time.ts';
 import { practiceDomainsOf } from './domain/practice-domains.ts';
 
 /**

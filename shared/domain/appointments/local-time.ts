@@ -79,23 +79,6 @@ export function compileDateFormat(format: string): DateFormat {
   };
 }
 
-/** Whether Intl knows the zone (`America/New_York`, `Europe/Berlin`, `UTC`). */
-export function isTimeZone(zone: string): boolean {
-  // A name ("America/Chicago", "UTC"), never a fixed offset ("+02:00", which Intl also takes):
-  // an offset knows no daylight-saving time, so it would be wrong half the year.
-  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return false;
-  // The list answers for most names in ~3 ms; building a formatter loads ICU's time-zone data
-  // (~35 ms), which settings checked at a function's cold start should not pay for a name the
-  // list knows. Aliases it leaves out ("UTC", "US/Eastern", "Asia/Kolkata") still pass below.
-  if (Intl.supportedValuesOf('timeZone').includes(zone)) return true;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The zone's offset from UTC at an instant, in milliseconds (positive east of Greenwich). */

@@ -9,7 +9,8 @@
  * checked with zod and every problem is named, so a typo fails before any row is read.
  */
 import * as z from 'zod/mini';
-import { compileDateFormat, isTimeZone, type DateFormat } from './local-time.ts';
+import { isTimeZone } from '../local-time.ts';
+import { compileDateFormat, type DateFormat } from './local-time.ts';
 
 /** FHIR R4 Appointment.status values (http://hl7.org/fhir/appointmentstatus). */
 export const FHIR_APPOINTMENT_STATUSES = ['proposed', 'pending', 'booked', 'arrived', 'fulfilled', 'cancelled', 'noshow', 'entered-in-error', 'checked-in', 'waitlist'] as const;
