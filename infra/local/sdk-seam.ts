@@ -14,7 +14,7 @@ import { getEventBridgeClient } from '../../shared/adapters/eventbridge-publishe
 import { getSchedulerClient } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { getSesClient } from '../../shared/adapters/ses-mailer.ts';
 import { getSqsClient } from '../../shared/adapters/sqs-dead-letter.ts';
-import { getSecretsManagerClient } from '../../shared/adapters/webhook-secret.ts';
+import { getSecretsManagerClient } from '../../shared/adapters/secrets-manager.ts';
 
 export const SDK_SERVICES = ['ses', 'dynamodb', 'eventbridge', 'sqs', 'scheduler', 'secretsmanager'] as const;
 export type SdkService = (typeof SDK_SERVICES)[number];

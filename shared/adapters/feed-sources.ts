@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getSecretsManagerClient } from './secrets-manager.ts';
 import { parseCalendarFeedList, type CalendarFeed } from '../domain/calendar/feed-list.ts';
 import type { FeedSources } from '../use-cases/ports.ts';
 
@@ -52,7 +53,7 @@ export async function fetchFeed(feed: CalendarFeed, options: { allowHttp: boolea
 export class SecretsManagerFeedSources implements FeedSources {
   constructor(
     private readonly secretId: string,
-    private readonly client: SecretsManagerClient = new SecretsManagerClient({}),
+    private readonly client: SecretsManagerClient = getSecretsManagerClient(),
   ) {}
 
   async list(): Promise<CalendarFeed[]> {

@@ -8,7 +8,8 @@
  * removes it, whichever comes first. A bare `whsec_…` string (set by hand) is taken as `current`.
  */
 import { randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getSecretsManagerClient } from './secrets-manager.ts';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { Clock, WebhookSignatureVerifier } from '../use-cases/ports.ts';
 
@@ -103,14 +104,6 @@ export function verifyWithSecrets(secrets: readonly string[], body: string, head
     }
   }
   return outcome;
-}
-
-let sharedSecretsManagerClient: SecretsManagerClient | undefined;
-
-/** The container-wide Secrets Manager client (endpoint from `AWS_ENDPOINT_URL_SECRETS_MANAGER` when set). */
-export function getSecretsManagerClient(): SecretsManagerClient {
-  sharedSecretsManagerClient ??= new SecretsManagerClient({});
-  return sharedSecretsManagerClient;
 }
 
 export interface SecretsManagerVerifierOptions {
