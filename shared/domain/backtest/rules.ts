@@ -10,6 +10,13 @@ import { itemPomp } from '../instruments.ts';
 export const RULE_NAMES = ['default', 'sensitive', 'cutoff', 'lastDrop', 'twoSd'] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
 
+/** The rules that are our detector on some settings (each needs its DetectorSettings). */
+export const DETECTOR_RULE_NAMES = ['default', 'sensitive'] as const satisfies readonly RuleName[];
+export type DetectorRuleName = (typeof DETECTOR_RULE_NAMES)[number];
+
+/** The one kind an anchor rule's alert has in `--sessions` output (they have no kinds of their own). */
+export const ANCHOR_KIND = 'alert';
+
 /** What each rule alerts on, for the human report. */
 export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
   default: 'ours: against the client’s own baseline, k(n) ≤ 3',
@@ -76,12 +83,15 @@ export class DetectorRule {
     this.state = initialClientState(instrument);
   }
 
-  /** Feeds one session; returns true when it would have alerted the therapist at that session. */
-  step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): boolean {
+  /**
+   * Feeds one session; returns the kinds of the alerts that would have reached the therapist at
+   * that session (empty when none).
+   */
+  step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): string[] {
     if (answers === null) {
       // Going-quiet notices concern unanswered sessions; they are not counted as alerts.
       this.state = recordExpired(this.state, { sessionId, endedAt }, this.settings).state;
-      return false;
+      return [];
     }
     const values: Record<string, number> = {};
     const items = this.instrument.items;
@@ -89,7 +99,9 @@ export class DetectorRule {
     const result = evaluate(this.state, { sessionId, endedAt, answers: values, talk }, this.settings, this.instrument, { explain: false });
     // The trend chart is for emails; dropping it keeps a backtest's memory per client small.
     this.state = { ...result.state, trend: [] };
-    return result.evaluation.alerts.some((alert) => COUNTED_KINDS.has(alert.kind));
+    const kinds: string[] = [];
+    for (const alert of result.evaluation.alerts) if (COUNTED_KINDS.has(alert.kind)) kinds.push(alert.kind);
+    return kinds;
   }
 }
 

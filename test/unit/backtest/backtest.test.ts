@@ -68,8 +68,30 @@ describe('backtest', () => {
   it('gives alerts per 100 sessions, share of clients alerted, precision and recall', () => {
     const rules = Object.fromEntries(backtest(sessions(TWO_CLIENTS)).rules.map((rule) => [rule.name, rule]));
 
-    expect(rules.default).toEqual({ name: 'default', alerts: 1, alertsPer100Sessions: 5.88, clientsAlertedShare: 0.5, precision: 1, recall: 1 });
+    expect(rules.default).toEqual({
+      name: 'default',
+      alerts: 1,
+      alertsPer100Sessions: 5.88,
+      clientsAlertedShare: 0.5,
+      precision: 1,
+      recall: 1,
+      lenient: { alertsPer100Answered: 6.25, precision: 1, recall: 1 },
+    });
     expect(rules.lastDrop).toMatchObject({ alertsPer100Sessions: 17.65, clientsAlertedShare: 1, precision: 0.3333, recall: 1 });
+  });
+
+  it('credits a rupture caught at the next answered session, and an alert there, only under the lenient definition', () => {
+    // c's drop is labelled one session early: the rule alerts at the session after the label,
+    // across an unanswered one.
+    const rules = Object.fromEntries(backtest(sessions('c 36\nc 37\nc 37\nc 38\nc 38 1\nc -\nc 30\nc 37')).rules.map((rule) => [rule.name, rule]));
+
+    expect(rules.default).toMatchObject({ alerts: 1, precision: 0, recall: 0, lenient: { alertsPer100Answered: 14.29, precision: 1, recall: 1 } });
+  });
+
+  it('does not credit an alert two answered sessions after the label', () => {
+    const rules = Object.fromEntries(backtest(sessions('c 36\nc 37\nc 37\nc 38 1\nc 38\nc 30\nc 37')).rules.map((rule) => [rule.name, rule]));
+
+    expect(rules.default).toMatchObject({ alerts: 1, lenient: { precision: 0, recall: 0 } });
   });
 
   it('reports precision and recall as null when the file has no labels', () => {
