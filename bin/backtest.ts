@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { DETECTOR_SETTINGS, readSettingsFromEnv, ConfigurationError, type DetectorSettings } from '../shared/config.ts';
 import { Backtest, DEFINITIONS, type BacktestResult, type RuleOutcome } from '../shared/domain/backtest/backtest.ts';
 import { BacktestInputError, csvField, parseHeader, parseRow, type BacktestSession, type CsvColumns } from '../shared/domain/backtest/csv.ts';
-import { ANCHOR_KIND, RULE_DESCRIPTIONS, type DetectorRuleName } from '../shared/domain/backtest/rules.ts';
+import { ANCHOR_KIND, detectorRuleSettings, RULE_DESCRIPTIONS, type DetectorRuleName } from '../shared/domain/backtest/rules.ts';
 import { checkDetectorSettings } from '../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../shared/domain/instruments.ts';
 import { parseOptions } from './args.ts';
@@ -82,7 +82,7 @@ export function detectorSettings(env: NodeJS.ProcessEnv = process.env): Record<D
   try {
     const configured = readSettingsFromEnv(DETECTOR_SETTINGS, env);
     checkDetectorSettings(configured);
-    return { default: { ...configured, sensitivity: 'default' }, sensitive: { ...configured, sensitivity: 'sensitive' } };
+    return detectorRuleSettings(configured);
   } catch (error) {
     if (error instanceof ConfigurationError || error instanceof RangeError) throw new InputError(error.message);
     throw error;

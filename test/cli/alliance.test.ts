@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/alliance.mjs');
 const HEADER = 'clientId,endedAt,relationship,goals,approach,overall';
-const RULES = ['default', 'sensitive', 'cutoff', 'lastDrop', 'twoSd'];
+const RULES = ['default', 'spec', 'sensitive', 'rollingWatch', 'cutoff', 'lastDrop', 'twoSd'];
 
 function alliance(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });

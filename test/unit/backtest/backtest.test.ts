@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Backtest } from '../../../shared/domain/backtest/backtest.ts';
 import { parseHeader, parseRow, type BacktestSession } from '../../../shared/domain/backtest/csv.ts';
+import { detectorRuleSettings } from '../../../shared/domain/backtest/rules.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../../shared/domain/detector/index.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 
-const SETTINGS = { default: DEFAULT_DETECTOR_SETTINGS, sensitive: { ...DEFAULT_DETECTOR_SETTINGS, sensitivity: 'sensitive' as const } };
+const SETTINGS = detectorRuleSettings(DEFAULT_DETECTOR_SETTINGS);
 
 /** Builds sessions from "clientId total label" lines; a total of "-" is unanswered. */
 function sessions(text: string, header = 'clientId,endedAt,relationship,goals,approach,overall,talk,rupture'): BacktestSession[] {
@@ -58,7 +59,9 @@ describe('backtest', () => {
     expect(result.clients).toBe(2);
     expect(Object.fromEntries(result.rules.map((rule) => [rule.name, rule.alerts]))).toEqual({
       default: 1, // a's 30 is a rupture; b's 36 only a watch (the reference vectors)
+      spec: 1,
       sensitive: 1,
+      rollingWatch: 1,
       cutoff: 1, // a's 30 is the only total under 36
       lastDrop: 3, // a: 38 → 30; b: 40 → 39 and 40 → 36
       twoSd: 2, // a's 30 (mean 36.4, SD 2.7) and b's 36 (mean 39.4, SD 1.4)
@@ -97,7 +100,7 @@ describe('backtest', () => {
   it('reports precision and recall as null when the file has no labels', () => {
     const input = sessions(TWO_CLIENTS, 'clientId,endedAt,relationship,goals,approach,overall,talk');
 
-    expect(backtest(input).rules.map((rule) => [rule.precision, rule.recall])).toEqual(Array(5).fill([null, null]));
+    expect(backtest(input).rules.map((rule) => [rule.precision, rule.recall])).toEqual(Array(7).fill([null, null]));
   });
 
   it('reports recall as null when labels exist but none is a rupture, and precision as null without alerts', () => {
