@@ -11,7 +11,7 @@ import { DETECTOR_SETTINGS, readSettingsFromEnv, ConfigurationError, type Detect
 import { Backtest, DEFINITIONS, type BacktestResult, type RuleOutcome } from '../shared/domain/backtest/backtest.ts';
 import { BacktestInputError, csvField, parseHeader, parseRow, type BacktestSession, type CsvColumns } from '../shared/domain/backtest/csv.ts';
 import { ANCHOR_KIND, detectorRuleSettings, RULE_DESCRIPTIONS, type DetectorRuleName } from '../shared/domain/backtest/rules.ts';
-import { checkDetectorSettings } from '../shared/domain/detector/settings.ts';
+import { checkDetectorSettings, DEFAULT_DETECTOR_SETTINGS } from '../shared/domain/detector/settings.ts';
 import { DEFAULT_INSTRUMENT } from '../shared/domain/instruments.ts';
 import { parseOptions } from './args.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -182,6 +182,11 @@ export function formatTable(path: string, { result, answered, labelled }: { resu
     ...rows.map(line),
     '',
     `right = share of alerts that were right; caught = share of labelled ruptures alerted.`,
+    ...(result.practicePrior
+      ? [
+          `Practice prior for early alerts fitted from this file (${result.practicePrior.clients.toLocaleString('en')} clients with 2+ answers): PRIOR_MEAN_POMP=${result.practicePrior.priorMeanPomp} PRIOR_SD_POMP=${result.practicePrior.priorSdPomp} PRIOR_WITHIN_SD_POMP=${result.practicePrior.priorWithinSdPomp} (built-in: ${DEFAULT_DETECTOR_SETTINGS.priorMeanPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorSdPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorWithinSdPomp}); set them to judge early sessions against your own clients.`,
+        ]
+      : []),
     DEFINITIONS.strict,
     DEFINITIONS.lenient,
     '',

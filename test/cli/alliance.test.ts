@@ -120,7 +120,7 @@ describe('alliance CLI', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(result.stdout);
-    expect(Object.keys(report)).toEqual(['sessions', 'answered', 'labelled', 'clients', 'definitions', 'rules']);
+    expect(Object.keys(report)).toEqual(['sessions', 'answered', 'labelled', 'clients', 'definitions', 'rules', 'practicePrior']);
     expect(report.clients).toBe(300);
     expect(Object.keys(report.definitions)).toEqual(['strict', 'lenient']);
     expect(report.rules.map((rule: { name: string }) => rule.name)).toEqual(RULES);

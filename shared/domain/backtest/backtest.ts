@@ -60,6 +60,19 @@ export interface RuleMetrics {
   lenient: LenientMetrics;
 }
 
+/**
+ * The practice prior for early alerts, fitted from the file (method of moments over clients with
+ * at least 2 answered sessions): the mean of clients' usual totals, how far those spread (their
+ * SD, less what session noise alone explains), and the pooled session-to-session SD. Null with
+ * fewer than 2 such clients.
+ */
+export interface FittedPrior {
+  priorMeanPomp: number;
+  priorSdPomp: number;
+  priorWithinSdPomp: number;
+  clients: number;
+}
+
 /** The backtest's result, as `alliance backtest --json` prints it. */
 export interface BacktestResult {
   sessions: number;
@@ -68,6 +81,7 @@ export interface BacktestResult {
   clients: number;
   definitions: typeof DEFINITIONS;
   rules: RuleMetrics[];
+  practicePrior: FittedPrior | null;
 }
 
 /** What one rule did at one session: the alert kinds it fired there (empty when none). */
@@ -224,6 +238,33 @@ export class Backtest {
     return { rule: 'twoSd', kinds: alerted ? ANCHOR : NONE };
   }
 
+  /** Fits the practice prior from every client's running statistics (answered sessions). */
+  private fitPrior(): FittedPrior | null {
+    let clients = 0;
+    let sumMeans = 0;
+    let sumSquaredMeans = 0;
+    let pooledSquares = 0;
+    let pooledDegrees = 0;
+    let inverseSizes = 0;
+    for (const record of this.clients.values()) {
+      const { n, mean, m2 } = record.stats;
+      if (n < 2) continue;
+      clients += 1;
+      sumMeans += mean;
+      sumSquaredMeans += mean * mean;
+      pooledSquares += m2;
+      pooledDegrees += n - 1;
+      inverseSizes += 1 / n;
+    }
+    if (clients < 2) return null;
+    const mean = sumMeans / clients;
+    const within = pooledSquares / pooledDegrees;
+    const spreadOfMeans = (sumSquaredMeans - clients * mean * mean) / (clients - 1);
+    // A client's mean carries session noise (within / n); what is left is how clients differ.
+    const between = Math.max(0, spreadOfMeans - (within * inverseSizes) / clients);
+    return { priorMeanPomp: round(mean, 1), priorSdPomp: round(Math.sqrt(between), 1), priorWithinSdPomp: round(Math.sqrt(within), 1), clients };
+  }
+
   /** Summarises every rule; call after both passes. */
   result(): BacktestResult {
     if (this.secondPassSessions !== this.sessions) {
@@ -257,6 +298,7 @@ export class Backtest {
           },
         };
       }),
+      practicePrior: this.fitPrior(),
     };
   }
 }

@@ -97,6 +97,18 @@ describe('backtest', () => {
     expect(rules.default).toMatchObject({ alerts: 1, lenient: { precision: 0, recall: 0 } });
   });
 
+  it('fits the practice prior from the clients’ answered sessions: mean of their means, their spread less session noise, the pooled session SD', () => {
+    // a: 36, 36.8, 35.2 (90, 92, 88 POMP); b: 28, 28.8, 27.2 (70, 72, 68): session SD 2 POMP each.
+    const { practicePrior } = backtest(sessions('a 36\na 36.8\na -\na 35.2\nb 28\nb 28.8\nb 27.2\nc 30'));
+
+    // Means 90 and 70: their SD is 14.14; less 2²/3 of noise: √(200 − 4/3) = 14.1. c has one answer.
+    expect(practicePrior).toEqual({ priorMeanPomp: 80, priorSdPomp: 14.1, priorWithinSdPomp: 2, clients: 2 });
+  });
+
+  it('fits no prior from fewer than two clients with two answers', () => {
+    expect(backtest(sessions('a 36\na 36.8\nb 30')).practicePrior).toBeNull();
+  });
+
   it('reports precision and recall as null when the file has no labels', () => {
     const input = sessions(TWO_CLIENTS, 'clientId,endedAt,relationship,goals,approach,overall,talk');
 
