@@ -205,7 +205,7 @@ export const DETECTOR_SETTINGS = {
     env: 'SUSTAINED_WATCHES',
     defaultValue: '3',
     schema: sessionCount,
-    description: 'Watch sessions in a row (judged against the baseline frozen at the first) that raise a sustained-decline alert.',
+    description: 'With declineRule `frozen` or `rolling`: watch sessions in a row that raise a sustained-decline alert.',
   }),
   declineRule: setting({
     context: 'declineRule',

@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SPEC_DETECTOR_SETTINGS, evaluate, initialClientState, type Evaluation } from '../../../shared/domain/detector/index.ts';
+import { DEFAULT_DETECTOR_SETTINGS, SPEC_DETECTOR_SETTINGS, evaluate, initialClientState, type Evaluation } from '../../../shared/domain/detector/index.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import { run, STATISTICAL_KINDS, type SessionInput, type Step } from './support.ts';
 
@@ -68,10 +68,13 @@ describe('detector properties', () => {
     );
   });
 
-  it('keeps the state bounded however long the history', () => {
+  it.each([
+    ['the spec', SPEC_DETECTOR_SETTINGS],
+    ['the default (early alerts, cusum, item spread)', DEFAULT_DETECTOR_SETTINGS],
+  ])('keeps the state bounded however long the history, on %s', (_, detectorSettings) => {
     fc.assert(
       fc.property(fc.array(session, { minLength: 50, maxLength: 400 }), (sessions) => {
-        const { state } = run(sessions);
+        const { state } = run(sessions, detectorSettings);
 
         expect(state.baseline.length).toBeLessThanOrEqual(SPEC_DETECTOR_SETTINGS.baselineMax);
         expect(state.trend.length).toBeLessThanOrEqual(12);
@@ -99,10 +102,13 @@ describe('detector properties', () => {
     );
   });
 
-  it('gives every evaluation a reason and at most one alert of each kind', () => {
+  it.each([
+    ['the spec', SPEC_DETECTOR_SETTINGS],
+    ['the default (early alerts, cusum, item spread)', DEFAULT_DETECTOR_SETTINGS],
+  ])('gives every evaluation a reason and at most one alert of each kind, on %s', (_, detectorSettings) => {
     fc.assert(
       fc.property(fc.array(session, { maxLength: 30 }), settings, (sessions, overrides) => {
-        for (const evaluation of evaluations(run(sessions, { ...SPEC_DETECTOR_SETTINGS, ...overrides }).steps)) {
+        for (const evaluation of evaluations(run(sessions, { ...detectorSettings, ...overrides }).steps)) {
           const alertKinds = evaluation.alerts.map((alert) => alert.kind);
           expect(new Set(alertKinds).size).toBe(alertKinds.length);
           expect(evaluation.reason.length).toBeGreaterThan(0);
