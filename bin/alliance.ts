@@ -1,6 +1,7 @@
 /**
  * `alliance`: the command line of Alliance Feedback. Subcommands:
  * - `backtest <scores.csv>`: what each rule would have sent on a practice's past scores;
+ * - `backtest-report`: every rule on every simulator over a sweep of seeds;
  * - `simulate`: a synthetic labelled cohort in the same CSV format, for demos and tests;
  * - `export <clientId>` / `erase <clientId>`: a client's data as JSON / deleted everywhere;
  * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
@@ -12,6 +13,7 @@
  * - `feeds poll`: one poll of the calendar feeds, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
+import { backtestReportCommand, BACKTEST_REPORT_HELP } from './backtest-report.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { feedsCommand, FEEDS_HELP } from './feeds.ts';
@@ -26,7 +28,8 @@ const HELP = `Usage: alliance <command> [options]
 
 Commands:
   backtest <scores.csv>   Replay past scores through our rules and the anchors' rules
-                          (alerts per 100 sessions, clients alerted, precision and recall)
+                          (alerts per 100 sessions, clients alerted, alerts right, ruptures caught)
+  backtest-report         Every rule on every simulator over a sweep of seeds: the detector's evidence
   simulate                Write a synthetic labelled cohort in the backtest's CSV format
   export <clientId>       Write everything stored about a client as JSON
   erase <clientId>        Delete everything stored about a client; publish ClientErased
@@ -59,6 +62,7 @@ Examples:
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: string }> = {
   backtest: { run: backtestCommand, help: BACKTEST_HELP },
+  'backtest-report': { run: backtestReportCommand, help: BACKTEST_REPORT_HELP },
   simulate: { run: simulateCommand, help: SIMULATE_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },

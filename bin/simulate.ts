@@ -4,21 +4,25 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ARCHETYPES, simulateCohort, simulatedCsvHeader, simulatedCsvLine } from '../shared/domain/backtest/simulate.ts';
+import { SIMULATOR_NAMES, SIMULATORS, simulateCohort, simulatedCsvHeader, simulatedCsvLine, type SimulatorName } from '../shared/domain/backtest/simulate.ts';
 import { DEFAULT_INSTRUMENT } from '../shared/domain/instruments.ts';
 import { parseOptions, wholeNumber } from './args.ts';
 import { InputError, UsageError } from './errors.ts';
 
-export const SIMULATE_HELP = `Usage: alliance simulate [--clients N] [--seed S] [--out file.csv]
+export const SIMULATE_HELP = `Usage: alliance simulate [--simulator NAME] [--clients N] [--seed S] [--out file.csv]
 
-Writes a synthetic cohort in the backtest's CSV format, with rupture labels: equal shares of
-${ARCHETYPES.join(', ')} clients, 10–20 weekly sessions each, about 8 % unanswered requests.
-The same seed always gives the same file.
+Writes a synthetic cohort in the backtest's CSV format, with rupture labels, weekly sessions.
+The same simulator and seed always give the same file. Simulators:
+${SIMULATOR_NAMES.map((name) => `  ${name.padEnd(14)} ${SIMULATORS[name].description}`).join('\n')}
 
-A session is labelled 1 when the client's true level (before answer noise) is at least 6 points
-of 40 below their usual total, or one item at least 4 points of 10 below its usual value.
+A session is labelled 1 where a rupture begins: the client's true level (before answer noise)
+has just fallen at least 6 points of 40 below their usual total, or one item at least 4 points
+of 10 below its usual value, and the session before was not that far down. Simulated clients
+never tick "I'd like to talk" (the tick alerts alike under every setting; a guessed rate would
+only blur the comparison of the score rules).
 
 Options:
+  --simulator NAME Which simulator (default mixed)
   --clients N      Number of clients (default 600)
   --seed S         Random seed, a whole number (default 1)
   --out FILE       Write to FILE instead of stdout
@@ -31,8 +35,10 @@ async function write(out: Writable, text: string): Promise<void> {
 
 /** Runs `alliance simulate`. */
 export async function simulateCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseOptions(args, { clients: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } }, false);
+  const { values, positionals } = parseOptions(args, { simulator: { type: 'string' }, clients: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } }, false);
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const simulator = (values.simulator ?? 'mixed') as SimulatorName;
+  if (!SIMULATOR_NAMES.includes(simulator)) throw new UsageError(`unknown simulator "${simulator}" (known: ${SIMULATOR_NAMES.join(', ')})`);
   const clients = wholeNumber(values.clients, 'clients', 600, 1, 10_000_000);
   const seed = wholeNumber(values.seed, 'seed', 1, 0, 2 ** 32 - 1);
   const instrument = DEFAULT_INSTRUMENT;
@@ -46,7 +52,7 @@ export async function simulateCommand(args: string[]): Promise<void> {
       (async () => {
         // Batched writes: one write per session would cost more than generating it.
         let batch = `${simulatedCsvHeader(instrument)}\n`;
-        for (const session of simulateCohort({ clients, seed }, instrument)) {
+        for (const session of simulateCohort({ clients, seed, simulator }, instrument)) {
           batch += `${simulatedCsvLine(session, instrument)}\n`;
           sessions += 1;
           if (batch.length > 64 * 1024) {

@@ -205,7 +205,58 @@ export const DETECTOR_SETTINGS = {
     env: 'SUSTAINED_WATCHES',
     defaultValue: '3',
     schema: sessionCount,
-    description: 'Watch sessions in a row (judged against the baseline frozen at the first) that raise a sustained-decline alert.',
+    description: 'With declineRule `frozen` or `rolling`: watch sessions in a row that raise a sustained-decline alert.',
+  }),
+  declineRule: setting({
+    context: 'declineRule',
+    env: 'DECLINE_RULE',
+    defaultValue: 'cusum',
+    schema: defineSchema(() => z.enum(['frozen', 'rolling', 'cusum'], { message: 'must be "frozen", "rolling" or "cusum"' })),
+    description:
+      'How a slow decline is found: `frozen`, sustainedWatches watches in a row each judged against the baseline frozen at the first; `rolling`, each judged against the baseline of its day; `cusum`, the shortfalls below the frozen baseline (less cusumSlack SD each) add up to cusumLimit SDs.',
+  }),
+  cusumSlack: setting({
+    context: 'cusumSlack',
+    env: 'CUSUM_SLACK',
+    defaultValue: '0.5',
+    schema: positiveZ,
+    description: 'With declineRule `cusum`: the part of each session’s shortfall (in SDs) that is forgiven as noise before it adds up.',
+  }),
+  cusumLimit: setting({
+    context: 'cusumLimit',
+    env: 'CUSUM_LIMIT',
+    defaultValue: '5',
+    schema: positiveZ,
+    description: 'With declineRule `cusum`: the summed shortfall (in SDs) that raises a sustained-decline alert.',
+  }),
+  earlyK: setting({
+    context: 'earlyK',
+    env: 'EARLY_K',
+    defaultValue: '2.2',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'Before minBaseline answered sessions: alert when a total is this many SDs below what the client’s first sessions, pulled toward the practice prior, predict (0 = off).',
+  }),
+  priorMeanPomp: setting({
+    context: 'priorMeanPomp',
+    env: 'PRIOR_MEAN_POMP',
+    defaultValue: '80',
+    schema: pompPoints,
+    description: 'The practice prior for early alerts: clients’ typical usual total (POMP).',
+  }),
+  priorSdPomp: setting({
+    context: 'priorSdPomp',
+    env: 'PRIOR_SD_POMP',
+    defaultValue: '12',
+    schema: pompPoints,
+    description: 'The practice prior for early alerts: how far clients’ usual totals spread around priorMeanPomp (SD, POMP).',
+  }),
+  priorWithinSdPomp: setting({
+    context: 'priorWithinSdPomp',
+    env: 'PRIOR_WITHIN_SD_POMP',
+    defaultValue: '7',
+    schema: pompPoints,
+    description: 'The practice prior for early alerts: how much one client’s total moves from session to session (SD, POMP).',
   }),
   itemDropPomp: setting({
     context: 'itemDropPomp',
@@ -213,6 +264,13 @@ export const DETECTOR_SETTINGS = {
     defaultValue: '40',
     schema: pompPoints,
     description: 'An item this many POMP below its own baseline mean raises an item-drop alert (40 = 4 points on a 0–10 item).',
+  }),
+  itemDropK: setting({
+    context: 'itemDropK',
+    env: 'ITEM_DROP_K',
+    defaultValue: '2.5',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description: 'An item drop must also be this many of the item’s own baseline SDs (floored at twice sdFloor: one item moves more than the total), so a client whose answers to that item often move is not alerted on an ordinary dip (0 = off).',
   }),
   lowRatingPomp: setting({
     context: 'lowRatingPomp',

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/alliance.mjs');
 const HEADER = 'clientId,endedAt,relationship,goals,approach,overall';
+const RULES = ['default', 'spec', 'sensitive', 'rollingWatch', 'cutoff', 'lastDrop', 'twoSd'];
 
 function alliance(...args: string[]) {
   const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -119,11 +120,13 @@ describe('alliance CLI', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(result.stdout);
-    expect(Object.keys(report)).toEqual(['sessions', 'clients', 'rules']);
+    expect(Object.keys(report)).toEqual(['sessions', 'answered', 'labelled', 'clients', 'definitions', 'rules', 'practicePrior']);
     expect(report.clients).toBe(300);
-    expect(report.rules.map((rule: { name: string }) => rule.name)).toEqual(['default', 'sensitive', 'cutoff', 'lastDrop', 'twoSd']);
+    expect(Object.keys(report.definitions)).toEqual(['strict', 'lenient']);
+    expect(report.rules.map((rule: { name: string }) => rule.name)).toEqual(RULES);
     for (const rule of report.rules) {
-      expect(Object.keys(rule)).toEqual(['name', 'alerts', 'alertsPer100Sessions', 'clientsAlertedShare', 'precision', 'recall']);
+      expect(Object.keys(rule)).toEqual(['name', 'alerts', 'alertsPer100Sessions', 'clientsAlertedShare', 'precision', 'recall', 'lenient']);
+      expect(Object.keys(rule.lenient)).toEqual(['alertsPer100Answered', 'precision', 'recall']);
     }
   });
 
@@ -141,8 +144,11 @@ describe('alliance CLI', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Backtest of .*cohort\.csv: [\d,]+ sessions \([\d,]+ answered\) from 300 clients; [\d,]+ labelled ruptures\./);
-    expect(result.stdout).toMatch(/^rule\s+alerts\s+per 100 sessions\s+clients alerted\s+precision\s+recall$/m);
-    expect(result.stdout).toMatch(/^lastDrop\s+[\d,]+\s+\d+\.\d\d\s+[\d.]+ %/m);
+    expect(result.stdout).toMatch(/^\s+strict\s+lenient$/m);
+    expect(result.stdout).toMatch(/^rule\s+alerts\s+per 100 sessions\s+right\s+caught\s+clients alerted\s+per 100 answered\s+right\s+caught$/m);
+    expect(result.stdout).toMatch(/^lastDrop\s+[\d,]+\s+\d+\.\d\d\s+[\d.]+ %\s+[\d.]+ %\s+[\d.]+ %\s+\d+\.\d\d\s+[\d.]+ %\s+[\d.]+ %$/m);
+    expect(result.stdout).toContain('strict: an alert is right only at a session labelled 1');
+    expect(result.stdout).toContain('lenient (issue 15): an alert is right at a labelled session or at the first answered session after one');
   });
 
   it('reports progress on stderr only, leaving stdout clean JSON', () => {
@@ -157,7 +163,15 @@ describe('alliance CLI', () => {
     const report = JSON.parse(alliance('backtest', path, '--json').stdout);
 
     expect(report.sessions).toBe(2);
-    expect(report.rules[0]).toEqual({ name: 'default', alerts: 0, alertsPer100Sessions: 0, clientsAlertedShare: 0, precision: null, recall: null });
+    expect(report.rules[0]).toEqual({
+      name: 'default',
+      alerts: 0,
+      alertsPer100Sessions: 0,
+      clientsAlertedShare: 0,
+      precision: null,
+      recall: null,
+      lenient: { alertsPer100Answered: 0, precision: null, recall: null },
+    });
   });
 
   it.each([

@@ -18,6 +18,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS_FILES } from '../../bench/lib/results.ts';
+import { formatReport, REPORT_SEEDS, reportSweeps, seedRange } from '../../bin/backtest-report.ts';
+import type { SimulatorSweep } from '../../shared/domain/backtest/report.ts';
+import { detectorRuleSettings } from '../../shared/domain/backtest/rules.ts';
+import { SIMULATOR_NAMES, SIMULATORS } from '../../shared/domain/backtest/simulate.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
@@ -293,6 +297,37 @@ export function renderBacktest(): string {
   }
 }
 
+let reportCache: SimulatorSweep[] | undefined;
+
+/** `alliance backtest-report` with its defaults (every simulator, the held-out seeds), computed once. */
+function defaultReport(): SimulatorSweep[] {
+  reportCache ??= reportSweeps(SIMULATOR_NAMES, seedRange(REPORT_SEEDS), 600, detectorRuleSettings(DEFAULT_DETECTOR_SETTINGS));
+  return reportCache;
+}
+
+/** What `npx alliance backtest-report` prints (docs/detector.md). */
+export function renderDetectorReport(): string {
+  return ['```text', formatReport(defaultReport()).trimEnd(), '```'].join('\n');
+}
+
+/** The default's and the spec's figures in plain words, from the same report (docs/clinicians.md). */
+export function renderDetectorFigures(): string {
+  const percent = (value: number) => `${Math.round(value * 100)} %`;
+  return table(
+    ['simulated practice', 'alerts that were a real rupture', 'ruptures alerted (that session or the next)', 'alerts per 100 answered sessions'],
+    defaultReport().map((sweep) => {
+      const rule = (name: string) => sweep.rules.find((candidate) => candidate.name === name)!;
+      const [ours, spec] = [rule('default'), rule('spec')];
+      return [
+        `\`${sweep.simulator}\`: ${SIMULATORS[sweep.simulator].description}`,
+        `${percent(ours.precision.mean)} (spec: ${percent(spec.precision.mean)})`,
+        `${percent(ours.recall.mean)} (spec: ${percent(spec.recall.mean)})`,
+        `${ours.alertsPer100Answered.mean.toFixed(1)} (spec: ${spec.alertsPer100Answered.mean.toFixed(1)})`,
+      ];
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Removal and idle cost (docs/deploy.md), from the synthesized template
 
@@ -401,6 +436,8 @@ export const BLOCKS: readonly GeneratedBlock[] = [
   { file: 'docs/clinicians.md', name: 'instrument', render: renderInstrument, checked: true },
   { file: 'docs/clinicians.md', name: 'thresholds', render: renderThresholds, checked: true },
   { file: 'docs/clinicians.md', name: 'backtest', render: renderBacktest, checked: true },
+  { file: 'docs/clinicians.md', name: 'detector-figures', render: renderDetectorFigures, checked: true },
+  { file: 'docs/detector.md', name: 'detector-report', render: renderDetectorReport, checked: true },
 ];
 
 function markers(name: string): { begin: string; end: string } {

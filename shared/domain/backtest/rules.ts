@@ -2,18 +2,38 @@
  * The rules a backtest compares on the same data: ours (the detector on its default and sensitive
  * settings) and the anchors' (ALLIANCE-SCIENCE.md, "Rules the anchors use"), all in POMP units.
  */
-import { evaluate, initialClientState, recordExpired, type ClientState, type DetectorSettings } from '../detector/index.ts';
+import { evaluate, initialClientState, recordExpired, SPEC_OVERRIDES, type ClientState, type DetectorSettings } from '../detector/index.ts';
 import type { Instrument } from '../instruments.ts';
 import { itemPomp } from '../instruments.ts';
 
 /** The rules a backtest reports, in report order. */
-export const RULE_NAMES = ['default', 'sensitive', 'cutoff', 'lastDrop', 'twoSd'] as const;
+export const RULE_NAMES = ['default', 'spec', 'sensitive', 'rollingWatch', 'cutoff', 'lastDrop', 'twoSd'] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
+
+/** The rules that are our detector on some settings (each needs its DetectorSettings). */
+export const DETECTOR_RULE_NAMES = ['default', 'spec', 'sensitive', 'rollingWatch'] as const satisfies readonly RuleName[];
+export type DetectorRuleName = (typeof DETECTOR_RULE_NAMES)[number];
+
+/** The settings each of our rules runs on, from the configured (or default) ones. */
+export function detectorRuleSettings(configured: DetectorSettings): Record<DetectorRuleName, DetectorSettings> {
+  const spec = { ...configured, ...SPEC_OVERRIDES };
+  return {
+    default: { ...configured, sensitivity: 'default' },
+    spec: { ...spec, sensitivity: 'default' },
+    sensitive: { ...configured, sensitivity: 'sensitive' },
+    rollingWatch: { ...spec, sensitivity: 'default', declineRule: 'rolling' },
+  };
+}
+
+/** The one kind an anchor rule's alert has in `--sessions` output (they have no kinds of their own). */
+export const ANCHOR_KIND = 'alert';
 
 /** What each rule alerts on, for the human report. */
 export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
-  default: 'ours: against the client’s own baseline, k(n) ≤ 3',
-  sensitive: 'ours: sensitive setting, k = 2',
+  default: 'ours, as configured: against the client’s own baseline, k(n) ≤ 3; early alerts from the practice prior; slow slides by summed shortfall (cusum)',
+  spec: 'ours as ALLIANCE-SCIENCE.md specifies it: no early alerts, watch runs judged against the frozen baseline, item drops by size alone',
+  sensitive: 'ours, as configured but with the sensitive setting, k = 2',
+  rollingWatch: 'the spec’s rule with watch runs judged against the rolling baseline instead of the frozen one',
   cutoff: 'fixed cutoff: total below 90 POMP (≈ SRS < 36)',
   lastDrop: 'drop ≥ 2.5 POMP since the previous answered session (≈ OpenFIT’s 1 point)',
   twoSd: 'retrospective: more than 2 SD below the client’s mean over all sessions',
@@ -76,12 +96,15 @@ export class DetectorRule {
     this.state = initialClientState(instrument);
   }
 
-  /** Feeds one session; returns true when it would have alerted the therapist at that session. */
-  step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): boolean {
+  /**
+   * Feeds one session; returns the kinds of the alerts that would have reached the therapist at
+   * that session (empty when none).
+   */
+  step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): string[] {
     if (answers === null) {
       // Going-quiet notices concern unanswered sessions; they are not counted as alerts.
       this.state = recordExpired(this.state, { sessionId, endedAt }, this.settings).state;
-      return false;
+      return [];
     }
     const values: Record<string, number> = {};
     const items = this.instrument.items;
@@ -89,7 +112,9 @@ export class DetectorRule {
     const result = evaluate(this.state, { sessionId, endedAt, answers: values, talk }, this.settings, this.instrument, { explain: false });
     // The trend chart is for emails; dropping it keeps a backtest's memory per client small.
     this.state = { ...result.state, trend: [] };
-    return result.evaluation.alerts.some((alert) => COUNTED_KINDS.has(alert.kind));
+    const kinds: string[] = [];
+    for (const alert of result.evaluation.alerts) if (COUNTED_KINDS.has(alert.kind)) kinds.push(alert.kind);
+    return kinds;
   }
 }
 

@@ -1,27 +1,147 @@
 /**
- * A synthetic, labelled cohort for demos and tests: six kinds of client (stable, ceiling, noisy,
- * V-dip, slow slide, item-only drop), seeded so the same seed always gives the same file.
+ * Synthetic, labelled cohorts for demos, tests and the detector's evidence: several simulators
+ * (SIMULATORS), each a mix of client shapes — stable, ceiling, noisy, V-dips, early dips, slow
+ * slides, item-only drops, step-downs, relapses — with its own noise, session counts and missing
+ * sessions, seeded so the same simulator and seed always give the same file.
  *
- * Labels: a session is labelled a true rupture (`rupture = 1`) when the client's true level —
- * before answer noise — is at least 15 POMP below their usual total (6 points of 40), or one item's
- * is at least 40 POMP below its usual value. So a V-dip is labelled at its bottom (and on the way
- * back while still that low), an item-only drop at the dropped session, and a slow slide (six sessions of
- * erosion, then repair) at every session while it is that far down. Stable, ceiling and noisy clients have none.
+ * Labels mark the onset of a rupture: a session is labelled `rupture = 1` when the client's true
+ * level — before answer noise — has just fallen at least 15 POMP below their usual total (6 points
+ * of 40), or one item at least 40 POMP below its usual value, and the session before it was not
+ * that far down. One label per rupture episode, so a rule that alerts once per episode (and waits
+ * for repair) can catch every one; a new episode needs the level to have come back first.
  */
 import { csvField, csvHeader } from './csv.ts';
 import type { Instrument } from '../instruments.ts';
 
-export const ARCHETYPES = ['stable', 'ceiling', 'noisy', 'v-dip', 'slow-slide', 'item-drop'] as const;
+export const ARCHETYPES = [
+  'stable',
+  'ceiling',
+  'noisy',
+  'v-dip',
+  'slow-slide',
+  'item-drop',
+  'early-dip',
+  'ceiling-dip',
+  'step-down',
+  'relapse',
+] as const;
 export type Archetype = (typeof ARCHETYPES)[number];
+
+/** The shape of one simulator's cohort. */
+export interface SimulatorProfile {
+  /** What it stresses, in one line. */
+  description: string;
+  /** Client shapes and their shares (cycled in order, so small cohorts keep the shares). */
+  mix: readonly (readonly [Archetype, number])[];
+  sessions: readonly [number, number];
+  unansweredShare: number;
+  /** Unanswered requests may fall on a labelled session (a client who stays away after a rupture). */
+  missingAtRuptures: boolean;
+  /** Per-item answer noise (0–10 scale) is the shape's own, times a factor drawn from this range per client. */
+  noiseFactor: readonly [number, number];
+  /** SD of a shift shared by all items of a session (0–10 scale): items move together. */
+  sharedNoise: number;
+}
+
+export const SIMULATORS = {
+  mixed: {
+    description: 'six shapes in equal shares (stable, ceiling, noisy, V-dip, slow slide, item-only drop), 10–20 sessions, 8 % unanswered',
+    mix: [
+      ['stable', 1],
+      ['ceiling', 1],
+      ['noisy', 1],
+      ['v-dip', 1],
+      ['slow-slide', 1],
+      ['item-drop', 1],
+    ],
+    sessions: [10, 20],
+    unansweredShare: 0.08,
+    missingAtRuptures: false,
+    noiseFactor: [1, 1],
+    sharedNoise: 0,
+  },
+  'short-ceiling': {
+    description: 'short courses (4–12 sessions), most clients at the top of the scale, ruptures at the 2nd or 3rd session, items moving together',
+    mix: [
+      ['ceiling', 6],
+      ['stable', 5],
+      ['ceiling-dip', 2],
+      ['early-dip', 3],
+      ['item-drop', 1],
+      ['v-dip', 1],
+    ],
+    sessions: [4, 12],
+    unansweredShare: 0.05,
+    missingAtRuptures: false,
+    noiseFactor: [0.8, 1.2],
+    sharedNoise: 0.3,
+  },
+  'noisy-missing': {
+    description: 'noisier answers, long and uneven courses (6–24 sessions), 20 % unanswered (also at ruptures), slow slides, step-downs and relapses',
+    mix: [
+      ['noisy', 4],
+      ['stable', 5],
+      ['slow-slide', 2],
+      ['step-down', 2],
+      ['relapse', 1],
+      ['v-dip', 1],
+      ['item-drop', 1],
+    ],
+    sessions: [6, 24],
+    unansweredShare: 0.2,
+    missingAtRuptures: true,
+    noiseFactor: [1, 1.5],
+    sharedNoise: 0.4,
+  },
+  twelve: {
+    description: 'every shape, about half the clients with a rupture, 12 sessions each (like the cohort issue 15 was measured on), 10 % unanswered',
+    mix: [
+      ['stable', 4],
+      ['ceiling', 3],
+      ['noisy', 3],
+      ['v-dip', 1],
+      ['slow-slide', 1],
+      ['item-drop', 1],
+      ['early-dip', 1],
+      ['ceiling-dip', 1],
+      ['step-down', 1],
+      ['relapse', 1],
+    ],
+    sessions: [12, 12],
+    unansweredShare: 0.1,
+    missingAtRuptures: true,
+    noiseFactor: [0.8, 1.3],
+    sharedNoise: 0.4,
+  },
+  uneven: {
+    description: 'kept out of all tuning: 5–30 sessions, clients whose steadiness varies widely, items moving strongly together, 15 % unanswered (also at ruptures)',
+    mix: [
+      ['stable', 4],
+      ['noisy', 2],
+      ['ceiling', 2],
+      ['v-dip', 1],
+      ['slow-slide', 1],
+      ['item-drop', 1],
+      ['step-down', 1],
+      ['early-dip', 1],
+      ['relapse', 1],
+    ],
+    sessions: [5, 30],
+    unansweredShare: 0.15,
+    missingAtRuptures: true,
+    noiseFactor: [0.7, 1.6],
+    sharedNoise: 0.6,
+  },
+} as const satisfies Record<string, SimulatorProfile>;
+
+export type SimulatorName = keyof typeof SIMULATORS;
+export const SIMULATOR_NAMES = Object.keys(SIMULATORS) as SimulatorName[];
 
 export interface SimulateOptions {
   clients: number;
   seed: number;
-  /** Sessions per client, drawn uniformly from this range (inclusive). */
-  minSessions?: number;
-  maxSessions?: number;
-  /** Share of feedback requests that expire unanswered (never at a labelled session). */
-  unansweredShare?: number;
+  /** Default `mixed`. */
+  simulator?: SimulatorName;
 }
 
 export interface SimulatedSession {
@@ -51,16 +171,25 @@ const FIRST_SESSION_MS = Date.UTC(2026, 0, 5, 15);
 /** True drops that count as a rupture, on a 0–10 scale: 1.5 per item on average, or 4 on one item. */
 const TOTAL_RUPTURE = 1.5;
 const ITEM_RUPTURE = 4;
+/**
+ * Depth of a dip (0–10 scale, every item): from just past the rupture line (15 POMP below usual
+ * after the first item) to 4 points, so shallow ruptures a wide spread floor would miss are in
+ * every cohort.
+ */
+const DIP_DEPTH = [1.8, 4] as const;
+
+/** The client shape for each client index: the mix's shares, cycled. */
+function shapeCycle(mix: SimulatorProfile['mix']): Archetype[] {
+  return mix.flatMap(([archetype, share]) => Array.from({ length: share }, () => archetype));
+}
 
 /** Yields the cohort's sessions, client after client, each client's in endedAt order. */
 export function* simulateCohort(options: SimulateOptions, instrument: Instrument): Generator<SimulatedSession> {
+  const profile: SimulatorProfile = SIMULATORS[options.simulator ?? 'mixed'];
   const random = seededRandom(options.seed);
   const uniform = (low: number, high: number) => low + (high - low) * random();
   const integer = (low: number, high: number) => Math.floor(uniform(low, high + 1));
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const minSessions = options.minSessions ?? 10;
-  const maxSessions = options.maxSessions ?? 20;
-  const unansweredShare = options.unansweredShare ?? 0.08;
   const itemCount = instrument.items.length;
   // Items other than "overall" can carry an item-only drop.
   const droppable = instrument.items.flatMap((item, index) => (item.component === 'overall' ? [] : [index]));
@@ -68,48 +197,69 @@ export function* simulateCohort(options: SimulateOptions, instrument: Instrument
     const clamped = Math.min(10, Math.max(0, value));
     return Math.round(instrument.min + (clamped / 10) * (instrument.max - instrument.min));
   };
+  const cycle = shapeCycle(profile.mix);
 
   for (let client = 0; client < options.clients; client++) {
-    const archetype = ARCHETYPES[client % ARCHETYPES.length]!;
+    const archetype = cycle[client % cycle.length]!;
     const clientId = `sim-${String(client + 1).padStart(4, '0')}-${archetype}`;
-    const sessions = integer(minSessions, maxSessions);
-    const usual =
-      archetype === 'ceiling'
-        ? Array.from({ length: itemCount }, () => 10)
-        : archetype === 'noisy'
-          ? Array.from({ length: itemCount }, () => uniform(6.5, 8.5))
-          : Array.from({ length: itemCount }, () => uniform(8, 9.5));
-    const noise = archetype === 'noisy' ? 1.4 : archetype === 'ceiling' ? 0.35 : 0.6;
+    const sessions = integer(profile.sessions[0], profile.sessions[1]);
+    const atTop = archetype === 'ceiling' || archetype === 'ceiling-dip';
+    const usual = atTop
+      ? Array.from({ length: itemCount }, () => uniform(9.6, 10))
+      : archetype === 'noisy'
+        ? Array.from({ length: itemCount }, () => uniform(6.5, 8.5))
+        : Array.from({ length: itemCount }, () => uniform(8, 9.5));
+    const noise = (archetype === 'noisy' ? 1.4 : atTop ? 0.35 : 0.6) * uniform(profile.noiseFactor[0], profile.noiseFactor[1]);
+    const shared = atTop ? profile.sharedNoise / 2 : profile.sharedNoise;
     // True drop of each item at each session, on the 0–10 scale.
     const drops = Array.from({ length: sessions }, () => new Array<number>(itemCount).fill(0));
-    if (archetype === 'v-dip') {
-      const at = integer(5, sessions - 3);
-      const depth = uniform(2.5, 4);
+    const dip = (at: number, depth: number) => {
+      if (at < 0 || at >= sessions) return;
       drops[at]!.fill(depth);
-      drops[at + 1]!.fill(depth / 2);
-    } else if (archetype === 'slow-slide') {
-      // Six sessions of erosion, then a repair that halves the drop each session.
-      const start = integer(4, 6);
-      const slope = uniform(0.35, 0.5);
+      if (at + 1 < sessions) drops[at + 1]!.fill(depth / 2);
+    };
+    // Shapes need room: a shape that does not fit the course length leaves the client stable.
+    if ((archetype === 'v-dip' || archetype === 'ceiling-dip') && sessions >= 7) dip(integer(4, sessions - 3), uniform(DIP_DEPTH[0], DIP_DEPTH[1]));
+    else if (archetype === 'early-dip' && sessions >= 4) dip(integer(1, 2), uniform(DIP_DEPTH[0], DIP_DEPTH[1]));
+    else if (archetype === 'relapse' && sessions >= 12) {
+      const first = integer(4, sessions - 7);
+      dip(first, uniform(DIP_DEPTH[0], DIP_DEPTH[1]));
+      dip(integer(first + 4, sessions - 2), uniform(DIP_DEPTH[0], DIP_DEPTH[1]));
+    } else if (archetype === 'slow-slide' && sessions >= 9) {
+      // Erosion over several sessions, then a repair that halves the drop each session.
+      const start = integer(3, Math.min(6, sessions - 6));
+      const length = integer(4, 7);
+      const slope = uniform(2, 3.2) / length;
       let drop = 0;
       for (let s = start; s < sessions; s++) {
-        drop = s < start + 6 ? slope * (s - start + 1) : drop / 2;
+        drop = s < start + length ? slope * (s - start + 1) : drop / 2;
         drops[s]!.fill(drop);
       }
-    } else if (archetype === 'item-drop') {
-      const at = integer(5, sessions - 2);
+    } else if (archetype === 'item-drop' && sessions >= 7) {
+      const at = integer(4, sessions - 2);
       drops[at]![droppable[integer(0, droppable.length - 1)] ?? 0] = uniform(4.5, 6);
+    } else if (archetype === 'step-down' && sessions >= 8) {
+      // The level falls and stays lower: one onset, no return.
+      const at = integer(4, sessions - 3);
+      const depth = uniform(1.6, 2.6);
+      for (let s = at; s < sessions; s++) drops[s]!.fill(depth);
     }
 
     const firstMs = FIRST_SESSION_MS + (client % 7) * DAY_MS;
+    let wasDown = false;
     for (let s = 0; s < sessions; s++) {
       const drop = drops[s]!;
       const meanDrop = drop.reduce((sum, value) => sum + value, 0) / itemCount;
-      const rupture = meanDrop >= TOTAL_RUPTURE || drop.some((value) => value >= ITEM_RUPTURE) ? 1 : 0;
-      const unanswered = rupture === 0 && random() < unansweredShare;
-      const answers = unanswered ? null : usual.map((level, index) => toRaw(level - drop[index]! + noise * normal()));
-      const talk = answers !== null && random() < (rupture ? 0.25 : 0.02);
-      yield { clientId, archetype, endedAt: new Date(firstMs + s * 7 * DAY_MS).toISOString().replace('.000Z', 'Z'), answers, talk, rupture };
+      const down = meanDrop >= TOTAL_RUPTURE || drop.some((value) => value >= ITEM_RUPTURE);
+      const rupture = down && !wasDown ? 1 : 0;
+      wasDown = down;
+      const unanswered = (rupture === 0 || profile.missingAtRuptures) && random() < profile.unansweredShare;
+      const shift = shared * normal();
+      const answers = unanswered ? null : usual.map((level, index) => toRaw(level - drop[index]! + shift + noise * normal()));
+      // Simulated clients never tick "I'd like to talk": the tick alerts under every setting of our
+      // rules alike and the anchors' rules never see it, so a guessed tick rate would only blur
+      // the comparison of the score rules, which is what these cohorts are for.
+      yield { clientId, archetype, endedAt: new Date(firstMs + s * 7 * DAY_MS).toISOString().replace('.000Z', 'Z'), answers, talk: false, rupture };
     }
   }
 }

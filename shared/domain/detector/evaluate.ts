@@ -52,6 +52,12 @@ export interface RuptureAlert {
   n: number;
   k: number;
   z: number;
+  /**
+   * Present on an early alert (fewer than minBaseline answered sessions): m and sEff are then the
+   * expected total and its spread, from the client's first n sessions pulled toward the practice
+   * prior (priorMean), not a baseline of their own.
+   */
+  early?: { priorMean: number };
 }
 
 /** Reported against the baseline frozen at the first watch session. */
@@ -63,6 +69,8 @@ export interface SustainedDeclineAlert {
   sEff: number;
   n: number;
   z: number;
+  /** With declineRule `cusum`: the summed shortfall in SDs, beyond the slack, that reached the limit. */
+  sum?: number;
 }
 
 export interface ItemDrop {
@@ -72,6 +80,8 @@ export interface ItemDrop {
   baselineMean: number;
   /** baselineMean − value, in POMP. */
   drop: number;
+  /** The item's sample SD over the baseline (POMP). */
+  baselineSd: number;
 }
 
 export interface ItemDropAlert {
@@ -144,6 +154,8 @@ export interface Evaluation {
   state: EvaluationState;
   /** Length of the current watch run including this session (0 when none). */
   watches: number;
+  /** With declineRule `cusum`: the summed shortfall (SDs beyond the slack) so far; absent otherwise. */
+  declineSum?: number;
   /** Kept out of future baselines (see the module comment). */
   flagged: boolean;
   /** At most one alert per kind. */
@@ -205,6 +217,8 @@ interface BaselineStats {
   sEff: number;
   k: number;
   itemMeans: number[];
+  /** Each item's sample SD over the baseline. */
+  itemSds: number[];
 }
 
 function baselineStats(entries: readonly number[][], itemCount: number, settings: DetectorSettings): BaselineStats | null {
@@ -219,9 +233,34 @@ function baselineStats(entries: readonly number[][], itemCount: number, settings
     totals[row] = mean(items);
   }
   for (let index = 0; index < itemCount; index++) itemMeans[index]! /= n;
+  const itemSds = new Array<number>(itemCount).fill(0);
+  if (n > 1) {
+    for (let row = 0; row < n; row++) {
+      const items = entries[row]!;
+      for (let index = 0; index < itemCount; index++) itemSds[index]! += ((items[index] ?? 0) - itemMeans[index]!) ** 2;
+    }
+    for (let index = 0; index < itemCount; index++) itemSds[index] = Math.sqrt(itemSds[index]! / (n - 1));
+  }
   const m = mean(totals);
   const s = sampleSd(totals, m);
-  return { n, m, s, sEff: Math.max(s, settings.sdFloor), k: alertThreshold(n, settings), itemMeans };
+  return { n, m, s, sEff: Math.max(s, settings.sdFloor), k: alertThreshold(n, settings), itemMeans, itemSds };
+}
+
+/**
+ * What a client's first n (< minBaseline) sessions predict for the next one, pulled toward the
+ * practice prior (empirical-Bayes shrinkage of a normal mean): the expected total and the spread
+ * of one new session around it. Null when early alerts are off or there is no session yet.
+ */
+function earlyExpectation(entries: readonly number[][], settings: DetectorSettings): { n: number; m: number; sd: number } | null {
+  const n = entries.length;
+  if (settings.earlyK <= 0 || n === 0 || n >= settings.minBaseline) return null;
+  const within = Math.max(settings.priorWithinSdPomp, 1e-6) ** 2;
+  const between = Math.max(settings.priorSdPomp, 1e-6) ** 2;
+  let sum = 0;
+  for (const items of entries) sum += mean(items);
+  const precision = n / within + 1 / between;
+  const m = (sum / within + settings.priorMeanPomp / between) / precision;
+  return { n, m, sd: Math.sqrt(within + 1 / precision) };
 }
 
 function scoreAnswers(instrument: Instrument, answers: Readonly<Record<string, number>>): number[] {
@@ -261,7 +300,7 @@ function itemDrops(instrument: Instrument, items: readonly number[], stats: Base
   for (let index = 0; index < items.length; index++) {
     const value = items[index]!;
     const baselineMean = stats.itemMeans[index]!;
-    drops[index] = { itemId: instrument.items[index]!.id, value, baselineMean: round4(baselineMean), drop: round4(baselineMean - value) };
+    drops[index] = { itemId: instrument.items[index]!.id, value, baselineMean: round4(baselineMean), drop: round4(baselineMean - value), baselineSd: round4(stats.itemSds[index]!) };
   }
   return drops;
 }
@@ -332,42 +371,68 @@ function judgeScore(
   sessionId: string,
   p: number,
   stats: BaselineStats | null,
+  early: { n: number; m: number; sd: number } | null,
   drops: readonly ItemDrop[],
   settings: DetectorSettings,
   instrument: Instrument,
 ): Judgement {
   const alerts: (RuptureAlert | SustainedDeclineAlert | ItemDropAlert | LowRatingAlert)[] = [];
   let watch: WatchRun | null = null;
+  let watchState = false;
   if (stats) {
     const z = (p - stats.m) / stats.sEff;
     if (z <= -stats.k + EPSILON) {
       alerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
     } else {
-      // A run goes on while each session stays a watch against the baseline frozen at its start,
-      // so a slow slide cannot hide by dragging the rolling baseline down with it. A session below
-      // the rolling baseline only (or the first one) starts a new run, frozen at today's baseline.
-      const frozen = state.watch?.frozen;
-      const continues = frozen !== undefined && (p - frozen.m) / frozen.sEff <= -settings.watchZ + EPSILON;
-      if (continues) watch = { count: state.watch!.count + 1, frozen };
-      else if (z <= -settings.watchZ + EPSILON) watch = { count: 1, frozen: { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n } };
-      if (watch && watch.count >= settings.sustainedWatches) {
+      ({ watch, watchState } = judgeDecline(state.watch, p, z, stats, settings));
+      if (watch && declineAlerts(watch, settings)) {
         const f = watch.frozen;
-        alerts.push({ kind: 'sustained-decline', watches: watch.count, p, m: f.m, sEff: f.sEff, n: f.n, z: round4((p - f.m) / f.sEff) });
+        alerts.push({
+          kind: 'sustained-decline',
+          watches: watch.count,
+          p,
+          m: f.m,
+          sEff: f.sEff,
+          n: f.n,
+          z: round4((p - f.m) / f.sEff),
+          ...(settings.declineRule === 'cusum' ? { sum: watch.sum ?? 0 } : {}),
+        });
       }
     }
-    const dropped = drops.filter((drop) => drop.drop >= settings.itemDropPomp - EPSILON);
+    // An item alerts when it fell itemDropPomp below its usual value and, with itemDropK, also
+    // that many of its own SDs: a 4-point dip says less on an item that often moves by 2.
+    const dropped = drops.filter(
+      (drop) => drop.drop >= settings.itemDropPomp - EPSILON && drop.drop >= settings.itemDropK * Math.max(drop.baselineSd, 2 * settings.sdFloor) - EPSILON,
+    );
     if (dropped.length > 0) alerts.push({ kind: 'item-drop', items: dropped });
+  } else if (early) {
+    const z = (p - early.m) / early.sd;
+    if (z <= -settings.earlyK + EPSILON) {
+      alerts.push({
+        kind: 'rupture',
+        p,
+        m: round4(early.m),
+        s: round4(early.sd),
+        sEff: round4(early.sd),
+        n: early.n,
+        k: settings.earlyK,
+        z: round4(z),
+        early: { priorMean: settings.priorMeanPomp },
+      });
+    }
   }
   const low = lowRating(instrument, p, settings);
   if (low) alerts.push(low);
 
   if (alerts.length === 0) {
-    const quiet: EvaluationState = watch ? 'watch' : stats ? 'normal' : 'insufficient-baseline';
+    const quiet: EvaluationState = watchState ? 'watch' : stats ? 'normal' : 'insufficient-baseline';
     return { state: quiet, alerts: [], flagged: false, watch, repair: null, restartBaseline: false };
   }
   const sustained = alerts.find((alert) => alert.kind === 'sustained-decline');
-  // The pre-alert baseline: for a sustained decline, the one from before the decline began.
-  const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : stats;
+  // The pre-alert baseline: for a sustained decline, the one from before the decline began; for an
+  // early rupture, the expected level.
+  const rupture = alerts.find((alert) => alert.kind === 'rupture');
+  const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : (stats ?? (rupture ? { m: rupture.m, sEff: rupture.sEff } : null));
   const repair: RepairWindow = {
     openedBy: alerts.map((alert) => alert.kind),
     sessionId,
@@ -377,6 +442,40 @@ function judgeScore(
     seen: 0,
   };
   return { state: 'alert', alerts, flagged: true, watch: null, repair, restartBaseline: false };
+}
+
+/**
+ * Carries the decline run on by one session (no rupture today): returns the run, or null, and
+ * whether this session is a watch (at least watchZ SDs below usual).
+ */
+function judgeDecline(run: WatchRun | null, p: number, z: number, stats: BaselineStats, settings: DetectorSettings): { watch: WatchRun | null; watchState: boolean } {
+  const today = { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n };
+  const belowToday = z <= -settings.watchZ + EPSILON;
+  if (settings.declineRule === 'cusum') {
+    // Shortfalls below the baseline frozen when the sum last left 0 add up, less a slack per
+    // session for noise; a session above usual pays the sum back down.
+    const frozen = run?.frozen ?? today;
+    const zFrozen = (p - frozen.m) / frozen.sEff;
+    const sum = Math.max(0, (run?.sum ?? 0) - zFrozen - settings.cusumSlack);
+    const watch = sum > EPSILON ? { count: (run?.count ?? 0) + 1, frozen, sum: round4(sum) } : null;
+    return { watch, watchState: belowToday || zFrozen <= -settings.watchZ + EPSILON };
+  }
+  // `frozen`: a run goes on while each session stays a watch against the baseline frozen at its
+  // start, so a slow slide cannot hide by dragging the rolling baseline down with it. `rolling`:
+  // while each is a watch against its own day's baseline. Either way a session that does not
+  // continue a run but is below today's baseline starts a new one, frozen at today's baseline.
+  const frozen = run?.frozen;
+  const continues =
+    frozen !== undefined && (settings.declineRule === 'rolling' ? belowToday : (p - frozen.m) / frozen.sEff <= -settings.watchZ + EPSILON);
+  if (continues) return { watch: { count: run!.count + 1, frozen }, watchState: true };
+  if (belowToday) return { watch: { count: 1, frozen: today }, watchState: true };
+  return { watch: null, watchState: false };
+}
+
+/** Whether a decline run has gone on long enough (or, with cusum, summed high enough) to alert. */
+function declineAlerts(watch: WatchRun, settings: DetectorSettings): boolean {
+  if (settings.declineRule === 'cusum') return (watch.sum ?? 0) >= settings.cusumLimit - EPSILON;
+  return watch.count >= settings.sustainedWatches;
 }
 
 /**
@@ -397,13 +496,14 @@ export function evaluate(
   // A larger stored baseline (baselineMax lowered since) is read from its most recent end.
   const recent = state.baseline.length > settings.baselineMax ? state.baseline.slice(-settings.baselineMax) : state.baseline;
   const stats = baselineStats(recent, items.length, settings);
+  const early = stats ? null : earlyExpectation(recent, settings);
   const z = stats ? (p - stats.m) / stats.sEff : null;
   const drops = stats ? itemDrops(instrument, items, stats) : [];
 
   // An open alert episode: the sessions after it are never re-alerted by the score rules.
   const judgement = state.repair
     ? judgeInEpisode(state.repair, p, settings)
-    : judgeScore(state, session.sessionId, p, stats, drops, settings, instrument);
+    : judgeScore(state, session.sessionId, p, stats, early, drops, settings, instrument);
   const { flagged, watch, repair, restartBaseline } = judgement;
   const evaluationState = judgement.state;
   const alerts: Alert[] = [...judgement.alerts];
@@ -437,6 +537,7 @@ export function evaluate(
     z: z === null ? null : round4(z),
     state: evaluationState,
     watches: watch?.count ?? 0,
+    ...(settings.declineRule === 'cusum' ? { declineSum: watch?.sum ?? 0 } : {}),
     flagged,
     alerts,
     reason: '',

@@ -73,7 +73,9 @@ export function describeEvaluation(
       break;
     case 'watch':
       parts.push(
-        `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
+        settings.declineRule === 'cusum'
+          ? `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; the shortfalls since the decline began add up to ${formatZ(evaluation.declineSum ?? 0)} of the ${formatZ(settings.cusumLimit)} SDs that alert.`
+          : `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
       );
       break;
     case 'continuing':
@@ -92,12 +94,16 @@ export function describeEvaluation(
     switch (alert.kind) {
       case 'rupture':
         parts.push(
-          `Total ${total(instrument, p)} against ${usual(instrument, alert.m, alert.s)} ${over}: z = ${formatZ(alert.z)}, at or past this client's alert line of ${formatZ(-alert.k)}${spreadNote}.`,
+          alert.early
+            ? `Total ${total(instrument, p)} against an expected ${formatNumber(pompToTotal(instrument, alert.m))} ± ${formatNumber((alert.sEff / 100) * totalRange(instrument))} from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}, pulled toward the practice's typical ${formatNumber(pompToTotal(instrument, alert.early.priorMean))}: z = ${formatZ(alert.z)}, at or past the early alert line of ${formatZ(-alert.k)}.`
+            : `Total ${total(instrument, p)} against ${usual(instrument, alert.m, alert.s)} ${over}: z = ${formatZ(alert.z)}, at or past this client's alert line of ${formatZ(-alert.k)}${spreadNote}.`,
         );
         break;
       case 'sustained-decline':
         parts.push(
-          `Total ${total(instrument, p)}, the ${ordinal(alert.watches)} session in a row below the usual ${formatNumber(pompToTotal(instrument, alert.m))} from before the decline began (z = ${formatZ(alert.z)}).`,
+          alert.sum !== undefined
+            ? `Total ${total(instrument, p)}: over the last ${sessions(alert.watches)} the totals stayed below the usual ${formatNumber(pompToTotal(instrument, alert.m))} from before the decline began, and the shortfalls add up to ${formatZ(alert.sum)} SDs beyond what noise explains, past the limit of ${formatZ(settings.cusumLimit)} (today z = ${formatZ(alert.z)}).`
+            : `Total ${total(instrument, p)}, the ${ordinal(alert.watches)} session in a row below the usual ${formatNumber(pompToTotal(instrument, alert.m))} from before the decline began (z = ${formatZ(alert.z)}).`,
         );
         break;
       case 'item-drop':

@@ -9,6 +9,16 @@ export type { DetectorSettings };
 /** The documented defaults (ALLIANCE-SCIENCE.md), read from the one place settings are declared. */
 export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze(readSettings(DETECTOR_SETTINGS, () => undefined, (entry) => entry.context));
 
+/**
+ * The settings ALLIANCE-SCIENCE.md's detection rule specifies, where issue 15's backtests moved
+ * the default away from them (docs/detector.md): no early alerts, the frozen reading of the watch
+ * run, item drops judged by size alone.
+ */
+export const SPEC_OVERRIDES = Object.freeze({ earlyK: 0, declineRule: 'frozen', itemDropK: 0 } as const satisfies Partial<DetectorSettings>);
+
+/** The spec's settings: the defaults with SPEC_OVERRIDES. */
+export const SPEC_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({ ...DEFAULT_DETECTOR_SETTINGS, ...SPEC_OVERRIDES });
+
 /** Throws a RangeError when settings that are valid one by one do not fit together. */
 export function checkDetectorSettings(settings: DetectorSettings): void {
   if (settings.minBaseline > settings.baselineMax) {

@@ -33,10 +33,15 @@ export interface FrozenBaseline {
   n: number;
 }
 
-/** Consecutive watch sessions, judged against the baseline frozen at the first of them. */
+/**
+ * Consecutive watch sessions, judged against the baseline frozen at the first of them (or, with
+ * declineRule `cusum`, the sessions since the summed shortfall last was 0, and that sum in SDs).
+ * `sum` is absent on records written before the cusum rule existed: they read as a sum of 0.
+ */
 export interface WatchRun {
   count: number;
   frozen: FrozenBaseline;
+  sum?: number;
 }
 
 /** An open alert episode: the answered sessions after it either come back or escalate once. */
@@ -103,7 +108,7 @@ export const ClientStateSchema = (() => {
     version: count,
     instrument: z.object({ id: z.string(), version: z.number() }),
     baseline: z.array(z.array(pomp)),
-    watch: z.nullable(z.object({ count, frozen: z.object({ m: pomp, sEff: z.number(), n: count }) })),
+    watch: z.nullable(z.object({ count, frozen: z.object({ m: pomp, sEff: z.number(), n: count }), sum: z.optional(z.number().check(z.gte(0))) })),
     repair: z.nullable(
       z.object({
         openedBy: z.array(scoreAlertKind),

@@ -41,7 +41,9 @@ interface Course {
 export const COURSES: readonly Course[] = [
   { name: 'steady', answers: [{ total: 36 }, { total: 37 }], alerts: [] },
   // 12 of 40 is 30 POMP, under the low-rating line (50) even without a baseline.
-  { name: 'drop', answers: [{ total: 35 }, { total: 12 }], alerts: [{ session: 1, kind: 'low-rating' }] },
+  // The 12 is also an early rupture against what the first answer predicts (earlyK, issue 15); the
+  // rupture leads the email and low-rating is listed under it.
+  { name: 'drop', answers: [{ total: 35 }, { total: 12 }], alerts: [{ session: 1, kind: 'rupture' }] },
   { name: 'asks-to-talk', answers: [{ total: 34, talk: true }, { total: 36 }], alerts: [{ session: 0, kind: 'client-asked' }] },
   { name: 'answers-once', answers: [{ total: 36 }, undefined], alerts: [] },
   // Two requests in a row expire: one going-quiet notice, on whichever expiry is counted second.

@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTOR_SETTINGS, evaluate, initialClientState, type Evaluation } from '../../../shared/domain/detector/index.ts';
+import { DEFAULT_DETECTOR_SETTINGS, SPEC_DETECTOR_SETTINGS, evaluate, initialClientState, type Evaluation } from '../../../shared/domain/detector/index.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import { run, STATISTICAL_KINDS, type SessionInput, type Step } from './support.ts';
 
@@ -27,7 +27,7 @@ describe('detector properties', () => {
   it('never raises a statistical alert for a client with fewer than 3 answers', () => {
     fc.assert(
       fc.property(fc.array(answered, { maxLength: 2 }), fc.array(fc.constant(null), { maxLength: 3 }), settings, (answers, gaps, overrides) => {
-        const { steps } = run([...gaps, ...answers], { ...DEFAULT_DETECTOR_SETTINGS, ...overrides });
+        const { steps } = run([...gaps, ...answers], { ...SPEC_DETECTOR_SETTINGS, ...overrides });
 
         for (const evaluation of evaluations(steps)) expect(statisticalKinds(evaluation)).toEqual([]);
       }),
@@ -37,7 +37,7 @@ describe('detector properties', () => {
   it('raises a statistical alert only against a baseline of at least minBaseline sessions', () => {
     fc.assert(
       fc.property(fc.array(session, { maxLength: 30 }), settings, (sessions, overrides) => {
-        const { steps } = run(sessions, { ...DEFAULT_DETECTOR_SETTINGS, ...overrides });
+        const { steps } = run(sessions, { ...SPEC_DETECTOR_SETTINGS, ...overrides });
 
         for (const evaluation of evaluations(steps)) {
           if (statisticalKinds(evaluation).some((kind) => kind !== 'unrepaired')) expect(evaluation.n).toBeGreaterThanOrEqual(3);
@@ -48,7 +48,7 @@ describe('detector properties', () => {
 
   it('changes no statistical flag when every score of a client is shifted by a constant inside the range', () => {
     // The low-rating line is absolute by design, so it is switched off here: a shift may cross it.
-    const noLowRating = { ...DEFAULT_DETECTOR_SETTINGS, lowRatingPomp: 0 };
+    const noLowRating = { ...SPEC_DETECTOR_SETTINGS, lowRatingPomp: 0 };
     const base = fc.record({ items: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 4, maxLength: 4 }), talk: fc.boolean() });
     const sessionsArb = fc.array(fc.oneof({ weight: 9, arbitrary: base }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 25 });
     fc.assert(
@@ -68,12 +68,15 @@ describe('detector properties', () => {
     );
   });
 
-  it('keeps the state bounded however long the history', () => {
+  it.each([
+    ['the spec', SPEC_DETECTOR_SETTINGS],
+    ['the default (early alerts, cusum, item spread)', DEFAULT_DETECTOR_SETTINGS],
+  ])('keeps the state bounded however long the history, on %s', (_, detectorSettings) => {
     fc.assert(
       fc.property(fc.array(session, { minLength: 50, maxLength: 400 }), (sessions) => {
-        const { state } = run(sessions);
+        const { state } = run(sessions, detectorSettings);
 
-        expect(state.baseline.length).toBeLessThanOrEqual(DEFAULT_DETECTOR_SETTINGS.baselineMax);
+        expect(state.baseline.length).toBeLessThanOrEqual(SPEC_DETECTOR_SETTINGS.baselineMax);
         expect(state.trend.length).toBeLessThanOrEqual(12);
         expect(JSON.stringify(state).length).toBeLessThan(2_000);
       }),
@@ -92,17 +95,20 @@ describe('detector properties', () => {
           talk: next.talk,
         };
 
-        expect(evaluate(state, input, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT)).toEqual(
-          evaluate(structuredClone(state), input, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT),
+        expect(evaluate(state, input, SPEC_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT)).toEqual(
+          evaluate(structuredClone(state), input, SPEC_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT),
         );
       }),
     );
   });
 
-  it('gives every evaluation a reason and at most one alert of each kind', () => {
+  it.each([
+    ['the spec', SPEC_DETECTOR_SETTINGS],
+    ['the default (early alerts, cusum, item spread)', DEFAULT_DETECTOR_SETTINGS],
+  ])('gives every evaluation a reason and at most one alert of each kind, on %s', (_, detectorSettings) => {
     fc.assert(
       fc.property(fc.array(session, { maxLength: 30 }), settings, (sessions, overrides) => {
-        for (const evaluation of evaluations(run(sessions, { ...DEFAULT_DETECTOR_SETTINGS, ...overrides }).steps)) {
+        for (const evaluation of evaluations(run(sessions, { ...detectorSettings, ...overrides }).steps)) {
           const alertKinds = evaluation.alerts.map((alert) => alert.kind);
           expect(new Set(alertKinds).size).toBe(alertKinds.length);
           expect(evaluation.reason.length).toBeGreaterThan(0);

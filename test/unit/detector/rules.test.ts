@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ClientStateSchema,
-  DEFAULT_DETECTOR_SETTINGS,
+  SPEC_DETECTOR_SETTINGS,
   evaluate,
   initialClientState,
   InstrumentMismatchError,
@@ -20,7 +20,7 @@ import {
 import { DEFAULT_INSTRUMENT, type Instrument } from '../../../shared/domain/instruments.ts';
 import { at, kinds, run, total, vector, type SessionInput } from './support.ts';
 
-const SENSITIVE = { ...DEFAULT_DETECTOR_SETTINGS, sensitivity: 'sensitive' as const };
+const SENSITIVE = { ...SPEC_DETECTOR_SETTINGS, sensitivity: 'sensitive' as const };
 
 /** The default items, with the approach item replaced by a reverse-keyed "felt judged" item. */
 const REVERSED: Instrument = {
@@ -55,7 +55,7 @@ describe('ceiling clients', () => {
 
 describe('reverse-keyed items', () => {
   it('counts a high answer on a reverse-keyed item as a lower alliance', () => {
-    const { steps } = run([items(9, 9, 1, 9), items(9, 9, 9, 9)], DEFAULT_DETECTOR_SETTINGS, REVERSED);
+    const { steps } = run([items(9, 9, 1, 9), items(9, 9, 9, 9)], SPEC_DETECTOR_SETTINGS, REVERSED);
 
     expect(at(steps, 1).p).toBe(90);
     expect(at(steps, 2).p).toBe(70);
@@ -63,11 +63,11 @@ describe('reverse-keyed items', () => {
   });
 
   it('raises an item drop when a reverse-keyed item rises, and says so in the client’s own answers', () => {
-    const { steps } = run([...Array(4).fill(items(9, 9, 1, 9)), items(9, 9, 6, 9)], DEFAULT_DETECTOR_SETTINGS, REVERSED);
+    const { steps } = run([...Array(4).fill(items(9, 9, 1, 9)), items(9, 9, 6, 9)], SPEC_DETECTOR_SETTINGS, REVERSED);
     const evaluation = at(steps, 5);
 
     expect(kinds(evaluation)).toEqual(['item-drop']);
-    expect((evaluation.alerts[0] as ItemDropAlert).items).toEqual([{ itemId: 'judged', value: 40, baselineMean: 90, drop: 50 }]);
+    expect((evaluation.alerts[0] as ItemDropAlert).items).toEqual([{ itemId: 'judged', value: 40, baselineMean: 90, drop: 50, baselineSd: 0 }]);
     expect(evaluation.mostMovedComponent).toMatchObject({ itemId: 'judged', component: 'tasks' });
     expect(evaluation.reason).toContain("'Judged' 6 of 10 (higher is worse on this item) against a usual 1");
   });
@@ -152,7 +152,7 @@ describe('watch runs and sustained decline', () => {
   });
 
   it('needs sustainedWatches watches in a row, as configured', () => {
-    const { steps } = run(vector('39 38 37 36 35'), { ...DEFAULT_DETECTOR_SETTINGS, sustainedWatches: 2 });
+    const { steps } = run(vector('39 38 37 36 35'), { ...SPEC_DETECTOR_SETTINGS, sustainedWatches: 2 });
 
     expect(kinds(at(steps, 5))).toEqual(['sustained-decline']);
   });
@@ -202,7 +202,7 @@ describe('low rating', () => {
   });
 
   it("adds the instrument's own cutoff when it defines one", () => {
-    const { steps } = run([total(35), total(36)], DEFAULT_DETECTOR_SETTINGS, WITH_CUTOFF);
+    const { steps } = run([total(35), total(36)], SPEC_DETECTOR_SETTINGS, WITH_CUTOFF);
 
     expect((at(steps, 1).alerts[0] as LowRatingAlert).cutoff).toEqual({ rawTotal: 35, totalBelow: 36, below: true });
     expect(at(steps, 1).reason).toContain("below the instrument's concern level of 36");
@@ -303,8 +303,8 @@ describe('state', () => {
     const before = run(vector('38 38 38 38')).state;
     const frozen = structuredClone(before);
 
-    evaluate(before, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers: { relationship: 1, goals: 1, approach: 1, overall: 1 } }, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
-    recordExpired(before, { sessionId: 'y', endedAt: '2026-03-02T10:00:00Z' }, DEFAULT_DETECTOR_SETTINGS);
+    evaluate(before, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers: { relationship: 1, goals: 1, approach: 1, overall: 1 } }, SPEC_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
+    recordExpired(before, { sessionId: 'y', endedAt: '2026-03-02T10:00:00Z' }, SPEC_DETECTOR_SETTINGS);
 
     expect(before).toEqual(frozen);
   });
@@ -321,7 +321,7 @@ describe('state', () => {
     const { evaluation } = evaluate(
       state,
       { sessionId: 'x', endedAt: '2026-06-01T10:00:00Z', answers: { relationship: 10, goals: 10, approach: 10, overall: 10 } },
-      { ...DEFAULT_DETECTOR_SETTINGS, baselineMax: 5 },
+      { ...SPEC_DETECTOR_SETTINGS, baselineMax: 5 },
       DEFAULT_INSTRUMENT,
     );
 
@@ -331,7 +331,7 @@ describe('state', () => {
   it('rejects answers outside the instrument and leaves no trace', () => {
     const state = initialClientState(DEFAULT_INSTRUMENT);
     const answer = (answers: Record<string, number>) => () =>
-      evaluate(state, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers }, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
+      evaluate(state, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers }, SPEC_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
 
     expect(answer({ relationship: 10, goals: 10, approach: 10 })).toThrow(InvalidAnswersError);
     expect(answer({ relationship: 10, goals: 11, approach: 10, overall: 10 })).toThrow(/goals = 11 is outside 0–10/);
@@ -342,12 +342,12 @@ describe('state', () => {
     const state = initialClientState(REVERSED);
 
     expect(() =>
-      evaluate(state, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers: { relationship: 1, goals: 1, approach: 1, overall: 1 } }, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT),
+      evaluate(state, { sessionId: 'x', endedAt: '2026-03-01T10:00:00Z', answers: { relationship: 1, goals: 1, approach: 1, overall: 1 } }, SPEC_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT),
     ).toThrow(InstrumentMismatchError);
   });
 
   it('refuses settings whose minimum baseline exceeds the maximum', () => {
-    const settings = { ...DEFAULT_DETECTOR_SETTINGS, minBaseline: 6, baselineMax: 5 };
+    const settings = { ...SPEC_DETECTOR_SETTINGS, minBaseline: 6, baselineMax: 5 };
 
     expect(() => run(vector('38'), settings)).toThrow(/minBaseline \(6\) must not exceed baselineMax \(5\)/);
   });

@@ -2,7 +2,7 @@
  * Helpers for detector tests: run a client's sessions through the detector in order.
  */
 import {
-  DEFAULT_DETECTOR_SETTINGS,
+  SPEC_DETECTOR_SETTINGS,
   evaluate,
   initialClientState,
   recordExpired,
@@ -32,10 +32,14 @@ export function endedAt(index: number): string {
   return new Date(Date.UTC(2026, 0, 5 + 7 * index, 15)).toISOString();
 }
 
-/** Runs sessions through the detector, returning every step and the final state. */
+/**
+ * Runs sessions through the detector, returning every step and the final state. The settings
+ * default to the spec's (ALLIANCE-SCIENCE.md): the rule tests pin the spec's mechanics, which
+ * every setting can still select; tests of the product's default pass DEFAULT_DETECTOR_SETTINGS.
+ */
 export function run(
   sessions: readonly SessionInput[],
-  settings: DetectorSettings = DEFAULT_DETECTOR_SETTINGS,
+  settings: DetectorSettings = SPEC_DETECTOR_SETTINGS,
   instrument: Instrument = DEFAULT_INSTRUMENT,
   start: ClientState = initialClientState(instrument),
 ): { steps: Step[]; state: ClientState } {

@@ -1,0 +1,116 @@
+/**
+ * What issue 15 added to the product's default beyond the spec (docs/detector.md): early alerts
+ * for clients with 1–2 answered sessions, the cusum rule for slow slides, item drops judged
+ * against the item's own spread; and stored records from before them still read.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ClientStateSchema,
+  DEFAULT_DETECTOR_SETTINGS,
+  SPEC_DETECTOR_SETTINGS,
+  type ClientState,
+  type RuptureAlert,
+  type SustainedDeclineAlert,
+} from '../../../shared/domain/detector/index.ts';
+import { at, kinds, run, vector, type SessionInput } from './support.ts';
+
+const DEFAULT = DEFAULT_DETECTOR_SETTINGS;
+
+function items(...values: number[]): SessionInput {
+  return { items: values };
+}
+
+describe('early alerts (fewer than minBaseline answered sessions)', () => {
+  it('alerts a client whose 2nd session falls far below their 1st, where the spec cannot yet', () => {
+    const sessions = vector('39 26');
+
+    expect(kinds(at(run(sessions, SPEC_DETECTOR_SETTINGS).steps, 2))).toEqual([]);
+    const evaluation = at(run(sessions, DEFAULT).steps, 2);
+    expect(kinds(evaluation)).toEqual(['rupture']);
+    const alert = evaluation.alerts[0] as RuptureAlert;
+    expect(alert).toMatchObject({ n: 1, k: 2.2, early: { priorMean: 80 } });
+    expect(alert.z).toBeLessThanOrEqual(-2.2);
+  });
+
+  it('pulls the expectation toward the practice prior: the same drop from the top is judged against less than the top', () => {
+    const alert = at(run(vector('40 26'), DEFAULT).steps, 2).alerts[0] as RuptureAlert;
+
+    // One 40 (100 POMP) and the prior (80 ± 12, sessions ± 7): the expectation is 94.9, not 100.
+    expect(alert.m).toBeCloseTo(94.92, 1);
+    expect(alert.sEff).toBeCloseTo(9.25, 1);
+  });
+
+  it('explains an early alert in one sentence with the expectation, the prior and the line', () => {
+    const { reason } = at(run(vector('39 38 24'), DEFAULT).steps, 3);
+
+    expect(reason).toMatch(/^Total 24 of 40 against an expected [\d.]+ ± [\d.]+ from this client's first 2 sessions, pulled toward the practice's typical 32: z = −[\d.]+, at or past the early alert line of −2\.20\.$/);
+  });
+
+  it('stays quiet on an ordinary dip, and is off with earlyK 0', () => {
+    expect(kinds(at(run(vector('38 33'), DEFAULT).steps, 2))).toEqual([]);
+    expect(kinds(at(run(vector('39 26'), { ...DEFAULT, earlyK: 0 }).steps, 2))).toEqual([]);
+  });
+
+  it('opens a repair window judged against the expectation, like any rupture', () => {
+    const { steps } = run(vector('39 26 37'), DEFAULT);
+
+    expect(at(steps, 3).state).toBe('repaired');
+  });
+});
+
+describe('cusum decline', () => {
+  it('alerts a slow slide whose sessions are each too shallow for a rupture, once the shortfalls add up', () => {
+    const { steps } = run(vector('38 38 38 38 36 35 35 34 34'), DEFAULT);
+    const alerted = steps.findIndex((step) => step.kind === 'answered' && step.evaluation.alerts.length > 0) + 1;
+    const alert = at(steps, alerted).alerts[0] as SustainedDeclineAlert;
+
+    expect(alert.kind).toBe('sustained-decline');
+    expect(alert.sum).toBeGreaterThanOrEqual(DEFAULT.cusumLimit);
+    expect(alert.m).toBe(95);
+  });
+
+  it('pays the sum back down when a session comes back above usual', () => {
+    const { steps } = run(vector('38 38 38 38 36 36 40 40 36 36'), DEFAULT);
+
+    expect(steps.every((step) => step.kind === 'expired' || step.evaluation.alerts.length === 0)).toBe(true);
+    expect(at(steps, 7).declineSum).toBe(0);
+  });
+
+  it('reports the running sum while it watches', () => {
+    const evaluation = at(run(vector('38 38 38 38 36'), DEFAULT).steps, 5);
+
+    expect(evaluation.state).toBe('watch');
+    expect(evaluation.declineSum).toBeCloseTo(0.5, 4);
+    expect(evaluation.reason).toContain('the shortfalls since the decline began add up to 0.50 of the 5.00 SDs that alert');
+  });
+});
+
+describe('item drops against the item’s own spread', () => {
+  it('does not alert a 4-point dip of an item that often moves by 2 or more', () => {
+    const history = [items(9, 10, 9, 9), items(9, 5, 9, 9), items(9, 10, 9, 9), items(9, 5, 9, 9), items(9, 10, 9, 9)];
+    const dip = items(9, 3.5, 9, 9);
+
+    expect(kinds(at(run([...history, dip], SPEC_DETECTOR_SETTINGS).steps, 6))).toContain('item-drop');
+    expect(kinds(at(run([...history, dip], DEFAULT).steps, 6))).not.toContain('item-drop');
+  });
+
+  it('still alerts the same dip of a steady item', () => {
+    const history = [items(9, 9, 9, 9), items(9, 9, 9, 9), items(9, 8, 9, 9), items(9, 9, 9, 9), items(9, 9, 9, 9)];
+
+    expect(kinds(at(run([...history, items(9, 4, 9, 9)], DEFAULT).steps, 6))).toContain('item-drop');
+  });
+});
+
+describe('stored detector records', () => {
+  it('reads a record written before the cusum rule (no sum in its watch run) and carries its run on', () => {
+    const { state } = run(vector('38 38 38 38 36'), SPEC_DETECTOR_SETTINGS);
+    const old = JSON.parse(JSON.stringify(state)) as ClientState;
+    expect(old.watch).not.toBeNull();
+    expect('sum' in old.watch!).toBe(false);
+
+    const parsed = ClientStateSchema.parse(old);
+    const { steps } = run(vector('35 34 33 33'), DEFAULT, undefined, parsed);
+
+    expect(steps.some((step) => step.kind === 'answered' && step.evaluation.alerts.some((alert) => alert.kind === 'sustained-decline'))).toBe(true);
+  });
+});
