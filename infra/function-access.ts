@@ -138,9 +138,10 @@ export const FUNCTION_ACCESS = {
   },
   // dynamodb-feedback-store.ts (form link, opt-out link and answer state read; answer and opt-out
   // written) and dynamodb-alert-store.ts (the acknowledge link read and acknowledged, while it has
-  // not outlived acknowledgeLinkDays).
+  // not outlived acknowledgeLinkDays); the acknowledgement closes the alert in the therapist's
+  // caseload and counts in their response week (dynamodb-caseload-store.ts).
   web: {
-    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
+    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link', 'caseload', 'response-week'] },
     publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
     settings: [{ practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
     instruments: true,
@@ -163,9 +164,11 @@ export const FUNCTION_ACCESS = {
   // dynamodb-detector-store.ts: the client's detector record with their profile (one Query: the
   // profile of an erased client is their tombstone), the record's conditional put, the session
   // (get: its stored answer or expiry is what is evaluated, the event only says which) and its
-  // evaluation (get, put).
+  // evaluation (get, put). The therapist's caseload summary of the client (dynamodb-caseload-store.ts):
+  // one conditional update per evaluated session (a second one adds the session's marks when a
+  // newer summary won), and a delete of the previous therapist's when the client moved.
   evaluate: {
-    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'] },
+    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'], update: ['caseload'], delete: ['caseload'] },
     publishes: [AllianceRuptureDetected],
     sendsTo: ['ownDeadLetterQueue'],
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
@@ -205,7 +208,8 @@ export const FUNCTION_ACCESS = {
       query: ['session', 'evaluation', 'waiting-alert'],
       get: ['alert-link', 'therapist'],
       put: ['alert-link', 'waiting-alert', 'therapist-notice'],
-      update: ['alert-claim'],
+      // The therapist's response week counts each alert sent to them (dynamodb-caseload-store.ts).
+      update: ['alert-claim', 'response-week'],
       delete: ['alert-claim', 'waiting-alert', 'therapist-notice'],
     },
     sendsMail: true,

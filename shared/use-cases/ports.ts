@@ -307,6 +307,8 @@ export interface DetectorRecord {
    * redelivered event must not count twice.
    */
   applied: string[];
+  /** The therapist whose caseload the client was last summarised in (a change moves the summary). */
+  therapistId?: string | undefined;
 }
 
 /**
@@ -332,7 +334,7 @@ export interface EvaluationSession {
   /** When the session ended (answers can arrive in any order; the trend is by session). */
   endedAt: string;
   /** The client's answer, once stored (`submittedAt` is when it was recorded: the session's `answeredAt`). */
-  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; submittedAt: string } | undefined;
+  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; submittedAt: string; commented?: boolean | undefined } | undefined;
   /** Set once the follow-up recorded the request's expiry (before it announces FeedbackExpired). */
   expiredAt?: string | undefined;
 }
@@ -357,6 +359,37 @@ export interface DetectorStore {
   /** Keeps the evaluation with the session (the client's id with it, so export and erase find it). */
   saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation): Promise<void>;
   getEvaluation(sessionId: string): Promise<StoredEvaluation | undefined>;
+}
+
+/** What the evaluation writes into the therapist's caseload (shared/domain/caseload.ts) after each evaluated session. */
+export type CaseloadWrite = Omit<import('../domain/caseload.ts').CaseloadEntry, 'openAlerts' | 'commentSessions'> & {
+  /** This session raised an alert: open until acknowledged. */
+  openAlert?: string | undefined;
+  /** This session's answer carried a comment or a talk tick. */
+  comment?: string | undefined;
+};
+
+/** The per-therapist caseload summaries the weekly digest reads (one item per therapist and client). */
+export interface CaseloadStore {
+  /**
+   * One write: the summary, unless a newer detector version wrote it already (then only this
+   * session's alert and comment marks are added, and only when `addMarksIfStale`).
+   */
+  record(write: CaseloadWrite, now: Date, options: { addMarksIfStale: boolean }): Promise<void>;
+  /** The client moved to another therapist: their summary leaves the old therapist's caseload. */
+  remove(therapistId: string, clientId: string): Promise<void>;
+  /** The therapist (or their covering clinician) acknowledged the session's alert. */
+  closeAlert(therapistId: string, clientId: string, sessionId: string): Promise<void>;
+  /** The therapist opened the client's trend page: the comments waiting are read (the trend page calls this on view). */
+  markCommentsRead(therapistId: string, clientId: string, now: Date): Promise<void>;
+}
+
+/** The therapist's alert counters, per week of sending (their response rate). */
+export interface ResponseCounter {
+  /** An alert went to the therapist themselves (not a supervisor's or covering clinician's copy). */
+  alertSent(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
+  /** The therapist acknowledged an alert sent to them (counted in the week it was sent). */
+  alertAcknowledged(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
 }
 
 /** Another evaluation of the same client won the race; retrying reads its result. */
@@ -445,7 +478,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'caseload' | 'response-week' | 'digest-claim' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
