@@ -27,7 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { SECURITY_HEADERS } from '../functions/web/http.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
@@ -367,6 +367,7 @@ export class AllianceFeedbackStack extends Stack {
     addValues(DETECTOR_SETTINGS, config.detector);
     addValues(RETENTION_SETTINGS, config.retention);
     addValues(ALERT_SETTINGS, config.alert);
+    addValues(DIGEST_SETTINGS, config.digest);
     addValues(PRIVACY_SETTINGS, config.privacy);
     // Typed against RESOURCE_ENV: a variable added there fails `tsc` here until the stack gives it a value.
     const resourceValues: { [K in keyof typeof RESOURCE_ENV]: (fn: ProductFunction) => string | undefined } = {

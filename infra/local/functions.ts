@@ -9,7 +9,7 @@ import { type AccessResources, type DerivedPolicy, functionPolicy, functionVaria
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute, type FunctionDefinition } from '../routes.ts';
 import { localSecretArn, LOCAL_SECRET_NAMES } from './secrets-emulator.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
-import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
+import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 import { machineTimeZone } from '../../shared/domain/local-time.ts';
 
@@ -128,7 +128,7 @@ export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts
 export const LOCAL_PRACTICE_DOMAINS = 'practice.example';
 
 /** Every variable a function may read from its environment, settings and resources alike. */
-const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
+const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
 
 /**
  * The environment of one function: region, throw-away credentials and the local endpoints (the

@@ -524,6 +524,8 @@ export interface RegisteredTherapist {
   name?: string | undefined;
   /** The IANA zone the therapist reads dates in (alerts, acknowledge pages); unset: the practice's. */
   timeZone?: string | undefined;
+  /** `off`: the therapist gets no weekly digest (unset: they do). */
+  digest?: 'off' | undefined;
 }
 
 /** The practice's therapist directory, as the inbound adapters and the alert read it. */

@@ -20,7 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { RESULTS_FILES } from '../../bench/lib/results.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
 import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
@@ -52,6 +52,7 @@ const SETTING_GROUPS: readonly { title: string; settings: Record<string, Setting
   { title: 'Feedback requests', settings: REQUEST_SETTINGS },
   { title: 'Rupture detector', settings: DETECTOR_SETTINGS },
   { title: 'Alert emails', settings: ALERT_SETTINGS },
+  { title: 'Weekly digest', settings: DIGEST_SETTINGS },
   { title: 'Retention', settings: RETENTION_SETTINGS },
   { title: 'Privacy', settings: PRIVACY_SETTINGS },
 ];
