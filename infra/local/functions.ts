@@ -15,7 +15,7 @@ import { machineTimeZone } from '../../shared/domain/local-time.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The functions a local stack runs: every route's target, then the web function, the HTTP routes' own functions and the calendar feed poller. */
+/** The functions a local stack runs: every route's target, then the web function, the HTTP routes' own functions, the calendar feed poller and the digest dispatch. */
 export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinition[] {
   const byId = new Map<string, FunctionDefinition>();
   for (const route of routes) byId.set(route.target.id, route.target);
@@ -23,6 +23,8 @@ export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinitio
   for (const route of HTTP_ROUTES) byId.set(route.target.id, route.target);
   // Invoked by its schedule, not a route (infra/local/feed-poller.ts).
   byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
+  // Invoked every hour by its schedule (infra/local/digest-clock.ts).
+  byId.set(FUNCTIONS.digestDispatch.id, FUNCTIONS.digestDispatch);
   return [...byId.values()];
 }
 

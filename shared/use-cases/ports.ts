@@ -392,6 +392,32 @@ export interface ResponseCounter {
   alertAcknowledged(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
 }
 
+/** What the digest reads in its one query of the therapist's partition. */
+export interface DigestRead {
+  /** The directory entry, undefined for a therapist not registered. */
+  therapist: DirectoryEntry | undefined;
+  caseload: import('../domain/caseload.ts').CaseloadEntry[];
+  responseWeeks: import('../domain/caseload.ts').ResponseWeek[];
+  /** Read units the query consumed (for the log and the bench). */
+  readUnits?: number | undefined;
+}
+
+/** The weekly digest's storage: one read per digest, and its once-only claim. */
+export interface DigestStore {
+  /** The therapist's entry, caseload and response counters, in one query. */
+  read(therapistId: string): Promise<DigestRead>;
+  /** Claims (therapist, digestId): `sent` once it went out, `in-progress` while another attempt's lease lives. */
+  claim(therapistId: string, digestId: string, now: Date, leaseSeconds: number): Promise<'claimed' | 'sent' | 'in-progress'>;
+  markSent(therapistId: string, digestId: string, now: Date): Promise<void>;
+  /** Gives the claim back after a failure before the email went out. */
+  release(therapistId: string, digestId: string): Promise<void>;
+}
+
+/** The directory as the hourly dispatch lists it: ids, zones and digest switches only. */
+export interface DigestRoster {
+  list(): Promise<{ therapistId: string; timeZone?: string | undefined; digest?: 'off' | undefined }[]>;
+}
+
 /** Another evaluation of the same client won the race; retrying reads its result. */
 export class ConcurrentUpdateError extends Error {
   override name = 'ConcurrentUpdateError';

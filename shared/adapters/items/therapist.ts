@@ -149,3 +149,39 @@ export function scanAll(): Omit<ScanCommandInput, 'TableName'> {
     ConsistentRead: true,
   };
 }
+
+/**
+ * The table's one secondary index: the therapist directory, for the hourly digest dispatch (which
+ * must list every therapist, and may not scan a table that holds every client's history). Keyed on
+ * attributes only therapist items have — `registeredBy` (partition: `administrator` or
+ * `practice-domain`) and `therapistId` (sort) — so it is sparse: it holds the directory and
+ * nothing else, and every therapist registered since the directory existed is in it without a
+ * migration. It projects only what the dispatch reads (zone and digest switch): no address.
+ */
+export const THERAPIST_INDEX = {
+  name: 'therapist-directory',
+  partitionKey: 'registeredBy',
+  sortKey: 'therapistId',
+  projected: ['timeZone', 'digest'],
+} as const;
+
+/** The partitions of the index: how a therapist came into the directory. */
+const REGISTERED_BY: readonly TherapistRegisteredBy[] = ['administrator', 'practice-domain'];
+
+/** One Query of the index per partition (paged by the caller). */
+export function queryDirectoryIndex(): Omit<import('@aws-sdk/lib-dynamodb').QueryCommandInput, 'TableName'>[] {
+  return REGISTERED_BY.map((registeredBy) => ({
+    IndexName: THERAPIST_INDEX.name,
+    KeyConditionExpression: '#by = :by',
+    ExpressionAttributeNames: { '#by': THERAPIST_INDEX.partitionKey, '#timeZone': 'timeZone', '#digest': 'digest' },
+    ExpressionAttributeValues: { ':by': registeredBy },
+    ProjectionExpression: `therapistId, #timeZone, #digest`,
+  }));
+}
+
+/** What the dispatch reads of a therapist from the index. */
+export function fromIndexItem(item: Record<string, unknown>): { therapistId: string; timeZone?: string; digest?: 'off' } | undefined {
+  const { therapistId, timeZone, digest } = item;
+  if (typeof therapistId !== 'string') return undefined;
+  return { therapistId, ...(typeof timeZone === 'string' ? { timeZone } : {}), ...(digest === 'off' ? { digest: 'off' as const } : {}) };
+}
