@@ -1,6 +1,6 @@
 /**
  * `alliance digest send [--therapist ID]`: sends therapists their weekly digest now (for trying it
- * and for tests), whatever the day and hour: it announces one DigestDue per therapist — the one
+ * and for tests), whatever the day and hour: it announces one DigestTimeReached per therapist — the one
  * named, or every therapist in the directory with the digest on — which the digest function
  * handles as it handles the weekly ones (only a registered therapist with active clients gets one,
  * at the directory's address). Each run has its own digestId (`manual-<time>`), so it sends again
@@ -9,7 +9,7 @@
 import { clock } from '../shared/adapters/clock.ts';
 import { DynamoDbTherapistDirectory } from '../shared/adapters/dynamodb-therapist-directory.ts';
 import { ProductEventPublisher } from '../shared/adapters/eventbridge-publisher.ts';
-import { DigestDue, IdSchema } from '../shared/events/contracts.ts';
+import { DigestTimeReached, IdSchema } from '../shared/events/contracts.ts';
 import { parseOptions } from './args.ts';
 import { reaching } from './client-data.ts';
 import { connect, CONNECTION_HELP, CONNECTION_OPTIONS } from './connection.ts';
@@ -53,11 +53,11 @@ export async function digestCommand(args: string[]): Promise<void> {
         ? [only]
         : (await reaching(connection, () => new DynamoDbTherapistDirectory(connection.tableName, connection.documentClient()).list())).filter((entry) => entry.digest !== 'off').map((entry) => entry.therapistId);
     const digestId = manualDigestId(clock.now());
-    for (const therapistId of therapistIds) await reaching(connection, () => publisher.publish(DigestDue, { therapistId, digestId }));
+    for (const therapistId of therapistIds) await reaching(connection, () => publisher.publish(DigestTimeReached, { therapistId, digestId }));
     process.stdout.write(
       therapistIds.length === 0
         ? `No therapist in the directory of ${connection.describe()} has the digest on: nothing sent.\n`
-        : `Published DigestDue (${digestId}) for ${therapistIds.length} therapist${therapistIds.length === 1 ? '' : 's'} on bus ${connection.busName}: each registered therapist with active clients gets their digest.\n`,
+        : `Published DigestTimeReached (${digestId}) for ${therapistIds.length} therapist${therapistIds.length === 1 ? '' : 's'} on bus ${connection.busName}: each registered therapist with active clients gets their digest.\n`,
     );
   } finally {
     connection.close();

@@ -19,7 +19,7 @@ import {
   ClientContactRestored,
   ClientErased,
   ClientUnsubscribed,
-  DigestDue,
+  DigestTimeReached,
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
@@ -247,10 +247,10 @@ export const FUNCTION_ACCESS = {
     variables: ['icsFeeds'],
   },
   // shared/use-cases/send-digest.ts (dispatchDigests): the directory's index (ids, zones, digest
-  // switches: no address, no client) and one DigestDue per therapist whose digest hour it is.
+  // switches: no address, no client) and one DigestTimeReached per therapist whose digest hour it is.
   digestDispatch: {
     queriesTherapistIndex: true,
-    publishes: [DigestDue],
+    publishes: [DigestTimeReached],
     settings: [{ practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, digestDay: DIGEST_SETTINGS.digestDay, digestHour: DIGEST_SETTINGS.digestHour }],
   },
   // shared/use-cases/send-digest.ts (sendDigest) and dynamodb-digest-store.ts: ONE Query of the
@@ -288,9 +288,9 @@ export const ADMINISTRATOR_ACCESS = {
   // TherapistRegistered (`alliance therapists add|import`) is the one the product consumes: the
   // alert function then sends the therapist's waiting alerts to the directory's address, read from
   // the table. A forged one can only make alerts go where the practice registered them.
-  // DigestDue (`alliance digest send`): a forged one can only send a registered therapist their own
+  // DigestTimeReached (`alliance digest send`): a forged one can only send a registered therapist their own
   // digest, at the directory's address, once per digestId.
-  publishes: [ClientErased, ClientContactRestored, TherapistRegistered, DigestDue],
+  publishes: [ClientErased, ClientContactRestored, TherapistRegistered, DigestTimeReached],
 } as const satisfies Access;
 
 /**

@@ -5,7 +5,7 @@
  */
 import {
   AllianceRuptureDetected,
-  DigestDue,
+  DigestTimeReached,
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
@@ -90,14 +90,14 @@ export const FUNCTIONS = {
   digestDispatch: {
     id: 'digest-dispatch',
     entry: 'functions/digest-dispatch/handler.ts',
-    description: 'Every hour: DigestDue for each therapist whose local time is the digest day and hour',
+    description: 'Every hour: DigestTimeReached for each therapist whose local time is the digest day and hour',
     // One index query, then up to 10 events per PutEvents call: seconds for thousands of therapists.
     timeoutSeconds: 120,
   },
   digest: {
     id: 'digest',
     entry: 'functions/digest/handler.ts',
-    description: 'DigestDue → one weekly digest email to the registered therapist (one caseload query)',
+    description: 'DigestTimeReached → one weekly digest email to the registered therapist (one caseload query)',
     timeoutSeconds: 30,
   },
 } as const satisfies Record<string, FunctionDefinition>;
@@ -174,7 +174,7 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     id: 'digests-to-therapists',
     // One message per therapist: a digest that fails is retried alone, and at most 2 × 5 are sent at
     // once, within SES's starting rate.
-    contract: DigestDue,
+    contract: DigestTimeReached,
     target: FUNCTIONS.digest,
     maxConcurrency: 2,
     batchSize: 5,

@@ -1,6 +1,6 @@
 /**
  * Digest dispatch function: EventBridge Scheduler (every hour, on the hour) → the therapists whose
- * local time is the digest's day and hour → one DigestDue each on the bus, which its rule and queue
+ * local time is the digest's day and hour → one DigestTimeReached each on the bus, which its rule and queue
  * take to the digest function one therapist at a time. Wiring only: the use case decides; the log
  * says how many and which ids (never an address).
  *

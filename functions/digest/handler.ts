@@ -1,5 +1,5 @@
 /**
- * Digest function: DigestDue → one weekly digest email to the registered therapist, read from
+ * Digest function: DigestTimeReached → one weekly digest email to the registered therapist, read from
  * their caseload in one query, sent once per digestId. Wiring only. The trend page's links are a
  * port (TrendLinkFor): NO_TREND_LINKS until the trend page's issuer is wired here.
  */
@@ -11,7 +11,7 @@ import { sesMailerFromSettings } from '../../shared/adapters/ses-mailer.ts';
 import { queueHandler } from '../../shared/adapters/sqs-batch.ts';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dead-letter.ts';
 import { ALERT_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
-import { DigestDue } from '../../shared/events/contracts.ts';
+import { DigestTimeReached } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { NO_TREND_LINKS, sendDigest, type SendDigestDeps } from '../../shared/use-cases/send-digest.ts';
 
@@ -46,7 +46,7 @@ export const handler = queueHandler({
   metrics,
   deadLetters: new SqsDeadLetterSink(requireEnv(RESOURCE_ENV.deadLetterQueueUrl)),
   handlers: [
-    on(DigestDue, async (detail) => {
+    on(DigestTimeReached, async (detail) => {
       const result = await sendDigest(detail, deps);
       // Ids and counts only: never an address or a client's label.
       logger.info('Digest handled', { therapistId: detail.therapistId, digestId: detail.digestId, ...result });

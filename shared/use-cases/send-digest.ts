@@ -1,6 +1,6 @@
 /**
  * The therapist's weekly digest. The hourly dispatch (dispatchDigests) lists the directory from its
- * index and announces DigestDue for each therapist whose local time is the digest's day and hour;
+ * index and announces DigestTimeReached for each therapist whose local time is the digest's day and hour;
  * the digest function (sendDigest) reads that therapist's partition in ONE query — their entry,
  * their caseload summaries, their response counters — and sends one email, once per digestId.
  *
@@ -12,7 +12,7 @@ import { caseloadStatus, isActive, responseRate, type CaseloadEntry } from '../d
 import { dueDigestId, type DigestDay } from '../domain/digest-schedule.ts';
 import { mailTags } from '../domain/mail-tags.ts';
 import { renderDigestEmail, type DigestClient } from '../domain/templates/digest-email.ts';
-import { DigestDue, type DigestDueDetail } from '../events/contracts.ts';
+import { DigestTimeReached, type DigestTimeReachedDetail } from '../events/contracts.ts';
 import type { AlertClientLabel } from './send-alert.ts';
 import type { Clock, DigestRoster, DigestStore, EventPublisher, Mailer } from './ports.ts';
 
@@ -49,7 +49,7 @@ export interface DispatchReport {
 }
 
 /**
- * Announces DigestDue for every therapist whose local time is the digest's day and hour. Run every
+ * Announces DigestTimeReached for every therapist whose local time is the digest's day and hour. Run every
  * hour: each therapist's hour comes once a week (a redelivered or repeated run announces the same
  * digestId again, which the digest sends once).
  */
@@ -57,7 +57,7 @@ export async function dispatchDigests(deps: DispatchDeps): Promise<DispatchRepor
   const now = deps.clock.now();
   const therapists = await deps.roster.list();
   const report: DispatchReport = { therapists: therapists.length, due: [], off: 0 };
-  const due: DigestDueDetail[] = [];
+  const due: DigestTimeReachedDetail[] = [];
   for (const therapist of therapists) {
     if (therapist.digest === 'off') {
       report.off += 1;
@@ -68,7 +68,7 @@ export async function dispatchDigests(deps: DispatchDeps): Promise<DispatchRepor
   }
   // A few at a time: thousands of therapists in one zone are announced in seconds, within PutEvents' limits.
   for (let start = 0; start < due.length; start += 10) {
-    await Promise.all(due.slice(start, start + 10).map((detail) => deps.publisher.publish(DigestDue, detail)));
+    await Promise.all(due.slice(start, start + 10).map((detail) => deps.publisher.publish(DigestTimeReached, detail)));
     report.due.push(...due.slice(start, start + 10).map((detail) => detail.therapistId));
   }
   return report;
@@ -94,7 +94,7 @@ export type DigestOutcome =
   | { outcome: 'not-registered' | 'digest-off' | 'no-active-clients' | 'already-sent' | 'in-progress'; readUnits?: number | undefined };
 
 /** Sends one therapist's digest once per digestId (a redelivered message finds it sent). */
-export async function sendDigest(detail: DigestDueDetail, deps: SendDigestDeps): Promise<DigestOutcome> {
+export async function sendDigest(detail: DigestTimeReachedDetail, deps: SendDigestDeps): Promise<DigestOutcome> {
   const now = deps.clock.now();
   const read = await deps.store.read(detail.therapistId);
   const readUnits = read.readUnits;

@@ -1,6 +1,6 @@
 /**
  * The weekly digest on the local stack, end to end: answers → the evaluation's caseload summaries →
- * the hourly dispatch at the digest hour in the therapist's zone → DigestDue through its queue → one
+ * the hourly dispatch at the digest hour in the therapist's zone → DigestTimeReached through its queue → one
  * email per registered therapist with active clients, listing every active client by pseudonym;
  * the directory's off switch, an unregistered therapist, a redelivered message, `alliance digest
  * send`, and every call within the functions' IAM policies.
@@ -14,7 +14,7 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { LOCAL_ADDRESS_HASH_KEY } from '../../shared/config.ts';
-import { DigestDue } from '../../shared/events/contracts.ts';
+import { DigestTimeReached } from '../../shared/events/contracts.ts';
 import { emailClientErrors, markupErrors } from '../support/email-checks.ts';
 import { documentClient, eventBridgeClient, mailTo, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
@@ -118,8 +118,8 @@ describe('the weekly digest', () => {
     expect(emailClientErrors(htmlBody)).toEqual([]);
     expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
 
-    // A redelivered DigestDue of the same week sends nothing again.
-    await putAsProduct(stack, DigestDue, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
+    // A redelivered DigestTimeReached of the same week sends nothing again.
+    await putAsProduct(stack, DigestTimeReached, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
     await stack.waitForIdle(30_000);
     expect((await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))).toHaveLength(1);
 
@@ -128,7 +128,7 @@ describe('the weekly digest', () => {
     expect((await alliance('digest', 'send', '--therapist', off.therapistId)).code).toBe(0);
     const sent = await alliance('digest', 'send');
     expect(sent.code).toBe(0);
-    expect(sent.out).toMatch(/Published DigestDue \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
+    expect(sent.out).toMatch(/Published DigestTimeReached \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
     await waitFor(async () => (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === 2, { description: 'the manual digest' });
     await stack.waitForIdle(30_000);
     expect((await mailTo(stack, stranger.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);

@@ -171,7 +171,7 @@ export function renderDigestEmail(input: DigestEmailInput): RenderedEmail {
 </tr>`,
   );
   const body = emailFrame(
-    { lang: 'en', title: subject, maxWidth: 640, padding: '24px', fontSize: 15 },
+    { lang: 'en', title: 'Your weekly digest', maxWidth: 640, padding: '24px', fontSize: 15 },
     html`<h1 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;color:#1f2328;">Your weekly digest</h1>
 <p style="margin:0 0 16px 0;color:#414a52;">${heading}</p>
 <p style="margin:0 0 8px 0;">${greeting}</p>
