@@ -137,4 +137,35 @@ describe('the weekly digest', () => {
     expect(stack.iamDenials()).toEqual([]);
     expect(stack.deadLetters).toEqual([]);
   }, 180_000);
+
+  it('shows an alert as open until the therapist acknowledges it, and counts it in their response rate', async () => {
+    const kim = { therapistId: 't-digest-kim', email: 'kim-digest@practice.example' };
+    expect((await alliance('therapists', 'add', kim.therapistId, kim.email)).code).toBe(0);
+    // A very low rating raises an alert (low-rating fires even before a baseline exists).
+    await answeredSession(kim, 'c-digest-5', 8);
+    await waitFor(async () => (await mailTo(stack, kim.email)).some((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? '')), { description: 'the alert' });
+    await stack.waitForIdle(30_000);
+    const digestOf = async (count: number) => {
+      expect((await alliance('digest', 'send', '--therapist', kim.therapistId)).code).toBe(0);
+      await waitFor(async () => (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
+      await stack.waitForIdle(30_000);
+      return (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!;
+    };
+    const before = await digestOf(1);
+    expect(before.subject).toBe('Your weekly digest — 1 active client, 1 alert open');
+    expect(before.body.text).toContain('— alert open');
+    expect(before.body.text).toContain('You acknowledged 0 of 1 alert sent to you in the last 4 weeks (0%).');
+
+    const alert = (await mailTo(stack, kim.email)).find((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''))!;
+    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(alert.body.text ?? '')![0];
+    expect((await fetch(ackLink, { method: 'POST', redirect: 'manual' })).status).toBe(200);
+    await stack.waitForIdle(30_000);
+    // The next run of the CLI has its own digestId (a later time).
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    const after = await digestOf(2);
+    expect(after.subject).toBe('Your weekly digest — 1 active client');
+    expect(after.body.text).not.toContain('alert open');
+    expect(after.body.text).toContain('You acknowledged 1 of 1 alert sent to you in the last 4 weeks (100%).');
+    expect(stack.iamDenials()).toEqual([]);
+  }, 180_000);
 });
