@@ -110,6 +110,10 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/acknowledge-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
+  DigestTimeReached: {
+    producer: 'function `digest-dispatch` (hourly, at each therapist\'s digest hour); `npx alliance digest send`',
+    evidence: { file: 'shared/use-cases/send-digest.ts', contains: 'publish(DigestTimeReached' },
+  },
   [SesDeliveryProblem.detailType]: { producer: 'Amazon SES (the stack’s configuration set)', evidence: { file: 'infra/stack.ts', contains: 'EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT' } },
 };
 
@@ -196,6 +200,7 @@ export const EXAMPLES: Record<string, unknown> = {
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
   ClientContactRestored: { scope: 'client', clientId: 'c-1042', lifted: ['opted-out'], restoredAt: '2026-12-03T09:30:00.000Z' },
   TherapistRegistered: { therapistId: 't-7', registeredBy: 'administrator', registeredAt: '2026-12-04T08:15:00.000Z' },
+  DigestTimeReached: { therapistId: 't-7', digestId: 'week-2026-W50' },
   AllianceRuptureDetected: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',
