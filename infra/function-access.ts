@@ -253,12 +253,13 @@ export const FUNCTION_ACCESS = {
     publishes: [DigestTimeReached],
     settings: [{ practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, digestDay: DIGEST_SETTINGS.digestDay, digestHour: DIGEST_SETTINGS.digestHour }],
   },
-  // shared/use-cases/send-digest.ts (sendDigest) and dynamodb-digest-store.ts: ONE Query of the
-  // therapist's partition (their entry, caseload, response weeks and digest claims); the claim is
-  // an update (deleted after a failed send, marked sent after SES accepted). The client's label is
-  // the alert's (a pseudonym keyed with addressHashKey by default).
+  // shared/use-cases/send-digest.ts (sendDigest) and dynamodb-digest-store.ts: the therapist's
+  // directory entry (get: the only address it mails) and ONE Query of their caseload partition
+  // (summaries, response weeks, digest claims); the claim is an update (deleted after a failed
+  // send, marked sent after SES accepted). The client's label is the alert's (a pseudonym keyed
+  // with addressHashKey by default).
   digest: {
-    table: { query: ['caseload', 'therapist', 'response-week', 'digest-claim'], update: ['digest-claim'], delete: ['digest-claim'] },
+    table: { get: ['therapist'], query: ['caseload', 'response-week', 'digest-claim'], update: ['digest-claim'], delete: ['digest-claim'] },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
     settings: [

@@ -30,8 +30,10 @@ export interface DigestBenchResult {
   totalSeconds: number;
   dispatchSeconds: number;
   digestsSent: number;
-  /** Read units of each digest's caseload query (eventually consistent), per therapist. */
+  /** Read units of each digest's reads (the directory entry, consistent; the caseload query, eventually consistent), per therapist. */
   readUnits: { p50: number; max: number; count: number };
+  /** The most caseload queries one digest made (one, unless a caseload outgrows a 1 MB page). */
+  queriesPerDigest: number;
   /** Bytes of each digest's HTML. */
   htmlBytes: { p50: number; max: number };
   textBytes: { max: number };
@@ -108,14 +110,20 @@ export async function runDigestBench(bench: BenchStack, options: DigestBenchOpti
 
   clock.set(digestAt);
   recorder.reset();
-  // A Query's partition is in its expression values: each digest's one read, by therapist.
+  // Each digest's reads, by therapist: the directory entry (GetItem) and the caseload (one Query,
+  // whose partition is in its expression values).
   const units = new Map<string, number>();
+  const queries = new Map<string, number>();
   const previousOnDynamo = recorder.onDynamo;
+  const text = (raw: unknown) => (typeof raw === 'string' ? raw : raw && typeof raw === 'object' && 'S' in raw ? String((raw as { S: unknown }).S) : '');
   recorder.onDynamo = (call, input) => {
     const values = (input['ExpressionAttributeValues'] ?? {}) as Record<string, unknown>;
-    const raw = values[':pk'];
-    const pk = typeof raw === 'string' ? raw : raw && typeof raw === 'object' && 'S' in raw ? String((raw as { S: unknown }).S) : '';
-    if (call.operation === 'Query' && pk.startsWith('THERAPIST#t-digest-')) units.set(pk, (units.get(pk) ?? 0) + call.units);
+    const key = (input['Key'] ?? {}) as Record<string, unknown>;
+    const pk = call.operation === 'Query' ? text(values[':pk']) : call.operation === 'GetItem' ? text(key['pk']) : '';
+    const therapistId = /^(?:CASELOAD|THERAPIST)#(t-digest-.+)$/.exec(pk)?.[1];
+    if (therapistId === undefined) return;
+    units.set(therapistId, (units.get(therapistId) ?? 0) + call.units);
+    if (call.operation === 'Query') queries.set(therapistId, (queries.get(therapistId) ?? 0) + 1);
   };
   const started = performance.now();
   const report = await stack.dispatchDigests();
@@ -144,6 +152,7 @@ export async function runDigestBench(bench: BenchStack, options: DigestBenchOpti
     dispatchSeconds,
     digestsSent: digests().length,
     readUnits: { p50: percentile(unitValues, 50), max: Math.max(...unitValues), count: unitValues.length },
+    queriesPerDigest: Math.max(...queries.values()),
     htmlBytes: { p50: percentile(htmlBytes, 50), max: Math.max(...htmlBytes) },
     textBytes: { max: Math.max(...textBytes) },
   };

@@ -1,11 +1,12 @@
 /**
  * The weekly digest on DynamoDB: the hourly dispatch lists the directory from its sparse index
  * (items/therapist.ts THERAPIST_INDEX: ids, zones and switches, a few read units for thousands of
- * therapists); each digest reads its therapist's partition in ONE Query (items/caseload.ts
- * queryDigest: entry, caseload, response weeks) and is sent once per digestId (items/digest-claim.ts).
+ * therapists); each digest reads the therapist's directory entry (GetItem, as the alert does: the
+ * only address it may mail) and their whole caseload in ONE Query (items/caseload.ts queryDigest:
+ * summaries and response weeks), and is sent once per digestId (items/digest-claim.ts).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DigestRead, DigestRoster, DigestStore } from '../use-cases/ports.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
 import * as caseloadItem from './items/caseload.ts';
@@ -21,21 +22,21 @@ export class DynamoDbDigestStore implements DigestStore {
 
   async read(therapistId: string): Promise<DigestRead> {
     const result: DigestRead = { therapist: undefined, caseload: [], responseWeeks: [], readUnits: 0 };
-    const profileKey = therapistItem.key(therapistId).sk;
+    const entry = this.client.send(new GetCommand({ TableName: this.tableName, ...therapistItem.get(therapistId), ReturnConsumedCapacity: 'TOTAL' }));
     let startKey: Record<string, unknown> | undefined;
     do {
-      // One query: a page holds 1 MB, several hundred clients' summaries.
-      const page = await this.client.send(
-        new QueryCommand({ TableName: this.tableName, ...caseloadItem.queryDigest(therapistId, responseWeekItem.LAST_SORT_KEY), ExclusiveStartKey: startKey, ReturnConsumedCapacity: 'TOTAL' }),
-      );
+      // One query: a page holds 1 MB, a few thousand clients' summaries.
+      const page = await this.client.send(new QueryCommand({ TableName: this.tableName, ...caseloadItem.queryDigest(therapistId), ExclusiveStartKey: startKey, ReturnConsumedCapacity: 'TOTAL' }));
       result.readUnits = (result.readUnits ?? 0) + (page.ConsumedCapacity?.CapacityUnits ?? 0);
       for (const item of page.Items ?? []) {
-        if (item['sk'] === profileKey) result.therapist = therapistItem.fromItem(item);
-        else if (caseloadItem.isCaseloadItem(item)) result.caseload.push(caseloadItem.fromItem(item));
+        if (caseloadItem.isCaseloadItem(item)) result.caseload.push(caseloadItem.fromItem(item));
         else if (responseWeekItem.isResponseWeekItem(item)) result.responseWeeks.push(responseWeekItem.fromItem(item));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    const found = await entry;
+    result.therapist = therapistItem.fromItem(found.Item);
+    result.readUnits = (result.readUnits ?? 0) + (found.ConsumedCapacity?.CapacityUnits ?? 0);
     return result;
   }
 

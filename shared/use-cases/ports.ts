@@ -392,19 +392,19 @@ export interface ResponseCounter {
   alertAcknowledged(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
 }
 
-/** What the digest reads in its one query of the therapist's partition. */
+/** What the digest reads: the directory entry, and the caseload in one query of its partition. */
 export interface DigestRead {
   /** The directory entry, undefined for a therapist not registered. */
   therapist: DirectoryEntry | undefined;
   caseload: import('../domain/caseload.ts').CaseloadEntry[];
   responseWeeks: import('../domain/caseload.ts').ResponseWeek[];
-  /** Read units the query consumed (for the log and the bench). */
+  /** Read units the two reads consumed (for the log and the bench). */
   readUnits?: number | undefined;
 }
 
 /** The weekly digest's storage: one read per digest, and its once-only claim. */
 export interface DigestStore {
-  /** The therapist's entry, caseload and response counters, in one query. */
+  /** The therapist's directory entry (one GetItem) and their caseload and response counters (one Query). */
   read(therapistId: string): Promise<DigestRead>;
   /** Claims (therapist, digestId): `sent` once it went out, `in-progress` while another attempt's lease lives. */
   claim(therapistId: string, digestId: string, now: Date, leaseSeconds: number): Promise<'claimed' | 'sent' | 'in-progress'>;

@@ -1,9 +1,11 @@
 /**
- * The caseload item: one client's summary in one therapist's caseload, in the therapist's
- * partition (sort key CASELOAD#<clientId>, before every other item there: NOTICE, PROFILE,
- * RESPONSE#…, WAITING#…), so the digest reads a whole caseload — with the therapist's entry and
- * response counters — in one Query. Written by the evaluation with ONE UpdateItem per answer or
- * expiry; the alert's acknowledgement closes its alert; the trend page's view marks comments read.
+ * The caseload item: one client's summary in one therapist's caseload, in the caseload's own
+ * partition CASELOAD#<therapistId> (sort key CLIENT#<clientId>; the therapist's response weeks
+ * and digest claims share it), so the digest reads a whole caseload in one Query. Not in the
+ * therapist's THERAPIST# partition: IAM conditions only on the partition key, and the functions
+ * that write summaries (evaluate, web) must not be able to write the therapist's directory entry.
+ * Written by the evaluation with ONE UpdateItem per answer or expiry; the alert's acknowledgement
+ * closes its alert; the trend page's view marks comments read.
  *
  * Plain attributes: therapistId, clientId (export and erase find it), instrumentId,
  * detectorVersion, lastSessionAt, lastScore {total, endedAt}, max, totals (≤ 12), band {low, high},
@@ -17,7 +19,7 @@ import type { CaseloadWrite } from '../../use-cases/ports.ts';
 import { retentionTtl, TTL_ATTRIBUTE, type RetentionDays } from '../table.ts';
 import type { DeleteRequest, ItemKey, ItemKindKeys, QueryRequest, UpdateRequest } from './item.ts';
 
-export const CASELOAD_ITEM = { kind: 'caseload', type: 'CaseloadEntry', partitionKeyPrefix: 'THERAPIST#', sortKey: 'CASELOAD#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
+export const CASELOAD_ITEM = { kind: 'caseload', type: 'CaseloadEntry', partitionKeyPrefix: 'CASELOAD#', sortKey: 'CLIENT#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
 
 export function key(therapistId: string, clientId: string): ItemKey {
   return { pk: `${CASELOAD_ITEM.partitionKeyPrefix}${therapistId}`, sk: `${CASELOAD_ITEM.sortKey}${clientId}` };
@@ -138,16 +140,11 @@ export function remove(therapistId: string, clientId: string): DeleteRequest {
 }
 
 /**
- * The digest's one read: the therapist's partition from CASELOAD# to RESPONSE#…, which holds the
- * caseload, the therapist's directory entry (PROFILE), the administrator's notice mark and the
- * response counters (./response-week.ts) and the digest claims (./digest-claim.ts), and leaves out
- * the waiting alerts (WAITING#…).
+ * The digest's one read of the caseload: the whole CASELOAD#<therapistId> partition — the clients'
+ * summaries (CLIENT#…), the digest claims (DIGEST#…, a few) and the response weeks (RESPONSE#…).
  */
-export function queryDigest(therapistId: string, lastSortKey: string): QueryRequest {
-  return {
-    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-    ExpressionAttributeValues: { ':pk': `${CASELOAD_ITEM.partitionKeyPrefix}${therapistId}`, ':first': CASELOAD_ITEM.sortKey, ':last': lastSortKey },
-  };
+export function queryDigest(therapistId: string): QueryRequest {
+  return { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `${CASELOAD_ITEM.partitionKeyPrefix}${therapistId}` } };
 }
 
 export function isCaseloadItem(found: Record<string, unknown>): boolean {

@@ -1,6 +1,6 @@
 /**
  * The digest-claim item: the once-only guard of one digest (a therapist's week, or one `alliance
- * digest send`), in the therapist's partition (sort key DIGEST#<digestId>). Taken before the email
+ * digest send`), in the therapist's caseload partition (CASELOAD#<therapistId>, sort key DIGEST#<digestId>). Taken before the email
  * is sent (with a lease, so a crashed attempt's claim is taken over), marked `sentAt` once SES
  * accepted it, deleted after a failure before sending: a redelivered message finds it sent and
  * sends nothing. Attributes: therapistId, digestId, leaseUntil, sentAt, ttl (CLAIM_DAYS). No client data.
@@ -8,7 +8,7 @@
 import { toTtl, TTL_ATTRIBUTE } from '../table.ts';
 import type { DeleteRequest, ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
 
-export const DIGEST_CLAIM_ITEM = { kind: 'digest-claim', type: 'DigestClaim', partitionKeyPrefix: 'THERAPIST#', sortKey: 'DIGEST#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
+export const DIGEST_CLAIM_ITEM = { kind: 'digest-claim', type: 'DigestClaim', partitionKeyPrefix: 'CASELOAD#', sortKey: 'DIGEST#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
 
 /** Days a claim is kept: longer than any redelivery (the queue keeps a message 4 days). */
 export const CLAIM_DAYS = 14;

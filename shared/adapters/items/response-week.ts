@@ -1,8 +1,8 @@
 /**
  * The response-week item: one therapist's alert counters for one ISO week (of the alerts' sending),
- * in the therapist's partition (sort key RESPONSE#<week>, inside the digest's query): `sent`
- * (alerts emailed to the therapist themselves) and `acknowledged` (of those, acknowledged), each
- * raised with one ADD. Supervisor copies and alerts to a covering clinician are not counted: the
+ * in the therapist's caseload partition (CASELOAD#<therapistId>, sort key RESPONSE#<week>: inside
+ * the digest's one query): `sent` (alerts emailed to the therapist themselves) and `acknowledged`
+ * (of those, acknowledged), each raised with one UpdateItem. Supervisor copies and alerts to a covering clinician are not counted: the
  * response rate is the therapist's own. Attributes: therapistId, week, sent, acknowledged,
  * sentAlerts and acknowledgedAlerts (string sets of `<sessionId>#<kind>`, so a repeated write
  * counts once: the counters are the sets' sizes), and ttl (RETENTION_WEEKS after the week). No
@@ -12,13 +12,10 @@ import { toTtl, TTL_ATTRIBUTE } from '../table.ts';
 import { isoWeek, type ResponseWeek } from '../../domain/caseload.ts';
 import type { ItemKey, ItemKindKeys, UpdateRequest } from './item.ts';
 
-export const RESPONSE_WEEK_ITEM = { kind: 'response-week', type: 'TherapistResponseWeek', partitionKeyPrefix: 'THERAPIST#', sortKey: 'RESPONSE#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
+export const RESPONSE_WEEK_ITEM = { kind: 'response-week', type: 'TherapistResponseWeek', partitionKeyPrefix: 'CASELOAD#', sortKey: 'RESPONSE#', sortKeyPrefix: true } as const satisfies ItemKindKeys;
 
 /** Weeks a week's counters are kept: longer than any response-rate period the digest uses. */
 export const RETENTION_WEEKS = 26;
-
-/** The last sort key of the partition's response counters (the digest's query ends here). */
-export const LAST_SORT_KEY = `${RESPONSE_WEEK_ITEM.sortKey}\uffff`;
 
 export function key(therapistId: string, week: string): ItemKey {
   return { pk: `${RESPONSE_WEEK_ITEM.partitionKeyPrefix}${therapistId}`, sk: `${RESPONSE_WEEK_ITEM.sortKey}${week}` };
