@@ -60,6 +60,10 @@ describe.skipIf(!HAS_JAVA)('caseload and digest stores on DynamoDB Local', () =>
 
     await caseload.closeAlert('t-1', 'c-1', 's-1');
     await caseload.closeAlert('t-1', 'c-1', 's-1');
+    // A redelivered evaluation of a version already written does not reopen the acknowledged alert.
+    await caseload.record(write(1, { openAlert: 's-1' }), NOW, { addMarksIfStale: false });
+    await caseload.record(write(2, { openAlert: 's-1' }), NOW, { addMarksIfStale: false });
+    expect((await digest.read('t-1')).caseload[0]!.openAlerts).toEqual([]);
     await caseload.markCommentsRead('t-1', 'c-1', NOW);
     [entry] = (await digest.read('t-1')).caseload;
     expect(entry).toMatchObject({ openAlerts: [], commentSessions: [] });
