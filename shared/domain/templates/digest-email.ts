@@ -134,7 +134,8 @@ export function renderDigestEmail(input: DigestEmailInput): RenderedEmail {
   const openAlerts = clients.filter((client) => client.openAlerts > 0);
   const withComments = clients.filter((client) => client.commentsWaiting > 0);
   const heading = `Week of ${dateOnly(input.sentAt, input.timeZone)} · ${clients.length} active client${clients.length === 1 ? '' : 's'}`;
-  const scope = `Active: a session in the last ${input.activeWeeks} weeks. Scores are totals of ${clients[0]?.max ?? 40}; ▁ to █ are the recent totals, red below the client’s usual range.`;
+  const scope = `Active: a session in the last ${input.activeWeeks} weeks. Scores are totals of ${clients[0]?.max ?? 40}.`;
+  const legend = `${scope} ▁ to █ are the recent totals, red below the client’s usual range.`;
   const alertsLine =
     openAlerts.length === 0 ? 'No alerts are waiting for your acknowledgement.' : `Alerts not yet acknowledged: ${openAlerts.map((client) => `${client.label} (${client.openAlerts})`).join(', ')}.`;
   const commentsLine =
@@ -181,7 +182,7 @@ ${commentsLine ? html`<p style="margin:0 0 8px 0;">${commentsLine}</p>` : ''}
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 16px 0;">
 ${rows}
 </table>
-<p style="margin:0 0 0 0;font-size:12px;color:#414a52;">${scope}</p>
+<p style="margin:0 0 0 0;font-size:12px;color:#414a52;">${legend}</p>
 <p style="margin:20px 0 0 0;font-size:13px;color:#414a52;">Alliance Feedback for ${practice}</p>`,
   );
   return { subject, text, html: body.value };
