@@ -9,6 +9,7 @@
  *   npm run bench -- --only=cold,cost     some benchmarks (cold, dynamodb, burst, cost, webhook, import, ics)
  *   npm run bench -- --only=import --rows=100000
  *   npm run bench -- --runs=15 --sessions=1000 --earlier=100
+ *   npm run bench -- --only=digest --therapists=1000 --clients=30
  *   npm run bench -- --record             everything, and replace bench/results.json
  */
 import { spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { loadInstruments } from '../shared/adapters/instrument-catalogue.ts';
 import { runBurst, type BurstResult } from './burst/burst.ts';
 import { runFloor, type FloorResult } from './burst/floor.ts';
 import { runWebhookBench, type WebhookBenchResult } from './webhook/webhook.ts';
+import { runDigestBench, type DigestBenchResult } from './digest/digest.ts';
 import { IMPORT_HEAP_LIMIT_MIB, type ImportBenchResult } from './import/import.ts';
 import { coldStartNotes, coldStartResults, measureColdStarts, type FunctionColdStart } from './cold-start/cold-start.ts';
 import { clinicianComparison, costPerThousandSessions, idlePollingPerMonth, mixUsage, type CostModel } from './cost/model.ts';
@@ -33,7 +35,7 @@ import { atMost, check, describeMachine, formatTable, info, resultsFile, writeRe
 import { breakdown, earlierSession, lowAnswer, measureLifecycle, newClient, readUnits, steadyAnswer, writeUnits, type LifecycleResult, type Usage } from './session/lifecycle.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook', 'import', 'ics'] as const;
+const BENCHMARKS = ['cold', 'dynamodb', 'burst', 'cost', 'webhook', 'import', 'ics', 'digest'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 export const TARGETS = {
@@ -63,6 +65,10 @@ export const TARGETS = {
   /** One poll of a 2,000-event calendar feed (parse + expansion), on this machine. */
   icsParseMs: 500,
   icsEvents: 2000,
+  /** The weekly digest's HTML for 30 clients: Gmail clips a message's HTML past 102 KB. */
+  digestHtmlKB: 100,
+  digestClients: 30,
+  digestTherapists: 1000,
 } as const;
 
 /** Assumed shares of session kinds for the typical cost (the counts of each kind are measured). */
@@ -79,6 +85,9 @@ interface Options {
   earlier: number;
   /** Rows of the appointment import benchmark. */
   rows: number;
+  /** Therapists and active clients each of the digest benchmark. */
+  therapists: number;
+  clients: number;
   /** Write bench/results.json (committed, quoted by the docs) instead of bench/results.local.json. */
   record: boolean;
 }
@@ -91,6 +100,8 @@ function options(): Options {
       sessions: { type: 'string', default: '1000' },
       earlier: { type: 'string', default: '100' },
       rows: { type: 'string', default: '100000' },
+      therapists: { type: 'string', default: String(TARGETS.digestTherapists) },
+      clients: { type: 'string', default: String(TARGETS.digestClients) },
       record: { type: 'boolean', default: false },
     },
   });
@@ -101,7 +112,7 @@ function options(): Options {
     if (!Number.isInteger(number) || number < 1) throw new Error(`--${name} must be a whole number above 0`);
     return number;
   };
-  return { only, runs: positive('runs', values.runs), sessions: positive('sessions', values.sessions), earlier: positive('earlier', values.earlier), rows: positive('rows', values.rows), record: values.record ?? false };
+  return { only, runs: positive('runs', values.runs), sessions: positive('sessions', values.sessions), earlier: positive('earlier', values.earlier), rows: positive('rows', values.rows), therapists: positive('therapists', values.therapists), clients: positive('clients', values.clients), record: values.record ?? false };
 }
 
 interface Lifecycles {
@@ -258,6 +269,24 @@ function webhookResults(webhook: WebhookBenchResult): { results: BenchResult[]; 
     `webhook · replays: ${Object.entries(webhook.replays.statusCounts).map(([status, count]) => `${count}× ${status}`).join(', ')}, server time p50 ${webhook.replays.serverP50} ms`,
   ];
   return { results, notes };
+}
+
+function digestResults(digest: DigestBenchResult): { results: BenchResult[]; notes: string[] } {
+  const scale = `${digest.therapists} therapists × ${digest.clientsPerTherapist} clients`;
+  return {
+    results: [
+      info(`digest · ${scale} · dispatch → last digest stored`, digest.totalSeconds, 's'),
+      check(`digest · digests sent of ${digest.therapists}`, digest.digestsSent, 'emails', `= ${digest.therapists}`, digest.digestsSent === digest.therapists),
+      check('digest · caseload queries per digest', digest.queriesPerDigest, 'queries', '= 1', digest.queriesPerDigest === 1),
+      info(`digest · read units per therapist (directory entry + caseload query, ${digest.clientsPerTherapist} clients) · p50`, digest.readUnits.p50, 'RRU'),
+      info('digest · read units per therapist · max', digest.readUnits.max, 'RRU'),
+      atMost(`digest · email HTML for ${digest.clientsPerTherapist} clients · largest`, digest.htmlBytes.max / 1024, 'KB', TARGETS.digestHtmlKB),
+    ],
+    notes: [
+      `digest · seeded with BatchWriteItem (therapist entries and caseload summaries as the evaluation writes them; ${scale} = ${digest.therapists * (digest.clientsPerTherapist + 1)} items in ${digest.seedSeconds.toFixed(1)} s), then the hourly dispatch at Monday 07:00 in the therapists' zone (one index query, DigestTimeReached ×${digest.therapists} in ${digest.dispatchSeconds.toFixed(1)} s) → queue (batches of ≤ 5, ≤ 2 at once) → digest function → SES emulator`,
+      `digest · ${digest.readUnits.count} digests' reads measured (ReturnConsumedCapacity: the directory entry, a consistent GetItem as the alert reads it, and the caseload, one eventually consistent Query); HTML p50 ${(digest.htmlBytes.p50 / 1024).toFixed(1)} KB, text part max ${(digest.textBytes.max / 1024).toFixed(1)} KB; Gmail clips past 102 KB`,
+    ],
+  };
 }
 
 function costResults(lifecycles: Lifecycles, coldStarts: readonly FunctionColdStart[]): { results: BenchResult[]; notes: string[]; typical: CostModel } {
@@ -417,6 +446,23 @@ async function main(): Promise<void> {
       notes.push(
         `ics · feed of ${(ics.bytes / 1024).toFixed(0)} KB, ${ics.runs} runs: a quarter weekly series (each with a moved and a cancelled instance, some with an EXDATE), the rest single appointments, in America/New_York with its VTIMEZONE; the feeds function at 256 MB has about a seventh of a vCPU, so expect about 7× this per feed there (its timeout is 120 s)`,
       );
+    }
+  }
+
+  if (opts.only.has('digest')) {
+    // On a local stack of its own: it moves the clock to the next Monday's digest hour.
+    const digest = await section('weekly digest', async () => {
+      const bench = await startBenchStack();
+      try {
+        return await runDigestBench(bench, { therapists: opts.therapists, clientsPerTherapist: opts.clients, log: progress });
+      } finally {
+        await bench.stop();
+      }
+    });
+    if (digest) {
+      const { results: rows, notes: lines } = digestResults(digest);
+      results.push(...rows);
+      notes.push(...lines);
     }
   }
 

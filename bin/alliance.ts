@@ -9,12 +9,14 @@
  * - `therapists import|add|list|remove|cover|uncover`: the therapist directory, the only addresses alerts go to;
  * - `redrive`: dead-lettered messages back to their queues;
  * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
+ * - `digest send [--therapist ID]`: the therapists' weekly digest, now;
  * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one;
  * - `feeds poll`: one poll of the calendar feeds, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { backtestReportCommand, BACKTEST_REPORT_HELP } from './backtest-report.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
+import { digestCommand, DIGEST_HELP } from './digest.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { feedsCommand, FEEDS_HELP } from './feeds.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -48,6 +50,8 @@ Commands:
   import <appointments.csv>
                           Announce each completed appointment of an EHR export (--dry-run first)
   feeds poll              Poll the calendar feeds now: each ended instance becomes one SessionCompleted
+  digest send [--therapist ID]
+                          Send therapists their weekly digest now (only those with active clients)
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -72,6 +76,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
   import: { run: (args) => importCommand(args), help: IMPORT_HELP },
   feeds: { run: feedsCommand, help: FEEDS_HELP },
+  digest: { run: digestCommand, help: DIGEST_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

@@ -84,7 +84,10 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'webhook-delivery': ['webhook delivery', 'webhook deliveries'],
   'roster-client': ['roster entry', 'roster entries'],
   'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
+  caseload: ['caseload summary', 'caseload summaries'],
   // Never a client's: no clientId (listed for completeness of the kinds).
+  'response-week': ['therapist response count', 'therapist response counts'],
+  'digest-claim': ['digest claim', 'digest claims'],
   therapist: ['therapist', 'therapists'],
   'therapist-notice': ['therapist notice', 'therapist notices'],
   // Never a client's: a calendar feed's poll state carries no clientId, so export and erase never see it.

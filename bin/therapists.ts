@@ -34,7 +34,7 @@ import { connect, CONNECTION_HELP, CONNECTION_OPTIONS, type Connection } from '.
 import { InputError, UsageError } from './errors.ts';
 
 export const THERAPISTS_HELP = `Usage: alliance therapists import <therapists.csv> [--dry-run] [where]
-       alliance therapists add <therapistId> <email> [--name NAME] [--time-zone ZONE] [--supervisor ID [--supervise-kinds K,K]] [where]
+       alliance therapists add <therapistId> <email> [--name NAME] [--time-zone ZONE] [--no-digest] [--supervisor ID [--supervise-kinds K,K]] [where]
        alliance therapists cover <therapistId> --by <therapistId> --from YYYY-MM-DD --until YYYY-MM-DD [where]
        alliance therapists uncover <therapistId> [where]
        alliance therapists list [--json] [where]
@@ -47,8 +47,8 @@ other therapist must be added here. An alert for a therapist not registered wait
 administrator gets one notice naming the therapist's id; adding the therapist sends what waited.
 
   import <file>   Adds and updates therapists from a CSV with a header row and the columns
-                  ${THERAPIST_COLUMNS.join(',')} (name, timeZone, supervisorId and superviseKinds
-                  optional; kinds separated by | or spaces; ; and tab delimiters, UTF-8 or
+                  ${THERAPIST_COLUMNS.join(',')} (name, timeZone, supervisorId, superviseKinds
+                  and digest optional; digest: on or off, empty is on; kinds separated by | or spaces; ; and tab delimiters, UTF-8 or
                   UTF-16 as spreadsheets write them). Every row is checked first: if any row is
                   bad, each problem is reported by line and NOTHING is applied. Importing the
                   same file again changes nothing. Therapists the file leaves out are kept.
@@ -72,6 +72,7 @@ Options:
   --time-zone ZONE
                   The IANA zone the therapist reads dates in, e.g. Europe/Berlin (add; left
                   out: the practice's zone, the practiceTimeZone setting)
+  --no-digest     The therapist gets no weekly digest (add; left out: they get it)
   --supervisor ID The therapist's supervisor, or none (add)
   --supervise-kinds K,K
                   Alert kinds the supervisor is copied on, among ${ALERT_KINDS.join(', ')} (add)
@@ -94,6 +95,7 @@ const OPTIONS = {
   ...CONNECTION_OPTIONS,
   name: { type: 'string' },
   'time-zone': { type: 'string' },
+  'no-digest': { type: 'boolean' },
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   supervisor: { type: 'string' },
@@ -115,6 +117,7 @@ export async function therapistsCommand(args: string[]): Promise<void> {
   if (positionals.length > expected) throw new UsageError(`unexpected argument "${positionals[expected]}"`);
   if (values.name !== undefined && action !== 'add') throw new UsageError('--name is for add');
   if (values['time-zone'] !== undefined && action !== 'add') throw new UsageError('--time-zone is for add');
+  if (values['no-digest'] && action !== 'add') throw new UsageError('--no-digest is for add');
   if (values.json && action !== 'list') throw new UsageError('--json is for list');
   if (values['dry-run'] && action !== 'import') throw new UsageError('--dry-run is for import');
   if ((values.supervisor !== undefined || values['supervise-kinds'] !== undefined) && action !== 'add') throw new UsageError('--supervisor and --supervise-kinds are for add');
@@ -162,7 +165,7 @@ export async function therapistsCommand(args: string[]): Promise<void> {
         if (supervisor.supervisorId === positionals[0]) throw new InputError('a therapist cannot be their own supervisor');
         if ((await reaching(connection, () => directory.find(supervisor.supervisorId))) === undefined) throw new InputError(`supervisor ${supervisor.supervisorId} is not registered (add them first)`);
       }
-      const result = await reaching(connection, () => addTherapist({ therapistId: positionals[0]!, email: positionals[1]!, name: values.name, timeZone: values['time-zone'] }, deps));
+      const result = await reaching(connection, () => addTherapist({ therapistId: positionals[0]!, email: positionals[1]!, name: values.name, timeZone: values['time-zone'], ...(values['no-digest'] ? { digest: 'off' as const } : {}) }, deps));
       if (result.outcome === 'invalid') throw new InputError(result.problems.join('; '));
       const announced = result.outcome === 'unchanged' ? '' : `; published TherapistRegistered on bus ${connection.busName} (alerts that waited for them are sent)`;
       out(`Therapist ${result.therapist.therapistId}: ${result.outcome}${announced}.`);
@@ -242,8 +245,8 @@ function describeEntries(entries: readonly DirectoryEntry[], connection: Connect
   const supervision = (entry: DirectoryEntry) => (entry.supervisorId === undefined ? '' : `${entry.supervisorId} (${(entry.superviseKinds ?? DEFAULT_SUPERVISE_KINDS).join(',')})`);
   const cover = (entry: DirectoryEntry) => (entry.covering === undefined ? '' : `${entry.covering.therapistId} ${entry.covering.from}..${entry.covering.until}`);
   const rows = [
-    ['therapistId', 'email', 'name', 'registered', 'by', 'supervisor (kinds)', 'covered by'],
-    ...entries.map((entry) => [entry.therapistId, entry.email, entry.name ?? '', entry.registeredAt, entry.registeredBy, supervision(entry), cover(entry)]),
+    ['therapistId', 'email', 'name', 'registered', 'by', 'supervisor (kinds)', 'covered by', 'digest'],
+    ...entries.map((entry) => [entry.therapistId, entry.email, entry.name ?? '', entry.registeredAt, entry.registeredBy, supervision(entry), cover(entry), entry.digest ?? 'on']),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');

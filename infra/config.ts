@@ -10,6 +10,8 @@ import type { Node } from 'constructs';
 import * as z from 'zod/mini';
 import {
   ALERT_SETTINGS,
+  DIGEST_SETTINGS,
+  type DigestSettings,
   ConfigurationError,
   DETECTOR_SETTINGS,
   LOCAL_ADDRESS_HASH_KEY,
@@ -175,6 +177,7 @@ export interface StackConfig {
   request: Omit<RequestSettings, 'formBaseUrl'> & { formBaseUrl: string | undefined };
   detector: DetectorSettings;
   alert: AlertSettingValues;
+  digest: DigestSettings;
   retention: RetentionSettings;
   privacy: PrivacySettings;
   sesIdentity: string;
@@ -261,7 +264,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
   // The detector's and the alert's settings: validated here so a bad value fails the synth, then
   // passed to the functions through their environment variables.
   const groups: Record<string, unknown> = {};
-  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS], ['retention', RETENTION_SETTINGS], ['privacy', PRIVACY_SETTINGS]] as const) {
+  for (const [name, group] of [['detector', DETECTOR_SETTINGS], ['alert', ALERT_SETTINGS], ['digest', DIGEST_SETTINGS], ['retention', RETENTION_SETTINGS], ['privacy', PRIVACY_SETTINGS]] as const) {
     try {
       groups[name] = readSettings(group as Record<string, Setting>, (entry) => lookup(entry.context), (entry) => describeContextKey(entry.context));
     } catch (error) {
@@ -350,6 +353,7 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     request: { ...(typedRequest as Omit<RequestSettings, 'formBaseUrl'>), formBaseUrl: typedRequest.formBaseUrl },
     detector: groups['detector'] as DetectorSettings,
     alert: groups['alert'] as AlertSettingValues,
+    digest: groups['digest'] as DigestSettings,
     retention: groups['retention'] as RetentionSettings,
     privacy: groups['privacy'] as PrivacySettings,
     sesIdentity,

@@ -11,7 +11,7 @@
  *
  * Pure data and functions, no aws-cdk-lib: the local stack imports it too.
  */
-import { type Setting, ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../shared/config.ts';
+import { type Setting, ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../shared/config.ts';
 import {
   AlertAcknowledged,
   AllianceRuptureDetected,
@@ -19,6 +19,7 @@ import {
   ClientContactRestored,
   ClientErased,
   ClientUnsubscribed,
+  DigestTimeReached,
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
@@ -32,6 +33,7 @@ import {
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
 import { ITEM_KINDS, type StoredItemKind as ItemKind } from '../shared/adapters/items/index.ts';
+import { THERAPIST_INDEX } from '../shared/adapters/items/therapist.ts';
 import { pascalCase } from './names.ts';
 import { FUNCTIONS, type FunctionDefinition } from './routes.ts';
 import type * as z from 'zod/mini';
@@ -89,6 +91,11 @@ export interface Access {
    * stack has no bucket (AccessResources.appointmentDropBucketArn).
    */
   appointmentDrop?: { readsIncoming?: boolean; writesReports?: boolean };
+  /**
+   * Query of the therapist-directory index (items/therapist.ts THERAPIST_INDEX): the directory's
+   * ids, zones and digest switches, and nothing else the table holds.
+   */
+  queriesTherapistIndex?: boolean;
 }
 
 /**
@@ -138,9 +145,10 @@ export const FUNCTION_ACCESS = {
   },
   // dynamodb-feedback-store.ts (form link, opt-out link and answer state read; answer and opt-out
   // written) and dynamodb-alert-store.ts (the acknowledge link read and acknowledged, while it has
-  // not outlived acknowledgeLinkDays).
+  // not outlived acknowledgeLinkDays); the acknowledgement closes the alert in the therapist's
+  // caseload and counts in their response week (dynamodb-caseload-store.ts).
   web: {
-    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
+    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link', 'caseload', 'response-week'] },
     publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
     settings: [{ practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
     instruments: true,
@@ -163,9 +171,11 @@ export const FUNCTION_ACCESS = {
   // dynamodb-detector-store.ts: the client's detector record with their profile (one Query: the
   // profile of an erased client is their tombstone), the record's conditional put, the session
   // (get: its stored answer or expiry is what is evaluated, the event only says which) and its
-  // evaluation (get, put).
+  // evaluation (get, put). The therapist's caseload summary of the client (dynamodb-caseload-store.ts):
+  // one conditional update per evaluated session (a second one adds the session's marks when a
+  // newer summary won), and a delete of the previous therapist's when the client moved.
   evaluate: {
-    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'] },
+    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'], update: ['caseload'], delete: ['caseload'] },
     publishes: [AllianceRuptureDetected],
     sendsTo: ['ownDeadLetterQueue'],
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
@@ -205,7 +215,8 @@ export const FUNCTION_ACCESS = {
       query: ['session', 'evaluation', 'waiting-alert'],
       get: ['alert-link', 'therapist'],
       put: ['alert-link', 'waiting-alert', 'therapist-notice'],
-      update: ['alert-claim'],
+      // The therapist's response week counts each alert sent to them (dynamodb-caseload-store.ts).
+      update: ['alert-claim', 'response-week'],
       delete: ['alert-claim', 'waiting-alert', 'therapist-notice'],
     },
     sendsMail: true,
@@ -235,6 +246,29 @@ export const FUNCTION_ACCESS = {
     settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours }],
     variables: ['icsFeeds'],
   },
+  // shared/use-cases/send-digest.ts (dispatchDigests): the directory's index (ids, zones, digest
+  // switches: no address, no client) and one DigestTimeReached per therapist whose digest hour it is.
+  digestDispatch: {
+    queriesTherapistIndex: true,
+    publishes: [DigestTimeReached],
+    settings: [{ practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, digestDay: DIGEST_SETTINGS.digestDay, digestHour: DIGEST_SETTINGS.digestHour }],
+  },
+  // shared/use-cases/send-digest.ts (sendDigest) and dynamodb-digest-store.ts: the therapist's
+  // directory entry (get: the only address it mails) and ONE Query of their caseload partition
+  // (summaries, response weeks, digest claims); the claim is an update (deleted after a failed
+  // send, marked sent after SES accepted). The client's label is the alert's (a pseudonym keyed
+  // with addressHashKey by default).
+  digest: {
+    table: { get: ['therapist'], query: ['caseload', 'response-week', 'digest-claim'], update: ['digest-claim'], delete: ['digest-claim'] },
+    sendsMail: true,
+    sendsTo: ['ownDeadLetterQueue'],
+    settings: [
+      { senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, alertClientLabel: ALERT_SETTINGS.alertClientLabel },
+      DIGEST_SETTINGS,
+      PRIVACY_SETTINGS,
+    ],
+    variables: ['claimLeaseSeconds'],
+  },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 
 /** The role EventBridge Scheduler assumes when a follow-up schedule fires: it puts the event on the bus, or parks it. */
@@ -255,7 +289,9 @@ export const ADMINISTRATOR_ACCESS = {
   // TherapistRegistered (`alliance therapists add|import`) is the one the product consumes: the
   // alert function then sends the therapist's waiting alerts to the directory's address, read from
   // the table. A forged one can only make alerts go where the practice registered them.
-  publishes: [ClientErased, ClientContactRestored, TherapistRegistered],
+  // DigestTimeReached (`alliance digest send`): a forged one can only send a registered therapist their own
+  // digest, at the directory's address, once per digestId.
+  publishes: [ClientErased, ClientContactRestored, TherapistRegistered, DigestTimeReached],
 } as const satisfies Access;
 
 /**
@@ -351,8 +387,12 @@ export function accessStatements(access: Access, resources: AccessResources, own
   // The table is encrypted with the stack's key, which DynamoDB uses with the caller's permission:
   // Decrypt (and DescribeKey) to read, Encrypt and GenerateDataKey as well to write — the set CDK's
   // own table grants give readers and writers — and only through DynamoDB.
+  if (access.queriesTherapistIndex) {
+    // The index holds the directory only (sparse on registeredBy): no LeadingKeys condition needed.
+    statements.push({ Sid: 'QueryTherapistDirectoryIndex', Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [`${resources.tableArn}/index/${THERAPIST_INDEX.name}`] });
+  }
   const writesTable = (['put', 'update', 'delete'] as const).some((call) => (table[call] ?? []).length > 0);
-  if (TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0)) {
+  if (access.queriesTherapistIndex || TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0)) {
     statements.push({
       Sid: 'UseKeyThroughDynamoDb',
       Effect: 'Allow',
@@ -493,7 +533,7 @@ export function functionVariables(fn: FunctionDefinition): FunctionVariables {
   const access = accessOf(fn);
   const table = access.table ?? {};
   const implied: (keyof typeof RESOURCE_ENV)[] = [
-    ...(TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0) ? (['tableName'] as const) : []),
+    ...(access.queriesTherapistIndex || TABLE_CALLS.some(({ call }) => (table[call] ?? []).length > 0) ? (['tableName'] as const) : []),
     ...((access.publishes ?? []).length > 0 ? (['busName'] as const) : []),
     ...(access.sendsMail ? (['sesConfigurationSet'] as const) : []),
     ...(access.schedules?.create || access.schedules?.delete ? (['scheduleGroupName'] as const) : []),

@@ -70,10 +70,10 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   {
     id: sesIdentityWildcardFinding(),
     idIn: (stack) => sesIdentityWildcardFinding(regionIn(stack)),
-    appliesTo: 'the policies of the functions that send email (request, follow-up, alert, deliverability)',
+    appliesTo: 'the policies of the functions that send email (request, follow-up, alert, deliverability, digest)',
     reason:
       'In the SES sandbox, SES checks the sender\'s permission on each recipient\'s identity as well as on the sender\'s, so a practice testing with a verified mailbox at another provider needs every identity of the account. The statement allows ses:SendEmail only, and only with ses:FromAddress equal to senderAddress; out of the sandbox SES checks the sender\'s identity alone, so the grant is sending as the practice sender and nothing more.',
-    targets: (stack) => [stack.functions.request, stack.functions.followUp, stack.functions.alert, stack.functions.deliverability].map((fn) => fn.role.policy),
+    targets: (stack) => [stack.functions.request, stack.functions.followUp, stack.functions.alert, stack.functions.deliverability, stack.functions.digest].map((fn) => fn.role.policy),
   },
   {
     id: dropPrefixFinding(undefined, 'incoming'),

@@ -5,6 +5,7 @@
  */
 import {
   AllianceRuptureDetected,
+  DigestTimeReached,
   FeedbackExpired,
   FeedbackExpiryTimeReached,
   FeedbackReminderTimeReached,
@@ -85,6 +86,20 @@ export const FUNCTIONS = {
     // A few feeds fetched one after another, each bounded by its own 15 s timeout.
     timeoutSeconds: 120,
   },
+  // Not a route's target: EventBridge Scheduler invokes it every hour (infra/constructs/digest-schedule.ts).
+  digestDispatch: {
+    id: 'digest-dispatch',
+    entry: 'functions/digest-dispatch/handler.ts',
+    description: 'Every hour: DigestTimeReached for each therapist whose local time is the digest day and hour',
+    // One index query, then up to 10 events per PutEvents call: seconds for thousands of therapists.
+    timeoutSeconds: 120,
+  },
+  digest: {
+    id: 'digest',
+    entry: 'functions/digest/handler.ts',
+    description: 'DigestTimeReached → one weekly digest email to the registered therapist (one caseload query)',
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */
@@ -151,6 +166,16 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     // TherapistRegistered sends the alerts that waited for that therapist to be registered.
     contract: productEventGroup([AllianceRuptureDetected, TherapistRegistered]),
     target: FUNCTIONS.alert,
+    maxConcurrency: 2,
+    batchSize: 5,
+    maxReceiveCount: 5,
+  },
+  {
+    id: 'digests-to-therapists',
+    // One message per therapist: a digest that fails is retried alone, and at most 2 × 5 are sent at
+    // once, within SES's starting rate.
+    contract: DigestTimeReached,
+    target: FUNCTIONS.digest,
     maxConcurrency: 2,
     batchSize: 5,
     maxReceiveCount: 5,

@@ -12,7 +12,7 @@ import { HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestinat
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
 import { ManagedPolicy, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -27,7 +27,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { EVENTS_TARGET_QUEUE_SAME_ACCOUNT } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
 import { SECURITY_HEADERS } from '../functions/web/http.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, type Setting } from '../shared/config.ts';
 import { INSTRUMENT_ENV } from '../shared/adapters/instrument-catalogue.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../shared/adapters/table.ts';
 import { SES_CONFIGURATION_SET_TAG } from '../shared/domain/mail-tags.ts';
@@ -36,6 +36,8 @@ import { clientLinks } from '../shared/use-cases/client-email.ts';
 import type { StackConfig } from './config.ts';
 import { AppointmentDrop } from './constructs/appointment-drop.ts';
 import { CalendarFeeds } from './constructs/calendar-feeds.ts';
+import { THERAPIST_INDEX } from '../shared/adapters/items/therapist.ts';
+import { DigestSchedule } from './constructs/digest-schedule.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { Front, OriginCheck } from './constructs/front.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -116,6 +118,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly appointmentDrop: AppointmentDrop | undefined;
   /** The calendar feed poller's secret and schedule (context calendarFeeds); undefined when off. */
   readonly calendarFeeds: CalendarFeeds | undefined;
+  /** The weekly digest's hourly schedule. */
+  readonly digestSchedule: DigestSchedule;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -175,10 +179,19 @@ export class AllianceFeedbackStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: true,
     });
-    // No secondary index: `npx alliance export|erase <clientId>` scan the table for the client's
+    // No client index: `npx alliance export|erase <clientId>` scan the table for the client's
     // items instead (shared/adapters/dynamodb-client-data-store.ts). A client index cost one write
     // unit per session, form link and alert link (3 per session); a scan costs a few reads per MB
-    // of table a few times a year.
+    // of table a few times a year. The one index is the therapist directory's (sparse: therapist
+    // items only, written when the directory changes), for the hourly digest dispatch, which must
+    // not scan every client's history every hour (items/therapist.ts THERAPIST_INDEX).
+    this.table.addGlobalSecondaryIndex({
+      indexName: THERAPIST_INDEX.name,
+      partitionKey: { name: THERAPIST_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: THERAPIST_INDEX.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...THERAPIST_INDEX.projected],
+    });
 
     this.functions = Object.fromEntries(
       Object.entries(FUNCTIONS).map(([key, definition]) => [
@@ -317,6 +330,7 @@ export class AllianceFeedbackStack extends Stack {
     this.calendarFeeds = config.calendarFeedIntervalMinutes === undefined
       ? undefined
       : new CalendarFeeds(this, 'CalendarFeeds', { poller: this.functions.feeds, key: this.key, intervalMinutes: config.calendarFeedIntervalMinutes, account: this.account });
+    this.digestSchedule = new DigestSchedule(this, 'DigestSchedule', { dispatcher: this.functions.digestDispatch, account: this.account });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     // The signed webhook's secret, with the stack's key. CloudFormation fills it with a random
     // placeholder that verifies nothing (the hooks function answers 503 until then);
@@ -367,6 +381,7 @@ export class AllianceFeedbackStack extends Stack {
     addValues(DETECTOR_SETTINGS, config.detector);
     addValues(RETENTION_SETTINGS, config.retention);
     addValues(ALERT_SETTINGS, config.alert);
+    addValues(DIGEST_SETTINGS, config.digest);
     addValues(PRIVACY_SETTINGS, config.privacy);
     // Typed against RESOURCE_ENV: a variable added there fails `tsc` here until the stack gives it a value.
     const resourceValues: { [K in keyof typeof RESOURCE_ENV]: (fn: ProductFunction) => string | undefined } = {

@@ -371,6 +371,40 @@ export const ALERT_SETTINGS = {
   }),
 } as const;
 
+export const DIGEST_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+/** The therapist's weekly digest (one email per registered therapist with active clients). */
+export const DIGEST_SETTINGS = {
+  digestDay: setting({
+    context: 'digestDay',
+    env: 'DIGEST_DAY',
+    defaultValue: 'monday',
+    schema: defineSchema(() => z.enum(DIGEST_DAYS, { message: 'must be a weekday in English, lower case: monday … sunday' })),
+    description: 'Day of the week the weekly digest reaches each therapist, in the therapist’s own time zone (the directory’s `timeZone`, else `practiceTimeZone`).',
+  }),
+  digestHour: setting({
+    context: 'digestHour',
+    env: 'DIGEST_HOUR',
+    defaultValue: '7',
+    schema: defineSchema(() => wholeNumber(0, 23)),
+    description: 'Hour of that day (0–23, the therapist’s time) the digest is sent: the hourly dispatch picks each therapist whose local time is this hour.',
+  }),
+  digestActiveWeeks: setting({
+    context: 'digestActiveWeeks',
+    env: 'DIGEST_ACTIVE_WEEKS',
+    defaultValue: '8',
+    schema: defineSchema(() => wholeNumber(1, 52)),
+    description: 'A client is in the therapist’s digest while their last session (answered or expired) is at most this many weeks old; a client moved to another therapist leaves the old therapist’s digest at their next session.',
+  }),
+  responseRateWeeks: setting({
+    context: 'responseRateWeeks',
+    env: 'RESPONSE_RATE_WEEKS',
+    defaultValue: '4',
+    schema: defineSchema(() => wholeNumber(1, 26)),
+    description: 'The digest’s response rate: alerts the therapist acknowledged, of those sent to them (not supervisor or covering copies) in the last this many weeks.',
+  }),
+} as const;
+
 export const RESOURCE_ENV = {
   tableName: 'TABLE_NAME',
   busName: 'BUS_NAME',
@@ -441,3 +475,4 @@ export type DetectorSettings = SettingValues<typeof DETECTOR_SETTINGS>;
 export type AlertSettingValues = SettingValues<typeof ALERT_SETTINGS>;
 export type RetentionSettings = SettingValues<typeof RETENTION_SETTINGS>;
 export type PrivacySettings = SettingValues<typeof PRIVACY_SETTINGS>;
+export type DigestSettings = SettingValues<typeof DIGEST_SETTINGS>;

@@ -8,6 +8,7 @@ import { AllianceRuptureDetected, TherapistRegistered } from '../../shared/event
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
+import { DynamoDbResponseCounter } from '../../shared/adapters/dynamodb-caseload-store.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
@@ -43,6 +44,7 @@ const deps: SendAlertDeps = {
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
+  responses: new DynamoDbResponseCounter(requireEnv(RESOURCE_ENV.tableName)),
   // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).
   onIgnoredRecipient: ({ role, therapistId, reason, sessionId, kind }) => logger.warn('Alert routing names a clinician who gets nothing', { role, therapistId, reason, sessionId, kind }),
 };

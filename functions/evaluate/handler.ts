@@ -1,10 +1,13 @@
 /**
  * Evaluate function: FeedbackSubmitted and FeedbackExpired → the client's detector record, the
- * session's evaluation, and AllianceRuptureDetected for each alert. Wiring only.
+ * session's evaluation, the therapist's caseload summary of the client (the weekly digest's), and
+ * AllianceRuptureDetected for each alert. Wiring only.
  */
 import { DETECTOR_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { ALERT_KINDS, FeedbackExpired, FeedbackSubmitted, leadingAlertKind } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
+import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbCaseloadStore } from '../../shared/adapters/dynamodb-caseload-store.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -19,8 +22,11 @@ const metrics = createMetrics('evaluate', logger);
 const record = metricsRecorder(metrics);
 const instruments = loadInstruments();
 
+const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 const deps: EvaluateDeps = {
-  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, readSettingsFromEnv(RETENTION_SETTINGS).retentionDays),
+  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  caseload: new DynamoDbCaseloadStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  clock,
   publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   settings: readSettingsFromEnv(DETECTOR_SETTINGS),
   instrument: (id) => instruments.find(id),

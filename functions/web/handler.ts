@@ -6,6 +6,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clock } from '../../shared/adapters/clock.ts';
+import { DynamoDbCaseloadStore, DynamoDbResponseCounter } from '../../shared/adapters/dynamodb-caseload-store.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
@@ -28,7 +29,15 @@ const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 const app = createWebApp({
   feedback: { store, publisher, clock, instruments: loadInstruments() },
   optOut: { store, publisher, clock },
-  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock, linkDays: acknowledgeLinkDays },
+  acknowledge: {
+    store: new DynamoDbAlertStore(tableName),
+    publisher,
+    clock,
+    linkDays: acknowledgeLinkDays,
+    // The weekly digest's view: the alert is no longer open, and the therapist's response rate counts it.
+    caseload: new DynamoDbCaseloadStore(tableName),
+    responses: new DynamoDbResponseCounter(tableName),
+  },
   practiceName,
   practiceTimeZone,
   logger,

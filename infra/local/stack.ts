@@ -15,6 +15,8 @@ import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
 import { LocalFeedPoller, localPollMinutes, type FeedsHandler } from './feed-poller.ts';
+import { LocalDigestClock, type DigestDispatchHandler } from './digest-clock.ts';
+import type { DispatchReport } from '../../shared/use-cases/send-digest.ts';
 import type { PollReport } from '../../shared/use-cases/poll-calendar-feeds.ts';
 import { asFunction } from './function-context.ts';
 import { localIam } from './function-policies.ts';
@@ -122,6 +124,8 @@ export interface LocalStack {
   webhook: { url: string; secret: string; secretArn: string };
   /** Runs one poll of the calendar feeds now (the feeds function, as its schedule would), and returns its report. */
   pollFeeds(): Promise<PollReport>;
+  /** Runs the weekly digest's hourly dispatch now (the digest-dispatch function, as its schedule would), and returns its report. */
+  dispatchDigests(): Promise<DispatchReport>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -391,6 +395,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const feedPoller = new LocalFeedPoller(handlers.get(FUNCTIONS.feeds.id) as FeedsHandler, log);
     stopSteps.unshift({ name: 'the feed poller', run: () => feedPoller.stop() });
     if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(localPollMinutes(previousEnv));
+    const digestClock = new LocalDigestClock(handlers.get(FUNCTIONS.digestDispatch.id) as DigestDispatchHandler, clock, log);
+    stopSteps.unshift({ name: 'the digest clock', run: () => digestClock.stop() });
+    // Tests dispatch by hand (a ManualClock's hours do not pass by themselves); npm start every hour.
+    if (!options.clock) digestClock.start();
     state = 'ready';
 
     handle = {
@@ -426,6 +434,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
       pollFeeds: () => feedPoller.poll(),
+      dispatchDigests: () => digestClock.dispatch(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

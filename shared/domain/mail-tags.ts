@@ -8,7 +8,7 @@
 export const SES_CONFIGURATION_SET_TAG = 'ses:configuration-set';
 
 /** What an email was for. */
-export type MailPurpose = 'feedback-request' | 'reminder' | 'alert' | 'notice';
+export type MailPurpose = 'feedback-request' | 'reminder' | 'alert' | 'notice' | 'digest';
 
 export const MAIL_TAG_NAMES = { client: 'client', purpose: 'purpose' } as const;
 
@@ -25,7 +25,7 @@ export function readMailTags(tags: Readonly<Record<string, readonly string[] | u
   const purpose = tags?.[MAIL_TAG_NAMES.purpose]?.[0];
   const client = tags?.[MAIL_TAG_NAMES.client]?.[0];
   return {
-    ...(purpose === 'feedback-request' || purpose === 'reminder' || purpose === 'alert' || purpose === 'notice' ? { purpose } : {}),
+    ...(purpose === 'feedback-request' || purpose === 'reminder' || purpose === 'alert' || purpose === 'notice' || purpose === 'digest' ? { purpose } : {}),
     ...(client && /^[A-Za-z0-9_-]+$/.test(client) ? { clientId: Buffer.from(client, 'base64url').toString('utf8') } : {}),
   };
 }

@@ -236,6 +236,21 @@ export type TherapistRegisteredDetail = z.infer<typeof TherapistRegisteredDetail
  */
 export const TherapistRegistered = productEvent('TherapistRegistered', TherapistRegisteredDetailSchema);
 
+/** Detail of `DigestTimeReached`: whose digest, and which (its once-only key); never an address. */
+export const DigestTimeReachedDetailSchema = defineSchema(() => z.object({
+  therapistId: IdSchema,
+  /** `week-2026-W50` for the weekly one (the week in the therapist's zone), `manual-…` for `alliance digest send`: each is sent once. */
+  digestId: IdSchema,
+}));
+export type DigestTimeReachedDetail = z.infer<typeof DigestTimeReachedDetailSchema>;
+
+/**
+ * A therapist's weekly digest is due: the hourly dispatch announces one per therapist whose local
+ * time is the digest's day and hour (`alliance digest send` one per therapist asked for); the
+ * digest function reads the therapist's caseload and sends one email, once per `digestId`.
+ */
+export const DigestTimeReached = productEvent('DigestTimeReached', DigestTimeReachedDetailSchema);
+
 /** The kinds of alert the detector raises; `going-quiet` is a lower-key notice. */
 export const ALERT_KINDS = ['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired', 'going-quiet'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -354,6 +369,7 @@ export const CONTRACTS = {
   AllianceRuptureDetected,
   AlertAcknowledged,
   ClientEmailSuppressed,
+  DigestTimeReached,
 } as const;
 
 /** Formats zod issues as one line a person can act on, naming fields but never echoing values. */

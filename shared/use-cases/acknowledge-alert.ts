@@ -9,12 +9,16 @@
  * clinician responsible for the client saw the alert (the therapist, or whoever covers for them).
  */
 import { AlertAcknowledged } from '../events/contracts.ts';
-import type { AlertLink, AlertStore, Clock, EventPublisher } from './ports.ts';
+import type { AlertLink, AlertStore, CaseloadStore, Clock, EventPublisher, ResponseCounter } from './ports.ts';
 
 export interface AcknowledgeDeps {
   store: AlertStore;
   publisher: EventPublisher;
   clock: Clock;
+  /** The therapist's caseload (the weekly digest's): the acknowledged alert is no longer open. */
+  caseload?: CaseloadStore | undefined;
+  /** The therapist's alert counters: an acknowledgement of an alert sent to the therapist themselves. */
+  responses?: ResponseCounter | undefined;
 }
 
 export type AcknowledgeOutcome =
@@ -47,6 +51,11 @@ export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps):
     return { outcome, link, acknowledgedAt, announced: false };
   }
   try {
+    // With the announcement (the outbox's claim), so a failure here is made up by the next click; both idempotent.
+    await deps.caseload?.closeAlert(link.therapistId, link.clientId, link.sessionId);
+    if (link.recipientRole === undefined || link.recipientRole === 'therapist') {
+      await deps.responses?.alertAcknowledged(link.therapistId, { sessionId: link.sessionId, kind: link.kind, sentAt: link.sentAt });
+    }
     await deps.publisher.publish(AlertAcknowledged, {
       sessionId: link.sessionId,
       clientId: link.clientId,

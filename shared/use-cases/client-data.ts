@@ -14,7 +14,8 @@ import type { AddressHasher, ClientDataStore, ClientItem, Clock, DoNotContactEnt
 const INTERNAL_ATTRIBUTES = new Set(['type', 'clientId', 'tokenHash', 'ackTokenHash', 'claimExpiresAt', 'leaseUntil', 'version', 'appliedSessionIds', 'addressHash']);
 
 function withoutInternal(attributes: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(attributes).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name)));
+  // A string set (the caseload's open alerts and comment sessions) as a list: JSON has no sets.
+  return Object.fromEntries(Object.entries(attributes).filter(([name]) => !INTERNAL_ATTRIBUTES.has(name)).map(([name, value]) => [name, value instanceof Set ? [...value].sort() : value]));
 }
 
 export interface ExportedAlert {
@@ -41,6 +42,8 @@ export interface ClientExport {
   detectors: Record<string, unknown>[];
   /** Oldest first: contact details, answer, evaluation and alerts of each session. */
   sessions: ExportedSession[];
+  /** The client's summary in their therapist's caseload (the weekly digest's: last score, recent totals, status facts). */
+  caseload: Record<string, unknown>[];
   /** Items of a kind this version does not know, so that nothing stored is left out. */
   other: Record<string, unknown>[];
   /** Left out on purpose: form and opt-out links (only hashes of secrets), and records past their retention that DynamoDB has yet to delete. */
@@ -96,6 +99,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
       roster: of('roster-client')[0] ? withoutInternal(of('roster-client')[0]!.attributes) : null,
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
+      caseload: of('caseload').map((item) => withoutInternal(item.attributes)),
       other: of('other').map((item) => withoutInternal(item.attributes)),
       omitted: { formLinks: of('form-link').length, optOutLinks: of('opt-out-link').length, pastRetention: items.length - live.length },
     },
@@ -105,7 +109,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, caseload: 0, 'response-week': 0, 'digest-claim': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

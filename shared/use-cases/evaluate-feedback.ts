@@ -17,7 +17,8 @@ import {
   type FeedbackSubmittedDetail,
 } from '../events/contracts.ts';
 import { UnprocessableEventError } from '../events/dispatch.ts';
-import type { ChartSnapshot, DetectorStore, EvaluationSession, EventPublisher } from './ports.ts';
+import { baselineBand, summaryFromState } from '../domain/caseload.ts';
+import type { CaseloadStore, ChartSnapshot, Clock, DetectorRecord, DetectorStore, EvaluationSession, EventPublisher } from './ports.ts';
 
 /** How many evaluated session ids a client record remembers to recognise a redelivered event. */
 export const REMEMBERED_SESSIONS = 24;
@@ -46,6 +47,12 @@ export interface EvaluateDeps {
   settings: DetectorSettings;
   /** Resolves an instrument id to its definition; undefined for an unknown id. */
   instrument: (instrumentId: string) => Instrument | undefined;
+  /**
+   * The therapists' caseload summaries the weekly digest reads: one write per evaluated session
+   * (none without it, e.g. the backtest's evaluations).
+   */
+  caseload?: CaseloadStore | undefined;
+  clock?: Clock | undefined;
 }
 
 export type EvaluateOutcome =
@@ -74,6 +81,8 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
+    // A write that failed after the record's (the event is retried): written now, unless it was.
+    await summarise(deps, session, instrument, record, { alerted: alerts.length > 0, commented: answer.commented === true || answer.talk }, false);
     await announce(alerts, session, stored?.kind === 'answered' ? stored.evaluation : undefined, instrument, deps.publisher);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
@@ -87,7 +96,10 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   // Evaluation first, record second: if the record write loses a race, the retry recomputes and
   // overwrites the evaluation; the reverse order could leave an applied session with none stored.
   await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, chart: chartSnapshot(state, instrument) });
-  await deps.store.putRecord(session.clientId, instrument.id, { state, applied: remember(record.applied, session.sessionId) }, record.state.version);
+  const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
+  await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
+  await moveCaseload(deps, record, session);
+  await summarise(deps, session, instrument, written, { alerted: evaluation.alerts.length > 0, commented: answer.commented === true || answer.talk }, true);
   await announce(evaluation.alerts, session, evaluation, instrument, deps.publisher);
   return { outcome: 'evaluated', alerts: evaluation.alerts.map((a) => a.kind) };
 }
@@ -106,15 +118,65 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];
+    await summarise(deps, session, instrument, record, { alerted: alerts.length > 0, commented: false }, false);
     await announce(alerts, session, undefined, instrument, deps.publisher, stored?.kind === 'expired' ? stored.outcome.reason : undefined);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
 
   const { state, outcome } = recordExpired(record.state, { sessionId: session.sessionId, endedAt: session.endedAt }, deps.settings);
   await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'expired', outcome, instrumentId: instrument.id });
-  await deps.store.putRecord(session.clientId, instrument.id, { state, applied: remember(record.applied, session.sessionId) }, record.state.version);
+  const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
+  await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
+  await moveCaseload(deps, record, session);
+  await summarise(deps, session, instrument, written, { alerted: outcome.alerts.length > 0, commented: false }, true);
   await announce(outcome.alerts, session, undefined, instrument, deps.publisher, outcome.reason);
   return { outcome: 'evaluated', alerts: outcome.alerts.map((a) => a.kind) };
+}
+
+/** A client now seen with another therapist leaves the previous therapist's caseload. */
+async function moveCaseload(deps: EvaluateDeps, previous: DetectorRecord, session: EvaluationSession): Promise<void> {
+  if (!deps.caseload || previous.therapistId === undefined || previous.therapistId === session.therapistId) return;
+  await deps.caseload.remove(previous.therapistId, session.clientId);
+}
+
+/**
+ * The therapist's caseload summary of this client, from the record just written: one write, which
+ * a newer record's summary wins. `fresh`: this session was applied just now, so its alert and
+ * comment marks are added even when a newer summary got there first (a redelivery adds nothing
+ * more: an acknowledged alert must not open again).
+ */
+async function summarise(
+  deps: EvaluateDeps,
+  session: EvaluationSession,
+  instrument: Instrument,
+  record: DetectorRecord,
+  marks: { alerted: boolean; commented: boolean },
+  fresh: boolean,
+): Promise<void> {
+  if (!deps.caseload) return;
+  const { state } = record;
+  const summary = summaryFromState(
+    state,
+    { max: instrument.items.length * instrument.max, toTotal: (p) => pompToTotal(instrument, p) },
+    baselineBand(state.baseline, deps.settings.minBaseline, deps.settings.sdFloor),
+  );
+  const last = state.trend.at(-1)?.endedAt;
+  await deps.caseload.record(
+    {
+      therapistId: session.therapistId,
+      clientId: session.clientId,
+      instrumentId: instrument.id,
+      detectorVersion: state.version,
+      // The latest session the summary knows of, answered or expired: what "active" counts from.
+      lastSessionAt: last !== undefined && last > session.endedAt ? last : session.endedAt,
+      ...summary,
+      quietAfterExpired: deps.settings.quietAfterExpired,
+      ...(marks.alerted ? { openAlert: session.sessionId } : {}),
+      ...(marks.commented ? { comment: session.sessionId } : {}),
+    },
+    deps.clock?.now() ?? new Date(),
+    { addMarksIfStale: fresh },
+  );
 }
 
 function remember(applied: readonly string[], sessionId: string): string[] {

@@ -307,6 +307,8 @@ export interface DetectorRecord {
    * redelivered event must not count twice.
    */
   applied: string[];
+  /** The therapist whose caseload the client was last summarised in (a change moves the summary). */
+  therapistId?: string | undefined;
 }
 
 /**
@@ -332,7 +334,7 @@ export interface EvaluationSession {
   /** When the session ended (answers can arrive in any order; the trend is by session). */
   endedAt: string;
   /** The client's answer, once stored (`submittedAt` is when it was recorded: the session's `answeredAt`). */
-  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; submittedAt: string } | undefined;
+  answer?: { instrumentId: string; items: Record<string, number>; talk: boolean; submittedAt: string; commented?: boolean | undefined } | undefined;
   /** Set once the follow-up recorded the request's expiry (before it announces FeedbackExpired). */
   expiredAt?: string | undefined;
 }
@@ -357,6 +359,63 @@ export interface DetectorStore {
   /** Keeps the evaluation with the session (the client's id with it, so export and erase find it). */
   saveEvaluation(sessionId: string, clientId: string, evaluation: StoredEvaluation): Promise<void>;
   getEvaluation(sessionId: string): Promise<StoredEvaluation | undefined>;
+}
+
+/** What the evaluation writes into the therapist's caseload (shared/domain/caseload.ts) after each evaluated session. */
+export type CaseloadWrite = Omit<import('../domain/caseload.ts').CaseloadEntry, 'openAlerts' | 'commentSessions'> & {
+  /** This session raised an alert: open until acknowledged. */
+  openAlert?: string | undefined;
+  /** This session's answer carried a comment or a talk tick. */
+  comment?: string | undefined;
+};
+
+/** The per-therapist caseload summaries the weekly digest reads (one item per therapist and client). */
+export interface CaseloadStore {
+  /**
+   * One write: the summary, unless a newer detector version wrote it already (then only this
+   * session's alert and comment marks are added, and only when `addMarksIfStale`).
+   */
+  record(write: CaseloadWrite, now: Date, options: { addMarksIfStale: boolean }): Promise<void>;
+  /** The client moved to another therapist: their summary leaves the old therapist's caseload. */
+  remove(therapistId: string, clientId: string): Promise<void>;
+  /** The therapist (or their covering clinician) acknowledged the session's alert. */
+  closeAlert(therapistId: string, clientId: string, sessionId: string): Promise<void>;
+  /** The therapist opened the client's trend page: the comments waiting are read (the trend page calls this on view). */
+  markCommentsRead(therapistId: string, clientId: string, now: Date): Promise<void>;
+}
+
+/** The therapist's alert counters, per week of sending (their response rate). */
+export interface ResponseCounter {
+  /** An alert went to the therapist themselves (not a supervisor's or covering clinician's copy). */
+  alertSent(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
+  /** The therapist acknowledged an alert sent to them (counted in the week it was sent). */
+  alertAcknowledged(therapistId: string, alert: { sessionId: string; kind: string; sentAt: string }): Promise<void>;
+}
+
+/** What the digest reads: the directory entry, and the caseload in one query of its partition. */
+export interface DigestRead {
+  /** The directory entry, undefined for a therapist not registered. */
+  therapist: DirectoryEntry | undefined;
+  caseload: import('../domain/caseload.ts').CaseloadEntry[];
+  responseWeeks: import('../domain/caseload.ts').ResponseWeek[];
+  /** Read units the two reads consumed (for the log and the bench). */
+  readUnits?: number | undefined;
+}
+
+/** The weekly digest's storage: one read per digest, and its once-only claim. */
+export interface DigestStore {
+  /** The therapist's directory entry (one GetItem) and their caseload and response counters (one Query). */
+  read(therapistId: string): Promise<DigestRead>;
+  /** Claims (therapist, digestId): `sent` once it went out, `in-progress` while another attempt's lease lives. */
+  claim(therapistId: string, digestId: string, now: Date, leaseSeconds: number): Promise<'claimed' | 'sent' | 'in-progress'>;
+  markSent(therapistId: string, digestId: string, now: Date): Promise<void>;
+  /** Gives the claim back after a failure before the email went out. */
+  release(therapistId: string, digestId: string): Promise<void>;
+}
+
+/** The directory as the hourly dispatch lists it: ids, zones and digest switches only. */
+export interface DigestRoster {
+  list(): Promise<{ therapistId: string; timeZone?: string | undefined; digest?: 'off' | undefined }[]>;
 }
 
 /** Another evaluation of the same client won the race; retrying reads its result. */
@@ -445,7 +504,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'caseload' | 'response-week' | 'digest-claim' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {
@@ -491,6 +550,8 @@ export interface RegisteredTherapist {
   name?: string | undefined;
   /** The IANA zone the therapist reads dates in (alerts, acknowledge pages); unset: the practice's. */
   timeZone?: string | undefined;
+  /** `off`: the therapist gets no weekly digest (unset: they do). */
+  digest?: 'off' | undefined;
 }
 
 /** The practice's therapist directory, as the inbound adapters and the alert read it. */

@@ -11,7 +11,7 @@ import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
+import type { AlertSession, AlertStore, Clock, Mailer, ResponseCounter, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 /** How the alert's subject names the client (ALERT_SETTINGS.alertClientLabel). */
 export type AlertClientLabel = 'pseudonym' | 'clientId' | 'firstName';
@@ -48,6 +48,8 @@ export interface SendAlertDeps {
   adminEmail: string | undefined;
   /** Told when routing names a clinician who gets nothing (ids and the reason only, no personal data). */
   onIgnoredRecipient?: ((ignored: IgnoredRecipient & { sessionId: string; kind: AlertKind }) => void) | undefined;
+  /** The therapist's alert counters (their response rate in the weekly digest): alerts to the therapist themselves only. */
+  responses?: ResponseCounter | undefined;
 }
 
 export type AlertOutcome =
@@ -107,7 +109,11 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
 async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, session: AlertSession, now: Date, deps: SendAlertDeps): Promise<AlertOutcome> {
   const { token, hash } = deps.tokens.create();
   const claim = await deps.store.claimAlert({ sessionId: session.sessionId, clientId: session.clientId, kind: raised.kind, slot: recipient.slot, ackTokenHash: hash, now, leaseSeconds: deps.claimLeaseSeconds });
-  if (!claim.claimed) return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
+  if (!claim.claimed) {
+    // Counting is idempotent (a set of alerts): a count lost to a failure after the send is made up here.
+    if (claim.reason === 'sent' && recipient.role === 'therapist') await deps.responses?.alertSent(session.therapistId, { sessionId: session.sessionId, kind: raised.kind, sentAt: now.toISOString() });
+    return claim.reason === 'sent' ? 'already-sent' : 'in-progress';
+  }
 
   let sent = false;
   try {
@@ -125,6 +131,7 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
       timeZone,
       ...(recipient.role === 'therapist' ? {} : { recipientRole: recipient.role }),
     });
+    if (recipient.role === 'therapist') await deps.responses?.alertSent(session.therapistId, { sessionId: session.sessionId, kind: raised.kind, sentAt: now.toISOString() });
     return 'sent';
   } catch (error) {
     if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind, recipient.slot).catch(() => undefined);

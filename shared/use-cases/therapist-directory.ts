@@ -58,7 +58,7 @@ function sameAddress(a: string, b: string): boolean {
 // ── the administrator's entries (`alliance therapists`) ────────────────────────────────────────────
 
 /** The canonical columns of therapists.csv; all but `therapistId` and `email` may be left out. */
-export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name', 'timeZone', 'supervisorId', 'superviseKinds'] as const;
+export const THERAPIST_COLUMNS = ['therapistId', 'email', 'name', 'timeZone', 'supervisorId', 'superviseKinds', 'digest'] as const;
 const REQUIRED_COLUMNS = ['therapistId', 'email'] as const;
 
 const EmailSchema = z.email();
@@ -70,20 +70,24 @@ export function checkEntry(input: {
   email?: string | undefined;
   name?: string | undefined;
   timeZone?: string | undefined;
+  /** `on` (or empty) or `off`: the weekly digest. */
+  digest?: string | undefined;
 }): { entry: RegisteredTherapist } | { problems: string[] } {
   const problems: string[] = [];
   const therapistId = (input.therapistId ?? '').trim();
   const email = (input.email ?? '').trim();
   const name = (input.name ?? '').trim();
   const timeZone = (input.timeZone ?? '').trim();
+  const digest = (input.digest ?? '').trim().toLowerCase();
   if (therapistId === '') problems.push('therapistId is empty');
   else if (!IdSchema.safeParse(therapistId).success) problems.push('therapistId must be 1–128 characters of A-Z a-z 0-9 . _ : -');
   if (email === '') problems.push('email is empty');
   else if (!EmailSchema.safeParse(email).success) problems.push('email is not an email address');
   if (name !== '' && !NameSchema.safeParse(name).success) problems.push('name must be at most 80 characters without control characters');
   if (timeZone !== '' && !isTimeZone(timeZone)) problems.push('timeZone must be an IANA time zone such as "America/New_York"');
+  if (digest !== '' && digest !== 'on' && digest !== 'off') problems.push('digest must be on or off (empty: on)');
   if (problems.length > 0) return { problems };
-  return { entry: { therapistId, email, ...(name === '' ? {} : { name }), ...(timeZone === '' ? {} : { timeZone }) } };
+  return { entry: { therapistId, email, ...(name === '' ? {} : { name }), ...(timeZone === '' ? {} : { timeZone }), ...(digest === 'off' ? { digest: 'off' as const } : {}) } };
 }
 
 /** Problems with a therapists.csv header (missing or unknown columns), or none. */
@@ -190,7 +194,7 @@ export function planImport(rows: readonly TherapistRow[], existing: readonly Dir
   for (const entry of entries) {
     const current = byId.get(entry.therapistId);
     if (current === undefined) changes.added.push(entry);
-    else if (current.email !== entry.email || current.name !== entry.name || current.timeZone !== entry.timeZone || current.registeredBy !== 'administrator') changes.updated.push(entry);
+    else if (current.email !== entry.email || current.name !== entry.name || current.timeZone !== entry.timeZone || current.digest !== entry.digest || current.registeredBy !== 'administrator') changes.updated.push(entry);
     else changes.unchanged.push(entry);
   }
   const supervisors = supervisorRows.filter(({ therapistId, supervisor }) => !sameSupervisor(supervisor, byId.get(therapistId)));
@@ -221,11 +225,11 @@ export async function applyChanges(changes: ImportChanges, deps: DirectoryAdminD
 export type AddOutcome = { outcome: 'added' | 'updated' | 'unchanged'; therapist: RegisteredTherapist } | { outcome: 'invalid'; problems: string[] };
 
 /** Adds or corrects one therapist (`alliance therapists add`), with the import's rules. */
-export async function addTherapist(input: { therapistId: string; email: string; name?: string | undefined; timeZone?: string | undefined }, deps: DirectoryAdminDeps): Promise<AddOutcome> {
+export async function addTherapist(input: { therapistId: string; email: string; name?: string | undefined; timeZone?: string | undefined; digest?: 'off' | undefined }, deps: DirectoryAdminDeps): Promise<AddOutcome> {
   const checked = checkEntry(input);
   if ('problems' in checked) return { outcome: 'invalid', problems: checked.problems };
   const current = await deps.directory.find(checked.entry.therapistId);
-  const plan = planImport([{ line: 1, fields: { ...input, name: input.name ?? '', timeZone: input.timeZone ?? '' } }], current ? [current] : []);
+  const plan = planImport([{ line: 1, fields: { ...input, name: input.name ?? '', timeZone: input.timeZone ?? '', digest: input.digest ?? '' } }], current ? [current] : []);
   if (!plan.valid) return { outcome: 'invalid', problems: plan.problems.map((problem) => problem.message) };
   await applyChanges(plan.changes, deps);
   const outcome = plan.changes.added.length > 0 ? 'added' : plan.changes.updated.length > 0 ? 'updated' : 'unchanged';
@@ -233,12 +237,13 @@ export async function addTherapist(input: { therapistId: string; email: string; 
 }
 
 /** What changed between a directory entry and its replacement, by field name (for the administrator's summary). */
-export function changedFields(before: RegisteredTherapist | undefined, after: RegisteredTherapist): ('email' | 'name' | 'timeZone')[] {
+export function changedFields(before: RegisteredTherapist | undefined, after: RegisteredTherapist): ('email' | 'name' | 'timeZone' | 'digest')[] {
   if (before === undefined) return [];
   return [
     ...(before.email !== after.email ? (['email'] as const) : []),
     ...(before.name !== after.name ? (['name'] as const) : []),
     ...(before.timeZone !== after.timeZone ? (['timeZone'] as const) : []),
+    ...(before.digest !== after.digest ? (['digest'] as const) : []),
   ];
 }
 

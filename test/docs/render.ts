@@ -24,7 +24,7 @@ import { detectorRuleSettings } from '../../shared/domain/backtest/rules.ts';
 import { SIMULATOR_NAMES, SIMULATORS } from '../../shared/domain/backtest/simulate.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
 import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
@@ -56,6 +56,7 @@ const SETTING_GROUPS: readonly { title: string; settings: Record<string, Setting
   { title: 'Feedback requests', settings: REQUEST_SETTINGS },
   { title: 'Rupture detector', settings: DETECTOR_SETTINGS },
   { title: 'Alert emails', settings: ALERT_SETTINGS },
+  { title: 'Weekly digest', settings: DIGEST_SETTINGS },
   { title: 'Retention', settings: RETENTION_SETTINGS },
   { title: 'Privacy', settings: PRIVACY_SETTINGS },
 ];
@@ -113,6 +114,10 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/acknowledge-alert.ts', contains: 'publish(AlertAcknowledged' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
+  DigestTimeReached: {
+    producer: 'function `digest-dispatch` (hourly, at each therapist\'s digest hour); `npx alliance digest send`',
+    evidence: { file: 'shared/use-cases/send-digest.ts', contains: 'publish(DigestTimeReached' },
+  },
   [SesDeliveryProblem.detailType]: { producer: 'Amazon SES (the stack’s configuration set)', evidence: { file: 'infra/stack.ts', contains: 'EmailSendingEvent.BOUNCE, EmailSendingEvent.COMPLAINT' } },
 };
 
@@ -199,6 +204,7 @@ export const EXAMPLES: Record<string, unknown> = {
   ClientErased: { clientId: 'c-1042', erasedAt: '2026-12-01T10:00:00.000Z', itemsDeleted: 14 },
   ClientContactRestored: { scope: 'client', clientId: 'c-1042', lifted: ['opted-out'], restoredAt: '2026-12-03T09:30:00.000Z' },
   TherapistRegistered: { therapistId: 't-7', registeredBy: 'administrator', registeredAt: '2026-12-04T08:15:00.000Z' },
+  DigestTimeReached: { therapistId: 't-7', digestId: 'week-2026-W50' },
   AllianceRuptureDetected: {
     sessionId: 'appt-88231',
     clientId: 'c-1042',

@@ -35,7 +35,7 @@ describe('the bus policy', () => {
     // Exact, not StringLike: INBOUND_SOURCE (`alliance-feedback.inbound`) stays allowed.
     expect(deny!.Condition?.['StringEquals']).toEqual({ 'events:source': [PRODUCT_SOURCE] });
     // The one product event the administrator's `npx alliance erase` puts with its own credentials.
-    expect(deny!.Condition?.['StringNotEquals']).toEqual({ 'events:detail-type': ['ClientErased', 'ClientContactRestored', 'TherapistRegistered'] });
+    expect(deny!.Condition?.['StringNotEquals']).toEqual({ 'events:detail-type': ['ClientErased', 'ClientContactRestored', 'TherapistRegistered', 'DigestTimeReached'] });
     expect(Object.keys(deny!.Condition ?? {}).some((operator) => /Like/.test(operator))).toBe(false);
     const roleArn = (role: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(role as never), 'Arn'] });
     const publishing = Object.values(FUNCTIONS).filter((definition) => ((FUNCTION_ACCESS[keyOf(definition.id)] as FunctionAccess).publishes ?? []).some((event) => sourceOf(event) === PRODUCT_SOURCE));
@@ -58,7 +58,7 @@ describe('the bus policy', () => {
       const administrators = denies.find((statement) => statement.Sid === 'cdk-OnlyTheAdministratorsAnnounceTheirCommands');
 
       expect(administrators?.Condition).toEqual({
-        StringEquals: { 'events:source': [PRODUCT_SOURCE], 'events:detail-type': ['ClientErased', 'ClientContactRestored', 'TherapistRegistered'] },
+        StringEquals: { 'events:source': [PRODUCT_SOURCE], 'events:detail-type': ['ClientErased', 'ClientContactRestored', 'TherapistRegistered', 'DigestTimeReached'] },
         ArnNotEquals: { 'aws:PrincipalArn': [admin] },
       });
       // Unlisted (this file's stack): the one deny above, and the exemption holds for the account.

@@ -23,7 +23,9 @@ describe('calendar feeds (context calendarFeeds)', () => {
       expect(stack.calendarFeeds).toBeUndefined();
       // Only the signed webhook's secret.
       template.resourceCountIs('AWS::SecretsManager::Secret', 1);
-      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      // Only the weekly digest's hourly schedule.
+      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 * * * ? *)' });
       const statements = resource(stack.functions.feeds.role.policy).Properties['PolicyDocument'].Statement as Statement[];
       expect(JSON.stringify(statements)).not.toContain('secretsmanager');
       expect(resource(stack.functions.feeds.function).Properties['Environment'].Variables).not.toHaveProperty('CALENDAR_FEEDS_SECRET_ARN');
@@ -39,7 +41,7 @@ describe('calendar feeds (context calendarFeeds)', () => {
 
       expect(resource(feeds.secret).Properties['KmsKeyId']).toEqual({ 'Fn::GetAtt': [logicalId(stack.key), 'Arn'] });
       const schedule = template.findResources('AWS::Scheduler::Schedule');
-      const [properties] = Object.values(schedule).map((entry) => entry['Properties']);
+      const [properties] = Object.values(schedule).map((entry) => entry['Properties']).filter((candidate) => candidate.ScheduleExpression !== 'cron(0 * * * ? *)');
       expect(properties.ScheduleExpression).toBe('rate(15 minutes)');
       expect(properties.Target.Arn).toEqual({ 'Fn::GetAtt': [logicalId(stack.functions.feeds.function), 'Arn'] });
       expect(properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0 });

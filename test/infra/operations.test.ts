@@ -69,7 +69,7 @@ describe('operations alarms', () => {
     'leaves the calendar feed poller out of the alarms and the dashboard while calendarFeeds is off',
     () => {
       const off = synthStack();
-      const metrics = off.resource(off.stack.operations.errorsAlarm).Properties['Metrics'] as MetricDataQuery[];
+      const metrics = off.stack.operations.errorsAlarms.flatMap((alarm) => off.resource(alarm).Properties['Metrics'] as MetricDataQuery[]);
 
       expect(JSON.stringify(metrics)).not.toContain(off.logicalId(off.stack.functions.feeds.function));
       expect(metrics.filter((query) => query.MetricStat?.Metric.MetricName === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length - 1);
@@ -78,13 +78,20 @@ describe('operations alarms', () => {
   );
 
 
-  it('raises one alarm on the sum of every function’s errors and the web API’s 5xx', () => {
-    const properties = alarmProperties(stack.operations.errorsAlarm);
-    const queries = properties['Metrics'] as MetricDataQuery[];
-    const expression = queries.find((query) => query.Expression !== undefined)!;
-    const metrics = queries.filter((query) => query.MetricStat !== undefined);
-
-    expect(expression.Expression).toBe(`SUM([${metrics.map((query) => query.Id).join(', ')}])`);
+  it('raises an alarm on the sum of every function’s errors and the web API’s 5xx (one per 10 metrics, CloudWatch’s limit)', () => {
+    expect(stack.operations.errorsAlarms.length).toBe(Math.ceil((Object.keys(FUNCTIONS).length + 1) / 10));
+    const alarms = stack.operations.errorsAlarms.map((alarm) => alarmProperties(alarm));
+    const metrics: MetricDataQuery[] = [];
+    for (const alarm of alarms) {
+      const queries = alarm['Metrics'] as MetricDataQuery[];
+      const expression = queries.find((query) => query.Expression !== undefined)!;
+      const own = queries.filter((query) => query.MetricStat !== undefined);
+      expect(own.length).toBeLessThanOrEqual(10);
+      expect(expression.Expression).toBe(`SUM([${own.map((query) => query.Id).join(', ')}])`);
+      expect(alarm['AlarmDescription']).toBe(alarms[0]!['AlarmDescription']);
+      metrics.push(...own);
+    }
+    const properties = alarms[0]!;
     const errors = metrics.filter((query) => query.MetricStat!.Metric.MetricName === 'Errors');
     expect(errors).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const fn of Object.values(stack.functions)) {
@@ -136,7 +143,7 @@ describe('operations alarms', () => {
   it('sends every alarm in the stack to the alarm topic, and only there', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 4);
+    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 3 + stack.operations.errorsAlarms.length);
     for (const alarm of alarms) {
       expect(alarm['Properties'].AlarmActions).toEqual([{ Ref: logicalId(stack.alarmTopic) }]);
       expect(alarm['Properties'].ActionsEnabled ?? true).toBe(true);

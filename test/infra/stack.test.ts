@@ -122,8 +122,10 @@ describe('table', () => {
       AttributeDefinitions: [
         { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
         { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+        // The therapist directory's sparse index (the digest dispatch's; test/infra/client-data.test.ts).
+        { AttributeName: 'registeredBy', AttributeType: 'S' },
+        { AttributeName: 'therapistId', AttributeType: 'S' },
       ],
-      GlobalSecondaryIndexes: Match.absent(),
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(stack.key) },

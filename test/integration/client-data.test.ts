@@ -178,17 +178,17 @@ describe('the table after the pipeline', () => {
     expect(items.flatMap((item) => binaryPaths(item, `${String(item['pk'])}|${String(item['sk'])}`))).toEqual([]);
   });
 
-  it('gives every item of the client its clientId: sessions, evaluations, alert claims and links, form links, profile, detector', async () => {
+  it('gives every item of the client its clientId: sessions, evaluations, alert claims and links, form links, profile, detector, caseload summary', async () => {
     const items = itemsOf(await allItems(), ana);
     const kinds = new Set(items.map((item) => String(item['sk']).replace(/#.*/, '#')));
 
-    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT']));
+    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT', 'CLIENT#']));
     expect(items.filter((item) => item['clientId'] !== ana.clientId).map((item) => `${String(item['pk'])}|${String(item['sk'])}`)).toEqual([]);
   });
 });
 
 describe('alliance export on the local stack', () => {
-  let exported: { clientId: string; sessions: { sessionId: string; answer?: { comment?: string; items?: unknown }; evaluation: unknown; alerts: { kind: string; sentAt?: string }[] }[]; profile: unknown; detectors: unknown[]; omitted: { formLinks: number; optOutLinks: number } };
+  let exported: { clientId: string; sessions: { sessionId: string; answer?: { comment?: string; items?: unknown }; evaluation: unknown; alerts: { kind: string; sentAt?: string }[] }[]; profile: unknown; detectors: unknown[]; caseload: { therapistId: string; commentSessions?: string[] }[]; omitted: { formLinks: number; optOutLinks: number } };
   let text: string;
   let out: string;
 
@@ -209,6 +209,9 @@ describe('alliance export on the local stack', () => {
     expect(exported.sessions[1]!.alerts).toEqual([expect.objectContaining({ kind: 'client-asked', sentAt: expect.any(String) })]);
     expect(exported.profile).not.toBeNull();
     expect(exported.detectors).toHaveLength(1);
+    // The therapist's caseload summary (the weekly digest's), its sets as lists.
+    expect(exported.caseload).toHaveLength(1);
+    expect(Array.isArray(exported.caseload[0]!.commentSessions)).toBe(true);
     expect(exported.omitted.formLinks).toBe(3);
     expect(exported.omitted.optOutLinks).toBe(3);
   });

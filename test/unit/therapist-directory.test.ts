@@ -125,7 +125,7 @@ describe('planImport (therapists.csv)', () => {
     expect(checkColumns(['therapistId', 'email', 'name'])).toEqual([]);
     expect(checkColumns(['therapistId', 'email', 'name', 'timeZone'])).toEqual([]);
     expect(checkColumns(['therapistId', 'email'])).toEqual([]);
-    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name,timeZone,supervisorId,superviseKinds)']);
+    expect(checkColumns(['id', 'email', 'phone'])).toEqual(['missing column "therapistId"', 'unknown columns "id", "phone" (the columns are therapistId,email,name,timeZone,supervisorId,superviseKinds,digest)']);
     expect(checkColumns(['therapistId', 'email', 'supervisorId', 'superviseKinds'])).toEqual([]);
   });
 
@@ -241,5 +241,20 @@ describe('supervisor and covering clinician (the administrator’s entries)', ()
     expect(await directory.find('t-1')).toMatchObject({ supervisorId: 't-2', superviseKinds: ['client-asked', 'rupture'] });
     const again = planImport([row(2, 't-1', 't-2', 'client-asked rupture'), row(3, 't-2', 't-9')], await directory.list());
     expect(again.valid && again.changes.supervisors).toBeUndefined();
+  });
+});
+
+describe('the weekly digest switch (digest column, --no-digest)', () => {
+  it('takes on, off or empty and refuses anything else', async () => {
+    const { checkEntry } = await import('../../shared/use-cases/therapist-directory.ts');
+    expect(checkEntry({ therapistId: 't-1', email: 'a@practice.example', digest: 'OFF' })).toEqual({ entry: { therapistId: 't-1', email: 'a@practice.example', digest: 'off' } });
+    expect(checkEntry({ therapistId: 't-1', email: 'a@practice.example', digest: 'on' })).toEqual({ entry: { therapistId: 't-1', email: 'a@practice.example' } });
+    expect(checkEntry({ therapistId: 't-1', email: 'a@practice.example', digest: 'weekly' })).toEqual({ problems: ['digest must be on or off (empty: on)'] });
+  });
+
+  it('counts a changed switch as an update', () => {
+    const existing = [{ therapistId: 't-1', email: 'a@practice.example', registeredAt: '2026-01-01T00:00:00Z', registeredBy: 'administrator' as const }];
+    const plan = planImport([{ line: 2, fields: { therapistId: 't-1', email: 'a@practice.example', digest: 'off' } }], existing);
+    expect(plan.valid && plan.changes.updated.map((entry) => entry.digest)).toEqual(['off']);
   });
 });

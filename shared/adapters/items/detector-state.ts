@@ -61,6 +61,7 @@ export function toItem(clientId: string, instrumentId: string, record: DetectorR
     expiredInARow,
     trend,
     appliedSessionIds: record.applied,
+    ...(record.therapistId === undefined ? {} : { therapistId: record.therapistId }),
   };
 }
 
@@ -78,5 +79,6 @@ export function fromItem(found: Record<string, unknown>): DetectorRecord {
       trend: state.trend,
     },
     applied: (found['appliedSessionIds'] as string[] | undefined) ?? [],
+    ...(typeof found['therapistId'] === 'string' ? { therapistId: found['therapistId'] } : {}),
   };
 }

@@ -7,13 +7,16 @@ import type { AlertKind } from '../../events/contracts.ts';
 import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
 import * as calendarFeedState from './calendar-feed-state.ts';
+import * as caseload from './caseload.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
+import * as digestClaim from './digest-claim.ts';
 import * as doNotContact from './do-not-contact.ts';
 import * as evaluation from './evaluation.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
+import * as responseWeek from './response-week.ts';
 import * as rosterClient from './roster-client.ts';
 import * as session from './session.ts';
 import * as therapist from './therapist.ts';
@@ -37,6 +40,9 @@ export const ITEM_KINDS = [
   therapistNotice.THERAPIST_NOTICE_ITEM,
   webhookDelivery.WEBHOOK_DELIVERY_ITEM,
   calendarFeedState.CALENDAR_FEED_STATE_ITEM,
+  caseload.CASELOAD_ITEM,
+  responseWeek.RESPONSE_WEEK_ITEM,
+  digestClaim.DIGEST_CLAIM_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -63,4 +69,7 @@ export const keys = {
   therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
   webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
   calendarFeedState: (feedId: string) => calendarFeedState.key(feedId),
+  caseload: (therapistId: string, clientId: string) => caseload.key(therapistId, clientId),
+  responseWeek: (therapistId: string, week: string) => responseWeek.key(therapistId, week),
+  digestClaim: (therapistId: string, digestId: string) => digestClaim.key(therapistId, digestId),
 };

@@ -133,7 +133,8 @@ export function recordAnswer(sessionId: string, answer: StoredAnswer, now: Date)
       '(attribute_not_exists(expiresAt) OR expiresAt > :now)',
     ExpressionAttributeValues: {
       ':answeredAt': answer.submittedAt,
-      ':answer': { instrumentId: answer.instrumentId, items: answer.items, talk: answer.talk, comment: answer.comment },
+      // `commented` tells the evaluation (which never reads the words) that there is a comment.
+      ':answer': { instrumentId: answer.instrumentId, items: answer.items, talk: answer.talk, comment: answer.comment, ...(answer.comment?.trim() ? { commented: true } : {}) },
       ':now': now.toISOString(),
     },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -213,14 +214,14 @@ export function getForEvaluation(sessionId: string, consistent: boolean): GetReq
   return {
     Key: key(sessionId),
     // `items` is a reserved word in expressions.
-    ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, answeredAt, answer.instrumentId, answer.#items, answer.talk, expiredAt',
+    ProjectionExpression: 'sessionId, clientId, therapistId, endedAt, answeredAt, answer.instrumentId, answer.#items, answer.talk, answer.commented, expiredAt',
     ExpressionAttributeNames: { '#items': 'items' },
     ConsistentRead: consistent,
   };
 }
 
 export function evaluationSession(found: Record<string, unknown>): EvaluationSession {
-  const answer = found['answer'] as Partial<Omit<StoredAnswer, 'submittedAt' | 'comment'>> | undefined;
+  const answer = found['answer'] as (Partial<Omit<StoredAnswer, 'submittedAt' | 'comment'>> & { commented?: boolean }) | undefined;
   const answeredAt = found['answeredAt'] as string | undefined;
   return {
     sessionId: found['sessionId'] as string,
@@ -228,7 +229,7 @@ export function evaluationSession(found: Record<string, unknown>): EvaluationSes
     therapistId: found['therapistId'] as string,
     endedAt: found['endedAt'] as string,
     ...(answeredAt && answer?.instrumentId && answer.items
-      ? { answer: { instrumentId: answer.instrumentId, items: answer.items, talk: answer.talk ?? false, submittedAt: answeredAt } }
+      ? { answer: { instrumentId: answer.instrumentId, items: answer.items, talk: answer.talk ?? false, submittedAt: answeredAt, ...(answer.commented === true ? { commented: true } : {}) } }
       : {}),
     ...(found['expiredAt'] ? { expiredAt: found['expiredAt'] as string } : {}),
   };

@@ -2,7 +2,7 @@
  * The therapist item: one therapist of the practice's directory (`alliance therapists`), the only
  * address alerts and anything else carrying a client's history are mailed to. Attributes:
  * therapistId, email, name (optional), timeZone (optional: the IANA zone the therapist reads dates
- * in; unset, the practice's), registeredAt (the first registration, kept by later
+ * in; unset, the practice's), digest (`off`: no weekly digest; unset: on), registeredAt (the first registration, kept by later
  * changes), registeredBy (`administrator`: `alliance therapists add|import`; `practice-domain`:
  * the request function, on first sight of an address at one of the practice's own domains) and
  * updatedAt (the last change by the administrator); and routing (`alliance therapists add
@@ -37,13 +37,14 @@ export function get(therapistId: string): GetRequest {
 /** The entry from a stored item, or undefined for none (or one this version cannot read). */
 export function fromItem(item: Record<string, unknown> | undefined): DirectoryEntry | undefined {
   if (item === undefined) return undefined;
-  const { therapistId, email, name, timeZone, registeredAt, registeredBy, updatedAt, supervisorId, superviseKinds, coveringId, coveringFrom, coveringUntil } = item;
+  const { therapistId, email, name, timeZone, digest, registeredAt, registeredBy, updatedAt, supervisorId, superviseKinds, coveringId, coveringFrom, coveringUntil } = item;
   if (typeof therapistId !== 'string' || typeof email !== 'string' || typeof registeredAt !== 'string') return undefined;
   return {
     therapistId,
     email,
     ...(typeof name === 'string' ? { name } : {}),
     ...(typeof timeZone === 'string' ? { timeZone } : {}),
+    ...(digest === 'off' ? { digest: 'off' as const } : {}),
     registeredAt,
     registeredBy: registeredBy === 'practice-domain' ? 'practice-domain' : 'administrator',
     ...(typeof updatedAt === 'string' ? { updatedAt } : {}),
@@ -95,6 +96,7 @@ export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: s
       email: therapist.email,
       ...(therapist.name === undefined ? {} : { name: therapist.name }),
       ...(therapist.timeZone === undefined ? {} : { timeZone: therapist.timeZone }),
+      ...(therapist.digest === undefined ? {} : { digest: therapist.digest }),
       registeredAt,
       registeredBy,
     },
@@ -109,16 +111,17 @@ export function registerIfAbsent(therapist: RegisteredTherapist, registeredAt: s
  */
 export function save(therapist: RegisteredTherapist, now: string): UpdateRequest {
   // The entry states name and zone: one it leaves out is removed (the practice's zone applies).
-  const removed = [...(therapist.name === undefined ? ['#name'] : []), ...(therapist.timeZone === undefined ? ['#timeZone'] : [])];
+  const removed = [...(therapist.name === undefined ? ['#name'] : []), ...(therapist.timeZone === undefined ? ['#timeZone'] : []), ...(therapist.digest === undefined ? ['#digest'] : [])];
   return {
     Key: key(therapist.therapistId),
     UpdateExpression:
       'SET #type = :type, therapistId = :therapistId, email = :email, registeredAt = if_not_exists(registeredAt, :now), registeredBy = :registeredBy, updatedAt = :now' +
       (therapist.name === undefined ? '' : ', #name = :name') +
       (therapist.timeZone === undefined ? '' : ', #timeZone = :timeZone') +
+      (therapist.digest === undefined ? '' : ', #digest = :digest') +
       (removed.length === 0 ? '' : ` REMOVE ${removed.join(', ')}`),
     // ZONE is a DynamoDB reserved word: the zone's attribute is named through #timeZone.
-    ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#timeZone': 'timeZone' },
+    ExpressionAttributeNames: { '#type': 'type', '#name': 'name', '#timeZone': 'timeZone', '#digest': 'digest' },
     ExpressionAttributeValues: {
       ':type': THERAPIST_ITEM.type,
       ':therapistId': therapist.therapistId,
@@ -127,6 +130,7 @@ export function save(therapist: RegisteredTherapist, now: string): UpdateRequest
       ':registeredBy': 'administrator',
       ...(therapist.name === undefined ? {} : { ':name': therapist.name }),
       ...(therapist.timeZone === undefined ? {} : { ':timeZone': therapist.timeZone }),
+      ...(therapist.digest === undefined ? {} : { ':digest': therapist.digest }),
     },
     ReturnValues: 'ALL_OLD',
   };
@@ -144,4 +148,40 @@ export function scanAll(): Omit<ScanCommandInput, 'TableName'> {
     ExpressionAttributeValues: { ':prefix': THERAPIST_ITEM.partitionKeyPrefix, ':sk': THERAPIST_ITEM.sortKey },
     ConsistentRead: true,
   };
+}
+
+/**
+ * The table's one secondary index: the therapist directory, for the hourly digest dispatch (which
+ * must list every therapist, and may not scan a table that holds every client's history). Keyed on
+ * attributes only therapist items have — `registeredBy` (partition: `administrator` or
+ * `practice-domain`) and `therapistId` (sort) — so it is sparse: it holds the directory and
+ * nothing else, and every therapist registered since the directory existed is in it without a
+ * migration. It projects only what the dispatch reads (zone and digest switch): no address.
+ */
+export const THERAPIST_INDEX = {
+  name: 'therapist-directory',
+  partitionKey: 'registeredBy',
+  sortKey: 'therapistId',
+  projected: ['timeZone', 'digest'],
+} as const;
+
+/** The partitions of the index: how a therapist came into the directory. */
+const REGISTERED_BY: readonly TherapistRegisteredBy[] = ['administrator', 'practice-domain'];
+
+/** One Query of the index per partition (paged by the caller). */
+export function queryDirectoryIndex(): Omit<import('@aws-sdk/lib-dynamodb').QueryCommandInput, 'TableName'>[] {
+  return REGISTERED_BY.map((registeredBy) => ({
+    IndexName: THERAPIST_INDEX.name,
+    KeyConditionExpression: '#by = :by',
+    ExpressionAttributeNames: { '#by': THERAPIST_INDEX.partitionKey, '#timeZone': 'timeZone', '#digest': 'digest' },
+    ExpressionAttributeValues: { ':by': registeredBy },
+    ProjectionExpression: `therapistId, #timeZone, #digest`,
+  }));
+}
+
+/** What the dispatch reads of a therapist from the index. */
+export function fromIndexItem(item: Record<string, unknown>): { therapistId: string; timeZone?: string; digest?: 'off' } | undefined {
+  const { therapistId, timeZone, digest } = item;
+  if (typeof therapistId !== 'string') return undefined;
+  return { therapistId, ...(typeof timeZone === 'string' ? { timeZone } : {}), ...(digest === 'off' ? { digest: 'off' as const } : {}) };
 }

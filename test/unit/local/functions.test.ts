@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { functionPolicy, functionVariables } from '../../../infra/function-access.ts';
 import { functionEnvironment, localAccessResources, localFunctionPolicy, type StackEnvironment } from '../../../infra/local/functions.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../../../infra/routes.ts';
-import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS } from '../../../shared/config.ts';
 
 const STACK: StackEnvironment = {
   region: 'us-east-1',
@@ -16,13 +16,13 @@ const STACK: StackEnvironment = {
 
 /** A developer's environment with every setting set, and the instrument file. */
 const DEVELOPER_ENV: NodeJS.ProcessEnv = {
-  ...Object.fromEntries([REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => [setting.env, 'from-developer']))),
+  ...Object.fromEntries([REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => [setting.env, 'from-developer']))),
   INSTRUMENT_FILE: '/tmp/instrument.json',
   ADMIN_EMAIL: 'admin@practice.example',
   ICS_FEEDS: 'test/fixtures/calendar/weekly-session.ics',
 };
 
-const SETTING_NAMES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
+const SETTING_NAMES = [REQUEST_SETTINGS, DETECTOR_SETTINGS, RETENTION_SETTINGS, ALERT_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS].flatMap((group) => Object.values(group).map((setting) => setting.env));
 
 /** The names a function's environment sets (defined values only), among the settings and resource variables. */
 function declaredNames(fn: (typeof FUNCTIONS)[keyof typeof FUNCTIONS]): string[] {

@@ -86,7 +86,8 @@ describe('web handler', () => {
       Key: keys.session('s-1'),
       ConditionExpression: expect.stringContaining('attribute_not_exists(answeredAt)'),
       ExpressionAttributeValues: expect.objectContaining({
-        ':answer': { instrumentId: 'alliance-check-v1', items: { relationship: 1, goals: 2, approach: 3, overall: 4 }, talk: false, comment: 'secreto' },
+        // `commented` tells the evaluation (the digest's "comment waiting") there is one, without the words.
+        ':answer': { instrumentId: 'alliance-check-v1', items: { relationship: 1, goals: 2, approach: 3, overall: 4 }, talk: false, comment: 'secreto', commented: true },
       }),
     });
     const entry = eventBridge.commandCalls(PutEventsCommand)[0]!.args[0].input.Entries![0]!;

@@ -1,0 +1,171 @@
+/**
+ * The weekly digest on the local stack, end to end: answers → the evaluation's caseload summaries →
+ * the hourly dispatch at the digest hour in the therapist's zone → DigestTimeReached through its queue → one
+ * email per registered therapist with active clients, listing every active client by pseudonym;
+ * the directory's off switch, an unregistered therapist, a redelivered message, `alliance digest
+ * send`, and every call within the functions' IAM policies.
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../bin/alliance.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
+import { keys } from '../../shared/adapters/items/index.ts';
+import { LOCAL_ADDRESS_HASH_KEY } from '../../shared/config.ts';
+import { DigestTimeReached } from '../../shared/events/contracts.ts';
+import { emailClientErrors, markupErrors } from '../support/email-checks.ts';
+import { documentClient, eventBridgeClient, mailTo, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+
+// Sunday, December 6, 2026, noon in Chicago; the digest is due Monday 07:00 Chicago = 13:00 UTC.
+const clock = new ManualClock(new Date('2026-12-06T18:00:00Z'));
+const PRACTICE_ZONE = 'America/Chicago';
+
+let stack: LocalStack;
+let events: EventBridgeClient;
+let table: DynamoDBDocumentClient;
+let previousZone: string | undefined;
+
+beforeAll(async () => {
+  previousZone = process.env['PRACTICE_TIME_ZONE'];
+  process.env['PRACTICE_TIME_ZONE'] = PRACTICE_ZONE;
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
+  events = eventBridgeClient(stack);
+  table = documentClient(stack);
+}, 120_000);
+
+afterAll(async () => {
+  events?.destroy();
+  table?.destroy();
+  await stack?.stop();
+  if (previousZone === undefined) delete process.env['PRACTICE_TIME_ZONE'];
+  else process.env['PRACTICE_TIME_ZONE'] = previousZone;
+});
+
+async function alliance(...args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  try {
+    return { code: await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]), out };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+/** One session of a client with a therapist, answered on the form (`total` of 40 in equal parts, with a comment or not). */
+async function answeredSession(therapist: { therapistId: string; email: string }, clientId: string, total: number, comment?: string): Promise<void> {
+  const detail = sessionDetail(clock.now(), { clientId, therapistId: therapist.therapistId, therapist: { email: therapist.email }, client: { email: `${clientId}-${Math.random().toString(36).slice(2, 6)}@example.com`, locale: 'en' } });
+  await sendSession(events, detail);
+  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  const request = (await mailTo(stack, detail.client.email))[0]!;
+  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(request.body.text ?? '')![0];
+  const value = String(total / 4);
+  const form = new URLSearchParams({ relationship: value, goals: value, approach: value, overall: value, ...(comment ? { comment } : {}) });
+  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
+  await stack.waitForIdle(30_000);
+}
+
+const lee = { therapistId: 't-digest-lee', email: 'lee-digest@practice.example' };
+const off = { therapistId: 't-digest-off', email: 'off-digest@practice.example' };
+const stranger = { therapistId: 't-digest-unregistered', email: 'someone@other-clinic.example' };
+
+describe('the weekly digest', () => {
+  it('sends each registered therapist with active clients one digest at their hour, once, with every active client', async () => {
+    expect((await alliance('therapists', 'add', lee.therapistId, lee.email, '--name', 'Dr. Lee')).code).toBe(0);
+    expect((await alliance('therapists', 'add', off.therapistId, off.email, '--no-digest')).code).toBe(0);
+
+    await answeredSession(lee, 'c-digest-1', 36, 'Something <b>private</b> about the last session');
+    await answeredSession(lee, 'c-digest-2', 32);
+    await answeredSession(off, 'c-digest-3', 36);
+    await answeredSession(stranger, 'c-digest-4', 36);
+
+    // The evaluation keeps one summary per (therapist, client), with the clientId export and erase need.
+    const summary = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
+    expect(summary).toMatchObject({ clientId: 'c-digest-1', therapistId: lee.therapistId, lastScore: { total: 36 } });
+    expect([...(summary!['commentSessions'] as Set<string>)]).toHaveLength(1);
+
+    // Not yet the hour: nobody's digest is due.
+    expect((await stack.dispatchDigests()).due).toEqual([]);
+    // Monday 07:00 in Chicago.
+    clock.set(new Date('2026-12-07T13:00:00Z'));
+    const report = await stack.dispatchDigests();
+    expect(report.due).toContain(lee.therapistId);
+    expect(report.due).not.toContain(off.therapistId);
+    expect(report.due).not.toContain(stranger.therapistId);
+    await waitFor(async () => (await mailTo(stack, lee.email)).some((mail) => /weekly digest/.test(mail.subject ?? '')), { description: 'the digest' });
+    await stack.waitForIdle(30_000);
+
+    const digests = (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''));
+    expect(digests).toHaveLength(1);
+    const digest = digests[0]!;
+    expect(digest.subject).toBe('Your weekly digest — 2 active clients, 1 with comments waiting');
+    const text = digest.body.text ?? '';
+    const htmlBody = digest.body.html ?? '';
+    for (const clientId of ['c-digest-1', 'c-digest-2']) {
+      expect(text).toContain(`Client ${clientPseudonym(LOCAL_ADDRESS_HASH_KEY, clientId)}`);
+      // The EHR id is not in the email by default.
+      expect(text + htmlBody).not.toContain(clientId);
+    }
+    expect(text).toContain('Last: 36 of 40, Dec\u00A06,\u00A02026');
+    expect(text).toContain('comment or request to talk waiting (1)');
+    // That there is a comment, never what it says.
+    expect(text + htmlBody).not.toContain('private');
+    expect(text).toContain('No alerts were sent to you in the last 4 weeks.');
+    expect(await markupErrors(htmlBody)).toEqual([]);
+    expect(emailClientErrors(htmlBody)).toEqual([]);
+    expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+
+    // A redelivered DigestTimeReached of the same week sends nothing again.
+    await putAsProduct(stack, DigestTimeReached, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
+    await stack.waitForIdle(30_000);
+    expect((await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))).toHaveLength(1);
+
+    // `alliance digest send`: an unregistered therapist and one who turned it off get none; the run sends again.
+    expect((await alliance('digest', 'send', '--therapist', stranger.therapistId)).code).toBe(0);
+    expect((await alliance('digest', 'send', '--therapist', off.therapistId)).code).toBe(0);
+    const sent = await alliance('digest', 'send');
+    expect(sent.code).toBe(0);
+    expect(sent.out).toMatch(/Published DigestTimeReached \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
+    await waitFor(async () => (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === 2, { description: 'the manual digest' });
+    await stack.waitForIdle(30_000);
+    expect((await mailTo(stack, stranger.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+    expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+
+    expect(stack.iamDenials()).toEqual([]);
+    expect(stack.deadLetters).toEqual([]);
+  }, 180_000);
+
+  it('shows an alert as open until the therapist acknowledges it, and counts it in their response rate', async () => {
+    const kim = { therapistId: 't-digest-kim', email: 'kim-digest@practice.example' };
+    expect((await alliance('therapists', 'add', kim.therapistId, kim.email)).code).toBe(0);
+    // A very low rating raises an alert (low-rating fires even before a baseline exists).
+    await answeredSession(kim, 'c-digest-5', 8);
+    await waitFor(async () => (await mailTo(stack, kim.email)).some((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? '')), { description: 'the alert' });
+    await stack.waitForIdle(30_000);
+    const digestOf = async (count: number) => {
+      expect((await alliance('digest', 'send', '--therapist', kim.therapistId)).code).toBe(0);
+      await waitFor(async () => (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
+      await stack.waitForIdle(30_000);
+      return (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!;
+    };
+    const before = await digestOf(1);
+    expect(before.subject).toBe('Your weekly digest — 1 active client, 1 alert open');
+    expect(before.body.text).toContain('— alert open');
+    expect(before.body.text).toContain('You acknowledged 0 of 1 alert sent to you in the last 4 weeks (0%).');
+
+    const alert = (await mailTo(stack, kim.email)).find((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''))!;
+    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(alert.body.text ?? '')![0];
+    expect((await fetch(ackLink, { method: 'POST', redirect: 'manual' })).status).toBe(200);
+    await stack.waitForIdle(30_000);
+    // The next run of the CLI has its own digestId (a later time).
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    const after = await digestOf(2);
+    expect(after.subject).toBe('Your weekly digest — 1 active client');
+    expect(after.body.text).not.toContain('alert open');
+    expect(after.body.text).toContain('You acknowledged 1 of 1 alert sent to you in the last 4 weeks (100%).');
+    expect(stack.iamDenials()).toEqual([]);
+  }, 180_000);
+});
