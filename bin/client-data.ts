@@ -84,6 +84,9 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'webhook-delivery': ['webhook delivery', 'webhook deliveries'],
   'roster-client': ['roster entry', 'roster entries'],
   'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
+  'client-history': ['trend history row', 'trend history rows'],
+  'trend-link': ['trend link', 'trend links'],
+  'trend-revocation': ['trend link revocation', 'trend link revocations'],
   // Never a client's: no clientId (listed for completeness of the kinds).
   therapist: ['therapist', 'therapists'],
   'therapist-notice': ['therapist notice', 'therapist notices'],

@@ -50,6 +50,8 @@ function partitionKeyPrefix(kind: ItemKind): string {
 /** Item kinds per DynamoDB call. `update` is UpdateItem, `put` PutItem: the code uses each for different items. */
 export interface TableAccess {
   get?: readonly ItemKind[];
+  /** BatchGetItem: every key of a batch must be of these kinds. */
+  batchGet?: readonly ItemKind[];
   query?: readonly ItemKind[];
   put?: readonly ItemKind[];
   update?: readonly ItemKind[];
@@ -165,7 +167,8 @@ export const FUNCTION_ACCESS = {
   // (get: its stored answer or expiry is what is evaluated, the event only says which) and its
   // evaluation (get, put).
   evaluate: {
-    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'] },
+    // The session's row of the client's history (items/client-history.ts): one update per evaluation.
+    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'], update: ['client-history'] },
     publishes: [AllianceRuptureDetected],
     sendsTo: ['ownDeadLetterQueue'],
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
@@ -204,8 +207,9 @@ export const FUNCTION_ACCESS = {
     table: {
       query: ['session', 'evaluation', 'waiting-alert'],
       get: ['alert-link', 'therapist'],
-      put: ['alert-link', 'waiting-alert', 'therapist-notice'],
-      update: ['alert-claim'],
+      put: ['alert-link', 'waiting-alert', 'therapist-notice', 'trend-link'],
+      // The session's history row is marked sent (one update); the email's trend link is put.
+      update: ['alert-claim', 'client-history'],
       delete: ['alert-claim', 'waiting-alert', 'therapist-notice'],
     },
     sendsMail: true,
@@ -322,6 +326,7 @@ const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
 const TABLE_CALLS: readonly { call: keyof TableAccess; action: string; sid: string }[] = [
   { call: 'get', action: 'dynamodb:GetItem', sid: 'ReadItems' },
+  { call: 'batchGet', action: 'dynamodb:BatchGetItem', sid: 'BatchReadItems' },
   { call: 'query', action: 'dynamodb:Query', sid: 'QueryItems' },
   { call: 'put', action: 'dynamodb:PutItem', sid: 'PutItems' },
   { call: 'update', action: 'dynamodb:UpdateItem', sid: 'UpdateItems' },

@@ -9,6 +9,7 @@ import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -42,6 +43,7 @@ const deps: SendAlertDeps = {
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName)),
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
   // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).
   onIgnoredRecipient: ({ role, therapistId, reason, sessionId, kind }) => logger.warn('Alert routing names a clinician who gets nothing', { role, therapistId, reason, sessionId, kind }),

@@ -5,6 +5,7 @@
 import { DETECTOR_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { ALERT_KINDS, FeedbackExpired, FeedbackSubmitted, leadingAlertKind } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
+import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -19,8 +20,11 @@ const metrics = createMetrics('evaluate', logger);
 const record = metricsRecorder(metrics);
 const instruments = loadInstruments();
 
+const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
+
 const deps: EvaluateDeps = {
-  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, readSettingsFromEnv(RETENTION_SETTINGS).retentionDays),
+  store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   settings: readSettingsFromEnv(DETECTOR_SETTINGS),
   instrument: (id) => instruments.find(id),

@@ -11,7 +11,7 @@ import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertSession, AlertStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
+import type { AlertSession, AlertStore, ClientHistoryStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 /** How the alert's subject names the client (ALERT_SETTINGS.alertClientLabel). */
 export type AlertClientLabel = 'pseudonym' | 'clientId' | 'firstName';
@@ -48,6 +48,8 @@ export interface SendAlertDeps {
   adminEmail: string | undefined;
   /** Told when routing names a clinician who gets nothing (ids and the reason only, no personal data). */
   onIgnoredRecipient?: ((ignored: IgnoredRecipient & { sessionId: string; kind: AlertKind }) => void) | undefined;
+  /** The client's history: the alert's sending shows on the trend page; none: not marked. */
+  history?: ClientHistoryStore | undefined;
 }
 
 export type AlertOutcome =
@@ -122,9 +124,15 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
       therapistId: session.therapistId,
       kind: raised.kind,
       sentAt: now.toISOString(),
+      sessionEndedAt: session.endedAt,
       timeZone,
       ...(recipient.role === 'therapist' ? {} : { recipientRole: recipient.role }),
     });
+    // The trend page shows when the responsible clinician was told (not the supervisor's copy). A
+    // failed mark is not retried: the email is out and the row still shows the alert was raised.
+    if (recipient.role !== 'supervisor') {
+      await deps.history?.markAlertSent({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt }, raised.kind, now.toISOString()).catch(() => undefined);
+    }
     return 'sent';
   } catch (error) {
     if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind, recipient.slot).catch(() => undefined);

@@ -7,6 +7,7 @@ import type { AlertKind } from '../../events/contracts.ts';
 import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
 import * as calendarFeedState from './calendar-feed-state.ts';
+import * as clientHistory from './client-history.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
 import * as doNotContact from './do-not-contact.ts';
@@ -18,6 +19,8 @@ import * as rosterClient from './roster-client.ts';
 import * as session from './session.ts';
 import * as therapist from './therapist.ts';
 import * as therapistNotice from './therapist-notice.ts';
+import * as trendLink from './trend-link.ts';
+import * as trendRevocation from './trend-revocation.ts';
 import * as waitingAlert from './waiting-alert.ts';
 import * as webhookDelivery from './webhook-delivery.ts';
 
@@ -37,6 +40,9 @@ export const ITEM_KINDS = [
   therapistNotice.THERAPIST_NOTICE_ITEM,
   webhookDelivery.WEBHOOK_DELIVERY_ITEM,
   calendarFeedState.CALENDAR_FEED_STATE_ITEM,
+  clientHistory.CLIENT_HISTORY_ITEM,
+  trendLink.TREND_LINK_ITEM,
+  trendRevocation.TREND_REVOCATION_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -63,4 +69,7 @@ export const keys = {
   therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
   webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
   calendarFeedState: (feedId: string) => calendarFeedState.key(feedId),
+  clientHistory: (clientId: string, endedAt: string, sessionId: string) => clientHistory.key({ clientId, endedAt, sessionId }),
+  trendLink: (tokenHash: string) => trendLink.key(tokenHash),
+  trendRevocation: (therapistId: string, clientId?: string) => trendRevocation.key(therapistId, clientId),
 };
