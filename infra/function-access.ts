@@ -28,6 +28,7 @@ import {
   SessionCompleted,
   sourceOf,
   TherapistRegistered,
+  TrendPageViewed,
   type EventContract,
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
@@ -140,11 +141,27 @@ export const FUNCTION_ACCESS = {
   },
   // dynamodb-feedback-store.ts (form link, opt-out link and answer state read; answer and opt-out
   // written) and dynamodb-alert-store.ts (the acknowledge link read and acknowledged, while it has
-  // not outlived acknowledgeLinkDays).
+  // not outlived acknowledgeLinkDays; the acknowledgement is marked on the session's history row).
+  // The trend page (dynamodb-trend-store.ts): the link (get), the therapist's entry and both
+  // revocation marks (one batch read, same partition), the client's history rows (one query),
+  // their sessions projected to the client's words (one batch read); every view publishes
+  // TrendPageViewed.
   web: {
-    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link'] },
-    publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
-    settings: [{ practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
+    table: {
+      get: ['form-link', 'opt-out-link', 'session', 'alert-link', 'trend-link'],
+      batchGet: ['trend-revocation', 'therapist', 'session'],
+      query: ['client-history'],
+      update: ['session', 'profile', 'alert-link', 'client-history'],
+    },
+    publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged, TrendPageViewed],
+    settings: [
+      {
+        practiceName: REQUEST_SETTINGS.practiceName,
+        practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone,
+        acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays,
+        trendShowsFirstName: ALERT_SETTINGS.trendShowsFirstName,
+      },
+    ],
     instruments: true,
   },
   // dynamodb-follow-up-store.ts: reads the session, the client's opt-out and whether an evaluation

@@ -7,7 +7,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
 import { DynamoDbFeedbackStore } from '../../shared/adapters/dynamodb-feedback-store.ts';
+import { DynamoDbTrendStore } from '../../shared/adapters/dynamodb-trend-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { createLogger, createMetrics, httpHandler, metricsRecorder } from '../../shared/adapters/powertools.ts';
 import { ALERT_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
@@ -16,19 +18,33 @@ import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
 
 const logger = createLogger('web');
 const metrics = createMetrics('web', logger);
-const { practiceName, practiceTimeZone, acknowledgeLinkDays } = readSettingsFromEnv({
+const { practiceName, practiceTimeZone, acknowledgeLinkDays, trendShowsFirstName } = readSettingsFromEnv({
   practiceName: REQUEST_SETTINGS.practiceName,
   practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone,
   acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays,
+  trendShowsFirstName: ALERT_SETTINGS.trendShowsFirstName,
 });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
 const store = new DynamoDbFeedbackStore(tableName);
 const publisher = new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName));
 
+const instruments = loadInstruments();
+const trendStore = new DynamoDbTrendStore(tableName);
+
 const app = createWebApp({
-  feedback: { store, publisher, clock, instruments: loadInstruments() },
+  feedback: { store, publisher, clock, instruments },
   optOut: { store, publisher, clock },
-  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock, linkDays: acknowledgeLinkDays },
+  acknowledge: { store: new DynamoDbAlertStore(tableName), publisher, clock, linkDays: acknowledgeLinkDays, history: new DynamoDbClientHistoryStore(tableName) },
+  trend: {
+    links: trendStore,
+    pages: trendStore,
+    publisher,
+    clock,
+    practiceTimeZone,
+    showsFirstName: trendShowsFirstName,
+    instrument: (id) => instruments.find(id),
+    onViewedError: (error, view) => logger.error('trend view listener failed', { therapistId: view.therapistId, clientId: view.clientId, error: error instanceof Error ? error.name : String(error) }),
+  },
   practiceName,
   practiceTimeZone,
   logger,
