@@ -73,7 +73,7 @@ export const TREND_CSS = [
   '.dot{fill:#1d5c4d}',
   '.hit{fill:#a4231b}',
   '.miss{fill:#fff;stroke:#5b636b;stroke-width:1.5}',
-  '.axis{fill:#414a52;font-size:12px}',
+  '.axis{fill:#414a52;font-size:14px}',
   '.key{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:0 0 .5rem;padding:0;list-style:none;font-size:.875rem;color:#414a52}',
   '.key span{display:inline-block;width:.75rem;height:.75rem;margin-right:.375rem;vertical-align:-.0625rem;border-radius:50%}',
   '.key .k-band{background:#dcebe5;border-radius:0}',
@@ -96,7 +96,7 @@ export const TREND_CSS = [
   '.comment{margin:.25rem 0 0;white-space:pre-line;overflow-wrap:anywhere}',
   // One page: small type, the chart shorter, comments in two columns and at most three lines each.
   '@page{margin:10mm}',
-  '@media print{body{background:#fff;font-size:8.5pt;line-height:1.25}main{max-width:none;padding:0}h1{font-size:12pt}h2{font-size:9.5pt;margin:.3rem 0 .15rem}p,.summary li{margin:0 0 .1rem}.summary{margin:0 0 .2rem}svg{max-height:38mm}table{font-size:7.5pt}th,td{padding:.1rem .25rem}.scroll{overflow:visible}.words{columns:2;column-gap:6mm;font-size:7.5pt}.words li{break-inside:avoid;margin:0 0 .15rem;padding:0 0 .15rem}.comment{display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;white-space:normal}.screen{display:none}}',
+  '@media print{body{background:#fff;font-size:8pt;line-height:1.2}main{max-width:none;padding:0}h1{font-size:11.5pt}h2{font-size:9pt;margin:.25rem 0 .1rem}p,.summary li{margin:0 0 .1rem}.summary{margin:0 0 .15rem}.meta,.note,.key{font-size:7pt}.key{margin:0}svg{max-height:30mm}table{font-size:7.5pt}th,td{padding:.03rem .25rem}.scroll{overflow:visible;margin:0}.words{columns:2;column-gap:6mm;font-size:7pt}.words li{break-inside:avoid;margin:0 0 .1rem;padding:0 0 .1rem}.comment{margin:0;display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden;white-space:normal}.screen{display:none}}',
   '@media (forced-colors:active){.band{fill:Canvas;stroke:CanvasText;stroke-dasharray:2 2}.line{stroke:CanvasText}.dot,.hit{fill:CanvasText}}',
 ].join('');
 
@@ -147,7 +147,7 @@ function alertWords(row: TrendRow, reader: Reader): SafeHtml {
 function chart(rows: readonly TrendRow[], reader: Reader): SafeHtml {
   const points = [...rows].reverse();
   const max = rows.find((row) => row.max !== undefined)?.max ?? 40;
-  const [width, height, left, right, top, bottom] = [640, 200, 34, 10, 10, 24];
+  const [width, height, left, right, top, bottom] = [400, 220, 30, 8, 10, 26];
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const x = (index: number) => left + (points.length === 1 ? plotWidth / 2 : (index * plotWidth) / (points.length - 1));
