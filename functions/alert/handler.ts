@@ -10,6 +10,7 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
+import { DynamoDbTrendStore } from '../../shared/adapters/dynamodb-trend-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -28,13 +29,14 @@ const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const instruments = loadInstruments();
 const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 const { addressHashKey } = readSettingsFromEnv(PRIVACY_SETTINGS);
+const alertSettings = readSettingsFromEnv(ALERT_SETTINGS);
 
 const deps: SendAlertDeps = {
   store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: sesMailerFromSettings(settings),
   clock,
   tokens: randomTokens,
-  settings: readSettingsFromEnv(ALERT_SETTINGS),
+  settings: alertSettings,
   practiceName: settings.practiceName,
   practiceTimeZone: settings.practiceTimeZone,
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
@@ -44,6 +46,7 @@ const deps: SendAlertDeps = {
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName)),
+  trendLinks: { links: new DynamoDbTrendStore(requireEnv(RESOURCE_ENV.tableName)), tokens: randomTokens, linkDays: alertSettings.trendLinkDays },
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
   // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).
   onIgnoredRecipient: ({ role, therapistId, reason, sessionId, kind }) => logger.warn('Alert routing names a clinician who gets nothing', { role, therapistId, reason, sessionId, kind }),

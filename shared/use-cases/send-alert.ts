@@ -11,6 +11,7 @@ import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
+import { issueTrendLink, trendLinkPath, type TrendLinkDeps } from './trend-link.ts';
 import type { AlertSession, AlertStore, ClientHistoryStore, Clock, Mailer, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 /** How the alert's subject names the client (ALERT_SETTINGS.alertClientLabel). */
@@ -50,6 +51,8 @@ export interface SendAlertDeps {
   onIgnoredRecipient?: ((ignored: IgnoredRecipient & { sessionId: string; kind: AlertKind }) => void) | undefined;
   /** The client's history: the alert's sending shows on the trend page; none: not marked. */
   history?: ClientHistoryStore | undefined;
+  /** Issues each recipient's link to the client's trend page (their own, for their role); none: the email has no trend link. */
+  trendLinks?: TrendLinkDeps | undefined;
 }
 
 export type AlertOutcome =
@@ -114,7 +117,15 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
   let sent = false;
   try {
     const timeZone = recipient.timeZone ?? deps.practiceTimeZone;
-    const email = renderAlertEmail({ ...alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone), role: recipient.role });
+    // The recipient's own link (scoped to them and this client): revoking one clinician's links leaves the others'.
+    const trendToken = deps.trendLinks
+      ? await issueTrendLink({ therapistId: recipient.therapistId, clientId: session.clientId, recipientRole: recipient.role, now }, deps.trendLinks)
+      : undefined;
+    const email = renderAlertEmail({
+      ...alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone),
+      role: recipient.role,
+      ...(trendToken === undefined ? {} : { trendUrl: `${deps.webBaseUrl}${trendLinkPath(trendToken)}` }),
+    });
     // Tagged with the client only to say whose alert bounced; a bounce here is the recipient's (registered) address.
     await deps.mailer.send({ to: recipient.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
@@ -218,6 +229,7 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
     trend: [],
     clientAskedToTalk: (session.answer?.talk ?? false) || raised.alsoFired.includes('client-asked'),
     comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
+    hasComment: (session.answer?.comment ?? '').trim() !== '',
     acknowledgeUrl,
     timeZone,
   };

@@ -14,7 +14,7 @@ import {
 import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
 import { releaseWaitingAlerts, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
 import { FakeAlertStore, FakeClientHistoryStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
-import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
+import { type AlertSession, ConcurrentUpdateError, type TrendLink, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
@@ -428,8 +428,23 @@ describe('sendAlert and acknowledgeAlert', () => {
     deps.settings = { alertClientLabel: 'pseudonym', alertShowsFirstName: true, alertIncludesComment: true };
     store.claims.clear();
     await sendAlert(detail, { ...deps, tokens: sequentialTokens() });
-    expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana, client c-1042)');
+    expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana)');
     expect(mailer.sent[1]!.text).toContain('Felt rushed.');
+  });
+
+  it('says the client left a comment and that it is read on the trend page, with the recipient’s own trend link; no EHR id in the body', async () => {
+    const saved: { hash: string; link: TrendLink }[] = [];
+    const trendLinks = { links: { saveTrendLink: async (hash: string, link: TrendLink) => void saved.push({ hash, link }) }, tokens: { create: () => ({ token: 'T'.repeat(43), hash: 'hash-of-trend' }) }, linkDays: 7 };
+    await sendAlert(detail, { ...deps, trendLinks });
+
+    const { text, html } = mailer.sent[0]!;
+    expect(text).toContain('The client left a comment: read it on the trend page (comments stay out of email).');
+    expect(text).not.toContain('Felt rushed.');
+    expect(text).toContain(`Open Client NXY-AAA’s trend (every session, the usual range, comments): https://forms.practice.example/t/${'T'.repeat(43)}`);
+    expect(html).toContain(`href="https://forms.practice.example/t/${'T'.repeat(43)}"`);
+    expect(text).not.toContain('c-1042');
+    expect(html).not.toContain('c-1042');
+    expect(saved).toEqual([{ hash: 'hash-of-trend', link: { therapistId: 't-7', clientId: 'c-1042', recipientRole: 'therapist', issuedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-12-02T21:00:00.000Z' } }]);
   });
 
   it('names the client in the subject as the practice chooses: pseudonym by default, the EHR id, or a first name the session has', async () => {
