@@ -57,7 +57,7 @@ export class DynamoDbTrendStore implements TrendLinkStore, TrendPageStore {
   async therapistContext(therapistId: string, clientId: string): Promise<{ revokedBefore?: string | undefined; timeZone?: string | undefined }> {
     const entryKey = therapistItem.key(therapistId);
     const keys = [trendRevocationItem.key(therapistId, undefined), trendRevocationItem.key(therapistId, clientId), entryKey];
-    const items = await this.batchGet(keys, { ProjectionExpression: 'pk, sk, revokedBefore, timeZone' });
+    const items = await this.batchGet(keys, { ProjectionExpression: 'pk, sk, revokedBefore, #zone', ExpressionAttributeNames: { '#zone': 'timeZone' } });
     const revokedBefore = items
       .filter((item) => item['sk'] !== entryKey.sk)
       .map((item) => trendRevocationItem.revokedBefore(item))

@@ -258,7 +258,10 @@ export function alertSession(found: Record<string, unknown>): Omit<AlertSession,
  * first name. Never the address. Read units are still counted on the whole item (≤ 4 KB: ½ unit
  * eventually consistent), the projection keeps the rest out of the web function's memory.
  */
-export const TREND_PROJECTION = { ProjectionExpression: 'sessionId, answer.#comment, answer.talk, #client.firstName', ExpressionAttributeNames: { '#comment': 'comment', '#client': 'client' } } as const;
+export const TREND_PROJECTION = {
+  ProjectionExpression: '#session, #answer.#comment, #answer.#talk, #client.#firstName',
+  ExpressionAttributeNames: { '#session': 'sessionId', '#answer': 'answer', '#comment': 'comment', '#talk': 'talk', '#client': 'client', '#firstName': 'firstName' },
+} as const;
 
 export function trendWords(found: Record<string, unknown>): { sessionId: string; comment?: string | undefined; talk: boolean; firstName?: string | undefined } {
   const answer = found['answer'] as { comment?: unknown; talk?: unknown } | undefined;
