@@ -41,10 +41,15 @@ export interface ClientExport {
   detectors: Record<string, unknown>[];
   /** Oldest first: contact details, answer, evaluation and alerts of each session. */
   sessions: ExportedSession[];
+  /** The trend page's rows (newest last): a copy of each session's scores, usual range and alert marks. */
+  trendHistory: Record<string, unknown>[];
   /** Items of a kind this version does not know, so that nothing stored is left out. */
   other: Record<string, unknown>[];
-  /** Left out on purpose: form and opt-out links (only hashes of secrets), and records past their retention that DynamoDB has yet to delete. */
-  omitted: { formLinks: number; optOutLinks: number; pastRetention: number };
+  /**
+   * Left out on purpose: form, opt-out and trend links (only hashes of secrets; a trend link's
+   * revocation marks say only when), and records past their retention that DynamoDB has yet to delete.
+   */
+  omitted: { formLinks: number; optOutLinks: number; trendLinks?: number; pastRetention: number };
 }
 
 /** Gathers everything stored about a client into one document (items past their retention are left out: they are deleted in effect). */
@@ -96,8 +101,16 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
       roster: of('roster-client')[0] ? withoutInternal(of('roster-client')[0]!.attributes) : null,
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
+      trendHistory: of('client-history')
+        .map((item) => withoutInternal(item.attributes))
+        .sort((a, b) => String(a['endedAt'] ?? '').localeCompare(String(b['endedAt'] ?? ''))),
       other: of('other').map((item) => withoutInternal(item.attributes)),
-      omitted: { formLinks: of('form-link').length, optOutLinks: of('opt-out-link').length, pastRetention: items.length - live.length },
+      omitted: {
+        formLinks: of('form-link').length,
+        optOutLinks: of('opt-out-link').length,
+        ...(of('trend-link').length + of('trend-revocation').length > 0 ? { trendLinks: of('trend-link').length + of('trend-revocation').length } : {}),
+        pastRetention: items.length - live.length,
+      },
     },
   };
 }

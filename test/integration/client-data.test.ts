@@ -182,7 +182,8 @@ describe('the table after the pipeline', () => {
     const items = itemsOf(await allItems(), ana);
     const kinds = new Set(items.map((item) => String(item['sk']).replace(/#.*/, '#')));
 
-    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT']));
+    // TREND#: the trend page's history rows; TREND: the alert's trend link (a token item).
+    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT', 'TREND#', 'TREND']));
     expect(items.filter((item) => item['clientId'] !== ana.clientId).map((item) => `${String(item['pk'])}|${String(item['sk'])}`)).toEqual([]);
   });
 });
@@ -209,6 +210,7 @@ describe('alliance export on the local stack', () => {
     expect(exported.sessions[1]!.alerts).toEqual([expect.objectContaining({ kind: 'client-asked', sentAt: expect.any(String) })]);
     expect(exported.profile).not.toBeNull();
     expect(exported.detectors).toHaveLength(1);
+    expect((exported as unknown as { trendHistory: { sessionId: string }[] }).trendHistory.map((row) => row.sessionId)).toEqual(ana.sessionIds);
     expect(exported.omitted.formLinks).toBe(3);
     expect(exported.omitted.optOutLinks).toBe(3);
   });
