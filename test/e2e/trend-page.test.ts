@@ -10,20 +10,13 @@
  */
 import { existsSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
-import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { DynamoDbTrendStore } from '../../shared/adapters/dynamodb-trend-store.ts';
-import { randomTokens } from '../../shared/adapters/form-tokens.ts';
-import * as clientHistoryItem from '../../shared/adapters/items/client-history.ts';
-import { SESSION_ITEM, key as sessionKey } from '../../shared/adapters/items/session.ts';
-import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
-import type { HistoryEntry } from '../../shared/use-cases/ports.ts';
-import { issueTrendLink, trendLinkPath } from '../../shared/use-cases/trend-link.ts';
+import { seedTrendClient } from '../../bench/trend/fixture.ts';
 import { documentClient } from '../integration/support/local-stack.ts';
-import { clientWithSessions, FakeTrendStore } from '../unit/trend/support/trend-fixture.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -43,35 +36,9 @@ function pageCount(pdf: Buffer): number {
   return (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
 }
 
-/** Stores the 26 sessions of the unit tests' client as the product stores them, and returns a link for its therapist. */
+/** Stores the bench's 26-session client as the product stores it, and returns a link for its therapist. */
 async function seededClient(): Promise<string> {
-  const fixture = new FakeTrendStore();
-  clientWithSessions(fixture, clock.now(), 26);
-  for (const row of fixture.rows) {
-    const { alertsSent, acknowledged, ...entry } = row;
-    await table.send(new UpdateCommand({ TableName: stack.tableName, ...clientHistoryItem.record({ ...entry, instrumentId: DEFAULT_INSTRUMENT.id } as HistoryEntry, 'keep') }));
-    for (const [kind, at] of Object.entries(alertsSent)) await table.send(new UpdateCommand({ TableName: stack.tableName, ...clientHistoryItem.markAlertSent(row, kind as never, at) }));
-    for (const [kind, at] of Object.entries(acknowledged)) await table.send(new UpdateCommand({ TableName: stack.tableName, ...clientHistoryItem.markAcknowledged(row, kind as never, at) }));
-    const words = fixture.words.get(row.sessionId);
-    if (row.kind !== 'answered' || !words) continue;
-    await table.send(
-      new PutCommand({
-        TableName: stack.tableName,
-        Item: {
-          ...sessionKey(row.sessionId),
-          type: SESSION_ITEM.type,
-          sessionId: row.sessionId,
-          clientId: row.clientId,
-          therapistId: row.therapistId,
-          endedAt: row.endedAt,
-          client: { email: 'ana@example.com', firstName: 'Ana', locale: 'en' },
-          answer: { instrumentId: DEFAULT_INSTRUMENT.id, items: row.items, talk: words.talk, ...(words.comment ? { comment: words.comment } : {}) },
-        },
-      }),
-    );
-  }
-  const token = await issueTrendLink({ therapistId: 't-7', clientId: 'c-1042', now: clock.now() }, { links: new DynamoDbTrendStore(stack.tableName, table), tokens: randomTokens, linkDays: 7 });
-  return `${stack.endpoints.web}${trendLinkPath(token)}`;
+  return `${stack.endpoints.web}${await seedTrendClient(table, stack.tableName, clock.now(), 26)}`;
 }
 
 describe.skipIf(!existsSync(CHROMIUM) && !process.env['CI'])('the trend page in a real browser', { timeout: 120_000 }, () => {
