@@ -10,7 +10,7 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
 import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
-import { DynamoDbTrendStore } from '../../shared/adapters/dynamodb-trend-store.ts';
+import { trendLinksOn } from '../../shared/adapters/dynamodb-trend-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -46,7 +46,7 @@ const deps: SendAlertDeps = {
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName)),
-  trendLinks: { links: new DynamoDbTrendStore(requireEnv(RESOURCE_ENV.tableName)), tokens: randomTokens, linkDays: alertSettings.trendLinkDays },
+  trendLinks: trendLinksOn(requireEnv(RESOURCE_ENV.tableName), alertSettings.trendLinkDays),
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
   // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).
   onIgnoredRecipient: ({ role, therapistId, reason, sessionId, kind }) => logger.warn('Alert routing names a clinician who gets nothing', { role, therapistId, reason, sessionId, kind }),

@@ -7,8 +7,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionWords, StoredHistoryEntry, TrendLink, TrendLinkStore, TrendPageStore } from '../use-cases/ports.ts';
+import type { TrendLinkDeps } from '../use-cases/trend-link.ts';
 import { getDocumentClient } from './dynamodb-table.ts';
-import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
+import { FORM_TOKEN_PATTERN, hashToken, randomTokens } from './form-tokens.ts';
 import * as clientHistoryItem from './items/client-history.ts';
 import * as sessionItem from './items/session.ts';
 import * as therapistItem from './items/therapist.ts';
@@ -98,4 +99,13 @@ export class DynamoDbTrendStore implements TrendLinkStore, TrendPageStore {
     }
     return found;
   }
+}
+
+/**
+ * The trend-link issuer's dependencies on this table (for issueTrendLink in
+ * shared/use-cases/trend-link.ts): what the alert function wires, and the weekly digest can too.
+ * `linkDays` is ALERT_SETTINGS.trendLinkDays. The caller's IAM declaration needs `put: ['trend-link']`.
+ */
+export function trendLinksOn(tableName: string, linkDays: number, client: DynamoDBDocumentClient = getDocumentClient()): TrendLinkDeps {
+  return { links: new DynamoDbTrendStore(tableName, client), tokens: randomTokens, linkDays };
 }
