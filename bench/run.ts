@@ -39,7 +39,15 @@ type Benchmark = (typeof BENCHMARKS)[number];
 
 export const TARGETS = {
   coldStartRatio: 1.25,
-  writeUnitsPerSession: 12,
+  /**
+   * Was 12. The trend page (issue 14) added three writes to a session whose answer raises an alert,
+   * the session this bench measures: the client's history row (one per evaluated session, so the
+   * page reads the client's last 26 sessions with one Query instead of a scan), the alert's trend
+   * link, and the history row's "sent" mark (one per alert). A session without an alert adds only
+   * the row. Measured: 12 WRU (1 earlier session), 15 WRU (100 and 201 earlier sessions): at most
+   * $1.88 per million alerted sessions. The bar still catches any write added by accident.
+   */
+  writeUnitsPerSession: 15,
   /**
    * Was 4. The therapist directory (issue 12) added one consistent read of the therapist's entry
    * where the request recognizes the therapist and one where the alert finds the only address it
