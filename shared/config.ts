@@ -295,7 +295,7 @@ export const ALERT_SETTINGS = {
     env: 'ALERT_SHOWS_FIRST_NAME',
     defaultValue: 'false',
     schema: onOff,
-    description: 'Show the client’s first name (besides their id) in alert emails.',
+    description: 'Show the client’s first name (beside their label) in alert emails.',
   }),
   alertIncludesComment: setting({
     context: 'alertIncludesComment',
