@@ -182,6 +182,20 @@ describe('GET /t/{token}: a client’s trend page', () => {
     expect(publisher.published).toHaveLength(2);
   });
 
+  it('says there is nothing yet for a client without evaluated sessions, and names an unanswered streak’s notice', async () => {
+    trend.rows = [];
+    const token = await linkFor(trend, NOW);
+    const empty = await get(`/t/${token}`);
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('No answered or expired feedback requests for this client yet.');
+    expect(empty.body).not.toContain('<svg');
+
+    trend.rows = [{ clientId: 'c-1042', therapistId: 't-7', sessionId: 'q-1', endedAt: '2026-11-30T15:00:00.000Z', instrumentId: DEFAULT_INSTRUMENT.id, kind: 'expired', alerts: ['going-quiet'], alertsSent: { 'going-quiet': '2026-11-30T16:00:00.000Z' }, acknowledged: {} }];
+    const quiet = (await get(`/t/${token}`)).body;
+    expect(quiet).toContain('not answered');
+    expect(quiet).toContain('<strong>gone quiet</strong> · not acknowledged');
+  });
+
   it('is read-only: POST is 405', async () => {
     const token = await linkFor(trend, NOW);
     expect((await app()(httpEvent('POST', `/t/${token}`, { body: '', contentType: 'application/x-www-form-urlencoded' })) as Response).statusCode).toBe(405);
