@@ -71,16 +71,9 @@ const ALSO_FIRED: Record<AlertKind, string> = {
   'going-quiet': 'unanswered requests',
 };
 
-/** The kind in the subject, in plain words: what a therapist sorts the inbox by. */
-export const KIND_WORDS: Record<AlertKind, string> = {
-  rupture: 'sharp drop',
-  'sustained-decline': 'steady decline',
-  'item-drop': 'one part dropped',
-  'low-rating': 'very low rating',
-  'client-asked': 'asked to talk',
-  unrepaired: 'not yet repaired',
-  'going-quiet': 'gone quiet',
-};
+// The kind in plain words: its own small module, so the trend page (web function) needs no email template.
+export { KIND_WORDS } from './kind-words.ts';
+import { KIND_WORDS } from './kind-words.ts';
 
 const HEADLINES: Record<AlertKind, string> = {
   rupture: 'The alliance dropped well below this client’s usual level',

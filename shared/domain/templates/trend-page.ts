@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { AlertKind } from '../../events/contracts.ts';
 import { html, stripBidiControls, type SafeHtml } from '../html.ts';
 import { formatDate, formatDateTime, type Reader } from '../local-time.ts';
-import { KIND_WORDS } from './alert-email.ts';
+import { KIND_WORDS } from './kind-words.ts';
 
 /** One session of the page, newest first as the page lists them. */
 export interface TrendRow {
