@@ -7,6 +7,7 @@
  * - `clients import|list|remove`: the client roster the inbound paths complete sessions from;
  * - `clients unblock <clientId>` / `clients allow <email>`: lift an opt-out, a block, a do-not-contact entry;
  * - `therapists import|add|list|remove|cover|uncover`: the therapist directory, the only addresses alerts go to;
+ * - `links revoke`: links to clients' trend pages, revoked before they expire;
  * - `redrive`: dead-lettered messages back to their queues;
  * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
  * - `digest send [--therapist ID]`: the therapists' weekly digest, now;
@@ -21,6 +22,7 @@ import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { feedsCommand, FEEDS_HELP } from './feeds.ts';
 import { InputError, UsageError } from './errors.ts';
 import { importCommand, IMPORT_HELP } from './import.ts';
+import { linksCommand, LINKS_HELP } from './links.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
 import { simulateCommand, SIMULATE_HELP } from './simulate.ts';
 import { therapistsCommand, THERAPISTS_HELP } from './therapists.ts';
@@ -44,6 +46,8 @@ Commands:
   clients allow <email>   Take an address off the do-not-contact list (audited likewise)
   therapists import <therapists.csv> | add <therapistId> <email> | list | remove <therapistId> | cover | uncover
                           The therapist directory: alerts go only to the addresses registered here
+  links revoke <link> | --therapist <therapistId> [--client <clientId>]
+                          Revoke links to clients' trend pages before they expire
   redrive                 Move dead-lettered messages back to their queues, with the reasons
   webhook-secret create|rotate|retire-previous|generate
                           The signed webhook's secret (shown once; rotation keeps the previous one)
@@ -71,6 +75,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   export: { run: exportCommand, help: EXPORT_HELP },
   erase: { run: eraseCommand, help: ERASE_HELP },
   clients: { run: clientsCommand, help: CLIENTS_HELP },
+  links: { run: linksCommand, help: LINKS_HELP },
   redrive: { run: redriveCommand, help: REDRIVE_HELP },
   therapists: { run: therapistsCommand, help: THERAPISTS_HELP },
   'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },

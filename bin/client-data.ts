@@ -85,6 +85,9 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'roster-client': ['roster entry', 'roster entries'],
   'waiting-alert': ['alert waiting for its therapist', 'alerts waiting for their therapist'],
   caseload: ['caseload summary', 'caseload summaries'],
+  'client-history': ['trend history row', 'trend history rows'],
+  'trend-link': ['trend link', 'trend links'],
+  'trend-revocation': ['trend link revocation', 'trend link revocations'],
   // Never a client's: no clientId (listed for completeness of the kinds).
   'response-week': ['therapist response count', 'therapist response counts'],
   'digest-claim': ['digest claim', 'digest claims'],

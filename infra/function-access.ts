@@ -29,6 +29,7 @@ import {
   SessionCompleted,
   sourceOf,
   TherapistRegistered,
+  TrendPageViewed,
   type EventContract,
 } from '../shared/events/contracts.ts';
 import type { PolicyDocumentJson, PolicyStatementJson } from './policy-document.ts';
@@ -52,6 +53,8 @@ function partitionKeyPrefix(kind: ItemKind): string {
 /** Item kinds per DynamoDB call. `update` is UpdateItem, `put` PutItem: the code uses each for different items. */
 export interface TableAccess {
   get?: readonly ItemKind[];
+  /** BatchGetItem: every key of a batch must be of these kinds. */
+  batchGet?: readonly ItemKind[];
   query?: readonly ItemKind[];
   put?: readonly ItemKind[];
   update?: readonly ItemKind[];
@@ -145,12 +148,28 @@ export const FUNCTION_ACCESS = {
   },
   // dynamodb-feedback-store.ts (form link, opt-out link and answer state read; answer and opt-out
   // written) and dynamodb-alert-store.ts (the acknowledge link read and acknowledged, while it has
-  // not outlived acknowledgeLinkDays); the acknowledgement closes the alert in the therapist's
-  // caseload and counts in their response week (dynamodb-caseload-store.ts).
+  // not outlived acknowledgeLinkDays); the acknowledgement is marked on the session's history row,
+  // closes the alert in the therapist's caseload and counts in their response week
+  // (dynamodb-caseload-store.ts). The trend page (dynamodb-trend-store.ts): the link (get), the
+  // therapist's entry and both revocation marks (one batch read, same partition), the client's
+  // history rows (one query), their sessions projected to the client's words (one batch read);
+  // every view publishes TrendPageViewed and marks the caseload's comments read.
   web: {
-    table: { get: ['form-link', 'opt-out-link', 'session', 'alert-link'], update: ['session', 'profile', 'alert-link', 'caseload', 'response-week'] },
-    publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged],
-    settings: [{ practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays }],
+    table: {
+      get: ['form-link', 'opt-out-link', 'session', 'alert-link', 'trend-link'],
+      batchGet: ['trend-revocation', 'therapist', 'session'],
+      query: ['client-history'],
+      update: ['session', 'profile', 'alert-link', 'client-history', 'caseload', 'response-week'],
+    },
+    publishes: [FeedbackSubmitted, ClientUnsubscribed, AlertAcknowledged, TrendPageViewed],
+    settings: [
+      {
+        practiceName: REQUEST_SETTINGS.practiceName,
+        practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone,
+        acknowledgeLinkDays: ALERT_SETTINGS.acknowledgeLinkDays,
+        trendShowsFirstName: ALERT_SETTINGS.trendShowsFirstName,
+      },
+    ],
     instruments: true,
   },
   // dynamodb-follow-up-store.ts: reads the session, the client's opt-out and whether an evaluation
@@ -175,7 +194,9 @@ export const FUNCTION_ACCESS = {
   // one conditional update per evaluated session (a second one adds the session's marks when a
   // newer summary won), and a delete of the previous therapist's when the client moved.
   evaluate: {
-    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'], update: ['caseload'], delete: ['caseload'] },
+    // The session's row of the client's history (items/client-history.ts): one update per evaluation;
+    // the therapist's caseload summary (items/caseload.ts): one update, a delete when the client moved.
+    table: { query: ['detector', 'profile'], get: ['session', 'evaluation'], put: ['detector', 'evaluation'], update: ['client-history', 'caseload'], delete: ['caseload'] },
     publishes: [AllianceRuptureDetected],
     sendsTo: ['ownDeadLetterQueue'],
     settings: [DETECTOR_SETTINGS, RETENTION_SETTINGS],
@@ -214,9 +235,10 @@ export const FUNCTION_ACCESS = {
     table: {
       query: ['session', 'evaluation', 'waiting-alert'],
       get: ['alert-link', 'therapist'],
-      put: ['alert-link', 'waiting-alert', 'therapist-notice'],
-      // The therapist's response week counts each alert sent to them (dynamodb-caseload-store.ts).
-      update: ['alert-claim', 'response-week'],
+      put: ['alert-link', 'waiting-alert', 'therapist-notice', 'trend-link'],
+      // The session's history row is marked sent (one update); the email's trend link is put; the
+      // therapist's response week counts each alert sent to them (dynamodb-caseload-store.ts).
+      update: ['alert-claim', 'client-history', 'response-week'],
       delete: ['alert-claim', 'waiting-alert', 'therapist-notice'],
     },
     sendsMail: true,
@@ -259,11 +281,19 @@ export const FUNCTION_ACCESS = {
   // send, marked sent after SES accepted). The client's label is the alert's (a pseudonym keyed
   // with addressHashKey by default).
   digest: {
-    table: { get: ['therapist'], query: ['caseload', 'response-week', 'digest-claim'], update: ['digest-claim'], delete: ['digest-claim'] },
+    // One trend link per client row (items/trend-link.ts), as the alert issues one per recipient.
+    table: { get: ['therapist'], query: ['caseload', 'response-week', 'digest-claim'], put: ['trend-link'], update: ['digest-claim'], delete: ['digest-claim'] },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
     settings: [
-      { senderAddress: REQUEST_SETTINGS.senderAddress, practiceName: REQUEST_SETTINGS.practiceName, practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone, alertClientLabel: ALERT_SETTINGS.alertClientLabel },
+      {
+        senderAddress: REQUEST_SETTINGS.senderAddress,
+        practiceName: REQUEST_SETTINGS.practiceName,
+        practiceTimeZone: REQUEST_SETTINGS.practiceTimeZone,
+        formBaseUrl: REQUEST_SETTINGS.formBaseUrl,
+        alertClientLabel: ALERT_SETTINGS.alertClientLabel,
+        trendLinkDays: ALERT_SETTINGS.trendLinkDays,
+      },
       DIGEST_SETTINGS,
       PRIVACY_SETTINGS,
     ],
@@ -358,6 +388,7 @@ const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
 const TABLE_CALLS: readonly { call: keyof TableAccess; action: string; sid: string }[] = [
   { call: 'get', action: 'dynamodb:GetItem', sid: 'ReadItems' },
+  { call: 'batchGet', action: 'dynamodb:BatchGetItem', sid: 'BatchReadItems' },
   { call: 'query', action: 'dynamodb:Query', sid: 'QueryItems' },
   { call: 'put', action: 'dynamodb:PutItem', sid: 'PutItems' },
   { call: 'update', action: 'dynamodb:UpdateItem', sid: 'UpdateItems' },

@@ -346,14 +346,14 @@ export const ALERT_SETTINGS = {
     defaultValue: 'pseudonym',
     schema: defineSchema(() => z.enum(['pseudonym', 'clientId', 'firstName'], { message: 'must be pseudonym, clientId or firstName' })),
     description:
-      'How an alert’s subject names the client: `pseudonym` (a short label such as “Client K7Q-3PF”, the same for a client in every alert, derived from their id with `addressHashKey` so it cannot be traced back without the key; no EHR id on lock screens), `clientId` (the EHR’s id), or `firstName` (the first name when the session has one, else the pseudonym). The email body names the client by id.',
+      'How an alert’s subject names the client: `pseudonym` (a short label such as “Client K7Q-3PF”, the same for a client in every alert, derived from their id with `addressHashKey` so it cannot be traced back without the key; no EHR id on lock screens), `clientId` (the EHR’s id), or `firstName` (the first name when the session has one, else the pseudonym). The trend page behind the alert’s link shows the EHR id.',
   }),
   alertShowsFirstName: setting({
     context: 'alertShowsFirstName',
     env: 'ALERT_SHOWS_FIRST_NAME',
     defaultValue: 'false',
     schema: onOff,
-    description: 'Show the client’s first name (besides their id) in alert emails.',
+    description: 'Show the client’s first name (beside their label) in alert emails.',
   }),
   alertIncludesComment: setting({
     context: 'alertIncludesComment',
@@ -368,6 +368,21 @@ export const ALERT_SETTINGS = {
     defaultValue: '30',
     schema: defineSchema(() => wholeNumber(1, 365)),
     description: 'Days an alert’s acknowledge link works, counted from when the alert was sent; after that it acknowledges nothing (a forwarded or leaked old email cannot speak for the therapist).',
+  }),
+  trendLinkDays: setting({
+    context: 'trendLinkDays',
+    env: 'TREND_LINK_DAYS',
+    defaultValue: '7',
+    schema: defineSchema(() => wholeNumber(1, 90)),
+    description:
+      'Days a link to a client’s trend page (in alerts and the weekly digest) opens it, counted from when it was issued; after that the page answers 410. Links can be revoked sooner with `npx alliance links revoke`.',
+  }),
+  trendShowsFirstName: setting({
+    context: 'trendShowsFirstName',
+    env: 'TREND_SHOWS_FIRST_NAME',
+    defaultValue: 'true',
+    schema: onOff,
+    description: 'Show the client’s first name (when sessions carry one) beside their EHR id on the trend page, behind the therapist’s signed link. `false`: the id only.',
   }),
 } as const;
 

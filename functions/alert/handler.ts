@@ -10,6 +10,8 @@ import { clock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { DynamoDbResponseCounter } from '../../shared/adapters/dynamodb-caseload-store.ts';
 import { DynamoDbAlertStore } from '../../shared/adapters/dynamodb-alert-store.ts';
+import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
+import { trendLinksOn } from '../../shared/adapters/dynamodb-trend-store.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { DynamoDbWaitingAlertStore } from '../../shared/adapters/dynamodb-waiting-alert-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
@@ -28,13 +30,14 @@ const settings = readSettingsFromEnv(REQUEST_SETTINGS);
 const instruments = loadInstruments();
 const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 const { addressHashKey } = readSettingsFromEnv(PRIVACY_SETTINGS);
+const alertSettings = readSettingsFromEnv(ALERT_SETTINGS);
 
 const deps: SendAlertDeps = {
   store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: sesMailerFromSettings(settings),
   clock,
   tokens: randomTokens,
-  settings: readSettingsFromEnv(ALERT_SETTINGS),
+  settings: alertSettings,
   practiceName: settings.practiceName,
   practiceTimeZone: settings.practiceTimeZone,
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),
@@ -43,6 +46,8 @@ const deps: SendAlertDeps = {
   claimLeaseSeconds: Number(process.env[RESOURCE_ENV.claimLeaseSeconds] ?? 120),
   therapists: new DynamoDbTherapistDirectory(requireEnv(RESOURCE_ENV.tableName)),
   waiting: new DynamoDbWaitingAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
+  history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName)),
+  trendLinks: trendLinksOn(requireEnv(RESOURCE_ENV.tableName), alertSettings.trendLinkDays),
   adminEmail: process.env[RESOURCE_ENV.adminEmail] || undefined,
   responses: new DynamoDbResponseCounter(requireEnv(RESOURCE_ENV.tableName)),
   // Ids and the reason only: a supervisor or covering clinician named in the directory but not registered (or the therapist themselves).

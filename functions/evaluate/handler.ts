@@ -8,6 +8,7 @@ import { ALERT_KINDS, FeedbackExpired, FeedbackSubmitted, leadingAlertKind } fro
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
 import { DynamoDbCaseloadStore } from '../../shared/adapters/dynamodb-caseload-store.ts';
+import { DynamoDbClientHistoryStore } from '../../shared/adapters/dynamodb-client-history-store.ts';
 import { DynamoDbDetectorStore } from '../../shared/adapters/dynamodb-detector-store.ts';
 import { ProductEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { loadInstruments } from '../../shared/adapters/instrument-catalogue.ts';
@@ -27,6 +28,7 @@ const deps: EvaluateDeps = {
   store: new DynamoDbDetectorStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   caseload: new DynamoDbCaseloadStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   clock,
+  history: new DynamoDbClientHistoryStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   publisher: new ProductEventPublisher(requireEnv(RESOURCE_ENV.busName)),
   settings: readSettingsFromEnv(DETECTOR_SETTINGS),
   instrument: (id) => instruments.find(id),

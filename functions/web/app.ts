@@ -8,6 +8,8 @@
  *   POST /u/{token}         opt out (the page's button, or RFC 8058 one-click) → 200
  *   GET  /a/{token}         the therapist's acknowledge page for one alert (or: already acknowledged; expired 410)
  *   POST /a/{token}         record the acknowledgement once → 200 (410 once the link outlived acknowledgeLinkDays)
+ *   GET  /t/{token}         a client's trend page for one therapist (404 unknown; 410 expired or revoked);
+ *                           every view publishes TrendPageViewed (the audit record), nothing else is written
  *
  * GETs never change anything: mail scanners open every link. A POST a browser says comes from
  * another site is refused (403) before anything is read (http.ts, acceptsPostFrom). Routes match
@@ -21,6 +23,8 @@ import { ACKNOWLEDGE_BUTTON, acknowledged, acknowledgeLinkExpiredText, acknowled
 import { acknowledgeLink, openAcknowledgeLink, type AcknowledgeLinkDeps } from '../../shared/use-cases/acknowledge-link.ts';
 import type { Locale } from '../../shared/events/contracts.ts';
 import { openOptOut, optOut, type OptOutDeps } from '../../shared/use-cases/opt-out.ts';
+import { renderTrendPage, TREND_CSS_HASH, TREND_EXPIRED, TREND_NOT_FOUND, TREND_REVOKED } from '../../shared/domain/templates/trend-page.ts';
+import { openTrendPage, type TrendPageDeps } from '../../shared/use-cases/trend-page.ts';
 import { openForm, openThanks, submitFeedback, type FeedbackDeps } from '../../shared/use-cases/submit-feedback.ts';
 import { METRIC, type MetricsRecorder } from '../../shared/metrics.ts';
 import { acceptsPostFrom, isFormEncoded, pageResponse, readRequest, seeOther, type WebRequest } from './http.ts';
@@ -32,6 +36,8 @@ export interface WebAppDeps {
   feedback: FeedbackDeps;
   optOut: OptOutDeps;
   acknowledge: AcknowledgeLinkDeps;
+  /** The trend pages; without it /t/… is not found. */
+  trend?: TrendPageDeps | undefined;
   practiceName: string;
   /** The practice's IANA zone: acknowledge pages of alerts sent before links kept the therapist's. */
   practiceTimeZone: string;
@@ -42,7 +48,7 @@ export interface WebAppDeps {
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-type Route = { page: 'form' | 'thanks' | 'opt-out' | 'acknowledge'; token: string } | { page: 'favicon' } | undefined;
+type Route = { page: 'form' | 'thanks' | 'opt-out' | 'acknowledge' | 'trend'; token: string } | { page: 'favicon' } | undefined;
 
 /**
  * Routes by the path's last segments: behind a custom domain whose API mapping has a base path
@@ -56,6 +62,7 @@ function matchRoute(path: string): Route {
   if (third === 'f' && second && last === 'thanks') return { page: 'thanks', token: second };
   if (second === 'u' && last) return { page: 'opt-out', token: last };
   if (second === 'a' && last) return { page: 'acknowledge', token: last };
+  if (second === 't' && last) return { page: 'trend', token: last };
   return undefined;
 }
 
@@ -90,6 +97,9 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
         if (read) return acknowledgePage(matched.token);
         if (request.method === 'POST') return postAcknowledge(matched.token);
         return message(405, 'en', (t) => t.notAllowed, { allow: 'GET, HEAD, POST' });
+      case 'trend':
+        if (read) return trendPage(matched.token, request.method === 'GET');
+        return message(405, 'en', (t) => t.notAllowed, { allow: 'GET, HEAD' });
       case 'favicon':
         // Browsers ask for an icon on every page; an empty answer they may cache saves an invocation each time.
         if (read) return { statusCode: 204, headers: { 'cache-control': 'public, max-age=604800' } };
@@ -199,6 +209,39 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
         return therapistPage(200, acknowledged(view.link, view.acknowledgedAt, false, readerZone(view.link)));
       case 'open':
         return pageResponse(200, 'en', renderActionPage({ locale: 'en', practiceName: deps.practiceName, message: acknowledgePrompt(view.link, readerZone(view.link)), button: ACKNOWLEDGE_BUTTON }));
+    }
+  }
+
+  /** The trend page has its own stylesheet: its CSP allows that one by hash, and posts nowhere. */
+  const TREND_CSP = `default-src 'none'; style-src ${TREND_CSS_HASH}; form-action 'none'; frame-ancestors 'none'; base-uri 'none'`;
+
+  async function trendPage(token: string, record: boolean): Promise<Result> {
+    if (!deps.trend) return therapistPage(404, TREND_NOT_FOUND);
+    const view = await openTrendPage(token, deps.trend, { record });
+    switch (view.kind) {
+      case 'not-found':
+        return therapistPage(404, TREND_NOT_FOUND);
+      case 'expired':
+        return therapistPage(410, TREND_EXPIRED);
+      case 'revoked':
+        return therapistPage(410, TREND_REVOKED);
+      case 'page': {
+        const { data } = view;
+        // Ids only: the page's contents are the client's.
+        if (record) deps.logger.info('trend page viewed', { therapistId: data.link.therapistId, clientId: data.clientId, sessions: data.rows.length });
+        const body = renderTrendPage({
+          practiceName: deps.practiceName,
+          clientId: data.clientId,
+          firstName: data.firstName,
+          timeZone: data.timeZone,
+          itemColumns: data.itemColumns,
+          itemRange: data.itemRange,
+          rows: data.rows,
+          linkExpiresAt: data.link.expiresAt,
+          now: data.now,
+        });
+        return pageResponse(200, 'en', body, { 'content-security-policy': TREND_CSP });
+      }
     }
   }
 

@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   const now = Date.now();
   const ended = ANSWERS.map((_, index) => new Date(now - (ANSWERS.length - 1 - index) * DAY_MS - HOUR_MS).toISOString());
 
+  // Alerts the therapist had before this tour (an earlier tour's): this tour's is the next one.
+  const earlierAlerts = (await mailTo(endpoints.ses, THERAPIST.email)).length;
   console.log(`Client ${clientId}: ${ANSWERS.length} sessions, one a day from ${day(ended[0]!)} to ${day(ended.at(-1)!)}.\n`);
   try {
     for (const [index, answers] of ANSWERS.entries()) {
@@ -117,9 +119,9 @@ async function main(): Promise<void> {
       console.log(`  session ${index + 1} (${day(detail.endedAt)}): email received, form answered ${total(answers)} of 40 (${note})`);
     }
 
-    // The subject names the client by the practice's label (a pseudonym by default); the body by id.
-    const bodyPart = `client ${clientId}`;
-    const alert = await waitFor(async () => (await mailTo(endpoints.ses, THERAPIST.email)).find((mail) => (mail.body.text ?? '').includes(bodyPart)), {
+    // The subject and body name the client by the practice's label (a pseudonym by default), not by
+    // id (the trend page behind the email's link does): this client's alert is the therapist's next one.
+    const alert = await waitFor(async () => (await mailTo(endpoints.ses, THERAPIST.email))[earlierAlerts], {
       timeoutMs: 15_000,
       intervalMs: 100,
       description: "the therapist's alert email",
@@ -130,8 +132,9 @@ The therapist's alert is in the mail viewer: ${endpoints.ses}/
   To:       ${THERAPIST.email}
   Subject:  ${alert.subject}${why ? `\n  Why:      ${why}` : ''}
 
-Its "Acknowledge this alert" link opens a page with a button: opening it records nothing, the
-button does. The client's six feedback emails are there too (to ${clientEmail}).`);
+Its "Open … trend" link opens the client's trend page (client ${clientId}: every session, the
+usual range, the alert). Its "Acknowledge this alert" link opens a page with a button: opening
+it records nothing, the button does. The client's six feedback emails are there too (to ${clientEmail}).`);
   } finally {
     events.destroy();
     table.destroy();

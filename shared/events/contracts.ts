@@ -294,6 +294,21 @@ export type AlertAcknowledgedDetail = z.infer<typeof AlertAcknowledgedDetailSche
 /** A therapist acknowledged an alert. */
 export const AlertAcknowledged = productEvent('AlertAcknowledged', AlertAcknowledgedDetailSchema);
 
+/** Detail of `TrendPageViewed`: the audit record of one view of a client's trend page; ids only, never what the page showed. */
+export const TrendPageViewedDetailSchema = defineSchema(() => z.object({
+  therapistId: IdSchema,
+  clientId: IdSchema,
+  /** Whose link it was: the therapist's own, a supervisor's or a covering clinician's copy. */
+  recipientRole: z.enum(['therapist', 'supervisor', 'covering']),
+  /** When the link was issued (it identifies the link among the therapist's, without its token). */
+  linkIssuedAt: TimestampSchema,
+  viewedAt: TimestampSchema,
+}));
+export type TrendPageViewedDetail = z.infer<typeof TrendPageViewedDetailSchema>;
+
+/** A therapist (or whoever the link was for) opened a client's trend page: the audit record of the view. */
+export const TrendPageViewed = productEvent('TrendPageViewed', TrendPageViewedDetailSchema);
+
 /**
  * Several product events consumed by one function through one queue: the rule matches any of their
  * detail-types (the function dispatches on the detail-type and parses with each event's own schema).
@@ -368,6 +383,7 @@ export const CONTRACTS = {
   TherapistRegistered,
   AllianceRuptureDetected,
   AlertAcknowledged,
+  TrendPageViewed,
   ClientEmailSuppressed,
   DigestTimeReached,
 } as const;

@@ -9,7 +9,7 @@
  * clinician responsible for the client saw the alert (the therapist, or whoever covers for them).
  */
 import { AlertAcknowledged } from '../events/contracts.ts';
-import type { AlertLink, AlertStore, CaseloadStore, Clock, EventPublisher, ResponseCounter } from './ports.ts';
+import type { AlertLink, AlertStore, CaseloadStore, ClientHistoryStore, Clock, EventPublisher, ResponseCounter } from './ports.ts';
 
 export interface AcknowledgeDeps {
   store: AlertStore;
@@ -19,6 +19,8 @@ export interface AcknowledgeDeps {
   caseload?: CaseloadStore | undefined;
   /** The therapist's alert counters: an acknowledgement of an alert sent to the therapist themselves. */
   responses?: ResponseCounter | undefined;
+  /** The client's history: the acknowledgement shows on the trend page; none: not marked. */
+  history?: ClientHistoryStore | undefined;
 }
 
 export type AcknowledgeOutcome =
@@ -43,6 +45,7 @@ export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps):
   const result = await deps.store.acknowledge(ackToken, now);
   if (!result) return { outcome: 'not-found' };
   const { link, acknowledgedAt } = result;
+  await markAcknowledgedInHistory(link, acknowledgedAt, deps.history);
   const outcome = result.first ? 'acknowledged' : 'already-acknowledged';
   if (result.announcement !== 'claimed') return { outcome, link, acknowledgedAt, announced: false };
   if (link.recipientRole === 'supervisor') {
@@ -69,4 +72,16 @@ export async function acknowledgeAlert(ackToken: string, deps: AcknowledgeDeps):
   }
   await deps.store.markAcknowledgementAnnounced(ackToken, now);
   return { outcome, link, acknowledgedAt, announced: true };
+}
+
+/**
+ * Marks the acknowledgement on the session's history row (the trend page shows it): on every
+ * acknowledge of the therapist's or covering clinician's copy, keeping the first time, so a mark
+ * that failed once is made by the next click. A supervisor's copy is not the therapist's answer.
+ * A failed mark never fails the acknowledgement (the page would say "try again" for what is
+ * recorded); links from before the trend page do not say where the row is, and mark nothing.
+ */
+async function markAcknowledgedInHistory(link: AlertLink, acknowledgedAt: string, history: ClientHistoryStore | undefined): Promise<void> {
+  if (!history || link.recipientRole === 'supervisor' || link.sessionEndedAt === undefined) return;
+  await history.markAcknowledged({ clientId: link.clientId, sessionId: link.sessionId, endedAt: link.sessionEndedAt }, link.kind, acknowledgedAt).catch(() => undefined);
 }

@@ -44,10 +44,15 @@ export interface ClientExport {
   sessions: ExportedSession[];
   /** The client's summary in their therapist's caseload (the weekly digest's: last score, recent totals, status facts). */
   caseload: Record<string, unknown>[];
+  /** The trend page's rows (newest last): a copy of each session's scores, usual range and alert marks. */
+  trendHistory: Record<string, unknown>[];
   /** Items of a kind this version does not know, so that nothing stored is left out. */
   other: Record<string, unknown>[];
-  /** Left out on purpose: form and opt-out links (only hashes of secrets), and records past their retention that DynamoDB has yet to delete. */
-  omitted: { formLinks: number; optOutLinks: number; pastRetention: number };
+  /**
+   * Left out on purpose: form, opt-out and trend links (only hashes of secrets; a trend link's
+   * revocation marks say only when), and records past their retention that DynamoDB has yet to delete.
+   */
+  omitted: { formLinks: number; optOutLinks: number; trendLinks?: number; pastRetention: number };
 }
 
 /** Gathers everything stored about a client into one document (items past their retention are left out: they are deleted in effect). */
@@ -100,8 +105,16 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
       detectors: of('detector').map((item) => ({ instrumentId: item.instrumentId, ...withoutInternal(item.attributes) })),
       sessions,
       caseload: of('caseload').map((item) => withoutInternal(item.attributes)),
+      trendHistory: of('client-history')
+        .map((item) => withoutInternal(item.attributes))
+        .sort((a, b) => String(a['endedAt'] ?? '').localeCompare(String(b['endedAt'] ?? ''))),
       other: of('other').map((item) => withoutInternal(item.attributes)),
-      omitted: { formLinks: of('form-link').length, optOutLinks: of('opt-out-link').length, pastRetention: items.length - live.length },
+      omitted: {
+        formLinks: of('form-link').length,
+        optOutLinks: of('opt-out-link').length,
+        ...(of('trend-link').length + of('trend-revocation').length > 0 ? { trendLinks: of('trend-link').length + of('trend-revocation').length } : {}),
+        pastRetention: items.length - live.length,
+      },
     },
   };
 }
@@ -109,7 +122,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, caseload: 0, 'response-week': 0, 'digest-claim': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, 'client-history': 0, 'trend-link': 0, 'trend-revocation': 0, caseload: 0, 'response-week': 0, 'digest-claim': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

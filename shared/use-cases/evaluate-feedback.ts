@@ -18,7 +18,7 @@ import {
 } from '../events/contracts.ts';
 import { UnprocessableEventError } from '../events/dispatch.ts';
 import { baselineBand, summaryFromState } from '../domain/caseload.ts';
-import type { CaseloadStore, ChartSnapshot, Clock, DetectorRecord, DetectorStore, EvaluationSession, EventPublisher } from './ports.ts';
+import type { CaseloadStore, ChartSnapshot, ClientHistoryStore, Clock, DetectorRecord, DetectorStore, EvaluationSession, EventPublisher, HistoryEntry } from './ports.ts';
 
 /** How many evaluated session ids a client record remembers to recognise a redelivered event. */
 export const REMEMBERED_SESSIONS = 24;
@@ -53,6 +53,8 @@ export interface EvaluateDeps {
    */
   caseload?: CaseloadStore | undefined;
   clock?: Clock | undefined;
+  /** The client's history the trend page reads (one row per evaluated session); none: not kept. */
+  history?: ClientHistoryStore | undefined;
 }
 
 export type EvaluateOutcome =
@@ -96,6 +98,7 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   // Evaluation first, record second: if the record write loses a race, the retry recomputes and
   // overwrites the evaluation; the reverse order could leave an applied session with none stored.
   await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, chart: chartSnapshot(state, instrument) });
+  await deps.history?.recordSession(answeredRow(session, answer, evaluation, instrument));
   const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
   await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
   await moveCaseload(deps, record, session);
@@ -125,6 +128,7 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
 
   const { state, outcome } = recordExpired(record.state, { sessionId: session.sessionId, endedAt: session.endedAt }, deps.settings);
   await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'expired', outcome, instrumentId: instrument.id });
+  await deps.history?.recordSession({ ...rowRef(session), instrumentId: instrument.id, kind: 'expired', alerts: outcome.alerts.map((alert) => alert.kind) });
   const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
   await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
   await moveCaseload(deps, record, session);
@@ -177,6 +181,33 @@ async function summarise(
     deps.clock?.now() ?? new Date(),
     { addMarksIfStale: fresh },
   );
+}
+
+function rowRef(session: EvaluationSession): Pick<HistoryEntry, 'clientId' | 'sessionId' | 'endedAt' | 'therapistId'> {
+  return { clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt, therapistId: session.therapistId };
+}
+
+/**
+ * The session's history row: the raw answers and total, and the usual range it was judged against
+ * (mean ± floored SD, on the raw scale, like the alert's band). Written after the evaluation and
+ * before the record: a retry after a lost race rewrites both, and the alert marks stay.
+ */
+function answeredRow(session: EvaluationSession, answer: ScoredAnswer, evaluation: Evaluation, instrument: Instrument): HistoryEntry {
+  const { m, sEff } = evaluation;
+  return {
+    ...rowRef(session),
+    instrumentId: instrument.id,
+    kind: 'answered',
+    total: round1(pompToTotal(instrument, evaluation.p)),
+    max: instrument.items.length * instrument.max,
+    items: { ...answer.items },
+    ...(m !== null && sEff !== null
+      ? { band: { low: round1(pompToTotal(instrument, Math.max(0, m - sEff))), high: round1(pompToTotal(instrument, Math.min(100, m + sEff))) } }
+      : {}),
+    state: evaluation.state,
+    talk: answer.talk,
+    alerts: evaluation.alerts.map((alert) => alert.kind),
+  };
 }
 
 function remember(applied: readonly string[], sessionId: string): string[] {

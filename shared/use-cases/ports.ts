@@ -418,6 +418,106 @@ export interface DigestRoster {
   list(): Promise<{ therapistId: string; timeZone?: string | undefined; digest?: 'off' | undefined }[]>;
 }
 
+// ── the client's history and trend page ────────────────────────────────────────────────────────────
+
+/** Where one session's row of a client's history is: the client, and the session in time order. */
+export interface HistoryRef {
+  clientId: string;
+  sessionId: string;
+  /** The session's end (UTC ISO): rows sort by it. */
+  endedAt: string;
+}
+
+/** One evaluated session as the trend page shows it (never the comment: see items/client-history.ts). */
+export type HistoryEntry = HistoryRef & {
+  therapistId: string;
+  instrumentId: string;
+  /** The alert kinds the evaluation raised. */
+  alerts: AlertKind[];
+} & (
+    | {
+        kind: 'answered';
+        /** Total and its maximum on the instrument's raw scale. */
+        total: number;
+        max: number;
+        /** The client's raw answers by item id. */
+        items: Record<string, number>;
+        /** The client's usual range (raw total) the session was judged against; absent before a baseline. */
+        band?: { low: number; high: number } | undefined;
+        /** The evaluation's state (normal, watch, alert…). */
+        state: string;
+        talk: boolean;
+      }
+    | { kind: 'expired' }
+  );
+
+/** A history row as stored, with when each raised alert was sent and acknowledged. */
+export type StoredHistoryEntry = HistoryEntry & {
+  alertsSent: Partial<Record<AlertKind, string>>;
+  acknowledged: Partial<Record<AlertKind, string>>;
+};
+
+/** Keeps the client's history: one row per evaluated session, marked O(1) as its alerts go out and are acknowledged. */
+export interface ClientHistoryStore {
+  /** Writes the session's row (rewrites the evaluation's fields on a retry, keeps the alert marks). */
+  recordSession(entry: HistoryEntry): Promise<void>;
+  /** Marks the kind sent on the session's row; a missing row (erased, or from before history) is left alone. */
+  markAlertSent(ref: HistoryRef, kind: AlertKind, at: string): Promise<void>;
+  /** Marks the kind acknowledged on the session's row; a missing row is left alone. */
+  markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): Promise<void>;
+}
+
+/** A link to one client's trend page, for one therapist (only the hash of its token is stored). */
+export interface TrendLink {
+  therapistId: string;
+  clientId: string;
+  /** Whose copy it was issued for: the therapist's own, a supervisor's or a covering clinician's. */
+  recipientRole: RecipientRole;
+  issuedAt: string;
+  expiresAt: string;
+  /** Set once this one link was revoked. */
+  revokedAt?: string | undefined;
+}
+
+/** Where trend links are issued, found and revoked. */
+export interface TrendLinkStore {
+  saveTrendLink(tokenHash: string, link: TrendLink): Promise<void>;
+  /** The link of a token (undefined for a malformed or unknown token, or another kind of link). */
+  findTrendLink(token: string): Promise<TrendLink | undefined>;
+  /** Revokes one link by its token; false when there is no such trend link. */
+  revokeTrendLink(token: string, now: Date): Promise<boolean>;
+  /** Revokes every link of the therapist (for one client, or all of theirs) issued up to now. */
+  revokeTrendLinksBefore(therapistId: string, clientId: string | undefined, now: Date): Promise<void>;
+}
+
+/** One session's client-written part, read from the session item for the page only. */
+export interface SessionWords {
+  comment?: string | undefined;
+  talk: boolean;
+  firstName?: string | undefined;
+}
+
+/** What the trend page reads besides the link: all bounded, no scan. */
+export interface TrendPageStore {
+  /**
+   * In one read: the newest revocation mark covering the link's therapist and client (the
+   * per-client or the all-clients one), and the therapist's own zone from the directory, if any.
+   */
+  therapistContext(therapistId: string, clientId: string): Promise<{ revokedBefore?: string | undefined; timeZone?: string | undefined }>;
+  /** The client's last `limit` history rows, newest first (one query). */
+  recentHistory(clientId: string, limit: number): Promise<StoredHistoryEntry[]>;
+  /** The comment, talk tick and first name of these sessions (one batch read, projected). */
+  sessionWords(sessionIds: readonly string[]): Promise<Map<string, SessionWords>>;
+}
+
+/**
+ * Told when a trend page is viewed (after it rendered): the weekly digest resets its "comments
+ * waiting" count here. Ids only.
+ */
+export interface TrendViewListener {
+  trendViewed(view: { therapistId: string; clientId: string; viewedAt: string }): Promise<void>;
+}
+
 /** Another evaluation of the same client won the race; retrying reads its result. */
 export class ConcurrentUpdateError extends Error {
   override name = 'ConcurrentUpdateError';
@@ -448,6 +548,8 @@ export interface AlertLink {
   therapistId: string;
   kind: AlertKind;
   sentAt: string;
+  /** When the alert's session ended: where its history row is (links from before the trend page lack it). */
+  sessionEndedAt?: string | undefined;
   /** The zone the alert's therapist read it in: the acknowledge page dates in it too (older links: the practice's). */
   timeZone?: string | undefined;
   /** Whose copy the link is: unset for the therapist's own (and links from before routing). */
@@ -504,7 +606,29 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'caseload' | 'response-week' | 'digest-claim' | 'other';
+export type ItemKind =
+  | 'session'
+  | 'evaluation'
+  | 'alert-claim'
+  | 'profile'
+  | 'detector'
+  | 'form-link'
+  | 'alert-link'
+  | 'opt-out-link'
+  | 'do-not-contact'
+  | 'feed-state'
+  | 'webhook-delivery'
+  | 'roster-client'
+  | 'therapist'
+  | 'waiting-alert'
+  | 'therapist-notice'
+  | 'client-history'
+  | 'trend-link'
+  | 'trend-revocation'
+  | 'caseload'
+  | 'response-week'
+  | 'digest-claim'
+  | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {

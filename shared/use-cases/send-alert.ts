@@ -11,7 +11,8 @@ import { mailTags } from '../domain/mail-tags.ts';
 import { renderUnregisteredTherapistNotice } from '../domain/templates/admin-notice.ts';
 import { renderAlertEmail, type AlertEmailInput } from '../domain/templates/alert-email.ts';
 import { leadingAlertKind, type AlertKind, type AllianceRuptureDetectedDetail } from '../events/contracts.ts';
-import type { AlertSession, AlertStore, Clock, Mailer, ResponseCounter, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
+import { issueTrendLink, trendLinkPath, type TrendLinkDeps } from './trend-link.ts';
+import type { AlertSession, AlertStore, ClientHistoryStore, Clock, Mailer, ResponseCounter, TherapistDirectory, TokenFactory, WaitingAlertStore } from './ports.ts';
 
 /** How the alert's subject names the client (ALERT_SETTINGS.alertClientLabel). */
 export type AlertClientLabel = 'pseudonym' | 'clientId' | 'firstName';
@@ -50,6 +51,10 @@ export interface SendAlertDeps {
   onIgnoredRecipient?: ((ignored: IgnoredRecipient & { sessionId: string; kind: AlertKind }) => void) | undefined;
   /** The therapist's alert counters (their response rate in the weekly digest): alerts to the therapist themselves only. */
   responses?: ResponseCounter | undefined;
+  /** The client's history: the alert's sending shows on the trend page; none: not marked. */
+  history?: ClientHistoryStore | undefined;
+  /** Issues each recipient's link to the client's trend page (their own, for their role); none: the email has no trend link. */
+  trendLinks?: TrendLinkDeps | undefined;
 }
 
 export type AlertOutcome =
@@ -118,7 +123,15 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
   let sent = false;
   try {
     const timeZone = recipient.timeZone ?? deps.practiceTimeZone;
-    const email = renderAlertEmail({ ...alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone), role: recipient.role });
+    // The recipient's own link (scoped to them and this client): revoking one clinician's links leaves the others'.
+    const trendToken = deps.trendLinks
+      ? await issueTrendLink({ therapistId: recipient.therapistId, clientId: session.clientId, recipientRole: recipient.role, now }, deps.trendLinks)
+      : undefined;
+    const email = renderAlertEmail({
+      ...alertEmailInput(raised, session, deps, `${deps.webBaseUrl}/a/${token}`, timeZone),
+      role: recipient.role,
+      ...(trendToken === undefined ? {} : { trendUrl: `${deps.webBaseUrl}${trendLinkPath(trendToken)}` }),
+    });
     // Tagged with the client only to say whose alert bounced; a bounce here is the recipient's (registered) address.
     await deps.mailer.send({ to: recipient.email, ...email, tags: mailTags('alert', session.clientId) });
     sent = true;
@@ -128,10 +141,16 @@ async function sendToRecipient(recipient: AlertRecipient, raised: RaisedAlert, s
       therapistId: session.therapistId,
       kind: raised.kind,
       sentAt: now.toISOString(),
+      sessionEndedAt: session.endedAt,
       timeZone,
       ...(recipient.role === 'therapist' ? {} : { recipientRole: recipient.role }),
     });
     if (recipient.role === 'therapist') await deps.responses?.alertSent(session.therapistId, { sessionId: session.sessionId, kind: raised.kind, sentAt: now.toISOString() });
+    // The trend page shows when the responsible clinician was told (not the supervisor's copy). A
+    // failed mark is not retried: the email is out and the row still shows the alert was raised.
+    if (recipient.role !== 'supervisor') {
+      await deps.history?.markAlertSent({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt }, raised.kind, now.toISOString()).catch(() => undefined);
+    }
     return 'sent';
   } catch (error) {
     if (!sent) await deps.store.releaseAlert(session.sessionId, raised.kind, recipient.slot).catch(() => undefined);
@@ -217,6 +236,7 @@ function alertEmailInput(raised: RaisedAlert, session: AlertSession, deps: SendA
     trend: [],
     clientAskedToTalk: (session.answer?.talk ?? false) || raised.alsoFired.includes('client-asked'),
     comment: deps.settings.alertIncludesComment ? session.answer?.comment : undefined,
+    hasComment: (session.answer?.comment ?? '').trim() !== '',
     acknowledgeUrl,
     timeZone,
   };

@@ -5,8 +5,8 @@
  * their caseload summaries, their response counters — and sends one email, once per digestId.
  *
  * Only a registered therapist, with the digest on, with at least one active client gets one, at the
- * directory's address. The trend page's links come through a port (TrendLinkFor); without one the
- * digest simply has no links.
+ * directory's address, with a link to each client's trend page (TrendLinkFor: the digest function
+ * issues the therapist's own link, trend-link.ts).
  */
 import { caseloadStatus, isActive, responseRate, type CaseloadEntry } from '../domain/caseload.ts';
 import { dueDigestId, type DigestDay } from '../domain/digest-schedule.ts';
@@ -18,12 +18,11 @@ import type { Clock, DigestRoster, DigestStore, EventPublisher, Mailer } from '.
 
 /**
  * The trend page's signed link for one therapist and one client (issued when the digest is sent),
- * or undefined for none. The trend page's part of the product provides it; until then the digest
- * goes out without links (NO_TREND_LINKS).
+ * or undefined for none (NO_TREND_LINKS: tests of the email without links).
  */
 export type TrendLinkFor = (therapistId: string, clientId: string, now: Date) => Promise<string | undefined>;
 
-/** The placeholder port: no trend page yet, so no link in the digest. */
+/** No trend links: the digest's rows without the link (its tests). */
 export const NO_TREND_LINKS: TrendLinkFor = async () => undefined;
 
 export interface DigestSchedule {

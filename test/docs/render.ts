@@ -113,6 +113,7 @@ export const PRODUCERS: Record<string, { producer: string; evidence: { file: str
   },
   AllianceRuptureDetected: { producer: 'function `evaluate`', evidence: { file: 'shared/use-cases/evaluate-feedback.ts', contains: 'publish(AllianceRuptureDetected' } },
   AlertAcknowledged: { producer: 'function `web` (the acknowledge page)', evidence: { file: 'shared/use-cases/acknowledge-alert.ts', contains: 'publish(AlertAcknowledged' } },
+  TrendPageViewed: { producer: 'function `web` (a client’s trend page)', evidence: { file: 'shared/use-cases/trend-page.ts', contains: 'publish(TrendPageViewed' } },
   ClientEmailSuppressed: { producer: 'function `deliverability`', evidence: { file: 'shared/use-cases/deliverability.ts', contains: 'publish(ClientEmailSuppressed' } },
   DigestTimeReached: {
     producer: 'function `digest-dispatch` (hourly, at each therapist\'s digest hour); `npx alliance digest send`',
@@ -217,6 +218,7 @@ export const EXAMPLES: Record<string, unknown> = {
     baseline: { m: 96, sEff: 5, n: 5, k: 3, z: -6.2 },
   },
   AlertAcknowledged: { sessionId: 'appt-88231', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-26T09:12:00.000Z' },
+  TrendPageViewed: { therapistId: 't-7', clientId: 'c-1042', recipientRole: 'therapist', linkIssuedAt: '2026-11-25T21:00:04.000Z', viewedAt: '2026-11-26T08:55:12.000Z' },
   ClientEmailSuppressed: { clientId: 'c-1042', reason: 'bounce', markedAt: '2026-11-25T20:52:30.000Z' },
   [SesDeliveryProblem.detailType]: {
     eventType: 'Bounce',

@@ -247,12 +247,12 @@ describe('least-privilege IAM', () => {
     expect(actionsOn(getAtt(route.deliveryDeadLetterQueue))).toEqual([]);
   });
 
-  it('lets the web function read and update items and publish to its bus, nothing more', () => {
+  it('lets the web function read, query (the trend page’s history), batch-read and update items and publish to its bus, nothing more', () => {
     const statements = statementsOf('web');
     const resources = statements.flatMap((statement) => asArray(statement.Resource));
     const actions = statements.flatMap((statement) => asArray(statement.Action));
 
-    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(actions.filter((action) => !/^(dynamodb|kms|logs|xray):/.test(action))).toEqual(['events:PutEvents']);
     expect(resources).toEqual(expect.arrayContaining([getAtt(stack.table), getAtt(stack.bus)]));
     expect(actions.some((action) => action.startsWith('ses:') || action.startsWith('sqs:'))).toBe(false);

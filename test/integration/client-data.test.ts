@@ -178,11 +178,12 @@ describe('the table after the pipeline', () => {
     expect(items.flatMap((item) => binaryPaths(item, `${String(item['pk'])}|${String(item['sk'])}`))).toEqual([]);
   });
 
-  it('gives every item of the client its clientId: sessions, evaluations, alert claims and links, form links, profile, detector, caseload summary', async () => {
+  it('gives every item of the client its clientId: sessions, evaluations, alert claims and links, form links, profile, detector, caseload summary, trend history and trend link', async () => {
     const items = itemsOf(await allItems(), ana);
     const kinds = new Set(items.map((item) => String(item['sk']).replace(/#.*/, '#')));
 
-    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT', 'CLIENT#']));
+    // CLIENT#: the caseload summary; TREND#: the trend page's history rows; TREND: the alert's trend link (a token item).
+    expect(kinds).toEqual(new Set(['SESSION', 'EVALUATION', 'ALERT#', 'PROFILE', 'DETECTOR#', 'TOKEN', 'OPTOUT', 'ALERT', 'CLIENT#', 'TREND#', 'TREND']));
     expect(items.filter((item) => item['clientId'] !== ana.clientId).map((item) => `${String(item['pk'])}|${String(item['sk'])}`)).toEqual([]);
   });
 });
@@ -212,6 +213,7 @@ describe('alliance export on the local stack', () => {
     // The therapist's caseload summary (the weekly digest's), its sets as lists.
     expect(exported.caseload).toHaveLength(1);
     expect(Array.isArray(exported.caseload[0]!.commentSessions)).toBe(true);
+    expect((exported as unknown as { trendHistory: { sessionId: string }[] }).trendHistory.map((row) => row.sessionId)).toEqual(ana.sessionIds);
     expect(exported.omitted.formLinks).toBe(3);
     expect(exported.omitted.optOutLinks).toBe(3);
   });

@@ -31,6 +31,10 @@ import type {
   TherapistRegistry,
   WaitingAlert,
   WaitingAlertStore,
+  ClientHistoryStore,
+  HistoryEntry,
+  HistoryRef,
+  StoredHistoryEntry,
 } from '../../shared/use-cases/ports.ts';
 
 interface StoredSession extends SessionRecord {
@@ -269,5 +273,29 @@ export class FakeWaitingAlertStore implements WaitingAlertStore {
   }
   async forget(alert: WaitingAlert): Promise<void> {
     this.alerts.delete(`${alert.therapistId}#${alert.sessionId}#${alert.kind}`);
+  }
+}
+
+/** ClientHistoryStore in memory: rows by `clientId#endedAt#sessionId`, marks only on rows that exist (like the adapter's condition). */
+export class FakeClientHistoryStore implements ClientHistoryStore {
+  rows = new Map<string, StoredHistoryEntry>();
+  private static key(ref: HistoryRef): string {
+    return `${ref.clientId}#${ref.endedAt}#${ref.sessionId}`;
+  }
+  async recordSession(entry: HistoryEntry) {
+    const existing = this.rows.get(FakeClientHistoryStore.key(entry));
+    this.rows.set(FakeClientHistoryStore.key(entry), { ...structuredClone(entry), alertsSent: existing?.alertsSent ?? {}, acknowledged: existing?.acknowledged ?? {} });
+  }
+  async markAlertSent(ref: HistoryRef, kind: AlertKind, at: string) {
+    const row = this.rows.get(FakeClientHistoryStore.key(ref));
+    if (row) row.alertsSent[kind] ??= at;
+  }
+  async markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string) {
+    const row = this.rows.get(FakeClientHistoryStore.key(ref));
+    if (row) row.acknowledged[kind] ??= at;
+  }
+  /** The client's rows, newest first (what the adapter's query returns). */
+  recent(clientId: string, limit = 26): StoredHistoryEntry[] {
+    return [...this.rows.values()].filter((row) => row.clientId === clientId).sort((a, b) => (a.endedAt < b.endedAt ? 1 : -1)).slice(0, limit);
   }
 }

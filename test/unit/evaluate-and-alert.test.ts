@@ -13,8 +13,8 @@ import {
 } from '../../shared/use-cases/evaluate-feedback.ts';
 import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
 import { releaseWaitingAlerts, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
-import { FakeAlertStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
-import { type AlertSession, ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
+import { FakeAlertStore, FakeClientHistoryStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
+import { type AlertSession, ConcurrentUpdateError, type TrendLink, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
 
 class FakeDetectorStore implements DetectorStore {
   records = new Map<string, DetectorRecord>();
@@ -428,8 +428,23 @@ describe('sendAlert and acknowledgeAlert', () => {
     deps.settings = { alertClientLabel: 'pseudonym', alertShowsFirstName: true, alertIncludesComment: true };
     store.claims.clear();
     await sendAlert(detail, { ...deps, tokens: sequentialTokens() });
-    expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana, client c-1042)');
+    expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana)');
     expect(mailer.sent[1]!.text).toContain('Felt rushed.');
+  });
+
+  it('says the client left a comment and that it is read on the trend page, with the recipient’s own trend link; no EHR id in the body', async () => {
+    const saved: { hash: string; link: TrendLink }[] = [];
+    const trendLinks = { links: { saveTrendLink: async (hash: string, link: TrendLink) => void saved.push({ hash, link }) }, tokens: { create: () => ({ token: 'T'.repeat(43), hash: 'hash-of-trend' }) }, linkDays: 7 };
+    await sendAlert(detail, { ...deps, trendLinks });
+
+    const { text, html } = mailer.sent[0]!;
+    expect(text).toContain('The client left a comment: read it on the trend page (comments stay out of email).');
+    expect(text).not.toContain('Felt rushed.');
+    expect(text).toContain(`Open Client NXY-AAA’s trend (every session, the usual range, comments): https://forms.practice.example/t/${'T'.repeat(43)}`);
+    expect(html).toContain(`href="https://forms.practice.example/t/${'T'.repeat(43)}"`);
+    expect(text).not.toContain('c-1042');
+    expect(html).not.toContain('c-1042');
+    expect(saved).toEqual([{ hash: 'hash-of-trend', link: { therapistId: 't-7', clientId: 'c-1042', recipientRole: 'therapist', issuedAt: '2026-11-25T21:00:00.000Z', expiresAt: '2026-12-02T21:00:00.000Z' } }]);
   });
 
   it('names the client in the subject as the practice chooses: pseudonym by default, the EHR id, or a first name the session has', async () => {
@@ -651,5 +666,71 @@ describe('sendAlert and acknowledgeAlert', () => {
       { detailType: 'AlertAcknowledged', detail: { sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-25T21:00:00.000Z' } },
     ]);
     expect(await acknowledgeAlert('nope', { store, publisher, clock })).toEqual({ outcome: 'not-found' });
+  });
+});
+
+describe('the client’s history (the trend page’s rows)', () => {
+  const endedAtOf = (n: number) => new Date(Date.UTC(2026, 9, 1 + 7 * (n - 1), 15)).toISOString();
+
+  it('keeps one row per evaluated session: raw answers, total, the usual range then, the state, talk and the alerts raised', async () => {
+    const store = new FakeDetectorStore();
+    const history = new FakeClientHistoryStore();
+    const deps: EvaluateDeps = { store, publisher: new FakePublisher(), settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT, history };
+    for (const [index, total] of [36, 37, 37, 38, 38, 30].entries()) {
+      await evaluateAnswer(store.answered(answer(`s-${index + 1}`, total, index === 5), endedAtOf(index + 1)), deps);
+    }
+    await evaluateExpiry(store.expired({ sessionId: 's-7', clientId: 'c-1', therapistId: 't-1' }, endedAtOf(7)), deps, DEFAULT_INSTRUMENT.id);
+
+    const rows = history.recent('c-1');
+    expect(rows.map((row) => row.sessionId)).toEqual(['s-7', 's-6', 's-5', 's-4', 's-3', 's-2', 's-1']);
+    expect(rows[0]).toMatchObject({ kind: 'expired', alerts: [] });
+    const drop = rows[1]!;
+    expect(drop).toMatchObject({ kind: 'answered', total: 30, max: 40, items: answer('s-6', 30).items, state: 'alert', talk: true, therapistId: 't-1', endedAt: endedAtOf(6) });
+    expect(drop.alerts).toContain('rupture');
+    expect(drop.kind === 'answered' && drop.band).toEqual({ low: expect.any(Number), high: expect.any(Number) });
+    expect(drop.kind === 'answered' && drop.band!.low).toBeGreaterThan(30);
+    // Before a baseline there is no usual range to show.
+    expect(rows[6]!.kind === 'answered' && rows[6]!.band).toBeUndefined();
+  });
+
+  it('marks the alert sent for the therapist, and acknowledged by the therapist, on the session’s row', async () => {
+    const detectorStore = new FakeDetectorStore();
+    const history = new FakeClientHistoryStore();
+    const publisher = new FakePublisher();
+    const evaluateDeps: EvaluateDeps = { store: detectorStore, publisher, settings: DEFAULT_DETECTOR_SETTINGS, instrument: () => DEFAULT_INSTRUMENT, history };
+    for (const [index, total] of [36, 37, 37, 38, 38, 30].entries()) {
+      await evaluateAnswer(detectorStore.answered(answer(`s-${index + 1}`, total), endedAtOf(index + 1)), evaluateDeps);
+    }
+    const stored = detectorStore.sessions.get('s-6')!;
+    const alertStore = new FakeAlertStore();
+    alertStore.session = { ...stored, client: {}, therapist: { email: 'lee@practice.example' }, evaluation: detectorStore.evaluations.get('s-6') };
+    const clock = new ManualClock(new Date('2026-11-25T21:00:00Z'));
+    const deps: SendAlertDeps = {
+      store: alertStore,
+      mailer: new FakeMailer(),
+      clock,
+      tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
+      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false },
+      practiceName: 'Riverside Practice',
+      practiceTimeZone: 'UTC',
+      webBaseUrl: 'https://forms.practice.example',
+      instrument: () => DEFAULT_INSTRUMENT,
+      pseudonym: (clientId) => clientPseudonym(LOCAL_ADDRESS_HASH_KEY, clientId),
+      claimLeaseSeconds: 60,
+      therapists: new FakeTherapistDirectory([{ therapistId: 't-1', email: 'lee@practice.example' }]),
+      waiting: new FakeWaitingAlertStore(),
+      adminEmail: undefined,
+      history,
+    };
+    const detail = publisher.published.map((event) => event.detail as AllianceRuptureDetectedDetail).find((announced) => announced.sessionId === 's-6')!;
+
+    expect(await sendAlert(detail, deps)).toBe('sent');
+    const row = () => history.recent('c-1')[0]!;
+    expect(row().alertsSent).toEqual({ rupture: '2026-11-25T21:00:00.000Z' });
+    expect(row().acknowledged).toEqual({});
+
+    clock.advance(3_600_000);
+    await acknowledgeAlert('ack-1', { store: alertStore, publisher: new FakePublisher(), clock, history });
+    expect(row().acknowledged).toEqual({ rupture: '2026-11-25T22:00:00.000Z' });
   });
 });

@@ -127,6 +127,7 @@ describe('functionPolicy', () => {
     const everything = (Object.keys(FUNCTIONS) as (keyof typeof FUNCTIONS)[]).flatMap((fn) => statementsOf(fn));
 
     expect([...new Set(actionsOf(everything))]).toEqual([
+      'dynamodb:BatchGetItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -175,11 +176,16 @@ describe('schedulerPolicy', () => {
 });
 
 describe('functionVariables', () => {
-  it('gives the web function its table, its bus, the practice name and zone and the acknowledge link’s life, nothing else', () => {
+  it('gives the web function its table, its bus, the practice name and zone, the acknowledge link’s life and the trend page’s first-name choice, nothing else', () => {
     const variables = functionVariables(FUNCTIONS.web);
 
     expect(variables.resources.sort()).toEqual(['busName', 'tableName']);
-    expect(variables.settings.map((setting) => setting.env)).toEqual([REQUEST_SETTINGS.practiceName.env, REQUEST_SETTINGS.practiceTimeZone.env, ALERT_SETTINGS.acknowledgeLinkDays.env]);
+    expect(variables.settings.map((setting) => setting.env)).toEqual([
+      REQUEST_SETTINGS.practiceName.env,
+      REQUEST_SETTINGS.practiceTimeZone.env,
+      ALERT_SETTINGS.acknowledgeLinkDays.env,
+      ALERT_SETTINGS.trendShowsFirstName.env,
+    ]);
   });
 
   it('gives the follow-up function what a schedule targets', () => {

@@ -1,7 +1,8 @@
 /**
  * The alert-link item: the acknowledge link of one alert email, keyed by the SHA-256 of its token.
  * Written once SES accepted the alert, so it is also the alert's "sent" mark. Attributes: sessionId,
- * clientId, therapistId (the client's therapist), kind, sentAt, timeZone (the zone the recipient reads
+ * clientId, therapistId (the client's therapist), kind, sentAt, sessionEndedAt (where the session's
+ * history row is), timeZone (the zone the recipient reads
  * dates in, for the acknowledge page), recipientRole (only on a supervisor's or covering
  * clinician's copy), acknowledgedAt once the therapist confirms, announcedAt once
  * AlertAcknowledged is out (the acknowledgement's outbox: acknowledged without it is a publish still
@@ -21,7 +22,7 @@ export function key(ackTokenHash: string): ItemKey {
 }
 
 export function put(ackTokenHash: string, link: AlertLink, retentionDays: RetentionDays = 'keep'): PutRequest {
-  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt, recipientRole } = link;
+  const { sessionId, clientId, therapistId, kind, sentAt, sessionEndedAt, timeZone, acknowledgedAt, recipientRole } = link;
   return {
     Item: {
       ...key(ackTokenHash),
@@ -31,6 +32,7 @@ export function put(ackTokenHash: string, link: AlertLink, retentionDays: Retent
       therapistId,
       kind,
       sentAt,
+      ...(sessionEndedAt === undefined ? {} : { sessionEndedAt }),
       ...(timeZone === undefined ? {} : { timeZone }),
       acknowledgedAt,
       ...(recipientRole === undefined || recipientRole === 'therapist' ? {} : { recipientRole }),
@@ -100,13 +102,14 @@ export function releaseAnnouncement(ackTokenHash: string, now: Date): UpdateRequ
 }
 
 export function fromItem(found: Record<string, unknown>): AlertLink {
-  const { sessionId, clientId, therapistId, kind, sentAt, timeZone, acknowledgedAt, announcedAt, recipientRole } = found as unknown as AlertLink;
+  const { sessionId, clientId, therapistId, kind, sentAt, sessionEndedAt, timeZone, acknowledgedAt, announcedAt, recipientRole } = found as unknown as AlertLink;
   return {
     sessionId,
     clientId,
     therapistId,
     kind,
     sentAt,
+    ...(sessionEndedAt ? { sessionEndedAt } : {}),
     ...(timeZone ? { timeZone } : {}),
     acknowledgedAt,
     ...(announcedAt ? { announcedAt } : {}),

@@ -8,6 +8,7 @@ import * as alertClaim from './alert-claim.ts';
 import * as alertLink from './alert-link.ts';
 import * as calendarFeedState from './calendar-feed-state.ts';
 import * as caseload from './caseload.ts';
+import * as clientHistory from './client-history.ts';
 import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
 import * as digestClaim from './digest-claim.ts';
@@ -21,6 +22,8 @@ import * as rosterClient from './roster-client.ts';
 import * as session from './session.ts';
 import * as therapist from './therapist.ts';
 import * as therapistNotice from './therapist-notice.ts';
+import * as trendLink from './trend-link.ts';
+import * as trendRevocation from './trend-revocation.ts';
 import * as waitingAlert from './waiting-alert.ts';
 import * as webhookDelivery from './webhook-delivery.ts';
 
@@ -43,6 +46,9 @@ export const ITEM_KINDS = [
   caseload.CASELOAD_ITEM,
   responseWeek.RESPONSE_WEEK_ITEM,
   digestClaim.DIGEST_CLAIM_ITEM,
+  clientHistory.CLIENT_HISTORY_ITEM,
+  trendLink.TREND_LINK_ITEM,
+  trendRevocation.TREND_REVOCATION_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -72,4 +78,7 @@ export const keys = {
   caseload: (therapistId: string, clientId: string) => caseload.key(therapistId, clientId),
   responseWeek: (therapistId: string, week: string) => responseWeek.key(therapistId, week),
   digestClaim: (therapistId: string, digestId: string) => digestClaim.key(therapistId, digestId),
+  clientHistory: (clientId: string, endedAt: string, sessionId: string) => clientHistory.key({ clientId, endedAt, sessionId }),
+  trendLink: (tokenHash: string) => trendLink.key(tokenHash),
+  trendRevocation: (therapistId: string, clientId?: string) => trendRevocation.key(therapistId, clientId),
 };

@@ -251,3 +251,26 @@ export function alertSession(found: Record<string, unknown>): Omit<AlertSession,
     answer: found['answer'] as AlertSession['answer'],
   };
 }
+
+// ── trend page ───────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What the trend page reads of a session, projected: the client's words (comment, talk tick) and
+ * first name. Never the address. Read units are still counted on the whole item (≤ 4 KB: ½ unit
+ * eventually consistent), the projection keeps the rest out of the web function's memory.
+ */
+export const TREND_PROJECTION = {
+  ProjectionExpression: '#session, #answer.#comment, #answer.#talk, #client.#firstName',
+  ExpressionAttributeNames: { '#session': 'sessionId', '#answer': 'answer', '#comment': 'comment', '#talk': 'talk', '#client': 'client', '#firstName': 'firstName' },
+} as const;
+
+export function trendWords(found: Record<string, unknown>): { sessionId: string; comment?: string | undefined; talk: boolean; firstName?: string | undefined } {
+  const answer = found['answer'] as { comment?: unknown; talk?: unknown } | undefined;
+  const client = found['client'] as { firstName?: unknown } | undefined;
+  return {
+    sessionId: String(found['sessionId']),
+    ...(typeof answer?.comment === 'string' && answer.comment.length > 0 ? { comment: answer.comment } : {}),
+    talk: answer?.talk === true,
+    ...(typeof client?.firstName === 'string' ? { firstName: client.firstName } : {}),
+  };
+}

@@ -3,9 +3,12 @@
  * between sessions: the subject says what kind of alert it is in plain words and names the client
  * by the label the practice chose (a pseudonym by default, so no EHR id shows on lock screens);
  * the first sentence says what happened in a clinician's words; the prompts fit the kind; the
- * statistics come last, in a small "How this was judged" line. The body carries the client's id
- * (and first name only when the practice enables it), never their email address, and escapes
- * every value it renders.
+ * statistics come last, in a small "How this was judged" line. The body names the client by the
+ * same label (and first name only when the practice enables it): never their EHR id (unless the
+ * practice chose it as the label) nor their email address; the trend page behind the "Open …’s
+ * trend" link shows the id. When the client left a comment or ticked "talk", the email says so and
+ * that it is read on the trend page; the text itself only when the practice allows comments in
+ * email. Every value it renders is escaped.
  */
 import { html, SafeHtml, stripBidiControls } from '../html.ts';
 import type { AlertKind } from '../../events/contracts.ts';
@@ -26,6 +29,7 @@ export interface AlertEmailInput {
   /** Other rules that fired on the same session. */
   alsoFired?: readonly AlertKind[] | undefined;
   practiceName: string;
+  /** The EHR's id: not rendered (the trend page shows it); kept for whoever builds the input. */
   clientId: string;
   /** How the subject names the client (alertClientLabel): "Client K7Q-3PF", "client c-1042" or a first name. */
   clientLabel: string;
@@ -44,6 +48,10 @@ export interface AlertEmailInput {
   band?: { low: number; high: number } | undefined;
   /** The client's own words, only when the practice allows comments in alerts. */
   comment?: string | undefined;
+  /** Whether the client left a comment (told even when its text stays out of email). */
+  hasComment?: boolean | undefined;
+  /** The client's trend page for this recipient (`…/t/{token}`), where their words are read. */
+  trendUrl?: string | undefined;
   clientAskedToTalk: boolean;
   acknowledgeUrl: string;
   /** The IANA zone the therapist reads dates in: theirs from the directory, else the practice's. */
@@ -63,16 +71,9 @@ const ALSO_FIRED: Record<AlertKind, string> = {
   'going-quiet': 'unanswered requests',
 };
 
-/** The kind in the subject, in plain words: what a therapist sorts the inbox by. */
-export const KIND_WORDS: Record<AlertKind, string> = {
-  rupture: 'sharp drop',
-  'sustained-decline': 'steady decline',
-  'item-drop': 'one part dropped',
-  'low-rating': 'very low rating',
-  'client-asked': 'asked to talk',
-  unrepaired: 'not yet repaired',
-  'going-quiet': 'gone quiet',
-};
+// The kind in plain words: its own small module, so the trend page (web function) needs no email template.
+export { KIND_WORDS } from './kind-words.ts';
+import { KIND_WORDS } from './kind-words.ts';
 
 const HEADLINES: Record<AlertKind, string> = {
   rupture: 'The alliance dropped well below this client’s usual level',
@@ -157,13 +158,33 @@ export function alertSubject(kind: AlertKind, clientLabel: string): string {
   return kind === 'going-quiet' ? `Feedback check-in: ${KIND_WORDS[kind]} — ${label}` : `Alliance alert: ${KIND_WORDS[kind]} — ${label}`;
 }
 
-/** The body names the client by the subject's label and by id (first name only when allowed). */
+/** The body names the client by the subject's label (first name beside it only when allowed); never by the EHR id unless that is the label. */
 function clientReference(input: AlertEmailInput): string {
   const label = stripBidiControls(input.clientLabel);
-  const id = `client ${stripBidiControls(input.clientId)}`;
   const firstName = input.clientFirstName ? stripBidiControls(input.clientFirstName) : undefined;
-  const extras = [firstName !== undefined && firstName !== label ? firstName : undefined, label !== id ? id : undefined].filter((extra) => extra !== undefined);
-  return extras.length > 0 ? `${label} (${extras.join(', ')})` : label;
+  return firstName !== undefined && firstName !== label ? `${label} (${firstName})` : label;
+}
+
+/** "Open Client K7Q-3PF’s trend": the link to the page with the id, every session and the client's words. */
+function trendLinkText(input: AlertEmailInput): string {
+  return `Open ${stripBidiControls(input.clientLabel)}’s trend`;
+}
+
+/**
+ * What the client said besides the numbers, told without the words themselves: a ticked "talk"
+ * (unless that is the alert) and a comment, each to be read on the trend page.
+ */
+function wordsNotice(input: AlertEmailInput): string | undefined {
+  const where = input.trendUrl ? 'on the trend page' : 'in the practice’s records';
+  const talk = input.clientAskedToTalk && input.kind !== 'client-asked';
+  if (input.hasComment && input.comment === undefined) {
+    return talk
+      ? `The client also ticked “I’d like to talk about how therapy is going” and left a comment: read it ${where} (comments stay out of email).`
+      : `The client left a comment: read it ${where} (comments stay out of email).`;
+  }
+  if (talk) return `The client also ticked “I’d like to talk about how therapy is going”${input.hasComment ? `; their comment is below and ${where}` : ''}.`;
+  if (input.hasComment) return `The client left a comment (below, and ${where}).`;
+  return undefined;
 }
 
 /** A band bound as the clinician reads it: whole points, unless rounding would put the score inside the band. */
@@ -290,7 +311,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     ...(alsoFired(input) ? [`Also flagged: ${alsoFired(input)}`] : []),
     ...(input.mostMoved ? [`Moved most: ${input.mostMoved}`] : []),
     ...(itemLines.length > 0 ? ['', ...itemLines] : []),
-    ...(input.clientAskedToTalk && input.kind !== 'client-asked' ? ['', 'The client also ticked “I’d like to talk about how therapy is going”.'] : []),
+    ...(wordsNotice(input) ? ['', wordsNotice(input)!] : []),
     ...(comment ? ['', 'Client’s comment:', comment] : []),
     ...(trendText(input).length > 0 ? ['', 'Trend:', ...trendText(input)] : []),
     '',
@@ -299,6 +320,7 @@ export function renderAlertEmail(input: AlertEmailInput): RenderedEmail {
     '',
     'This is a prompt for a conversation, not a judgement of the therapy.',
     '',
+    ...(input.trendUrl ? [`${trendLinkText(input)} (every session, the usual range, comments): ${input.trendUrl}`, ''] : []),
     `Acknowledge this alert: ${input.acknowledgeUrl}`,
     '',
     ...(judged ? [`How this was judged: ${judged}`, ''] : []),
@@ -321,7 +343,7 @@ ${input.items.map(
 </table>`
     : ''
 }
-${input.clientAskedToTalk && input.kind !== 'client-asked' ? html`<p style="margin:0 0 16px 0;">The client also ticked <em>“I’d like to talk about how therapy is going”</em>.</p>` : ''}
+${wordsNotice(input) ? html`<p style="margin:0 0 16px 0;">${wordsNotice(input)}</p>` : ''}
 ${comment ? html`<p style="margin:0 0 4px 0;"><strong>Client’s comment:</strong></p><p style="margin:0 0 16px 0;padding:8px 12px;background-color:#f4f4f2;">${comment.split('\n').map((line, index) => html`${index > 0 ? html`<br>` : ''}${line}`)}</p>` : ''}
 ${trendChart(input)}
 <h2 style="margin:16px 0 8px 0;font-size:16px;color:#1f2328;">${input.kind === 'going-quiet' ? 'Ideas' : 'Ideas for the next session (one is enough)'}</h2>
@@ -329,6 +351,7 @@ ${trendChart(input)}
 ${prompts.map((prompt) => html`<li style="margin:0 0 6px 0;">${prompt}</li>`)}
 </ul>
 <p style="margin:0 0 20px 0;color:#414a52;">This is a prompt for a conversation, not a judgement of the therapy.</p>
+${input.trendUrl ? html`<p style="margin:0 0 16px 0;"><a href="${input.trendUrl}" style="color:#1d5c4d;font-weight:bold;">${trendLinkText(input)}</a> — every session, the usual range and the client’s comments.</p>` : ''}
 <table role="presentation" cellpadding="0" cellspacing="0" border="0"><tr>
 <td style="background-color:#1d5c4d;"><a href="${input.acknowledgeUrl}" style="display:inline-block;padding:12px 20px;font-family:Arial,Helvetica,sans-serif;font-size:15px;color:#ffffff;text-decoration:none;font-weight:bold;">Acknowledge this alert</a></td>
 </tr></table>

@@ -1,3 +1,4 @@
+import { SUPPORTED_LOCALES } from '../../../shared/events/contracts.ts';
 import { describe, expect, it } from 'vitest';
 import { negotiateLocale, PAGE_TEXT } from '../../../shared/domain/form/i18n.ts';
 
@@ -26,5 +27,16 @@ describe('PAGE_TEXT', () => {
   it('has every string in both languages, and they differ', () => {
     expect(Object.keys(PAGE_TEXT.es).sort()).toEqual(Object.keys(PAGE_TEXT.en).sort());
     expect(PAGE_TEXT.es.thanks.title).not.toBe(PAGE_TEXT.en.thanks.title);
+  });
+
+  it.each(SUPPORTED_LOCALES)('the thank-you page (%s) says what happens to the answers, and promises no reading time', (locale) => {
+    const thanks = PAGE_TEXT[locale].thanks.paragraphs.join(' ');
+    const says = {
+      en: ['saved for your therapist', 'page that shows your answers over time', 'weekly summary', 'also gets an alert', 'may not read them straight away'],
+      es: ['guardado para su terapeuta', 'página que muestra sus respuestas', 'resumen semanal', 'recibe además un aviso', 'no las lea enseguida'],
+    }[locale];
+    for (const words of says) expect(thanks).toContain(words);
+    // The old wording claimed the answers were sent, which by default was not true of a comment.
+    expect(thanks).not.toMatch(/have been sent|se han enviado/);
   });
 });

@@ -37,9 +37,12 @@ describe('alert email', () => {
     const email = renderAlertEmail({ ...RUPTURE, clientFirstName: 'Ana' });
     expect(email.subject).toBe('Alliance alert: sharp drop — Client NXY-AAA');
     expect(email.subject).not.toContain('c-1042');
-    expect(email.text).toContain('Client NXY-AAA (Ana, client c-1042)');
+    expect(email.text).toContain('Client NXY-AAA (Ana)');
+    // The EHR id leaves the body (the trend page shows it), unless the practice chose it as the label.
+    expect(email.text).not.toContain('c-1042');
+    expect(email.html).not.toContain('c-1042');
     expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'client c-1042' }).subject).toBe('Alliance alert: sharp drop — client c-1042');
-    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'Ana', clientFirstName: 'Ana' }).text).toContain('Ana (client c-1042)');
+    expect(renderAlertEmail({ ...RUPTURE, clientLabel: 'Ana', clientFirstName: 'Ana' }).text).toContain('— Ana\n');
   });
 
   it.each([
@@ -168,6 +171,25 @@ describe('alert email', () => {
 
   it.each(ALERT_KINDS)('%s alert renders in Gmail, Outlook and Apple Mail without unsupported features', (kind) => {
     expect(emailClientErrors(renderAlertEmail({ ...RUPTURE, kind, comment: 'Felt rushed today.' }).html)).toEqual([]);
+  });
+
+  const WITH_TREND = { ...RUPTURE, hasComment: true, clientAskedToTalk: true, trendUrl: `https://forms.practice.example/t/${'T'.repeat(43)}` };
+
+  it.each(ALERT_KINDS)('%s alert with a trend link and the client’s words passes html-validate and renders in Gmail, Outlook and Apple Mail', async (kind) => {
+    const { html } = renderAlertEmail({ ...WITH_TREND, kind });
+    expect(html).toContain('Open Client NXY-AAA’s trend</a>');
+    expect(await markupErrors(html)).toEqual([]);
+    expect(emailClientErrors(html)).toEqual([]);
+  });
+
+  it('says there is a comment and a talk tick, to be read on the trend page; the text only when the practice allows it', () => {
+    const told = renderAlertEmail(WITH_TREND).text;
+    expect(told).toContain('The client also ticked “I’d like to talk about how therapy is going” and left a comment: read it on the trend page (comments stay out of email).');
+    const shown = renderAlertEmail({ ...WITH_TREND, comment: 'Felt rushed <today>.' });
+    expect(shown.text).toContain('their comment is below and on the trend page.');
+    expect(shown.text).toContain('Felt rushed <today>.');
+    expect(shown.html).toContain('Felt rushed &lt;today&gt;.');
+    expect(renderAlertEmail({ ...WITH_TREND, clientAskedToTalk: false, hasComment: false }).text).not.toContain('left a comment');
   });
 
   it.each(['supervisor', 'covering'] as const)('a %s copy says so in one line at the top, and stays valid', async (role) => {

@@ -1,0 +1,42 @@
+/**
+ * ClientHistoryStore on DynamoDB (items/client-history.ts): one UpdateItem per evaluated session,
+ * one per alert sent and one per acknowledgement, each on one known key (no read first).
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AlertKind } from '../events/contracts.ts';
+import type { ClientHistoryStore, HistoryEntry, HistoryRef } from '../use-cases/ports.ts';
+import { getDocumentClient } from './dynamodb-table.ts';
+import * as clientHistoryItem from './items/client-history.ts';
+import type { UpdateRequest } from './items/item.ts';
+import type { RetentionDays } from './table.ts';
+
+export class DynamoDbClientHistoryStore implements ClientHistoryStore {
+  constructor(
+    private readonly tableName: string,
+    private readonly client: DynamoDBDocumentClient = getDocumentClient(),
+    /** Rows expire with their session: this long after it ended. */
+    private readonly retentionDays: RetentionDays = 'keep',
+  ) {}
+
+  async recordSession(entry: HistoryEntry): Promise<void> {
+    await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientHistoryItem.record(entry, this.retentionDays) }));
+  }
+
+  async markAlertSent(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
+    await this.markIfPresent(clientHistoryItem.markAlertSent(ref, kind, at));
+  }
+
+  async markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
+    await this.markIfPresent(clientHistoryItem.markAcknowledged(ref, kind, at));
+  }
+
+  private async markIfPresent(request: UpdateRequest): Promise<void> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...request }));
+    } catch (error) {
+      // No row: the client was erased, the row passed retention, or the session predates history.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
