@@ -118,6 +118,21 @@ describe('the weekly digest', () => {
     expect(emailClientErrors(htmlBody)).toEqual([]);
     expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
 
+    // Each client's row links the therapist's own trend page; opening it shows the comment (escaped)
+    // and marks it read, so the next digest no longer counts it as waiting.
+    const pseudonym = clientPseudonym(LOCAL_ADDRESS_HASH_KEY, 'c-digest-1');
+    const row = text.slice(text.indexOf(`Client ${pseudonym}`));
+    const trendUrl = /Trend: (http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43})/.exec(row)?.[1];
+    expect(trendUrl).toBeDefined();
+    const page = await fetch(trendUrl!);
+    expect(page.status).toBe(200);
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain('c-digest-1');
+    expect(pageHtml).toContain('Something &lt;b&gt;private&lt;/b&gt; about the last session');
+    await stack.waitForIdle(30_000);
+    const read = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
+    expect([...((read?.['commentSessions'] as Set<string> | undefined) ?? [])]).toHaveLength(0);
+
     // A redelivered DigestTimeReached of the same week sends nothing again.
     await putAsProduct(stack, DigestTimeReached, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
     await stack.waitForIdle(30_000);
@@ -131,6 +146,8 @@ describe('the weekly digest', () => {
     expect(sent.out).toMatch(/Published DigestTimeReached \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
     await waitFor(async () => (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === 2, { description: 'the manual digest' });
     await stack.waitForIdle(30_000);
+    const manual = (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))[1]!;
+    expect(manual.subject).toBe('Your weekly digest — 2 active clients');
     expect((await mailTo(stack, stranger.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
     expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
 
