@@ -68,11 +68,12 @@ const EN: PageText = {
   errorTalk: 'Tick the box or leave it empty.',
   thanks: {
     title: 'Thank you',
-    // What really happens (issue 14): stored for the therapist, read on the client's trend page or
-    // in the weekly summary; an alert only when the answers suggest it; no promise of when.
+    // What really happens (issue 14): stored for the therapist, read on the client's trend page (the
+    // weekly digest only says that a comment waits, and a therapist can turn it off); an alert only
+    // when the answers suggest it; no promise of when.
     paragraphs: [
       'Your answers are saved for your therapist, with any comment you wrote.',
-      'Your therapist reads them on a page that shows your answers over time, or in a weekly summary. If your answers suggest that something is not working, or you asked to talk, your therapist also gets an alert.',
+      'Your therapist reads them on a page that shows your answers over time. If your answers suggest that something is not working, or you asked to talk, your therapist also gets an alert.',
       'Your therapist may not read them straight away. If something is urgent, contact your therapist or the practice directly.',
       'You can close this page now.',
     ],
@@ -152,7 +153,7 @@ const ES: PageText = {
     title: 'Gracias',
     paragraphs: [
       'Sus respuestas se han guardado para su terapeuta, junto con el comentario que haya escrito.',
-      'Su terapeuta las lee en una página que muestra sus respuestas a lo largo del tiempo, o en un resumen semanal. Si sus respuestas indican que algo no está funcionando, o si pidió hablar, su terapeuta recibe además un aviso.',
+      'Su terapeuta las lee en una página que muestra sus respuestas a lo largo del tiempo. Si sus respuestas indican que algo no está funcionando, o si pidió hablar, su terapeuta recibe además un aviso.',
       'Puede que su terapeuta no las lea enseguida. Si algo es urgente, póngase en contacto directamente con su terapeuta o con el centro.',
       'Ya puede cerrar esta página.',
     ],

@@ -34,16 +34,18 @@ interface Course {
   name: string;
   answers: readonly [Answer, Answer];
   /** Alerts due: on a session (0/1), or on either when it depends on which expiry is handled last. */
-  alerts: readonly { session: 0 | 1 | 'either'; kind: AlertKind }[];
+  alerts: readonly { session: 0 | 1 | 'either'; kind: AlertKind; orKind?: AlertKind }[];
 }
 
-/** Courses whose alerts do not depend on the order the events are handled in. */
+/** Courses whose alerts (one email per session) do not depend on the order the events are handled in; `orKind` where only the email's leading kind does. */
 export const COURSES: readonly Course[] = [
   { name: 'steady', answers: [{ total: 36 }, { total: 37 }], alerts: [] },
   // 12 of 40 is 30 POMP, under the low-rating line (50) even without a baseline.
-  // The 12 is also an early rupture against what the first answer predicts (earlyK, issue 15); the
-  // rupture leads the email and low-rating is listed under it.
-  { name: 'drop', answers: [{ total: 35 }, { total: 12 }], alerts: [{ session: 1, kind: 'rupture' }] },
+  // The 12 is also an early rupture against what the first answer predicts (earlyK, issue 15), when
+  // the 35 was evaluated first: the rupture leads the email and low-rating is listed under it. When
+  // the 12 is evaluated first there is nothing to predict from, and low-rating leads. One email
+  // either way; its leading kind depends on the order.
+  { name: 'drop', answers: [{ total: 35 }, { total: 12 }], alerts: [{ session: 1, kind: 'rupture', orKind: 'low-rating' }] },
   { name: 'asks-to-talk', answers: [{ total: 34, talk: true }, { total: 36 }], alerts: [{ session: 0, kind: 'client-asked' }] },
   { name: 'answers-once', answers: [{ total: 36 }, undefined], alerts: [] },
   // Two requests in a row expire: one going-quiet notice, on whichever expiry is counted second.
@@ -330,7 +332,7 @@ export async function runPipelineScenario(harness: ReliabilityStack, options: Pi
     for (const message of sent) {
       const token = ackToken(message);
       const link = token ? table.alertLinks.get(hashToken(token)) : undefined;
-      const due = client.course.alerts.findIndex((alert) => link?.['kind'] === alert.kind && (alert.session === 'either' || link?.['sessionId'] === client.sessions[alert.session]));
+      const due = client.course.alerts.findIndex((alert) => (link?.['kind'] === alert.kind || link?.['kind'] === alert.orKind) && (alert.session === 'either' || link?.['sessionId'] === client.sessions[alert.session]));
       if (due === -1) unexpected += 1;
       else matches[due]! += 1;
     }

@@ -32,11 +32,13 @@ describe('PAGE_TEXT', () => {
   it.each(SUPPORTED_LOCALES)('the thank-you page (%s) says what happens to the answers, and promises no reading time', (locale) => {
     const thanks = PAGE_TEXT[locale].thanks.paragraphs.join(' ');
     const says = {
-      en: ['saved for your therapist', 'page that shows your answers over time', 'weekly summary', 'also gets an alert', 'may not read them straight away'],
-      es: ['guardado para su terapeuta', 'página que muestra sus respuestas', 'resumen semanal', 'recibe además un aviso', 'no las lea enseguida'],
+      en: ['saved for your therapist', 'page that shows your answers over time', 'also gets an alert', 'may not read them straight away'],
+      es: ['guardado para su terapeuta', 'página que muestra sus respuestas', 'recibe además un aviso', 'no las lea enseguida'],
     }[locale];
     for (const words of says) expect(thanks).toContain(words);
     // The old wording claimed the answers were sent, which by default was not true of a comment.
     expect(thanks).not.toMatch(/have been sent|se han enviado/);
+    // The weekly digest only says that a comment waits (and a therapist can turn it off): no promise it shows them.
+    expect(thanks).not.toMatch(/weekly summary|resumen semanal/);
   });
 });
