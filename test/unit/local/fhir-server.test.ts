@@ -62,14 +62,14 @@ describe('the SMART token endpoint', () => {
     expect(await response.json()).toMatchObject({ token_type: 'bearer', expires_in: 300, access_token: expect.any(String), scope: expect.stringContaining('system/Encounter.read') });
   });
 
-  it.each([
-    ['another key', { key: undefined as unknown as CryptoKey }],
-    ['another audience', { aud: 'https://elsewhere.example/token' }],
-    ['an expired assertion', { exp: Math.floor(now.getTime() / 1000) - 10 }],
-    ['an exp far ahead', { exp: Math.floor(now.getTime() / 1000) + 3600 }],
-    ['an unknown client', { iss: 'app-2' }],
+  it.each<[string, () => { aud?: string; exp?: number; iss?: string; key?: CryptoKey }]>([
+    ['another key', () => ({ key: otherKey })],
+    ['another audience', () => ({ aud: 'https://elsewhere.example/token' })],
+    ['an expired assertion', () => ({ exp: Math.floor(now.getTime() / 1000) - 10 })],
+    ['an exp far ahead', () => ({ exp: Math.floor(now.getTime() / 1000) + 3600 })],
+    ['an unknown client', () => ({ iss: 'app-2' })],
   ])('refuses %s', async (_name, claims) => {
-    const response = await requestToken(await assertion({ ...claims, key: claims.key === undefined && 'key' in claims ? otherKey : claims.key }));
+    const response = await requestToken(await assertion(claims()));
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
