@@ -647,3 +647,17 @@ export interface FeedStateStore {
    */
   save(feedId: string, state: FeedState, readLastPollAt: string | undefined): Promise<boolean>;
 }
+
+/** The FHIR R4 resource types the FHIR inbound path reads. */
+export type FhirResourceType = 'Patient' | 'Practitioner' | 'Encounter';
+
+/**
+ * A practice's FHIR R4 server as the FHIR inbound path reads it (shared/adapters/fhir-client.ts).
+ * Resources come back as untyped JSON: the use case validates them at this edge.
+ */
+export interface FhirServer {
+  /** Encounters with status `finished` last updated in (from, to], page by page (the adapter follows `next` links). */
+  finishedEncounters(window: { from: string; to: string }): AsyncIterable<unknown[]>;
+  /** One resource; undefined when the server does not have it (404, 410). */
+  read(type: FhirResourceType, id: string): Promise<unknown>;
+}
