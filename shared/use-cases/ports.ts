@@ -445,7 +445,7 @@ export interface DeliverabilityStore {
 // ── export and erase ────────────────────────────────────────────────────────────────────────────────
 
 /** What an item is, as far as export and erase care. */
-export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
+export type ItemKind = 'session' | 'evaluation' | 'alert-claim' | 'profile' | 'detector' | 'form-link' | 'alert-link' | 'opt-out-link' | 'do-not-contact' | 'feed-state' | 'fhir-state' | 'webhook-delivery' | 'roster-client' | 'therapist' | 'waiting-alert' | 'therapist-notice' | 'other';
 
 /** One stored item of a client, as the store found it. */
 export interface ClientItem {

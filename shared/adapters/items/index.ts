@@ -11,6 +11,7 @@ import * as clientProfile from './client-profile.ts';
 import * as detectorState from './detector-state.ts';
 import * as doNotContact from './do-not-contact.ts';
 import * as evaluation from './evaluation.ts';
+import * as fhirPollState from './fhir-poll-state.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
@@ -37,6 +38,7 @@ export const ITEM_KINDS = [
   therapistNotice.THERAPIST_NOTICE_ITEM,
   webhookDelivery.WEBHOOK_DELIVERY_ITEM,
   calendarFeedState.CALENDAR_FEED_STATE_ITEM,
+  fhirPollState.FHIR_POLL_STATE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -63,4 +65,5 @@ export const keys = {
   therapistNotice: (therapistId: string) => therapistNotice.key(therapistId),
   webhookDelivery: (webhookId: string) => webhookDelivery.key(webhookId),
   calendarFeedState: (feedId: string) => calendarFeedState.key(feedId),
+  fhirPollState: (sourceId: string) => fhirPollState.key(sourceId),
 };

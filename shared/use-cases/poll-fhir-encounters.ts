@@ -1,0 +1,144 @@
+/**
+ * One poll of the practice's FHIR R4 server: every Encounter with status `finished` last updated
+ * since the source's last successful poll (and that ended within the request window) becomes a
+ * SessionCompleted — once. Encounter → Patient (email, first name, language) → the roster when the
+ * Patient has no email → the therapist directory (the Practitioner's id must be registered) →
+ * completeSession, the one way every inbound path completes an event (shared/domain/fhir/encounter.ts
+ * says how each element maps).
+ *
+ * The state per source is its cursor and the sessions announced within the request window (the
+ * calendar poller's shape): a window polled again, or overlapping the last one, announces nothing
+ * twice. When the FHIR server is unavailable (429 or 5xx after the adapter's retries, or not
+ * reachable) or refuses us, or the bus does, the cursor stays where it was and what was announced
+ * is kept, so the next poll covers the window and sends nothing twice. Reports name encounters by
+ * session id only: no Patient id, no name, no address, no URL.
+ */
+import { encounterFacts, patientDetails, type EncounterProblem } from '../domain/fhir/encounter.ts';
+import { SessionCompleted } from '../events/contracts.ts';
+import { completeSession, type SkippedAppointment } from './complete-session.ts';
+import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, FhirServer, TherapistDirectory } from './ports.ts';
+
+/** Why a finished encounter did not become a session: its own gaps, no email anywhere, or completeSession's reason. */
+export type SkippedEncounter = Exclude<EncounterProblem, 'not-finished' | 'not-an-encounter'> | 'patient-not-found' | 'no-email' | SkippedAppointment;
+
+/** Why a poll did not complete; the cursor stays where it was. */
+export type FhirPollFailure = 'fhir-unavailable' | 'fhir-refused' | 'publish-failed' | 'concurrent-poll';
+
+export interface FhirPollResult {
+  sourceId: string;
+  status: 'polled' | 'failed';
+  failure?: FhirPollFailure | undefined;
+  /** The `_lastUpdated` window searched (UTC ISO, from exclusive, to inclusive). */
+  window: { from: string; to: string };
+  /** Session ids announced as SessionCompleted. */
+  announced: string[];
+  /** Session ids of finished encounters that did not become sessions, by reason. */
+  skipped: Partial<Record<SkippedEncounter, string[]>>;
+  /** Encounters an earlier poll (or notification) announced already. */
+  alreadyAnnounced: number;
+  /** Finished encounters that ended before the request window (updated later, e.g. for billing): never sessions. */
+  tooOld: number;
+  /** Search results that were not finished encounters (a server that ignores `status`). */
+  ignored: number;
+}
+
+export interface PollFhirEncountersDeps {
+  /** The FHIR source's id: its state item's key (one source per stack today: `default`). */
+  sourceId: string;
+  fhir: FhirServer;
+  state: FeedStateStore;
+  roster: ClientRoster;
+  therapists: TherapistDirectory;
+  publisher: EventPublisher<'integrator'>;
+  clock: Clock;
+  /** The request window's stale limit (maxSessionAgeHours): older sessions are not asked about, so not announced. */
+  maxSessionAgeHours: number;
+  /** Seconds the window reaches back before the last poll's end, for the server's clock and late commits (default 120). */
+  overlapSeconds?: number;
+}
+
+export async function pollFhirEncounters(deps: PollFhirEncountersDeps): Promise<FhirPollResult> {
+  const now = deps.clock.now();
+  const staleLimit = now.getTime() - deps.maxSessionAgeHours * 3600 * 1000;
+  const previous = await deps.state.get(deps.sourceId);
+  const overlap = (deps.overlapSeconds ?? 120) * 1000;
+  const from = new Date(Math.max(staleLimit, previous === undefined ? staleLimit : Date.parse(previous.lastPollAt) - overlap));
+  const result: FhirPollResult = {
+    sourceId: deps.sourceId,
+    status: 'polled',
+    window: { from: from.toISOString(), to: now.toISOString() },
+    announced: [],
+    skipped: {},
+    alreadyAnnounced: 0,
+    tooOld: 0,
+    ignored: 0,
+  };
+  const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
+  const skip = (reason: SkippedEncounter, sessionId: string) => (result.skipped[reason] ??= []).push(sessionId);
+  const patients = new Map<string, unknown>();
+
+  let failure: FhirPollFailure | undefined;
+  try {
+    pages: for await (const page of deps.fhir.finishedEncounters(result.window)) {
+      for (const raw of page) {
+        const read = encounterFacts(raw);
+        if (!read.ok) {
+          if (read.problem === 'not-finished' || read.problem === 'not-an-encounter' || read.encounterId === undefined) result.ignored += 1;
+          else skip(read.problem, `fhir.${read.encounterId}`);
+          continue;
+        }
+        const { facts } = read;
+        if (announced.has(facts.sessionId)) {
+          result.alreadyAnnounced += 1;
+          continue;
+        }
+        if (Date.parse(facts.endedAt) < staleLimit) {
+          result.tooOld += 1;
+          continue;
+        }
+        if (!patients.has(facts.patientId)) patients.set(facts.patientId, await deps.fhir.read('Patient', facts.patientId));
+        const details = patientDetails(patients.get(facts.patientId), now);
+        if (details === undefined) {
+          skip('patient-not-found', facts.sessionId);
+          continue;
+        }
+        const completed = await completeSession(
+          {
+            sessionId: facts.sessionId,
+            clientId: facts.patientId,
+            therapistId: facts.practitionerId,
+            endedAt: facts.endedAt,
+            client: details,
+          },
+          { roster: deps.roster, therapists: deps.therapists },
+        );
+        if (!completed.completed) {
+          skip(completed.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : completed.reason, facts.sessionId);
+          continue;
+        }
+        try {
+          await deps.publisher.publish(SessionCompleted, completed.detail);
+        } catch {
+          failure = 'publish-failed';
+          break pages;
+        }
+        announced.set(facts.sessionId, facts.endedAt);
+        result.announced.push(facts.sessionId);
+      }
+    }
+  } catch (error) {
+    // The adapter's errors name a status and a resource type, never an id; only the kind is reported.
+    failure = (error as Error).name === 'FhirUnavailableError' ? 'fhir-unavailable' : 'fhir-refused';
+  }
+
+  const state: FeedState = {
+    lastPollAt: failure === undefined ? now.toISOString() : (previous?.lastPollAt ?? from.toISOString()),
+    // O(window): what ended before the stale limit can never be announced again.
+    announced: [...announced].filter(([, endedAt]) => Date.parse(endedAt) >= staleLimit).map(([sessionId, endedAt]) => ({ sessionId, endedAt })),
+  };
+  const saved = await deps.state.save(deps.sourceId, state, previous?.lastPollAt);
+  if (failure !== undefined) return { ...result, status: 'failed', failure };
+  // Another poll saved meanwhile: what this one announced stands (the request function keys on the session id).
+  if (!saved) return { ...result, status: 'failed', failure: 'concurrent-poll' };
+  return result;
+}
