@@ -10,11 +10,13 @@
  * - `webhook-secret create|rotate|retire-previous|generate`: the signed webhook's secret;
  * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one;
  * - `feeds poll`: one poll of the calendar feeds, now.
+ * - `fhir poll`: one poll of the FHIR R4 server, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-data.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { feedsCommand, FEEDS_HELP } from './feeds.ts';
+import { fhirCommand, FHIR_HELP } from './fhir.ts';
 import { InputError, UsageError } from './errors.ts';
 import { importCommand, IMPORT_HELP } from './import.ts';
 import { redriveCommand, REDRIVE_HELP } from './redrive.ts';
@@ -45,6 +47,7 @@ Commands:
   import <appointments.csv>
                           Announce each completed appointment of an EHR export (--dry-run first)
   feeds poll              Poll the calendar feeds now: each ended instance becomes one SessionCompleted
+  fhir poll               Poll the FHIR R4 server now: each finished encounter becomes one SessionCompleted
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -68,6 +71,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   'webhook-secret': { run: (args) => webhookSecretCommand(args), help: WEBHOOK_SECRET_HELP },
   import: { run: (args) => importCommand(args), help: IMPORT_HELP },
   feeds: { run: feedsCommand, help: FEEDS_HELP },
+  fhir: { run: fhirCommand, help: FHIR_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

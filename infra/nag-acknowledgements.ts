@@ -46,8 +46,8 @@ function dropPrefixFinding(instance: string | undefined, prefix: 'incoming' | 'r
 /** The drop bucket, when the stack has one (appointmentDropDays). */
 const dropBucket = (stack: AllianceFeedbackStack) => (stack.appointmentDrop ? [stack.appointmentDrop.bucket] : []);
 
-/** The stack's Secrets Manager secrets: the webhook's, and the calendar feed list's when it has one. */
-const secretsOf = (stack: AllianceFeedbackStack) => [stack.webhookSecret, ...(stack.calendarFeeds ? [stack.calendarFeeds.secret] : [])];
+/** The stack's Secrets Manager secrets: the webhook's, the calendar feed list's and the FHIR client key's when it has them. */
+const secretsOf = (stack: AllianceFeedbackStack) => [stack.webhookSecret, ...(stack.calendarFeeds ? [stack.calendarFeeds.secret] : []), ...(stack.fhirInbound ? [stack.fhirInbound.clientKeySecret] : [])];
 
 const everyFunction = (stack: AllianceFeedbackStack) => [...Object.values(stack.functions).map((fn) => fn.function), ...(stack.originCheck === undefined ? [] : [stack.originCheck.function])];
 
@@ -126,15 +126,15 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-SMG4',
-    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds)',
+    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds); the FHIR backend app\'s key (with fhirBaseUrl)',
     reason:
-      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches. The calendar feed list holds the practice\'s feed URLs, which the calendar service issues: nothing in AWS can rotate them; the practice replaces a URL (and the secret\'s value) when it resets the feed in its calendar, as docs/integrate.md says.',
+      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches. The calendar feed list holds the practice\'s feed URLs, which the calendar service issues: nothing in AWS can rotate them; the practice replaces a URL (and the secret\'s value) when it resets the feed in its calendar, as docs/integrate.md says. The FHIR backend app\'s private key pairs with the public key registered in the EHR: a rotation Lambda cannot register a new public key there; the practice rotates the pair by registering the new public key (or publishing it in its JWKS) and then replacing the secret, as docs/integrate.md says.',
     targets: secretsOf,
   },
   {
     id: 'HIPAA.Security-SecretsManagerRotationEnabled',
-    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds)',
-    reason: 'As AwsSolutions-SMG4: the webhook secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch; the feed URLs are issued by the practice\'s calendar service and can only be changed there.',
+    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds); the FHIR backend app\'s key (with fhirBaseUrl)',
+    reason: 'As AwsSolutions-SMG4: the webhook secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch; the feed URLs are issued by the practice\'s calendar service and can only be changed there; the FHIR key\'s public half is registered in the EHR, so the pair is rotated there first.',
     targets: secretsOf,
   },
   {
@@ -154,7 +154,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     id: 'HIPAA.Security-LambdaDLQ',
     appliesTo: 'every function (with the front, its origin check too)',
     reason:
-      'A function\'s dead-letter setting only catches failed asynchronous invocations. The queue-fed functions are polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web and hooks functions, and the optional front\'s origin check (a Lambda authorizer), answer API Gateway synchronously. Two are invoked asynchronously and have nothing a dead-letter queue could keep: the calendar feed poller\'s scheduled invocations carry no data (`{}`), and the next poll covers everything since the feed\'s last successful one; the appointment-import function\'s S3 notification only names a file that stays in the bucket, and importing it again sends nothing twice. A failure of either raises the function-error alarm.',
+      'A function\'s dead-letter setting only catches failed asynchronous invocations. The queue-fed functions are polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web and hooks functions, and the optional front\'s origin check (a Lambda authorizer), answer API Gateway synchronously. Three are invoked asynchronously and have nothing a dead-letter queue could keep: the calendar feed poller\'s and the FHIR poller\'s scheduled invocations carry no data (`{}`), and the next poll covers everything since the last successful one; the appointment-import function\'s S3 notification only names a file that stays in the bucket, and importing it again sends nothing twice. A failure of any of them raises the function-error alarm.',
     targets: everyFunction,
   },
   {

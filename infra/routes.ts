@@ -85,6 +85,14 @@ export const FUNCTIONS = {
     // A few feeds fetched one after another, each bounded by its own 15 s timeout.
     timeoutSeconds: 120,
   },
+  // Not a route's target: EventBridge Scheduler invokes it (infra/constructs/fhir-inbound.ts).
+  fhir: {
+    id: 'fhir',
+    entry: 'functions/fhir/handler.ts',
+    description: 'Every 15 minutes (fhirBaseUrl): finished FHIR R4 encounters since the last poll → SessionCompleted, with SMART Backend Services',
+    // Pages of encounters, a Patient read each, and up to three backoffs of at most 20 s on a busy server.
+    timeoutSeconds: 300,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */

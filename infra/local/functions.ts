@@ -23,6 +23,8 @@ export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinitio
   for (const route of HTTP_ROUTES) byId.set(route.target.id, route.target);
   // Invoked by its schedule, not a route (infra/local/feed-poller.ts).
   byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
+  // Likewise (infra/local/fhir/fhir-poller.ts).
+  byId.set(FUNCTIONS.fhir.id, FUNCTIONS.fhir);
   return [...byId.values()];
 }
 
@@ -36,6 +38,8 @@ export interface StackEnvironment {
   queueUrl: (name: string) => string;
   /** Whether the functions' own logging is silenced (unless POWERTOOLS_LOG_LEVEL says otherwise). */
   quiet: boolean;
+  /** The local FHIR stand-in the fhir function polls, when the stack runs one. */
+  fhir?: { baseUrl: string; tokenUrl: string; clientId: string } | undefined;
 }
 
 /** Name of the local dead-letter queue of a route. */
@@ -50,7 +54,7 @@ const localSchedulerDeadLetterQueueArn = (stack: LocalArnParts) => `arn:aws:sqs:
 const localBusArn = (stack: LocalArnParts) => `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${stack.busName}`;
 
 /** What local ARNs are made of. */
-export type LocalArnParts = Pick<StackEnvironment, 'region' | 'accountId' | 'tableName' | 'busName'>;
+export type LocalArnParts = Pick<StackEnvironment, 'region' | 'accountId' | 'tableName' | 'busName'> & { fhir?: StackEnvironment['fhir'] };
 
 /**
  * A local value for every resource variable the CDK stack may give a function (undefined: not
@@ -77,6 +81,11 @@ const LOCAL_RESOURCE_VALUES: {
   // No Secrets Manager stand-in: the poller reads the developer's ICS_FEEDS instead (feed-sources.ts).
   calendarFeedsSecretArn: () => undefined,
   icsFeeds: (_stack, _route, env) => env['ICS_FEEDS'] || undefined,
+  // The local FHIR stand-in (infra/local/fhir/fhir-server.ts) and the key the stack made for it.
+  fhirBaseUrl: (stack) => stack.fhir?.baseUrl,
+  fhirTokenUrl: (stack) => stack.fhir?.tokenUrl,
+  fhirClientId: (stack) => stack.fhir?.clientId,
+  fhirClientKeySecretArn: (stack) => (stack.fhir ? localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey) : undefined),
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */
@@ -105,7 +114,8 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
     schedulerDeadLetterQueueArn: localSchedulerDeadLetterQueueArn(stack),
     // The local bus names a queue's ARN after the queue (infra/local/local-queue.ts).
     deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, arn('sqs', deadLetterQueueName(route))])),
-    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook) },
+    // The FHIR key exists when the stack runs the FHIR stand-in, as the stack's exists with fhirBaseUrl.
+    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook), ...(stack.fhir ? { fhirClientKey: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey) } : {}) },
   };
 }
 

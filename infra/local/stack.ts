@@ -33,6 +33,14 @@ import { startSesEmulator, type SesEmulator } from './ses-emulator.ts';
 import { LocalSecretsManager, LOCAL_SECRET_NAMES, localSecretArn } from './secrets-emulator.ts';
 import { generateWebhookSecret, isWebhookSecret } from '../../shared/adapters/webhook-secret.ts';
 import { waitFor } from './wait.ts';
+import { exportJWK, generateKeyPair } from 'jose';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
+import type { FhirPollResult } from '../../shared/use-cases/poll-fhir-encounters.ts';
+import { LOCAL_CREDENTIALS } from './dynamodb-local.ts';
+import { LOCAL_FHIR_CLIENT_ID, LocalFhirServer } from './fhir/fhir-server.ts';
+import { LocalFhirPoller, localFhirPollMinutes, type FhirHandler } from './fhir/fhir-poller.ts';
 import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
 
 /** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
@@ -80,7 +88,19 @@ export interface LocalStackOptions {
    * only by `pollFeeds()`; taken from ICS_FEEDS (`npm start`), also at start and every ICS_POLL_MINUTES.
    */
   icsFeeds?: string;
+  /**
+   * Runs the local FHIR R4 stand-in (infra/local/fhir/fhir-server.ts) and points the fhir function
+   * at it, with a backend app key made at start (its private half in the Secrets Manager stand-in,
+   * its public half registered with the stand-in). `poll`: also poll at start and every
+   * FHIR_POLL_MINUTES (npm start); tests poll with `pollFhir()`. `registerFixtureTherapists`: put
+   * the fixtures' Practitioner in the therapist directory (npm start's demo).
+   */
+  fhir?: { port: number; tokenLifetimeSeconds?: number; fixtures?: boolean | 'rebase'; poll?: boolean; registerFixtureTherapists?: boolean };
 }
+
+
+/** The fixtures' Practitioner (infra/local/fhir/fixtures.json), as npm start registers it. */
+const FIXTURE_THERAPIST = { therapistId: 'pr-dana', email: 'dana@practice.example', name: 'Dana Rivera' };
 
 export interface LocalStack {
   endpoints: {
@@ -122,6 +142,10 @@ export interface LocalStack {
   webhook: { url: string; secret: string; secretArn: string };
   /** Runs one poll of the calendar feeds now (the feeds function, as its schedule would), and returns its report. */
   pollFeeds(): Promise<PollReport>;
+  /** The FHIR stand-in (with the `fhir` option): its base and token URLs, and the server itself (tests add resources, expire tokens, inject failures). */
+  fhir: { baseUrl: string; tokenUrl: string; clientId: string; server: LocalFhirServer } | undefined;
+  /** Runs one poll of the FHIR source now (the fhir function, as its schedule would); rejects, with the report on the error, when the poll failed. */
+  pollFhir(): Promise<FhirPollResult | { status: 'not-configured' }>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -302,6 +326,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await bus.listen();
     await web.listen();
     ses = await startSesEmulator({ port: requested.ses });
+    let fhirServer: LocalFhirServer | undefined;
+    if (options.fhir) {
+      fhirServer = new LocalFhirServer({
+        port: options.fhir.port,
+        now: () => clock.now(),
+        log,
+        ...(options.fhir.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.fhir.tokenLifetimeSeconds }),
+        fixtures: options.fhir.fixtures ?? true,
+      });
+      const server = fhirServer;
+      stopSteps.push({ name: 'the FHIR stand-in', run: () => server.stop() });
+      await fhirServer.listen();
+      // The practice's registration of the backend app: its public key with the EHR, its private key in Secrets Manager.
+      const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
+      const kid = randomUUID();
+      fhirServer.registerClient({ clientId: LOCAL_FHIR_CLIENT_ID, publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES384', kid } });
+      secretsManager.put(LOCAL_SECRET_NAMES.fhirClientKey, JSON.stringify({ ...(await exportJWK(privateKey)), alg: 'ES384', kid }));
+    }
     const ports: LocalPorts = { dynamodb: dynamoPort, ses: ses.port, bus: bus.port, web: web.port };
     const endpoints = { dynamodb: `http://${LOCAL_HOST}:${dynamoPort}`, ses: ses.endpoint, bus: bus.endpoint, web: web.endpoint };
 
@@ -313,6 +355,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       busName,
       queueUrl: (name: string) => bus.queueUrl(name),
       quiet: options.quiet ?? false,
+      fhir: fhirServer ? { baseUrl: fhirServer.baseUrl, tokenUrl: fhirServer.tokenUrl, clientId: LOCAL_FHIR_CLIENT_ID } : undefined,
     };
     if (options.clock) setClock(options.clock);
     const developerEnv = options.icsFeeds === undefined ? previousEnv : { ...previousEnv, ICS_FEEDS: options.icsFeeds };
@@ -391,6 +434,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const feedPoller = new LocalFeedPoller(handlers.get(FUNCTIONS.feeds.id) as FeedsHandler, log);
     stopSteps.unshift({ name: 'the feed poller', run: () => feedPoller.stop() });
     if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(localPollMinutes(previousEnv));
+    if (options.fhir?.registerFixtureTherapists) {
+      const table = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: LOCAL_CREDENTIALS }));
+      try {
+        await new DynamoDbTherapistDirectory(tableName, table).save(FIXTURE_THERAPIST, clock.now().toISOString());
+      } finally {
+        table.destroy();
+      }
+    }
+    const fhirPoller = new LocalFhirPoller(handlers.get(FUNCTIONS.fhir.id) as FhirHandler, log);
+    stopSteps.unshift({ name: 'the FHIR poller', run: () => fhirPoller.stop() });
+    if (options.fhir?.poll) fhirPoller.start(localFhirPollMinutes(previousEnv));
     state = 'ready';
 
     handle = {
@@ -426,6 +480,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
       pollFeeds: () => feedPoller.poll(),
+      fhir: fhirServer ? { baseUrl: fhirServer.baseUrl, tokenUrl: fhirServer.tokenUrl, clientId: LOCAL_FHIR_CLIENT_ID, server: fhirServer } : undefined,
+      pollFhir: () => fhirPoller.poll(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

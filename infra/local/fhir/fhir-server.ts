@@ -8,8 +8,9 @@
  *   ahead, `jti` not seen before); issues opaque bearer tokens that expire after
  *   `tokenLifetimeSeconds` (and `expireTokens()` expires every issued one, for tests).
  * - `GET {base}/Encounter?status=…&_lastUpdated=gt…&_count=…` searchset bundles, oldest change
- *   first, paged with `next` links; `GET {base}/{type}/{id}`; `PUT {base}/{type}/{id}` for Patient,
- *   Practitioner and Encounter (so demos and tests add resources the standard way).
+ *   first, paged with `next` links; `GET {base}/{type}/{id}` (both with a bearer token whose scopes
+ *   cover the type); `PUT {base}/{type}/{id}` for Patient, Practitioner and Encounter, without a
+ *   token (it stands for the EHR's own users: demos and tests add resources the standard way).
  * - `GET {base}/.well-known/smart-configuration` and a small `metadata`.
  * - `failNext()` answers the next resource requests with an error (429 with Retry-After, 503).
  *
@@ -27,6 +28,9 @@ import type { LogLine } from '../log.ts';
 
 /** Where the stand-in serves FHIR, under its port. */
 export const FHIR_BASE_PATH = '/fhir/r4';
+
+/** The client id the local stack's backend app is registered under with the stand-in. */
+export const LOCAL_FHIR_CLIENT_ID = 'alliance-feedback-local';
 
 /** The resource types a client may PUT and read. */
 export const FHIR_STORED_TYPES = ['Patient', 'Practitioner', 'Encounter'] as const;
@@ -196,7 +200,8 @@ export class LocalFhirServer {
     const type = match[1] as StoredType;
     const id = match[2];
 
-    if (!this.authorized(request, method === 'PUT' ? undefined : type)) {
+    // A PUT needs no token: it stands for the EHR's own users entering data (demos: curl -X PUT).
+    if (method !== 'PUT' && !this.authorized(request, type)) {
       this.counts.unauthorized += 1;
       response.setHeader('www-authenticate', 'Bearer error="invalid_token"');
       return send(response, 401, operationOutcome('login', 'a valid bearer token is required'));
@@ -265,13 +270,12 @@ export class LocalFhirServer {
     };
   }
 
-  private authorized(request: IncomingMessage, readType: StoredType | undefined): boolean {
+  private authorized(request: IncomingMessage, readType: StoredType): boolean {
     const header = request.headers.authorization ?? '';
     const token = /^Bearer (.+)$/i.exec(header)?.[1];
     const issued = token === undefined ? undefined : this.tokens.get(token);
     if (issued === undefined || issued.expiresAt <= this.now().getTime()) return false;
-    // system/<Type>.read (or .rs, .*): a PUT is the demo's and tests' own write, any valid token will do.
-    if (readType === undefined) return true;
+    // system/<Type>.read (or SMART v2's .rs, or .*).
     return issued.scope.split(' ').some((scope) => new RegExp(`^system/(${readType}|\\*)\\.(read|rs|\\*|r?s|r)$`).test(scope));
   }
 

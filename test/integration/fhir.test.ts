@@ -1,0 +1,137 @@
+/**
+ * FHIR R4 inbound on the local stack, end to end: the fhir function (the one its schedule invokes on
+ * AWS) gets a token from the local FHIR stand-in with a signed client assertion (the key from the
+ * Secrets Manager stand-in), searches finished encounters, reads the Patient, and announces
+ * SessionCompleted from the inbound source; the request function emails the client. The same
+ * encounter again sends nothing; an expired token is renewed within the poll; a 429 is waited out;
+ * a server that stays down fails the poll without losing its window. IAM is enforced throughout.
+ */
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { main } from '../../bin/alliance.ts';
+import type { Encounter, Patient } from '@medplum/fhirtypes';
+import type { EventEnvelope } from '../../infra/local/event-bus.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { ManualClock } from '../../shared/adapters/clock.ts';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
+import { INBOUND_SOURCE } from '../../shared/events/contracts.ts';
+import { documentClient, mailTo } from './support/local-stack.ts';
+
+const clock = new ManualClock(new Date('2026-10-12T12:00:00Z'));
+const published: EventEnvelope[] = [];
+let stack: LocalStack;
+
+const patient = (id: string, email: string): Patient => ({ resourceType: 'Patient', id, name: [{ use: 'usual', given: ['Sam'] }], telecom: [{ system: 'email', value: email }] });
+const encounter = (id: string, patientId: string): Encounter => ({
+  resourceType: 'Encounter',
+  id,
+  status: 'finished',
+  class: { code: 'AMB' },
+  subject: { reference: `Patient/${patientId}` },
+  participant: [{ type: [{ coding: [{ code: 'PPRF' }] }], individual: { reference: 'Practitioner/pr-1' } }],
+  period: { start: new Date(clock.now().getTime() - 3_600_000).toISOString(), end: new Date(clock.now().getTime() - 600_000).toISOString() },
+});
+
+/** PUT as a demo or the EHR's own users would: over HTTP, no token. */
+async function put(resource: Patient | Encounter): Promise<void> {
+  const response = await fetch(`${stack.fhir!.baseUrl}/${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+  expect(response.ok).toBe(true);
+}
+
+const announced = () => published.filter((event) => event['detail-type'] === 'SessionCompleted');
+
+beforeAll(async () => {
+  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, schedulerIntervalMs: 3_600_000, fhir: { port: 0, fixtures: false }, onEvent: (event) => published.push(event) });
+  const table = documentClient(stack);
+  await new DynamoDbTherapistDirectory(stack.tableName, table).save({ therapistId: 'pr-1', email: 'dana@practice.example', name: 'Dana' }, clock.now().toISOString());
+  table.destroy();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('sends one client email for a finished encounter within one poll', async () => {
+  await put(patient('pt-1', 'c1@client.example'));
+  await put(encounter('enc-1', 'pt-1'));
+  const report = await stack.pollFhir();
+  await stack.waitForIdle();
+
+  expect(report).toMatchObject({ status: 'polled', announced: ['fhir.enc-1'] });
+  expect(announced().map((event) => [event.source, (event.detail as { sessionId: string; clientId: string }).sessionId])).toEqual([[INBOUND_SOURCE, 'fhir.enc-1']]);
+  expect(await mailTo(stack, 'c1@client.example')).toHaveLength(1);
+  expect(stack.iamDenials()).toEqual([]);
+});
+
+it('sends nothing for the same encounter again, even when it was updated since', async () => {
+  clock.advance(15 * 60_000);
+  await put(encounter('enc-1', 'pt-1'));
+  const report = await stack.pollFhir();
+  await stack.waitForIdle();
+
+  expect(report).toMatchObject({ status: 'polled', announced: [], alreadyAnnounced: 1 });
+  expect(announced()).toHaveLength(1);
+  expect(await mailTo(stack, 'c1@client.example')).toHaveLength(1);
+});
+
+it('renews an expired token within the poll, which succeeds', async () => {
+  const server = stack.fhir!.server;
+  const grants = server.counts.tokens;
+  const refusals = server.counts.unauthorized;
+  // The client's cached token is still fresh by its own clock: only the server's 401 can tell it.
+  server.expireTokens();
+  await put(patient('pt-2', 'c2@client.example'));
+  await put(encounter('enc-2', 'pt-2'));
+  const report = await stack.pollFhir();
+  await stack.waitForIdle();
+
+  expect(report).toMatchObject({ status: 'polled', announced: ['fhir.enc-2'] });
+  expect(server.counts.unauthorized).toBe(refusals + 1);
+  expect(server.counts.tokens).toBe(grants + 1);
+  expect(await mailTo(stack, 'c2@client.example')).toHaveLength(1);
+});
+
+it('waits out a 429 and then announces', async () => {
+  clock.advance(15 * 60_000);
+  await put(patient('pt-3', 'c3@client.example'));
+  await put(encounter('enc-3', 'pt-3'));
+  stack.fhir!.server.failNext({ status: 429, retryAfterSeconds: 1 });
+  const report = await stack.pollFhir();
+  await stack.waitForIdle();
+
+  expect(report).toMatchObject({ status: 'polled', announced: ['fhir.enc-3'] });
+  expect(await mailTo(stack, 'c3@client.example')).toHaveLength(1);
+});
+
+it('fails a poll the server keeps refusing with 503 without losing its window: the next poll announces', async () => {
+  clock.advance(15 * 60_000);
+  await put(patient('pt-4', 'c4@client.example'));
+  await put(encounter('enc-4', 'pt-4'));
+  stack.fhir!.server.failNext(...Array.from({ length: 4 }, () => ({ status: 503 as const, retryAfterSeconds: 0 })));
+  await expect(stack.pollFhir()).rejects.toMatchObject({ name: 'FhirPollFailedError', report: { status: 'failed', failure: 'fhir-unavailable' } });
+  expect(await mailTo(stack, 'c4@client.example')).toHaveLength(0);
+
+  clock.advance(15 * 60_000);
+  const report = await stack.pollFhir();
+  await stack.waitForIdle();
+  expect(report).toMatchObject({ status: 'polled', announced: ['fhir.enc-4'] });
+  expect(await mailTo(stack, 'c4@client.example')).toHaveLength(1);
+  expect(stack.iamDenials()).toEqual([]);
+});
+
+it('npx alliance fhir poll polls the local stand-in at once, with the key the stack made', async () => {
+  clock.advance(15 * 60_000);
+  await put(patient('pt-5', 'c5@client.example'));
+  await put(encounter('enc-5', 'pt-5'));
+  const out: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+  try {
+    expect(await main(['fhir', 'poll', '--base-url', stack.fhir!.baseUrl, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus])).toBe(0);
+  } finally {
+    write.mockRestore();
+  }
+  await stack.waitForIdle();
+
+  expect(out.join('')).toContain('1 announced');
+  expect(out.join('')).not.toContain('c5@client.example');
+  expect(await mailTo(stack, 'c5@client.example')).toHaveLength(1);
+});
