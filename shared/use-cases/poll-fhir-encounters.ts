@@ -74,71 +74,105 @@ export async function pollFhirEncounters(deps: PollFhirEncountersDeps): Promise<
     ignored: 0,
   };
   const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
-  const skip = (reason: SkippedEncounter, sessionId: string) => (result.skipped[reason] ??= []).push(sessionId);
-  const patients = new Map<string, unknown>();
+  const context: EncounterContext = { deps, now, staleLimit, announced, result, patients: new Map() };
 
   let failure: FhirPollFailure | undefined;
   try {
     pages: for await (const page of deps.fhir.finishedEncounters(result.window)) {
       for (const raw of page) {
-        const read = encounterFacts(raw);
-        if (!read.ok) {
-          if (read.problem === 'not-finished' || read.problem === 'not-an-encounter' || read.encounterId === undefined) result.ignored += 1;
-          else skip(read.problem, `fhir.${read.encounterId}`);
-          continue;
-        }
-        const { facts } = read;
-        if (announced.has(facts.sessionId)) {
-          result.alreadyAnnounced += 1;
-          continue;
-        }
-        if (Date.parse(facts.endedAt) < staleLimit) {
-          result.tooOld += 1;
-          continue;
-        }
-        if (!patients.has(facts.patientId)) patients.set(facts.patientId, await deps.fhir.read('Patient', facts.patientId));
-        const details = patientDetails(patients.get(facts.patientId), now);
-        if (details === undefined) {
-          skip('patient-not-found', facts.sessionId);
-          continue;
-        }
-        const completed = await completeSession(
-          {
-            sessionId: facts.sessionId,
-            clientId: facts.patientId,
-            therapistId: facts.practitionerId,
-            endedAt: facts.endedAt,
-            client: details,
-          },
-          { roster: deps.roster, therapists: deps.therapists },
-        );
-        if (!completed.completed) {
-          skip(completed.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : completed.reason, facts.sessionId);
-          continue;
-        }
-        try {
-          await deps.publisher.publish(SessionCompleted, completed.detail);
-        } catch {
+        if ((await announceEncounter(raw, context)) === 'publish-failed') {
           failure = 'publish-failed';
           break pages;
         }
-        announced.set(facts.sessionId, facts.endedAt);
-        result.announced.push(facts.sessionId);
       }
     }
   } catch (error) {
-    // The adapter's errors name a status and a resource type, never an id; only the kind is reported.
-    failure = (error as Error).name === 'FhirUnavailableError' ? 'fhir-unavailable' : 'fhir-refused';
+    failure = failureOf(error);
   }
 
   const state: FeedState = {
     lastPollAt: failure === undefined ? now.toISOString() : (previous?.lastPollAt ?? from.toISOString()),
-    // O(window): what ended before the stale limit can never be announced again.
-    announced: [...announced].filter(([, endedAt]) => Date.parse(endedAt) >= staleLimit).map(([sessionId, endedAt]) => ({ sessionId, endedAt })),
+    announced: withinWindow(announced, staleLimit),
+    ...(previous?.notifications === undefined ? {} : { notifications: previous.notifications }),
   };
   const saved = await deps.state.save(deps.sourceId, state, previous?.lastPollAt);
   if (failure !== undefined) return { ...result, status: 'failed', failure };
   // Another poll saved meanwhile: what this one announced stands (the request function keys on the session id).
   if (!saved) return { ...result, status: 'failed', failure: 'concurrent-poll' };
   return result;
+}
+
+/** What one encounter's processing shares with the others of a poll or a notification. */
+export interface EncounterContext {
+  deps: Pick<PollFhirEncountersDeps, 'fhir' | 'roster' | 'therapists' | 'publisher'>;
+  now: Date;
+  staleLimit: number;
+  /** Session ids announced within the request window, with their end; the processing adds to it. */
+  announced: Map<string, string>;
+  /** Where the outcome is counted. */
+  result: Pick<FhirPollResult, 'announced' | 'skipped' | 'alreadyAnnounced' | 'tooOld' | 'ignored'>;
+  /** Patients read so far (by id), so a poll reads each once. */
+  patients: Map<string, unknown>;
+  /** Resources the caller already has (a full-resource notification's), by `Type/id`: not read again. */
+  included?: ReadonlyMap<string, unknown>;
+}
+
+/**
+ * One finished encounter (raw JSON) → skipped, already announced, too old, or SessionCompleted.
+ * Throws what the FHIR server's adapter throws (the caller keeps its cursor); `publish-failed`
+ * when the bus refused (nothing counted as announced).
+ */
+export async function announceEncounter(raw: unknown, context: EncounterContext): Promise<'announced' | 'not-announced' | 'publish-failed'> {
+  const { deps, result } = context;
+  const skip = (reason: SkippedEncounter, sessionId: string) => (result.skipped[reason] ??= []).push(sessionId);
+  const read = encounterFacts(raw);
+  if (!read.ok) {
+    if (read.problem === 'not-finished' || read.problem === 'not-an-encounter' || read.encounterId === undefined) result.ignored += 1;
+    else skip(read.problem, `fhir.${read.encounterId}`);
+    return 'not-announced';
+  }
+  const { facts } = read;
+  if (context.announced.has(facts.sessionId)) {
+    result.alreadyAnnounced += 1;
+    return 'not-announced';
+  }
+  if (Date.parse(facts.endedAt) < context.staleLimit) {
+    result.tooOld += 1;
+    return 'not-announced';
+  }
+  const patientKey = `Patient/${facts.patientId}`;
+  if (!context.patients.has(facts.patientId)) {
+    context.patients.set(facts.patientId, context.included?.get(patientKey) ?? (await deps.fhir.read('Patient', facts.patientId)));
+  }
+  const details = patientDetails(context.patients.get(facts.patientId), context.now);
+  if (details === undefined) {
+    skip('patient-not-found', facts.sessionId);
+    return 'not-announced';
+  }
+  const completed = await completeSession(
+    { sessionId: facts.sessionId, clientId: facts.patientId, therapistId: facts.practitionerId, endedAt: facts.endedAt, client: details },
+    { roster: deps.roster, therapists: deps.therapists },
+  );
+  if (!completed.completed) {
+    skip(completed.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : completed.reason, facts.sessionId);
+    return 'not-announced';
+  }
+  try {
+    await deps.publisher.publish(SessionCompleted, completed.detail);
+  } catch {
+    return 'publish-failed';
+  }
+  context.announced.set(facts.sessionId, facts.endedAt);
+  result.announced.push(facts.sessionId);
+  return 'announced';
+}
+
+/** The adapter's errors name a status and a resource type, never an id; only the kind is reported. */
+export function failureOf(error: unknown): 'fhir-unavailable' | 'fhir-refused' {
+  return (error as Error).name === 'FhirUnavailableError' ? 'fhir-unavailable' : 'fhir-refused';
+}
+
+/** O(window): what ended before the stale limit can never be announced again. */
+export function withinWindow(announced: ReadonlyMap<string, string>, staleLimit: number): FeedState['announced'] {
+  return [...announced].filter(([, endedAt]) => Date.parse(endedAt) >= staleLimit).map(([sessionId, endedAt]) => ({ sessionId, endedAt }));
 }

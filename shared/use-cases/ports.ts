@@ -637,6 +637,8 @@ export interface FeedState {
   lastPollAt: string;
   /** Announced instances that ended within the request window (older ones cannot come back). */
   announced: { sessionId: string; endedAt: string }[];
+  /** FHIR subscriptions only: the last `events-since-subscription-start` seen, per Subscription, to find missed notifications. */
+  notifications?: Record<string, number> | undefined;
 }
 
 export interface FeedStateStore {

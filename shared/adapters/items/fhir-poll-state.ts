@@ -2,9 +2,10 @@
  * The FHIR poller's state of one FHIR source (shared/use-cases/poll-fhir-encounters.ts): the end of
  * its last successful poll's window (`lastPollAt`, the `_lastUpdated` cursor) and the encounters it
  * announced that ended within the request window (`announced`: { sessionId, endedAt }), so a
- * window polled again announces nothing twice. Practice data, not a client's: session ids
- * (`fhir.<Encounter.id>`) and times, no Patient id, no name, no URL. Attributes: sourceId,
- * lastPollAt, announced.
+ * window polled again announces nothing twice; with subscriptions, the last
+ * `events-since-subscription-start` seen per Subscription (`notifications`), to find missed ones.
+ * Practice data, not a client's: session ids (`fhir.<Encounter.id>`), times, counts and Subscription
+ * references, no Patient id, no name. Attributes: sourceId, lastPollAt, announced, notifications.
  */
 import type { FeedState } from '../../use-cases/ports.ts';
 import type { GetRequest, ItemKey, ItemKindKeys, PutRequest } from './item.ts';
@@ -24,9 +25,11 @@ export function get(sourceId: string): GetRequest {
 export function fromItem(item: Record<string, unknown> | undefined): FeedState | undefined {
   if (item === undefined || typeof item['lastPollAt'] !== 'string') return undefined;
   const announced = Array.isArray(item['announced']) ? (item['announced'] as { sessionId?: unknown; endedAt?: unknown }[]) : [];
+  const notifications = typeof item['notifications'] === 'object' && item['notifications'] !== null ? (item['notifications'] as Record<string, unknown>) : undefined;
   return {
     lastPollAt: item['lastPollAt'],
     announced: announced.flatMap((entry) => (typeof entry.sessionId === 'string' && typeof entry.endedAt === 'string' ? [{ sessionId: entry.sessionId, endedAt: entry.endedAt }] : [])),
+    ...(notifications === undefined ? {} : { notifications: Object.fromEntries(Object.entries(notifications).filter(([, count]) => typeof count === 'number')) as Record<string, number> }),
   };
 }
 
@@ -37,7 +40,7 @@ export function fromItem(item: Record<string, unknown> | undefined): FeedState |
  */
 export function put(sourceId: string, state: FeedState, readLastPollAt: string | undefined): PutRequest {
   return {
-    Item: { ...key(sourceId), type: FHIR_POLL_STATE_ITEM.type, sourceId, lastPollAt: state.lastPollAt, announced: state.announced },
+    Item: { ...key(sourceId), type: FHIR_POLL_STATE_ITEM.type, sourceId, lastPollAt: state.lastPollAt, announced: state.announced, ...(state.notifications === undefined ? {} : { notifications: state.notifications }) },
     ...(readLastPollAt === undefined
       ? { ConditionExpression: 'attribute_not_exists(pk)' }
       : { ConditionExpression: 'lastPollAt = :read', ExpressionAttributeValues: { ':read': readLastPollAt } }),
