@@ -103,6 +103,8 @@ export const SECRETS = {
   calendarFeeds: { variable: 'calendarFeedsSecretArn' },
   /** The FHIR backend app's private signing key (infra/constructs/fhir-inbound.ts); only with the fhirBaseUrl context key. */
   fhirClientKey: { variable: 'fhirClientKeySecretArn' },
+  /** The header secret FHIR subscription notifications carry (infra/constructs/fhir-inbound.ts); only with fhirBaseUrl. */
+  fhirNotification: { variable: 'fhirNotificationSecretArn' },
 } as const satisfies Record<string, { variable: keyof typeof RESOURCE_ENV }>;
 
 export type SecretName = keyof typeof SECRETS;
@@ -241,10 +243,12 @@ export const FUNCTION_ACCESS = {
   // the roster and the directory it completes sessions from (shared/adapters/inbound-directories.ts),
   // SessionCompleted from the inbound source. The backend app's private key is read from its secret
   // (shared/adapters/smart-backend-auth.ts); the FHIR server itself is outside AWS (HTTPS, no grant).
+  // Behind POST /fhir/r4/notifications it also takes subscription notifications, checked against
+  // the notification secret (shared/use-cases/receive-fhir-notification.ts: the same items).
   fhir: {
     table: { get: ['fhir-state', 'roster-client', 'therapist'], put: ['fhir-state'] },
     publishes: [SessionCompleted],
-    secrets: ['fhirClientKey'],
+    secrets: ['fhirClientKey', 'fhirNotification'],
     settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours }],
     variables: ['fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId'],
   },

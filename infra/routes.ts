@@ -194,4 +194,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Its own function and role: the EHR's signed webhooks need the webhook secret and PutEvents of
   // SessionCompleted, which the client-facing pages must never have (least privilege).
   { method: 'POST', path: '/hooks/v1/sessions', target: FUNCTIONS.hooks },
+  // FHIR subscription notifications (rest-hook): the fhir function, which has the FHIR key, the
+  // notification secret and the poll's state; nothing else does.
+  { method: 'POST', path: '/fhir/r4/notifications', target: FUNCTIONS.fhir },
 ];

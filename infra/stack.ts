@@ -221,9 +221,9 @@ export class AllianceFeedbackStack extends Stack {
       const optOutPath = clientLinks('', { form: '{token}', optOut: '{token}' }).optOutUrl;
       this.api.addRoutes({ path: optOutPath, methods: [HttpMethod.GET, HttpMethod.POST], integration: webIntegration, authorizer: new HttpNoneAuthorizer() });
     }
-    // Routes with their own function (the signed webhook): more specific than /{proxy+}, so they win.
-    // With the front, the webhook skips the origin check: every call is authenticated by its
-    // signature, and the EHR keeps the URL it was configured with when the front is switched on.
+    // Routes with their own function (the signed webhook, FHIR notifications): more specific than /{proxy+}, so they win.
+    // With the front, they skip the origin check: every call is authenticated by its signature (or
+    // the FHIR Subscription's header secret), and the EHR keeps the URL it was configured with.
     for (const route of HTTP_ROUTES) {
       this.api.addRoutes({
         path: route.path,
@@ -344,7 +344,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
-      secretArns: { webhook: this.webhookSecret.secretArn, ...(this.calendarFeeds === undefined ? {} : { calendarFeeds: this.calendarFeeds.secret.secretArn }), ...(this.fhirInbound === undefined ? {} : { fhirClientKey: this.fhirInbound.clientKeySecret.secretArn }) },
+      secretArns: { webhook: this.webhookSecret.secretArn, ...(this.calendarFeeds === undefined ? {} : { calendarFeeds: this.calendarFeeds.secret.secretArn }), ...(this.fhirInbound === undefined ? {} : { fhirClientKey: this.fhirInbound.clientKeySecret.secretArn, fhirNotification: this.fhirInbound.notificationSecret.secretArn }) },
       appointmentDropBucketArn: this.appointmentDrop?.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -398,9 +398,10 @@ export class AllianceFeedbackStack extends Stack {
       fhirTokenUrl: () => config.fhir?.tokenUrl,
       fhirClientId: () => config.fhir?.clientId,
       fhirClientKeySecretArn: () => this.fhirInbound?.clientKeySecret.secretArn,
+      fhirNotificationSecretArn: () => this.fhirInbound?.notificationSecret.secretArn,
     };
     // Resource variables a function may go without: the poller without calendarFeeds reads no feeds, the fhir function without fhirBaseUrl polls nothing.
-    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn']);
+    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn', 'fhirNotificationSecretArn']);
 
     for (const fn of Object.values(this.functions)) {
       for (const statement of functionPolicy(fn.definition, accessResources).Statement) fn.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -495,6 +496,7 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors, SES reputation and skipped appointments' });
+    if (this.fhirInbound) new CfnOutput(this, 'FhirNotificationSecretArn', { value: this.fhirInbound.notificationSecret.secretArn, description: 'The header secret for FHIR subscriptions (docs/integrate.md, FHIR R4, Subscription mode)' });
     if (this.fhirInbound) new CfnOutput(this, 'FhirClientKeySecretArn', { value: this.fhirInbound.clientKeySecret.secretArn, description: 'Put the SMART backend app private key in this secret (docs/integrate.md, FHIR R4)' });
     if (this.calendarFeeds) new CfnOutput(this, 'CalendarFeedsSecretArn', { value: this.calendarFeeds.secret.secretArn, description: 'Put your calendar feed list in this secret (docs/integrate.md, Calendar feed)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });

@@ -340,6 +340,8 @@ export const RESOURCE_ENV = {
   fhirClientId: 'FHIR_CLIENT_ID',
   /** The secret holding the backend app's private signing key (RS384/ES384). */
   fhirClientKeySecretArn: 'FHIR_CLIENT_KEY_SECRET_ARN',
+  /** The secret the FHIR server's Subscription sends in its notifications' Authorization header. */
+  fhirNotificationSecretArn: 'FHIR_NOTIFICATION_SECRET_ARN',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

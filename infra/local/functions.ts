@@ -86,6 +86,7 @@ const LOCAL_RESOURCE_VALUES: {
   fhirTokenUrl: (stack) => stack.fhir?.tokenUrl,
   fhirClientId: (stack) => stack.fhir?.clientId,
   fhirClientKeySecretArn: (stack) => (stack.fhir ? localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey) : undefined),
+  fhirNotificationSecretArn: (stack) => (stack.fhir ? localSecretArn(stack, LOCAL_SECRET_NAMES.fhirNotification) : undefined),
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */
@@ -115,7 +116,7 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
     // The local bus names a queue's ARN after the queue (infra/local/local-queue.ts).
     deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, arn('sqs', deadLetterQueueName(route))])),
     // The FHIR key exists when the stack runs the FHIR stand-in, as the stack's exists with fhirBaseUrl.
-    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook), ...(stack.fhir ? { fhirClientKey: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey) } : {}) },
+    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook), ...(stack.fhir ? { fhirClientKey: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey), fhirNotification: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirNotification) } : {}) },
   };
 }
 

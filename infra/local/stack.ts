@@ -4,7 +4,7 @@
  * front of the web function. The topology comes from infra/routes.ts and the event contracts, the
  * same sources the CDK stack is built from. `npm start` and the integration tests both use it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute } from '../routes.ts';
 import { productPublisherOf } from '../function-access.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
@@ -143,7 +143,7 @@ export interface LocalStack {
   /** Runs one poll of the calendar feeds now (the feeds function, as its schedule would), and returns its report. */
   pollFeeds(): Promise<PollReport>;
   /** The FHIR stand-in (with the `fhir` option): its base and token URLs, and the server itself (tests add resources, expire tokens, inject failures). */
-  fhir: { baseUrl: string; tokenUrl: string; clientId: string; server: LocalFhirServer } | undefined;
+  fhir: { baseUrl: string; tokenUrl: string; clientId: string; server: LocalFhirServer; notificationUrl: string; notificationSecret: string } | undefined;
   /** Runs one poll of the FHIR source now (the fhir function, as its schedule would); rejects, with the report on the error, when the poll failed. */
   pollFhir(): Promise<FhirPollResult | { status: 'not-configured' }>;
   /** Process id of DynamoDB Local's Java process. */
@@ -327,6 +327,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await web.listen();
     ses = await startSesEmulator({ port: requested.ses });
     let fhirServer: LocalFhirServer | undefined;
+    let fhirNotificationSecret = '';
     if (options.fhir) {
       fhirServer = new LocalFhirServer({
         port: options.fhir.port,
@@ -343,6 +344,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const kid = randomUUID();
       fhirServer.registerClient({ clientId: LOCAL_FHIR_CLIENT_ID, publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES384', kid } });
       secretsManager.put(LOCAL_SECRET_NAMES.fhirClientKey, JSON.stringify({ ...(await exportJWK(privateKey)), alg: 'ES384', kid }));
+      fhirNotificationSecret = randomBytes(24).toString('base64url');
+      secretsManager.put(LOCAL_SECRET_NAMES.fhirNotification, fhirNotificationSecret);
     }
     const ports: LocalPorts = { dynamodb: dynamoPort, ses: ses.port, bus: bus.port, web: web.port };
     const endpoints = { dynamodb: `http://${LOCAL_HOST}:${dynamoPort}`, ses: ses.endpoint, bus: bus.endpoint, web: web.endpoint };
@@ -480,7 +483,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
       webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
       pollFeeds: () => feedPoller.poll(),
-      fhir: fhirServer ? { baseUrl: fhirServer.baseUrl, tokenUrl: fhirServer.tokenUrl, clientId: LOCAL_FHIR_CLIENT_ID, server: fhirServer } : undefined,
+      fhir: fhirServer
+        ? {
+            baseUrl: fhirServer.baseUrl,
+            tokenUrl: fhirServer.tokenUrl,
+            clientId: LOCAL_FHIR_CLIENT_ID,
+            server: fhirServer,
+            notificationUrl: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.fhir)!.path}`,
+            notificationSecret: fhirNotificationSecret,
+          }
+        : undefined,
       pollFhir: () => fhirPoller.poll(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),

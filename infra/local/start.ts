@@ -102,11 +102,13 @@ function printBanner(stack: LocalStack): void {
       ? [
           row(FHIR_PORT_SETTING.label, stack.fhir.baseUrl, `FHIR R4 base (${FHIR_PORT_SETTING.env}) · token ${stack.fhir.tokenUrl} · client ${stack.fhir.clientId}`),
           row('', '', `polled now and every ${localFhirPollMinutes(process.env)} min · PUT Patient/Practitioner/Encounter to add · npx alliance fhir poll polls at once`),
+          row('', '', `subscription notifications POST ${stack.fhir.notificationUrl} (Authorization: Bearer <FHIR notification secret>)`),
         ]
       : []),
     '',
     // Printed only when this start made it: a WEBHOOK_SECRET of your own stays off the screen.
     process.env['WEBHOOK_SECRET'] ? 'Webhook secret: yours (WEBHOOK_SECRET)' : `Webhook secret (new each start; set WEBHOOK_SECRET to keep one): ${stack.webhook.secret}`,
+    ...(stack.fhir ? [`FHIR notification secret (new each start): ${stack.fhir.notificationSecret}`] : []),
     '',
     'Send a test event:  npm run send-session',
     '',

@@ -126,7 +126,7 @@ describe('IAM derived from infra/function-access.ts', () => {
     const variables = Object.keys(resource(stack.functions[fn].function).Properties['Environment'].Variables);
     // ICS_FEEDS is the local stack's; the feed list's secret exists only with calendarFeeds (test/infra/calendar-feeds.test.ts),
     // the FHIR settings and key only with fhirBaseUrl (test/infra/fhir-inbound.test.ts).
-    const optional = ['icsFeeds', 'calendarFeedsSecretArn', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn'];
+    const optional = ['icsFeeds', 'calendarFeedsSecretArn', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn', 'fhirNotificationSecretArn'];
     const resources = declared.resources.filter((name) => !optional.includes(name));
 
     expect(variables.sort()).toEqual(

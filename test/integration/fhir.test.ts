@@ -15,6 +15,7 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { INBOUND_SOURCE } from '../../shared/events/contracts.ts';
 import { documentClient, mailTo } from './support/local-stack.ts';
+import { notificationBundle } from '../support/fhir-notifications.ts';
 
 const clock = new ManualClock(new Date('2026-10-12T12:00:00Z'));
 const published: EventEnvelope[] = [];
@@ -134,4 +135,48 @@ it('npx alliance fhir poll polls the local stand-in at once, with the key the st
   expect(out.join('')).toContain('1 announced');
   expect(out.join('')).not.toContain('c5@client.example');
   expect(await mailTo(stack, 'c5@client.example')).toHaveLength(1);
+});
+
+async function notify(bundle: unknown, secret = stack.fhir!.notificationSecret): Promise<Response> {
+  return fetch(stack.fhir!.notificationUrl, { method: 'POST', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${secret}` }, body: JSON.stringify(bundle) });
+}
+
+it('answers a subscription handshake and heartbeat with 200, and refuses a notification without the secret', async () => {
+  expect((await notify(notificationBundle({ type: 'handshake', eventsSinceSubscriptionStart: 0 }))).status).toBe(200);
+  expect((await notify(notificationBundle({ type: 'heartbeat', eventsSinceSubscriptionStart: 0 }))).status).toBe(200);
+  expect((await notify(notificationBundle({ type: 'heartbeat', eventsSinceSubscriptionStart: 0 }), 'not-the-secret-at-all')).status).toBe(401);
+  expect((await notify({ resourceType: 'Patient' })).status).toBe(400);
+});
+
+it('sends one email at once for a notification bundle (id-only), and none for the same notification again or the next poll', async () => {
+  clock.advance(60_000);
+  await put(patient('pt-6', 'c6@client.example'));
+  await put(encounter('enc-6', 'pt-6'));
+  const bundle = notificationBundle({ type: 'event-notification', eventsSinceSubscriptionStart: 1, events: [{ number: 1, encounterId: 'enc-6' }] });
+  const searches = stack.fhir!.server.counts.searches;
+  expect((await notify(bundle)).status).toBe(200);
+  await stack.waitForIdle();
+  expect(await mailTo(stack, 'c6@client.example')).toHaveLength(1);
+  expect(stack.fhir!.server.counts.searches).toBe(searches);
+
+  expect((await notify(bundle)).status).toBe(200);
+  expect(await stack.pollFhir()).toMatchObject({ status: 'polled', announced: [] });
+  await stack.waitForIdle();
+  expect(await mailTo(stack, 'c6@client.example')).toHaveLength(1);
+  expect(stack.iamDenials()).toEqual([]);
+});
+
+it('polls the gap when events-since-subscription-start shows a missed notification', async () => {
+  clock.advance(60_000);
+  await put(patient('pt-7', 'c7@client.example'));
+  await put(encounter('enc-7', 'pt-7'));
+  await put(patient('pt-8', 'c8@client.example'));
+  const full = encounter('enc-8', 'pt-8');
+  // Event 2 (enc-7) never arrived; event 3 comes with its resources (full-resource).
+  const response = await notify(notificationBundle({ type: 'event-notification', eventsSinceSubscriptionStart: 3, events: [{ number: 3, encounterId: 'enc-8' }], resources: [full, patient('pt-8', 'c8@client.example')] }));
+  expect(response.status).toBe(200);
+  await stack.waitForIdle();
+  expect(await mailTo(stack, 'c8@client.example')).toHaveLength(1);
+  expect(await mailTo(stack, 'c7@client.example')).toHaveLength(1);
+  expect(stack.iamDenials()).toEqual([]);
 });
