@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, Encounter, Parameters, Patient } from '@medplum/fhirtypes';
 
 export const SUBSCRIPTION = 'https://ehr.example.org/fhir/Subscription/encounter-complete';
-export const ENCOUNTER_COMPLETE_TOPIC = 'http://hl7.org/fhir/us/core/SubscriptionTopic/encounter-complete';
+// The IG's own example topic; an EHR publishes its own canonical URL.
+export const ENCOUNTER_COMPLETE_TOPIC = 'http://example.org/FHIR/SubscriptionTopic/encounter-complete';
 
 export interface NotificationOptions {
   type: 'handshake' | 'heartbeat' | 'event-notification';
