@@ -98,7 +98,6 @@ export interface LocalStackOptions {
   fhir?: { port: number; tokenLifetimeSeconds?: number; fixtures?: boolean | 'rebase'; poll?: boolean; registerFixtureTherapists?: boolean };
 }
 
-
 /** The fixtures' Practitioner (infra/local/fhir/fixtures.json), as npm start registers it. */
 const FIXTURE_THERAPIST = { therapistId: 'pr-dana', email: 'dana@practice.example', name: 'Dana Rivera' };
 

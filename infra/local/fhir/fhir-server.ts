@@ -320,6 +320,7 @@ export class LocalFhirServer {
     }
     const requested = (form.get('scope') ?? '').split(' ').filter((scope) => /^system\//.test(scope));
     const scope = requested.join(' ');
+    for (const [issued, { expiresAt }] of this.tokens) if (expiresAt <= now.getTime()) this.tokens.delete(issued);
     const accessToken = randomBytes(24).toString('base64url');
     this.tokens.set(accessToken, { clientId, scope, expiresAt: now.getTime() + this.tokenLifetimeSeconds * 1000 });
     this.counts.tokens += 1;
