@@ -93,9 +93,11 @@ export interface LocalStackOptions {
    * at it, with a backend app key made at start (its private half in the Secrets Manager stand-in,
    * its public half registered with the stand-in). `poll`: also poll at start and every
    * FHIR_POLL_MINUTES (npm start); tests poll with `pollFhir()`. `registerFixtureTherapists`: put
-   * the fixtures' Practitioner in the therapist directory (npm start's demo).
+   * the fixtures' Practitioner in the therapist directory (npm start's demo). `subscription`: the
+   * stand-in subscribes the notification route (handshake at start, then a notification of that
+   * content each time a PUT finishes an Encounter), as an EHR's Subscription would.
    */
-  fhir?: { port: number; tokenLifetimeSeconds?: number; fixtures?: boolean | 'rebase'; poll?: boolean; registerFixtureTherapists?: boolean };
+  fhir?: { port: number; tokenLifetimeSeconds?: number; fixtures?: boolean | 'rebase'; poll?: boolean; registerFixtureTherapists?: boolean; subscription?: 'id-only' | 'full-resource' };
 }
 
 /** The fixtures' Practitioner (infra/local/fhir/fixtures.json), as npm start registers it. */
@@ -447,6 +449,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fhirPoller = new LocalFhirPoller(handlers.get(FUNCTIONS.fhir.id) as FhirHandler, log);
     stopSteps.unshift({ name: 'the FHIR poller', run: () => fhirPoller.stop() });
     if (options.fhir?.poll) fhirPoller.start(localFhirPollMinutes(previousEnv));
+    if (fhirServer && options.fhir?.subscription) {
+      const endpoint = `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.fhir)!.path}`;
+      const handshake = await fhirServer.subscribe({ endpoint, secret: fhirNotificationSecret, content: options.fhir.subscription });
+      if (handshake !== 200) throw new LocalStackError(`The FHIR stand-in's subscription handshake was answered ${handshake}, not 200`);
+    }
     state = 'ready';
 
     handle = {

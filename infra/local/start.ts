@@ -50,7 +50,7 @@ async function main(): Promise<void> {
       ports: portsFromEnv(),
       // The FHIR R4 stand-in with its fixtures (their finished encounter moved to 30 minutes ago),
       // polled now and every FHIR_POLL_MINUTES; its Practitioner registered as a therapist.
-      fhir: { port: fhirPortFromEnv(), fixtures: 'rebase', poll: true, registerFixtureTherapists: true },
+      fhir: { port: fhirPortFromEnv(), fixtures: 'rebase', poll: true, registerFixtureTherapists: true, ...fhirSubscriptionFromEnv() },
       // The signed webhook's secret: yours (so your EHR or script keeps working across restarts), or a new one printed below.
       ...(process.env['WEBHOOK_SECRET'] ? { webhookSecret: process.env['WEBHOOK_SECRET'] } : {}),
       onPartExit: (part, exit) => {
@@ -78,6 +78,14 @@ async function main(): Promise<void> {
   printBanner(stack);
 }
 
+/** FHIR_SUBSCRIPTION=id-only|full-resource: the stand-in notifies as a subscribed EHR would. */
+function fhirSubscriptionFromEnv(): { subscription?: 'id-only' | 'full-resource' } {
+  const value = process.env['FHIR_SUBSCRIPTION'];
+  if (value === undefined || value === '') return {};
+  if (value === 'id-only' || value === 'full-resource') return { subscription: value };
+  throw new LocalStackError(`FHIR_SUBSCRIPTION must be id-only or full-resource, got "${value}"`);
+}
+
 function printBanner(stack: LocalStack): void {
   const { endpoints } = stack;
   const row = (label: string, url: string, note: string) => `  ${label.padEnd(22)} ${url.padEnd(24)} ${note}`;
@@ -103,6 +111,7 @@ function printBanner(stack: LocalStack): void {
           row(FHIR_PORT_SETTING.label, stack.fhir.baseUrl, `FHIR R4 base (${FHIR_PORT_SETTING.env}) · token ${stack.fhir.tokenUrl} · client ${stack.fhir.clientId}`),
           row('', '', `polled now and every ${localFhirPollMinutes(process.env)} min · PUT Patient/Practitioner/Encounter to add · npx alliance fhir poll polls at once`),
           row('', '', `subscription notifications POST ${stack.fhir.notificationUrl} (Authorization: Bearer <FHIR notification secret>)`),
+          row('', '', process.env['FHIR_SUBSCRIPTION'] ? `subscribed (${process.env['FHIR_SUBSCRIPTION']}): a PUT that finishes an Encounter is notified at once` : 'FHIR_SUBSCRIPTION=id-only|full-resource npm start: the stand-in notifies each finished Encounter at once'),
         ]
       : []),
     '',

@@ -90,16 +90,24 @@ export async function pollFhirEncounters(deps: PollFhirEncountersDeps): Promise<
     failure = failureOf(error);
   }
 
-  const state: FeedState = {
-    lastPollAt: failure === undefined ? now.toISOString() : (previous?.lastPollAt ?? from.toISOString()),
-    announced: withinWindow(announced, staleLimit),
-    ...(previous?.notifications === undefined ? {} : { notifications: previous.notifications }),
-  };
-  const saved = await deps.state.save(deps.sourceId, state, previous?.lastPollAt);
+  const cursor = failure === undefined ? now.toISOString() : (previous?.lastPollAt ?? from.toISOString());
+  let saved = await deps.state.save(deps.sourceId, { lastPollAt: cursor, announced: withinWindow(announced, staleLimit), ...notificationsOf(previous) }, previous?.lastPollAt);
+  if (!saved) {
+    // A notification (or another poll) saved meanwhile: merge what it recorded with what this poll
+    // announced, once, keeping the later cursor (each covered the window up to its own end).
+    const current = await deps.state.get(deps.sourceId);
+    for (const entry of current?.announced ?? []) if (!announced.has(entry.sessionId)) announced.set(entry.sessionId, entry.endedAt);
+    const later = current !== undefined && current.lastPollAt > cursor ? current.lastPollAt : cursor;
+    saved = await deps.state.save(deps.sourceId, { lastPollAt: later, announced: withinWindow(announced, staleLimit), ...notificationsOf(current) }, current?.lastPollAt);
+  }
   if (failure !== undefined) return { ...result, status: 'failed', failure };
-  // Another poll saved meanwhile: what this one announced stands (the request function keys on the session id).
+  // Still another save in between: what this one announced stands (the request function keys on the session id).
   if (!saved) return { ...result, status: 'failed', failure: 'concurrent-poll' };
   return result;
+}
+
+function notificationsOf(state: FeedState | undefined): Pick<FeedState, 'notifications'> {
+  return state?.notifications === undefined ? {} : { notifications: state.notifications };
 }
 
 /** What one encounter's processing shares with the others of a poll or a notification. */

@@ -80,8 +80,13 @@ export async function receiveFhirNotification(body: unknown, deps: PollFhirEncou
   }
   const fresh = result.announced.map((sessionId) => [sessionId, context.announced.get(sessionId)!] as const);
 
+  // Nothing to record (a first handshake, a heartbeat with a count already seen): the state is left
+  // alone, so a poll running meanwhile is not made to retry its save. A handshake of a Subscription
+  // seen before starts its count again (the server made it anew).
+  const handshake = notification.type === 'handshake';
+  const countChanged = total !== undefined && result.status === 'handled' && (handshake ? lastSeen !== undefined && total !== lastSeen : total !== lastSeen);
   // Two tries: a poll saving its state meanwhile makes the first save fail; the state is read again and this notification's part merged in.
-  for (let attempt = 0; attempt < 2; attempt += 1) {
+  for (let attempt = 0; attempt < 2 && (fresh.length > 0 || countChanged); attempt += 1) {
     const previous = attempt === 0 ? before : await deps.state.get(deps.sourceId);
     const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
     for (const [sessionId, endedAt] of fresh) announced.set(sessionId, endedAt);
@@ -91,7 +96,7 @@ export async function receiveFhirNotification(body: unknown, deps: PollFhirEncou
       lastPollAt: previous?.lastPollAt ?? new Date(staleLimit).toISOString(),
       announced: withinWindow(announced, staleLimit),
       // A failed notification is retried by the server: its count is not taken as seen.
-      notifications: { ...previous?.notifications, ...(total === undefined || result.status === 'failed' ? {} : { [notification.subscription]: Math.max(total, seen ?? 0) }) },
+      notifications: { ...previous?.notifications, ...(total === undefined || result.status === 'failed' ? {} : { [notification.subscription]: handshake ? total : Math.max(total, seen ?? 0) }) },
     };
     if (await deps.state.save(deps.sourceId, state, previous?.lastPollAt)) break;
   }

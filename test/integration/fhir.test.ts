@@ -180,3 +180,23 @@ it('polls the gap when events-since-subscription-start shows a missed notificati
   expect(await mailTo(stack, 'c7@client.example')).toHaveLength(1);
   expect(stack.iamDenials()).toEqual([]);
 });
+
+it('a Subscription on the stand-in: the handshake is answered, and an Encounter PUT as finished is emailed at once, without a poll', async () => {
+  const server = stack.fhir!.server;
+  expect(await server.subscribe({ endpoint: stack.fhir!.notificationUrl, secret: stack.fhir!.notificationSecret, content: 'id-only' })).toBe(200);
+  clock.advance(60_000);
+  await put(patient('pt-9', 'c9@client.example'));
+  const searches = server.counts.searches;
+  await put(encounter('enc-9', 'pt-9'));
+  await server.notificationsSent();
+  await stack.waitForIdle();
+
+  expect(await mailTo(stack, 'c9@client.example')).toHaveLength(1);
+  expect(server.counts.searches).toBe(searches);
+  // Still finished: no new event, no second email.
+  await put(encounter('enc-9', 'pt-9'));
+  await server.notificationsSent();
+  await stack.waitForIdle();
+  expect(await mailTo(stack, 'c9@client.example')).toHaveLength(1);
+  expect(stack.iamDenials()).toEqual([]);
+});

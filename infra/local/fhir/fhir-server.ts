@@ -13,16 +13,19 @@
  *   token (it stands for the EHR's own users: demos and tests add resources the standard way).
  * - `GET {base}/.well-known/smart-configuration` and a small `metadata`.
  * - `failNext()` answers the next resource requests with an error (429 with Retry-After, 503).
+ * - `subscribe()` stands for a topic-based Subscription (R5 Backport IG, R4, `encounter-complete`,
+ *   `rest-hook`): a handshake at once, then an `id-only` or `full-resource` notification, with the
+ *   Subscription's `Authorization` header, each time a PUT makes an Encounter `finished`.
  *
  * In memory; the fixtures (./fixtures.json) are written for this project after the specification's
  * published example shapes. Every time (meta.lastUpdated, token expiry, assertion checks) comes from
  * the given clock, so tests with a ManualClock stay consistent.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Encounter, Parameters, Resource } from '@medplum/fhirtypes';
 import { HttpListener } from '../http-listener.ts';
 import type { LogLine } from '../log.ts';
 
@@ -64,6 +67,18 @@ interface IssuedToken {
   scope: string;
 }
 
+/** A Subscription the stand-in notifies (see subscribe()). */
+export interface LocalSubscription {
+  /** The rest-hook endpoint (the product's POST /fhir/r4/notifications). */
+  endpoint: string;
+  /** Sent as `Authorization: Bearer <secret>` (the Subscription's channel header). */
+  secret: string;
+  content: 'id-only' | 'full-resource';
+}
+
+/** The topic the stand-in's Subscription is on (the IG's example canonical URL). */
+export const LOCAL_ENCOUNTER_COMPLETE_TOPIC = 'http://example.org/FHIR/SubscriptionTopic/encounter-complete';
+
 /** The statuses failNext() can inject. */
 export type InjectedFailure = { status: 429 | 500 | 502 | 503; retryAfterSeconds?: number };
 
@@ -77,6 +92,8 @@ export class LocalFhirServer {
   private readonly now: () => Date;
   private readonly log: LogLine;
   private version = 0;
+  private subscription: (LocalSubscription & { events: number }) | undefined;
+  private sending: Promise<void> = Promise.resolve();
   /** Requests by kind, for tests: token grants, searches (pages), reads, writes, refusals. */
   readonly counts = { tokens: 0, searches: 0, reads: 0, writes: 0, unauthorized: 0, injected: 0 };
 
@@ -132,6 +149,20 @@ export class LocalFhirServer {
     this.failures.push(...failures);
   }
 
+  /**
+   * Starts a Subscription to finished encounters: sends its handshake now (returns the endpoint's
+   * status), then a notification each time a PUT makes an Encounter `finished`.
+   */
+  async subscribe(subscription: LocalSubscription): Promise<number> {
+    this.subscription = { ...subscription, events: 0 };
+    return this.notify('handshake', []);
+  }
+
+  /** Resolves once every notification sent so far was answered (tests). */
+  async notificationsSent(): Promise<void> {
+    await this.sending;
+  }
+
   /** Creates or replaces a resource as a PUT would (new versionId, lastUpdated now); returns it as stored. */
   put<T extends Resource>(resource: T): T {
     if (!isStoredType(resource.resourceType)) throw new Error(`the stand-in stores ${FHIR_STORED_TYPES.join(', ')} only`);
@@ -145,6 +176,64 @@ export class LocalFhirServer {
   /** A stored resource, or undefined. */
   get(type: StoredType, id: string): Resource | undefined {
     return this.resources.get(`${type}/${id}`);
+  }
+
+  /** Posts one notification bundle to the subscriber; its HTTP status (0 when it could not be reached). */
+  private async notify(type: 'handshake' | 'event-notification', encounters: Encounter[]): Promise<number> {
+    const subscription = this.subscription;
+    if (!subscription) return 0;
+    const reference = `${this.baseUrl}/Subscription/alliance-feedback`;
+    const status: Parameters = {
+      resourceType: 'Parameters',
+      id: randomUUID(),
+      meta: { profile: ['http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription-status-r4'] },
+      parameter: [
+        { name: 'subscription', valueReference: { reference } },
+        { name: 'topic', valueCanonical: LOCAL_ENCOUNTER_COMPLETE_TOPIC },
+        { name: 'status', valueCode: type === 'handshake' ? 'requested' : 'active' },
+        { name: 'type', valueCode: type },
+        { name: 'events-since-subscription-start', valueString: String(subscription.events) },
+        ...encounters.map((encounter, index) => ({
+          name: 'notification-event',
+          part: [
+            { name: 'event-number', valueString: String(subscription.events - encounters.length + index + 1) },
+            { name: 'timestamp', valueInstant: this.now().toISOString() },
+            { name: 'focus', valueReference: { reference: `${this.baseUrl}/Encounter/${encounter.id}` } },
+          ],
+        })),
+      ],
+    };
+    const included =
+      subscription.content === 'full-resource'
+        ? encounters.flatMap((encounter) => {
+            const patientId = /^Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(encounter.subject?.reference ?? '')?.[1];
+            const patient = patientId === undefined ? undefined : this.resources.get(`Patient/${patientId}`);
+            return [encounter, ...(patient ? [patient] : [])];
+          })
+        : [];
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'history',
+      timestamp: this.now().toISOString(),
+      entry: [
+        { fullUrl: `urn:uuid:${status.id}`, resource: status, request: { method: 'GET', url: `${reference}/$status` }, response: { status: '200' } },
+        ...included.map((resource): BundleEntry => ({ fullUrl: `${this.baseUrl}/${resource.resourceType}/${resource.id}`, resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` }, response: { status: '200' } })),
+      ],
+    };
+    try {
+      const response = await fetch(subscription.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${subscription.secret}` },
+        body: JSON.stringify(bundle),
+        signal: AbortSignal.timeout(30_000),
+      });
+      await response.body?.cancel();
+      this.log('fhir', `subscription ${type} (${subscription.content}, events ${subscription.events}) → HTTP ${response.status}`);
+      return response.status;
+    } catch (error) {
+      this.log('fhir', `subscription ${type} not delivered (${(error as Error).name})`);
+      return 0;
+    }
   }
 
   private loadFixtures(rebase: boolean): void {
@@ -216,8 +305,15 @@ export class LocalFhirServer {
         return send(response, 400, operationOutcome('structure', 'the body is not JSON'));
       }
       if (resource.resourceType !== type || resource.id !== id) return send(response, 400, operationOutcome('invariant', 'resourceType and id must match the URL'));
-      const existed = this.resources.has(`${type}/${id}`);
+      const before = this.resources.get(`${type}/${id}`) as { status?: string } | undefined;
+      const existed = before !== undefined;
       const stored = this.put(resource);
+      // encounter-complete: an Encounter that became finished.
+      if (type === 'Encounter' && (stored as Encounter).status === 'finished' && before?.status !== 'finished' && this.subscription) {
+        this.subscription.events += 1;
+        const notification = this.notify('event-notification', [stored as Encounter]).then(() => undefined);
+        this.sending = this.sending.then(() => notification);
+      }
       this.counts.writes += 1;
       response.setHeader('etag', `W/"${stored.meta?.versionId}"`);
       response.setHeader('location', `${this.baseUrl}/${type}/${id}/_history/${stored.meta?.versionId}`);

@@ -163,3 +163,44 @@ describe('receiveFhirNotification', () => {
     expect(missedEvents('handshake', 9, undefined, 0)).toBe(false);
   });
 });
+
+describe('what a notification writes', () => {
+  it('writes nothing for a first handshake or a heartbeat already counted (a poll running meanwhile keeps its save)', async () => {
+    const { deps, state } = world();
+    await receiveFhirNotification(notificationBundle({ type: 'handshake', eventsSinceSubscriptionStart: 0 }), deps);
+    expect(state.state).toBeUndefined();
+  });
+
+  it('starts the count again when a Subscription seen before shakes hands anew', async () => {
+    const { deps, resources, state } = world();
+    resources.set('Encounter/e1', encounter('e1'));
+    await receiveFhirNotification(notificationBundle({ type: 'event-notification', eventsSinceSubscriptionStart: 5, events: [{ number: 5, encounterId: 'e1' }] }), deps);
+    expect(state.state!.notifications).toEqual({ [SUBSCRIPTION]: 5 });
+    await receiveFhirNotification(notificationBundle({ type: 'handshake', eventsSinceSubscriptionStart: 0 }), deps);
+    expect(state.state!.notifications).toEqual({ [SUBSCRIPTION]: 0 });
+  });
+});
+
+describe('a poll and a notification at once', () => {
+  it('merges what the notification recorded into the poll’s save instead of failing it', async () => {
+    const { deps, resources, state } = world();
+    resources.set('Encounter/e1', encounter('e1'));
+    // The notification saves between the poll's read and its save.
+    const fhir = deps.fhir;
+    deps.fhir = {
+      async *finishedEncounters(window) {
+        resources.set('Encounter/e9', encounter('e9'));
+        await receiveFhirNotification(notificationBundle({ type: 'event-notification', eventsSinceSubscriptionStart: 1, events: [{ number: 1, encounterId: 'e9' }] }), { ...deps, fhir });
+        yield* fhir.finishedEncounters(window);
+      },
+      read: fhir.read,
+    };
+    const report = await pollFhirEncounters(deps);
+    // The poll read its state before the notification announced e9, so it announces e9 too (the
+    // request function keys on the session id: one email); it does not fail, and the state has both.
+    expect(report).toMatchObject({ status: 'polled', announced: ['fhir.e1', 'fhir.e9'] });
+    expect(state.state!.announced.map((entry) => entry.sessionId).sort()).toEqual(['fhir.e1', 'fhir.e9']);
+    expect(state.state!.lastPollAt).toBe(NOW.toISOString());
+    expect(state.state!.notifications).toEqual({ [SUBSCRIPTION]: 1 });
+  });
+});
