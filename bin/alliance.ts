@@ -13,6 +13,7 @@
  * - `digest send [--therapist ID]`: the therapists' weekly digest, now;
  * - `import <appointments.csv>`: an EHR's appointment export → SessionCompleted for each completed one;
  * - `feeds poll`: one poll of the calendar feeds, now.
+ * - `fhir poll`: one poll of the FHIR R4 server, now.
  */
 import { backtestCommand, BACKTEST_HELP } from './backtest.ts';
 import { backtestReportCommand, BACKTEST_REPORT_HELP } from './backtest-report.ts';
@@ -20,6 +21,7 @@ import { eraseCommand, ERASE_HELP, exportCommand, EXPORT_HELP } from './client-d
 import { digestCommand, DIGEST_HELP } from './digest.ts';
 import { clientsCommand, CLIENTS_HELP } from './clients.ts';
 import { feedsCommand, FEEDS_HELP } from './feeds.ts';
+import { fhirCommand, FHIR_HELP } from './fhir.ts';
 import { InputError, UsageError } from './errors.ts';
 import { importCommand, IMPORT_HELP } from './import.ts';
 import { linksCommand, LINKS_HELP } from './links.ts';
@@ -56,6 +58,7 @@ Commands:
   feeds poll              Poll the calendar feeds now: each ended instance becomes one SessionCompleted
   digest send [--therapist ID]
                           Send therapists their weekly digest now (only those with active clients)
+  fhir poll               Poll the FHIR R4 server now: each finished encounter becomes one SessionCompleted
 
 Options:
   -h, --help              Show help (also: alliance <command> --help)
@@ -82,6 +85,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<void>; help: s
   import: { run: (args) => importCommand(args), help: IMPORT_HELP },
   feeds: { run: feedsCommand, help: FEEDS_HELP },
   digest: { run: digestCommand, help: DIGEST_HELP },
+  fhir: { run: fhirCommand, help: FHIR_HELP },
 };
 
 /** Runs the CLI with the given arguments and returns the process exit code. */

@@ -95,6 +95,7 @@ const KIND_NAMES: Record<keyof ItemCounts, [string, string]> = {
   'therapist-notice': ['therapist notice', 'therapist notices'],
   // Never a client's: a calendar feed's poll state carries no clientId, so export and erase never see it.
   'feed-state': ['calendar feed state', 'calendar feed states'],
+  'fhir-state': ['FHIR poll state', 'FHIR poll states'],
   other: ['other item', 'other items'],
 };
 

@@ -169,6 +169,35 @@ export const DEPLOYMENT_SETTINGS = {
     description:
       'Turns the calendar feed poller on: `true` polls every 15 minutes, a number sets the minutes between polls (5–1440). The stack then has a Secrets Manager secret (output CalendarFeedsSecretArn) where you put the feed list (docs/integrate.md, Calendar feed). Unset: no poller, no secret.',
   }),
+  fhirBaseUrl: deploymentSetting({
+    context: 'fhirBaseUrl',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.url({ protocol: /^https$/, message: 'must be an https:// URL' }),
+    description:
+      'Turns FHIR R4 inbound on: the practice EHR\'s FHIR base URL, polled every fhirPollMinutes for finished encounters with SMART Backend Services (docs/integrate.md, FHIR R4). Needs fhirTokenUrl and fhirClientId; the stack then has a secret (output FhirClientKeySecretArn) for the backend app\'s private key. Unset: no FHIR poller, no secret.',
+  }),
+  fhirTokenUrl: deploymentSetting({
+    context: 'fhirTokenUrl',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.url({ protocol: /^https$/, message: 'must be an https:// URL' }),
+    description: 'With fhirBaseUrl: the EHR\'s SMART token endpoint (token_endpoint in {fhirBaseUrl}/.well-known/smart-configuration).',
+  }),
+  fhirClientId: deploymentSetting({
+    context: 'fhirClientId',
+    defaultValue: undefined,
+    optional: true,
+    schema: z.string().check(z.regex(/^[\x21-\x7e]{1,200}$/, 'must be 1–200 printable characters without spaces')),
+    description: 'With fhirBaseUrl: the client id the EHR gave the product\'s backend app when you registered it.',
+  }),
+  fhirPollMinutes: deploymentSetting({
+    context: 'fhirPollMinutes',
+    defaultValue: '15',
+    optional: false,
+    schema: z.pipe(z.coerce.number(), z.int().check(z.minimum(5, 'must be at least 5 minutes'), z.maximum(1440, 'must be at most 1440 minutes'))),
+    description: 'With fhirBaseUrl: minutes between polls of the FHIR server.',
+  }),
 } as const;
 
 /** Everything the stack needs to know, validated. */
@@ -198,6 +227,8 @@ export interface StackConfig {
   appointmentDropDays: number | undefined;
   /** Minutes between calendar feed polls; undefined: no poller (calendarFeeds unset). */
   calendarFeedIntervalMinutes: number | undefined;
+  /** FHIR R4 inbound; undefined: off (fhirBaseUrl unset). */
+  fhir: { baseUrl: string; tokenUrl: string; clientId: string; intervalMinutes: number } | undefined;
 }
 
 /** How an error names a context key: the flag a person types to fix it. */
@@ -312,6 +343,11 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     problems.push(`${describeContextKey('senderAddress')} must belong to the SES identity "${sesIdentity}" (set ${describeContextKey('sesIdentity')} to the identity you verified)`);
   }
 
+  const fhirParts = (['fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId'] as const).filter((key) => lookup(DEPLOYMENT_SETTINGS[key].context) !== undefined);
+  if (fhirParts.length > 0 && fhirParts.length < 3) {
+    problems.push(`${describeContextKey('fhirBaseUrl')}, ${describeContextKey('fhirTokenUrl')} and ${describeContextKey('fhirClientId')} go together (FHIR R4 inbound): give all three, or none`);
+  }
+
   let instrumentJson: string | undefined;
   const instrumentFile = deployment['instrumentFile'] as string | undefined;
   if (instrumentFile !== undefined) {
@@ -367,6 +403,10 @@ export function readStackConfig(node: Node, options: ReadStackConfigOptions = {}
     front: deployment['front'] === true ? { certificateArn: deployment['frontCertificateArn'] as string | undefined } : undefined,
     appointmentDropDays: deployment['appointmentDropDays'] as number | undefined,
     calendarFeedIntervalMinutes: deployment['calendarFeeds'] as number | undefined,
+    fhir:
+      deployment['fhirBaseUrl'] !== undefined && deployment['fhirTokenUrl'] !== undefined && deployment['fhirClientId'] !== undefined
+        ? { baseUrl: deployment['fhirBaseUrl'] as string, tokenUrl: deployment['fhirTokenUrl'] as string, clientId: deployment['fhirClientId'] as string, intervalMinutes: deployment['fhirPollMinutes'] as number }
+        : undefined,
   };
 }
 

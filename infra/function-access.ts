@@ -111,6 +111,10 @@ export const SECRETS = {
   webhook: { variable: 'webhookSecretArn' },
   /** The calendar feed list (infra/constructs/calendar-feeds.ts); only with the calendarFeeds context key. */
   calendarFeeds: { variable: 'calendarFeedsSecretArn' },
+  /** The FHIR backend app's private signing key (infra/constructs/fhir-inbound.ts); only with the fhirBaseUrl context key. */
+  fhirClientKey: { variable: 'fhirClientKeySecretArn' },
+  /** The header secret FHIR subscription notifications carry (infra/constructs/fhir-inbound.ts); only with fhirBaseUrl. */
+  fhirNotification: { variable: 'fhirNotificationSecretArn' },
 } as const satisfies Record<string, { variable: keyof typeof RESOURCE_ENV }>;
 
 export type SecretName = keyof typeof SECRETS;
@@ -122,7 +126,7 @@ export interface FunctionAccess extends Access {
   /** Loads the instrument catalogue (INSTRUMENT_JSON / INSTRUMENT_FILE). */
   instruments?: boolean;
   /** Resource variables that grant nothing (the others follow from the access above). */
-  variables?: readonly ('claimLeaseSeconds' | 'adminEmail' | 'icsFeeds')[];
+  variables?: readonly ('claimLeaseSeconds' | 'adminEmail' | 'icsFeeds' | 'fhirBaseUrl' | 'fhirTokenUrl' | 'fhirClientId')[];
 }
 
 type FunctionKey = keyof typeof FUNCTIONS;
@@ -298,6 +302,19 @@ export const FUNCTION_ACCESS = {
       PRIVACY_SETTINGS,
     ],
     variables: ['claimLeaseSeconds'],
+  },
+  // shared/use-cases/poll-fhir-encounters.ts: the FHIR source's poll state (read, conditional put),
+  // the roster and the directory it completes sessions from (shared/adapters/inbound-directories.ts),
+  // SessionCompleted from the inbound source. The backend app's private key is read from its secret
+  // (shared/adapters/smart-backend-auth.ts); the FHIR server itself is outside AWS (HTTPS, no grant).
+  // Behind POST /fhir/r4/notifications it also takes subscription notifications, checked against
+  // the notification secret (shared/use-cases/receive-fhir-notification.ts: the same items).
+  fhir: {
+    table: { get: ['fhir-state', 'roster-client', 'therapist'], put: ['fhir-state'] },
+    publishes: [SessionCompleted],
+    secrets: ['fhirClientKey', 'fhirNotification'],
+    settings: [{ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours }],
+    variables: ['fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId'],
   },
 } as const satisfies Record<FunctionKey, FunctionAccess>;
 

@@ -46,8 +46,8 @@ function dropPrefixFinding(instance: string | undefined, prefix: 'incoming' | 'r
 /** The drop bucket, when the stack has one (appointmentDropDays). */
 const dropBucket = (stack: AllianceFeedbackStack) => (stack.appointmentDrop ? [stack.appointmentDrop.bucket] : []);
 
-/** The stack's Secrets Manager secrets: the webhook's, and the calendar feed list's when it has one. */
-const secretsOf = (stack: AllianceFeedbackStack) => [stack.webhookSecret, ...(stack.calendarFeeds ? [stack.calendarFeeds.secret] : [])];
+/** The stack's Secrets Manager secrets: the webhook's, the calendar feed list's and the FHIR client key's when it has them. */
+const secretsOf = (stack: AllianceFeedbackStack) => [stack.webhookSecret, ...(stack.calendarFeeds ? [stack.calendarFeeds.secret] : []), ...(stack.fhirInbound ? [stack.fhirInbound.clientKeySecret, stack.fhirInbound.notificationSecret] : [])];
 
 const everyFunction = (stack: AllianceFeedbackStack) => [...Object.values(stack.functions).map((fn) => fn.function), ...(stack.originCheck === undefined ? [] : [stack.originCheck.function])];
 
@@ -119,22 +119,22 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
   },
   {
     id: 'AwsSolutions-APIG4',
-    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}, POST /hooks/v1/sessions); with the front, only the opt-out route and the signed webhook',
+    appliesTo: 'the HTTP API routes (GET /, ANY /{proxy+}, POST /hooks/v1/sessions, POST /fhir/r4/notifications); with the front, only the opt-out route, the signed webhook and the FHIR notifications',
     reason:
-      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. The signed webhook is authenticated by its Standard Webhooks HMAC-SHA256 signature over the body, id and timestamp (±5 minutes), which the hooks function verifies against the secret in Secrets Manager; an EHR cannot sign with IAM or a JWT. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working, and the webhook skips it because its signature already authenticates each call and an EHR\'s integration keeps the URL it was given.',
+      'The API serves pages to clients, who have no accounts to log in with. A form is opened by the single-use token in the emailed link (at least 128 random bits, stored only as its SHA-256, expiring), which the web function verifies; an API Gateway authorizer has nothing to check. Stage throttling limits guessing. The signed webhook is authenticated by its Standard Webhooks HMAC-SHA256 signature over the body, id and timestamp (±5 minutes), which the hooks function verifies against the secret in Secrets Manager; an EHR cannot sign with IAM or a JWT. FHIR subscription notifications are authenticated by the header secret the practice set on the EHR\'s Subscription (compared in constant time with the secret in Secrets Manager), the one authentication a FHIR rest-hook channel offers. With the optional front, every other route takes its origin check (which only tells the front from a direct caller); the opt-out route skips it so that opt-out links in emails sent before the front was switched on, which name the API\'s own URL, keep working, and the webhook and the FHIR notifications skip it because their signature or secret already authenticates each call and an EHR\'s integration keeps the URL it was given.',
     targets: (stack) => [stack.api],
   },
   {
     id: 'AwsSolutions-SMG4',
-    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds)',
+    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds); the FHIR backend app\'s key and the FHIR notification secret (with fhirBaseUrl)',
     reason:
-      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches. The calendar feed list holds the practice\'s feed URLs, which the calendar service issues: nothing in AWS can rotate them; the practice replaces a URL (and the secret\'s value) when it resets the feed in its calendar, as docs/integrate.md says.',
+      'The webhook secret is shared with the practice\'s EHR, which signs with it: a rotation Lambda would change it without the EHR knowing and every delivery would fail. It is rotated by the administrator with `npx alliance webhook-secret rotate`, which keeps the previous secret valid (for 7 days, or until retire-previous) while the EHR switches. The calendar feed list holds the practice\'s feed URLs, which the calendar service issues: nothing in AWS can rotate them; the practice replaces a URL (and the secret\'s value) when it resets the feed in its calendar, as docs/integrate.md says. The FHIR backend app\'s private key pairs with the public key registered in the EHR: a rotation Lambda cannot register a new public key there; the practice rotates the pair by registering the new public key (or publishing it in its JWKS) and then replacing the secret, as docs/integrate.md says. The FHIR notification secret is set on the EHR\'s Subscription (its channel header), which a rotation Lambda cannot change: the practice puts a new value and updates the Subscription.',
     targets: secretsOf,
   },
   {
     id: 'HIPAA.Security-SecretsManagerRotationEnabled',
-    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds)',
-    reason: 'As AwsSolutions-SMG4: the webhook secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch; the feed URLs are issued by the practice\'s calendar service and can only be changed there.',
+    appliesTo: 'the signed webhook secret; the calendar feed list\'s secret (with calendarFeeds); the FHIR backend app\'s key and the FHIR notification secret (with fhirBaseUrl)',
+    reason: 'As AwsSolutions-SMG4: the webhook secret is shared with the EHR, so it is rotated by hand with `npx alliance webhook-secret rotate`, two secrets valid during the switch; the feed URLs are issued by the practice\'s calendar service and can only be changed there; the FHIR key\'s public half is registered in the EHR, so the pair is rotated there first, and the FHIR notification secret is set on the EHR\'s Subscription.',
     targets: secretsOf,
   },
   {
@@ -154,7 +154,7 @@ export const NAG_ACKNOWLEDGEMENTS: readonly NagAcknowledgement[] = [
     id: 'HIPAA.Security-LambdaDLQ',
     appliesTo: 'every function (with the front, its origin check too)',
     reason:
-      'A function\'s dead-letter setting only catches failed asynchronous invocations. The queue-fed functions are polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web and hooks functions, and the optional front\'s origin check (a Lambda authorizer), answer API Gateway synchronously. Two are invoked asynchronously and have nothing a dead-letter queue could keep: the calendar feed poller\'s scheduled invocations carry no data (`{}`), and the next poll covers everything since the feed\'s last successful one; the appointment-import function\'s S3 notification only names a file that stays in the bucket, and importing it again sends nothing twice. A failure of either raises the function-error alarm.',
+      'A function\'s dead-letter setting only catches failed asynchronous invocations. The queue-fed functions are polled from SQS: failed messages return to the queue and move to its alarmed redrive dead-letter queue after maxReceiveCount attempts. The web and hooks functions, and the optional front\'s origin check (a Lambda authorizer), answer API Gateway synchronously. Three are invoked asynchronously and have nothing a dead-letter queue could keep: the calendar feed poller\'s and the FHIR poller\'s scheduled invocations carry no data (`{}`), and the next poll covers everything since the last successful one; the appointment-import function\'s S3 notification only names a file that stays in the bucket, and importing it again sends nothing twice. A failure of any of them raises the function-error alarm.',
     targets: everyFunction,
   },
   {

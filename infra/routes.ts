@@ -100,6 +100,14 @@ export const FUNCTIONS = {
     description: 'DigestTimeReached → one weekly digest email to the registered therapist (one caseload query)',
     timeoutSeconds: 30,
   },
+  // Not a route's target: EventBridge Scheduler invokes it (infra/constructs/fhir-inbound.ts).
+  fhir: {
+    id: 'fhir',
+    entry: 'functions/fhir/handler.ts',
+    description: 'Every 15 minutes (fhirBaseUrl): finished FHIR R4 encounters since the last poll → SessionCompleted, with SMART Backend Services',
+    // Pages of encounters, a Patient read each, and up to three backoffs of at most 20 s on a busy server.
+    timeoutSeconds: 300,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 /** An event route: events matching the contract's pattern go through a queue to the function. */
@@ -211,4 +219,7 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   // Its own function and role: the EHR's signed webhooks need the webhook secret and PutEvents of
   // SessionCompleted, which the client-facing pages must never have (least privilege).
   { method: 'POST', path: '/hooks/v1/sessions', target: FUNCTIONS.hooks },
+  // FHIR subscription notifications (rest-hook): the fhir function, which has the FHIR key, the
+  // notification secret and the poll's state; nothing else does.
+  { method: 'POST', path: '/fhir/r4/notifications', target: FUNCTIONS.fhir },
 ];

@@ -38,6 +38,7 @@ import { AppointmentDrop } from './constructs/appointment-drop.ts';
 import { CalendarFeeds } from './constructs/calendar-feeds.ts';
 import { THERAPIST_INDEX } from '../shared/adapters/items/therapist.ts';
 import { DigestSchedule } from './constructs/digest-schedule.ts';
+import { FhirInbound } from './constructs/fhir-inbound.ts';
 import { EventRouteQueue } from './constructs/event-route-queue.ts';
 import { Front, OriginCheck } from './constructs/front.ts';
 import { FunctionRole } from './constructs/function-role.ts';
@@ -120,6 +121,8 @@ export class AllianceFeedbackStack extends Stack {
   readonly calendarFeeds: CalendarFeeds | undefined;
   /** The weekly digest's hourly schedule. */
   readonly digestSchedule: DigestSchedule;
+  /** FHIR R4 inbound's key secret and schedule (context fhirBaseUrl); undefined when off. */
+  readonly fhirInbound: FhirInbound | undefined;
 
   /** Every alarm that publishes to the alarm topic: the dead-letter alarms and the operations ones. */
   get alarmsOnTopic(): readonly Alarm[] {
@@ -231,9 +234,9 @@ export class AllianceFeedbackStack extends Stack {
       const optOutPath = clientLinks('', { form: '{token}', optOut: '{token}' }).optOutUrl;
       this.api.addRoutes({ path: optOutPath, methods: [HttpMethod.GET, HttpMethod.POST], integration: webIntegration, authorizer: new HttpNoneAuthorizer() });
     }
-    // Routes with their own function (the signed webhook): more specific than /{proxy+}, so they win.
-    // With the front, the webhook skips the origin check: every call is authenticated by its
-    // signature, and the EHR keeps the URL it was configured with when the front is switched on.
+    // Routes with their own function (the signed webhook, FHIR notifications): more specific than /{proxy+}, so they win.
+    // With the front, they skip the origin check: every call is authenticated by its signature (or
+    // the FHIR Subscription's header secret), and the EHR keeps the URL it was configured with.
     for (const route of HTTP_ROUTES) {
       this.api.addRoutes({
         path: route.path,
@@ -331,6 +334,9 @@ export class AllianceFeedbackStack extends Stack {
       ? undefined
       : new CalendarFeeds(this, 'CalendarFeeds', { poller: this.functions.feeds, key: this.key, intervalMinutes: config.calendarFeedIntervalMinutes, account: this.account });
     this.digestSchedule = new DigestSchedule(this, 'DigestSchedule', { dispatcher: this.functions.digestDispatch, account: this.account });
+    this.fhirInbound = config.fhir === undefined
+      ? undefined
+      : new FhirInbound(this, 'FhirInbound', { poller: this.functions.fhir, key: this.key, intervalMinutes: config.fhir.intervalMinutes, account: this.account });
     const routeOf = (fn: ProductFunction) => this.routes.find((routeQueue) => routeQueue.route.target.id === fn.definition.id);
     // The signed webhook's secret, with the stack's key. CloudFormation fills it with a random
     // placeholder that verifies nothing (the hooks function answers 503 until then);
@@ -352,7 +358,7 @@ export class AllianceFeedbackStack extends Stack {
       schedulerRoleArn: this.schedulerRole.roleArn,
       schedulerDeadLetterQueueArn: this.schedulerDeadLetterQueue.queueArn,
       deadLetterQueueArns: Object.fromEntries(this.routes.map((routeQueue) => [routeQueue.route.target.id, routeQueue.deadLetterQueue.queueArn])),
-      secretArns: { webhook: this.webhookSecret.secretArn, ...(this.calendarFeeds === undefined ? {} : { calendarFeeds: this.calendarFeeds.secret.secretArn }) },
+      secretArns: { webhook: this.webhookSecret.secretArn, ...(this.calendarFeeds === undefined ? {} : { calendarFeeds: this.calendarFeeds.secret.secretArn }), ...(this.fhirInbound === undefined ? {} : { fhirClientKey: this.fhirInbound.clientKeySecret.secretArn, fhirNotification: this.fhirInbound.notificationSecret.secretArn }) },
       appointmentDropBucketArn: this.appointmentDrop?.bucketArn,
     });
     for (const statement of schedulerPolicy(accessResources).Statement) this.schedulerRole.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -403,9 +409,14 @@ export class AllianceFeedbackStack extends Stack {
       calendarFeedsSecretArn: () => this.calendarFeeds?.secret.secretArn,
       // The local stack's feed list; never on AWS.
       icsFeeds: () => undefined,
+      fhirBaseUrl: () => config.fhir?.baseUrl,
+      fhirTokenUrl: () => config.fhir?.tokenUrl,
+      fhirClientId: () => config.fhir?.clientId,
+      fhirClientKeySecretArn: () => this.fhirInbound?.clientKeySecret.secretArn,
+      fhirNotificationSecretArn: () => this.fhirInbound?.notificationSecret.secretArn,
     };
-    // Resource variables a function may go without: the poller without calendarFeeds reads no feeds.
-    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds']);
+    // Resource variables a function may go without: the poller without calendarFeeds reads no feeds, the fhir function without fhirBaseUrl polls nothing.
+    const optionalResources = new Set<keyof typeof RESOURCE_ENV>(['adminEmail', 'calendarFeedsSecretArn', 'icsFeeds', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn', 'fhirNotificationSecretArn']);
 
     for (const fn of Object.values(this.functions)) {
       for (const statement of functionPolicy(fn.definition, accessResources).Statement) fn.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
@@ -464,7 +475,7 @@ export class AllianceFeedbackStack extends Stack {
     // The operations dashboard, and alarms on function errors and SES reputation, to the same topic.
     this.operations = new Operations(this, 'Operations', {
       // The calendar feed poller only when it polls: unused, its error metric would cost an alarm metric for nothing.
-      functions: Object.values(this.functions).filter((fn) => fn.definition !== FUNCTIONS.feeds || this.calendarFeeds !== undefined),
+      functions: Object.values(this.functions).filter((fn) => (fn.definition !== FUNCTIONS.feeds || this.calendarFeeds !== undefined) && (fn.definition !== FUNCTIONS.fhir || this.fhirInbound !== undefined)),
       deadLetterQueues: this.deadLetterQueues,
       api: this.api,
       alarmTopic: this.alarmTopic,
@@ -500,6 +511,8 @@ export class AllianceFeedbackStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to hear about dead letters, function errors, SES reputation and skipped appointments' });
+    if (this.fhirInbound) new CfnOutput(this, 'FhirNotificationSecretArn', { value: this.fhirInbound.notificationSecret.secretArn, description: 'The header secret for FHIR subscriptions (docs/integrate.md, FHIR R4, Subscription mode)' });
+    if (this.fhirInbound) new CfnOutput(this, 'FhirClientKeySecretArn', { value: this.fhirInbound.clientKeySecret.secretArn, description: 'Put the SMART backend app private key in this secret (docs/integrate.md, FHIR R4)' });
     if (this.calendarFeeds) new CfnOutput(this, 'CalendarFeedsSecretArn', { value: this.calendarFeeds.secret.secretArn, description: 'Put your calendar feed list in this secret (docs/integrate.md, Calendar feed)' });
     new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
     new CfnOutput(this, 'WebhookUrl', { value: `${this.stage.url}hooks/v1/sessions`, description: 'Signed webhooks (Standard Webhooks) with SessionCompleted go here' });

@@ -439,6 +439,16 @@ export const RESOURCE_ENV = {
   calendarFeedsSecretArn: 'CALENDAR_FEEDS_SECRET_ARN',
   /** Local stack only: the calendar feeds to poll, file paths or URLs (shared/adapters/feed-sources.ts). */
   icsFeeds: 'ICS_FEEDS',
+  /** The practice's FHIR R4 base URL (optional: only with the fhirBaseUrl context key; locally the stand-in's). */
+  fhirBaseUrl: 'FHIR_BASE_URL',
+  /** Its SMART Backend Services token endpoint. */
+  fhirTokenUrl: 'FHIR_TOKEN_URL',
+  /** The client id the EHR registered the product's backend app under. */
+  fhirClientId: 'FHIR_CLIENT_ID',
+  /** The secret holding the backend app's private signing key (RS384/ES384). */
+  fhirClientKeySecretArn: 'FHIR_CLIENT_KEY_SECRET_ARN',
+  /** The secret the FHIR server's Subscription sends in its notifications' Authorization header. */
+  fhirNotificationSecretArn: 'FHIR_NOTIFICATION_SECRET_ARN',
 } as const;
 
 type SettingValues<T extends Record<string, Setting>> = { [K in keyof T]: z.infer<T[K]['schema']> };

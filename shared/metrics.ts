@@ -10,6 +10,7 @@
 import type { SkipReason } from './domain/request-policy.ts';
 import { ALERT_KINDS } from './events/contracts.ts';
 import type { SkippedAppointment } from './use-cases/complete-session.ts';
+import type { SkippedEncounter } from './use-cases/poll-fhir-encounters.ts';
 
 /** CloudWatch namespace of every product metric. */
 export const METRICS_NAMESPACE = 'AllianceFeedback';
@@ -67,6 +68,8 @@ export const METRIC = {
   sessionAnnounced: 'SessionAnnounced',
   /** feeds: a calendar feed could not be read (or its poll not finished); its cursor stays, the next poll retries. */
   calendarFeedFailed: 'CalendarFeedFailed',
+  /** fhir: a poll of the FHIR server did not complete (unavailable, refused, bus); its cursor stays, the next poll retries. */
+  fhirPollFailed: 'FhirPollFailed',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -75,7 +78,7 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 export const METRIC_DIMENSION = { reason: 'reason', kind: 'kind' } as const;
 
 export type MetricDimension =
-  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment | 'no-client-reference' }
+  | { name: typeof METRIC_DIMENSION.reason; value: SkipReason | SkippedAppointment | SkippedEncounter | 'no-client-reference' }
   | { name: typeof METRIC_DIMENSION.kind; value: (typeof ALERT_KINDS)[number] };
 
 // A record keyed by SkipReason: adding a reason to the domain fails `tsc` here until it is listed.
@@ -93,6 +96,22 @@ export const APPOINTMENT_SKIP_REASONS = Object.keys(APPOINTMENT_SKIP_REASON_SET)
 
 /** The calendar feed poller's reasons: an event with no client reference, then completeSession's. */
 export const CALENDAR_SKIP_REASONS: (SkippedAppointment | 'no-client-reference')[] = ['no-client-reference', ...APPOINTMENT_SKIP_REASONS];
+
+// Keyed by the FHIR poller's reasons: a new reason fails `tsc` here until it is graphed and alarmed.
+const FHIR_SKIP_REASON_SET = {
+  'no-patient': true,
+  'no-practitioner': true,
+  'no-end-time': true,
+  'patient-not-found': true,
+  'no-email': true,
+  'client-not-on-roster': true,
+  'client-inactive': true,
+  'therapist-unknown': true,
+  'invalid-details': true,
+} as const satisfies Record<SkippedEncounter, true>;
+
+/** The FHIR poller's reasons: the encounter's own gaps, a patient with no email anywhere, then completeSession's. */
+export const FHIR_SKIP_REASONS = Object.keys(FHIR_SKIP_REASON_SET) as SkippedEncounter[];
 
 /** Every value of the `kind` dimension of AlertRaised and AlertEmailSent. */
 export { ALERT_KINDS };

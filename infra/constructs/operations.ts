@@ -40,8 +40,9 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_KINDS, APPOINTMENT_SKIP_REASONS, CALENDAR_SKIP_REASONS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
+import { ALERT_KINDS, APPOINTMENT_SKIP_REASONS, CALENDAR_SKIP_REASONS, FHIR_SKIP_REASONS, METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, SERVICE_DIMENSION, SKIP_REASONS, type MetricName } from '../../shared/metrics.ts';
 import type { SkippedAppointment } from '../../shared/use-cases/complete-session.ts';
+import type { SkippedEncounter } from '../../shared/use-cases/poll-fhir-encounters.ts';
 import { EVENT_ROUTES, FUNCTIONS } from '../routes.ts';
 import type { ProductFunction } from './product-function.ts';
 
@@ -70,10 +71,12 @@ const MAX_ALARM_METRICS = 10;
 
 export class Operations extends Construct {
   readonly dashboard: Dashboard;
-  /** Any error of any function, or any 5xx from the web API (the first of errorsAlarms). */
+  /** Any error of a function (but the scheduled pollers), or any 5xx from the web API (the first of errorsAlarms). */
   readonly errorsAlarm: Alarm;
   /** The errors alarms: one per 10 metrics (CloudWatch's limit for an alarm's expression). */
   readonly errorsAlarms: readonly Alarm[];
+  /** A scheduled poll (calendar feeds, FHIR) that failed; undefined when neither poller is on. */
+  readonly pollErrorsAlarm: Alarm | undefined;
   /** Appointments an unattended inbound path could not turn into sessions (roster or directory missing). */
   readonly appointmentsSkippedAlarm: Alarm;
   readonly bounceRateAlarm: Alarm;
@@ -90,9 +93,12 @@ export class Operations extends Construct {
     // the dashboard's "Function errors" graph says which. SUM over the array (not e1 + e2) because
     // an idle function publishes no data point and `+` would make the whole sum missing. An alarm's
     // expression takes at most 10 metrics: past that, the functions are split over a second alarm
-    // (ErrorsAlarm2, ...) with the same description and action.
+    // (ErrorsAlarm2, ...) with the same description and action. The scheduled pollers have their
+    // own alarm: their failures mean something else (the next poll covers the window once the
+    // source is back).
+    const isPoller = (fn: ProductFunction) => fn.definition === FUNCTIONS.feeds || fn.definition === FUNCTIONS.fhir;
     const errorMetrics: [string, IMetric][] = [
-      ...functions.map((fn, index): [string, IMetric] => [`errors${index}`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM })]),
+      ...functions.filter((fn) => !isPoller(fn)).map((fn, index): [string, IMetric] => [`errors${index}`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM })]),
       ['api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: Stats.SUM })],
     ];
     const chunks: Record<string, IMetric>[] = [];
@@ -110,6 +116,21 @@ export class Operations extends Construct {
         }),
     );
     this.errorsAlarm = this.errorsAlarms[0]!;
+
+    const pollers = functions.filter(isPoller);
+    const pollMetrics: Record<string, IMetric> = Object.fromEntries(pollers.map((fn, index) => [`pollErrors${index}`, fn.function.metricErrors({ period: FIVE_MINUTES, statistic: Stats.SUM })]));
+    this.pollErrorsAlarm =
+      pollers.length === 0
+        ? undefined
+        : new Alarm(this, 'PollErrorsAlarm', {
+            alarmDescription:
+              'A scheduled poll failed: a calendar feed could not be read, or the FHIR server was unavailable or refused the product (token, key, scopes). Nothing is lost: the next poll covers the window since the last successful one. Open the operations dashboard ("Calendar feeds", "FHIR R4 encounters") and the feeds or fhir log group, which names the failure (never a URL or a client); docs/integrate.md has a troubleshooting table.',
+            metric: new MathExpression({ expression: `SUM([${Object.keys(pollMetrics).join(', ')}])`, usingMetrics: pollMetrics, period: FIVE_MINUTES, label: 'Errors, scheduled pollers' }),
+            threshold: 1,
+            comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          });
 
     // SES publishes the account's reputation as rates, and only while it sends: a period with no
     // data point keeps the alarm's state (an alarm stays raised until a new rate clears it).
@@ -137,21 +158,28 @@ export class Operations extends Construct {
     // administrator hears of it here, by count only; the function's log names the appointment ids.
     // (The webhook answers its sender 422, and the CLI import prints its report.) Four alarm metrics.
     const actionable: SkippedAppointment[] = ['client-not-on-roster', 'therapist-unknown'];
+    // The FHIR poller (with fhirBaseUrl) adds its own two: a Patient with no email anywhere, a Practitioner not in the directory.
+    const fhirActionable: SkippedEncounter[] = ['no-email', 'therapist-unknown'];
+    const skippedBy: [string, readonly string[]][] = [
+      [FUNCTIONS.feeds.id, actionable],
+      [FUNCTIONS.appointmentImport.id, actionable],
+      ...(functions.some((fn) => fn.definition === FUNCTIONS.fhir) ? [[FUNCTIONS.fhir.id, fhirActionable] as [string, readonly string[]]] : []),
+    ];
     const skipped: Record<string, IMetric> = Object.fromEntries(
-      [FUNCTIONS.feeds.id, FUNCTIONS.appointmentImport.id].flatMap((service) =>
-        actionable.map((reason) => [`${service.replace(/\W/g, '')}${reason.replace(/\W/g, '')}`, product(METRIC.appointmentSkipped, service, `${service}: ${reason}`, { [METRIC_DIMENSION.reason]: reason })]),
+      skippedBy.flatMap(([service, reasons]) =>
+        reasons.map((reason) => [`${service.replace(/\W/g, '')}${reason.replace(/\W/g, '')}`, product(METRIC.appointmentSkipped, service, `${service}: ${reason}`, { [METRIC_DIMENSION.reason]: reason as SkippedEncounter })]),
       ),
     );
     this.appointmentsSkippedAlarm = new Alarm(this, 'AppointmentsSkippedAlarm', {
       alarmDescription:
-        'A calendar feed or a dropped appointment file named a client who is not on the roster, or a therapist with no registered address: those appointments sent no feedback request. Import the client list (npx alliance clients import) or register the therapist (npx alliance therapists add); the feeds or appointment-import log names the appointment ids (never client details). The dashboard\'s inbound graphs show the counts by reason.',
+        'A calendar feed, a dropped appointment file or a FHIR encounter named a client who is not on the roster (or a FHIR Patient with no email), or a therapist with no registered address: those appointments sent no feedback request. Import the client list (npx alliance clients import) or register the therapist (npx alliance therapists add; for FHIR under the Practitioner id); the feeds, appointment-import or fhir log names the session ids (never client details). The dashboard\'s inbound graphs show the counts by reason.',
       metric: new MathExpression({ expression: `SUM([${Object.keys(skipped).join(', ')}])`, usingMetrics: skipped, period: HOUR, label: 'Appointments skipped: client not on the roster, or therapist unknown' }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [...this.errorsAlarms, this.bounceRateAlarm, this.complaintRateAlarm, this.appointmentsSkippedAlarm];
+    this.alarms = [...this.errorsAlarms, ...(this.pollErrorsAlarm ? [this.pollErrorsAlarm] : []), this.bounceRateAlarm, this.complaintRateAlarm, this.appointmentsSkippedAlarm];
     for (const alarm of this.alarms) alarm.addAlarmAction(action);
 
     const queueFed = functions.filter((fn) => EVENT_ROUTES.some((route) => route.target.id === fn.definition.id));
@@ -225,6 +253,17 @@ export class Operations extends Construct {
               product(METRIC.sessionAnnounced, FUNCTIONS.feeds.id, 'Sessions announced'),
               ...CALENDAR_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.feeds.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
               product(METRIC.calendarFeedFailed, FUNCTIONS.feeds.id, 'Feeds not read'),
+            ], 24),
+          ]]
+        : []),
+      // The FHIR poller (with fhirBaseUrl): what each poll announced and skipped, and polls that did
+      // not complete (their function error raises the errors alarm).
+      ...(functions.some((fn) => fn.definition === FUNCTIONS.fhir)
+        ? [[
+            graph('FHIR R4 encounters', [
+              product(METRIC.sessionAnnounced, FUNCTIONS.fhir.id, 'Sessions announced'),
+              ...FHIR_SKIP_REASONS.map((reason) => product(METRIC.appointmentSkipped, FUNCTIONS.fhir.id, `Skipped: ${reason}`, { [METRIC_DIMENSION.reason]: reason })),
+              product(METRIC.fhirPollFailed, FUNCTIONS.fhir.id, 'Polls not completed'),
             ], 24),
           ]]
         : []),

@@ -25,6 +25,8 @@ export function functionsToRun(routes: readonly EventRoute[]): FunctionDefinitio
   byId.set(FUNCTIONS.feeds.id, FUNCTIONS.feeds);
   // Invoked every hour by its schedule (infra/local/digest-clock.ts).
   byId.set(FUNCTIONS.digestDispatch.id, FUNCTIONS.digestDispatch);
+  // Likewise (infra/local/fhir/fhir-poller.ts).
+  byId.set(FUNCTIONS.fhir.id, FUNCTIONS.fhir);
   return [...byId.values()];
 }
 
@@ -38,6 +40,8 @@ export interface StackEnvironment {
   queueUrl: (name: string) => string;
   /** Whether the functions' own logging is silenced (unless POWERTOOLS_LOG_LEVEL says otherwise). */
   quiet: boolean;
+  /** The local FHIR stand-in the fhir function polls, when the stack runs one. */
+  fhir?: { baseUrl: string; tokenUrl: string; clientId: string } | undefined;
 }
 
 /** Name of the local dead-letter queue of a route. */
@@ -52,7 +56,7 @@ const localSchedulerDeadLetterQueueArn = (stack: LocalArnParts) => `arn:aws:sqs:
 const localBusArn = (stack: LocalArnParts) => `arn:aws:events:${stack.region}:${stack.accountId}:event-bus/${stack.busName}`;
 
 /** What local ARNs are made of. */
-export type LocalArnParts = Pick<StackEnvironment, 'region' | 'accountId' | 'tableName' | 'busName'>;
+export type LocalArnParts = Pick<StackEnvironment, 'region' | 'accountId' | 'tableName' | 'busName'> & { fhir?: StackEnvironment['fhir'] };
 
 /**
  * A local value for every resource variable the CDK stack may give a function (undefined: not
@@ -79,6 +83,12 @@ const LOCAL_RESOURCE_VALUES: {
   // No Secrets Manager stand-in: the poller reads the developer's ICS_FEEDS instead (feed-sources.ts).
   calendarFeedsSecretArn: () => undefined,
   icsFeeds: (_stack, _route, env) => env['ICS_FEEDS'] || undefined,
+  // The local FHIR stand-in (infra/local/fhir/fhir-server.ts) and the key the stack made for it.
+  fhirBaseUrl: (stack) => stack.fhir?.baseUrl,
+  fhirTokenUrl: (stack) => stack.fhir?.tokenUrl,
+  fhirClientId: (stack) => stack.fhir?.clientId,
+  fhirClientKeySecretArn: (stack) => (stack.fhir ? localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey) : undefined),
+  fhirNotificationSecretArn: (stack) => (stack.fhir ? localSecretArn(stack, LOCAL_SECRET_NAMES.fhirNotification) : undefined),
 };
 
 /** The id of the local stand-in for the stack's data key (in ARNs only). */
@@ -107,7 +117,8 @@ export function localAccessResources(stack: LocalArnParts, senderAddress: string
     schedulerDeadLetterQueueArn: localSchedulerDeadLetterQueueArn(stack),
     // The local bus names a queue's ARN after the queue (infra/local/local-queue.ts).
     deadLetterQueueArns: Object.fromEntries(EVENT_ROUTES.map((route) => [route.target.id, arn('sqs', deadLetterQueueName(route))])),
-    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook) },
+    // The FHIR key exists when the stack runs the FHIR stand-in, as the stack's exists with fhirBaseUrl.
+    secretArns: { webhook: localSecretArn(stack, LOCAL_SECRET_NAMES.webhook), ...(stack.fhir ? { fhirClientKey: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirClientKey), fhirNotification: localSecretArn(stack, LOCAL_SECRET_NAMES.fhirNotification) } : {}) },
   };
 }
 

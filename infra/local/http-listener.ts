@@ -11,7 +11,7 @@ export class HttpListener {
   /** The bound port once listening (the requested one may be 0, "any free port"); 0 before. */
   port = 0;
 
-  constructor(private readonly requestedPort: number, private readonly part: keyof LocalPorts) {}
+  constructor(private readonly requestedPort: number, private readonly part: keyof LocalPorts | 'fhir') {}
 
   get endpoint(): string {
     return `http://${LOCAL_HOST}:${this.port}`;

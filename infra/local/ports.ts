@@ -23,6 +23,21 @@ export const PORT_SETTINGS: Record<keyof LocalPorts, { env: string; defaultPort:
   web: { env: 'WEB_PORT', defaultPort: 3000, label: 'web server' },
 };
 
+/**
+ * The local FHIR stand-in's port (infra/local/fhir/fhir-server.ts): not one of the stack's own
+ * parts (a test starts the stand-in only when it asks for it), so not in LocalPorts.
+ */
+export const FHIR_PORT_SETTING = { env: 'FHIR_PORT', defaultPort: 4020, label: 'FHIR stand-in' } as const;
+
+/** FHIR_PORT, or its default; 0 means "any free port". */
+export function fhirPortFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[FHIR_PORT_SETTING.env];
+  if (raw === undefined || raw === '') return FHIR_PORT_SETTING.defaultPort;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new LocalStackError(`${FHIR_PORT_SETTING.env} must be a port number (0–65535), got "${raw}"`);
+  return port;
+}
+
 /** Reads the four ports from the environment; 0 means "any free port". */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalPorts {
   const ports = {} as LocalPorts;
@@ -76,8 +91,8 @@ export async function assertPortFree(port: number, part: keyof LocalPorts): Prom
 }
 
 /** The error for a port some other process holds, naming the variable that moves this part. */
-export function portInUse(port: number, part: keyof LocalPorts): LocalStackError {
-  const setting = PORT_SETTINGS[part];
+export function portInUse(port: number, part: keyof LocalPorts | 'fhir'): LocalStackError {
+  const setting = part === 'fhir' ? FHIR_PORT_SETTING : PORT_SETTINGS[part];
   return new LocalStackError(
     `Port ${port} (${setting.label}) is already in use — is another \`npm start\` running? Stop it, or set ${setting.env} to another port.`,
   );

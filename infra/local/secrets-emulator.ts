@@ -14,6 +14,10 @@ import { randomUUID } from 'node:crypto';
 /** The secrets the local stack makes, by SECRETS name (infra/function-access.ts). */
 export const LOCAL_SECRET_NAMES = {
   webhook: 'alliance-feedback/webhook',
+  /** The FHIR backend app's private key, made at each start for the FHIR stand-in (infra/local/fhir/). */
+  fhirClientKey: 'alliance-feedback/fhir-client-key',
+  /** The header secret of FHIR subscription notifications, made at each start. */
+  fhirNotification: 'alliance-feedback/fhir-notification',
 } as const;
 
 /**

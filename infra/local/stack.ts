@@ -4,7 +4,7 @@
  * front of the web function. The topology comes from infra/routes.ts and the event contracts, the
  * same sources the CDK stack is built from. `npm start` and the integration tests both use it.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EVENT_ROUTES, FUNCTIONS, HTTP_ROUTES, type EventRoute } from '../routes.ts';
 import { productPublisherOf } from '../function-access.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
@@ -35,6 +35,14 @@ import { startSesEmulator, type SesEmulator } from './ses-emulator.ts';
 import { LocalSecretsManager, LOCAL_SECRET_NAMES, localSecretArn } from './secrets-emulator.ts';
 import { generateWebhookSecret, isWebhookSecret } from '../../shared/adapters/webhook-secret.ts';
 import { waitFor } from './wait.ts';
+import { exportJWK, generateKeyPair } from 'jose';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
+import type { FhirPollResult } from '../../shared/use-cases/poll-fhir-encounters.ts';
+import { LOCAL_CREDENTIALS } from './dynamodb-local.ts';
+import { LOCAL_FHIR_CLIENT_ID, LocalFhirServer } from './fhir/fhir-server.ts';
+import { LocalFhirPoller, localFhirPollMinutes, type FhirHandler } from './fhir/fhir-poller.ts';
 import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
 
 /** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
@@ -82,7 +90,20 @@ export interface LocalStackOptions {
    * only by `pollFeeds()`; taken from ICS_FEEDS (`npm start`), also at start and every ICS_POLL_MINUTES.
    */
   icsFeeds?: string;
+  /**
+   * Runs the local FHIR R4 stand-in (infra/local/fhir/fhir-server.ts) and points the fhir function
+   * at it, with a backend app key made at start (its private half in the Secrets Manager stand-in,
+   * its public half registered with the stand-in). `poll`: also poll at start and every
+   * FHIR_POLL_MINUTES (npm start); tests poll with `pollFhir()`. `registerFixtureTherapists`: put
+   * the fixtures' Practitioner in the therapist directory (npm start's demo). `subscription`: the
+   * stand-in subscribes the notification route (handshake at start, then a notification of that
+   * content each time a PUT finishes an Encounter), as an EHR's Subscription would.
+   */
+  fhir?: { port: number; tokenLifetimeSeconds?: number; fixtures?: boolean | 'rebase'; poll?: boolean; registerFixtureTherapists?: boolean; subscription?: 'id-only' | 'full-resource' };
 }
+
+/** The fixtures' Practitioner (infra/local/fhir/fixtures.json), as npm start registers it. */
+const FIXTURE_THERAPIST = { therapistId: 'pr-dana', email: 'dana@practice.example', name: 'Dana Rivera' };
 
 export interface LocalStack {
   endpoints: {
@@ -126,6 +147,10 @@ export interface LocalStack {
   pollFeeds(): Promise<PollReport>;
   /** Runs the weekly digest's hourly dispatch now (the digest-dispatch function, as its schedule would), and returns its report. */
   dispatchDigests(): Promise<DispatchReport>;
+  /** The FHIR stand-in (with the `fhir` option): its base and token URLs, and the server itself (tests add resources, expire tokens, inject failures). */
+  fhir: { baseUrl: string; tokenUrl: string; clientId: string; server: LocalFhirServer; notificationUrl: string; notificationSecret: string } | undefined;
+  /** Runs one poll of the FHIR source now (the fhir function, as its schedule would); rejects, with the report on the error, when the poll failed. */
+  pollFhir(): Promise<FhirPollResult | { status: 'not-configured' }>;
   /** Process id of DynamoDB Local's Java process. */
   dynamoDbPid: number | undefined;
   /** Milliseconds from the call to ready. */
@@ -306,6 +331,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await bus.listen();
     await web.listen();
     ses = await startSesEmulator({ port: requested.ses });
+    let fhirServer: LocalFhirServer | undefined;
+    let fhirNotificationSecret = '';
+    if (options.fhir) {
+      fhirServer = new LocalFhirServer({
+        port: options.fhir.port,
+        now: () => clock.now(),
+        log,
+        ...(options.fhir.tokenLifetimeSeconds === undefined ? {} : { tokenLifetimeSeconds: options.fhir.tokenLifetimeSeconds }),
+        fixtures: options.fhir.fixtures ?? true,
+      });
+      const server = fhirServer;
+      stopSteps.push({ name: 'the FHIR stand-in', run: () => server.stop() });
+      await fhirServer.listen();
+      // The practice's registration of the backend app: its public key with the EHR, its private key in Secrets Manager.
+      const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
+      const kid = randomUUID();
+      fhirServer.registerClient({ clientId: LOCAL_FHIR_CLIENT_ID, publicJwk: { ...(await exportJWK(publicKey)), alg: 'ES384', kid } });
+      secretsManager.put(LOCAL_SECRET_NAMES.fhirClientKey, JSON.stringify({ ...(await exportJWK(privateKey)), alg: 'ES384', kid }));
+      fhirNotificationSecret = randomBytes(24).toString('base64url');
+      secretsManager.put(LOCAL_SECRET_NAMES.fhirNotification, fhirNotificationSecret);
+    }
     const ports: LocalPorts = { dynamodb: dynamoPort, ses: ses.port, bus: bus.port, web: web.port };
     const endpoints = { dynamodb: `http://${LOCAL_HOST}:${dynamoPort}`, ses: ses.endpoint, bus: bus.endpoint, web: web.endpoint };
 
@@ -317,6 +363,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       busName,
       queueUrl: (name: string) => bus.queueUrl(name),
       quiet: options.quiet ?? false,
+      fhir: fhirServer ? { baseUrl: fhirServer.baseUrl, tokenUrl: fhirServer.tokenUrl, clientId: LOCAL_FHIR_CLIENT_ID } : undefined,
     };
     if (options.clock) setClock(options.clock);
     const developerEnv = options.icsFeeds === undefined ? previousEnv : { ...previousEnv, ICS_FEEDS: options.icsFeeds };
@@ -399,6 +446,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stopSteps.unshift({ name: 'the digest clock', run: () => digestClock.stop() });
     // Tests dispatch by hand (a ManualClock's hours do not pass by themselves); npm start every hour.
     if (!options.clock) digestClock.start();
+    if (options.fhir?.registerFixtureTherapists) {
+      const table = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: endpoints.dynamodb, credentials: LOCAL_CREDENTIALS }));
+      try {
+        await new DynamoDbTherapistDirectory(tableName, table).save(FIXTURE_THERAPIST, clock.now().toISOString());
+      } finally {
+        table.destroy();
+      }
+    }
+    const fhirPoller = new LocalFhirPoller(handlers.get(FUNCTIONS.fhir.id) as FhirHandler, log);
+    stopSteps.unshift({ name: 'the FHIR poller', run: () => fhirPoller.stop() });
+    if (options.fhir?.poll) fhirPoller.start(localFhirPollMinutes(previousEnv));
+    if (fhirServer && options.fhir?.subscription) {
+      const endpoint = `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.fhir)!.path}`;
+      const handshake = await fhirServer.subscribe({ endpoint, secret: fhirNotificationSecret, content: options.fhir.subscription });
+      if (handshake !== 200) throw new LocalStackError(`The FHIR stand-in's subscription handshake was answered ${handshake}, not 200`);
+    }
     state = 'ready';
 
     handle = {
@@ -435,6 +498,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhook: { url: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.hooks)!.path}`, secret: webhookSecret, secretArn: localSecretArn({ region, accountId: LOCAL_ACCOUNT_ID }, LOCAL_SECRET_NAMES.webhook) },
       pollFeeds: () => feedPoller.poll(),
       dispatchDigests: () => digestClock.dispatch(),
+      fhir: fhirServer
+        ? {
+            baseUrl: fhirServer.baseUrl,
+            tokenUrl: fhirServer.tokenUrl,
+            clientId: LOCAL_FHIR_CLIENT_ID,
+            server: fhirServer,
+            notificationUrl: `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.fhir)!.path}`,
+            notificationSecret: fhirNotificationSecret,
+          }
+        : undefined,
+      pollFhir: () => fhirPoller.poll(),
       dynamoDbPid: dynamo?.pid,
       startupMs: Math.round(performance.now() - started),
       health,

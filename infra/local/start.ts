@@ -5,7 +5,8 @@
 import { ConfigurationError } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
 import { localPollMinutes } from './feed-poller.ts';
-import { PORT_SETTINGS, portsFromEnv } from './ports.ts';
+import { localFhirPollMinutes } from './fhir/fhir-poller.ts';
+import { FHIR_PORT_SETTING, fhirPortFromEnv, PORT_SETTINGS, portsFromEnv } from './ports.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 
 /** A repeated signal within this window is the same Ctrl-C (tsx relays it to us a second time). */
@@ -47,6 +48,9 @@ async function main(): Promise<void> {
   try {
     stack = await startLocalStack({
       ports: portsFromEnv(),
+      // The FHIR R4 stand-in with its fixtures (their finished encounter moved to 30 minutes ago),
+      // polled now and every FHIR_POLL_MINUTES; its Practitioner registered as a therapist.
+      fhir: { port: fhirPortFromEnv(), fixtures: 'rebase', poll: true, registerFixtureTherapists: true, ...fhirSubscriptionFromEnv() },
       // The signed webhook's secret: yours (so your EHR or script keeps working across restarts), or a new one printed below.
       ...(process.env['WEBHOOK_SECRET'] ? { webhookSecret: process.env['WEBHOOK_SECRET'] } : {}),
       onPartExit: (part, exit) => {
@@ -74,6 +78,14 @@ async function main(): Promise<void> {
   printBanner(stack);
 }
 
+/** FHIR_SUBSCRIPTION=id-only|full-resource: the stand-in notifies as a subscribed EHR would. */
+function fhirSubscriptionFromEnv(): { subscription?: 'id-only' | 'full-resource' } {
+  const value = process.env['FHIR_SUBSCRIPTION'];
+  if (value === undefined || value === '') return {};
+  if (value === 'id-only' || value === 'full-resource') return { subscription: value };
+  throw new LocalStackError(`FHIR_SUBSCRIPTION must be id-only or full-resource, got "${value}"`);
+}
+
 function printBanner(stack: LocalStack): void {
   const { endpoints } = stack;
   const row = (label: string, url: string, note: string) => `  ${label.padEnd(22)} ${url.padEnd(24)} ${note}`;
@@ -94,9 +106,18 @@ function printBanner(stack: LocalStack): void {
     row(PORT_SETTINGS.web.label, endpoints.web, `health ${endpoints.health} · feedback links ${endpoints.web}/f/<token>`),
     ...(process.env['ICS_FEEDS'] ? [row('Calendar feeds', '', `ICS_FEEDS polled now and every ${localPollMinutes(process.env)} min · npx alliance feeds poll polls at once`)] : []),
     row('', '', `signed webhook POST ${stack.webhook.url}`),
+    ...(stack.fhir
+      ? [
+          row(FHIR_PORT_SETTING.label, stack.fhir.baseUrl, `FHIR R4 base (${FHIR_PORT_SETTING.env}) · token ${stack.fhir.tokenUrl} · client ${stack.fhir.clientId}`),
+          row('', '', `polled now and every ${localFhirPollMinutes(process.env)} min · PUT Patient/Practitioner/Encounter to add · npx alliance fhir poll polls at once`),
+          row('', '', `subscription notifications POST ${stack.fhir.notificationUrl} (Authorization: Bearer <FHIR notification secret>)`),
+          row('', '', process.env['FHIR_SUBSCRIPTION'] ? `subscribed (${process.env['FHIR_SUBSCRIPTION']}): a PUT that finishes an Encounter is notified at once` : 'FHIR_SUBSCRIPTION=id-only|full-resource npm start: the stand-in notifies each finished Encounter at once'),
+        ]
+      : []),
     '',
     // Printed only when this start made it: a WEBHOOK_SECRET of your own stays off the screen.
     process.env['WEBHOOK_SECRET'] ? 'Webhook secret: yours (WEBHOOK_SECRET)' : `Webhook secret (new each start; set WEBHOOK_SECRET to keep one): ${stack.webhook.secret}`,
+    ...(stack.fhir ? [`FHIR notification secret (new each start): ${stack.fhir.notificationSecret}`] : []),
     '',
     'Send a test event:  npm run send-session',
     '',

@@ -122,7 +122,7 @@ export async function exportClientData(clientId: string, deps: { store: ClientDa
 export type ItemCounts = Record<ItemKind, number>;
 
 export function countItems(items: readonly ClientItem[]): ItemCounts {
-  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, 'client-history': 0, 'trend-link': 0, 'trend-revocation': 0, caseload: 0, 'response-week': 0, 'digest-claim': 0, other: 0 };
+  const counts: ItemCounts = { session: 0, evaluation: 0, 'alert-claim': 0, profile: 0, detector: 0, 'form-link': 0, 'alert-link': 0, 'opt-out-link': 0, 'do-not-contact': 0, 'feed-state': 0, 'fhir-state': 0, 'webhook-delivery': 0, 'roster-client': 0, therapist: 0, 'waiting-alert': 0, 'therapist-notice': 0, 'client-history': 0, 'trend-link': 0, 'trend-revocation': 0, caseload: 0, 'response-week': 0, 'digest-claim': 0, other: 0 };
   for (const item of items) counts[item.kind] += 1;
   return counts;
 }

@@ -617,6 +617,7 @@ export type ItemKind =
   | 'opt-out-link'
   | 'do-not-contact'
   | 'feed-state'
+  | 'fhir-state'
   | 'webhook-delivery'
   | 'roster-client'
   | 'therapist'
@@ -822,6 +823,8 @@ export interface FeedState {
   lastPollAt: string;
   /** Announced instances that ended within the request window (older ones cannot come back). */
   announced: { sessionId: string; endedAt: string }[];
+  /** FHIR subscriptions only: the last `events-since-subscription-start` seen, per Subscription, to find missed notifications. */
+  notifications?: Record<string, number> | undefined;
 }
 
 export interface FeedStateStore {
@@ -831,4 +834,18 @@ export interface FeedStateStore {
    * undefined for a first poll): false then, and nothing is written.
    */
   save(feedId: string, state: FeedState, readLastPollAt: string | undefined): Promise<boolean>;
+}
+
+/** The FHIR R4 resource types the FHIR inbound path reads. */
+export type FhirResourceType = 'Patient' | 'Practitioner' | 'Encounter';
+
+/**
+ * A practice's FHIR R4 server as the FHIR inbound path reads it (shared/adapters/fhir-client.ts).
+ * Resources come back as untyped JSON: the use case validates them at this edge.
+ */
+export interface FhirServer {
+  /** Encounters with status `finished` last updated in (from, to], page by page (the adapter follows `next` links). */
+  finishedEncounters(window: { from: string; to: string }): AsyncIterable<unknown[]>;
+  /** One resource; undefined when the server does not have it (404, 410). */
+  read(type: FhirResourceType, id: string): Promise<unknown>;
 }

@@ -4,7 +4,7 @@ import { NAG_ACKNOWLEDGEMENTS, renderNagTable } from '../../infra/nag-acknowledg
 import { SYNTH_TIMEOUT, synthValidationReport } from './synth.ts';
 
 /** Every optional part of the stack switched on, so every resource a deployment can have is checked. */
-const EVERY_OPTION = { context: { calendarFeeds: 'true', appointmentDropDays: '30' } };
+const EVERY_OPTION = { context: { calendarFeeds: 'true', appointmentDropDays: '30', fhirBaseUrl: 'https://ehr.northside-therapy.com/fhir/r4', fhirTokenUrl: 'https://ehr.northside-therapy.com/oauth2/token', fhirClientId: 'alliance-feedback' } };
 
 describe('cdk-nag (AwsSolutions and HIPAA.Security)', () => {
   it(

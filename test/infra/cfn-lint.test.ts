@@ -69,7 +69,7 @@ describe.skipIf(!installed && !inCi)('cfn-lint on the synthesized template', () 
       // With adminEmail, the template also has the alarm topic's subscription; with
       // appointmentDropDays the drop bucket; with calendarFeeds, the feed list's secret and the
       // poller's schedule: every resource kind.
-      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', appointmentDropDays: '30', calendarFeeds: 'true' } }).template.toJSON();
+      const template = synthStack({ context: { adminEmail: 'it@northside-therapy.com', appointmentDropDays: '30', calendarFeeds: 'true', fhirBaseUrl: 'https://ehr.northside-therapy.com/fhir/r4', fhirTokenUrl: 'https://ehr.northside-therapy.com/oauth2/token', fhirClientId: 'alliance-feedback' } }).template.toJSON();
 
       expect(lint(template).map(describeFinding)).toEqual([]);
     },

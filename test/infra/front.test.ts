@@ -111,15 +111,17 @@ describe('the front, with context front=true', () => {
     }
   });
 
-  it('lets only the front call the API: every route but the opt-out and the signed webhook has the origin check, which reads the secret header', () => {
+  it('lets only the front call the API: every route but the opt-out, the signed webhook and the FHIR notifications has the origin check, which reads the secret header', () => {
     const routes = Object.values(on.template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route['Properties'] as { RouteKey: string; AuthorizationType?: string; AuthorizerId?: unknown });
     const checked = routes.filter((route) => route.AuthorizationType === 'CUSTOM' && route.AuthorizerId !== undefined);
 
     expect(checked.map((route) => route.RouteKey).sort()).toEqual(['ANY /{proxy+}', 'GET /']);
     // The opt-out links of emails sent before the front (on the API's own URL) keep working; the
     // webhook authenticates every call by its signature, and the EHR keeps the URL it was given.
+    // The FHIR server's notifications are authenticated by their header secret, like the webhook.
     expect(routes.filter((route) => !checked.includes(route)).map((route) => [route.RouteKey, route.AuthorizationType ?? 'NONE']).sort()).toEqual([
       ['GET /u/{token}', 'NONE'],
+      ['POST /fhir/r4/notifications', 'NONE'],
       ['POST /hooks/v1/sessions', 'NONE'],
       ['POST /u/{token}', 'NONE'],
     ]);

@@ -124,8 +124,10 @@ describe('IAM derived from infra/function-access.ts', () => {
   it.each(FUNCTION_KEYS)('%s: the environment is exactly the declared settings and resources', (fn) => {
     const declared = functionVariables(FUNCTIONS[fn]);
     const variables = Object.keys(resource(stack.functions[fn].function).Properties['Environment'].Variables);
-    // ICS_FEEDS is the local stack's; the feed list's secret exists only with calendarFeeds (test/infra/calendar-feeds.test.ts).
-    const resources = declared.resources.filter((name) => name !== 'icsFeeds' && name !== 'calendarFeedsSecretArn');
+    // ICS_FEEDS is the local stack's; the feed list's secret exists only with calendarFeeds (test/infra/calendar-feeds.test.ts),
+    // the FHIR settings and key only with fhirBaseUrl (test/infra/fhir-inbound.test.ts).
+    const optional = ['icsFeeds', 'calendarFeedsSecretArn', 'fhirBaseUrl', 'fhirTokenUrl', 'fhirClientId', 'fhirClientKeySecretArn', 'fhirNotificationSecretArn'];
+    const resources = declared.resources.filter((name) => !optional.includes(name));
 
     expect(variables.sort()).toEqual(
       ['NODE_OPTIONS', ...declared.settings.map((setting) => setting.env), ...resources.map((name) => RESOURCE_ENV[name])].sort(),

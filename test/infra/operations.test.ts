@@ -11,8 +11,10 @@ interface MetricDataQuery {
   MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] }; Stat: string; Period: number };
 }
 
-// Every optional part on (calendarFeeds adds the poller to the alarms and the dashboard).
-const { stack, template, logicalId, resource } = synthStack({ context: { calendarFeeds: 'true' } });
+// Every optional part on (calendarFeeds and fhirBaseUrl add the pollers to the alarms and the dashboard).
+const FHIR = { fhirBaseUrl: 'https://ehr.example.org/fhir/r4', fhirTokenUrl: 'https://ehr.example.org/oauth2/token', fhirClientId: 'alliance-app' };
+const { stack, template, logicalId, resource } = synthStack({ context: { calendarFeeds: 'true', ...FHIR } });
+const POLLERS: readonly string[] = [FUNCTIONS.feeds.id, FUNCTIONS.fhir.id];
 
 function alarmProperties(construct: IConstruct): Record<string, any> {
   return resource(construct).Properties;
@@ -66,20 +68,22 @@ describe('operations dashboard', () => {
 
 describe('operations alarms', () => {
   it(
-    'leaves the calendar feed poller out of the alarms and the dashboard while calendarFeeds is off',
+    'leaves the pollers out of the alarms and the dashboard while calendarFeeds and fhirBaseUrl are off',
     () => {
       const off = synthStack();
       const metrics = off.stack.operations.errorsAlarms.flatMap((alarm) => off.resource(alarm).Properties['Metrics'] as MetricDataQuery[]);
 
       expect(JSON.stringify(metrics)).not.toContain(off.logicalId(off.stack.functions.feeds.function));
-      expect(metrics.filter((query) => query.MetricStat?.Metric.MetricName === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length - 1);
+      expect(JSON.stringify(metrics)).not.toContain(off.logicalId(off.stack.functions.fhir.function));
+      expect(metrics.filter((query) => query.MetricStat?.Metric.MetricName === 'Errors')).toHaveLength(Object.keys(FUNCTIONS).length - 2);
+      expect(off.stack.operations.pollErrorsAlarm).toBeUndefined();
     },
     SYNTH_TIMEOUT,
   );
 
 
-  it('raises an alarm on the sum of every function’s errors and the web API’s 5xx (one per 10 metrics, CloudWatch’s limit)', () => {
-    expect(stack.operations.errorsAlarms.length).toBe(Math.ceil((Object.keys(FUNCTIONS).length + 1) / 10));
+  it('raises alarms on the sum of every function’s errors and the web API’s 5xx (one per 10 metrics, CloudWatch’s limit), and one on the scheduled pollers’ errors', () => {
+    expect(stack.operations.errorsAlarms.length).toBe(Math.ceil((Object.keys(FUNCTIONS).length - POLLERS.length + 1) / 10));
     const alarms = stack.operations.errorsAlarms.map((alarm) => alarmProperties(alarm));
     const metrics: MetricDataQuery[] = [];
     for (const alarm of alarms) {
@@ -92,10 +96,14 @@ describe('operations alarms', () => {
       metrics.push(...own);
     }
     const properties = alarms[0]!;
+    const pollQueries = alarmProperties(stack.operations.pollErrorsAlarm!)['Metrics'] as MetricDataQuery[];
+    const pollErrors = pollQueries.filter((query) => query.MetricStat !== undefined);
     const errors = metrics.filter((query) => query.MetricStat!.Metric.MetricName === 'Errors');
-    expect(errors).toHaveLength(Object.keys(FUNCTIONS).length);
+    expect(errors).toHaveLength(Object.keys(FUNCTIONS).length - POLLERS.length);
+    expect(pollErrors).toHaveLength(POLLERS.length);
     for (const fn of Object.values(stack.functions)) {
-      expect(errors.map((query) => query.MetricStat!.Metric.Dimensions), fn.definition.id).toContainEqual([{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }]);
+      const alarmed = POLLERS.includes(fn.definition.id) ? pollErrors : errors;
+      expect(alarmed.map((query) => query.MetricStat!.Metric.Dimensions), fn.definition.id).toContainEqual([{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }]);
     }
     for (const query of metrics) expect(query.MetricStat).toMatchObject({ Stat: 'Sum', Period: 300 });
     expect(metrics.map((query) => query.MetricStat!.Metric)).toContainEqual({
@@ -136,6 +144,8 @@ describe('operations alarms', () => {
       { service: 'feeds', reason: 'therapist-unknown' },
       { service: 'appointment-import', reason: 'client-not-on-roster' },
       { service: 'appointment-import', reason: 'therapist-unknown' },
+      { service: 'fhir', reason: 'no-email' },
+      { service: 'fhir', reason: 'therapist-unknown' },
     ]));
     expect(alarm['Properties']).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
   });
@@ -143,7 +153,8 @@ describe('operations alarms', () => {
   it('sends every alarm in the stack to the alarm topic, and only there', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 3 + stack.operations.errorsAlarms.length);
+    // Bounce rate, complaint rate, appointments skipped, the pollers' errors, and the errors alarms.
+    expect(alarms).toHaveLength(stack.deadLetterQueues.length + 4 + stack.operations.errorsAlarms.length);
     for (const alarm of alarms) {
       expect(alarm['Properties'].AlarmActions).toEqual([{ Ref: logicalId(stack.alarmTopic) }]);
       expect(alarm['Properties'].ActionsEnabled ?? true).toBe(true);

@@ -323,10 +323,14 @@ describe('dead letters are heard', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes GET / and ANY /{proxy+} to the web function, and POST /hooks/v1/sessions to the hooks function', () => {
+  it('routes GET / and ANY /{proxy+} to the web function, POST /hooks/v1/sessions to the hooks function and POST /fhir/r4/notifications to the fhir function', () => {
     const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => route['Properties'].RouteKey);
 
-    expect(routeKeys.sort()).toEqual(['ANY /{proxy+}', 'GET /', 'POST /hooks/v1/sessions']);
+    expect(routeKeys.sort()).toEqual(['ANY /{proxy+}', 'GET /', 'POST /fhir/r4/notifications', 'POST /hooks/v1/sessions']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: getAtt(stack.functions.fhir.function),
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       IntegrationUri: getAtt(stack.functions.web.function),

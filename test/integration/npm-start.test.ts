@@ -72,7 +72,7 @@ function dynamoDbLocalProcesses(port: number): string[] {
 
 describe('npm start', () => {
   it('runs the pipeline until Ctrl-C, then stops everything it started', async () => {
-    const ports = { DYNAMODB_PORT: await findFreePort(), SES_PORT: await findFreePort(), BUS_PORT: await findFreePort(), WEB_PORT: await findFreePort() };
+    const ports = { DYNAMODB_PORT: await findFreePort(), SES_PORT: await findFreePort(), BUS_PORT: await findFreePort(), WEB_PORT: await findFreePort(), FHIR_PORT: await findFreePort() };
     const started = Date.now();
     const { child, output, exited } = npmStart({ ...process.env, ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])), POWERTOOLS_LOG_LEVEL: 'WARN' });
 
@@ -108,6 +108,19 @@ describe('npm start', () => {
     );
     expect(mails).toHaveLength(1);
 
+    // The FHIR R4 stand-in: its base URL printed, its fixture's finished encounter polled at start
+    // and emailed to the fixture patient, once.
+    expect(output()).toContain(`http://127.0.0.1:${ports.FHIR_PORT}/fhir/r4`);
+    const fhirMails = await waitFor(
+      async () => {
+        const store = (await (await fetch(`http://127.0.0.1:${ports.SES_PORT}/store`)).json()) as { emails: StoredMail[] };
+        const forPatient = store.emails.filter((mail) => mail.destination.to.includes('c1042@client.example'));
+        return forPatient.length > 0 ? forPatient : undefined;
+      },
+      { timeoutMs: 15_000, description: 'the FHIR encounter\'s feedback email' },
+    );
+    expect(fhirMails).toHaveLength(1);
+
     // Ctrl-C in a terminal signals the whole foreground process group.
     killGroup(child, 'SIGINT');
     const exit = await Promise.race([exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000))]);
@@ -127,7 +140,7 @@ describe('npm start', () => {
     const npm = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
     symlinkSync(npm, join(bin, 'npm'));
     symlinkSync('/bin/sh', join(bin, 'sh'));
-    const ports = { DYNAMODB_PORT: await findFreePort(), SES_PORT: await findFreePort(), BUS_PORT: await findFreePort(), WEB_PORT: await findFreePort() };
+    const ports = { DYNAMODB_PORT: await findFreePort(), SES_PORT: await findFreePort(), BUS_PORT: await findFreePort(), WEB_PORT: await findFreePort(), FHIR_PORT: await findFreePort() };
     const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])), PATH: bin };
     delete env['JAVA_HOME'];
 

@@ -14,6 +14,7 @@ import * as detectorState from './detector-state.ts';
 import * as digestClaim from './digest-claim.ts';
 import * as doNotContact from './do-not-contact.ts';
 import * as evaluation from './evaluation.ts';
+import * as fhirPollState from './fhir-poll-state.ts';
 import * as formLink from './form-link.ts';
 import { isKeyOf, type ItemKey, type ItemKindKeys } from './item.ts';
 import * as optOutLink from './opt-out-link.ts';
@@ -49,6 +50,7 @@ export const ITEM_KINDS = [
   clientHistory.CLIENT_HISTORY_ITEM,
   trendLink.TREND_LINK_ITEM,
   trendRevocation.TREND_REVOCATION_ITEM,
+  fhirPollState.FHIR_POLL_STATE_ITEM,
 ] as const satisfies readonly ItemKindKeys[];
 
 export type StoredItemKind = (typeof ITEM_KINDS)[number]['kind'];
@@ -81,4 +83,5 @@ export const keys = {
   clientHistory: (clientId: string, endedAt: string, sessionId: string) => clientHistory.key({ clientId, endedAt, sessionId }),
   trendLink: (tokenHash: string) => trendLink.key(tokenHash),
   trendRevocation: (therapistId: string, clientId?: string) => trendRevocation.key(therapistId, clientId),
+  fhirPollState: (sourceId: string) => fhirPollState.key(sourceId),
 };

@@ -12,6 +12,7 @@ const STACK: StackEnvironment = {
   busName: 'alliance-feedback',
   queueUrl: (name) => `http://127.0.0.1:3/000000000000/${name}`,
   quiet: true,
+  fhir: { baseUrl: 'http://127.0.0.1:5/fhir/r4', tokenUrl: 'http://127.0.0.1:5/fhir/r4/auth/token', clientId: 'alliance-feedback-local' },
 };
 
 /** A developer's environment with every setting set, and the instrument file. */
