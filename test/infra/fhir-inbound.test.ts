@@ -9,6 +9,13 @@ import { SYNTH_TIMEOUT, synthStack } from './synth.ts';
 
 const FHIR = { fhirBaseUrl: 'https://ehr.example.org/fhir/r4', fhirTokenUrl: 'https://ehr.example.org/oauth2/token', fhirClientId: 'alliance-app' };
 
+/** The schedules that invoke the fhir function (the weekly digest has its own, always). */
+function fhirSchedules(template: ReturnType<typeof synthStack>['template'], fhirFunctionId: string): Record<string, any>[] {
+  return Object.values(template.findResources('AWS::Scheduler::Schedule'))
+    .map((entry) => entry['Properties'])
+    .filter((properties) => JSON.stringify(properties.Target.Arn) === JSON.stringify({ 'Fn::GetAtt': [fhirFunctionId, 'Arn'] }));
+}
+
 interface Statement {
   Sid?: string;
   Action: string | string[];
@@ -19,10 +26,10 @@ describe('FHIR inbound (context fhirBaseUrl)', () => {
   it(
     'is off by default: no key secret, no schedule, no FHIR settings, and the fhir function may read no secret',
     () => {
-      const { stack, template, resource } = synthStack();
+      const { stack, template, resource, logicalId } = synthStack();
 
       expect(stack.fhirInbound).toBeUndefined();
-      template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+      expect(fhirSchedules(template, logicalId(stack.functions.fhir.function))).toEqual([]);
       expect(JSON.stringify(resource(stack.functions.fhir.role.policy).Properties['PolicyDocument'])).not.toContain('secretsmanager');
       expect(resource(stack.functions.fhir.function).Properties['Environment'].Variables).not.toHaveProperty('FHIR_BASE_URL');
     },
@@ -36,9 +43,9 @@ describe('FHIR inbound (context fhirBaseUrl)', () => {
       const fhir = stack.fhirInbound!;
 
       expect(resource(fhir.clientKeySecret).Properties['KmsKeyId']).toEqual({ 'Fn::GetAtt': [logicalId(stack.key), 'Arn'] });
-      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((entry) => entry['Properties']);
-      expect(schedule.ScheduleExpression).toBe('rate(15 minutes)');
-      expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [logicalId(stack.functions.fhir.function), 'Arn'] });
+      const schedules = fhirSchedules(template, logicalId(stack.functions.fhir.function));
+      expect(schedules).toHaveLength(1);
+      expect(schedules[0]!.ScheduleExpression).toBe('rate(15 minutes)');
 
       const statements = resource(stack.functions.fhir.role.policy).Properties['PolicyDocument'].Statement as Statement[];
       expect(statements.find((statement) => statement.Sid === 'ReadSecrets')).toMatchObject({ Action: 'secretsmanager:GetSecretValue' });
@@ -66,9 +73,8 @@ describe('FHIR inbound (context fhirBaseUrl)', () => {
   it(
     'polls every fhirPollMinutes',
     () => {
-      const { template } = synthStack({ context: { ...FHIR, fhirPollMinutes: '30' } });
-      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((entry) => entry['Properties']);
-      expect(schedule.ScheduleExpression).toBe('rate(30 minutes)');
+      const { stack, template, logicalId } = synthStack({ context: { ...FHIR, fhirPollMinutes: '30' } });
+      expect(fhirSchedules(template, logicalId(stack.functions.fhir.function)).map((schedule) => schedule.ScheduleExpression)).toEqual(['rate(30 minutes)']);
     },
     SYNTH_TIMEOUT,
   );
