@@ -58,10 +58,17 @@ export function describeEvaluation(
   const band = m !== null && s !== null ? usual(instrument, m, s) : '';
   const over = `over the last ${sessions(n)}`;
   const threshold = (value: number) => formatNumber(pompToTotal(instrument, value));
-  const spreadNote =
-    s !== null && evaluation.sEff !== null && s < evaluation.sEff
-      ? ` (a spread this small counts as ${formatNumber((evaluation.sEff / 100) * totalRange(instrument))} points)`
-      : '';
+  const points = (pomp: number) => formatNumber((pomp / 100) * totalRange(instrument));
+  const spreadNote = (() => {
+    const sEff = evaluation.sEff;
+    if (s === null || sEff === null || points(s) === points(sEff)) return '';
+    // With sdPriorWeight the client's spread is pulled toward the practice's typical one first.
+    if (settings.sdPriorWeight > 0) {
+      const floored = sEff <= settings.sdFloor + 1e-9 ? ', then floored,' : ',';
+      return ` (this client's spread, pulled toward the practice's typical ${points(settings.priorWithinSdPomp)}${floored} counts as ${points(sEff)} points)`;
+    }
+    return s < sEff ? ` (a spread this small counts as ${points(sEff)} points)` : '';
+  })();
   const droppedItems = new Set<string>();
 
   switch (evaluation.state) {
@@ -74,8 +81,8 @@ export function describeEvaluation(
     case 'watch':
       parts.push(
         settings.declineRule === 'cusum'
-          ? `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; the shortfalls since the decline began add up to ${formatZ(evaluation.declineSum ?? 0)} of the ${formatZ(settings.cusumLimit)} SDs that alert.`
-          : `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
+          ? `Total ${total(instrument, p)} against ${band} ${over}${spreadNote}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; the shortfalls since the decline began add up to ${formatZ(evaluation.declineSum ?? 0)} of the ${formatZ(settings.cusumLimit)} SDs that alert.`
+          : `Total ${total(instrument, p)} against ${band} ${over}${spreadNote}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
       );
       break;
     case 'continuing':
@@ -94,7 +101,9 @@ export function describeEvaluation(
     switch (alert.kind) {
       case 'rupture':
         parts.push(
-          alert.early
+          alert.deepened
+            ? `Total ${total(instrument, p)}, ${sessions(alert.deepened.sessionsSince)} after the alert at ${total(instrument, alert.deepened.alertP)} and lower still: against the usual ${formatNumber(pompToTotal(instrument, alert.m))} ± ${points(alert.sEff)} from before that alert, z = ${formatZ(alert.z)}, at or past the alert line of ${formatZ(-alert.k)}, and ${points(alert.deepened.alertP - p)} points below the total at the alert.`
+            : alert.early
             ? `Total ${total(instrument, p)} against an expected ${formatNumber(pompToTotal(instrument, alert.m))} ± ${formatNumber((alert.sEff / 100) * totalRange(instrument))} from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}, pulled toward the practice's typical ${formatNumber(pompToTotal(instrument, alert.early.priorMean))}: z = ${formatZ(alert.z)}, at or past the early alert line of ${formatZ(-alert.k)}.`
             : `Total ${total(instrument, p)} against ${usual(instrument, alert.m, alert.s)} ${over}: z = ${formatZ(alert.z)}, at or past this client's alert line of ${formatZ(-alert.k)}${spreadNote}.`,
         );
