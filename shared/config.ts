@@ -256,7 +256,7 @@ export const DETECTOR_SETTINGS = {
     env: 'PRIOR_WITHIN_SD_POMP',
     defaultValue: '7',
     schema: pompPoints,
-    description: 'The practice prior for early alerts: how much one client’s total moves from session to session (SD, POMP).',
+    description: 'The practice prior: how much one client’s total moves from session to session (SD, POMP); early alerts use it, and sdPriorWeight pulls each client’s SD toward it.',
   }),
   sdPriorWeight: setting({
     context: 'sdPriorWeight',

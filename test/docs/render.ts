@@ -25,7 +25,7 @@ import { SIMULATOR_NAMES, SIMULATORS } from '../../shared/domain/backtest/simula
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
-import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
+import { alertThreshold, DEFAULT_DETECTOR_SETTINGS, SPEC_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { mailTags } from '../../shared/domain/mail-tags.ts';
@@ -276,6 +276,7 @@ export function renderThresholds(): string {
     ['sessions in the baseline (n)', ...sizes.map(String)],
     [
       ['alert line k(n), default', ...sizes.map((n) => alertThreshold(n, settings).toFixed(2))],
+      ['alert line k(n), the spec’s rule (ALLIANCE-SCIENCE.md)', ...sizes.map((n) => alertThreshold(n, SPEC_DETECTOR_SETTINGS).toFixed(2))],
       ['alert line, `sensitive`', ...sizes.map((n) => alertThreshold(n, { ...settings, sensitivity: 'sensitive' }).toFixed(2))],
     ],
   );
