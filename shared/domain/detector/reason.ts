@@ -62,12 +62,13 @@ export function describeEvaluation(
   const spreadNote = (() => {
     const sEff = evaluation.sEff;
     if (s === null || sEff === null || points(s) === points(sEff)) return '';
-    // With sdPriorWeight the client's spread is pulled toward the practice's typical one first.
-    if (settings.sdPriorWeight > 0) {
-      const floored = sEff <= settings.sdFloor + 1e-9 ? ', then floored,' : ',';
-      return ` (this client's spread, pulled toward the practice's typical ${points(settings.priorWithinSdPomp)}${floored} counts as ${points(sEff)} points)`;
-    }
-    return s < sEff ? ` (a spread this small counts as ${points(sEff)} points)` : '';
+    // The floor, when it is what counts, says so as it always did. Otherwise, with sdPriorWeight,
+    // the client's spread was pulled toward the practice's typical one (up or down). Kept short:
+    // the reason is stored with every evaluation, and a longer one costs a write unit more on the
+    // largest records (test/integration/detector-alert-stores.test.ts).
+    if (sEff <= settings.sdFloor + 1e-9) return s < sEff ? ` (a spread this small counts as ${points(sEff)} points)` : '';
+    if (settings.sdPriorWeight > 0) return ` (spread counted as ${points(sEff)}, pulled toward the practice's ${points(settings.priorWithinSdPomp)})`;
+    return '';
   })();
   const droppedItems = new Set<string>();
 
