@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS_FILES } from '../../bench/lib/results.ts';
 import { formatReport, REPORT_SEEDS, reportSweeps, seedRange } from '../../bin/backtest-report.ts';
+import { oracleCeiling, type OracleLine } from '../../shared/domain/backtest/oracle.ts';
 import type { SimulatorSweep } from '../../shared/domain/backtest/report.ts';
 import { detectorRuleSettings } from '../../shared/domain/backtest/rules.ts';
 import { SIMULATOR_NAMES, SIMULATORS } from '../../shared/domain/backtest/simulate.ts';
@@ -337,6 +338,31 @@ export function renderDetectorFigures(): string {
   );
 }
 
+/** The oracle's lines in docs/detector.md's ceiling table. */
+const ORACLE_LINES: readonly (readonly [string, OracleLine])[] = [
+  ['total ≥ 2 true SDs down', { totalK: 2 }],
+  ['≥ 2.5 SDs', { totalK: 2.5 }],
+  ['≥ 2 SDs, or an item ≥ 3 of its true SDs', { totalK: 2, itemK: 3 }],
+];
+
+/**
+ * How far any rule could go (docs/detector.md): the oracle's share of labelled ruptures caught on
+ * the report's held-out seeds (its alerts per 100 answered sessions in brackets), beside what the
+ * default and the retrospective 2-SD rule caught there.
+ */
+export function renderDetectorCeiling(): string {
+  const seeds = seedRange(REPORT_SEEDS);
+  const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+  return table(
+    ['simulator', ...ORACLE_LINES.map(([name]) => name), 'the default (caught)', 'twoSd (retrospective, caught)'],
+    defaultReport().map((sweep) => {
+      const oracle = ORACLE_LINES.map(([, line]) => oracleCeiling(sweep.simulator, seeds, sweep.clients, DEFAULT_INSTRUMENT, line));
+      const caught = (name: string) => percent(sweep.rules.find((rule) => rule.name === name)!.recall.mean);
+      return [code(sweep.simulator), ...oracle.map((result) => `${percent(result.caught)} (${result.alertsPer100Answered.toFixed(1)})`), caught('default'), caught('twoSd')];
+    }),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Removal and idle cost (docs/deploy.md), from the synthesized template
 
@@ -447,6 +473,7 @@ export const BLOCKS: readonly GeneratedBlock[] = [
   { file: 'docs/clinicians.md', name: 'backtest', render: renderBacktest, checked: true },
   { file: 'docs/clinicians.md', name: 'detector-figures', render: renderDetectorFigures, checked: true },
   { file: 'docs/detector.md', name: 'detector-report', render: renderDetectorReport, checked: true },
+  { file: 'docs/detector.md', name: 'detector-ceiling', render: renderDetectorCeiling, checked: true },
 ];
 
 function markers(name: string): { begin: string; end: string } {
