@@ -61,7 +61,8 @@ export interface RuptureAlert {
   /**
    * Present when the rupture came inside an open alert episode (deepenGap): the total fell past
    * the rupture line of the pre-alert baseline (m, sEff, k) and deepenGap SDs below the total at
-   * the alert that opened the episode (alertP).
+   * the alert that opened the episode (alertP). m, sEff, n and k are then that pre-alert
+   * reference's, and s is its floored SD too (the raw SD is not kept in the repair window).
    */
   deepened?: { alertSessionId: string; alertP: number; sessionsSince: number };
 }

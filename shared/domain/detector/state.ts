@@ -60,8 +60,9 @@ export interface RepairWindow {
   seen: number;
   /**
    * The pre-alert reference a deeper fall inside the episode is judged against (deepenGap): its
-   * mean, floored SD, size, alert line k, and the total at the alert. Absent on records written
-   * before it existed, and on episodes opened before any baseline: those never re-alert.
+   * mean, floored SD, size, alert line k (for an early rupture: the expectation, its spread and
+   * earlyK), and the total at the alert. Absent on records written before it existed, with
+   * deepenGap 0, and on episodes a low rating opened before any baseline: those never re-alert.
    */
   reference?: { m: number; sEff: number; n: number; k: number; p: number };
 }
