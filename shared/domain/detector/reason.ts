@@ -103,7 +103,7 @@ export function describeEvaluation(
       case 'rupture':
         parts.push(
           alert.deepened
-            ? `Total ${total(instrument, p)}, ${sessions(alert.deepened.sessionsSince)} after the alert at ${total(instrument, alert.deepened.alertP)} and lower still: against the usual ${formatNumber(pompToTotal(instrument, alert.m))} ± ${points(alert.sEff)} from before that alert, z = ${formatZ(alert.z)}, at or past the alert line of ${formatZ(-alert.k)}, and ${points(alert.deepened.alertP - p)} points below the total at the alert.`
+            ? `Total ${total(instrument, p)}, ${sessions(alert.deepened.sessionsSince)} after the alert at ${total(instrument, alert.deepened.alertP)} and lower still: against the ${formatNumber(pompToTotal(instrument, alert.m))} ± ${points(alert.sEff)} expected before that alert, z = ${formatZ(alert.z)}, at or past the alert line of ${formatZ(-alert.k)}, and ${points(alert.deepened.alertP - p)} points below the total at the alert.`
             : alert.early
             ? `Total ${total(instrument, p)} against an expected ${formatNumber(pompToTotal(instrument, alert.m))} ± ${formatNumber((alert.sEff / 100) * totalRange(instrument))} from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}, pulled toward the practice's typical ${formatNumber(pompToTotal(instrument, alert.early.priorMean))}: z = ${formatZ(alert.z)}, at or past the early alert line of ${formatZ(-alert.k)}.`
             : `Total ${total(instrument, p)} against ${usual(instrument, alert.m, alert.s)} ${over}: z = ${formatZ(alert.z)}, at or past this client's alert line of ${formatZ(-alert.k)}${spreadNote}.`,

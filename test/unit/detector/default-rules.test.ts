@@ -140,8 +140,18 @@ describe('a fall that deepens inside an alert episode (deepenGap)', () => {
     expect(alert).toMatchObject({ kind: 'rupture', deepened: { alertSessionId: 's6', alertP: 80, sessionsSince: 1 } });
     expect(alert.z).toBeLessThanOrEqual(-alert.k);
     expect(at(steps, 7).reason).toMatch(
-      /^Total 27 of 40, 1 session after the alert at 32 of 40 and lower still: against the usual 37\.8 ± [\d.]+ from before that alert, z = −[\d.]+, at or past the alert line of −[\d.]+, and 5 points below the total at the alert\.$/,
+      /^Total 27 of 40, 1 session after the alert at 32 of 40 and lower still: against the 37\.8 ± [\d.]+ expected before that alert, z = −[\d.]+, at or past the alert line of −[\d.]+, and 5 points below the total at the alert\.$/,
     );
+  });
+
+  it('judges a fall after an early rupture against the expectation that early alert used', () => {
+    const { steps } = run(vector('39 26 18'), DEFAULT);
+    const first = at(steps, 2).alerts[0] as RuptureAlert;
+    const deeper = at(steps, 3).alerts[0] as RuptureAlert;
+
+    expect(first.early).toBeDefined();
+    expect(deeper).toMatchObject({ kind: 'rupture', m: first.m, sEff: first.sEff, k: DEFAULT.earlyK, deepened: { alertSessionId: 's2', sessionsSince: 1 } });
+    expect(at(steps, 3).reason).toContain('Total 18 of 40, 1 session after the alert at 26 of 40 and lower still: against the 37.2 ± 3.7 expected before that alert');
   });
 
   it('stays quiet inside the episode when the fall does not deepen by deepenGap SDs, and is off with deepenGap 0', () => {
