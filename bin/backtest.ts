@@ -184,7 +184,7 @@ export function formatTable(path: string, { result, answered, labelled }: { resu
     `right = share of alerts that were right; caught = share of labelled ruptures alerted.`,
     ...(result.practicePrior
       ? [
-          `Practice prior for early alerts fitted from this file (${result.practicePrior.clients.toLocaleString('en')} clients with 2+ answers): PRIOR_MEAN_POMP=${result.practicePrior.priorMeanPomp} PRIOR_SD_POMP=${result.practicePrior.priorSdPomp} PRIOR_WITHIN_SD_POMP=${result.practicePrior.priorWithinSdPomp} (built-in: ${DEFAULT_DETECTOR_SETTINGS.priorMeanPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorSdPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorWithinSdPomp}); set them to judge early sessions against your own clients.`,
+          `Practice prior for early alerts fitted from this file (${result.practicePrior.clients.toLocaleString('en')} clients with 2+ answers): PRIOR_MEAN_POMP=${result.practicePrior.priorMeanPomp} PRIOR_SD_POMP=${result.practicePrior.priorSdPomp} PRIOR_WITHIN_SD_POMP=${result.practicePrior.priorWithinSdPomp} (built-in: ${DEFAULT_DETECTOR_SETTINGS.priorMeanPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorSdPomp}, ${DEFAULT_DETECTOR_SETTINGS.priorWithinSdPomp}); set the first two to judge early sessions against your own clients. PRIOR_WITHIN_SD_POMP is also the spread every client's SD is pulled toward, and this fit counts the file's ruptures as noise: backtest it before you set it.`,
         ]
       : []),
     DEFINITIONS.strict,

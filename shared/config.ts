@@ -256,7 +256,23 @@ export const DETECTOR_SETTINGS = {
     env: 'PRIOR_WITHIN_SD_POMP',
     defaultValue: '7',
     schema: pompPoints,
-    description: 'The practice prior for early alerts: how much one client’s total moves from session to session (SD, POMP).',
+    description: 'The practice prior: how much one client’s total moves from session to session (SD, POMP); early alerts use it, and sdPriorWeight pulls each client’s SD toward it.',
+  }),
+  sdPriorWeight: setting({
+    context: 'sdPriorWeight',
+    env: 'SD_PRIOR_WEIGHT',
+    defaultValue: '8',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (sessions)' }), z.lte(50, { message: 'must be at most 50 (sessions)' })))),
+    description:
+      'How many sessions’ worth of weight the practice’s typical session-to-session spread (priorWithinSdPomp) gets in a client’s SD: the client’s own spread is pulled toward it, less as their baseline grows, and k(n) counts the prior’s weight too (0 = off: the client’s own SD, floored).',
+  }),
+  deepenGap: setting({
+    context: 'deepenGap',
+    env: 'DEEPEN_GAP',
+    defaultValue: '1',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'Inside an alert episode: a total past the rupture line of the pre-alert baseline and this many of its SDs below the total at the alert raises one more rupture alert, and the episode starts again from it (0 = off).',
   }),
   itemDropPomp: setting({
     context: 'itemDropPomp',
@@ -268,7 +284,7 @@ export const DETECTOR_SETTINGS = {
   itemDropK: setting({
     context: 'itemDropK',
     env: 'ITEM_DROP_K',
-    defaultValue: '2.5',
+    defaultValue: '3',
     schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
     description: 'An item drop must also be this many of the item’s own baseline SDs (floored at twice sdFloor: one item moves more than the total), so a client whose answers to that item often move is not alerted on an ordinary dip (0 = off).',
   }),
@@ -282,7 +298,7 @@ export const DETECTOR_SETTINGS = {
   repairWindow: setting({
     context: 'repairWindow',
     env: 'REPAIR_WINDOW_SESSIONS',
-    defaultValue: '3',
+    defaultValue: '4',
     schema: sessionCount,
     description: 'Answered sessions after an alert within which the score must come back to the usual range; otherwise one unrepaired escalation.',
   }),

@@ -19,13 +19,14 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RESULTS_FILES } from '../../bench/lib/results.ts';
 import { formatReport, REPORT_SEEDS, reportSweeps, seedRange } from '../../bin/backtest-report.ts';
+import { oracleCeiling, type OracleLine } from '../../shared/domain/backtest/oracle.ts';
 import type { SimulatorSweep } from '../../shared/domain/backtest/report.ts';
 import { detectorRuleSettings } from '../../shared/domain/backtest/rules.ts';
 import { SIMULATOR_NAMES, SIMULATORS } from '../../shared/domain/backtest/simulate.ts';
 import { DEPLOYMENT_SETTINGS } from '../../infra/config.ts';
 import { EVENT_ROUTES } from '../../infra/routes.ts';
 import { ALERT_SETTINGS, DETECTOR_SETTINGS, DIGEST_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RETENTION_SETTINGS, type Setting } from '../../shared/config.ts';
-import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
+import { alertThreshold, DEFAULT_DETECTOR_SETTINGS, SPEC_DETECTOR_SETTINGS } from '../../shared/domain/detector/settings.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT } from '../../shared/domain/form/i18n.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { mailTags } from '../../shared/domain/mail-tags.ts';
@@ -276,6 +277,7 @@ export function renderThresholds(): string {
     ['sessions in the baseline (n)', ...sizes.map(String)],
     [
       ['alert line k(n), default', ...sizes.map((n) => alertThreshold(n, settings).toFixed(2))],
+      ['alert line k(n), the spec’s rule (ALLIANCE-SCIENCE.md)', ...sizes.map((n) => alertThreshold(n, SPEC_DETECTOR_SETTINGS).toFixed(2))],
       ['alert line, `sensitive`', ...sizes.map((n) => alertThreshold(n, { ...settings, sensitivity: 'sensitive' }).toFixed(2))],
     ],
   );
@@ -332,6 +334,31 @@ export function renderDetectorFigures(): string {
         `${percent(ours.recall.mean)} (spec: ${percent(spec.recall.mean)})`,
         `${ours.alertsPer100Answered.mean.toFixed(1)} (spec: ${spec.alertsPer100Answered.mean.toFixed(1)})`,
       ];
+    }),
+  );
+}
+
+/** The oracle's lines in docs/detector.md's ceiling table. */
+const ORACLE_LINES: readonly (readonly [string, OracleLine])[] = [
+  ['total ≥ 2 true SDs down', { totalK: 2 }],
+  ['≥ 2.5 SDs', { totalK: 2.5 }],
+  ['≥ 2 SDs, or an item ≥ 3 of its true SDs', { totalK: 2, itemK: 3 }],
+];
+
+/**
+ * How far any rule could go (docs/detector.md): the oracle's share of labelled ruptures caught on
+ * the report's held-out seeds (its alerts per 100 answered sessions in brackets), beside what the
+ * default and the retrospective 2-SD rule caught there.
+ */
+export function renderDetectorCeiling(): string {
+  const seeds = seedRange(REPORT_SEEDS);
+  const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+  return table(
+    ['simulator', ...ORACLE_LINES.map(([name]) => name), 'the default (caught)', 'twoSd (retrospective, caught)'],
+    defaultReport().map((sweep) => {
+      const oracle = ORACLE_LINES.map(([, line]) => oracleCeiling(sweep.simulator, seeds, sweep.clients, DEFAULT_INSTRUMENT, line));
+      const caught = (name: string) => percent(sweep.rules.find((rule) => rule.name === name)!.recall.mean);
+      return [code(sweep.simulator), ...oracle.map((result) => `${percent(result.caught)} (${result.alertsPer100Answered.toFixed(1)})`), caught('default'), caught('twoSd')];
     }),
   );
 }
@@ -446,6 +473,7 @@ export const BLOCKS: readonly GeneratedBlock[] = [
   { file: 'docs/clinicians.md', name: 'backtest', render: renderBacktest, checked: true },
   { file: 'docs/clinicians.md', name: 'detector-figures', render: renderDetectorFigures, checked: true },
   { file: 'docs/detector.md', name: 'detector-report', render: renderDetectorReport, checked: true },
+  { file: 'docs/detector.md', name: 'detector-ceiling', render: renderDetectorCeiling, checked: true },
 ];
 
 function markers(name: string): { begin: string; end: string } {

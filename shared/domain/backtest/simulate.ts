@@ -152,6 +152,21 @@ export interface SimulatedSession {
   answers: number[] | null;
   talk: boolean;
   rupture: 0 | 1;
+  /**
+   * What the simulator knows and no rule can: the client's usual level and answer noise (POMP),
+   * for the oracle that bounds what any rule could catch (oracle.ts). Never written to the CSV.
+   */
+  truth: ClientTruth;
+}
+
+/** A simulated client's true usual total and items, and the SDs of their answer noise (POMP). */
+export interface ClientTruth {
+  usualPomp: number;
+  itemUsualPomp: readonly number[];
+  /** SD of a session's total around the usual level (item noise averaged, plus the shared shift). */
+  sdPomp: number;
+  /** SD of one item around its usual value (its own noise plus the shared shift). */
+  itemSdPomp: number;
 }
 
 /** A small, fast, seedable PRNG (mulberry32); returns floats in [0, 1). */
@@ -245,6 +260,13 @@ export function* simulateCohort(options: SimulateOptions, instrument: Instrument
       for (let s = at; s < sessions; s++) drops[s]!.fill(depth);
     }
 
+    // Computed from values already drawn: the cohort's random stream is unchanged.
+    const truth: ClientTruth = {
+      usualPomp: (10 * usual.reduce((sum, value) => sum + value, 0)) / itemCount,
+      itemUsualPomp: usual.map((value) => 10 * value),
+      sdPomp: 10 * Math.sqrt((noise * noise) / itemCount + shared * shared),
+      itemSdPomp: 10 * Math.sqrt(noise * noise + shared * shared),
+    };
     const firstMs = FIRST_SESSION_MS + (client % 7) * DAY_MS;
     let wasDown = false;
     for (let s = 0; s < sessions; s++) {
@@ -259,7 +281,7 @@ export function* simulateCohort(options: SimulateOptions, instrument: Instrument
       // Simulated clients never tick "I'd like to talk": the tick alerts under every setting of our
       // rules alike and the anchors' rules never see it, so a guessed tick rate would only blur
       // the comparison of the score rules, which is what these cohorts are for.
-      yield { clientId, archetype, endedAt: new Date(firstMs + s * 7 * DAY_MS).toISOString().replace('.000Z', 'Z'), answers, talk: false, rupture };
+      yield { clientId, archetype, endedAt: new Date(firstMs + s * 7 * DAY_MS).toISOString().replace('.000Z', 'Z'), answers, talk: false, rupture, truth };
     }
   }
 }

@@ -58,6 +58,13 @@ export interface RuptureAlert {
    * prior (priorMean), not a baseline of their own.
    */
   early?: { priorMean: number };
+  /**
+   * Present when the rupture came inside an open alert episode (deepenGap): the total fell past
+   * the rupture line of the pre-alert baseline (m, sEff, k) and deepenGap SDs below the total at
+   * the alert that opened the episode (alertP). m, sEff, n and k are then that pre-alert
+   * reference's, and s is its floored SD too (the raw SD is not kept in the repair window).
+   */
+  deepened?: { alertSessionId: string; alertP: number; sessionsSince: number };
 }
 
 /** Reported against the baseline frozen at the first watch session. */
@@ -243,7 +250,18 @@ function baselineStats(entries: readonly number[][], itemCount: number, settings
   }
   const m = mean(totals);
   const s = sampleSd(totals, m);
-  return { n, m, s, sEff: Math.max(s, settings.sdFloor), k: alertThreshold(n, settings), itemMeans, itemSds };
+  return { n, m, s, sEff: Math.max(shrunkSd(s, n, settings), settings.sdFloor), k: alertThreshold(n, settings), itemMeans, itemSds };
+}
+
+/**
+ * The client's SD pulled toward the practice's typical session-to-session SD (a scaled
+ * inverse-chi-square prior worth sdPriorWeight sessions): a client with 3 sessions is judged
+ * mostly on the practice's spread, one with 10 mostly on their own.
+ */
+function shrunkSd(s: number, n: number, settings: DetectorSettings): number {
+  const weight = settings.sdPriorWeight;
+  if (weight <= 0) return s;
+  return Math.sqrt((weight * settings.priorWithinSdPomp ** 2 + (n - 1) * s * s) / (weight + n - 1));
 }
 
 /**
@@ -344,10 +362,38 @@ interface Judgement {
 }
 
 /** Inside an open alert episode: the session either comes back, continues, or escalates once. */
-function judgeInEpisode(open: RepairWindow, p: number, settings: DetectorSettings): Judgement {
+function judgeInEpisode(open: RepairWindow, sessionId: string, p: number, settings: DetectorSettings): Judgement {
   const back = open.basis === 'baseline' ? p >= open.threshold - EPSILON : p > open.threshold + EPSILON;
   const seen = open.seen + 1;
   if (back) return { state: 'repaired', alerts: [], flagged: false, watch: null, repair: null, restartBaseline: false };
+  // A fall that deepened since the alert — a slide caught early keeps sliding, a second dip comes
+  // before the first came back — alerts once more, and the episode starts again from it.
+  const ref = open.reference;
+  if (settings.deepenGap > 0 && ref) {
+    const z = (p - ref.m) / ref.sEff;
+    if (z <= -ref.k + EPSILON && p <= ref.p - settings.deepenGap * ref.sEff + EPSILON) {
+      return {
+        state: 'alert',
+        alerts: [
+          {
+            kind: 'rupture',
+            p,
+            m: ref.m,
+            s: ref.sEff,
+            sEff: ref.sEff,
+            n: ref.n,
+            k: ref.k,
+            z: round4(z),
+            deepened: { alertSessionId: open.sessionId, alertP: ref.p, sessionsSince: seen },
+          },
+        ],
+        flagged: true,
+        watch: null,
+        repair: { ...open, openedBy: ['rupture'], sessionId, seen: 0, reference: { ...ref, p } },
+        restartBaseline: false,
+      };
+    }
+  }
   if (seen < settings.repairWindow) {
     return { state: 'continuing', alerts: [], flagged: true, watch: null, repair: { ...open, seen }, restartBaseline: false };
   }
@@ -432,7 +478,13 @@ function judgeScore(
   // The pre-alert baseline: for a sustained decline, the one from before the decline began; for an
   // early rupture, the expected level.
   const rupture = alerts.find((alert) => alert.kind === 'rupture');
-  const reference = sustained ? { m: sustained.m, sEff: sustained.sEff } : (stats ?? (rupture ? { m: rupture.m, sEff: rupture.sEff } : null));
+  const reference = sustained
+    ? { m: sustained.m, sEff: sustained.sEff, n: sustained.n, k: stats!.k }
+    : stats
+      ? { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k) }
+      : rupture
+        ? { m: rupture.m, sEff: rupture.sEff, n: rupture.n, k: rupture.k }
+        : null;
   const repair: RepairWindow = {
     openedBy: alerts.map((alert) => alert.kind),
     sessionId,
@@ -440,6 +492,7 @@ function judgeScore(
       ? { basis: 'baseline' as const, threshold: round4(reference.m - reference.sEff) }
       : { basis: 'low-rating' as const, threshold: settings.lowRatingPomp }),
     seen: 0,
+    ...(reference && settings.deepenGap > 0 ? { reference: { ...reference, k: round4(reference.k), p } } : {}),
   };
   return { state: 'alert', alerts, flagged: true, watch: null, repair, restartBaseline: false };
 }
@@ -502,7 +555,7 @@ export function evaluate(
 
   // An open alert episode: the sessions after it are never re-alerted by the score rules.
   const judgement = state.repair
-    ? judgeInEpisode(state.repair, p, settings)
+    ? judgeInEpisode(state.repair, session.sessionId, p, settings)
     : judgeScore(state, session.sessionId, p, stats, early, drops, settings, instrument);
   const { flagged, watch, repair, restartBaseline } = judgement;
   const evaluationState = judgement.state;

@@ -58,10 +58,18 @@ export function describeEvaluation(
   const band = m !== null && s !== null ? usual(instrument, m, s) : '';
   const over = `over the last ${sessions(n)}`;
   const threshold = (value: number) => formatNumber(pompToTotal(instrument, value));
-  const spreadNote =
-    s !== null && evaluation.sEff !== null && s < evaluation.sEff
-      ? ` (a spread this small counts as ${formatNumber((evaluation.sEff / 100) * totalRange(instrument))} points)`
-      : '';
+  const points = (pomp: number) => formatNumber((pomp / 100) * totalRange(instrument));
+  const spreadNote = (() => {
+    const sEff = evaluation.sEff;
+    if (s === null || sEff === null || points(s) === points(sEff)) return '';
+    // The floor, when it is what counts, says so as it always did. Otherwise, with sdPriorWeight,
+    // the client's spread was pulled toward the practice's typical one (up or down). Kept short:
+    // the reason is stored with every evaluation, and a longer one costs a write unit more on the
+    // largest records (test/integration/detector-alert-stores.test.ts).
+    if (sEff <= settings.sdFloor + 1e-9) return s < sEff ? ` (a spread this small counts as ${points(sEff)} points)` : '';
+    if (settings.sdPriorWeight > 0) return ` (spread counted as ${points(sEff)}, pulled toward the practice's ${points(settings.priorWithinSdPomp)})`;
+    return '';
+  })();
   const droppedItems = new Set<string>();
 
   switch (evaluation.state) {
@@ -74,8 +82,8 @@ export function describeEvaluation(
     case 'watch':
       parts.push(
         settings.declineRule === 'cusum'
-          ? `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; the shortfalls since the decline began add up to ${formatZ(evaluation.declineSum ?? 0)} of the ${formatZ(settings.cusumLimit)} SDs that alert.`
-          : `Total ${total(instrument, p)} against ${band} ${over}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
+          ? `Total ${total(instrument, p)} against ${band} ${over}${spreadNote}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; the shortfalls since the decline began add up to ${formatZ(evaluation.declineSum ?? 0)} of the ${formatZ(settings.cusumLimit)} SDs that alert.`
+          : `Total ${total(instrument, p)} against ${band} ${over}${spreadNote}: lower than usual (z = ${formatZ(z ?? 0)}) but not enough for an alert; watch ${evaluation.watches} of ${settings.sustainedWatches} in a row.`,
       );
       break;
     case 'continuing':
@@ -94,7 +102,9 @@ export function describeEvaluation(
     switch (alert.kind) {
       case 'rupture':
         parts.push(
-          alert.early
+          alert.deepened
+            ? `Total ${total(instrument, p)}, ${sessions(alert.deepened.sessionsSince)} after the alert at ${total(instrument, alert.deepened.alertP)} and lower still: against the ${formatNumber(pompToTotal(instrument, alert.m))} ± ${points(alert.sEff)} expected before that alert, z = ${formatZ(alert.z)}, at or past the alert line of ${formatZ(-alert.k)}, and ${points(alert.deepened.alertP - p)} points below the total at the alert.`
+            : alert.early
             ? `Total ${total(instrument, p)} against an expected ${formatNumber(pompToTotal(instrument, alert.m))} ± ${formatNumber((alert.sEff / 100) * totalRange(instrument))} from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}, pulled toward the practice's typical ${formatNumber(pompToTotal(instrument, alert.early.priorMean))}: z = ${formatZ(alert.z)}, at or past the early alert line of ${formatZ(-alert.k)}.`
             : `Total ${total(instrument, p)} against ${usual(instrument, alert.m, alert.s)} ${over}: z = ${formatZ(alert.z)}, at or past this client's alert line of ${formatZ(-alert.k)}${spreadNote}.`,
         );

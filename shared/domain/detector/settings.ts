@@ -2,7 +2,7 @@
  * The detector's parameters and the alert threshold k(n) they imply.
  */
 import { DETECTOR_SETTINGS, readSettings, type DetectorSettings } from '../../config.ts';
-import { tQuantile975 } from './t-quantile.ts';
+import { T_975, tQuantile975 } from './t-quantile.ts';
 
 export type { DetectorSettings };
 
@@ -12,9 +12,10 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
 /**
  * The settings ALLIANCE-SCIENCE.md's detection rule specifies, where issue 15's backtests moved
  * the default away from them (docs/detector.md): no early alerts, the frozen reading of the watch
- * run, item drops judged by size alone.
+ * run, item drops judged by size alone, the client's own SD (floored) not pulled toward the practice's,
+ * no re-alert when a fall deepens inside an episode, and the escalation at the 3rd session after an alert.
  */
-export const SPEC_OVERRIDES = Object.freeze({ earlyK: 0, declineRule: 'frozen', itemDropK: 0 } as const satisfies Partial<DetectorSettings>);
+export const SPEC_OVERRIDES = Object.freeze({ earlyK: 0, declineRule: 'frozen', itemDropK: 0, sdPriorWeight: 0, deepenGap: 0, repairWindow: 3 } as const satisfies Partial<DetectorSettings>);
 
 /** The spec's settings: the defaults with SPEC_OVERRIDES. */
 export const SPEC_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({ ...DEFAULT_DETECTOR_SETTINGS, ...SPEC_OVERRIDES });
@@ -32,5 +33,7 @@ export function checkDetectorSettings(settings: DetectorSettings): void {
  */
 export function alertThreshold(n: number, settings: DetectorSettings): number {
   if (settings.sensitivity === 'sensitive') return 2;
-  return Math.min(tQuantile975(n - 1) * Math.sqrt(1 + 1 / n), settings.kCap);
+  // With a prior on the SD, its weight adds degrees of freedom (rounded down, within the table).
+  const df = Math.min(n - 1 + Math.floor(settings.sdPriorWeight), T_975.length);
+  return Math.min(tQuantile975(df) * Math.sqrt(1 + 1 / n), settings.kCap);
 }

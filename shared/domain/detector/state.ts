@@ -58,6 +58,13 @@ export interface RepairWindow {
   threshold: number;
   /** Answered sessions evaluated since the alert. */
   seen: number;
+  /**
+   * The pre-alert reference a deeper fall inside the episode is judged against (deepenGap): its
+   * mean, floored SD, size, alert line k (for an early rupture: the expectation, its spread and
+   * earlyK), and the total at the alert. Absent on records written before it existed, with
+   * deepenGap 0, and on episodes a low rating opened before any baseline: those never re-alert.
+   */
+  reference?: { m: number; sEff: number; n: number; k: number; p: number };
 }
 
 /** One answered session in the trend chart. */
@@ -116,6 +123,7 @@ export const ClientStateSchema = (() => {
         basis: z.enum(['baseline', 'low-rating']),
         threshold: z.number(),
         seen: count,
+        reference: z.optional(z.object({ m: z.number(), sEff: z.number(), n: count, k: z.number(), p: pomp })),
       }),
     ),
     expiredInARow: count,

@@ -1,7 +1,9 @@
 /**
  * What issue 15 added to the product's default beyond the spec (docs/detector.md): early alerts
  * for clients with 1–2 answered sessions, the cusum rule for slow slides, item drops judged
- * against the item's own spread; and stored records from before them still read.
+ * against the item's own spread, the client's SD pulled toward the practice's, a re-alert when a
+ * fall deepens inside an episode, the escalation at the 4th session; and stored records from
+ * before them still read.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -60,7 +62,7 @@ describe('early alerts (fewer than minBaseline answered sessions)', () => {
 
 describe('cusum decline', () => {
   it('alerts a slow slide whose sessions are each too shallow for a rupture, once the shortfalls add up', () => {
-    const { steps } = run(vector('38 38 38 38 36 35 35 34 34'), DEFAULT);
+    const { steps } = run(vector('38 38 38 38 36 35 34 34 33 33'), DEFAULT);
     const alerted = steps.findIndex((step) => step.kind === 'answered' && step.evaluation.alerts.length > 0) + 1;
     const alert = at(steps, alerted).alerts[0] as SustainedDeclineAlert;
 
@@ -77,11 +79,13 @@ describe('cusum decline', () => {
   });
 
   it('reports the running sum while it watches', () => {
-    const evaluation = at(run(vector('38 38 38 38 36'), DEFAULT).steps, 5);
+    // Four 38s (95 POMP, SD 0) pulled toward the practice's 7 POMP with weight 8: √(8 · 49 / 11) = 5.97.
+    const evaluation = at(run(vector('38 38 38 38 35'), DEFAULT).steps, 5);
 
     expect(evaluation.state).toBe('watch');
-    expect(evaluation.declineSum).toBeCloseTo(0.5, 4);
-    expect(evaluation.reason).toContain('the shortfalls since the decline began add up to 0.50 of the 5.00 SDs that alert');
+    expect(evaluation.sEff).toBeCloseTo(5.9696, 3);
+    expect(evaluation.declineSum).toBeCloseTo(7.5 / 5.9696 - 0.5, 3);
+    expect(evaluation.reason).toContain('the shortfalls since the decline began add up to 0.76 of the 5.00 SDs that alert');
   });
 });
 
@@ -101,7 +105,87 @@ describe('item drops against the item’s own spread', () => {
   });
 });
 
+describe('the client’s SD pulled toward the practice’s (sdPriorWeight)', () => {
+  it('gives a steady client a wider line than the floor while their baseline is short', () => {
+    // 38 37 38 37 (95, 92.5, 95, 92.5 POMP: SD 1.44) pulled toward 7 with weight 8: √((8·49 + 3·2.08)/11) = 6.02.
+    const evaluation = at(run(vector('38 37 38 37 33'), DEFAULT).steps, 5);
+
+    expect(evaluation.s).toBeCloseTo(1.4434, 3);
+    expect(evaluation.sEff).toBeCloseTo(Math.sqrt((8 * 49 + 3 * 1.4434 ** 2) / 11), 3);
+    expect(at(run(vector('38 37 38 37 33'), SPEC_DETECTOR_SETTINGS).steps, 5).sEff).toBe(5);
+  });
+
+  it('judges a noisy client on less than their own large SD, and says so in the reason', () => {
+    const evaluation = at(run(vector('30 36 28 35 31 34 27'), DEFAULT).steps, 7);
+
+    expect(evaluation.s!).toBeGreaterThan(evaluation.sEff!);
+    expect(evaluation.reason).toMatch(/\(spread counted as [\d.]+, pulled toward the practice's 2\.8\)/);
+  });
+
+  it('is off with sdPriorWeight 0: the client’s own SD, floored', () => {
+    const evaluation = at(run(vector('38 37 38 37 33'), { ...DEFAULT, sdPriorWeight: 0 }).steps, 5);
+
+    expect(evaluation.sEff).toBe(5);
+  });
+});
+
+describe('a fall that deepens inside an alert episode (deepenGap)', () => {
+  const deepening = vector('38 38 38 37 38 32 27 31');
+
+  it('alerts once more when the total falls past the rupture line and a further SD below the alert’s total', () => {
+    const { steps } = run(deepening, DEFAULT);
+
+    expect(steps.map((step) => (step.kind === 'answered' ? step.evaluation.state : 'skipped')).slice(5)).toEqual(['alert', 'alert', 'continuing']);
+    const alert = at(steps, 7).alerts[0] as RuptureAlert;
+    expect(alert).toMatchObject({ kind: 'rupture', deepened: { alertSessionId: 's6', alertP: 80, sessionsSince: 1 } });
+    expect(alert.z).toBeLessThanOrEqual(-alert.k);
+    expect(at(steps, 7).reason).toMatch(
+      /^Total 27 of 40, 1 session after the alert at 32 of 40 and lower still: against the 37\.8 ± [\d.]+ expected before that alert, z = −[\d.]+, at or past the alert line of −[\d.]+, and 5 points below the total at the alert\.$/,
+    );
+  });
+
+  it('judges a fall after an early rupture against the expectation that early alert used', () => {
+    const { steps } = run(vector('39 26 18'), DEFAULT);
+    const first = at(steps, 2).alerts[0] as RuptureAlert;
+    const deeper = at(steps, 3).alerts[0] as RuptureAlert;
+
+    expect(first.early).toBeDefined();
+    expect(deeper).toMatchObject({ kind: 'rupture', m: first.m, sEff: first.sEff, k: DEFAULT.earlyK, deepened: { alertSessionId: 's2', sessionsSince: 1 } });
+    expect(at(steps, 3).reason).toContain('Total 18 of 40, 1 session after the alert at 26 of 40 and lower still: against the 37.2 ± 3.7 expected before that alert');
+  });
+
+  it('stays quiet inside the episode when the fall does not deepen by deepenGap SDs, and is off with deepenGap 0', () => {
+    expect(kinds(at(run(vector('38 38 38 37 38 32 31 31'), DEFAULT).steps, 7))).toEqual([]);
+    expect(kinds(at(run(deepening, { ...DEFAULT, deepenGap: 0 }).steps, 7))).toEqual([]);
+  });
+});
+
+describe('the unrepaired escalation (repairWindow 4)', () => {
+  it('comes at the 4th answered session after the alert on the default, the 3rd on the spec', () => {
+    const sessions = vector('38 38 38 38 30 35 35 35 35');
+
+    expect(kinds(at(run(sessions, SPEC_DETECTOR_SETTINGS).steps, 8))).toEqual(['unrepaired']);
+    const { steps } = run(sessions, DEFAULT);
+    expect(kinds(at(steps, 8))).toEqual([]);
+    expect(kinds(at(steps, 9))).toEqual(['unrepaired']);
+  });
+});
+
 describe('stored detector records', () => {
+  it('reads a record whose repair window has no reference (written before deepenGap) and never re-alerts inside it', () => {
+    const { state } = run(vector('38 38 38 37 38 30'), SPEC_DETECTOR_SETTINGS);
+    const old = JSON.parse(JSON.stringify(state)) as ClientState;
+    expect(old.repair).not.toBeNull();
+    expect('reference' in old.repair!).toBe(false);
+
+    const { steps } = run(vector('27 31'), DEFAULT, undefined, ClientStateSchema.parse(old));
+
+    expect(steps.map((step) => (step.kind === 'answered' ? step.evaluation.state : 'skipped'))).toEqual(['continuing', 'continuing']);
+    // The same fall on a record written today deepens.
+    const fresh = run(vector('38 38 38 37 38 30 27 31'), DEFAULT).steps;
+    expect(kinds(at(fresh, 7))).toEqual(['rupture']);
+  });
+
   it('reads a record written before the cusum rule (no sum in its watch run) and carries its run on', () => {
     const { state } = run(vector('38 38 38 38 36'), SPEC_DETECTOR_SETTINGS);
     const old = JSON.parse(JSON.stringify(state)) as ClientState;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BASELINE_SESSIONS } from '../../../shared/config.ts';
-import { alertThreshold, DEFAULT_DETECTOR_SETTINGS } from '../../../shared/domain/detector/settings.ts';
+import { alertThreshold, DEFAULT_DETECTOR_SETTINGS, SPEC_DETECTOR_SETTINGS } from '../../../shared/domain/detector/settings.ts';
 import { T_975, tQuantile975 } from '../../../shared/domain/detector/t-quantile.ts';
 
 // An independent check of the table: integrate the t density from 0 to the tabled value with
@@ -41,9 +41,16 @@ describe('t quantile table', () => {
   });
 
   it('gives the k(n) of ALLIANCE-SCIENCE.md: 3.0, 3.0, 3.0, 2.78, 2.62, 2.51, 2.43, 2.37 for n = 3…10', () => {
-    const k = [3, 4, 5, 6, 7, 8, 9, 10].map((n) => alertThreshold(n, DEFAULT_DETECTOR_SETTINGS).toFixed(2));
+    const k = [3, 4, 5, 6, 7, 8, 9, 10].map((n) => alertThreshold(n, SPEC_DETECTOR_SETTINGS).toFixed(2));
 
     expect(k).toEqual(['3.00', '3.00', '3.00', '2.78', '2.62', '2.51', '2.43', '2.37']);
+  });
+
+  it('adds the SD prior’s weight to the degrees of freedom on the default (sdPriorWeight 8): k(3) = t₀.₉₇₅,₁₀ · √(4/3)', () => {
+    const k = [3, 10].map((n) => alertThreshold(n, DEFAULT_DETECTOR_SETTINGS).toFixed(2));
+
+    expect(DEFAULT_DETECTOR_SETTINGS.sdPriorWeight).toBe(8);
+    expect(k).toEqual([(2.228139 * Math.sqrt(4 / 3)).toFixed(2), (2.109816 * Math.sqrt(1.1)).toFixed(2)]);
   });
 
   it('uses k = 2 on the sensitive setting, whatever the baseline size', () => {
