@@ -218,14 +218,14 @@ export const DETECTOR_SETTINGS = {
   cusumSlack: setting({
     context: 'cusumSlack',
     env: 'CUSUM_SLACK',
-    defaultValue: '0.5',
+    defaultValue: '0.75',
     schema: positiveZ,
     description: 'With declineRule `cusum`: the part of each session’s shortfall (in SDs) that is forgiven as noise before it adds up.',
   }),
   cusumLimit: setting({
     context: 'cusumLimit',
     env: 'CUSUM_LIMIT',
-    defaultValue: '5',
+    defaultValue: '4',
     schema: positiveZ,
     description: 'With declineRule `cusum`: the summed shortfall (in SDs) that raises a sustained-decline alert.',
   }),

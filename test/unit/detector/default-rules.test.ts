@@ -84,8 +84,8 @@ describe('cusum decline', () => {
 
     expect(evaluation.state).toBe('watch');
     expect(evaluation.sEff).toBeCloseTo(5.9696, 3);
-    expect(evaluation.declineSum).toBeCloseTo(7.5 / 5.9696 - 0.5, 3);
-    expect(evaluation.reason).toContain('the shortfalls since the decline began add up to 0.76 of the 5.00 SDs that alert');
+    expect(evaluation.declineSum).toBeCloseTo(7.5 / 5.9696 - 0.75, 3);
+    expect(evaluation.reason).toContain('the shortfalls since the decline began add up to 0.51 of the 4.00 SDs that alert');
   });
 });
 

@@ -135,7 +135,11 @@ describe('reference vectors on the product default (spec + early alerts, cusum d
   // reaches 5 one session later. Gain of the SD prior alone on the default of the time (seeds
   // 1–5): mixed 4.97 → 4.65 alerts per 100 answered, right 64.0 → 69.5 %, caught 87.9 → 89.3 %;
   // twelve 5.72 → 5.58, 62.2 → 65.0 %, 82.2 → 83.9 %; noisy-missing 6.77 → 6.61, 39.9 → 41.6 %,
-  // 77.3 → 78.8 % (docs/detector.md).
+  // 77.3 → 78.8 % (docs/detector.md). (3) Round 3 forgave more of each shortfall and alerts at a
+  // lower sum (cusumSlack 0.5 → 0.75, cusumLimit 5 → 4): the vector still alerts at s8, its sum
+  // 4.11 instead of 5.36. Gain (seeds 1–5, on the round-2 default): mixed right 73.4 → 74.2 %,
+  // twelve 68.7 → 69.4 % and caught 84.9 → 85.0 %, noisy-missing right 44.6 → 44.9 %, with
+  // slightly fewer alerts on each; short-ceiling unchanged.
   it('39 38 37 36 35 34 33 32: CHANGED — s5–s7 watch; s8 sustained decline (spec: s6)', () => {
     const { states: got, alerts, steps } = outcome('39 38 37 36 35 34 33 32');
 
@@ -145,8 +149,8 @@ describe('reference vectors on the product default (spec + early alerts, cusum d
     const alert = at(steps, 8).alerts[0] as SustainedDeclineAlert;
     // The sum began at s4 (a shortfall less the slack, though s4 is not yet a watch): 5 sessions.
     expect(alert).toMatchObject({ watches: 5, m: 95 });
-    expect(alert.sum!).toBeGreaterThanOrEqual(5);
-    expect(at(steps, 8).reason).toContain('the shortfalls add up to 5.36 SDs beyond what noise explains, past the limit of 5.00');
+    expect(alert.sum!).toBeGreaterThanOrEqual(4);
+    expect(at(steps, 8).reason).toContain('the shortfalls add up to 4.11 SDs beyond what noise explains, past the limit of 4.00');
     // Without the SD prior the default alerts at s7, as after the first round.
     expect(run(vector('39 38 37 36 35 34 33 32'), { ...DEFAULT_DETECTOR_SETTINGS, sdPriorWeight: 0 }).steps.findIndex((step) => step.kind === 'answered' && step.evaluation.alerts.length > 0) + 1).toBe(7);
   });
