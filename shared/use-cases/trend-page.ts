@@ -6,7 +6,7 @@
  * every page shown is recorded (a failed publish answers 503).
  */
 import type { Instrument } from '../domain/instruments.ts';
-import type { TrendRow } from '../domain/templates/trend-page.ts';
+import type { TrendPageInput, TrendRow } from '../domain/templates/trend-page.ts';
 import { TrendPageViewed } from '../events/contracts.ts';
 import type { Clock, EventPublisher, StoredHistoryEntry, TrendLink, TrendLinkStore, TrendPageStore, TrendViewListener } from './ports.ts';
 import { trendLinkState } from './trend-link.ts';
@@ -30,16 +30,8 @@ export interface TrendPageDeps {
   onViewedError?: ((error: unknown, view: { therapistId: string; clientId: string }) => void) | undefined;
 }
 
-export interface TrendPageData {
-  link: TrendLink;
-  clientId: string;
-  firstName?: string | undefined;
-  timeZone: string;
-  itemColumns: { id: string; label: string }[];
-  itemRange: { min: number; max: number };
-  rows: TrendRow[];
-  now: Date;
-}
+/** What the page shows, as the template takes it (the practice's name and the link's expiry come from the link and the web app). */
+export type TrendPageData = Omit<TrendPageInput, 'practiceName' | 'linkExpiresAt'> & { link: TrendLink };
 
 export type TrendPageView = { kind: 'not-found' } | { kind: 'expired' } | { kind: 'revoked' } | { kind: 'page'; data: TrendPageData };
 
