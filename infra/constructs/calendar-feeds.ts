@@ -9,13 +9,13 @@
  * within Scheduler's and Lambda's free tiers.
  */
 import { SecretValue } from 'aws-cdk-lib';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ProductFunction } from './product-function.ts';
-import { FunctionRole } from './function-role.ts';
+import type { FunctionRole } from './function-role.ts';
+import { everyMinutes, scheduleFunction } from './function-schedule.ts';
 
 export interface CalendarFeedsProps {
   /** The feeds function (FUNCTIONS.feeds). */
@@ -42,25 +42,17 @@ export class CalendarFeeds extends Construct {
       secretStringValue: SecretValue.unsafePlainText('{"feeds":[]}'),
     });
 
-    this.schedulerRole = new FunctionRole(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': props.account } } }),
-      description: 'Alliance Feedback scheduler: invokes the calendar feed poller',
-    });
-    // The function's own ARN only (no `:*` for versions and aliases: the schedule names none).
-    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ sid: 'InvokePoller', actions: ['lambda:InvokeFunction'], resources: [props.poller.function.functionArn] }));
-
-    this.schedule = new CfnSchedule(this, 'Schedule', {
-      description: `Alliance Feedback: poll the calendar feeds every ${props.intervalMinutes} minutes`,
-      scheduleExpression: `rate(${props.intervalMinutes} minute${props.intervalMinutes === 1 ? '' : 's'})`,
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: props.poller.function.functionArn,
-        roleArn: this.schedulerRole.roleArn,
-        input: '{}',
+    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = scheduleFunction(this, {
+      target: props.poller,
+      account: props.account,
+      roleDescription: 'Alliance Feedback scheduler: invokes the calendar feed poller',
+      statementId: 'InvokePoller',
+      schedule: {
+        description: `Alliance Feedback: poll the calendar feeds every ${props.intervalMinutes} minutes`,
+        expression: everyMinutes(props.intervalMinutes),
         // No retries: the next poll covers everything since the feed's last successful one.
         retryPolicy: { maximumRetryAttempts: 0 },
       },
-    });
+    }));
   }
 }

@@ -5,10 +5,10 @@
  *
  * Idle cost: 720 invocations a month, within Scheduler's and Lambda's free tiers.
  */
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
+import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { FunctionRole } from './function-role.ts';
+import type { FunctionRole } from './function-role.ts';
+import { scheduleFunction } from './function-schedule.ts';
 import type { ProductFunction } from './product-function.ts';
 
 export interface DigestScheduleProps {
@@ -24,25 +24,18 @@ export class DigestSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: DigestScheduleProps) {
     super(scope, id);
-    this.schedulerRole = new FunctionRole(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': props.account } } }),
-      description: 'Alliance Feedback scheduler: invokes the weekly digest dispatch every hour',
-    });
-    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ sid: 'InvokeDigestDispatch', actions: ['lambda:InvokeFunction'], resources: [props.dispatcher.function.functionArn] }));
-
-    this.schedule = new CfnSchedule(this, 'Schedule', {
-      description: 'Alliance Feedback: every hour, send the weekly digest to the therapists whose local time is the digest hour',
-      scheduleExpression: 'cron(0 * * * ? *)',
-      scheduleExpressionTimezone: 'UTC',
-      flexibleTimeWindow: { mode: 'OFF' },
-      state: 'ENABLED',
-      target: {
-        arn: props.dispatcher.function.functionArn,
-        roleArn: this.schedulerRole.roleArn,
-        input: '{}',
+    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = scheduleFunction(this, {
+      target: props.dispatcher,
+      account: props.account,
+      roleDescription: 'Alliance Feedback scheduler: invokes the weekly digest dispatch every hour',
+      statementId: 'InvokeDigestDispatch',
+      schedule: {
+        description: 'Alliance Feedback: every hour, send the weekly digest to the therapists whose local time is the digest hour',
+        expression: 'cron(0 * * * ? *)',
+        timezone: 'UTC',
         // A retry within the hour finds the same therapists; their digests are sent once each.
         retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 1800 },
       },
-    });
+    }));
   }
 }
