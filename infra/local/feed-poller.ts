@@ -6,15 +6,14 @@
  */
 import type { PollReport } from '../../shared/use-cases/poll-calendar-feeds.ts';
 import { FUNCTIONS } from '../routes.ts';
-import { asFunction } from './function-context.ts';
+import { LocalPoller, localPollMinutes } from './local-poller.ts';
 import type { LogLine } from './log.ts';
 
 export type FeedsHandler = () => Promise<PollReport>;
 
 /** Minutes between local polls: ICS_POLL_MINUTES, or the deployed default. */
-export function localPollMinutes(env: NodeJS.ProcessEnv): number {
-  const minutes = Number(env['ICS_POLL_MINUTES'] ?? 15);
-  return Number.isFinite(minutes) && minutes > 0 ? minutes : 15;
+export function feedPollMinutes(env: NodeJS.ProcessEnv): number {
+  return localPollMinutes(env, 'ICS_POLL_MINUTES');
 }
 
 /** One line per feed for the console: ids and counts only. */
@@ -26,43 +25,9 @@ export function describeFeedPoll(report: PollReport): string[] {
   });
 }
 
-export class LocalFeedPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<PollReport> | undefined;
-  private readonly invoke: FeedsHandler;
-
-  constructor(
-    handler: FeedsHandler,
-    private readonly log: LogLine,
-  ) {
-    this.invoke = asFunction(FUNCTIONS.feeds.id, handler);
-  }
-
-  /** Polls now (one poll at a time: a second call waits for the running one). */
-  poll(): Promise<PollReport> {
-    this.running ??= this.invoke().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  /** Polls at once, then every `minutes`, logging each poll; failures are logged, not thrown. */
-  start(minutes: number): void {
-    const pollAndLog = () =>
-      this.poll().then(
-        (report) => describeFeedPoll(report).forEach((line) => this.log('feeds', line)),
-        (error: unknown) => {
-          // A feed that could not be read fails the invocation; the report still covers every feed.
-          const report = (error as { report?: PollReport }).report;
-          if (report) describeFeedPoll(report).forEach((line) => this.log('feeds', line));
-          else this.log('feeds', `poll failed: ${error instanceof Error ? error.message : String(error)}`);
-        },
-      );
-    void pollAndLog();
-    this.timer = setInterval(pollAndLog, minutes * 60_000);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+/** The feeds function's schedule, locally. */
+export class LocalFeedPoller extends LocalPoller<PollReport> {
+  constructor(handler: FeedsHandler, log: LogLine) {
+    super({ functionId: FUNCTIONS.feeds.id, handler, logAs: 'feeds', describe: describeFeedPoll, log });
   }
 }

@@ -14,7 +14,7 @@ import type { Clock } from '../../shared/use-cases/ports.ts';
 import type { PolicyDocumentJson } from '../policy-document.ts';
 import { describeBody, redriveDeadLetters, type DeadLetter } from './dead-letters.ts';
 import { faultInjectorFromEnv, type FaultInjector } from './faults.ts';
-import { LocalFeedPoller, localPollMinutes, type FeedsHandler } from './feed-poller.ts';
+import { feedPollMinutes, LocalFeedPoller, type FeedsHandler } from './feed-poller.ts';
 import { LocalDigestClock, type DigestDispatchHandler } from './digest-clock.ts';
 import type { DispatchReport } from '../../shared/use-cases/send-digest.ts';
 import type { PollReport } from '../../shared/use-cases/poll-calendar-feeds.ts';
@@ -42,7 +42,7 @@ import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-thera
 import type { FhirPollResult } from '../../shared/use-cases/poll-fhir-encounters.ts';
 import { LOCAL_CREDENTIALS } from './dynamodb-local.ts';
 import { LOCAL_FHIR_CLIENT_ID, LocalFhirServer } from './fhir/fhir-server.ts';
-import { LocalFhirPoller, localFhirPollMinutes, type FhirHandler } from './fhir/fhir-poller.ts';
+import { fhirPollMinutes, LocalFhirPoller, type FhirHandler } from './fhir/fhir-poller.ts';
 import { LocalWebServer, type HealthReport, type HttpHandler } from './web-server.ts';
 
 /** The account id local ARNs and queue URLs carry (the one AWS's own local tools use). */
@@ -441,7 +441,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     scheduler.start(options.schedulerIntervalMs ?? 1_000);
     const feedPoller = new LocalFeedPoller(handlers.get(FUNCTIONS.feeds.id) as FeedsHandler, log);
     stopSteps.unshift({ name: 'the feed poller', run: () => feedPoller.stop() });
-    if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(localPollMinutes(previousEnv));
+    if (developerEnv['ICS_FEEDS'] && options.icsFeeds === undefined) feedPoller.start(feedPollMinutes(previousEnv));
     const digestClock = new LocalDigestClock(handlers.get(FUNCTIONS.digestDispatch.id) as DigestDispatchHandler, clock, log);
     stopSteps.unshift({ name: 'the digest clock', run: () => digestClock.stop() });
     // Tests dispatch by hand (a ManualClock's hours do not pass by themselves); npm start every hour.
@@ -456,7 +456,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const fhirPoller = new LocalFhirPoller(handlers.get(FUNCTIONS.fhir.id) as FhirHandler, log);
     stopSteps.unshift({ name: 'the FHIR poller', run: () => fhirPoller.stop() });
-    if (options.fhir?.poll) fhirPoller.start(localFhirPollMinutes(previousEnv));
+    if (options.fhir?.poll) fhirPoller.start(fhirPollMinutes(previousEnv));
     if (fhirServer && options.fhir?.subscription) {
       const endpoint = `${endpoints.web}${HTTP_ROUTES.find((route) => route.target === FUNCTIONS.fhir)!.path}`;
       const handshake = await fhirServer.subscribe({ endpoint, secret: fhirNotificationSecret, content: options.fhir.subscription });

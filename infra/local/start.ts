@@ -4,8 +4,8 @@
  */
 import { ConfigurationError } from '../../shared/config.ts';
 import { LocalStackError } from './errors.ts';
-import { localPollMinutes } from './feed-poller.ts';
-import { localFhirPollMinutes } from './fhir/fhir-poller.ts';
+import { feedPollMinutes } from './feed-poller.ts';
+import { fhirPollMinutes } from './fhir/fhir-poller.ts';
 import { FHIR_PORT_SETTING, fhirPortFromEnv, PORT_SETTINGS, portsFromEnv } from './ports.ts';
 import { startLocalStack, type LocalStack } from './stack.ts';
 
@@ -104,12 +104,12 @@ function printBanner(stack: LocalStack): void {
       ),
     ),
     row(PORT_SETTINGS.web.label, endpoints.web, `health ${endpoints.health} · feedback links ${endpoints.web}/f/<token>`),
-    ...(process.env['ICS_FEEDS'] ? [row('Calendar feeds', '', `ICS_FEEDS polled now and every ${localPollMinutes(process.env)} min · npx alliance feeds poll polls at once`)] : []),
+    ...(process.env['ICS_FEEDS'] ? [row('Calendar feeds', '', `ICS_FEEDS polled now and every ${feedPollMinutes(process.env)} min · npx alliance feeds poll polls at once`)] : []),
     row('', '', `signed webhook POST ${stack.webhook.url}`),
     ...(stack.fhir
       ? [
           row(FHIR_PORT_SETTING.label, stack.fhir.baseUrl, `FHIR R4 base (${FHIR_PORT_SETTING.env}) · token ${stack.fhir.tokenUrl} · client ${stack.fhir.clientId}`),
-          row('', '', `polled now and every ${localFhirPollMinutes(process.env)} min · PUT Patient/Practitioner/Encounter to add · npx alliance fhir poll polls at once`),
+          row('', '', `polled now and every ${fhirPollMinutes(process.env)} min · PUT Patient/Practitioner/Encounter to add · npx alliance fhir poll polls at once`),
           row('', '', `subscription notifications POST ${stack.fhir.notificationUrl} (Authorization: Bearer <FHIR notification secret>)`),
           row('', '', process.env['FHIR_SUBSCRIPTION'] ? `subscribed (${process.env['FHIR_SUBSCRIPTION']}): a PUT that finishes an Encounter is notified at once` : 'FHIR_SUBSCRIPTION=id-only|full-resource npm start: the stand-in notifies each finished Encounter at once'),
         ]

@@ -5,15 +5,14 @@
  */
 import type { FhirPollResult } from '../../../shared/use-cases/poll-fhir-encounters.ts';
 import { FUNCTIONS } from '../../routes.ts';
-import { asFunction } from '../function-context.ts';
+import { LocalPoller, localPollMinutes } from '../local-poller.ts';
 import type { LogLine } from '../log.ts';
 
 export type FhirHandler = () => Promise<FhirPollResult | { status: 'not-configured' }>;
 
 /** Minutes between local polls: FHIR_POLL_MINUTES, or the deployed default. */
-export function localFhirPollMinutes(env: NodeJS.ProcessEnv): number {
-  const minutes = Number(env['FHIR_POLL_MINUTES'] ?? 15);
-  return Number.isFinite(minutes) && minutes > 0 ? minutes : 15;
+export function fhirPollMinutes(env: NodeJS.ProcessEnv): number {
+  return localPollMinutes(env, 'FHIR_POLL_MINUTES');
 }
 
 /** One line for the console: session ids and counts only. */
@@ -24,41 +23,9 @@ export function describeFhirPoll(report: FhirPollResult | { status: 'not-configu
   return `FHIR source ${report.sourceId}: ${[`${report.announced.length} announced`, ...(report.alreadyAnnounced ? [`${report.alreadyAnnounced} already announced`] : []), ...skipped].join(', ')}`;
 }
 
-export class LocalFhirPoller {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<FhirPollResult | { status: 'not-configured' }> | undefined;
-  private readonly invoke: FhirHandler;
-
-  constructor(
-    handler: FhirHandler,
-    private readonly log: LogLine,
-  ) {
-    this.invoke = asFunction(FUNCTIONS.fhir.id, handler);
-  }
-
-  /** Polls now (one poll at a time: a second call waits for the running one). Rejects when the poll failed, with its report on the error. */
-  poll(): Promise<FhirPollResult | { status: 'not-configured' }> {
-    this.running ??= this.invoke().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  /** Polls at once, then every `minutes`, logging each poll; failures are logged, not thrown. */
-  start(minutes: number): void {
-    const pollAndLog = () =>
-      this.poll().then(
-        (report) => this.log('fhir', describeFhirPoll(report)),
-        (error: unknown) => {
-          const report = (error as { report?: FhirPollResult }).report;
-          this.log('fhir', report ? describeFhirPoll(report) : `poll failed: ${error instanceof Error ? error.message : String(error)}`);
-        },
-      );
-    void pollAndLog();
-    this.timer = setInterval(pollAndLog, minutes * 60_000);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+/** The fhir function's schedule, locally. */
+export class LocalFhirPoller extends LocalPoller<FhirPollResult | { status: 'not-configured' }> {
+  constructor(handler: FhirHandler, log: LogLine) {
+    super({ functionId: FUNCTIONS.fhir.id, handler, logAs: 'fhir', describe: (report) => [describeFhirPoll(report)], log });
   }
 }
