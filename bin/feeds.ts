@@ -7,7 +7,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clock } from '../shared/adapters/clock.ts';
-import { DynamoDbFeedStateStore } from '../shared/adapters/dynamodb-feed-state-store.ts';
+import { calendarFeedStates } from '../shared/adapters/dynamodb-poll-state-store.ts';
 import { InboundEventPublisher } from '../shared/adapters/eventbridge-publisher.ts';
 import { LocalFeedSources, SecretsManagerFeedSources } from '../shared/adapters/feed-sources.ts';
 import { inboundDirectories } from '../shared/adapters/inbound-directories.ts';
@@ -55,7 +55,7 @@ export async function feedsCommand(args: string[]): Promise<void> {
     const report = await reaching(connection, () =>
       pollCalendarFeeds({
         sources: secrets ? new SecretsManagerFeedSources(values['secret-id']!, secrets) : new LocalFeedSources(feeds!),
-        state: new DynamoDbFeedStateStore(connection.tableName, connection.documentClient()),
+        state: calendarFeedStates(connection.tableName, connection.documentClient()),
         ...inboundDirectories(connection.tableName, connection.documentClient()),
         publisher: new InboundEventPublisher(connection.busName, connection.eventBridge()),
         clock,

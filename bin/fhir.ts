@@ -7,7 +7,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clock } from '../shared/adapters/clock.ts';
-import { DynamoDbFhirStateStore } from '../shared/adapters/dynamodb-fhir-state-store.ts';
+import { fhirPollStates } from '../shared/adapters/dynamodb-poll-state-store.ts';
 import { InboundEventPublisher } from '../shared/adapters/eventbridge-publisher.ts';
 import { FhirHttpClient } from '../shared/adapters/fhir-client.ts';
 import { inboundDirectories } from '../shared/adapters/inbound-directories.ts';
@@ -85,7 +85,7 @@ export async function fhirCommand(args: string[]): Promise<void> {
       pollFhirEncounters({
         sourceId: SOURCE_ID,
         fhir: new FhirHttpClient(baseUrl, auth, { clock }),
-        state: new DynamoDbFhirStateStore(connection.tableName, connection.documentClient()),
+        state: fhirPollStates(connection.tableName, connection.documentClient()),
         ...inboundDirectories(connection.tableName, connection.documentClient()),
         publisher: new InboundEventPublisher(connection.busName, connection.eventBridge()),
         clock,

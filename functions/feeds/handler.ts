@@ -8,7 +8,7 @@
  * function-error alarm tells the administrator; its cursor stayed, the next poll covers the gap.
  */
 import { clock } from '../../shared/adapters/clock.ts';
-import { DynamoDbFeedStateStore } from '../../shared/adapters/dynamodb-feed-state-store.ts';
+import { calendarFeedStates } from '../../shared/adapters/dynamodb-poll-state-store.ts';
 import { InboundEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { feedSourcesFromEnv } from '../../shared/adapters/feed-sources.ts';
 import { inboundDirectories } from '../../shared/adapters/inbound-directories.ts';
@@ -22,7 +22,7 @@ const metrics = createMetrics('feeds', logger);
 const record = metricsRecorder(metrics);
 const { maxSessionAgeHours } = readSettingsFromEnv({ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
-const state = new DynamoDbFeedStateStore(tableName);
+const state = calendarFeedStates(tableName);
 const publisher = new InboundEventPublisher(requireEnv(RESOURCE_ENV.busName));
 // The secret on AWS, ICS_FEEDS in the local stack (read once, like every variable: the local stack
 // loads every function into one process environment).

@@ -20,7 +20,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { clock } from '../../shared/adapters/clock.ts';
 import { getSecretsManagerClient } from '../../shared/adapters/secrets-manager.ts';
-import { DynamoDbFhirStateStore } from '../../shared/adapters/dynamodb-fhir-state-store.ts';
+import { fhirPollStates } from '../../shared/adapters/dynamodb-poll-state-store.ts';
 import { InboundEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { FhirHttpClient } from '../../shared/adapters/fhir-client.ts';
 import { inboundDirectories } from '../../shared/adapters/inbound-directories.ts';
@@ -36,7 +36,7 @@ const metrics = createMetrics('fhir', logger);
 const record = metricsRecorder(metrics);
 const { maxSessionAgeHours } = readSettingsFromEnv({ maxSessionAgeHours: REQUEST_SETTINGS.maxSessionAgeHours });
 const tableName = requireEnv(RESOURCE_ENV.tableName);
-const state = new DynamoDbFhirStateStore(tableName);
+const state = fhirPollStates(tableName);
 const publisher = new InboundEventPublisher(requireEnv(RESOURCE_ENV.busName));
 
 /** The one FHIR source a stack polls (its state item's key). */

@@ -8,7 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDbFeedStateStore } from '../../../shared/adapters/dynamodb-feed-state-store.ts';
+import { calendarFeedStates } from '../../../shared/adapters/dynamodb-poll-state-store.ts';
 import { FeedReadError, feedSourcesFromEnv, fetchFeed, LocalFeedSources, SecretsManagerFeedSources } from '../../../shared/adapters/feed-sources.ts';
 import * as feedStateItem from '../../../shared/adapters/items/calendar-feed-state.ts';
 import { kindOfKey } from '../../../shared/adapters/items/index.ts';
@@ -112,7 +112,7 @@ describe('the calendar feed state item', () => {
     const state = { lastPollAt: '2026-10-05T15:00:00.000Z', announced: [{ sessionId: 'ics.owl.0', endedAt: '2026-10-05T14:50:00.000Z' }] };
     dynamo.on(GetCommand, { TableName: 't', Key: { pk: 'FEED#owl', sk: 'STATE' }, ConsistentRead: true }).resolves({ Item: { pk: 'FEED#owl', sk: 'STATE', ...state } });
     dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    const store = new DynamoDbFeedStateStore('t', dynamo as unknown as DynamoDBDocumentClient);
+    const store = calendarFeedStates('t', dynamo as unknown as DynamoDBDocumentClient);
 
     await expect(store.get('owl')).resolves.toEqual(state);
     await expect(store.save('owl', state, '2026-10-05T14:45:00.000Z')).resolves.toBe(false);
