@@ -247,7 +247,7 @@ export const FUNCTION_ACCESS = {
     },
     sendsMail: true,
     sendsTo: ['ownDeadLetterQueue'],
-    settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS, PRIVACY_SETTINGS],
+    settings: [REQUEST_SETTINGS, ALERT_SETTINGS, RETENTION_SETTINGS, PRIVACY_SETTINGS, { unrepairedEmailsTherapist: DETECTOR_SETTINGS.unrepairedEmailsTherapist }],
     instruments: true,
     variables: ['claimLeaseSeconds', 'adminEmail'],
   },

@@ -151,6 +151,14 @@ const pompPoints = defineSchema(() => z.pipe(z.coerce.number(), z.number().check
 const positiveZ = defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.positive({ message: 'must be above 0 (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' }))));
 const sessionCount = defineSchema(() => wholeNumber(1, 50));
 
+/** A switch read from "true" or "false". */
+const onOff = defineSchema(() =>
+  z.pipe(
+    z.enum(['true', 'false'], { message: 'must be true or false' }),
+    z.transform((value) => value === 'true'),
+  ),
+);
+
 /**
  * The settings of the rupture detector (ALLIANCE-SCIENCE.md, "Detection rule"). Scores are in
  * POMP (0–100) so one set serves every instrument. `minBaseline` must not exceed `baselineMax`.
@@ -302,6 +310,14 @@ export const DETECTOR_SETTINGS = {
     schema: sessionCount,
     description: 'Answered sessions after an alert within which the score must come back to the usual range; otherwise one unrepaired escalation.',
   }),
+  unrepairedEmailsTherapist: setting({
+    context: 'unrepairedEmailsTherapist',
+    env: 'UNREPAIRED_EMAILS_THERAPIST',
+    defaultValue: 'false',
+    schema: onOff,
+    description:
+      'Whether the unrepaired escalation is emailed to the therapist, who was already alerted at the start of the episode. `false` (default): the therapist is not emailed again; the trend page marks the session “not repaired” and the weekly digest lists the client (as “alert open” while the first alert is unacknowledged, else as not repaired until the next answer). A supervisor copied on unrepaired ruptures, a covering clinician and a therapist whose digest is off are still emailed. `true`: the therapist is emailed again too (ALLIANCE-SCIENCE.md step 9).',
+  }),
   quietAfterExpired: setting({
     context: 'quietAfterExpired',
     env: 'QUIET_AFTER_EXPIRED',
@@ -347,12 +363,6 @@ export const PRIVACY_SETTINGS = {
 } as const;
 
 /** Names of environment variables that wire a function to its resources (set by CDK, not by people). */
-const onOff = defineSchema(() =>
-  z.pipe(
-    z.enum(['true', 'false'], { message: 'must be true or false' }),
-    z.transform((value) => value === 'true'),
-  ),
-);
 
 /** What the therapist's alert email may show about the client. */
 export const ALERT_SETTINGS = {

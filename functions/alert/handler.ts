@@ -3,7 +3,7 @@
  * therapist directory's address only; for a therapist not registered the alert waits, and
  * TherapistRegistered sends what waited. Wiring only.
  */
-import { ALERT_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
+import { ALERT_SETTINGS, DETECTOR_SETTINGS, PRIVACY_SETTINGS, REQUEST_SETTINGS, RESOURCE_ENV, RETENTION_SETTINGS, readSettingsFromEnv, requireEnv } from '../../shared/config.ts';
 import { AllianceRuptureDetected, TherapistRegistered } from '../../shared/events/contracts.ts';
 import { on } from '../../shared/events/dispatch.ts';
 import { clock } from '../../shared/adapters/clock.ts';
@@ -31,13 +31,14 @@ const instruments = loadInstruments();
 const { retentionDays } = readSettingsFromEnv(RETENTION_SETTINGS);
 const { addressHashKey } = readSettingsFromEnv(PRIVACY_SETTINGS);
 const alertSettings = readSettingsFromEnv(ALERT_SETTINGS);
+const { unrepairedEmailsTherapist } = readSettingsFromEnv({ unrepairedEmailsTherapist: DETECTOR_SETTINGS.unrepairedEmailsTherapist });
 
 const deps: SendAlertDeps = {
   store: new DynamoDbAlertStore(requireEnv(RESOURCE_ENV.tableName), undefined, retentionDays),
   mailer: sesMailerFromSettings(settings),
   clock,
   tokens: randomTokens,
-  settings: alertSettings,
+  settings: { ...alertSettings, unrepairedEmailsTherapist },
   practiceName: settings.practiceName,
   practiceTimeZone: settings.practiceTimeZone,
   webBaseUrl: settings.formBaseUrl.replace(/\/+$/, ''),

@@ -9,6 +9,11 @@
  *   ignored: the alert then goes to the therapist, so it always reaches somebody.
  * - Supervisor: copied on the kinds in `superviseKinds` (DEFAULT_SUPERVISE_KINDS when unset). A
  *   supervisor who is not registered is ignored; so is one who already receives this alert.
+ * - The unrepaired escalation: the therapist was alerted when the episode began, so by default
+ *   (`unrepairedEmailsTherapist` off) they are not emailed again: the weekly digest shows the
+ *   client as not repaired. Only a supervisor copied on the kind is emailed. A therapist whose
+ *   digest is off would never see it, and a covering clinician gets no digest of this client:
+ *   both are still emailed.
  *
  * Each recipient has a claim slot: `primary` (therapist or covering clinician: one alert, whoever it
  * went to) and `supervisor`. The once-only guard is per (session, kind, slot), so a redelivery sends
@@ -41,6 +46,8 @@ export interface TherapistRouting {
 export interface RoutingEntry extends TherapistRouting {
   therapistId: string;
   email: string;
+  /** `off`: no weekly digest (unset: on). */
+  digest?: 'off' | undefined;
   name?: string | undefined;
   /** The zone this clinician reads dates in, when the directory names one. */
   timeZone?: string | undefined;
@@ -72,6 +79,8 @@ export interface RecipientInput {
   now: Date;
   /** The practice's IANA zone for "today"; the machine's zone when unset. */
   timeZone?: string | undefined;
+  /** DETECTOR_SETTINGS.unrepairedEmailsTherapist: email the therapist the unrepaired escalation too (unset: off, the default). */
+  unrepairedEmailsTherapist?: boolean | undefined;
 }
 
 export function chooseRecipients(input: RecipientInput): { recipients: AlertRecipient[]; ignored: IgnoredRecipient[] } {
@@ -84,7 +93,9 @@ export function chooseRecipients(input: RecipientInput): { recipients: AlertReci
     else if (input.covering?.therapistId !== cover.therapistId) ignored.push({ role: 'covering', therapistId: cover.therapistId, reason: 'not-registered' });
     else primary = { role: 'covering', slot: 'primary', therapistId: cover.therapistId, email: input.covering.email, timeZone: input.covering.timeZone };
   }
-  const recipients = [primary];
+  // The therapist reads an unrepaired episode in their digest; everyone else keeps the email.
+  const digestOnly = input.kind === 'unrepaired' && !input.unrepairedEmailsTherapist && primary.role === 'therapist' && therapist.digest !== 'off';
+  const recipients = digestOnly ? [] : [primary];
   const supervisorId = therapist.supervisorId;
   if (supervisorId !== undefined && (therapist.superviseKinds ?? DEFAULT_SUPERVISE_KINDS).includes(input.kind)) {
     if (supervisorId === therapist.therapistId) ignored.push({ role: 'supervisor', therapistId: supervisorId, reason: 'self' });

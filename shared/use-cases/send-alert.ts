@@ -24,6 +24,8 @@ export interface AlertSettings {
   alertShowsFirstName: boolean;
   /** Include the client's comment in alerts. */
   alertIncludesComment: boolean;
+  /** Email the therapist the unrepaired escalation too (off: their weekly digest shows it). */
+  unrepairedEmailsTherapist: boolean;
 }
 
 export interface SendAlertDeps {
@@ -66,7 +68,9 @@ export type AlertOutcome =
   /** No stored evaluation of the session leads with this kind (the event is forged or stale): nothing sent. */
   | 'not-raised'
   /** The therapist is not in the directory: the alert waits for them (waiting-alert item), nothing sent. */
-  | 'awaiting-therapist';
+  | 'awaiting-therapist'
+  /** Nobody is emailed: an unrepaired escalation the therapist reads in their weekly digest, and no supervisor is copied. */
+  | 'digest-only';
 
 /**
  * Emails the therapist one alert for (session, kind); duplicates of the event send nothing. The
@@ -101,11 +105,20 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
   const supervisor = therapist.supervisorId === undefined ? undefined : await deps.therapists.find(therapist.supervisorId);
   const covering = therapist.covering === undefined ? undefined : await deps.therapists.find(therapist.covering.therapistId);
   // A covering range's days are the practice's days.
-  const routing = chooseRecipients({ therapist, supervisor, covering, kind: raised.kind, now, timeZone: deps.practiceTimeZone });
+  const routing = chooseRecipients({
+    therapist,
+    supervisor,
+    covering,
+    kind: raised.kind,
+    now,
+    timeZone: deps.practiceTimeZone,
+    unrepairedEmailsTherapist: deps.settings.unrepairedEmailsTherapist,
+  });
   for (const ignored of routing.ignored) deps.onIgnoredRecipient?.({ ...ignored, sessionId: session.sessionId, kind: raised.kind });
   // One claim per recipient slot: each gets this alert once, and a redelivery sends nothing again.
   const outcomes: AlertOutcome[] = [];
   for (const recipient of routing.recipients) outcomes.push(await sendToRecipient(recipient, raised, session, now, deps));
+  if (outcomes.length === 0) return 'digest-only';
   if (outcomes.includes('sent')) return 'sent';
   return outcomes.includes('in-progress') ? 'in-progress' : 'already-sent';
 }

@@ -50,7 +50,7 @@ describe('chooseRecipients', () => {
     expect(DEFAULT_SUPERVISE_KINDS).toEqual(['unrepaired', 'sustained-decline']);
     const supervised: RoutingEntry = { ...lee, supervisorId: 't-9' };
     const now = new Date('2026-12-01T12:00:00Z');
-    expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'unrepaired', now }))).toHaveLength(2);
+    expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'unrepaired', now, unrepairedEmailsTherapist: true }))).toHaveLength(2);
     expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'sustained-decline', now }))).toHaveLength(2);
     expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'rupture', now }))).toHaveLength(1);
     expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'client-asked', now }))).toHaveLength(1);
@@ -58,10 +58,10 @@ describe('chooseRecipients', () => {
 
   it('ignores an unregistered supervisor (by id only) and a self-reference', () => {
     const now = new Date('2026-12-01T12:00:00Z');
-    const unregistered = chooseRecipients({ therapist: { ...lee, supervisorId: 't-9' }, supervisor: undefined, kind: 'unrepaired', now });
+    const unregistered = chooseRecipients({ therapist: { ...lee, supervisorId: 't-9' }, supervisor: undefined, kind: 'unrepaired', now, unrepairedEmailsTherapist: true });
     expect(to(unregistered)).toEqual(['therapist:primary:lee@practice.example']);
     expect(unregistered.ignored).toEqual([{ role: 'supervisor', therapistId: 't-9', reason: 'not-registered' }]);
-    const self = chooseRecipients({ therapist: { ...lee, supervisorId: 't-7', covering: { therapistId: 't-7', from: '2026-01-01', until: '2026-12-31' } }, supervisor: lee, covering: lee, kind: 'unrepaired', now });
+    const self = chooseRecipients({ therapist: { ...lee, supervisorId: 't-7', covering: { therapistId: 't-7', from: '2026-01-01', until: '2026-12-31' } }, supervisor: lee, covering: lee, kind: 'unrepaired', now, unrepairedEmailsTherapist: true });
     expect(to(self)).toEqual(['therapist:primary:lee@practice.example']);
     expect(self.ignored.map((ignored) => `${ignored.role}:${ignored.reason}`)).toEqual(['covering:self', 'supervisor:self']);
   });
@@ -72,5 +72,34 @@ describe('chooseRecipients', () => {
     expect(to(chooseRecipients({ therapist: both, covering: kim, supervisor: sam, kind: 'rupture', now, timeZone: 'UTC' }))).toEqual(['covering:primary:kim@practice.example', 'supervisor:supervisor:sam@practice.example']);
     const supervisorCovers: RoutingEntry = { ...both, covering: { therapistId: 't-9', from: '2026-12-20', until: '2027-01-03' } };
     expect(to(chooseRecipients({ therapist: supervisorCovers, covering: sam, supervisor: sam, kind: 'rupture', now, timeZone: 'UTC' }))).toEqual(['covering:primary:sam@practice.example']);
+  });
+
+  describe('the unrepaired escalation', () => {
+    const now = new Date('2026-12-01T12:00:00Z');
+    const supervised: RoutingEntry = { ...lee, supervisorId: 't-9' };
+
+    it('does not email the therapist again by default: their weekly digest shows it, and the supervisor is still copied', () => {
+      expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'unrepaired', now }))).toEqual(['supervisor:supervisor:sam@practice.example']);
+      expect(to(chooseRecipients({ therapist: lee, kind: 'unrepaired', now }))).toEqual([]);
+    });
+
+    it('still emails a therapist whose digest is off, who would otherwise never hear of it', () => {
+      expect(to(chooseRecipients({ therapist: { ...lee, digest: 'off' }, kind: 'unrepaired', now }))).toEqual(['therapist:primary:lee@practice.example']);
+    });
+
+    it('still emails the covering clinician, who gets no digest of this client', () => {
+      expect(to(chooseRecipients({ therapist: covered, covering: kim, kind: 'unrepaired', now: new Date('2026-12-24T12:00:00Z'), timeZone: 'UTC' }))).toEqual([
+        'covering:primary:kim@practice.example',
+      ]);
+    });
+
+    it('emails the therapist too when the practice turns unrepairedEmailsTherapist on', () => {
+      expect(to(chooseRecipients({ therapist: lee, kind: 'unrepaired', now, unrepairedEmailsTherapist: true }))).toEqual(['therapist:primary:lee@practice.example']);
+    });
+
+    it('changes nothing for the other kinds', () => {
+      expect(to(chooseRecipients({ therapist: lee, kind: 'rupture', now }))).toEqual(['therapist:primary:lee@practice.example']);
+      expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'sustained-decline', now }))).toHaveLength(2);
+    });
   });
 });

@@ -310,7 +310,7 @@ describe('sendAlert and acknowledgeAlert', () => {
       mailer,
       clock,
       tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
-      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false },
+      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false, unrepairedEmailsTherapist: false },
       practiceName: 'Riverside Practice',
       practiceTimeZone: 'UTC',
       webBaseUrl: 'https://forms.practice.example',
@@ -427,7 +427,7 @@ describe('sendAlert and acknowledgeAlert', () => {
     expect(mailer.sent[0]!.text).not.toContain('Ana');
     expect(mailer.sent[0]!.text).not.toContain('Felt rushed.');
 
-    deps.settings = { alertClientLabel: 'pseudonym', alertShowsFirstName: true, alertIncludesComment: true };
+    deps.settings = { alertClientLabel: 'pseudonym', alertShowsFirstName: true, alertIncludesComment: true, unrepairedEmailsTherapist: false };
     store.claims.clear();
     await sendAlert(detail, { ...deps, tokens: sequentialTokens() });
     expect(mailer.sent[1]!.text).toContain('Client NXY-AAA (Ana)');
@@ -643,6 +643,26 @@ describe('sendAlert and acknowledgeAlert', () => {
       expect(publisher.published.map((event) => event.detail)).toEqual([{ sessionId: 's-6', clientId: 'c-1042', therapistId: 't-7', kind: 'rupture', acknowledgedAt: '2026-11-25T21:00:00.000Z' }]);
     });
 
+    it('sends the unrepaired escalation to the supervisor only: the therapist reads it in the weekly digest', async () => {
+      const escalation = await evaluatedCourse([38, 38, 39, 38, 38, 28, 29, 29, 29, 29]);
+      expect(escalation.kind).toBe('unrepaired');
+      await directory.setSupervisor('t-7', { supervisorId: 't-9' }, '2026-11-01T00:00:00.000Z');
+
+      expect(await sendAlert(escalation, deps)).toBe('sent');
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['sam@practice.example']);
+    });
+
+    it('emails nobody for an unrepaired escalation without a supervisor, unless the practice emails the therapist too', async () => {
+      const escalation = await evaluatedCourse([38, 38, 39, 38, 38, 28, 29, 29, 29, 29]);
+
+      expect(await sendAlert(escalation, deps)).toBe('digest-only');
+      expect(mailer.sent).toEqual([]);
+
+      deps = { ...deps, settings: { ...deps.settings, unrepairedEmailsTherapist: true } };
+      expect(await sendAlert(escalation, deps)).toBe('sent');
+      expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+    });
+
     it('ignores an unregistered supervisor with ids only, and mails the therapist plainly', async () => {
       await directory.setSupervisor('t-7', { supervisorId: 't-gone', superviseKinds: ['rupture'] }, '2026-11-01T00:00:00.000Z');
 
@@ -712,7 +732,7 @@ describe('the client’s history (the trend page’s rows)', () => {
       mailer: new FakeMailer(),
       clock,
       tokens: { create: () => ({ token: 'ack-1', hash: 'hash-of-ack-1' }) },
-      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false },
+      settings: { alertClientLabel: 'pseudonym', alertShowsFirstName: false, alertIncludesComment: false, unrepairedEmailsTherapist: false },
       practiceName: 'Riverside Practice',
       practiceTimeZone: 'UTC',
       webBaseUrl: 'https://forms.practice.example',

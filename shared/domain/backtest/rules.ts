@@ -31,8 +31,8 @@ export const ANCHOR_KIND = 'alert';
 /** What each rule alerts on, for the human report. */
 export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
   default:
-    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; escalation at the 4th session',
-  spec: 'ours as ALLIANCE-SCIENCE.md specifies it: the client’s own SD (floored), no early alerts, watch runs judged against the frozen baseline, item drops by size alone, no second alert inside an episode, escalation at the 3rd session',
+    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; the unrepaired escalation (4th session) in the weekly digest, not emailed to the therapist',
+  spec: 'ours as ALLIANCE-SCIENCE.md specifies it: the client’s own SD (floored), no early alerts, watch runs judged against the frozen baseline, item drops by size alone, no second alert inside an episode, the unrepaired escalation (3rd session) emailed to the therapist',
   sensitive: 'ours, as configured but with the sensitive setting, k = 2',
   rollingWatch: 'the spec’s rule with watch runs judged against the rolling baseline instead of the frozen one',
   cutoff: 'fixed cutoff: total below 90 POMP (≈ SRS < 36)',
@@ -51,8 +51,12 @@ export const TWO_SD = 2;
 
 const EPSILON = 1e-9;
 
-/** Which alerts our rules count: everything that would reach the therapist at an answered session. */
-const COUNTED_KINDS = new Set(['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired']);
+/**
+ * Which alerts our rules count: everything that would reach the therapist by email at an answered
+ * session. The unrepaired escalation does only with `unrepairedEmailsTherapist` (otherwise the
+ * therapist sees it in the weekly digest, and only a supervisor is emailed).
+ */
+const EMAILED_KINDS = new Set(['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked']);
 
 /** Returns true when the fixed cutoff alerts at a session with total p. */
 export function cutoffAlerts(p: number): boolean {
@@ -98,8 +102,8 @@ export class DetectorRule {
   }
 
   /**
-   * Feeds one session; returns the kinds of the alerts that would have reached the therapist at
-   * that session (empty when none).
+   * Feeds one session; returns the kinds of the alerts that would have reached the therapist by
+   * email at that session (empty when none).
    */
   step(sessionId: string, endedAt: string, answers: readonly number[] | null, talk: boolean): string[] {
     if (answers === null) {
@@ -114,7 +118,9 @@ export class DetectorRule {
     // The trend chart is for emails; dropping it keeps a backtest's memory per client small.
     this.state = { ...result.state, trend: [] };
     const kinds: string[] = [];
-    for (const alert of result.evaluation.alerts) if (COUNTED_KINDS.has(alert.kind)) kinds.push(alert.kind);
+    for (const alert of result.evaluation.alerts) {
+      if (EMAILED_KINDS.has(alert.kind) || (alert.kind === 'unrepaired' && this.settings.unrepairedEmailsTherapist)) kinds.push(alert.kind);
+    }
     return kinds;
   }
 }
