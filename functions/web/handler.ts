@@ -56,7 +56,7 @@ const app = createWebApp({
     showsFirstName: trendShowsFirstName,
     instrument: (id) => instruments.find(id),
     // The therapist read the client's words: the weekly digest no longer counts them as waiting.
-    onViewed: { trendViewed: (view) => caseload.markCommentsRead(view.therapistId, view.clientId, new Date(view.viewedAt)) },
+    onViewed: { trendViewed: (view) => caseload.markTrendViewed(view.therapistId, view.clientId, new Date(view.viewedAt)) },
     onViewedError: (error, view) => logger.error('trend view listener failed', { therapistId: view.therapistId, clientId: view.clientId, error: error instanceof Error ? error.name : String(error) }),
   },
   practiceName,

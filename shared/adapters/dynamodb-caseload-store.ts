@@ -38,8 +38,8 @@ export class DynamoDbCaseloadStore implements CaseloadStore {
     await this.ignoreMissing(new UpdateCommand({ TableName: this.tableName, ...caseloadItem.closeAlert(therapistId, clientId, sessionId) }));
   }
 
-  async markCommentsRead(therapistId: string, clientId: string, now: Date): Promise<void> {
-    await this.ignoreMissing(new UpdateCommand({ TableName: this.tableName, ...caseloadItem.markCommentsRead(therapistId, clientId, now) }));
+  async markTrendViewed(therapistId: string, clientId: string, now: Date): Promise<void> {
+    await this.ignoreMissing(new UpdateCommand({ TableName: this.tableName, ...caseloadItem.markTrendViewed(therapistId, clientId, now) }));
   }
 
   /** A summary that is gone (erased, moved, expired) has nothing left to change. */

@@ -51,13 +51,20 @@ export interface CaseloadEntry {
   openAlerts: string[];
   /** Sessions whose answer had a comment or a talk tick since the therapist last opened the trend page. */
   commentSessions: string[];
+  /**
+   * Sessions that raised an unrepaired escalation the therapist was not emailed
+   * (DETECTOR_SETTINGS.unrepairedEmailsTherapist off) and has not seen on the trend page since.
+   */
+  unrepairedSessions: string[];
 }
 
 /** The one status the digest shows for a client: the most urgent that holds. */
-export function caseloadStatus(entry: Pick<CaseloadEntry, 'openAlerts' | 'expiredInARow' | 'quietAfterExpired' | 'repairOpen' | 'lastState'>): CaseloadStatus {
+export function caseloadStatus(
+  entry: Pick<CaseloadEntry, 'openAlerts' | 'expiredInARow' | 'quietAfterExpired' | 'repairOpen' | 'lastState' | 'unrepairedSessions'>,
+): CaseloadStatus {
   if (entry.openAlerts.length > 0) return 'alert-open';
   if (entry.expiredInARow >= entry.quietAfterExpired) return 'gone-quiet';
-  if (entry.repairOpen || entry.lastState === 'unrepaired' || entry.lastState === 'continuing') return 'not-repaired';
+  if (entry.repairOpen || entry.lastState === 'unrepaired' || entry.lastState === 'continuing' || entry.unrepairedSessions.length > 0) return 'not-repaired';
   if (entry.expiredInARow > 0) return 'not-answering';
   if (entry.lastState === 'watch') return 'watch';
   return 'steady';

@@ -5,6 +5,7 @@
  * scored is the answer stored with the session, and an event that does not match it changes nothing.
  */
 import { evaluate, recordExpired, type Alert, type Evaluation } from '../domain/detector/evaluate.ts';
+import type { AlertKind } from '../events/contracts.ts';
 import type { DetectorSettings } from '../domain/detector/settings.ts';
 import { pompToTotal } from '../domain/detector/scale.ts';
 import { initialClientState, type ClientState } from '../domain/detector/state.ts';
@@ -84,7 +85,7 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
     // A write that failed after the record's (the event is retried): written now, unless it was.
-    await summarise(deps, session, instrument, record, { alerted: alerts.length > 0, commented: answer.commented === true || answer.talk }, false);
+    await summarise(deps, session, instrument, record, { alerts: alerts, commented: answer.commented === true || answer.talk }, false);
     await announce(alerts, session, stored?.kind === 'answered' ? stored.evaluation : undefined, instrument, deps.publisher);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
@@ -102,7 +103,7 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
   await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
   await moveCaseload(deps, record, session);
-  await summarise(deps, session, instrument, written, { alerted: evaluation.alerts.length > 0, commented: answer.commented === true || answer.talk }, true);
+  await summarise(deps, session, instrument, written, { alerts: evaluation.alerts, commented: answer.commented === true || answer.talk }, true);
   await announce(evaluation.alerts, session, evaluation, instrument, deps.publisher);
   return { outcome: 'evaluated', alerts: evaluation.alerts.map((a) => a.kind) };
 }
@@ -121,7 +122,7 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];
-    await summarise(deps, session, instrument, record, { alerted: alerts.length > 0, commented: false }, false);
+    await summarise(deps, session, instrument, record, { alerts: alerts, commented: false }, false);
     await announce(alerts, session, undefined, instrument, deps.publisher, stored?.kind === 'expired' ? stored.outcome.reason : undefined);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
@@ -132,7 +133,7 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
   const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
   await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);
   await moveCaseload(deps, record, session);
-  await summarise(deps, session, instrument, written, { alerted: outcome.alerts.length > 0, commented: false }, true);
+  await summarise(deps, session, instrument, written, { alerts: outcome.alerts, commented: false }, true);
   await announce(outcome.alerts, session, undefined, instrument, deps.publisher, outcome.reason);
   return { outcome: 'evaluated', alerts: outcome.alerts.map((a) => a.kind) };
 }
@@ -154,7 +155,7 @@ async function summarise(
   session: EvaluationSession,
   instrument: Instrument,
   record: DetectorRecord,
-  marks: { alerted: boolean; commented: boolean },
+  marks: { alerts: readonly { kind: AlertKind }[]; commented: boolean },
   fresh: boolean,
 ): Promise<void> {
   if (!deps.caseload) return;
@@ -175,12 +176,20 @@ async function summarise(
       lastSessionAt: last !== undefined && last > session.endedAt ? last : session.endedAt,
       ...summary,
       quietAfterExpired: deps.settings.quietAfterExpired,
-      ...(marks.alerted ? { openAlert: session.sessionId } : {}),
+      // An alert is open until the therapist acknowledges it from its email; an unrepaired
+      // escalation they are not emailed shows instead until they open the trend page.
+      ...(marks.alerts.some((alert) => !digestOnly(alert.kind, deps.settings)) ? { openAlert: session.sessionId } : {}),
+      ...(marks.alerts.some((alert) => digestOnly(alert.kind, deps.settings)) ? { unrepaired: session.sessionId } : {}),
       ...(marks.commented ? { comment: session.sessionId } : {}),
     },
     deps.clock?.now() ?? new Date(),
     { addMarksIfStale: fresh },
   );
+}
+
+/** An unrepaired escalation the therapist reads in the digest, not in an email (DETECTOR_SETTINGS.unrepairedEmailsTherapist). */
+function digestOnly(kind: AlertKind, settings: DetectorSettings): boolean {
+  return kind === 'unrepaired' && !settings.unrepairedEmailsTherapist;
 }
 
 function rowRef(session: EvaluationSession): Pick<HistoryEntry, 'clientId' | 'sessionId' | 'endedAt' | 'therapistId'> {

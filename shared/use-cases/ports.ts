@@ -362,11 +362,13 @@ export interface DetectorStore {
 }
 
 /** What the evaluation writes into the therapist's caseload (shared/domain/caseload.ts) after each evaluated session. */
-export type CaseloadWrite = Omit<import('../domain/caseload.ts').CaseloadEntry, 'openAlerts' | 'commentSessions'> & {
-  /** This session raised an alert: open until acknowledged. */
+export type CaseloadWrite = Omit<import('../domain/caseload.ts').CaseloadEntry, 'openAlerts' | 'commentSessions' | 'unrepairedSessions'> & {
+  /** This session raised an alert emailed to the therapist: open until acknowledged. */
   openAlert?: string | undefined;
   /** This session's answer carried a comment or a talk tick. */
   comment?: string | undefined;
+  /** This session raised an unrepaired escalation the therapist is not emailed: shown until they open the trend page. */
+  unrepaired?: string | undefined;
 };
 
 /** The per-therapist caseload summaries the weekly digest reads (one item per therapist and client). */
@@ -380,8 +382,11 @@ export interface CaseloadStore {
   remove(therapistId: string, clientId: string): Promise<void>;
   /** The therapist (or their covering clinician) acknowledged the session's alert. */
   closeAlert(therapistId: string, clientId: string, sessionId: string): Promise<void>;
-  /** The therapist opened the client's trend page: the comments waiting are read (the trend page calls this on view). */
-  markCommentsRead(therapistId: string, clientId: string, now: Date): Promise<void>;
+  /**
+   * The therapist opened the client's trend page (the trend page calls this on view): the comments
+   * waiting are read, and the unrepaired escalations shown there are seen.
+   */
+  markTrendViewed(therapistId: string, clientId: string, now: Date): Promise<void>;
 }
 
 /** The therapist's alert counters, per week of sending (their response rate). */

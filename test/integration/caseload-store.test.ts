@@ -47,13 +47,13 @@ describe.skipIf(!HAS_JAVA)('caseload and digest stores on DynamoDB Local', () =>
     const { tableName, documentClient } = table!;
     const caseload = new DynamoDbCaseloadStore(tableName, documentClient, 365);
     const digest = new DynamoDbDigestStore(tableName, documentClient);
-    await caseload.record(write(2, { comment: 's-2' }), NOW, { addMarksIfStale: true });
+    await caseload.record(write(2, { comment: 's-2', unrepaired: 's-2' }), NOW, { addMarksIfStale: true });
     // An older evaluation finishing late: its summary is not taken, its marks are.
     await caseload.record(write(1, { openAlert: 's-1', comment: 's-1' }), NOW, { addMarksIfStale: true });
     // A redelivery of the newest one: nothing changes (sets).
     await caseload.record(write(2, { comment: 's-2' }), NOW, { addMarksIfStale: false });
     let [entry] = (await digest.read('t-1')).caseload;
-    expect(entry).toMatchObject({ detectorVersion: 2, lastScore: { total: 32 }, openAlerts: ['s-1'], commentSessions: ['s-1', 's-2'] });
+    expect(entry).toMatchObject({ detectorVersion: 2, lastScore: { total: 32 }, openAlerts: ['s-1'], commentSessions: ['s-1', 's-2'], unrepairedSessions: ['s-2'] });
     const stored = (await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.caseload('t-1', 'c-1') }))).Item!;
     expect(stored['clientId']).toBe('c-1');
     expect(stored['ttl']).toBe(Math.floor(Date.parse('2026-12-02T10:00:00.000Z') / 1000) + 365 * 86_400);
@@ -64,9 +64,9 @@ describe.skipIf(!HAS_JAVA)('caseload and digest stores on DynamoDB Local', () =>
     await caseload.record(write(1, { openAlert: 's-1' }), NOW, { addMarksIfStale: false });
     await caseload.record(write(2, { openAlert: 's-1' }), NOW, { addMarksIfStale: false });
     expect((await digest.read('t-1')).caseload[0]!.openAlerts).toEqual([]);
-    await caseload.markCommentsRead('t-1', 'c-1', NOW);
+    await caseload.markTrendViewed('t-1', 'c-1', NOW);
     [entry] = (await digest.read('t-1')).caseload;
-    expect(entry).toMatchObject({ openAlerts: [], commentSessions: [] });
+    expect(entry).toMatchObject({ openAlerts: [], commentSessions: [], unrepairedSessions: [] });
     // A newer version without marks keeps the set empty; gone summaries are not recreated by acks.
     await caseload.closeAlert('t-1', 'c-missing', 's-9');
     expect((await documentClient.send(new GetCommand({ TableName: tableName, Key: keys.caseload('t-1', 'c-missing') }))).Item).toBeUndefined();

@@ -9,9 +9,9 @@
  *
  * Plain attributes: therapistId, clientId (export and erase find it), instrumentId,
  * detectorVersion, lastSessionAt, lastScore {total, endedAt}, max, totals (≤ 12), band {low, high},
- * lastState, repairOpen, expiredInARow, quietAfterExpired, openAlerts and commentSessions (string
- * sets of session ids: adding and removing the same id twice changes nothing, so a redelivered
- * event or a second click counts once), commentsReadAt, updatedAt, and ttl under the retention
+ * lastState, repairOpen, expiredInARow, quietAfterExpired, openAlerts, commentSessions and
+ * unrepairedSessions (string sets of session ids: adding and removing the same id twice changes
+ * nothing, so a redelivered event or a second click counts once), commentsReadAt, updatedAt, and ttl under the retention
  * period (counted from the last session: a summary outlives no session it summarises).
  */
 import type { CaseloadEntry } from '../../domain/caseload.ts';
@@ -89,7 +89,7 @@ export function record(write: CaseloadWrite, now: Date, retentionDays: Retention
  * The session's marks alone, on an existing summary: when a newer evaluation of the same client
  * wrote the summary first, this session's alert and comment still count (sets: never twice).
  */
-export function addMarks(write: Pick<CaseloadWrite, 'therapistId' | 'clientId' | 'openAlert' | 'comment'>): UpdateRequest | undefined {
+export function addMarks(write: Pick<CaseloadWrite, 'therapistId' | 'clientId' | 'openAlert' | 'comment' | 'unrepaired'>): UpdateRequest | undefined {
   const values: Record<string, unknown> = {};
   const adds = marks(write, values);
   if (adds === '') return undefined;
@@ -101,7 +101,7 @@ export function addMarks(write: Pick<CaseloadWrite, 'therapistId' | 'clientId' |
   };
 }
 
-function marks(write: Pick<CaseloadWrite, 'openAlert' | 'comment'>, values: Record<string, unknown>): string {
+function marks(write: Pick<CaseloadWrite, 'openAlert' | 'comment' | 'unrepaired'>, values: Record<string, unknown>): string {
   const adds: string[] = [];
   if (write.openAlert !== undefined) {
     adds.push('openAlerts :openAlert');
@@ -110,6 +110,10 @@ function marks(write: Pick<CaseloadWrite, 'openAlert' | 'comment'>, values: Reco
   if (write.comment !== undefined) {
     adds.push('commentSessions :comment');
     values[':comment'] = new Set([write.comment]);
+  }
+  if (write.unrepaired !== undefined) {
+    adds.push('unrepairedSessions :unrepaired');
+    values[':unrepaired'] = new Set([write.unrepaired]);
   }
   return adds.length > 0 ? ` ADD ${adds.join(', ')}` : '';
 }
@@ -124,11 +128,11 @@ export function closeAlert(therapistId: string, clientId: string, sessionId: str
   };
 }
 
-/** The therapist opened the client's trend page: the comments waiting are read. */
-export function markCommentsRead(therapistId: string, clientId: string, now: Date): UpdateRequest {
+/** The therapist opened the client's trend page: the comments waiting are read, the unrepaired escalations seen. */
+export function markTrendViewed(therapistId: string, clientId: string, now: Date): UpdateRequest {
   return {
     Key: key(therapistId, clientId),
-    UpdateExpression: 'SET commentsReadAt = :now REMOVE commentSessions',
+    UpdateExpression: 'SET commentsReadAt = :now REMOVE commentSessions, unrepairedSessions',
     ConditionExpression: 'attribute_exists(pk)',
     ExpressionAttributeValues: { ':now': now.toISOString() },
   };
@@ -169,5 +173,6 @@ export function fromItem(found: Record<string, unknown>): CaseloadEntry {
     quietAfterExpired: Number(found['quietAfterExpired'] ?? 2),
     openAlerts: set(found['openAlerts']),
     commentSessions: set(found['commentSessions']),
+    unrepairedSessions: set(found['unrepairedSessions']),
   };
 }

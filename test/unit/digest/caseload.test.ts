@@ -12,7 +12,7 @@ import { evaluateAnswer, evaluateExpiry, type EvaluateDeps } from '../../../shar
 import { ConcurrentUpdateError, type CaseloadStore, type CaseloadWrite, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../../shared/use-cases/ports.ts';
 import { FakePublisher } from '../../support/fakes.ts';
 
-const base = { openAlerts: [], expiredInARow: 0, quietAfterExpired: 2, repairOpen: false, lastState: 'normal' as const };
+const base = { openAlerts: [], expiredInARow: 0, quietAfterExpired: 2, repairOpen: false, lastState: 'normal' as const, unrepairedSessions: [] };
 
 describe('caseloadStatus', () => {
   it('names the most urgent status that holds', () => {
@@ -21,6 +21,8 @@ describe('caseloadStatus', () => {
     expect(caseloadStatus({ ...base, lastState: 'watch', expiredInARow: 1 })).toBe('not-answering');
     expect(caseloadStatus({ ...base, repairOpen: true, expiredInARow: 1 })).toBe('not-repaired');
     expect(caseloadStatus({ ...base, lastState: 'unrepaired' })).toBe('not-repaired');
+    // An escalation the therapist was not emailed stays until they open the trend page, whatever came since.
+    expect(caseloadStatus({ ...base, unrepairedSessions: ['s-9'] })).toBe('not-repaired');
     expect(caseloadStatus({ ...base, repairOpen: true, expiredInARow: 2 })).toBe('gone-quiet');
     expect(caseloadStatus({ ...base, openAlerts: ['s-1'], expiredInARow: 3 })).toBe('alert-open');
   });
@@ -89,13 +91,16 @@ class FakeCaseloadStore implements CaseloadStore {
     this.writes += 1;
     const key = `${write.therapistId}/${write.clientId}`;
     const old = this.entries.get(key);
-    const { openAlert, comment, ...summary } = write;
+    const { openAlert, comment, unrepaired, ...summary } = write;
     const marks = (entry: CaseloadEntry) => ({
       ...entry,
       openAlerts: [...new Set([...entry.openAlerts, ...(openAlert ? [openAlert] : [])])],
       commentSessions: [...new Set([...entry.commentSessions, ...(comment ? [comment] : [])])],
+      unrepairedSessions: [...new Set([...entry.unrepairedSessions, ...(unrepaired ? [unrepaired] : [])])],
     });
-    if (!old || old.detectorVersion < write.detectorVersion) this.entries.set(key, marks({ ...summary, openAlerts: old?.openAlerts ?? [], commentSessions: old?.commentSessions ?? [] }));
+    if (!old || old.detectorVersion < write.detectorVersion) {
+      this.entries.set(key, marks({ ...summary, openAlerts: old?.openAlerts ?? [], commentSessions: old?.commentSessions ?? [], unrepairedSessions: old?.unrepairedSessions ?? [] }));
+    }
     else if (options.addMarksIfStale) this.entries.set(key, marks(old));
   }
   async remove(therapistId: string, clientId: string) {
@@ -106,9 +111,12 @@ class FakeCaseloadStore implements CaseloadStore {
     const entry = this.entries.get(`${therapistId}/${clientId}`);
     if (entry) entry.openAlerts = entry.openAlerts.filter((id) => id !== sessionId);
   }
-  async markCommentsRead(therapistId: string, clientId: string) {
+  async markTrendViewed(therapistId: string, clientId: string) {
     const entry = this.entries.get(`${therapistId}/${clientId}`);
-    if (entry) entry.commentSessions = [];
+    if (entry) {
+      entry.commentSessions = [];
+      entry.unrepairedSessions = [];
+    }
   }
 }
 
@@ -164,6 +172,29 @@ describe('the evaluation keeps the caseload summary', () => {
     expect(entry.expiredInARow).toBe(2);
     await caseload.closeAlert('t-1', 'c-1', 'x-1');
     expect(caseloadStatus(caseload.entries.get('t-1/c-1')!)).toBe('gone-quiet');
+  });
+
+  it('keeps an unrepaired escalation the therapist was not emailed out of the open alerts, and shows it until they open the trend page', async () => {
+    const { store, caseload, deps } = setup();
+    const totals = [38, 38, 39, 38, 38, 28, 29, 29, 29, 29, 29];
+    for (const [index, total] of totals.entries()) await evaluateAnswer(answered(store, `s-${index + 1}`, total, `2026-10-${String(index + 1).padStart(2, '0')}T10:00:00Z`), deps);
+    // s-6 raised the rupture (open until acknowledged from its email); s-10 the escalation; s-11 is after it.
+    const entry = caseload.entries.get('t-1/c-1')!;
+    expect(entry.openAlerts).toEqual(['s-6']);
+    expect(entry.unrepairedSessions).toEqual(['s-10']);
+    await caseload.closeAlert('t-1', 'c-1', 's-6');
+    expect(caseloadStatus(caseload.entries.get('t-1/c-1')!)).toBe('not-repaired');
+
+    await caseload.markTrendViewed('t-1', 'c-1');
+    expect(caseloadStatus(caseload.entries.get('t-1/c-1')!)).not.toBe('not-repaired');
+  });
+
+  it('keeps the escalation an open alert when the practice emails it to the therapist', async () => {
+    const { store, caseload, deps } = setup();
+    deps.settings = { ...DEFAULT_DETECTOR_SETTINGS, unrepairedEmailsTherapist: true };
+    const totals = [38, 38, 39, 38, 38, 28, 29, 29, 29, 29];
+    for (const [index, total] of totals.entries()) await evaluateAnswer(answered(store, `s-${index + 1}`, total, `2026-10-${String(index + 1).padStart(2, '0')}T10:00:00Z`), deps);
+    expect(caseload.entries.get('t-1/c-1')).toMatchObject({ openAlerts: ['s-6', 's-10'], unrepairedSessions: [] });
   });
 
   it('moves a client who changed therapist out of the old caseload', async () => {

@@ -140,6 +140,7 @@ function entry(clientId: string, lastSessionAt: string, overrides: Partial<Casel
     quietAfterExpired: 2,
     openAlerts: [],
     commentSessions: [],
+    unrepairedSessions: [],
     ...overrides,
   };
 }
