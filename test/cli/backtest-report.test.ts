@@ -45,6 +45,16 @@ describe('alliance backtest-report', () => {
     expect(sweep.labelled).toBe(perSeed[0]!.labelled + perSeed[1]!.labelled);
   });
 
+  it('lists and reports the anchored simulator, and simulate writes its high and low clients', () => {
+    expect(alliance('backtest-report', '--help').stdout).toMatch(/^ {2}anchored +fitted to the figures issue 15 published/m);
+    expect(alliance('simulate', '--help').stdout).toMatch(/^ {2}anchored +fitted to the figures issue 15 published/m);
+    expect(alliance('backtest-report', '--simulator', 'anchored', '--seeds', '1-1', '--clients', '40').stdout).toMatch(/^anchored: fitted to the figures issue 15 published[\s\S]*^twoSd\s/m);
+    const rows = alliance('simulate', '--simulator', 'anchored', '--clients', '30', '--seed', '2').stdout.trim().split('\n').slice(1);
+
+    expect(rows).toHaveLength(30 * 12);
+    expect(new Set(rows.map((row) => row.split(',')[0]!.replace(/^sim-\d{4}-/, '')))).toEqual(new Set(['high', 'low']));
+  });
+
   it('refuses an unknown simulator and a bad seed range', () => {
     expect(alliance('backtest-report', '--simulator', 'nope').stderr).toMatch(/unknown simulator "nope"/);
     expect(alliance('backtest-report', '--seeds', '9-3').code).toBe(2);
