@@ -45,7 +45,9 @@ The detector's settings are read from the same environment variables as the func
 Options:
   --json           Print one JSON object on stdout instead of the table
   --sessions FILE  Also write one row per input row and rule: clientId,endedAt,rule,kinds
-                   (kinds: the alert kinds fired there, "|"-separated, empty when none; an
+                   (kinds: the alert kinds fired there that email the therapist, "|"-separated,
+                   empty when none; with unrepairedEmailsTherapist off, as by default, an
+                   unrepaired escalation emails only a supervisor and is not listed; an
                    anchor rule's alert is "${ANCHOR_KIND}"). Rows of each rule follow the input's
                    order; the twoSd rows come last (that rule is judged on a second pass).
   --progress       Always show progress on stderr (default: on a terminal, for files over 5 MB)
