@@ -274,6 +274,29 @@ export const DETECTOR_SETTINGS = {
     description:
       'Inside an alert episode: a total past the rupture line of the pre-alert baseline and this many of its SDs below the total at the alert raises one more rupture alert, and the episode starts again from it (0 = off).',
   }),
+  confirmK: setting({
+    context: 'confirmK',
+    env: 'CONFIRM_K',
+    defaultValue: '0',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'A total this many SDs below the baseline but short of the rupture line waits one answered session: if the next is still confirmZ SDs below the same baseline, that one raises a rupture alert (two sessions in a row this far down; 0 = off).',
+  }),
+  confirmZ: setting({
+    context: 'confirmZ',
+    env: 'CONFIRM_Z',
+    defaultValue: '1',
+    schema: positiveZ,
+    description: 'With confirmK or confirmEarlyK: how many SDs below the baseline kept from the first low session the next answered session must still be to confirm the dip.',
+  }),
+  confirmEarlyK: setting({
+    context: 'confirmEarlyK',
+    env: 'CONFIRM_EARLY_K',
+    defaultValue: '0',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'Before minBaseline answered sessions: a total this many SDs below the early expectation (but short of earlyK) waits one answered session, and alerts if the next is still confirmZ SDs below that expectation (0 = off; needs earlyK above 0).',
+  }),
   itemDropPomp: setting({
     context: 'itemDropPomp',
     env: 'ITEM_DROP_POMP',

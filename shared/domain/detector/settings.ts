@@ -13,9 +13,9 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
  * The settings ALLIANCE-SCIENCE.md's detection rule specifies, where issue 15's backtests moved
  * the default away from them (docs/detector.md): no early alerts, the frozen reading of the watch
  * run, item drops judged by size alone, the client's own SD (floored) not pulled toward the practice's,
- * no re-alert when a fall deepens inside an episode, and the escalation at the 3rd session after an alert.
+ * no re-alert when a fall deepens inside an episode, the escalation at the 3rd session after an alert, and no alert for a low session confirmed by the next.
  */
-export const SPEC_OVERRIDES = Object.freeze({ earlyK: 0, declineRule: 'frozen', itemDropK: 0, sdPriorWeight: 0, deepenGap: 0, repairWindow: 3 } as const satisfies Partial<DetectorSettings>);
+export const SPEC_OVERRIDES = Object.freeze({ earlyK: 0, declineRule: 'frozen', itemDropK: 0, sdPriorWeight: 0, deepenGap: 0, repairWindow: 3, confirmK: 0, confirmEarlyK: 0 } as const satisfies Partial<DetectorSettings>);
 
 /** The spec's settings: the defaults with SPEC_OVERRIDES. */
 export const SPEC_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({ ...DEFAULT_DETECTOR_SETTINGS, ...SPEC_OVERRIDES });
