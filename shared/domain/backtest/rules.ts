@@ -31,7 +31,7 @@ export const ANCHOR_KIND = 'alert';
 /** What each rule alerts on, for the human report. */
 export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
   default:
-    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; escalation at the 4th session',
+    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3 (plus confirmLift); a dip short of the line that the next session confirms; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; escalation at the 4th session',
   spec: 'ours as ALLIANCE-SCIENCE.md specifies it: the client’s own SD (floored), no early alerts, watch runs judged against the frozen baseline, item drops by size alone, no second alert inside an episode, escalation at the 3rd session',
   sensitive: 'ours, as configured but with the sensitive setting, k = 2',
   rollingWatch: 'the spec’s rule with watch runs judged against the rolling baseline instead of the frozen one',
