@@ -282,6 +282,37 @@ export const DETECTOR_SETTINGS = {
     description:
       'Inside an alert episode: a total past the rupture line of the pre-alert baseline and this many of its SDs below the total at the alert raises one more rupture alert, and the episode starts again from it (0 = off).',
   }),
+  confirmK: setting({
+    context: 'confirmK',
+    env: 'CONFIRM_K',
+    defaultValue: '2',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'A total this many SDs below the baseline but short of the rupture line waits one answered session: if the next is still confirmZ SDs below the same baseline, that one raises a rupture alert (two sessions in a row this far down; 0 = off).',
+  }),
+  confirmLift: setting({
+    context: 'confirmLift',
+    env: 'CONFIRM_LIFT',
+    defaultValue: '0',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 or more (SDs)' }), z.lte(2, { message: 'must be at most 2 (SDs)' })))),
+    description:
+      'With confirmK above 0: the alert line k(n) of a single session moves this many SDs further down (not with `sensitive`); a dip between confirmK and that line waits for the next session instead. Fewer alerts and more of them right, fewer ruptures caught, and a steady client’s single 6-point drop that is back next session is no longer alerted (0 = off, the default; docs/detector.md, Round 4).',
+  }),
+  confirmZ: setting({
+    context: 'confirmZ',
+    env: 'CONFIRM_Z',
+    defaultValue: '0.9',
+    schema: positiveZ,
+    description: 'With confirmK or confirmEarlyK: how many SDs below the baseline kept from the first low session the next answered session must still be to confirm the dip.',
+  }),
+  confirmEarlyK: setting({
+    context: 'confirmEarlyK',
+    env: 'CONFIRM_EARLY_K',
+    defaultValue: '1.7',
+    schema: defineSchema(() => z.pipe(z.coerce.number(), z.number().check(z.gte(0, { message: 'must be 0 (off) or more (SDs)' }), z.lte(10, { message: 'must be at most 10 (SDs)' })))),
+    description:
+      'Before minBaseline answered sessions: a total this many SDs below the early expectation (but short of earlyK) waits one answered session, and alerts if the next is still confirmZ SDs below that expectation (0 = off; needs earlyK above 0).',
+  }),
   itemDropPomp: setting({
     context: 'itemDropPomp',
     env: 'ITEM_DROP_POMP',

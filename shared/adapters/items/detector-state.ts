@@ -1,7 +1,8 @@
 /**
  * The detector-state item: the detector's running summary of one client on one instrument, in the
  * client's partition. Plain attributes: clientId, instrumentId, the ClientState's fields (format,
- * version, instrument, baseline, watch, repair, expiredInARow, trend) and appliedSessionIds.
+ * version, instrument, baseline, watch, repair, expiredInARow, trend, and `pending` only while a low
+ * session waits for confirmation) and appliedSessionIds.
  * Bounded whatever the client's history: the baseline keeps at most `baselineMax` sessions, the
  * trend TREND_LENGTH, the applied ids REMEMBERED_SESSIONS.
  */
@@ -46,7 +47,7 @@ export function put(clientId: string, instrumentId: string, record: DetectorReco
 
 /** The stored item of a record (exported for the item-size tests). */
 export function toItem(clientId: string, instrumentId: string, record: DetectorRecord): Record<string, unknown> {
-  const { format, version, instrument, baseline, watch, repair, expiredInARow, trend } = record.state;
+  const { format, version, instrument, baseline, watch, repair, pending, expiredInARow, trend } = record.state;
   return {
     ...key(clientId, instrumentId),
     type: DETECTOR_STATE_ITEM.type,
@@ -58,6 +59,7 @@ export function toItem(clientId: string, instrumentId: string, record: DetectorR
     baseline,
     watch,
     repair,
+    ...(pending === undefined ? {} : { pending }),
     expiredInARow,
     trend,
     appliedSessionIds: record.applied,
@@ -75,6 +77,8 @@ export function fromItem(found: Record<string, unknown>): DetectorRecord {
       baseline: state.baseline,
       watch: state.watch,
       repair: state.repair,
+      // Absent on records stored before confirmed dips, and whenever nothing waits.
+      ...(state.pending === undefined || state.pending === null ? {} : { pending: state.pending }),
       expiredInARow: state.expiredInARow,
       trend: state.trend,
     },

@@ -7,7 +7,8 @@
  * - a session that raised a score alert (rupture, sustained decline, item drop, low rating);
  * - a session inside an open repair window that did not come back (`continuing`, `unrepaired`).
  * Not flagged, so they enter the baseline: `normal`, `watch` (the reference vectors need watch
- * sessions in the rolling baseline: with them out, the 4th vector's s6 would be a rupture) and
+ * sessions in the rolling baseline: with them out, the 4th vector's s6 would be a rupture), a low
+ * session waiting for confirmation (confirmK: taking it out once confirmed measured no better) and
  * `repaired` sessions, and a session whose only alert is `client-asked` (the tick box says nothing
  * about the score, and a client who ticks it often must still get a baseline).
  */
@@ -21,6 +22,7 @@ import {
   TREND_LENGTH,
   type ClientState,
   type EvaluationState,
+  type PendingDip,
   type RepairWindow,
   type ScoreAlertKind,
   type WatchRun,
@@ -65,6 +67,13 @@ export interface RuptureAlert {
    * reference's, and s is its floored SD too (the raw SD is not kept in the repair window).
    */
   deepened?: { alertSessionId: string; alertP: number; sessionsSince: number };
+  /**
+   * Present when the rupture confirms a low session before it (confirmK, confirmEarlyK): the
+   * previous answered session was firstZ SDs below the baseline (firstP its total) but short of
+   * the line k, and this one is still z SDs below THE SAME baseline (m, sEff, n, k are that
+   * frozen baseline's; with `early` too, the early expectation's).
+   */
+  confirmed?: { firstP: number; firstZ: number };
 }
 
 /** Reported against the baseline frozen at the first watch session. */
@@ -359,6 +368,8 @@ interface Judgement {
   watch: WatchRun | null;
   repair: RepairWindow | null;
   restartBaseline: boolean;
+  /** A low session waiting for the next answered one (confirmK, confirmEarlyK). */
+  pending?: PendingDip | null;
 }
 
 /** Inside an open alert episode: the session either comes back, continues, or escalates once. */
@@ -425,11 +436,23 @@ function judgeScore(
   const alerts: (RuptureAlert | SustainedDeclineAlert | ItemDropAlert | LowRatingAlert)[] = [];
   let watch: WatchRun | null = null;
   let watchState = false;
+  // A low session before this one, waiting for confirmation: this one confirms it when it is
+  // still confirmZ SDs below the same (frozen) baseline.
+  const waiting = state.pending;
+  const confirmed = waiting ? confirmation(waiting, p, settings) : null;
+  let candidate: PendingDip | null = null;
   if (stats) {
     const z = (p - stats.m) / stats.sEff;
     if (z <= -stats.k + EPSILON) {
       alerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
+    } else if (confirmed) {
+      alerts.push(confirmed);
     } else {
+      // Short of the rupture line but confirmK SDs down: wait one answered session (not flagged,
+      // so it stays in the baseline unless confirmed, like a watch).
+      if (settings.confirmK > 0 && z <= -settings.confirmK + EPSILON) {
+        candidate = { p, z: round4(z), m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k) };
+      }
       ({ watch, watchState } = judgeDecline(state.watch, p, z, stats, settings));
       if (watch && declineAlerts(watch, settings)) {
         const f = watch.frozen;
@@ -465,14 +488,20 @@ function judgeScore(
         z: round4(z),
         early: { priorMean: settings.priorMeanPomp },
       });
+    } else if (confirmed) {
+      alerts.push(confirmed);
+    } else if (settings.confirmEarlyK > 0 && z <= -settings.confirmEarlyK + EPSILON) {
+      candidate = { p, z: round4(z), m: round4(early.m), sEff: round4(early.sd), n: early.n, k: settings.earlyK, early: true };
     }
+  } else if (confirmed) {
+    alerts.push(confirmed);
   }
   const low = lowRating(instrument, p, settings);
   if (low) alerts.push(low);
 
   if (alerts.length === 0) {
     const quiet: EvaluationState = watchState ? 'watch' : stats ? 'normal' : 'insufficient-baseline';
-    return { state: quiet, alerts: [], flagged: false, watch, repair: null, restartBaseline: false };
+    return { state: quiet, alerts: [], flagged: false, watch, repair: null, restartBaseline: false, pending: candidate };
   }
   const sustained = alerts.find((alert) => alert.kind === 'sustained-decline');
   // The pre-alert baseline: for a sustained decline, the one from before the decline began; for an
@@ -480,7 +509,9 @@ function judgeScore(
   const rupture = alerts.find((alert) => alert.kind === 'rupture');
   const reference = sustained
     ? { m: sustained.m, sEff: sustained.sEff, n: sustained.n, k: stats!.k }
-    : stats
+    : rupture?.confirmed
+      ? { m: rupture.m, sEff: rupture.sEff, n: rupture.n, k: rupture.k }
+      : stats
       ? { m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k) }
       : rupture
         ? { m: rupture.m, sEff: rupture.sEff, n: rupture.n, k: rupture.k }
@@ -495,6 +526,25 @@ function judgeScore(
     ...(reference && settings.deepenGap > 0 ? { reference: { ...reference, k: round4(reference.k), p } } : {}),
   };
   return { state: 'alert', alerts, flagged: true, watch: null, repair, restartBaseline: false };
+}
+
+/** The rupture a session raises by confirming the low one before it, or null. */
+function confirmation(waiting: PendingDip, p: number, settings: DetectorSettings): RuptureAlert | null {
+  if (settings.confirmK <= 0 && settings.confirmEarlyK <= 0) return null;
+  const z = (p - waiting.m) / waiting.sEff;
+  if (z > -settings.confirmZ + EPSILON) return null;
+  return {
+    kind: 'rupture',
+    p,
+    m: waiting.m,
+    s: waiting.sEff,
+    sEff: waiting.sEff,
+    n: waiting.n,
+    k: waiting.k,
+    z: round4(z),
+    ...(waiting.early ? { early: { priorMean: settings.priorMeanPomp } } : {}),
+    confirmed: { firstP: waiting.p, firstZ: waiting.z },
+  };
 }
 
 /**
@@ -557,7 +607,7 @@ export function evaluate(
   const judgement = state.repair
     ? judgeInEpisode(state.repair, session.sessionId, p, settings)
     : judgeScore(state, session.sessionId, p, stats, early, drops, settings, instrument);
-  const { flagged, watch, repair, restartBaseline } = judgement;
+  const { flagged, watch, repair, restartBaseline, pending } = judgement;
   const evaluationState = judgement.state;
   const alerts: Alert[] = [...judgement.alerts];
 
@@ -568,12 +618,16 @@ export function evaluate(
   if (restartBaseline) baseline = [];
   else if (!flagged) baseline = [...state.baseline, items].slice(-settings.baselineMax);
 
+  // A waiting low session waits for one answered session only.
+  const { pending: _waited, ...rest } = state;
+  void _waited;
   const next: ClientState = {
-    ...state,
+    ...rest,
     version: state.version + 1,
     baseline,
     watch,
     repair,
+    ...(pending ? { pending } : {}),
     expiredInARow: 0,
     trend: pushTrend(state, session.endedAt, p, evaluationState),
   };

@@ -102,7 +102,9 @@ export function describeEvaluation(
     switch (alert.kind) {
       case 'rupture':
         parts.push(
-          alert.deepened
+          alert.confirmed
+            ? `Total ${total(instrument, alert.confirmed.firstP)} at the last answered session and ${total(instrument, p)} today, ${formatNumber(-alert.confirmed.firstZ)} and ${formatNumber(-alert.z)} SDs below ${alert.early ? `the ${formatNumber(pompToTotal(instrument, alert.m))} expected from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}` : `the usual ${formatNumber(pompToTotal(instrument, alert.m))}`}: two sessions in a row this far down.`
+            : alert.deepened
             ? `Total ${total(instrument, p)}, ${sessions(alert.deepened.sessionsSince)} after the alert at ${total(instrument, alert.deepened.alertP)} and lower still: against the ${formatNumber(pompToTotal(instrument, alert.m))} ± ${points(alert.sEff)} expected before that alert, z = ${formatZ(alert.z)}, at or past the alert line of ${formatZ(-alert.k)}, and ${points(alert.deepened.alertP - p)} points below the total at the alert.`
             : alert.early
             ? `Total ${total(instrument, p)} against an expected ${formatNumber(pompToTotal(instrument, alert.m))} ± ${formatNumber((alert.sEff / 100) * totalRange(instrument))} from this client's ${alert.n === 1 ? 'first session' : `first ${alert.n} sessions`}, pulled toward the practice's typical ${formatNumber(pompToTotal(instrument, alert.early.priorMean))}: z = ${formatZ(alert.z)}, at or past the early alert line of ${formatZ(-alert.k)}.`

@@ -67,6 +67,23 @@ export interface RepairWindow {
   reference?: { m: number; sEff: number; n: number; k: number; p: number };
 }
 
+/**
+ * A low session waiting one answered session for confirmation (confirmK, confirmEarlyK): its total
+ * and z, and the baseline it was judged against, frozen (mean, floored SD, size, rupture line k;
+ * for an early one the expectation, its spread, the number of sessions behind it and earlyK).
+ * Absent when none waits, and on records written before it existed.
+ */
+export interface PendingDip {
+  p: number;
+  z: number;
+  m: number;
+  sEff: number;
+  n: number;
+  k: number;
+  /** The frozen baseline is an early expectation (fewer than minBaseline answers behind it). */
+  early?: boolean;
+}
+
 /** One answered session in the trend chart. */
 export interface TrendPoint {
   endedAt: string;
@@ -85,6 +102,8 @@ export interface ClientState {
   baseline: number[][];
   watch: WatchRun | null;
   repair: RepairWindow | null;
+  /** A low session waiting for the next answered one to confirm it (absent when none). */
+  pending?: PendingDip;
   /** Feedback requests in a row that expired unanswered. */
   expiredInARow: number;
   /** The last ≤ TREND_LENGTH answered sessions, oldest first. */
@@ -126,6 +145,7 @@ export const ClientStateSchema = (() => {
         reference: z.optional(z.object({ m: z.number(), sEff: z.number(), n: count, k: z.number(), p: pomp })),
       }),
     ),
+    pending: z.optional(z.object({ p: pomp, z: z.number(), m: z.number(), sEff: z.number(), n: count, k: z.number(), early: z.optional(z.boolean()) })),
     expiredInARow: count,
     trend: z.array(
       z.object({

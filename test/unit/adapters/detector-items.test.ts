@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import * as detectorStateItem from '../../../shared/adapters/items/detector-state.ts';
 import * as evaluationItem from '../../../shared/adapters/items/evaluation.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../../shared/domain/detector/settings.ts';
+import { initialClientState } from '../../../shared/domain/detector/state.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import type { FeedbackSubmittedDetail } from '../../../shared/events/contracts.ts';
 import { evaluateAnswer, evaluateExpiry, REMEMBERED_SESSIONS, type EvaluateDeps } from '../../../shared/use-cases/evaluate-feedback.ts';
@@ -221,6 +222,16 @@ describe('the detector record and the evaluation items', () => {
     const record = (await stored.getRecord(clientId))!;
     const ids = steps.slice(0, 60).map((step) => (step.kind === 'answer' ? step.detail.sessionId : step.sessionId));
     expect(record.applied).toEqual(ids.slice(-REMEMBERED_SESSIONS));
+  });
+
+  it('keep a low session waiting for confirmation (pending), and write no pending attribute when nothing waits', () => {
+    const state = { ...initialClientState(DEFAULT_INSTRUMENT), version: 6 };
+    const pending = { p: 80, z: -2.5209, m: 94.5, sEff: 5.75, n: 5, k: 2.6868 };
+    const roundTrip = (record: DetectorRecord) => detectorStateItem.fromItem(unmarshall(marshall(detectorStateItem.toItem(clientId, 'alliance-check-v1', record))));
+
+    expect(roundTrip({ state: { ...state, pending }, applied: [] }).state.pending).toEqual(pending);
+    expect('pending' in detectorStateItem.toItem(clientId, 'alliance-check-v1', { state, applied: [] })).toBe(false);
+    expect('pending' in roundTrip({ state, applied: [] }).state).toBe(false);
   });
 
   it('are plain attributes with the client’s id: no binary attribute, readable in the console', async () => {

@@ -2,8 +2,8 @@
  * What issue 15 added to the product's default beyond the spec (docs/detector.md): early alerts
  * for clients with 1–2 answered sessions, the cusum rule for slow slides, item drops judged
  * against the item's own spread, the client's SD pulled toward the practice's, a re-alert when a
- * fall deepens inside an episode, the escalation at the 4th session; and stored records from
- * before them still read.
+ * fall deepens inside an episode, the escalation at the 4th session, confirmed dips (round 4); and
+ * stored records from before them still read.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -130,17 +130,18 @@ describe('the client’s SD pulled toward the practice’s (sdPriorWeight)', () 
 });
 
 describe('a fall that deepens inside an alert episode (deepenGap)', () => {
-  const deepening = vector('38 38 38 37 38 32 27 31');
+  // s6 (31) is past the alert line (z −2.96 against −2.39).
+  const deepening = vector('38 38 38 37 38 31 26 30');
 
   it('alerts once more when the total falls past the rupture line and a further SD below the alert’s total', () => {
     const { steps } = run(deepening, DEFAULT);
 
     expect(steps.map((step) => (step.kind === 'answered' ? step.evaluation.state : 'skipped')).slice(5)).toEqual(['alert', 'alert', 'continuing']);
     const alert = at(steps, 7).alerts[0] as RuptureAlert;
-    expect(alert).toMatchObject({ kind: 'rupture', deepened: { alertSessionId: 's6', alertP: 80, sessionsSince: 1 } });
+    expect(alert).toMatchObject({ kind: 'rupture', deepened: { alertSessionId: 's6', alertP: 77.5, sessionsSince: 1 } });
     expect(alert.z).toBeLessThanOrEqual(-alert.k);
     expect(at(steps, 7).reason).toMatch(
-      /^Total 27 of 40, 1 session after the alert at 32 of 40 and lower still: against the 37\.8 ± [\d.]+ expected before that alert, z = −[\d.]+, at or past the alert line of −[\d.]+, and 5 points below the total at the alert\.$/,
+      /^Total 26 of 40, 1 session after the alert at 31 of 40 and lower still: against the 37\.8 ± [\d.]+ expected before that alert, z = −[\d.]+, at or past the alert line of −[\d.]+, and 5 points below the total at the alert\.$/,
     );
   });
 
@@ -155,8 +156,78 @@ describe('a fall that deepens inside an alert episode (deepenGap)', () => {
   });
 
   it('stays quiet inside the episode when the fall does not deepen by deepenGap SDs, and is off with deepenGap 0', () => {
-    expect(kinds(at(run(vector('38 38 38 37 38 32 31 31'), DEFAULT).steps, 7))).toEqual([]);
+    expect(kinds(at(run(vector('38 38 38 37 38 31 30 30'), DEFAULT).steps, 7))).toEqual([]);
     expect(kinds(at(run(deepening, { ...DEFAULT, deepenGap: 0 }).steps, 7))).toEqual([]);
+  });
+});
+
+describe('confirmed dips (confirmK, confirmZ, confirmEarlyK, confirmLift)', () => {
+  // 33 after a steady 38 38 38 37 38 is 2.09 SDs down: past confirmK (2) but short of the line
+  // (2.39), so it waits; 34 next is still 1.65 SDs below the same baseline (and short of its own line).
+  const confirmedDip = vector('38 38 38 37 38 33 34 34');
+
+  it('alerts at the next answered session when it is still confirmZ SDs below the baseline frozen at the first, in one sentence', () => {
+    const { steps } = run(confirmedDip, DEFAULT);
+    const first = at(steps, 6);
+
+    expect(first.alerts).toEqual([]);
+    expect(first.flagged).toBe(false);
+    const evaluation = at(steps, 7);
+    expect(kinds(evaluation)).toEqual(['rupture']);
+    expect(evaluation.alerts[0]).toMatchObject({ kind: 'rupture', m: first.m, sEff: first.sEff, n: 5, k: first.k, confirmed: { firstP: 82.5, firstZ: first.z } });
+    expect(evaluation.reason).toBe('Total 33 of 40 at the last answered session and 34 of 40 today, 2.1 and 1.7 SDs below the usual 37.8: two sessions in a row this far down.');
+    expect(at(steps, 8).state).toBe('continuing');
+  });
+
+  it('waits over an unanswered session for the next answered one', () => {
+    const { steps } = run(vector('38 38 38 37 38 33 — 34'), DEFAULT);
+
+    expect(kinds(at(steps, 8))).toEqual(['rupture']);
+    expect((at(steps, 8).alerts[0] as RuptureAlert).confirmed).toEqual({ firstP: 82.5, firstZ: at(steps, 6).z });
+  });
+
+  it('sends nothing when the next session comes back, and the wait ends there', () => {
+    const { steps, state } = run(vector('38 38 38 37 38 33 37 38'), DEFAULT);
+
+    expect(steps.every((step) => step.kind === 'expired' || step.evaluation.alerts.length === 0)).toBe(true);
+    expect(run(vector('38 38 38 37 38 33'), DEFAULT).state.pending).toMatchObject({ p: 82.5, m: at(steps, 6).m });
+    expect(state.pending).toBeUndefined();
+  });
+
+  it('confirms an early dip against the expectation of the client’s first session (confirmEarlyK)', () => {
+    const { steps } = run(vector('39 30 33'), DEFAULT);
+
+    expect(kinds(at(steps, 2))).toEqual([]);
+    const alert = at(steps, 3).alerts[0] as RuptureAlert;
+    expect(alert).toMatchObject({ kind: 'rupture', n: 1, k: DEFAULT.earlyK, early: { priorMean: 80 }, confirmed: { firstP: 75 } });
+    expect(at(steps, 3).reason).toBe("Total 30 of 40 at the last answered session and 33 of 40 today, 2 and 1.1 SDs below the 37.2 expected from this client's first session: two sessions in a row this far down.");
+    expect(kinds(at(run(vector('39 30 37'), DEFAULT).steps, 3))).toEqual([]);
+    expect(kinds(at(run(vector('39 30 33'), { ...DEFAULT, confirmEarlyK: 0 }).steps, 3))).toEqual([]);
+  });
+
+  it('is off with confirmK 0: no wait, each session is judged on its own and neither alerts', () => {
+    const { steps, state } = run(confirmedDip, { ...DEFAULT, confirmK: 0 });
+
+    expect(kinds(at(steps, 6))).toEqual([]);
+    expect(kinds(at(steps, 7))).toEqual([]);
+    expect(run(vector('38 38 38 37 38 33'), { ...DEFAULT, confirmK: 0 }).state.pending).toBeUndefined();
+    expect(state.pending).toBeUndefined();
+  });
+
+  it('with confirmLift, a dip past the default line but short of the lifted one waits too', () => {
+    const lifted = { ...DEFAULT, confirmLift: 0.3 };
+    // 32 is 2.52 SDs down: an alert at once on the default (line 2.39), a wait with the line at 2.69.
+    expect(kinds(at(run(vector('38 38 38 37 38 32'), DEFAULT).steps, 6))).toEqual(['rupture']);
+    expect(kinds(at(run(vector('38 38 38 37 38 32'), lifted).steps, 6))).toEqual([]);
+    expect((at(run(vector('38 38 38 37 38 32 31'), lifted).steps, 7).alerts[0] as RuptureAlert).confirmed).toMatchObject({ firstP: 80 });
+  });
+
+  it('is off in the spec’s settings', () => {
+    expect(SPEC_DETECTOR_SETTINGS).toMatchObject({ confirmK: 0, confirmEarlyK: 0 });
+    const { steps } = run(confirmedDip, SPEC_DETECTOR_SETTINGS);
+
+    expect(steps.some((step) => step.kind === 'answered' && step.evaluation.alerts.some((alert) => alert.kind === 'rupture' && alert.confirmed))).toBe(false);
+    expect(run(vector('38 38 38 37 38 33'), SPEC_DETECTOR_SETTINGS).state.pending).toBeUndefined();
   });
 });
 
@@ -184,6 +255,22 @@ describe('stored detector records', () => {
     // The same fall on a record written today deepens.
     const fresh = run(vector('38 38 38 37 38 30 27 31'), DEFAULT).steps;
     expect(kinds(at(fresh, 7))).toEqual(['rupture']);
+  });
+
+  it('reads a record written before confirmed dips (no pending field), and keeps a waiting dip across a store round trip', () => {
+    const { state } = run(vector('38 38 38 37 38'), SPEC_DETECTOR_SETTINGS);
+    const old = JSON.parse(JSON.stringify(state)) as ClientState;
+    expect('pending' in old).toBe(false);
+
+    const { steps } = run(vector('33 34'), DEFAULT, undefined, ClientStateSchema.parse(old));
+    expect(kinds(at(steps, 1))).toEqual([]);
+    expect(kinds(at(steps, 2))).toEqual(['rupture']);
+
+    // A record stored between the two sessions keeps the waiting dip.
+    const waiting = run(vector('38 38 38 37 38 33'), DEFAULT).state;
+    const stored = ClientStateSchema.parse(JSON.parse(JSON.stringify(waiting)));
+    expect(stored.pending).toEqual(waiting.pending);
+    expect((at(run(vector('34'), DEFAULT, undefined, stored).steps, 1).alerts[0] as RuptureAlert).confirmed).toBeDefined();
   });
 
   it('reads a record written before the cusum rule (no sum in its watch run) and carries its run on', () => {

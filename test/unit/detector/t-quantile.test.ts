@@ -47,10 +47,21 @@ describe('t quantile table', () => {
   });
 
   it('adds the SD prior’s weight to the degrees of freedom on the default (sdPriorWeight 8): k(3) = t₀.₉₇₅,₁₀ · √(4/3)', () => {
-    const k = [3, 10].map((n) => alertThreshold(n, DEFAULT_DETECTOR_SETTINGS).toFixed(2));
+    const k = [3, 10].map((n) => alertThreshold(n, { ...DEFAULT_DETECTOR_SETTINGS, confirmLift: 0 }).toFixed(2));
 
     expect(DEFAULT_DETECTOR_SETTINGS.sdPriorWeight).toBe(8);
     expect(k).toEqual([(2.228139 * Math.sqrt(4 / 3)).toFixed(2), (2.109816 * Math.sqrt(1.1)).toFixed(2)]);
+  });
+
+  it('lifts the line by confirmLift while confirmed dips are on (off by default), and not with confirmK 0 or on `sensitive`', () => {
+    const unlifted = [3, 10].map((n) => alertThreshold(n, DEFAULT_DETECTOR_SETTINGS));
+    const lifted = { ...DEFAULT_DETECTOR_SETTINGS, confirmLift: 0.3 };
+
+    expect(DEFAULT_DETECTOR_SETTINGS.confirmLift).toBe(0);
+    expect([3, 10].map((n) => alertThreshold(n, lifted).toFixed(2))).toEqual(['2.87', '2.51']);
+    expect([3, 10].map((n) => alertThreshold(n, lifted))).toEqual(unlifted.map((k) => k + 0.3));
+    expect([3, 10].map((n) => alertThreshold(n, { ...lifted, confirmK: 0 }))).toEqual(unlifted);
+    expect(alertThreshold(3, { ...lifted, sensitivity: 'sensitive' })).toBe(2);
   });
 
   it('uses k = 2 on the sensitive setting, whatever the baseline size', () => {
