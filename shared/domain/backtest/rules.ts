@@ -31,7 +31,7 @@ export const ANCHOR_KIND = 'alert';
 /** What each rule alerts on, for the human report. */
 export const RULE_DESCRIPTIONS: Record<RuleName, string> = {
   default:
-    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3 (plus confirmLift); a dip short of the line that the next session confirms; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; the unrepaired escalation (4th session) in the weekly digest, not emailed to the therapist',
+    'ours, as configured: against the client’s own baseline, its SD pulled toward the practice’s, k(n) ≤ 3; a dip short of the line that the next session confirms; early alerts from the practice prior; slow slides by summed shortfall (cusum); one more alert when a fall deepens after an alert; the unrepaired escalation (4th session) in the weekly digest, not emailed to the therapist',
   spec: 'ours as ALLIANCE-SCIENCE.md specifies it: the client’s own SD (floored), no early alerts, watch runs judged against the frozen baseline, item drops by size alone, no second alert inside an episode, the unrepaired escalation (3rd session) emailed to the therapist',
   sensitive: 'ours, as configured but with the sensitive setting, k = 2',
   rollingWatch: 'the spec’s rule with watch runs judged against the rolling baseline instead of the frozen one',
