@@ -185,4 +185,51 @@ describe('the weekly digest', () => {
     expect(after.body.text).toContain('You acknowledged 1 of 1 alert sent to you in the last 4 weeks (100%).');
     expect(stack.iamDenials()).toEqual([]);
   }, 180_000);
+  it('does not email the therapist an unrepaired escalation: their digest shows the client as not repaired until they open the trend page, and their supervisor is emailed', async () => {
+    const ann = { therapistId: 't-digest-ann', email: 'ann-digest@practice.example' };
+    const sue = { therapistId: 't-digest-sue', email: 'sue-digest@practice.example' };
+    expect((await alliance('therapists', 'add', sue.therapistId, sue.email)).code).toBe(0);
+    // Copied on the default kinds: unrepaired and sustained decline.
+    expect((await alliance('therapists', 'add', ann.therapistId, ann.email, '--supervisor', sue.therapistId)).code).toBe(0);
+    // Five steady sessions, a drop (a rupture alert), then four that stay down: the escalation at the 4th.
+    for (const total of [36, 36, 36, 36, 36, 24, 28, 28, 28, 28]) {
+      await answeredSession(ann, 'c-digest-6', total);
+      clock.set(new Date(clock.now().getTime() + 86_400_000));
+    }
+    await stack.waitForIdle(30_000);
+    const alerts = (await mailTo(stack, ann.email)).filter((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''));
+    expect(alerts.map((mail) => mail.subject)).toEqual([expect.stringContaining('sharp drop')]);
+    const copies = await mailTo(stack, sue.email);
+    expect(copies.map((mail) => mail.subject)).toEqual([expect.stringContaining('not yet repaired')]);
+    expect(copies[0]!.body.text!.split('\n')[0]).toBe('A copy for supervision: this alert went to the client’s therapist.');
+    const summary = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(ann.therapistId, 'c-digest-6') }))).Item!;
+    expect([...(summary['openAlerts'] as Set<string>)]).toHaveLength(1);
+    expect([...(summary['unrepairedSessions'] as Set<string>)]).toHaveLength(1);
+
+    const digests = async (count: number) => {
+      clock.set(new Date(clock.now().getTime() + 60_000));
+      expect((await alliance('digest', 'send', '--therapist', ann.therapistId)).code).toBe(0);
+      await waitFor(async () => (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
+      await stack.waitForIdle(30_000);
+      return (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
+    };
+    // The rupture alert is acknowledged from its email: the client is still not repaired.
+    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(alerts[0]!.body.text ?? '')![0];
+    expect((await fetch(ackLink, { method: 'POST', redirect: 'manual' })).status).toBe(200);
+    await stack.waitForIdle(30_000);
+    expect(await digests(1)).toContain('— not repaired');
+
+    // Opening the client's trend page (the digest's link) shows the escalation; once the client has
+    // answered again (their baseline starts afresh), the digest no longer repeats it.
+    const text = (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
+    const trendUrl = /Trend: (http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43})/.exec(text)![1]!;
+    const page = await fetch(trendUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('not yet repaired</strong> · raised');
+    await stack.waitForIdle(30_000);
+    expect(await digests(2)).toContain('— not repaired');
+    await answeredSession(ann, 'c-digest-6', 28);
+    expect(await digests(3)).not.toContain('not repaired');
+    expect(stack.iamDenials()).toEqual([]);
+  }, 240_000);
 });
