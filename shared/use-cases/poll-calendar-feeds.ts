@@ -15,6 +15,7 @@ import { CalendarFormatError, expandFeed } from '../domain/calendar/expand.ts';
 import { referenceFinder } from '../domain/calendar/client-reference.ts';
 import { referenceRuleOf, type CalendarFeed } from '../domain/calendar/feed-list.ts';
 import { SessionCompleted } from '../events/contracts.ts';
+import { announcedSessions, withinWindow } from './announced-sessions.ts';
 import { completeSession, type SkippedAppointment } from './complete-session.ts';
 import type { ClientRoster, Clock, EventPublisher, FeedSources, FeedState, FeedStateStore, TherapistDirectory } from './ports.ts';
 
@@ -101,7 +102,7 @@ async function pollFeed(feed: CalendarFeed, now: Date, deps: PollCalendarFeedsDe
   }
   result.allDayEvents = expanded.allDayEvents;
 
-  const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
+  const announced = announcedSessions(previous);
   const findReference = referenceFinder(referenceRuleOf(feed));
   const skip = (reason: SkippedInstance, sessionId: string) => (result.skipped[reason] ??= []).push(sessionId);
   let publishFailed = false;
@@ -138,8 +139,7 @@ async function pollFeed(feed: CalendarFeed, now: Date, deps: PollCalendarFeedsDe
 
   const state: FeedState = {
     lastPollAt: publishFailed ? (previous?.lastPollAt ?? from.toISOString()) : now.toISOString(),
-    // O(window): what ended before the stale limit can never be announced again.
-    announced: [...announced].filter(([, endedAt]) => Date.parse(endedAt) >= staleLimit.getTime()).map(([sessionId, endedAt]) => ({ sessionId, endedAt })),
+    announced: withinWindow(announced, staleLimit.getTime()),
   };
   const saved = await deps.state.save(feed.id, state, previous?.lastPollAt);
   if (publishFailed) return failed('publish-failed');

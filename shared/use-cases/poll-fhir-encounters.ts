@@ -15,6 +15,7 @@
  */
 import { encounterFacts, patientDetails, type EncounterProblem } from '../domain/fhir/encounter.ts';
 import { SessionCompleted } from '../events/contracts.ts';
+import { announcedSessions, withinWindow } from './announced-sessions.ts';
 import { completeSession, type SkippedAppointment } from './complete-session.ts';
 import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, FhirServer, TherapistDirectory } from './ports.ts';
 
@@ -73,7 +74,7 @@ export async function pollFhirEncounters(deps: PollFhirEncountersDeps): Promise<
     tooOld: 0,
     ignored: 0,
   };
-  const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
+  const announced = announcedSessions(previous);
   const context: EncounterContext = { deps, now, staleLimit, announced, result, patients: new Map() };
 
   let failure: FhirPollFailure | undefined;
@@ -178,9 +179,4 @@ export async function announceEncounter(raw: unknown, context: EncounterContext)
 /** The adapter's errors name a status and a resource type, never an id; only the kind is reported. */
 export function failureOf(error: unknown): 'fhir-unavailable' | 'fhir-refused' {
   return (error as Error).name === 'FhirUnavailableError' ? 'fhir-unavailable' : 'fhir-refused';
-}
-
-/** O(window): what ended before the stale limit can never be announced again. */
-export function withinWindow(announced: ReadonlyMap<string, string>, staleLimit: number): FeedState['announced'] {
-  return [...announced].filter(([, endedAt]) => Date.parse(endedAt) >= staleLimit).map(([sessionId, endedAt]) => ({ sessionId, endedAt }));
 }

@@ -16,7 +16,8 @@
  */
 import { parseNotification, type NotificationType } from '../domain/fhir/notification.ts';
 import { referencedId } from '../domain/fhir/encounter.ts';
-import { announceEncounter, failureOf, pollFhirEncounters, withinWindow, type EncounterContext, type FhirPollFailure, type FhirPollResult, type PollFhirEncountersDeps } from './poll-fhir-encounters.ts';
+import { announcedSessions, withinWindow } from './announced-sessions.ts';
+import { announceEncounter, failureOf, pollFhirEncounters, type EncounterContext, type FhirPollFailure, type FhirPollResult, type PollFhirEncountersDeps } from './poll-fhir-encounters.ts';
 import type { FeedState } from './ports.ts';
 
 export interface NotificationResult {
@@ -53,7 +54,7 @@ export async function receiveFhirNotification(body: unknown, deps: PollFhirEncou
     deps,
     now,
     staleLimit,
-    announced: new Map((before?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt])),
+    announced: announcedSessions(before),
     result,
     patients: new Map(),
     included: notification.resources,
@@ -88,7 +89,7 @@ export async function receiveFhirNotification(body: unknown, deps: PollFhirEncou
   // Two tries: a poll saving its state meanwhile makes the first save fail; the state is read again and this notification's part merged in.
   for (let attempt = 0; attempt < 2 && (fresh.length > 0 || countChanged); attempt += 1) {
     const previous = attempt === 0 ? before : await deps.state.get(deps.sourceId);
-    const announced = new Map((previous?.announced ?? []).map((entry) => [entry.sessionId, entry.endedAt]));
+    const announced = announcedSessions(previous);
     for (const [sessionId, endedAt] of fresh) announced.set(sessionId, endedAt);
     const seen = previous?.notifications?.[notification.subscription];
     const state: FeedState = {
