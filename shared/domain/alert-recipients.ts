@@ -33,6 +33,16 @@ export type RecipientSlot = 'primary' | 'supervisor';
  */
 export const DEFAULT_SUPERVISE_KINDS: readonly AlertKind[] = ['unrepaired', 'sustained-decline'];
 
+/**
+ * Whether the practice emails the therapist an alert of this kind: every kind but the unrepaired
+ * escalation, which only with DETECTOR_SETTINGS.unrepairedEmailsTherapist (otherwise their weekly
+ * digest shows it). chooseRecipients still emails a therapist whose digest is off, and a covering
+ * clinician; the evaluation's caseload marks and the backtest's counts follow this rule.
+ */
+export function emailsTherapist(kind: AlertKind, unrepairedEmailsTherapist: boolean | undefined): boolean {
+  return kind !== 'unrepaired' || unrepairedEmailsTherapist === true;
+}
+
 /** The directory's routing of one therapist (attributes of their entry). */
 export interface TherapistRouting {
   supervisorId?: string | undefined;
@@ -94,7 +104,7 @@ export function chooseRecipients(input: RecipientInput): { recipients: AlertReci
     else primary = { role: 'covering', slot: 'primary', therapistId: cover.therapistId, email: input.covering.email, timeZone: input.covering.timeZone };
   }
   // The therapist reads an unrepaired episode in their digest; everyone else keeps the email.
-  const digestOnly = input.kind === 'unrepaired' && !input.unrepairedEmailsTherapist && primary.role === 'therapist' && therapist.digest !== 'off';
+  const digestOnly = !emailsTherapist(input.kind, input.unrepairedEmailsTherapist) && primary.role === 'therapist' && therapist.digest !== 'off';
   const recipients = digestOnly ? [] : [primary];
   const supervisorId = therapist.supervisorId;
   if (supervisorId !== undefined && (therapist.superviseKinds ?? DEFAULT_SUPERVISE_KINDS).includes(input.kind)) {

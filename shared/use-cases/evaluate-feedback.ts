@@ -6,6 +6,7 @@
  */
 import { evaluate, recordExpired, type Alert, type Evaluation } from '../domain/detector/evaluate.ts';
 import type { AlertKind } from '../events/contracts.ts';
+import { emailsTherapist } from '../domain/alert-recipients.ts';
 import type { DetectorSettings } from '../domain/detector/settings.ts';
 import { pompToTotal } from '../domain/detector/scale.ts';
 import { initialClientState, type ClientState } from '../domain/detector/state.ts';
@@ -178,18 +179,13 @@ async function summarise(
       quietAfterExpired: deps.settings.quietAfterExpired,
       // An alert is open until the therapist acknowledges it from its email; an unrepaired
       // escalation they are not emailed shows instead until they open the trend page.
-      ...(marks.alerts.some((alert) => !digestOnly(alert.kind, deps.settings)) ? { openAlert: session.sessionId } : {}),
-      ...(marks.alerts.some((alert) => digestOnly(alert.kind, deps.settings)) ? { unrepaired: session.sessionId } : {}),
+      ...(marks.alerts.some((alert) => emailsTherapist(alert.kind, deps.settings.unrepairedEmailsTherapist)) ? { openAlert: session.sessionId } : {}),
+      ...(marks.alerts.some((alert) => !emailsTherapist(alert.kind, deps.settings.unrepairedEmailsTherapist)) ? { unrepaired: session.sessionId } : {}),
       ...(marks.commented ? { comment: session.sessionId } : {}),
     },
     deps.clock?.now() ?? new Date(),
     { addMarksIfStale: fresh },
   );
-}
-
-/** An unrepaired escalation the therapist reads in the digest, not in an email (DETECTOR_SETTINGS.unrepairedEmailsTherapist). */
-function digestOnly(kind: AlertKind, settings: DetectorSettings): boolean {
-  return kind === 'unrepaired' && !settings.unrepairedEmailsTherapist;
 }
 
 function rowRef(session: EvaluationSession): Pick<HistoryEntry, 'clientId' | 'sessionId' | 'endedAt' | 'therapistId'> {

@@ -4,6 +4,8 @@
  */
 import { evaluate, initialClientState, recordExpired, SPEC_OVERRIDES, type ClientState, type DetectorSettings } from '../detector/index.ts';
 import type { Instrument } from '../instruments.ts';
+import type { AlertKind } from '../../events/contracts.ts';
+import { emailsTherapist } from '../alert-recipients.ts';
 import { itemPomp } from '../instruments.ts';
 
 /** The rules a backtest reports, in report order. */
@@ -53,10 +55,9 @@ const EPSILON = 1e-9;
 
 /**
  * Which alerts our rules count: everything that would reach the therapist by email at an answered
- * session. The unrepaired escalation does only with `unrepairedEmailsTherapist` (otherwise the
- * therapist sees it in the weekly digest, and only a supervisor is emailed).
+ * session (emailsTherapist: the unrepaired escalation only with `unrepairedEmailsTherapist`).
  */
-const EMAILED_KINDS = new Set(['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked']);
+const COUNTED_KINDS = new Set<AlertKind>(['rupture', 'sustained-decline', 'item-drop', 'low-rating', 'client-asked', 'unrepaired']);
 
 /** Returns true when the fixed cutoff alerts at a session with total p. */
 export function cutoffAlerts(p: number): boolean {
@@ -119,7 +120,7 @@ export class DetectorRule {
     this.state = { ...result.state, trend: [] };
     const kinds: string[] = [];
     for (const alert of result.evaluation.alerts) {
-      if (EMAILED_KINDS.has(alert.kind) || (alert.kind === 'unrepaired' && this.settings.unrepairedEmailsTherapist)) kinds.push(alert.kind);
+      if (COUNTED_KINDS.has(alert.kind) && emailsTherapist(alert.kind, this.settings.unrepairedEmailsTherapist)) kinds.push(alert.kind);
     }
     return kinds;
   }
