@@ -208,6 +208,14 @@ export class InstrumentMismatchError extends Error {
 // Comparisons allow for floating-point noise, so a z of exactly −3 (the 7th reference vector) is −3.
 const EPSILON = 1e-9;
 
+/**
+ * The smallest spread (POMP) a baseline is divided by, whatever the settings: with sdFloor 0 and no
+ * SD prior, a client whose baseline totals never moved has an SD of 0, and z would be NaN (no
+ * change) or infinite, which no evaluation can store. A thousandth of a POMP point keeps z finite
+ * (0 for no change, a huge number for any drop) and survives the rounding to 4 decimals.
+ */
+const MIN_SPREAD = 0.001;
+
 // Stored and reported numbers are rounded so the JSON stays short; decisions use full precision.
 function round4(value: number): number {
   return Math.round(value * 1e4) / 1e4;
@@ -259,7 +267,7 @@ function baselineStats(entries: readonly number[][], itemCount: number, settings
   }
   const m = mean(totals);
   const s = sampleSd(totals, m);
-  return { n, m, s, sEff: Math.max(shrunkSd(s, n, settings), settings.sdFloor), k: alertThreshold(n, settings), itemMeans, itemSds };
+  return { n, m, s, sEff: Math.max(shrunkSd(s, n, settings), settings.sdFloor, MIN_SPREAD), k: alertThreshold(n, settings), itemMeans, itemSds };
 }
 
 /**

@@ -51,6 +51,18 @@ describe('ceiling clients', () => {
     expect(at(steps, 6)).toMatchObject({ state: 'alert', z: -3 });
     expect(kinds(at(steps, 6))).toEqual(['rupture']);
   });
+
+  it('keeps z finite with no spread floor when the baseline never moved: 0 for the same total, a rupture for a lower one', () => {
+    const noFloor = { ...SPEC_DETECTOR_SETTINGS, sdFloor: 0 };
+    const same = at(run(vector('36 36 36 36'), noFloor).steps, 4);
+    const lower = at(run(vector('36 36 36 35'), noFloor).steps, 4);
+
+    expect(same).toMatchObject({ s: 0, z: 0, state: 'normal', alerts: [] });
+    expect(Number.isFinite(lower.z)).toBe(true);
+    expect(kinds(lower)).toEqual(['rupture']);
+    // What the evaluation stores survives JSON (a NaN or an infinite z would not).
+    expect(JSON.parse(JSON.stringify(lower)).z).toBe(lower.z);
+  });
 });
 
 describe('reverse-keyed items', () => {
