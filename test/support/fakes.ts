@@ -5,7 +5,7 @@
 import type { RecipientSlot } from '../../shared/domain/alert-recipients.ts';
 import type { SkipReason } from '../../shared/domain/request-policy.ts';
 import type { AlertKind } from '../../shared/events/contracts.ts';
-import type { EventContract } from '../../shared/events/contracts.ts';
+import type { EventContract, FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
 import type {
   AddressHasher,
@@ -35,7 +35,12 @@ import type {
   HistoryEntry,
   HistoryRef,
   StoredHistoryEntry,
+  DetectorRecord,
+  DetectorStore,
+  EvaluationSession,
+  StoredEvaluation,
 } from '../../shared/use-cases/ports.ts';
+import { ConcurrentUpdateError } from '../../shared/use-cases/ports.ts';
 
 interface StoredSession extends SessionRecord {
   status: string;
@@ -297,5 +302,44 @@ export class FakeClientHistoryStore implements ClientHistoryStore {
   /** The client's rows, newest first (what the adapter's query returns). */
   recent(clientId: string, limit = 26): StoredHistoryEntry[] {
     return [...this.rows.values()].filter((row) => row.clientId === clientId).sort((a, b) => (a.endedAt < b.endedAt ? 1 : -1)).slice(0, limit);
+  }
+}
+
+/** The detector's store in memory: records with the version check, sessions (with their reads), evaluations. */
+export class FakeDetectorStore implements DetectorStore {
+  records = new Map<string, DetectorRecord>();
+  evaluations = new Map<string, StoredEvaluation>();
+  sessions = new Map<string, EvaluationSession>();
+  /** Every session read, with whether it was consistent. */
+  sessionReads: { sessionId: string; consistent: boolean }[] = [];
+  async getRecord(clientId: string) {
+    const record = this.records.get(clientId);
+    return record && structuredClone(record);
+  }
+  async putRecord(clientId: string, _instrumentId: string, record: DetectorRecord, expectedVersion: number) {
+    if ((this.records.get(clientId)?.state.version ?? 0) !== expectedVersion) throw new ConcurrentUpdateError('raced');
+    this.records.set(clientId, structuredClone(record));
+  }
+  async getSession(sessionId: string, options: { consistent: boolean }) {
+    this.sessionReads.push({ sessionId, ...options });
+    const session = this.sessions.get(sessionId);
+    return session && structuredClone(session);
+  }
+  /** Stores the answer with its session, as the web function does before it announces it. */
+  answered(detail: FeedbackSubmittedDetail, endedAt: string): FeedbackSubmittedDetail {
+    const { sessionId, clientId, therapistId, instrumentId, items, talk, submittedAt } = detail;
+    this.sessions.set(sessionId, { sessionId, clientId, therapistId, endedAt, answer: { instrumentId, items, talk, submittedAt } });
+    return detail;
+  }
+  /** Stores the session as expired unanswered, as the follow-up does before it announces FeedbackExpired. */
+  expired(ids: { sessionId: string; clientId: string; therapistId: string }, endedAt: string): typeof ids {
+    this.sessions.set(ids.sessionId, { ...ids, endedAt, expiredAt: '2026-12-01T00:00:00.000Z' });
+    return ids;
+  }
+  async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
+    this.evaluations.set(sessionId, structuredClone(evaluation));
+  }
+  async getEvaluation(sessionId: string) {
+    return this.evaluations.get(sessionId);
   }
 }

@@ -13,46 +13,9 @@ import {
 } from '../../shared/use-cases/evaluate-feedback.ts';
 import { acknowledgeAlert } from '../../shared/use-cases/acknowledge-alert.ts';
 import { releaseWaitingAlerts, sendAlert, type SendAlertDeps } from '../../shared/use-cases/send-alert.ts';
-import { FakeAlertStore, FakeClientHistoryStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
-import { type AlertSession, ConcurrentUpdateError, type TrendLink, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../shared/use-cases/ports.ts';
+import { FakeAlertStore, FakeClientHistoryStore, FakeDetectorStore, FakeMailer, FakePublisher, FakeTherapistDirectory, FakeWaitingAlertStore, sequentialTokens } from '../support/fakes.ts';
+import { type AlertSession, ConcurrentUpdateError, type TrendLink } from '../../shared/use-cases/ports.ts';
 
-class FakeDetectorStore implements DetectorStore {
-  records = new Map<string, DetectorRecord>();
-  evaluations = new Map<string, StoredEvaluation>();
-  sessions = new Map<string, EvaluationSession>();
-  /** Every session read, with whether it was consistent. */
-  sessionReads: { sessionId: string; consistent: boolean }[] = [];
-  async getRecord(clientId: string) {
-    const record = this.records.get(clientId);
-    return record && structuredClone(record);
-  }
-  async putRecord(clientId: string, _instrumentId: string, record: DetectorRecord, expectedVersion: number) {
-    if ((this.records.get(clientId)?.state.version ?? 0) !== expectedVersion) throw new ConcurrentUpdateError('raced');
-    this.records.set(clientId, structuredClone(record));
-  }
-  async getSession(sessionId: string, options: { consistent: boolean }) {
-    this.sessionReads.push({ sessionId, ...options });
-    const session = this.sessions.get(sessionId);
-    return session && structuredClone(session);
-  }
-  /** Stores the answer with its session, as the web function does before it announces it. */
-  answered(detail: FeedbackSubmittedDetail, endedAt: string): FeedbackSubmittedDetail {
-    const { sessionId, clientId, therapistId, instrumentId, items, talk, submittedAt } = detail;
-    this.sessions.set(sessionId, { sessionId, clientId, therapistId, endedAt, answer: { instrumentId, items, talk, submittedAt } });
-    return detail;
-  }
-  /** Stores the session as expired unanswered, as the follow-up does before it announces FeedbackExpired. */
-  expired(ids: { sessionId: string; clientId: string; therapistId: string }, endedAt: string): typeof ids {
-    this.sessions.set(ids.sessionId, { ...ids, endedAt, expiredAt: '2026-12-01T00:00:00.000Z' });
-    return ids;
-  }
-  async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
-    this.evaluations.set(sessionId, structuredClone(evaluation));
-  }
-  async getEvaluation(sessionId: string) {
-    return this.evaluations.get(sessionId);
-  }
-}
 
 /** An answer whose four items add up to `total` of 40 (as equal as whole numbers allow). */
 function answer(sessionId: string, total: number, talk = false): FeedbackSubmittedDetail {

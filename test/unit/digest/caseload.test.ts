@@ -9,8 +9,8 @@ import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import { initialClientState } from '../../../shared/domain/detector/state.ts';
 import type { FeedbackSubmittedDetail } from '../../../shared/events/contracts.ts';
 import { evaluateAnswer, evaluateExpiry, type EvaluateDeps } from '../../../shared/use-cases/evaluate-feedback.ts';
-import { ConcurrentUpdateError, type CaseloadStore, type CaseloadWrite, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../../../shared/use-cases/ports.ts';
-import { FakePublisher } from '../../support/fakes.ts';
+import type { CaseloadStore, CaseloadWrite } from '../../../shared/use-cases/ports.ts';
+import { FakeDetectorStore, FakePublisher } from '../../support/fakes.ts';
 
 const base = { openAlerts: [], expiredInARow: 0, quietAfterExpired: 2, repairOpen: false, lastState: 'normal' as const, unrepairedSessions: [] };
 
@@ -58,29 +58,6 @@ describe('summaryFromState', () => {
     expect(summary).toMatchObject({ max: 40, totals: [36, 20], lastScore: { total: 20, endedAt: '2026-11-08T10:00:00Z' }, lastState: 'alert', band: { low: 34, high: 38 } });
   });
 });
-
-class FakeDetectorStore implements DetectorStore {
-  records = new Map<string, DetectorRecord>();
-  evaluations = new Map<string, StoredEvaluation>();
-  sessions = new Map<string, EvaluationSession>();
-  async getRecord(clientId: string) {
-    const record = this.records.get(clientId);
-    return record && structuredClone(record);
-  }
-  async putRecord(clientId: string, _instrumentId: string, record: DetectorRecord, expectedVersion: number) {
-    if ((this.records.get(clientId)?.state.version ?? 0) !== expectedVersion) throw new ConcurrentUpdateError('raced');
-    this.records.set(clientId, structuredClone(record));
-  }
-  async getSession(sessionId: string) {
-    return structuredClone(this.sessions.get(sessionId));
-  }
-  async saveEvaluation(sessionId: string, _clientId: string, evaluation: StoredEvaluation) {
-    this.evaluations.set(sessionId, structuredClone(evaluation));
-  }
-  async getEvaluation(sessionId: string) {
-    return this.evaluations.get(sessionId);
-  }
-}
 
 /** The store's semantics in memory: the summary only from a newer version; the marks as sets. */
 class FakeCaseloadStore implements CaseloadStore {
