@@ -449,60 +449,44 @@ function judgeScore(
   const waiting = state.pending;
   const confirmed = waiting ? confirmation(waiting, p, settings) : null;
   let candidate: PendingDip | null = null;
-  if (stats) {
+  // One session far enough down alerts on its own; failing that, a waiting dip this one confirms.
+  const single = stats ? baselineRupture(p, stats) : early ? earlyRupture(p, early, settings) : null;
+  if (single) alerts.push(single);
+  else if (confirmed) alerts.push(confirmed);
+  else if (stats) {
     const z = (p - stats.m) / stats.sEff;
-    if (z <= -stats.k + EPSILON) {
-      alerts.push({ kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) });
-    } else if (confirmed) {
-      alerts.push(confirmed);
-    } else {
-      // Short of the rupture line but confirmK SDs down: wait one answered session (not flagged,
-      // so it stays in the baseline unless confirmed, like a watch).
-      if (settings.confirmK > 0 && z <= -settings.confirmK + EPSILON) {
-        candidate = { p, z: round4(z), m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k) };
-      }
-      ({ watch, watchState } = judgeDecline(state.watch, p, z, stats, settings));
-      if (watch && declineAlerts(watch, settings)) {
-        const f = watch.frozen;
-        alerts.push({
-          kind: 'sustained-decline',
-          watches: watch.count,
-          p,
-          m: f.m,
-          sEff: f.sEff,
-          n: f.n,
-          z: round4((p - f.m) / f.sEff),
-          ...(settings.declineRule === 'cusum' ? { sum: watch.sum ?? 0 } : {}),
-        });
-      }
+    // Short of the rupture line but confirmK SDs down: wait one answered session (not flagged,
+    // so it stays in the baseline unless confirmed, like a watch).
+    if (settings.confirmK > 0 && z <= -settings.confirmK + EPSILON) {
+      candidate = { p, z: round4(z), m: round4(stats.m), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k) };
     }
+    ({ watch, watchState } = judgeDecline(state.watch, p, z, stats, settings));
+    if (watch && declineAlerts(watch, settings)) {
+      const f = watch.frozen;
+      alerts.push({
+        kind: 'sustained-decline',
+        watches: watch.count,
+        p,
+        m: f.m,
+        sEff: f.sEff,
+        n: f.n,
+        z: round4((p - f.m) / f.sEff),
+        ...(settings.declineRule === 'cusum' ? { sum: watch.sum ?? 0 } : {}),
+      });
+    }
+  } else if (early) {
+    const z = (p - early.m) / early.sd;
+    if (settings.confirmEarlyK > 0 && z <= -settings.confirmEarlyK + EPSILON) {
+      candidate = { p, z: round4(z), m: round4(early.m), sEff: round4(early.sd), n: early.n, k: settings.earlyK, early: true };
+    }
+  }
+  if (stats) {
     // An item alerts when it fell itemDropPomp below its usual value and, with itemDropK, also
     // that many of its own SDs: a 4-point dip says less on an item that often moves by 2.
     const dropped = drops.filter(
       (drop) => drop.drop >= settings.itemDropPomp - EPSILON && drop.drop >= settings.itemDropK * Math.max(drop.baselineSd, 2 * settings.sdFloor) - EPSILON,
     );
     if (dropped.length > 0) alerts.push({ kind: 'item-drop', items: dropped });
-  } else if (early) {
-    const z = (p - early.m) / early.sd;
-    if (z <= -settings.earlyK + EPSILON) {
-      alerts.push({
-        kind: 'rupture',
-        p,
-        m: round4(early.m),
-        s: round4(early.sd),
-        sEff: round4(early.sd),
-        n: early.n,
-        k: settings.earlyK,
-        z: round4(z),
-        early: { priorMean: settings.priorMeanPomp },
-      });
-    } else if (confirmed) {
-      alerts.push(confirmed);
-    } else if (settings.confirmEarlyK > 0 && z <= -settings.confirmEarlyK + EPSILON) {
-      candidate = { p, z: round4(z), m: round4(early.m), sEff: round4(early.sd), n: early.n, k: settings.earlyK, early: true };
-    }
-  } else if (confirmed) {
-    alerts.push(confirmed);
   }
   const low = lowRating(instrument, p, settings);
   if (low) alerts.push(low);
@@ -534,6 +518,30 @@ function judgeScore(
     ...(reference && settings.deepenGap > 0 ? { reference: { ...reference, k: round4(reference.k), p } } : {}),
   };
   return { state: 'alert', alerts, flagged: true, watch: null, repair, restartBaseline: false };
+}
+
+/** The rupture one session raises against the client's own baseline (past the line k(n)), or null. */
+function baselineRupture(p: number, stats: BaselineStats): RuptureAlert | null {
+  const z = (p - stats.m) / stats.sEff;
+  if (z > -stats.k + EPSILON) return null;
+  return { kind: 'rupture', p, m: round4(stats.m), s: round4(stats.s), sEff: round4(stats.sEff), n: stats.n, k: round4(stats.k), z: round4(z) };
+}
+
+/** The rupture one session raises before minBaseline answers, against the early expectation (earlyK), or null. */
+function earlyRupture(p: number, early: { n: number; m: number; sd: number }, settings: DetectorSettings): RuptureAlert | null {
+  const z = (p - early.m) / early.sd;
+  if (z > -settings.earlyK + EPSILON) return null;
+  return {
+    kind: 'rupture',
+    p,
+    m: round4(early.m),
+    s: round4(early.sd),
+    sEff: round4(early.sd),
+    n: early.n,
+    k: settings.earlyK,
+    z: round4(z),
+    early: { priorMean: settings.priorMeanPomp },
+  };
 }
 
 /** The rupture a session raises by confirming the low one before it, or null. */
