@@ -1,6 +1,6 @@
 /**
  * ClientHistoryStore on DynamoDB (items/client-history.ts): one UpdateItem per evaluated session,
- * one per alert sent and one per acknowledgement, each on one known key (no read first).
+ * one per alert sent (or left to the digest) and one per acknowledgement, each on one known key (no read first).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -25,6 +25,10 @@ export class DynamoDbClientHistoryStore implements ClientHistoryStore {
 
   async markAlertSent(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
     await this.markIfPresent(clientHistoryItem.markAlertSent(ref, kind, at));
+  }
+
+  async markAlertInDigest(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
+    await this.markIfPresent(clientHistoryItem.markAlertInDigest(ref, kind, at));
   }
 
   async markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
