@@ -2,7 +2,11 @@ import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputE
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbDetectorStore } from '../../../shared/adapters/dynamodb-detector-store.ts';
 import { sendUnlessConditionFails } from '../../../shared/adapters/dynamodb-table.ts';
+import { initialClientState } from '../../../shared/domain/detector/state.ts';
+import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
+import { ConcurrentUpdateError } from '../../../shared/use-cases/ports.ts';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -45,5 +49,21 @@ describe('sendUnlessConditionFails', () => {
 
     await expect(sendUnlessConditionFails(client, new UpdateCommand({ TableName: 'table', Key: { pk: 'A', sk: 'B' }, UpdateExpression: 'REMOVE x' }))).rejects.toBe(throttled);
     await expect(sendUnlessConditionFails(client, new DeleteCommand({ TableName: 'table', Key: { pk: 'A', sk: 'B' } }))).rejects.toBe(denied);
+  });
+});
+
+describe('a store that makes its own error of a failed condition', () => {
+  it('the detector record: a version written meanwhile is a ConcurrentUpdateError (the evaluation retries), anything else is thrown as it came', async () => {
+    const store = new DynamoDbDetectorStore('table', client);
+    const record = { state: { ...initialClientState(DEFAULT_INSTRUMENT), version: 3 }, applied: [] };
+    dynamo.on(PutCommand).rejects(failedCondition());
+    await expect(store.putRecord('c-1', DEFAULT_INSTRUMENT.id, record, 2)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { httpStatusCode: 400 } });
+    dynamo.on(PutCommand).rejects(throttled);
+    await expect(store.putRecord('c-1', DEFAULT_INSTRUMENT.id, record, 2)).rejects.toBe(throttled);
+
+    dynamo.on(PutCommand).resolves({});
+    await expect(store.putRecord('c-1', DEFAULT_INSTRUMENT.id, record, 2)).resolves.toBeUndefined();
   });
 });
