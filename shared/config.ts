@@ -347,7 +347,7 @@ export const DETECTOR_SETTINGS = {
     defaultValue: 'false',
     schema: onOff,
     description:
-      'Whether the unrepaired escalation is emailed to the therapist, who was already alerted at the start of the episode. `false` (default): the therapist is not emailed again; the trend page lists it at its session (“not yet repaired · raised”) and the weekly digest lists the client (as “alert open” while the first alert is unacknowledged, then as “not repaired” until the therapist has opened the client’s trend page and the client has answered again). A supervisor copied on unrepaired ruptures, a covering clinician and a therapist whose digest is off are still emailed. `true`: the therapist is emailed again too (ALLIANCE-SCIENCE.md step 9).',
+      'Whether the unrepaired escalation is emailed to the therapist, who was already alerted at the start of the episode. `false` (default): the therapist is not emailed again; the trend page lists it at its session (“not yet repaired · in your weekly digest, not emailed”) and the weekly digest lists the client (as “alert open” while the first alert is unacknowledged, then as “not repaired” until the therapist has opened the client’s trend page and the client has answered again). A supervisor copied on unrepaired ruptures, a covering clinician and a therapist whose digest is off are still emailed. `true`: the therapist is emailed again too (ALLIANCE-SCIENCE.md step 9).',
   }),
   quietAfterExpired: setting({
     context: 'quietAfterExpired',

@@ -234,6 +234,7 @@ export function createWebApp(deps: WebAppDeps): (event: APIGatewayProxyEventV2) 
           clientId: data.clientId,
           firstName: data.firstName,
           timeZone: data.timeZone,
+          readerRole: data.link.recipientRole,
           itemColumns: data.itemColumns,
           itemRange: data.itemRange,
           rows: data.rows,

@@ -9,7 +9,7 @@ import type { RecipientSlot } from '../domain/alert-recipients.ts';
 import type { AlertKind } from '../events/contracts.ts';
 import type { AlertClaim, AlertLink, AlertSession, AlertStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import { FORM_TOKEN_PATTERN, hashToken } from './form-tokens.ts';
 import * as alertClaimItem from './items/alert-claim.ts';
 import * as alertLinkItem from './items/alert-link.ts';
@@ -96,21 +96,13 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async markAcknowledgementAnnounced(ackToken: string, now: Date): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.markAnnounced(hashToken(ackToken), now) }));
-    } catch (error) {
-      // The link was erased meanwhile: there is nothing left to mark.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written: the link was erased meanwhile, and there is nothing left to mark.
+    await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.markAnnounced(hashToken(ackToken), now) }));
   }
 
   async releaseAcknowledgementAnnouncement(ackToken: string, now: Date): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.releaseAnnouncement(hashToken(ackToken), now) }));
-    } catch (error) {
-      // Not our claim any more (it ran out and another request took it), or the link is gone.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written: not our claim any more (it ran out and another request took it), or the link is gone.
+    await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...alertLinkItem.releaseAnnouncement(hashToken(ackToken), now) }));
   }
 
   private async linkExists(ackTokenHash: string): Promise<boolean> {

@@ -3,10 +3,9 @@
  * with one UpdateItem per answer or expiry, closed by acknowledgements and read by the trend page;
  * the therapist's per-week alert counters (items/response-week.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CaseloadStore, CaseloadWrite, ResponseCounter } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as caseloadItem from './items/caseload.ts';
 import * as responseWeekItem from './items/response-week.ts';
 import type { RetentionDays } from './table.ts';
@@ -20,14 +19,10 @@ export class DynamoDbCaseloadStore implements CaseloadStore {
   ) {}
 
   async record(write: CaseloadWrite, now: Date, options: { addMarksIfStale: boolean }): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...caseloadItem.record(write, now, this.retentionDays) }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // A newer evaluation of this client wrote the summary first (or this one was written before).
-      const marks = options.addMarksIfStale ? caseloadItem.addMarks(write) : undefined;
-      if (marks) await this.ignoreMissing(new UpdateCommand({ TableName: this.tableName, ...marks }));
-    }
+    if (await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...caseloadItem.record(write, now, this.retentionDays) }))) return;
+    // A newer evaluation of this client wrote the summary first (or this one was written before).
+    const marks = options.addMarksIfStale ? caseloadItem.addMarks(write) : undefined;
+    if (marks) await this.ignoreMissing(new UpdateCommand({ TableName: this.tableName, ...marks }));
   }
 
   async remove(therapistId: string, clientId: string): Promise<void> {
@@ -44,11 +39,7 @@ export class DynamoDbCaseloadStore implements CaseloadStore {
 
   /** A summary that is gone (erased, moved, expired) has nothing left to change. */
   private async ignoreMissing(command: UpdateCommand): Promise<void> {
-    try {
-      await this.client.send(command);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await sendUnlessConditionFails(this.client, command);
   }
 }
 

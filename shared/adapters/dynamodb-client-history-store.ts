@@ -1,12 +1,11 @@
 /**
  * ClientHistoryStore on DynamoDB (items/client-history.ts): one UpdateItem per evaluated session,
- * one per alert sent and one per acknowledgement, each on one known key (no read first).
+ * one per alert sent (or left to the digest) and one per acknowledgement, each on one known key (no read first).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind } from '../events/contracts.ts';
 import type { ClientHistoryStore, HistoryEntry, HistoryRef } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as clientHistoryItem from './items/client-history.ts';
 import type { UpdateRequest } from './items/item.ts';
 import type { RetentionDays } from './table.ts';
@@ -27,16 +26,16 @@ export class DynamoDbClientHistoryStore implements ClientHistoryStore {
     await this.markIfPresent(clientHistoryItem.markAlertSent(ref, kind, at));
   }
 
+  async markAlertInDigest(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
+    await this.markIfPresent(clientHistoryItem.markAlertInDigest(ref, kind, at));
+  }
+
   async markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): Promise<void> {
     await this.markIfPresent(clientHistoryItem.markAcknowledged(ref, kind, at));
   }
 
   private async markIfPresent(request: UpdateRequest): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...request }));
-    } catch (error) {
-      // No row: the client was erased, the row passed retention, or the session predates history.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written without a row: the client was erased, the row passed retention, or the session predates history.
+    await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...request }));
   }
 }

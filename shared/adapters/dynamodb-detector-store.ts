@@ -5,10 +5,9 @@
  * in their own item beside the session (items/evaluation.ts); the session itself (items/session.ts),
  * read for what it stores.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, type DetectorRecord, type DetectorStore, type EvaluationSession, type StoredEvaluation } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as clientProfileItem from './items/client-profile.ts';
 import * as detectorStateItem from './items/detector-state.ts';
 import * as evaluationItem from './items/evaluation.ts';
@@ -34,13 +33,8 @@ export class DynamoDbDetectorStore implements DetectorStore {
   }
 
   async putRecord(clientId: string, instrumentId: string, record: DetectorRecord, expectedVersion: number): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...detectorStateItem.put(clientId, instrumentId, record, expectedVersion) }));
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) {
-        throw new ConcurrentUpdateError(`detector record of client ${clientId} changed since version ${expectedVersion}`);
-      }
-      throw error;
+    if (!(await sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...detectorStateItem.put(clientId, instrumentId, record, expectedVersion) })))) {
+      throw new ConcurrentUpdateError(`detector record of client ${clientId} changed since version ${expectedVersion}`);
     }
   }
 

@@ -8,7 +8,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DigestRead, DigestRoster, DigestStore } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as caseloadItem from './items/caseload.ts';
 import * as digestClaimItem from './items/digest-claim.ts';
 import * as responseWeekItem from './items/response-week.ts';
@@ -55,11 +55,7 @@ export class DynamoDbDigestStore implements DigestStore {
   }
 
   async release(therapistId: string, digestId: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, ...digestClaimItem.release(therapistId, digestId) }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await sendUnlessConditionFails(this.client, new DeleteCommand({ TableName: this.tableName, ...digestClaimItem.release(therapistId, digestId) }));
   }
 }
 

@@ -5,7 +5,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FollowUpStore, FormTokenRecord, RequestedSession } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as clientProfileItem from './items/client-profile.ts';
 import * as evaluationItem from './items/evaluation.ts';
 import * as formLinkItem from './items/form-link.ts';
@@ -28,13 +28,7 @@ export class DynamoDbFollowUpStore implements FollowUpStore {
   }
 
   async claimReminder(sessionId: string, now: Date): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.claimReminder(sessionId, now) }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...sessionItem.claimReminder(sessionId, now) }));
   }
 
   async releaseReminder(sessionId: string): Promise<void> {
@@ -56,12 +50,8 @@ export class DynamoDbFollowUpStore implements FollowUpStore {
   }
 
   async markExpiryPublished(sessionId: string, now: Date): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...sessionItem.markExpiryPublished(sessionId, now) }));
-    } catch (error) {
-      // The session was erased meanwhile: there is nothing left to mark.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written: the session was erased meanwhile, and there is nothing left to mark.
+    await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...sessionItem.markExpiryPublished(sessionId, now) }));
   }
 
   async hasEvaluation(sessionId: string): Promise<boolean> {

@@ -4,10 +4,9 @@
  * source's item it is: a calendar feed (items/calendar-feed-state.ts) or a FHIR source
  * (items/fhir-poll-state.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeedState, FeedStateStore } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as calendarFeedStateItem from './items/calendar-feed-state.ts';
 import * as fhirPollStateItem from './items/fhir-poll-state.ts';
 import type { GetRequest, PutRequest } from './items/item.ts';
@@ -32,13 +31,7 @@ export class DynamoDbPollStateStore implements FeedStateStore {
   }
 
   async save(sourceId: string, state: FeedState, readLastPollAt: string | undefined): Promise<boolean> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...this.item.put(sourceId, state, readLastPollAt) }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...this.item.put(sourceId, state, readLastPollAt) }));
   }
 }
 

@@ -13,7 +13,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import type { SkipReason } from '../domain/request-policy.ts';
 import type { ClaimResult, FormTokenRecord, PlannedRequest, RequestSlot, ReserveResult, SessionRecord, SessionStore } from '../use-cases/ports.ts';
 import { AFTER_SEND_DELAYS_MS, persistAfterSend } from './after-send.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as clientProfileItem from './items/client-profile.ts';
 import * as doNotContactItem from './items/do-not-contact.ts';
 import * as formLinkItem from './items/form-link.ts';
@@ -77,12 +77,8 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async recordSkipped(session: SessionRecord, reason: SkipReason, now: Date, claimTokenHash?: string): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...sessionItem.skip(session, reason, now, this.retentionDays, claimTokenHash) }));
-    } catch (error) {
-      // Already recorded by an earlier delivery of the same session: nothing to do.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written when already recorded by an earlier delivery of the same session: nothing to do.
+    await sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...sessionItem.skip(session, reason, now, this.retentionDays, claimTokenHash) }));
   }
 
   async reserveClientRequest(input: { clientId: string; sessionId: string; endedAt: string; window: { after: string; before: string }; addressHash: string }): Promise<ReserveResult> {
@@ -96,12 +92,8 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async releaseClientRequest(clientId: string, sessionId: string, previousSlot: RequestSlot | undefined): Promise<void> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.releaseRequest(clientId, sessionId, previousSlot) }));
-    } catch (error) {
-      // A later session holds the slot now: nothing of this one is left to give back.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Not written when a later session holds the slot now: nothing of this one is left to give back.
+    await sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...clientProfileItem.releaseRequest(clientId, sessionId, previousSlot) }));
   }
 
   async saveFormToken(token: FormTokenRecord): Promise<void> {
@@ -114,11 +106,7 @@ export class DynamoDbSessionStore implements SessionStore {
   }
 
   async releaseClaim(sessionId: string, claimTokenHash: string): Promise<void> {
-    try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, ...sessionItem.releaseClaim(sessionId, claimTokenHash) }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await sendUnlessConditionFails(this.client, new DeleteCommand({ TableName: this.tableName, ...sessionItem.releaseClaim(sessionId, claimTokenHash) }));
   }
 
   async isClientErased(clientId: string): Promise<boolean> {

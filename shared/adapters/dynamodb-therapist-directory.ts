@@ -7,7 +7,7 @@
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AlertKind } from '../events/contracts.ts';
 import type { DirectoryEntry, RegisteredTherapist, TherapistRegisteredBy, TherapistRegistry } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as therapistItem from './items/therapist.ts';
 
 export class DynamoDbTherapistDirectory implements TherapistRegistry {
@@ -22,13 +22,7 @@ export class DynamoDbTherapistDirectory implements TherapistRegistry {
   }
 
   async registerIfAbsent(therapist: RegisteredTherapist, registeredAt: string, registeredBy: TherapistRegisteredBy): Promise<boolean> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...therapistItem.registerIfAbsent(therapist, registeredAt, registeredBy) }));
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...therapistItem.registerIfAbsent(therapist, registeredAt, registeredBy) }));
   }
 
   async save(therapist: RegisteredTherapist, now: string): Promise<void> {
@@ -63,12 +57,6 @@ export class DynamoDbTherapistDirectory implements TherapistRegistry {
   }
 
   private async updateIfRegistered(request: ReturnType<typeof therapistItem.setCovering>): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...request }));
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...request }));
   }
 }

@@ -4,11 +4,10 @@
  * beside one Query of the client's last 26 history rows, then one BatchGetItem of those sessions
  * projected to the client's words. Bounded whatever the table's size; never a scan.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SessionWords, StoredHistoryEntry, TrendLink, TrendLinkStore, TrendPageStore } from '../use-cases/ports.ts';
 import type { TrendLinkDeps } from '../use-cases/trend-link.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import { FORM_TOKEN_PATTERN, hashToken, randomTokens } from './form-tokens.ts';
 import * as clientHistoryItem from './items/client-history.ts';
 import * as sessionItem from './items/session.ts';
@@ -42,13 +41,7 @@ export class DynamoDbTrendStore implements TrendLinkStore, TrendPageStore {
 
   async revokeTrendLink(token: string, now: Date): Promise<boolean> {
     if (!FORM_TOKEN_PATTERN.test(token)) return false;
-    try {
-      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...trendLinkItem.revoke(hashToken(token), now) }));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new UpdateCommand({ TableName: this.tableName, ...trendLinkItem.revoke(hashToken(token), now) }));
   }
 
   async revokeTrendLinksBefore(therapistId: string, clientId: string | undefined, now: Date): Promise<void> {

@@ -5,12 +5,10 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WaitingAlert, WaitingAlertStore } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as therapistNoticeItem from './items/therapist-notice.ts';
 import * as waitingAlertItem from './items/waiting-alert.ts';
 import type { RetentionDays } from './table.ts';
-
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 export class DynamoDbWaitingAlertStore implements WaitingAlertStore {
   constructor(
@@ -20,21 +18,11 @@ export class DynamoDbWaitingAlertStore implements WaitingAlertStore {
   ) {}
 
   async wait(alert: WaitingAlert): Promise<void> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...waitingAlertItem.put(alert, this.retentionDays) }));
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...waitingAlertItem.put(alert, this.retentionDays) }));
   }
 
   async claimNotice(therapistId: string, now: Date): Promise<boolean> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...therapistNoticeItem.claim(therapistId, now.toISOString()) }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...therapistNoticeItem.claim(therapistId, now.toISOString()) }));
   }
 
   async releaseNotice(therapistId: string): Promise<void> {

@@ -2,10 +2,9 @@
  * WebhookDeliveryStore on DynamoDB: one conditional put per delivery id, deleted again only when
  * its event could not be published (items/webhook-delivery.ts).
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { WebhookDeliveryStore } from '../use-cases/ports.ts';
-import { getDocumentClient } from './dynamodb-table.ts';
+import { getDocumentClient, sendUnlessConditionFails } from './dynamodb-table.ts';
 import * as webhookDeliveryItem from './items/webhook-delivery.ts';
 
 export class DynamoDbWebhookDeliveryStore implements WebhookDeliveryStore {
@@ -15,13 +14,7 @@ export class DynamoDbWebhookDeliveryStore implements WebhookDeliveryStore {
   ) {}
 
   async claim(delivery: { webhookId: string; sessionId: string; receivedAt: Date }): Promise<'new' | 'seen'> {
-    try {
-      await this.client.send(new PutCommand({ TableName: this.tableName, ...webhookDeliveryItem.put(delivery) }));
-      return 'new';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'seen';
-      throw error;
-    }
+    return (await sendUnlessConditionFails(this.client, new PutCommand({ TableName: this.tableName, ...webhookDeliveryItem.put(delivery) }))) ? 'new' : 'seen';
   }
 
   async release(webhookId: string): Promise<void> {

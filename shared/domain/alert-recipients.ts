@@ -93,7 +93,14 @@ export interface RecipientInput {
   unrepairedEmailsTherapist?: boolean | undefined;
 }
 
-export function chooseRecipients(input: RecipientInput): { recipients: AlertRecipient[]; ignored: IgnoredRecipient[] } {
+export interface Routing {
+  recipients: AlertRecipient[];
+  ignored: IgnoredRecipient[];
+  /** The therapist reads this alert in their weekly digest: nobody is emailed in their place (a supervisor's copy aside). */
+  digestOnly: boolean;
+}
+
+export function chooseRecipients(input: RecipientInput): Routing {
   const { therapist } = input;
   const ignored: IgnoredRecipient[] = [];
   let primary: AlertRecipient = { role: 'therapist', slot: 'primary', therapistId: therapist.therapistId, email: therapist.email, timeZone: therapist.timeZone };
@@ -113,7 +120,7 @@ export function chooseRecipients(input: RecipientInput): { recipients: AlertReci
     // Already receiving this alert (they cover): one email is enough.
     else if (supervisorId !== primary.therapistId) recipients.push({ role: 'supervisor', slot: 'supervisor', therapistId: supervisorId, email: input.supervisor.email, timeZone: input.supervisor.timeZone });
   }
-  return { recipients, ignored };
+  return { recipients, ignored, digestOnly };
 }
 
 /** Whether `now` falls on a day of the range (ISO dates, both included) in the zone. */

@@ -456,9 +456,11 @@ export type HistoryEntry = HistoryRef & {
     | { kind: 'expired' }
   );
 
-/** A history row as stored, with when each raised alert was sent and acknowledged. */
+/** A history row as stored, with when each raised alert was sent (or left to the weekly digest) and acknowledged. */
 export type StoredHistoryEntry = HistoryEntry & {
   alertsSent: Partial<Record<AlertKind, string>>;
+  /** Kinds routed to the therapist's weekly digest instead of an email to them (none on rows from before it was recorded). */
+  alertsInDigest?: Partial<Record<AlertKind, string>> | undefined;
   acknowledged: Partial<Record<AlertKind, string>>;
 };
 
@@ -468,6 +470,8 @@ export interface ClientHistoryStore {
   recordSession(entry: HistoryEntry): Promise<void>;
   /** Marks the kind sent on the session's row; a missing row (erased, or from before history) is left alone. */
   markAlertSent(ref: HistoryRef, kind: AlertKind, at: string): Promise<void>;
+  /** Marks the kind as left to the therapist's weekly digest (nobody in their place emailed); a missing row is left alone. */
+  markAlertInDigest(ref: HistoryRef, kind: AlertKind, at: string): Promise<void>;
   /** Marks the kind acknowledged on the session's row; a missing row is left alone. */
   markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): Promise<void>;
 }

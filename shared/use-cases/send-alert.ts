@@ -115,6 +115,9 @@ async function sendStoredAlert(detail: { sessionId: string; kind: AlertKind }, d
     unrepairedEmailsTherapist: deps.settings.unrepairedEmailsTherapist,
   });
   for (const ignored of routing.ignored) deps.onIgnoredRecipient?.({ ...ignored, sessionId: session.sessionId, kind: raised.kind });
+  // The trend page then says where the therapist reads it (a supervisor's copy is not theirs). Not
+  // swallowed, unlike the sent mark: nothing is sent yet, and the queue's retry marks it again.
+  if (routing.digestOnly) await deps.history?.markAlertInDigest({ clientId: session.clientId, sessionId: session.sessionId, endedAt: session.endedAt }, raised.kind, now.toISOString());
   // One claim per recipient slot: each gets this alert once, and a redelivery sends nothing again.
   const outcomes: AlertOutcome[] = [];
   for (const recipient of routing.recipients) outcomes.push(await sendToRecipient(recipient, raised, session, now, deps));

@@ -84,7 +84,7 @@ function itemIdsOf(history: readonly StoredHistoryEntry[]): { id: string; label:
 }
 
 function toRow(row: StoredHistoryEntry, words: { comment?: string | undefined; talk: boolean } | undefined): TrendRow {
-  const common = { sessionId: row.sessionId, endedAt: row.endedAt, alerts: row.alerts, alertsSent: row.alertsSent, acknowledged: row.acknowledged };
+  const common = { sessionId: row.sessionId, endedAt: row.endedAt, alerts: row.alerts, alertsSent: row.alertsSent, alertsInDigest: row.alertsInDigest, acknowledged: row.acknowledged };
   if (row.kind === 'expired') return { ...common, kind: 'expired', talk: false };
   return {
     ...common,

@@ -225,7 +225,7 @@ describe('the weekly digest', () => {
     const trendUrl = /Trend: (http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43})/.exec(text)![1]!;
     const page = await fetch(trendUrl);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('not yet repaired</strong> · raised');
+    expect(await page.text()).toContain('not yet repaired</strong> · in your weekly digest, not emailed');
     await stack.waitForIdle(30_000);
     expect(await digests(2)).toContain('— not repaired');
     await answeredSession(ann, 'c-digest-6', 28);

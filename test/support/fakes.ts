@@ -289,11 +289,15 @@ export class FakeClientHistoryStore implements ClientHistoryStore {
   }
   async recordSession(entry: HistoryEntry) {
     const existing = this.rows.get(FakeClientHistoryStore.key(entry));
-    this.rows.set(FakeClientHistoryStore.key(entry), { ...structuredClone(entry), alertsSent: existing?.alertsSent ?? {}, acknowledged: existing?.acknowledged ?? {} });
+    this.rows.set(FakeClientHistoryStore.key(entry), { ...structuredClone(entry), alertsSent: existing?.alertsSent ?? {}, alertsInDigest: existing?.alertsInDigest ?? {}, acknowledged: existing?.acknowledged ?? {} });
   }
   async markAlertSent(ref: HistoryRef, kind: AlertKind, at: string) {
     const row = this.rows.get(FakeClientHistoryStore.key(ref));
     if (row) row.alertsSent[kind] ??= at;
+  }
+  async markAlertInDigest(ref: HistoryRef, kind: AlertKind, at: string) {
+    const row = this.rows.get(FakeClientHistoryStore.key(ref));
+    if (row) (row.alertsInDigest ??= {})[kind] ??= at;
   }
   async markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string) {
     const row = this.rows.get(FakeClientHistoryStore.key(ref));

@@ -81,6 +81,12 @@ describe('chooseRecipients', () => {
     it('does not email the therapist again by default: their weekly digest shows it, and the supervisor is still copied', () => {
       expect(to(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'unrepaired', now }))).toEqual(['supervisor:supervisor:sam@practice.example']);
       expect(to(chooseRecipients({ therapist: lee, kind: 'unrepaired', now }))).toEqual([]);
+      // What the trend page says: the therapist reads it in their digest, with or without a supervisor's copy.
+      expect(chooseRecipients({ therapist: supervised, supervisor: sam, kind: 'unrepaired', now }).digestOnly).toBe(true);
+      expect(chooseRecipients({ therapist: lee, kind: 'unrepaired', now }).digestOnly).toBe(true);
+      expect(chooseRecipients({ therapist: { ...lee, digest: 'off' }, kind: 'unrepaired', now }).digestOnly).toBe(false);
+      expect(chooseRecipients({ therapist: lee, kind: 'unrepaired', now, unrepairedEmailsTherapist: true }).digestOnly).toBe(false);
+      expect(chooseRecipients({ therapist: lee, kind: 'rupture', now }).digestOnly).toBe(false);
     });
 
     it('still emails a therapist whose digest is off, who would otherwise never hear of it', () => {

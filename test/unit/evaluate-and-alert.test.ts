@@ -611,19 +611,32 @@ describe('sendAlert and acknowledgeAlert', () => {
       expect(escalation.kind).toBe('unrepaired');
       await directory.setSupervisor('t-7', { supervisorId: 't-9' }, '2026-11-01T00:00:00.000Z');
 
+      const history = new FakeClientHistoryStore();
+      await history.recordSession({ clientId: 'c-1042', sessionId: store.session!.sessionId, endedAt: store.session!.endedAt, therapistId: 't-7', instrumentId: DEFAULT_INSTRUMENT.id, kind: 'expired', alerts: ['unrepaired'] });
+      deps = { ...deps, history };
+
       expect(await sendAlert(escalation, deps)).toBe('sent');
       expect(mailer.sent.map((mail) => mail.to)).toEqual(['sam@practice.example']);
+      // The trend page says the therapist reads it in their digest: the supervisor's copy is not theirs.
+      expect(history.recent('c-1042')[0]).toMatchObject({ alertsSent: {}, alertsInDigest: { unrepaired: '2026-11-25T21:00:00.000Z' } });
     });
 
     it('emails nobody for an unrepaired escalation without a supervisor, unless the practice emails the therapist too', async () => {
       const escalation = await evaluatedCourse([38, 38, 39, 38, 38, 28, 29, 29, 29, 29]);
 
+      const history = new FakeClientHistoryStore();
+      const ref = { clientId: 'c-1042', sessionId: store.session!.sessionId, endedAt: store.session!.endedAt };
+      await history.recordSession({ ...ref, therapistId: 't-7', instrumentId: DEFAULT_INSTRUMENT.id, kind: 'expired', alerts: ['unrepaired'] });
+      deps = { ...deps, history };
+
       expect(await sendAlert(escalation, deps)).toBe('digest-only');
       expect(mailer.sent).toEqual([]);
+      expect(history.recent('c-1042')[0]).toMatchObject({ alertsSent: {}, alertsInDigest: { unrepaired: '2026-11-25T21:00:00.000Z' } });
 
       deps = { ...deps, settings: { ...deps.settings, unrepairedEmailsTherapist: true } };
       expect(await sendAlert(escalation, deps)).toBe('sent');
       expect(mailer.sent.map((mail) => mail.to)).toEqual(['lee@practice.example']);
+      expect(history.recent('c-1042')[0]!.alertsSent).toEqual({ unrepaired: '2026-11-25T21:00:00.000Z' });
     });
 
     it('ignores an unregistered supervisor with ids only, and mails the therapist plainly', async () => {

@@ -16,8 +16,10 @@
  * Attributes (plain): clientId, therapistId, sessionId, endedAt, instrumentId, kind (`answered` |
  * `expired`), and for an answer: total, max (raw scale), items (the client's raw answers by item
  * id), band {low, high} (the usual range at that time, raw total; absent before a baseline),
- * state (the evaluation's state), talk; alerts (the kinds raised), alertsSent {kind: ISO},
- * acknowledged {kind: ISO}; ttl under the retention period, counted from endedAt like the session.
+ * state (the evaluation's state), talk; alerts (the kinds raised), alertsSent {kind: ISO} (the
+ * responsible clinician emailed), alertsInDigest {kind: ISO} (left to the therapist's weekly digest
+ * instead: alert-recipients.ts; absent on rows written before it existed, read as empty, and such a
+ * row is not marked), acknowledged {kind: ISO}; ttl under the retention period, counted from endedAt like the session.
  *
  * The comment is deliberately NOT here: the evaluation never reads the client's words (ports.ts
  * EvaluationSession), and the text stays in one place (the session item) for erase and retention.
@@ -60,7 +62,7 @@ export function record(entry: HistoryEntry, retentionDays: RetentionDays): Updat
   const names = Object.keys(fields);
   return {
     Key: key(entry),
-    UpdateExpression: `SET ${names.map((_name, index) => `#f${index} = :f${index}`).join(', ')}, alertsSent = if_not_exists(alertsSent, :empty), acknowledged = if_not_exists(acknowledged, :empty)`,
+    UpdateExpression: `SET ${names.map((_name, index) => `#f${index} = :f${index}`).join(', ')}, alertsSent = if_not_exists(alertsSent, :empty), alertsInDigest = if_not_exists(alertsInDigest, :empty), acknowledged = if_not_exists(acknowledged, :empty)`,
     ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#f${index}`, name])),
     ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, index) => [`:f${index}`, fields[name]])), ':empty': {} },
   };
@@ -71,12 +73,17 @@ export function markAlertSent(ref: HistoryRef, kind: AlertKind, at: string): Upd
   return mark('alertsSent', ref, kind, at);
 }
 
+/** Marks an alert kind of the session as left to the therapist's weekly digest (the first time kept); only on an existing row. */
+export function markAlertInDigest(ref: HistoryRef, kind: AlertKind, at: string): UpdateRequest {
+  return mark('alertsInDigest', ref, kind, at);
+}
+
 /** Marks an alert kind of the session acknowledged (the first time kept); only on an existing row. */
 export function markAcknowledged(ref: HistoryRef, kind: AlertKind, at: string): UpdateRequest {
   return mark('acknowledged', ref, kind, at);
 }
 
-function mark(map: 'alertsSent' | 'acknowledged', ref: HistoryRef, kind: AlertKind, at: string): UpdateRequest {
+function mark(map: 'alertsSent' | 'alertsInDigest' | 'acknowledged', ref: HistoryRef, kind: AlertKind, at: string): UpdateRequest {
   return {
     Key: key(ref),
     UpdateExpression: 'SET #map.#kind = if_not_exists(#map.#kind, :at)',
@@ -105,6 +112,7 @@ export function fromItem(found: Record<string, unknown>): StoredHistoryEntry {
     instrumentId: String(found['instrumentId']),
     alerts: (found['alerts'] as AlertKind[] | undefined) ?? [],
     alertsSent: (found['alertsSent'] as Partial<Record<AlertKind, string>> | undefined) ?? {},
+    alertsInDigest: (found['alertsInDigest'] as Partial<Record<AlertKind, string>> | undefined) ?? {},
     acknowledged: (found['acknowledged'] as Partial<Record<AlertKind, string>> | undefined) ?? {},
   };
   if (found['kind'] !== 'answered') return { ...common, kind: 'expired' };

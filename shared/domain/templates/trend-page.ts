@@ -11,7 +11,8 @@
  * readers (the SVG is an image with a title and a description saying so).
  */
 import { createHash } from 'node:crypto';
-import type { AlertKind } from '../../events/contracts.ts';
+import { leadingAlertKind, type AlertKind } from '../../events/contracts.ts';
+import type { RecipientRole } from '../alert-recipients.ts';
 import { html, stripBidiControls, type SafeHtml } from '../html.ts';
 import { formatDate, formatDateTime, type Reader } from '../local-time.ts';
 import { KIND_WORDS } from './kind-words.ts';
@@ -28,7 +29,10 @@ export interface TrendRow {
   band?: { low: number; high: number } | undefined;
   state?: string | undefined;
   alerts: AlertKind[];
+  /** When the responsible clinician was emailed each kind. */
   alertsSent: Partial<Record<AlertKind, string>>;
+  /** When a kind was routed to the therapist's weekly digest instead of an email (unrepairedEmailsTherapist off); absent on rows from before it was recorded. */
+  alertsInDigest?: Partial<Record<AlertKind, string>> | undefined;
   acknowledged: Partial<Record<AlertKind, string>>;
   talk: boolean;
   comment?: string | undefined;
@@ -41,6 +45,8 @@ export interface TrendPageInput {
   firstName?: string | undefined;
   /** The reader's zone: every date is shown in it. */
   timeZone: string;
+  /** Whose link opened the page (unset: the therapist's own): "your digest" is only the therapist's. */
+  readerRole?: RecipientRole | undefined;
   /** The instrument's items as columns (its short labels), in order. */
   itemColumns: { id: string; label: string }[];
   /** The items' scale, for the note under the table. */
@@ -128,13 +134,31 @@ function isBelow(row: TrendRow): boolean {
   return row.total !== undefined && row.band !== undefined && row.total < row.band.low;
 }
 
-/** The alerts of one session with what became of them, in words. */
-function alertWords(row: TrendRow, reader: Reader): SafeHtml {
+/**
+ * The alerts of one session with what became of them, in words, from the row's marks only:
+ * acknowledged; emailed and not acknowledged; shown in the therapist's weekly digest instead of an
+ * email (the unrepaired escalation by default, alert-recipients.ts); named in the email of the
+ * session's leading kind (one email per session, evaluate-feedback.ts `announce`). Without a mark
+ * the alert was not emailed yet: it is queued or being retried, waits for its therapist's
+ * registration, or failed (the dead-letter queue); also shown for the rare email whose mark failed
+ * after sending (send-alert.ts does not retry it).
+ */
+function alertWords(row: TrendRow, reader: Reader, readerRole: RecipientRole): SafeHtml {
   if (row.alerts.length === 0) return html`${row.kind === 'answered' && row.state ? (STATE_WORDS[row.state] ?? row.state) : ''}`;
+  const leading = leadingAlertKind(row.alerts);
   return html`${row.alerts.map((kind, index) => {
     const acknowledged = row.acknowledged[kind];
-    const sent = row.alertsSent[kind];
-    const status = acknowledged ? `acknowledged ${formatDateTime(acknowledged, reader)}` : sent ? 'not acknowledged' : 'raised';
+    const status = acknowledged
+      ? `acknowledged ${formatDateTime(acknowledged, reader)}`
+      : row.alertsSent[kind] !== undefined
+        ? 'not acknowledged'
+        : row.alertsInDigest?.[kind] !== undefined
+          ? readerRole === 'therapist'
+            ? 'in your weekly digest, not emailed'
+            : 'in the therapist’s weekly digest, not emailed to them'
+          : leading !== undefined && kind !== leading
+            ? `with the ${KIND_WORDS[leading]} alert`
+            : 'not emailed yet';
     return html`${index > 0 ? html`<br>` : ''}<strong>${KIND_WORDS[kind]}</strong> · ${status}`;
   })}`;
 }
@@ -199,6 +223,7 @@ ${last && points.length > 1 ? html`<text class="axis" x="${width - right}" y="${
 
 function table(input: TrendPageInput, reader: Reader): SafeHtml {
   const columns = input.itemColumns;
+  const role = input.readerRole ?? 'therapist';
   return html`<div class="scroll" tabindex="0" role="region" aria-labelledby="sessions-caption">
 <table>
 <caption id="sessions-caption">Sessions, newest first</caption>
@@ -206,11 +231,11 @@ function table(input: TrendPageInput, reader: Reader): SafeHtml {
 <tbody>
 ${input.rows.map((row) =>
   row.kind === 'expired'
-    ? html`<tr><th scope="row">${formatDate(row.endedAt, reader)}</th><td colspan="${columns.length + 2}">not answered</td><td class="alerts">${alertWords(row, reader)}</td></tr>\n`
+    ? html`<tr><th scope="row">${formatDate(row.endedAt, reader)}</th><td colspan="${columns.length + 2}">not answered</td><td class="alerts">${alertWords(row, reader, role)}</td></tr>\n`
     : html`<tr><th scope="row">${formatDate(row.endedAt, reader)}</th><td${isBelow(row) ? html` class="low"` : ''}>${row.total !== undefined ? `${number(row.total)}${isBelow(row) ? ' ▼' : ''}` : '—'}</td>${columns.map((column) => {
         const value = row.items?.[column.id];
         return html`<td>${value === undefined ? '—' : number(value)}</td>`;
-      })}<td>${band(row)}</td><td class="alerts">${alertWords(row, reader)}</td></tr>\n`,
+      })}<td>${band(row)}</td><td class="alerts">${alertWords(row, reader, role)}</td></tr>\n`,
 )}</tbody>
 </table>
 </div>`;

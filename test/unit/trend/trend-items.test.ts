@@ -38,9 +38,13 @@ describe('the trend items', () => {
     const values = Object.values(request.ExpressionAttributeValues ?? {});
     expect(values).toContain(Math.floor((Date.parse(REF.endedAt) + 30 * 86_400_000) / 1000));
     expect(request.UpdateExpression).toContain('alertsSent = if_not_exists(alertsSent, :empty)');
+    expect(request.UpdateExpression).toContain('alertsInDigest = if_not_exists(alertsInDigest, :empty)');
     expect(JSON.stringify(clientHistoryItem.record(entry, 'keep'))).not.toContain('"ttl"');
     // A mark never creates a row (an erased client's stays gone).
     expect(clientHistoryItem.markAlertSent(REF, 'rupture', REF.endedAt).ConditionExpression).toContain('attribute_exists(pk)');
+    expect(clientHistoryItem.markAlertInDigest(REF, 'unrepaired', REF.endedAt)).toMatchObject({ ConditionExpression: expect.stringContaining('attribute_exists(pk)'), ExpressionAttributeNames: { '#map': 'alertsInDigest', '#kind': 'unrepaired' } });
+    // A row from before the mark existed reads as one without it.
+    expect(clientHistoryItem.fromItem({ ...REF, therapistId: 't-7', instrumentId: 'alliance-4', kind: 'expired', alerts: ['unrepaired'], alertsSent: {}, acknowledged: {} }).alertsInDigest).toEqual({});
   });
 
   it('store a trend link by the hash only, gone a day after it expires', () => {

@@ -3,7 +3,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWebApp, type WebLogger } from '../../../functions/web/app.ts';
 import { ManualClock } from '../../../shared/adapters/clock.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
+import { randomTokens } from '../../../shared/adapters/form-tokens.ts';
 import { TREND_CSS_HASH } from '../../../shared/domain/templates/trend-page.ts';
+import type { StoredHistoryEntry } from '../../../shared/use-cases/ports.ts';
+import { issueTrendLink } from '../../../shared/use-cases/trend-link.ts';
 import { FakeAlertStore } from '../../support/fakes.ts';
 import { FakeFeedbackStore, httpEvent, RecordingPublisher } from '../web/support/fake-feedback-store.ts';
 import { clientWithSessions, FakeTrendStore, linkFor } from './support/trend-fixture.ts';
@@ -194,6 +197,34 @@ describe('GET /t/{token}: a client’s trend page', () => {
     const quiet = (await get(`/t/${token}`)).body;
     expect(quiet).toContain('not answered');
     expect(quiet).toContain('<strong>gone quiet</strong> · not acknowledged');
+  });
+
+  it('says what became of each alert: emailed, left to the weekly digest, named in the leading kind’s email, or not emailed yet', async () => {
+    const row = (sessionId: string, day: number, alerts: StoredHistoryEntry['alerts'], marks: Partial<StoredHistoryEntry> = {}): StoredHistoryEntry => ({
+      clientId: 'c-1042', therapistId: 't-7', sessionId, endedAt: `2026-11-${day}T15:00:00.000Z`, instrumentId: DEFAULT_INSTRUMENT.id,
+      kind: 'answered', total: 24, max: 40, items: {}, state: 'alert', talk: false, alerts, alertsSent: {}, acknowledged: {}, ...marks,
+    } as StoredHistoryEntry);
+    trend.rows = [
+      // The unrepaired escalation the therapist was not emailed (alert-recipients.ts): their digest shows it.
+      row('s-4', 28, ['unrepaired'], { alertsInDigest: { unrepaired: '2026-11-28T16:00:00.000Z' } }),
+      // The alert function has not sent it (queued, retrying, or waiting for the therapist's registration).
+      row('s-3', 27, ['rupture']),
+      // One email per session: the other kinds are named in the leading kind's email.
+      row('s-2', 26, ['rupture', 'client-asked'], { alertsSent: { rupture: '2026-11-26T16:00:00.000Z' } }),
+    ];
+    const token = await linkFor(trend, NOW);
+    const body = (await get(`/t/${token}`)).body;
+
+    expect(body).toContain('<strong>not yet repaired</strong> · in your weekly digest, not emailed');
+    expect(body).toContain('<strong>sharp drop</strong> · not emailed yet');
+    expect(body).toContain('<strong>sharp drop</strong> · not acknowledged<br><strong>asked to talk</strong> · with the sharp drop alert');
+    expect(body).not.toContain('· raised');
+    // Only the emailed one waits for an acknowledgement.
+    expect(body).toContain('1 alert not acknowledged: sharp drop (Nov 26, 2026).');
+
+    // A supervisor's link: it is the therapist's digest, not theirs.
+    const supervisorToken = await issueTrendLink({ therapistId: 't-9', clientId: 'c-1042', recipientRole: 'supervisor', now: NOW }, { links: trend, tokens: randomTokens, linkDays: 7 });
+    expect((await get(`/t/${supervisorToken}`)).body).toContain('<strong>not yet repaired</strong> · in the therapist’s weekly digest, not emailed to them');
   });
 
   it('is read-only: POST is 405', async () => {
