@@ -146,21 +146,20 @@ function isBelow(row: TrendRow): boolean {
 function alertWords(row: TrendRow, reader: Reader, readerRole: RecipientRole): SafeHtml {
   if (row.alerts.length === 0) return html`${row.kind === 'answered' && row.state ? (STATE_WORDS[row.state] ?? row.state) : ''}`;
   const leading = leadingAlertKind(row.alerts);
-  return html`${row.alerts.map((kind, index) => {
-    const acknowledged = row.acknowledged[kind];
-    const status = acknowledged
-      ? `acknowledged ${formatDateTime(acknowledged, reader)}`
-      : row.alertsSent[kind] !== undefined
-        ? 'not acknowledged'
-        : row.alertsInDigest?.[kind] !== undefined
-          ? readerRole === 'therapist'
-            ? 'in your weekly digest, not emailed'
-            : 'in the therapist’s weekly digest, not emailed to them'
-          : leading !== undefined && kind !== leading
-            ? `with the ${KIND_WORDS[leading]} alert`
-            : 'not emailed yet';
-    return html`${index > 0 ? html`<br>` : ''}<strong>${KIND_WORDS[kind]}</strong> · ${status}`;
-  })}`;
+  return html`${row.alerts.map(
+    (kind, index) => html`${index > 0 ? html`<br>` : ''}<strong>${KIND_WORDS[kind]}</strong> · ${alertStatus(row, kind, leading, reader, readerRole)}`,
+  )}`;
+}
+
+function alertStatus(row: TrendRow, kind: AlertKind, leading: AlertKind | undefined, reader: Reader, readerRole: RecipientRole): string {
+  const acknowledged = row.acknowledged[kind];
+  if (acknowledged) return `acknowledged ${formatDateTime(acknowledged, reader)}`;
+  if (row.alertsSent[kind] !== undefined) return 'not acknowledged';
+  if (row.alertsInDigest?.[kind] !== undefined) {
+    return readerRole === 'therapist' ? 'in your weekly digest, not emailed' : 'in the therapist’s weekly digest, not emailed to them';
+  }
+  if (leading !== undefined && kind !== leading) return `with the ${KIND_WORDS[leading]} alert`;
+  return 'not emailed yet';
 }
 
 /**
