@@ -277,6 +277,14 @@ describe('the items of a client with 100 answered sessions, with UUID ids', () =
     // The evaluation of the alert carries its reason and the 12-session chart the email draws: 2 units.
     expect(stored.sizes.evaluation.at(-1)).toBeLessThanOrEqual(2 * ONE_KB);
   });
+
+  it('keep the evaluation of an ordinary session within 1 KB (1 write unit): it keeps no chart', async () => {
+    const stored = new ItemStore();
+    const outcomes = await run(steps.slice(0, 100), depsWith(stored, new FakePublisher()), clientId, therapistId);
+
+    expect(outcomes.at(-1)).toEqual({ outcome: 'evaluated', alerts: [] });
+    expect(Math.max(...stored.sizes.evaluation.slice(20))).toBeLessThanOrEqual(ONE_KB);
+  });
 });
 
 describe('a detector record written before lastState', () => {
