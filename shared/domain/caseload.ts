@@ -94,7 +94,8 @@ export function summaryFromState(
   return {
     max: scale.max,
     totals: state.trend.map((point) => round1(scale.toTotal(point.p))),
-    ...(last ? { lastScore: { total: round1(scale.toTotal(last.p)), endedAt: last.endedAt }, lastState: last.state } : {}),
+    ...(last ? { lastScore: { total: round1(scale.toTotal(last.p)), endedAt: last.endedAt } } : {}),
+    ...(state.lastState ? { lastState: state.lastState } : {}),
     repairOpen: state.repair !== null,
     expiredInARow: state.expiredInARow,
     ...(band ? { band } : {}),

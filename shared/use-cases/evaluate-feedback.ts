@@ -99,7 +99,9 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
   );
   // Evaluation first, record second: if the record write loses a race, the retry recomputes and
   // overwrites the evaluation; the reverse order could leave an applied session with none stored.
-  await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, chart: chartSnapshot(state, instrument) });
+  // Only an alert email draws the chart: an evaluation without an alert keeps none (half the item).
+  const chart = evaluation.alerts.length > 0 ? { chart: chartSnapshot(state, instrument) } : {};
+  await deps.store.saveEvaluation(session.sessionId, session.clientId, { kind: 'answered', evaluation, instrumentId: instrument.id, ...chart });
   await deps.history?.recordSession(answeredRow(session, answer, evaluation, instrument));
   const written: DetectorRecord = { state, applied: remember(record.applied, session.sessionId), therapistId: session.therapistId };
   await deps.store.putRecord(session.clientId, instrument.id, written, record.state.version);

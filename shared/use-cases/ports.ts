@@ -314,7 +314,8 @@ export interface DetectorRecord {
 /**
  * What the alert email's chart needs, frozen when the session was evaluated: the client's trend
  * including this session, and the per-item means of the baseline (POMP, instrument item order;
- * null without a baseline). Kept with the evaluation so the alert never reads the detector record.
+ * null without a baseline). Kept with the evaluation so the alert never reads the detector record;
+ * only with an evaluation that raised an alert, since only the alert email draws it.
  */
 export interface ChartSnapshot {
   trend: { endedAt: string; p: number }[];

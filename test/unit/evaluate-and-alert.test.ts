@@ -199,6 +199,14 @@ describe('evaluateAnswer', () => {
     expect(chart?.itemMeans?.[0]).toBeCloseTo(((9 + 10 + 10 + 10 + 10) / 5) * 10, 6);
   });
 
+  it('keeps no chart with an evaluation that raised no alert: only the alert email draws it', async () => {
+    await answerAll([36, 37, 37, 38, 38, 37]);
+
+    const stored = store.evaluations.get('s-6');
+    expect(stored?.kind === 'answered' && stored.evaluation.alerts).toEqual([]);
+    expect(stored).not.toHaveProperty('chart');
+  });
+
   it('remembers the applied sessions by their ids, newest last', async () => {
     await answerAll([36, 37]);
 

@@ -1,11 +1,14 @@
 /**
  * The detector-state item: the detector's running summary of one client on one instrument, in the
- * client's partition. Plain attributes: clientId, instrumentId, the ClientState's fields (format,
- * version, instrument, baseline, watch, repair, expiredInARow, trend, and `pending` only while a low
- * session waits for confirmation) and appliedSessionIds.
+ * client's partition. Plain attributes: clientId, the ClientState's fields (format, version,
+ * instrument — its id is also the sort key's end —, baseline, watch, repair, expiredInARow, trend,
+ * lastState once a session was answered, and `pending` only while a low session waits for
+ * confirmation), appliedSessionIds and therapistId. Records written before lastState also have an
+ * instrumentId attribute and a state in every trend point; they read as before.
  * Bounded whatever the client's history: the baseline keeps at most `baselineMax` sessions, the
  * trend TREND_LENGTH, the applied ids REMEMBERED_SESSIONS.
  */
+import type { ClientState, EvaluationState } from '../../domain/detector/state.ts';
 import type { DetectorRecord } from '../../use-cases/ports.ts';
 import type { ItemKey, ItemKindKeys, PutRequest, QueryRequest } from './item.ts';
 
@@ -47,12 +50,11 @@ export function put(clientId: string, instrumentId: string, record: DetectorReco
 
 /** The stored item of a record (exported for the item-size tests). */
 export function toItem(clientId: string, instrumentId: string, record: DetectorRecord): Record<string, unknown> {
-  const { format, version, instrument, baseline, watch, repair, pending, expiredInARow, trend } = record.state;
+  const { format, version, instrument, baseline, watch, repair, pending, expiredInARow, trend, lastState } = record.state;
   return {
     ...key(clientId, instrumentId),
     type: DETECTOR_STATE_ITEM.type,
     clientId,
-    instrumentId,
     format,
     version,
     instrument,
@@ -62,6 +64,7 @@ export function toItem(clientId: string, instrumentId: string, record: DetectorR
     ...(pending === undefined ? {} : { pending }),
     expiredInARow,
     trend,
+    ...(lastState === undefined ? {} : { lastState }),
     appliedSessionIds: record.applied,
     ...(record.therapistId === undefined ? {} : { therapistId: record.therapistId }),
   };
@@ -69,6 +72,9 @@ export function toItem(clientId: string, instrumentId: string, record: DetectorR
 
 export function fromItem(found: Record<string, unknown>): DetectorRecord {
   const state = found as unknown as DetectorRecord['state'];
+  // Records written before lastState kept a state in every trend point: the last point's is lastState.
+  const oldTrend = found['trend'] as (ClientState['trend'][number] & { state?: EvaluationState })[];
+  const lastState = state.lastState ?? oldTrend.at(-1)?.state;
   return {
     state: {
       format: state.format,
@@ -80,7 +86,8 @@ export function fromItem(found: Record<string, unknown>): DetectorRecord {
       // Absent on records stored before confirmed dips, and whenever nothing waits.
       ...(state.pending === undefined || state.pending === null ? {} : { pending: state.pending }),
       expiredInARow: state.expiredInARow,
-      trend: state.trend,
+      trend: oldTrend.map(({ endedAt, p }) => ({ endedAt, p })),
+      ...(lastState === undefined ? {} : { lastState }),
     },
     applied: (found['appliedSessionIds'] as string[] | undefined) ?? [],
     ...(typeof found['therapistId'] === 'string' ? { therapistId: found['therapistId'] } : {}),

@@ -3,7 +3,8 @@
  * function (with the session, in one query), by the evaluate function on a redelivered event and
  * by the follow-up (does it exist?). Its own small item, so writing it never rewrites the answer.
  * Plain attributes: clientId, kind (`answered` | `expired`), instrumentId, and `evaluation` with
- * its `chart`, or the expiry's `outcome`; ttl under a retention period.
+ * the alert email's `chart` when it raised an alert, or the expiry's `outcome`; ttl under a
+ * retention period.
  */
 import type { StoredEvaluation } from '../../use-cases/ports.ts';
 import { retentionTtl, type RetentionDays } from '../table.ts';
@@ -25,7 +26,7 @@ export function put(sessionId: string, clientId: string, evaluation: StoredEvalu
 export function toItem(sessionId: string, clientId: string, stored: StoredEvaluation, retentionDays: RetentionDays): Record<string, unknown> {
   const common = { ...key(sessionId), type: EVALUATION_ITEM.type, clientId, kind: stored.kind, instrumentId: stored.instrumentId };
   return stored.kind === 'answered'
-    ? { ...common, evaluation: stored.evaluation, chart: stored.chart, ...retentionTtl(stored.evaluation.endedAt, retentionDays) }
+    ? { ...common, evaluation: stored.evaluation, ...(stored.chart ? { chart: stored.chart } : {}), ...retentionTtl(stored.evaluation.endedAt, retentionDays) }
     : { ...common, outcome: stored.outcome, ...retentionTtl(stored.outcome.endedAt, retentionDays) };
 }
 

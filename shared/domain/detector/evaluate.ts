@@ -364,8 +364,8 @@ function itemRecord(instrument: Instrument, items: readonly number[]): Record<st
   return record;
 }
 
-function pushTrend(state: ClientState, endedAt: string, p: number, evaluationState: EvaluationState): ClientState['trend'] {
-  return [...state.trend, { endedAt, p, state: evaluationState }].slice(-TREND_LENGTH);
+function pushTrend(state: ClientState, endedAt: string, p: number): ClientState['trend'] {
+  return [...state.trend, { endedAt, p }].slice(-TREND_LENGTH);
 }
 
 /** How a session was judged by the score rules: its state, alerts and what the state carries on. */
@@ -645,7 +645,8 @@ export function evaluate(
     repair,
     ...(pending ? { pending } : {}),
     expiredInARow: 0,
-    trend: pushTrend(state, session.endedAt, p, evaluationState),
+    trend: pushTrend(state, session.endedAt, p),
+    lastState: evaluationState,
   };
   const evaluation: Evaluation = {
     sessionId: session.sessionId,

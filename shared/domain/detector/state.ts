@@ -84,11 +84,13 @@ export interface PendingDip {
   early?: boolean;
 }
 
-/** One answered session in the trend chart. */
+/**
+ * One answered session in the trend chart: when it ended and its total. Its state is not repeated
+ * here: the client's history rows keep every session's, the record only the last one's (lastState).
+ */
 export interface TrendPoint {
   endedAt: string;
   p: number;
-  state: EvaluationState;
 }
 
 /** The detector's memory of one client. */
@@ -108,6 +110,8 @@ export interface ClientState {
   expiredInARow: number;
   /** The last ≤ TREND_LENGTH answered sessions, oldest first. */
   trend: TrendPoint[];
+  /** Where the last answered session stood (the caseload summary shows it); absent before the first. */
+  lastState?: EvaluationState;
 }
 
 /** Returns the state of a client nobody has evaluated yet. */
@@ -129,6 +133,7 @@ export const ClientStateSchema = (() => {
   const pomp = z.number().check(z.gte(0), z.lte(100));
   const count = z.int().check(z.gte(0));
   const scoreAlertKind = z.enum(['rupture', 'sustained-decline', 'item-drop', 'low-rating']);
+  const evaluationState = z.enum(['insufficient-baseline', 'normal', 'watch', 'alert', 'continuing', 'repaired', 'unrepaired']);
   return z.object({
     format: z.literal(CLIENT_STATE_FORMAT),
     version: count,
@@ -147,13 +152,8 @@ export const ClientStateSchema = (() => {
     ),
     pending: z.optional(z.object({ p: pomp, z: z.number(), m: z.number(), sEff: z.number(), n: count, k: z.number(), early: z.optional(z.boolean()) })),
     expiredInARow: count,
-    trend: z.array(
-      z.object({
-        endedAt: z.string(),
-        p: pomp,
-        state: z.enum(['insufficient-baseline', 'normal', 'watch', 'alert', 'continuing', 'repaired', 'unrepaired']),
-      }),
-    ),
+    trend: z.array(z.object({ endedAt: z.string(), p: pomp })),
+    lastState: z.optional(evaluationState),
   });
 })();
 

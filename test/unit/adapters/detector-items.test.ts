@@ -3,14 +3,16 @@
  * stays bounded whatever the client's history, even with the longest ids (128 characters by
  * contract); and storing them changes no evaluation and no announcement.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as detectorStateItem from '../../../shared/adapters/items/detector-state.ts';
 import * as evaluationItem from '../../../shared/adapters/items/evaluation.ts';
+import { summaryFromState } from '../../../shared/domain/caseload.ts';
+import { evaluate } from '../../../shared/domain/detector/evaluate.ts';
 import { DEFAULT_DETECTOR_SETTINGS } from '../../../shared/domain/detector/settings.ts';
-import { initialClientState } from '../../../shared/domain/detector/state.ts';
+import { initialClientState, type ClientState } from '../../../shared/domain/detector/state.ts';
 import { DEFAULT_INSTRUMENT } from '../../../shared/domain/instruments.ts';
 import type { FeedbackSubmittedDetail } from '../../../shared/events/contracts.ts';
 import { evaluateAnswer, evaluateExpiry, REMEMBERED_SESSIONS, type EvaluateDeps } from '../../../shared/use-cases/evaluate-feedback.ts';
@@ -242,5 +244,108 @@ describe('the detector record and the evaluation items', () => {
       value.B !== undefined || value.BS !== undefined || (value.L ?? []).some(binary) || Object.values(value.M ?? {}).some(binary);
     expect(items.every((item) => !Object.values(item).some(binary))).toBe(true);
     expect(items.every((item) => item['clientId']?.S === clientId)).toBe(true);
+  });
+});
+
+/**
+ * The bench's long-standing client (bench/session/lifecycle.ts): UUID ids, 100 steady answers,
+ * then a low one that raises an alert. `npm run bench` aims at ≤ 15 write units per session; the
+ * detector record is written once per session and bills every started kilobyte.
+ */
+describe('the items of a client with 100 answered sessions, with UUID ids', () => {
+  const clientId = randomUUID();
+  // As the bench names them (bench/local/bench-stack.ts).
+  const therapistId = `t-${clientId}`;
+  const steps: Step[] = [];
+  for (let index = 0; index <= 100; index++) {
+    const sessionId = randomUUID();
+    const endedAt = new Date(Date.UTC(2026, 0, 1) + index * 7 * 86_400_000).toISOString();
+    // 8 or 9 of 10 per item, as the bench's steadyAnswer; the last one 3 of 10 on every item.
+    const value = (position: number) => (index === 100 ? 3 : (index + position) % 3 === 0 ? 8 : 9);
+    const items = Object.fromEntries(DEFAULT_INSTRUMENT.items.map((item, position) => [item.id, value(position)]));
+    const detail: FeedbackSubmittedDetail = { sessionId, clientId, therapistId, instrumentId: DEFAULT_INSTRUMENT.id, items, talk: false, hasComment: false, submittedAt: endedAt };
+    steps.push({ kind: 'answer', detail });
+    STORED_SESSIONS.set(sessionId, { sessionId, clientId, therapistId, endedAt, answer: { instrumentId: detail.instrumentId, items, talk: false, submittedAt: endedAt } });
+  }
+
+  it('keep the detector record within 2 KB (2 write units), the alert of the 101st session included', async () => {
+    const stored = new ItemStore();
+    const outcomes = await run(steps, depsWith(stored, new FakePublisher()), clientId, therapistId);
+
+    expect(outcomes.at(-1)).toMatchObject({ outcome: 'evaluated', alerts: expect.arrayContaining(['rupture']) });
+    expect(Math.max(...stored.sizes.detector)).toBeLessThanOrEqual(2 * ONE_KB);
+    // The evaluation of the alert carries its reason and the 12-session chart the email draws: 2 units.
+    expect(stored.sizes.evaluation.at(-1)).toBeLessThanOrEqual(2 * ONE_KB);
+  });
+
+  it('keep the evaluation of an ordinary session within 1 KB (1 write unit): it keeps no chart', async () => {
+    const stored = new ItemStore();
+    const outcomes = await run(steps.slice(0, 100), depsWith(stored, new FakePublisher()), clientId, therapistId);
+
+    expect(outcomes.at(-1)).toEqual({ outcome: 'evaluated', alerts: [] });
+    expect(Math.max(...stored.sizes.evaluation.slice(20))).toBeLessThanOrEqual(ONE_KB);
+  });
+});
+
+describe('a detector record written before lastState', () => {
+  // As the code before it stored it: an instrumentId attribute, and a state in every trend point.
+  const old = {
+    pk: 'CLIENT#c-1042',
+    sk: 'DETECTOR#alliance-check-v1',
+    type: 'DetectorState',
+    clientId: 'c-1042',
+    instrumentId: 'alliance-check-v1',
+    format: 1,
+    version: 7,
+    instrument: { id: 'alliance-check-v1', version: 1 },
+    baseline: [
+      [90, 90, 80, 90],
+      [90, 80, 90, 90],
+      [80, 90, 90, 80],
+      [90, 90, 80, 90],
+      [90, 80, 90, 90],
+      [80, 90, 90, 80],
+    ],
+    watch: { count: 1, frozen: { m: 85.8333, sEff: 5, n: 6 }, sum: 1.2 },
+    repair: null,
+    expiredInARow: 1,
+    trend: [
+      { endedAt: '2026-10-01T15:00:00.000Z', p: 87.5, state: 'insufficient-baseline' },
+      { endedAt: '2026-10-08T15:00:00.000Z', p: 87.5, state: 'insufficient-baseline' },
+      { endedAt: '2026-10-15T15:00:00.000Z', p: 85, state: 'normal' },
+      { endedAt: '2026-10-22T15:00:00.000Z', p: 87.5, state: 'normal' },
+      { endedAt: '2026-10-29T15:00:00.000Z', p: 87.5, state: 'normal' },
+      { endedAt: '2026-11-05T15:00:00.000Z', p: 85, state: 'normal' },
+      { endedAt: '2026-11-12T15:00:00.000Z', p: 77.5, state: 'watch' },
+    ],
+    appliedSessionIds: ['s-1', 's-2', 's-3', 's-4', 's-5', 's-6', 's-7', 's-8'],
+    therapistId: 't-7',
+  };
+  const scale = { max: 40, toTotal: (p: number) => (p / 100) * 40 };
+
+  it('reads with its last trend point’s state as lastState, and the trend’s ends and totals', () => {
+    const { state, applied, therapistId } = detectorStateItem.fromItem(unmarshall(marshall(old)));
+
+    expect(state.lastState).toBe('watch');
+    expect(state.trend).toEqual(old.trend.map(({ endedAt, p }) => ({ endedAt, p })));
+    expect({ applied, therapistId }).toEqual({ applied: old.appliedSessionIds, therapistId: 't-7' });
+    expect(summaryFromState(state, scale, undefined)).toMatchObject({ lastState: 'watch', totals: [35, 35, 34, 35, 35, 34, 31], expiredInARow: 1 });
+  });
+
+  it('evaluates the next answer as the state it was written from, and is written back in the new shape', () => {
+    const { state } = detectorStateItem.fromItem(unmarshall(marshall(old)));
+    // The state the old code evaluated: the stored fields as they were (the trend is never judged).
+    const asWritten = { ...old, trend: old.trend } as unknown as ClientState;
+    const next = { sessionId: 's-9', endedAt: '2026-11-19T15:00:00.000Z', answers: { relationship: 7, goals: 8, approach: 7, overall: 7 } };
+
+    const fromOld = evaluate(asWritten, next, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
+    const fromRead = evaluate(state, next, DEFAULT_DETECTOR_SETTINGS, DEFAULT_INSTRUMENT);
+
+    expect(fromRead.evaluation).toEqual(fromOld.evaluation);
+    expect(fromRead.state.lastState).toBe(fromRead.evaluation.state);
+    const written = detectorStateItem.toItem('c-1042', 'alliance-check-v1', { state: fromRead.state, applied: ['s-9'], therapistId: 't-7' });
+    expect(written).not.toHaveProperty('instrumentId');
+    expect((written['trend'] as object[]).every((point) => Object.keys(point).join() === 'endedAt,p')).toBe(true);
+    expect(written['lastState']).toBe(fromRead.evaluation.state);
   });
 });

@@ -53,7 +53,7 @@ describe('responseRate', () => {
 
 describe('summaryFromState', () => {
   it('turns the trend into raw totals and the baseline into the usual band', () => {
-    const state = { ...initialClientState(DEFAULT_INSTRUMENT), trend: [{ endedAt: '2026-11-01T10:00:00Z', p: 90, state: 'normal' as const }, { endedAt: '2026-11-08T10:00:00Z', p: 50, state: 'alert' as const }] };
+    const state = { ...initialClientState(DEFAULT_INSTRUMENT), trend: [{ endedAt: '2026-11-01T10:00:00Z', p: 90 }, { endedAt: '2026-11-08T10:00:00Z', p: 50 }], lastState: 'alert' as const };
     const summary = summaryFromState(state, { max: 40, toTotal: (p) => (p / 100) * 40 }, { m: 90, sEff: 5 });
     expect(summary).toMatchObject({ max: 40, totals: [36, 20], lastScore: { total: 20, endedAt: '2026-11-08T10:00:00Z' }, lastState: 'alert', band: { low: 34, high: 38 } });
   });
