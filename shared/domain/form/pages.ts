@@ -12,33 +12,18 @@ import type { Instrument, InstrumentItem } from '../instruments.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT, type MessageText, type PageText } from './i18n.ts';
 import { choices, TALK_VALUE, type FieldError, type FormValues } from './parse-form.ts';
 import { PAGE_CSS } from './styles.ts';
+import { pageFrame } from '../templates/page-frame.ts';
 
-interface PageFrame {
+interface FormPageFrame {
   locale: Locale;
   practiceName: string;
   title: string;
   content: SafeHtml;
 }
 
-function frame({ locale, practiceName, title, content }: PageFrame): string {
-  return html`<!DOCTYPE html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<main>
-<p class="from">${stripBidiControls(practiceName)}</p>
-${content}
-</main>
-</body>
-</html>
-`.value;
+/** A client-facing page: in the client's language, with the one client-page stylesheet, from the practice. */
+function frame({ locale, practiceName, title, content }: FormPageFrame): string {
+  return pageFrame({ lang: locale, title, stylesheet: PAGE_CSS, byline: practiceName, content });
 }
 
 export interface FormPageInput {
