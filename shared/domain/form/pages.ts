@@ -123,15 +123,15 @@ export interface MessagePageInput {
   message: MessageText;
 }
 
+/** A page's title as its heading, then its sentences, one paragraph each. */
+function messageContent(message: MessageText): SafeHtml {
+  return html`<h1>${message.title}</h1>
+${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}`;
+}
+
 /** Renders a page that explains one situation in a title and a few sentences. */
 export function renderMessagePage({ locale, practiceName, message }: MessagePageInput): string {
-  return frame({
-    locale,
-    practiceName,
-    title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}`,
-  });
+  return frame({ locale, practiceName, title: message.title, content: messageContent(message) });
 }
 
 /** Renders a page that explains one action and offers the one button (a POST to the same URL) that does it. */
@@ -140,8 +140,7 @@ export function renderActionPage({ locale, practiceName, message, button }: Mess
     locale,
     practiceName,
     title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form method="post">
+    content: html`${messageContent(message)}<form method="post">
 <button type="submit">${button}</button>
 </form>`,
   });
@@ -150,14 +149,5 @@ ${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form metho
 /** Renders the opt-out page: what opting out means, and the one button that does it (a POST). */
 export function renderOptOutPage({ locale, practiceName }: { locale: Locale; practiceName: string }): string {
   const text = PAGE_TEXT[locale];
-  const message = text.optOut(stripBidiControls(practiceName));
-  return frame({
-    locale,
-    practiceName,
-    title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form method="post">
-<button type="submit">${text.optOutButton}</button>
-</form>`,
-  });
+  return renderActionPage({ locale, practiceName, message: text.optOut(stripBidiControls(practiceName)), button: text.optOutButton });
 }
