@@ -14,9 +14,8 @@ import { calendarSessionId } from '../domain/calendar/session-id.ts';
 import { CalendarFormatError, expandFeed } from '../domain/calendar/expand.ts';
 import { referenceFinder } from '../domain/calendar/client-reference.ts';
 import { referenceRuleOf, type CalendarFeed } from '../domain/calendar/feed-list.ts';
-import { SessionCompleted } from '../events/contracts.ts';
-import { announcedSessions, withinWindow } from './announced-sessions.ts';
-import { completeSession, type SkippedAppointment } from './complete-session.ts';
+import { announcedSessions, announceSession, withinWindow } from './announced-sessions.ts';
+import type { SkippedAppointment } from './complete-session.ts';
 import type { ClientRoster, Clock, EventPublisher, FeedSources, FeedState, FeedStateStore, TherapistDirectory } from './ports.ts';
 
 /** Why an ended instance did not become a session: no client reference, or completeSession's reason. */
@@ -121,20 +120,13 @@ async function pollFeed(feed: CalendarFeed, now: Date, deps: PollCalendarFeedsDe
       skip('no-client-reference', sessionId);
       continue;
     }
-    const completed = await completeSession({ sessionId, clientId, therapistId: feed.therapistId, endedAt: instance.end }, { roster: deps.roster, therapists: deps.therapists });
-    if (!completed.completed) {
-      skip(completed.reason, sessionId);
-      continue;
-    }
-    try {
-      await deps.publisher.publish(SessionCompleted, completed.detail);
-    } catch {
+    const announcement = await announceSession({ sessionId, clientId, therapistId: feed.therapistId, endedAt: instance.end }, deps, { announced, result });
+    if (announcement.outcome === 'skipped') skip(announcement.reason, sessionId);
+    if (announcement.outcome === 'publish-failed') {
       // The bus is unreachable: keep what went out, leave the cursor, let the next poll finish.
       publishFailed = true;
       break;
     }
-    announced.set(sessionId, instance.end);
-    result.announced.push(sessionId);
   }
 
   const state: FeedState = {

@@ -14,9 +14,8 @@
  * session id only: no Patient id, no name, no address, no URL.
  */
 import { encounterFacts, patientDetails, type EncounterProblem } from '../domain/fhir/encounter.ts';
-import { SessionCompleted } from '../events/contracts.ts';
-import { announcedSessions, withinWindow } from './announced-sessions.ts';
-import { completeSession, type SkippedAppointment } from './complete-session.ts';
+import { announcedSessions, announceSession, withinWindow } from './announced-sessions.ts';
+import type { SkippedAppointment } from './complete-session.ts';
 import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, FhirServer, TherapistDirectory } from './ports.ts';
 
 /** Why a finished encounter did not become a session: its own gaps, no email anywhere, or completeSession's reason. */
@@ -158,22 +157,16 @@ export async function announceEncounter(raw: unknown, context: EncounterContext)
     skip('patient-not-found', facts.sessionId);
     return 'not-announced';
   }
-  const completed = await completeSession(
+  const announcement = await announceSession(
     { sessionId: facts.sessionId, clientId: facts.patientId, therapistId: facts.practitionerId, endedAt: facts.endedAt, client: details },
-    { roster: deps.roster, therapists: deps.therapists },
+    deps,
+    { announced: context.announced, result },
   );
-  if (!completed.completed) {
-    skip(completed.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : completed.reason, facts.sessionId);
+  if (announcement.outcome === 'skipped') {
+    skip(announcement.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : announcement.reason, facts.sessionId);
     return 'not-announced';
   }
-  try {
-    await deps.publisher.publish(SessionCompleted, completed.detail);
-  } catch {
-    return 'publish-failed';
-  }
-  context.announced.set(facts.sessionId, facts.endedAt);
-  result.announced.push(facts.sessionId);
-  return 'announced';
+  return announcement.outcome;
 }
 
 /** The adapter's errors name a status and a resource type, never an id; only the kind is reported. */
