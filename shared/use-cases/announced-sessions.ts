@@ -6,7 +6,33 @@
  */
 import { SessionCompleted } from '../events/contracts.ts';
 import { completeSession, type FinishedAppointment, type SkippedAppointment } from './complete-session.ts';
-import type { ClientRoster, EventPublisher, FeedState, TherapistDirectory } from './ports.ts';
+import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, TherapistDirectory } from './ports.ts';
+
+/** What a poll that announces sessions needs besides its source: its state, completeSession's lookups, the bus, the clock, the request window. */
+export interface AnnouncingPollDeps {
+  state: FeedStateStore;
+  roster: ClientRoster;
+  therapists: TherapistDirectory;
+  publisher: EventPublisher<'integrator'>;
+  clock: Clock;
+  /** The request window's stale limit (maxSessionAgeHours): older sessions are not asked about, so not announced. */
+  maxSessionAgeHours: number;
+}
+
+/** What every such poll reports: ids and counts only (session ids, never a client's details or a URL). */
+export interface AnnouncingPollResult<Skipped extends string, Failure extends string> {
+  /** `failed`: see `failure`; the cursor stays where it was and the next poll covers this window again. */
+  status: 'polled' | 'failed';
+  failure?: Failure | undefined;
+  /** The window looked at (UTC ISO); each poller's result says of what. */
+  window: { from: string; to: string };
+  /** Session ids announced as SessionCompleted. */
+  announced: string[];
+  /** Session ids of what did not become a session, by reason. */
+  skipped: Partial<Record<Skipped, string[]>>;
+  /** Sessions an earlier poll (or notification) announced already. */
+  alreadyAnnounced: number;
+}
 
 /** The announced sessions of a poll state (none without one), session id → end (ISO). */
 export function announcedSessions(state: Pick<FeedState, 'announced'> | undefined): Map<string, string> {
@@ -29,7 +55,7 @@ export type Announcement = { outcome: 'announced' } | { outcome: 'skipped'; reas
  */
 export async function announceSession(
   appointment: FinishedAppointment,
-  deps: { roster: ClientRoster; therapists: TherapistDirectory; publisher: EventPublisher<'integrator'> },
+  deps: Pick<AnnouncingPollDeps, 'roster' | 'therapists' | 'publisher'>,
   record: { announced: Map<string, string>; result: { announced: string[] } },
 ): Promise<Announcement> {
   const completed = await completeSession(appointment, { roster: deps.roster, therapists: deps.therapists });

@@ -14,9 +14,9 @@
  * session id only: no Patient id, no name, no address, no URL.
  */
 import { encounterFacts, patientDetails, type EncounterProblem } from '../domain/fhir/encounter.ts';
-import { announcedSessions, announceSession, withinWindow } from './announced-sessions.ts';
+import { announcedSessions, announceSession, withinWindow, type AnnouncingPollDeps, type AnnouncingPollResult } from './announced-sessions.ts';
 import type { SkippedAppointment } from './complete-session.ts';
-import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, FhirServer, TherapistDirectory } from './ports.ts';
+import type { FeedState, FhirServer } from './ports.ts';
 
 /** Why a finished encounter did not become a session: its own gaps, no email anywhere, or completeSession's reason. */
 export type SkippedEncounter = Exclude<EncounterProblem, 'not-finished' | 'not-an-encounter'> | 'patient-not-found' | 'no-email' | SkippedAppointment;
@@ -24,35 +24,22 @@ export type SkippedEncounter = Exclude<EncounterProblem, 'not-finished' | 'not-a
 /** Why a poll did not complete; the cursor stays where it was. */
 export type FhirPollFailure = 'fhir-unavailable' | 'fhir-refused' | 'publish-failed' | 'concurrent-poll';
 
-export interface FhirPollResult {
+/**
+ * What one poll did. Its `window` is the `_lastUpdated` window searched (from exclusive, to
+ * inclusive); `skipped` lists finished encounters by session id.
+ */
+export interface FhirPollResult extends AnnouncingPollResult<SkippedEncounter, FhirPollFailure> {
   sourceId: string;
-  status: 'polled' | 'failed';
-  failure?: FhirPollFailure | undefined;
-  /** The `_lastUpdated` window searched (UTC ISO, from exclusive, to inclusive). */
-  window: { from: string; to: string };
-  /** Session ids announced as SessionCompleted. */
-  announced: string[];
-  /** Session ids of finished encounters that did not become sessions, by reason. */
-  skipped: Partial<Record<SkippedEncounter, string[]>>;
-  /** Encounters an earlier poll (or notification) announced already. */
-  alreadyAnnounced: number;
   /** Finished encounters that ended before the request window (updated later, e.g. for billing): never sessions. */
   tooOld: number;
   /** Search results that were not finished encounters (a server that ignores `status`). */
   ignored: number;
 }
 
-export interface PollFhirEncountersDeps {
+export interface PollFhirEncountersDeps extends AnnouncingPollDeps {
   /** The FHIR source's id: its state item's key (one source per stack today: `default`). */
   sourceId: string;
   fhir: FhirServer;
-  state: FeedStateStore;
-  roster: ClientRoster;
-  therapists: TherapistDirectory;
-  publisher: EventPublisher<'integrator'>;
-  clock: Clock;
-  /** The request window's stale limit (maxSessionAgeHours): older sessions are not asked about, so not announced. */
-  maxSessionAgeHours: number;
   /** Seconds the window reaches back before the last poll's end, for the server's clock and late commits (default 120). */
   overlapSeconds?: number;
 }
