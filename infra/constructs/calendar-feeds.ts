@@ -15,7 +15,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ProductFunction } from './product-function.ts';
 import type { FunctionRole } from './function-role.ts';
-import { everyMinutes, scheduleFunction } from './function-schedule.ts';
+import { schedulePoller } from './function-schedule.ts';
 
 export interface CalendarFeedsProps {
   /** The feeds function (FUNCTIONS.feeds). */
@@ -42,17 +42,12 @@ export class CalendarFeeds extends Construct {
       secretStringValue: SecretValue.unsafePlainText('{"feeds":[]}'),
     });
 
-    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = scheduleFunction(this, {
+    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = schedulePoller(this, {
       target: props.poller,
       account: props.account,
-      roleDescription: 'Alliance Feedback scheduler: invokes the calendar feed poller',
-      statementId: 'InvokePoller',
-      schedule: {
-        description: `Alliance Feedback: poll the calendar feeds every ${props.intervalMinutes} minutes`,
-        expression: everyMinutes(props.intervalMinutes),
-        // No retries: the next poll covers everything since the feed's last successful one.
-        retryPolicy: { maximumRetryAttempts: 0 },
-      },
+      intervalMinutes: props.intervalMinutes,
+      poller: 'the calendar feed poller',
+      polls: 'the calendar feeds',
     }));
   }
 }

@@ -16,7 +16,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ProductFunction } from './product-function.ts';
 import type { FunctionRole } from './function-role.ts';
-import { everyMinutes, scheduleFunction } from './function-schedule.ts';
+import { schedulePoller } from './function-schedule.ts';
 
 export interface FhirInboundProps {
   /** The fhir function (FUNCTIONS.fhir). */
@@ -51,17 +51,12 @@ export class FhirInbound extends Construct {
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
     });
 
-    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = scheduleFunction(this, {
+    ({ schedulerRole: this.schedulerRole, schedule: this.schedule } = schedulePoller(this, {
       target: props.poller,
       account: props.account,
-      roleDescription: 'Alliance Feedback scheduler: invokes the FHIR poller',
-      statementId: 'InvokePoller',
-      schedule: {
-        description: `Alliance Feedback: poll the FHIR server every ${props.intervalMinutes} minutes`,
-        expression: everyMinutes(props.intervalMinutes),
-        // No retries: the next poll covers everything since the last successful one.
-        retryPolicy: { maximumRetryAttempts: 0 },
-      },
+      intervalMinutes: props.intervalMinutes,
+      poller: 'the FHIR poller',
+      polls: 'the FHIR server',
     }));
   }
 }

@@ -53,3 +53,33 @@ export function scheduleFunction(scope: Construct, props: FunctionScheduleProps)
   });
   return { schedulerRole, schedule };
 }
+
+export interface PollerScheduleProps {
+  /** The poller function (with `{}` as its input). */
+  target: ProductFunction;
+  account: string;
+  intervalMinutes: number;
+  /** What the function is, for the role's description: "the calendar feed poller". */
+  poller: string;
+  /** What it polls, for the schedule's description: "the calendar feeds". */
+  polls: string;
+}
+
+/**
+ * A poller's role and schedule (as `SchedulerRole` and `Schedule`): every N minutes and no retries,
+ * because each poll covers everything since the last successful one (its cursor stays put when a
+ * poll fails), so the next poll is the retry.
+ */
+export function schedulePoller(scope: Construct, props: PollerScheduleProps): { schedulerRole: FunctionRole; schedule: CfnSchedule } {
+  return scheduleFunction(scope, {
+    target: props.target,
+    account: props.account,
+    roleDescription: `Alliance Feedback scheduler: invokes ${props.poller}`,
+    statementId: 'InvokePoller',
+    schedule: {
+      description: `Alliance Feedback: poll ${props.polls} every ${props.intervalMinutes} minutes`,
+      expression: everyMinutes(props.intervalMinutes),
+      retryPolicy: { maximumRetryAttempts: 0 },
+    },
+  });
+}

@@ -29,15 +29,23 @@ export class WrongPublisherError extends Error {
   override name = 'WrongPublisherError';
 }
 
-/** Publishes the product's own events, with the source `alliance-feedback` (PRODUCT_SOURCE). */
-export class ProductEventPublisher implements EventPublisher<'product'> {
+/** Publishes one kind of contract (`accepts`) to the bus, each with its contract's source. */
+class BusEventPublisher<Accepts extends 'product' | 'integrator'> implements EventPublisher<Accepts> {
   constructor(
+    private readonly accepts: Accepts,
     private readonly busName: string,
-    private readonly client: EventBridgeClient = getEventBridgeClient(),
+    private readonly client: EventBridgeClient,
   ) {}
 
-  async publish<Schema extends z.ZodMiniType>(contract: EventContract<Schema, 'product'>, detail: z.infer<Schema>): Promise<void> {
-    await putContractEvent(this.client, this.busName, 'product', contract, detail);
+  async publish<Schema extends z.ZodMiniType>(contract: EventContract<Schema, Accepts>, detail: z.infer<Schema>): Promise<void> {
+    await putContractEvent(this.client, this.busName, this.accepts, contract, detail);
+  }
+}
+
+/** Publishes the product's own events, with the source `alliance-feedback` (PRODUCT_SOURCE). */
+export class ProductEventPublisher extends BusEventPublisher<'product'> {
+  constructor(busName: string, client: EventBridgeClient = getEventBridgeClient()) {
+    super('product', busName, client);
   }
 }
 
@@ -45,14 +53,9 @@ export class ProductEventPublisher implements EventPublisher<'product'> {
  * Publishes integration events (SessionCompleted) for the product's inbound adapters, with the
  * source `alliance-feedback.inbound` (INBOUND_SOURCE), which the integration events' rules accept.
  */
-export class InboundEventPublisher implements EventPublisher<'integrator'> {
-  constructor(
-    private readonly busName: string,
-    private readonly client: EventBridgeClient = getEventBridgeClient(),
-  ) {}
-
-  async publish<Schema extends z.ZodMiniType>(contract: EventContract<Schema, 'integrator'>, detail: z.infer<Schema>): Promise<void> {
-    await putContractEvent(this.client, this.busName, 'integrator', contract, detail);
+export class InboundEventPublisher extends BusEventPublisher<'integrator'> {
+  constructor(busName: string, client: EventBridgeClient = getEventBridgeClient()) {
+    super('integrator', busName, client);
   }
 }
 

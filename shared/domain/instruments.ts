@@ -36,6 +36,9 @@ export interface Instrument {
   cutoff?: { totalBelow: number };
 }
 
+/** The default instrument's one scale: every item runs from "not at all" to "completely" (docs/clinicians.md). */
+const SCALE_ANCHORS: InstrumentItem['anchors'] = { en: { min: 'Not at all', max: 'Completely' }, es: { min: 'Nada', max: 'Totalmente' } };
+
 /** The product's own four-item check: one item per alliance component plus overall, 0–10. */
 export const DEFAULT_INSTRUMENT: Instrument = {
   id: 'alliance-check-v1',
@@ -52,7 +55,7 @@ export const DEFAULT_INSTRUMENT: Instrument = {
         en: 'In this session, I felt heard, understood and respected by my therapist.',
         es: 'En esta sesión me sentí escuchado/a, comprendido/a y respetado/a por mi terapeuta.',
       },
-      anchors: { en: { min: 'Not at all', max: 'Completely' }, es: { min: 'Nada', max: 'Totalmente' } },
+      anchors: SCALE_ANCHORS,
       reverseKeyed: false,
     },
     {
@@ -63,7 +66,7 @@ export const DEFAULT_INSTRUMENT: Instrument = {
         en: 'We worked on what I wanted to work on.',
         es: 'Trabajamos en lo que yo quería trabajar.',
       },
-      anchors: { en: { min: 'Not at all', max: 'Completely' }, es: { min: 'Nada', max: 'Totalmente' } },
+      anchors: SCALE_ANCHORS,
       reverseKeyed: false,
     },
     {
@@ -74,7 +77,7 @@ export const DEFAULT_INSTRUMENT: Instrument = {
         en: "The way we worked today suited me.",
         es: 'La forma de trabajar de hoy me resultó adecuada.',
       },
-      anchors: { en: { min: 'Not at all', max: 'Completely' }, es: { min: 'Nada', max: 'Totalmente' } },
+      anchors: SCALE_ANCHORS,
       reverseKeyed: false,
     },
     {
@@ -85,7 +88,7 @@ export const DEFAULT_INSTRUMENT: Instrument = {
         en: 'Overall, today’s session was right for me.',
         es: 'En general, la sesión de hoy fue adecuada para mí.',
       },
-      anchors: { en: { min: 'Not at all', max: 'Completely' }, es: { min: 'Nada', max: 'Totalmente' } },
+      anchors: SCALE_ANCHORS,
       reverseKeyed: false,
     },
   ],

@@ -14,10 +14,9 @@ import { calendarSessionId } from '../domain/calendar/session-id.ts';
 import { CalendarFormatError, expandFeed } from '../domain/calendar/expand.ts';
 import { referenceFinder } from '../domain/calendar/client-reference.ts';
 import { referenceRuleOf, type CalendarFeed } from '../domain/calendar/feed-list.ts';
-import { SessionCompleted } from '../events/contracts.ts';
-import { announcedSessions, withinWindow } from './announced-sessions.ts';
-import { completeSession, type SkippedAppointment } from './complete-session.ts';
-import type { ClientRoster, Clock, EventPublisher, FeedSources, FeedState, FeedStateStore, TherapistDirectory } from './ports.ts';
+import { announcedSessions, announceSession, withinWindow, type AnnouncingPollDeps, type AnnouncingPollResult } from './announced-sessions.ts';
+import type { SkippedAppointment } from './complete-session.ts';
+import type { FeedSources, FeedState } from './ports.ts';
 
 /** Why an ended instance did not become a session: no client reference, or completeSession's reason. */
 export type SkippedInstance = 'no-client-reference' | SkippedAppointment;
@@ -25,22 +24,15 @@ export type SkippedInstance = 'no-client-reference' | SkippedAppointment;
 /** Why a feed's poll did not complete; its cursor stays where it was. */
 export type FeedFailure = 'unreadable' | 'not-icalendar' | 'publish-failed' | 'concurrent-poll';
 
-/** What one feed's poll did: ids and counts only (session ids are hashes; never a URL, a title or a client's details). */
-export interface FeedPollResult {
+/**
+ * What one feed's poll did (session ids are hashes; never a URL, a title or a client's details).
+ * Its `window` is of end times; `skipped` and `alreadyAnnounced` count ended instances (already
+ * announced: their end moved, or that poll failed after publishing).
+ */
+export interface FeedPollResult extends AnnouncingPollResult<SkippedInstance, FeedFailure> {
   feedId: string;
-  /** `failed`: see `failure`; the next poll covers this window again. */
-  status: 'polled' | 'failed';
-  failure?: FeedFailure | undefined;
-  /** The window of end times looked at (UTC ISO). */
-  window: { from: string; to: string };
-  /** Session ids announced as SessionCompleted. */
-  announced: string[];
-  /** Session ids of ended instances that did not become sessions, by reason. */
-  skipped: Partial<Record<SkippedInstance, string[]>>;
   /** Ended instances that were cancelled. */
   cancelled: number;
-  /** Ended instances an earlier poll announced already (their end moved, or that poll failed after publishing). */
-  alreadyAnnounced: number;
   /** All-day events in the window (never sessions). */
   allDayEvents: number;
 }
@@ -50,15 +42,8 @@ export interface PollReport {
   feeds: FeedPollResult[];
 }
 
-export interface PollCalendarFeedsDeps {
+export interface PollCalendarFeedsDeps extends AnnouncingPollDeps {
   sources: FeedSources;
-  state: FeedStateStore;
-  roster: ClientRoster;
-  therapists: TherapistDirectory;
-  publisher: EventPublisher<'integrator'>;
-  clock: Clock;
-  /** The request window's stale limit (maxSessionAgeHours): older sessions are not asked about, so not announced. */
-  maxSessionAgeHours: number;
 }
 
 /** Polls every configured feed, one after another (a practice has a handful). */
@@ -121,20 +106,13 @@ async function pollFeed(feed: CalendarFeed, now: Date, deps: PollCalendarFeedsDe
       skip('no-client-reference', sessionId);
       continue;
     }
-    const completed = await completeSession({ sessionId, clientId, therapistId: feed.therapistId, endedAt: instance.end }, { roster: deps.roster, therapists: deps.therapists });
-    if (!completed.completed) {
-      skip(completed.reason, sessionId);
-      continue;
-    }
-    try {
-      await deps.publisher.publish(SessionCompleted, completed.detail);
-    } catch {
+    const announcement = await announceSession({ sessionId, clientId, therapistId: feed.therapistId, endedAt: instance.end }, deps, { announced, result });
+    if (announcement.outcome === 'skipped') skip(announcement.reason, sessionId);
+    if (announcement.outcome === 'publish-failed') {
       // The bus is unreachable: keep what went out, leave the cursor, let the next poll finish.
       publishFailed = true;
       break;
     }
-    announced.set(sessionId, instance.end);
-    result.announced.push(sessionId);
   }
 
   const state: FeedState = {

@@ -14,10 +14,9 @@
  * session id only: no Patient id, no name, no address, no URL.
  */
 import { encounterFacts, patientDetails, type EncounterProblem } from '../domain/fhir/encounter.ts';
-import { SessionCompleted } from '../events/contracts.ts';
-import { announcedSessions, withinWindow } from './announced-sessions.ts';
-import { completeSession, type SkippedAppointment } from './complete-session.ts';
-import type { ClientRoster, Clock, EventPublisher, FeedState, FeedStateStore, FhirServer, TherapistDirectory } from './ports.ts';
+import { announcedSessions, announceSession, withinWindow, type AnnouncingPollDeps, type AnnouncingPollResult } from './announced-sessions.ts';
+import type { SkippedAppointment } from './complete-session.ts';
+import type { FeedState, FhirServer } from './ports.ts';
 
 /** Why a finished encounter did not become a session: its own gaps, no email anywhere, or completeSession's reason. */
 export type SkippedEncounter = Exclude<EncounterProblem, 'not-finished' | 'not-an-encounter'> | 'patient-not-found' | 'no-email' | SkippedAppointment;
@@ -25,35 +24,22 @@ export type SkippedEncounter = Exclude<EncounterProblem, 'not-finished' | 'not-a
 /** Why a poll did not complete; the cursor stays where it was. */
 export type FhirPollFailure = 'fhir-unavailable' | 'fhir-refused' | 'publish-failed' | 'concurrent-poll';
 
-export interface FhirPollResult {
+/**
+ * What one poll did. Its `window` is the `_lastUpdated` window searched (from exclusive, to
+ * inclusive); `skipped` lists finished encounters by session id.
+ */
+export interface FhirPollResult extends AnnouncingPollResult<SkippedEncounter, FhirPollFailure> {
   sourceId: string;
-  status: 'polled' | 'failed';
-  failure?: FhirPollFailure | undefined;
-  /** The `_lastUpdated` window searched (UTC ISO, from exclusive, to inclusive). */
-  window: { from: string; to: string };
-  /** Session ids announced as SessionCompleted. */
-  announced: string[];
-  /** Session ids of finished encounters that did not become sessions, by reason. */
-  skipped: Partial<Record<SkippedEncounter, string[]>>;
-  /** Encounters an earlier poll (or notification) announced already. */
-  alreadyAnnounced: number;
   /** Finished encounters that ended before the request window (updated later, e.g. for billing): never sessions. */
   tooOld: number;
   /** Search results that were not finished encounters (a server that ignores `status`). */
   ignored: number;
 }
 
-export interface PollFhirEncountersDeps {
+export interface PollFhirEncountersDeps extends AnnouncingPollDeps {
   /** The FHIR source's id: its state item's key (one source per stack today: `default`). */
   sourceId: string;
   fhir: FhirServer;
-  state: FeedStateStore;
-  roster: ClientRoster;
-  therapists: TherapistDirectory;
-  publisher: EventPublisher<'integrator'>;
-  clock: Clock;
-  /** The request window's stale limit (maxSessionAgeHours): older sessions are not asked about, so not announced. */
-  maxSessionAgeHours: number;
   /** Seconds the window reaches back before the last poll's end, for the server's clock and late commits (default 120). */
   overlapSeconds?: number;
 }
@@ -158,22 +144,16 @@ export async function announceEncounter(raw: unknown, context: EncounterContext)
     skip('patient-not-found', facts.sessionId);
     return 'not-announced';
   }
-  const completed = await completeSession(
+  const announcement = await announceSession(
     { sessionId: facts.sessionId, clientId: facts.patientId, therapistId: facts.practitionerId, endedAt: facts.endedAt, client: details },
-    { roster: deps.roster, therapists: deps.therapists },
+    deps,
+    { announced: context.announced, result },
   );
-  if (!completed.completed) {
-    skip(completed.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : completed.reason, facts.sessionId);
+  if (announcement.outcome === 'skipped') {
+    skip(announcement.reason === 'client-not-on-roster' && details.email === undefined ? 'no-email' : announcement.reason, facts.sessionId);
     return 'not-announced';
   }
-  try {
-    await deps.publisher.publish(SessionCompleted, completed.detail);
-  } catch {
-    return 'publish-failed';
-  }
-  context.announced.set(facts.sessionId, facts.endedAt);
-  result.announced.push(facts.sessionId);
-  return 'announced';
+  return announcement.outcome;
 }
 
 /** The adapter's errors name a status and a resource type, never an id; only the kind is reported. */

@@ -12,33 +12,18 @@ import type { Instrument, InstrumentItem } from '../instruments.ts';
 import { COMMENT_MAX_LENGTH, PAGE_TEXT, type MessageText, type PageText } from './i18n.ts';
 import { choices, TALK_VALUE, type FieldError, type FormValues } from './parse-form.ts';
 import { PAGE_CSS } from './styles.ts';
+import { pageFrame } from '../templates/page-frame.ts';
 
-interface PageFrame {
+interface FormPageFrame {
   locale: Locale;
   practiceName: string;
   title: string;
   content: SafeHtml;
 }
 
-function frame({ locale, practiceName, title, content }: PageFrame): string {
-  return html`<!DOCTYPE html>
-<html lang="${locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow">
-<meta name="referrer" content="no-referrer">
-<title>${title}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<main>
-<p class="from">${stripBidiControls(practiceName)}</p>
-${content}
-</main>
-</body>
-</html>
-`.value;
+/** A client-facing page: in the client's language, with the one client-page stylesheet, from the practice. */
+function frame({ locale, practiceName, title, content }: FormPageFrame): string {
+  return pageFrame({ lang: locale, title, stylesheet: PAGE_CSS, byline: practiceName, content });
 }
 
 export interface FormPageInput {
@@ -138,15 +123,15 @@ export interface MessagePageInput {
   message: MessageText;
 }
 
+/** A page's title as its heading, then its sentences, one paragraph each. */
+function messageContent(message: MessageText): SafeHtml {
+  return html`<h1>${message.title}</h1>
+${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}`;
+}
+
 /** Renders a page that explains one situation in a title and a few sentences. */
 export function renderMessagePage({ locale, practiceName, message }: MessagePageInput): string {
-  return frame({
-    locale,
-    practiceName,
-    title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}`,
-  });
+  return frame({ locale, practiceName, title: message.title, content: messageContent(message) });
 }
 
 /** Renders a page that explains one action and offers the one button (a POST to the same URL) that does it. */
@@ -155,8 +140,7 @@ export function renderActionPage({ locale, practiceName, message, button }: Mess
     locale,
     practiceName,
     title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form method="post">
+    content: html`${messageContent(message)}<form method="post">
 <button type="submit">${button}</button>
 </form>`,
   });
@@ -165,14 +149,5 @@ ${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form metho
 /** Renders the opt-out page: what opting out means, and the one button that does it (a POST). */
 export function renderOptOutPage({ locale, practiceName }: { locale: Locale; practiceName: string }): string {
   const text = PAGE_TEXT[locale];
-  const message = text.optOut(stripBidiControls(practiceName));
-  return frame({
-    locale,
-    practiceName,
-    title: message.title,
-    content: html`<h1>${message.title}</h1>
-${message.paragraphs.map((paragraph) => html`<p>${paragraph}</p>\n`)}<form method="post">
-<button type="submit">${text.optOutButton}</button>
-</form>`,
-  });
+  return renderActionPage({ locale, practiceName, message: text.optOut(stripBidiControls(practiceName)), button: text.optOutButton });
 }

@@ -16,6 +16,7 @@ import type { RecipientRole } from '../alert-recipients.ts';
 import { html, stripBidiControls, type SafeHtml } from '../html.ts';
 import { formatDate, formatDateTime, type Reader } from '../local-time.ts';
 import { KIND_WORDS } from './kind-words.ts';
+import { pageFrame } from './page-frame.ts';
 
 /** One session of the page, newest first as the page lists them. */
 export interface TrendRow {
@@ -271,20 +272,8 @@ export function renderTrendPage(input: TrendPageInput): string {
   const who = firstName ? `${firstName} (client ${clientId})` : `Client ${clientId}`;
   const answered = input.rows.filter((row) => row.kind === 'answered').length;
   const items = input.itemColumns.map((column) => column.label).join(', ');
-  return html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex,nofollow">
-<meta name="referrer" content="no-referrer">
-<title>Alliance trend — ${who}</title>
-<style>${TREND_CSS}</style>
-</head>
-<body>
-<main>
-<p class="from">${stripBidiControls(input.practiceName)} · Alliance Feedback</p>
-<h1>Alliance trend — ${who}</h1>
+  const title = `Alliance trend — ${who}`;
+  const content = html`<h1>${title}</h1>
 <p class="meta">Last ${input.rows.length} session${input.rows.length === 1 ? '' : 's'} (${answered} answered) as of ${formatDateTime(input.now, reader)}. Dates in ${input.timeZone}.</p>
 ${input.rows.length === 0 ? html`<p>No answered or expired feedback requests for this client yet.</p>` : html`${summary(input, reader)}
 <h2>Total per session</h2>
@@ -297,11 +286,8 @@ ${table(input, reader)}
 <p class="note">Items ${items}: each ${input.itemRange.min}–${input.itemRange.max} as the client answered. “Usual” is the range this client’s answers were judged against at the time; ▼ marks a total below it.</p>
 <h2>In the client’s words</h2>
 ${words(input, reader)}`}
-<p class="note">A prompt for conversation, not a judgement of the therapy. Printed, comments longer than three lines are shortened: the page shows them in full. <span class="screen">This link works until ${formatDateTime(input.linkExpiresAt, reader)}.</span></p>
-</main>
-</body>
-</html>
-`.value;
+<p class="note">A prompt for conversation, not a judgement of the therapy. Printed, comments longer than three lines are shortened: the page shows them in full. <span class="screen">This link works until ${formatDateTime(input.linkExpiresAt, reader)}.</span></p>`;
+  return pageFrame({ lang: 'en', title, stylesheet: TREND_CSS, byline: `${input.practiceName} · Alliance Feedback`, content });
 }
 
 /** The short pages of a trend link that opens nothing: they name no client (a link may be in anyone's hands). */
