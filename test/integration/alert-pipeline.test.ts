@@ -6,7 +6,7 @@
 import { localAlertSubject } from '../support/alert-subject.ts';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const THERAPIST = 'lee@practice.example';
@@ -30,16 +30,8 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
   for (const [index, answer] of clientTotals.entries()) {
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
     await sendSession(local.events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapistId: `t-${clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(local.stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
-    // The link's token is written just after SES accepted the email: let the request function finish.
-    await local.stack.waitForIdle();
-    const mail = (await mailTo(local.stack, base.client.email))[index]!;
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-    const form = new URLSearchParams(Object.entries(itemsFor(answer.total)).map(([k, v]): [string, string] => [k, String(v)]));
-    if (answer.talk) form.set('talk', 'yes');
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await local.stack.waitForIdle();
+    const mail = await awaitMail(local.stack, base.client.email, index + 1, `feedback email ${index + 1}`);
+    await postAnswers(local.stack, mailedLink(mail, 'f'), { ...itemsFor(answer.total), ...(answer.talk ? { talk: 'yes' } : {}) });
     clock.advance(DAY);
   }
   return { clientId, therapistMail: () => mailTo(local.stack, therapist) };

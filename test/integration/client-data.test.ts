@@ -21,7 +21,7 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { spawnCli } from './support/cli.ts';
-import { mailbox, mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
@@ -58,21 +58,15 @@ async function course(answers: readonly { talk?: boolean; comment?: string }[]):
   for (const [index, answer] of answers.entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
     await sendSession(local.events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(local.stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
-    // The link's token is written just after SES accepted the email: let the request function finish.
-    await local.stack.waitForIdle();
-    const mailText = (await mailTo(local.stack, client.email))[index]!.body.text ?? '';
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mailText)![0];
-    client.optOutLinks.push(/http:\/\/127\.0\.0\.1:\d+\/u\/[A-Za-z0-9_-]{43}/.exec(mailText)![0]);
-    const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await local.stack.waitForIdle();
+    const mail = await awaitMail(local.stack, client.email, index + 1, `feedback email ${index + 1}`);
+    const link = mailedLink(mail, 'f');
+    client.optOutLinks.push(mailedLink(mail, 'u'));
+    await postAnswers(local.stack, link, { relationship: 9, goals: 9, approach: 9, overall: 9, ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
     client.sessionIds.push(sessionId);
     client.links.push(link);
     clock.advance(DAY);
   }
-  for (const mail of await mailTo(local.stack, therapist)) client.ackLinks.push(/http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0]);
+  for (const mail of await mailTo(local.stack, therapist)) client.ackLinks.push(mailedLink(mail, 'a'));
   return client;
 }
 

@@ -10,7 +10,7 @@ import { FaultInjector } from '../../infra/local/faults.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { FeedbackReminderTimeReached, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const HOUR = 3_600_000;
 
@@ -44,17 +44,11 @@ it('deletes the reminder and expiry schedules when the client answers', async ()
   const earlier = new Set(names());
   const detail = sessionDetail(clock.now());
   await sendSession(local.events, detail);
-  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await local.stack.waitForIdle();
+  const mail = await awaitMail(local.stack, detail.client.email);
   const ours = names().filter((name) => !earlier.has(name));
   expect(ours.map((name) => name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
 
-  const mail = (await mailTo(local.stack, detail.client.email))[0]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3' });
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await local.stack.waitForIdle();
+  await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3 });
 
   expect(names().filter((name) => ours.includes(name))).toEqual([]);
   clock.advance(72 * HOUR);
@@ -67,9 +61,7 @@ it('announces an answer again from its reminder schedule when its FeedbackSubmit
   const therapist = 'lost-announcement@practice.example';
   const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
   await sendSession(local.events, detail);
-  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await local.stack.waitForIdle();
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(local.stack, detail.client.email))[0]!.body.text ?? '')![0];
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
 
   // Every attempt of the web function's FeedbackSubmitted fails (the SDK's retries included).
   faults.setRules([{ service: 'eventbridge', kind: 'transient', rate: 1, match: (call) => JSON.stringify(call.input).includes('"DetailType":"FeedbackSubmitted"') }]);
@@ -146,14 +138,9 @@ it('publishes the acknowledgement on the second POST when the first one’s Aler
   const therapist = 'acknowledgement-outbox@practice.example';
   const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
   await sendSession(local.events, detail);
-  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await local.stack.waitForIdle();
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(local.stack, detail.client.email))[0]!.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '1', goals: '1', approach: '1', overall: '1', talk: 'yes' });
-  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
-  await waitFor(async () => (await mailTo(local.stack, therapist)).length > 0, { description: 'the alert' });
-  await local.stack.waitForIdle();
-  const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec((await mailTo(local.stack, therapist))[0]!.body.text ?? '')![0];
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
+  await postAnswers(local.stack, link, { relationship: 1, goals: 1, approach: 1, overall: 1, talk: 'yes' });
+  const ackLink = mailedLink(await awaitMail(local.stack, therapist, 1, 'the alert'), 'a');
   const acknowledgements = () => local.published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
 
   // The first PutEvents of AlertAcknowledged answers with its entry failed (the SDK does not retry that).

@@ -12,7 +12,7 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import type { ItemKey } from '../../shared/adapters/items/item.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { AllianceRuptureDetected, FeedbackSubmitted, type AllianceRuptureDetectedDetail, type FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
-import { mailTo, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const EVALUATE_ROUTE = 'feedback-to-evaluate';
 const PHISHING = 'Your alerts are paused: sign in again at https://practice-login.example/verify';
@@ -27,21 +27,13 @@ async function requestedSession() {
   const detail = { ...base, therapistId: `t-${base.clientId}` };
   const therapist = `t-${detail.clientId}@practice.example`;
   await sendSession(local.events, { ...detail, therapist: { email: therapist, name: 'Dr. Lee' } });
-  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  // The link's token is written just after SES accepted the email: let the request function finish.
-  await local.stack.waitForIdle();
-  const mail = (await mailTo(local.stack, detail.client.email))[0]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
   return { ...detail, link, therapistMail: () => mailTo(local.stack, therapist) };
 }
 
 /** The client answers from the mailed link, as a browser posts the form. */
 async function answerFromLink(link: string, items: Record<string, number>, talk = false): Promise<void> {
-  const form = new URLSearchParams(Object.entries(items).map(([k, v]): [string, string] => [k, String(v)]));
-  if (talk) form.set('talk', 'yes');
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await local.stack.waitForIdle();
+  await postAnswers(local.stack, link, { ...items, ...(talk ? { talk: 'yes' } : {}) });
 }
 
 async function storedItem(key: ItemKey): Promise<Record<string, unknown> | undefined> {

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { runCli } from './support/cli.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 // Midnight in New York (EST) on Tuesday, November 3, 2026; the session ended an hour before:
 // 11 PM on Monday the 2nd in New York, 8 PM on the 2nd in Los Angeles, already the 3rd in UTC.
@@ -31,24 +31,17 @@ describe('dates on the local stack', () => {
 
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
     await sendSession(local.events, { ...client, sessionId: `${client.clientId}-s1`, endedAt, therapistId, therapist: { email: therapistEmail, name: 'Dr. West' } });
-    await waitFor(async () => (await mailTo(local.stack, client.client.email)).length > 0, { description: 'the feedback email' });
-    await local.stack.waitForIdle();
-    const request = (await mailTo(local.stack, client.client.email))[0]!;
+    const request = await awaitMail(local.stack, client.client.email);
     // Sent at midnight EST with the default 72-hour link: it ends at midnight EST three days on.
     expect(request.body.text).toMatch(/works until Friday, November 6, 2026 at 12:00\sAM EST\./);
 
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(request.body.text ?? '')![0];
-    const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3', talk: 'yes' });
-    expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
-    await waitFor(async () => (await mailTo(local.stack, therapistEmail)).length > 0, { description: 'the alert' });
-    await local.stack.waitForIdle();
-
-    const [alert] = await mailTo(local.stack, therapistEmail);
-    const text = alert!.body.text ?? '';
+    await postAnswers(local.stack, mailedLink(request, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
+    const alert = await awaitMail(local.stack, therapistEmail, 1, 'the alert');
+    const text = alert.body.text ?? '';
     expect(text).toContain('Session of Nov\u00A02,\u00A02026');
-    expect(text + (alert!.body.html ?? '')).not.toContain('Nov\u00A03,\u00A02026');
+    expect(text + (alert.body.html ?? '')).not.toContain('Nov\u00A03,\u00A02026');
 
-    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(text)![0];
+    const ackLink = mailedLink(alert, 'a');
     // Sent at 05:00 UTC on the 3rd: 9 PM on the 2nd in Los Angeles.
     expect(await (await fetch(ackLink)).text()).toMatch(/Alert of Nov 2, 2026, 9:00\sPM PST about client/);
   }, 120_000);

@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { runCli } from './support/cli.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const ADMIN = 'admin@practice.example';
@@ -30,14 +30,8 @@ const alliance = (...args: string[]) => runCli(local.stack, ...args);
 async function answeredSession(client: ReturnType<typeof sessionDetail>, index: number, therapist: { therapistId: string; email: string }): Promise<void> {
   const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
   await sendSession(local.events, { ...client, sessionId: `${client.clientId}-s${index}`, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
-  await waitFor(async () => (await mailTo(local.stack, client.client.email)).length >= index, { description: `feedback email ${index}` });
-  await local.stack.waitForIdle();
-  const mail = (await mailTo(local.stack, client.client.email))[index - 1]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3', talk: 'yes' });
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await local.stack.waitForIdle();
+  const mail = await awaitMail(local.stack, client.client.email, index, `feedback email ${index}`);
+  await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
   clock.advance(DAY);
 }
 

@@ -5,14 +5,15 @@
 import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry, type PutEventsResponse } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { localDynamoDbClient, LOCAL_CREDENTIALS } from '../../../infra/local/dynamodb-local.ts';
 import type { EventEnvelope } from '../../../infra/local/event-bus.ts';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../../infra/local/stack.ts';
 import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, type EventContract } from '../../../shared/events/contracts.ts';
 import type * as z from 'zod/mini';
+import { waitFor } from '../../../infra/local/wait.ts';
 
-export { waitFor } from '../../../infra/local/wait.ts';
+export { waitFor };
 
 /** A mail as the SES emulator lists it. */
 export interface StoredMail {
@@ -157,4 +158,30 @@ export async function mailbox(stack: LocalStack): Promise<StoredMail[]> {
 
 export async function mailTo(stack: LocalStack, address: string): Promise<StoredMail[]> {
   return (await mailbox(stack)).filter((mail) => mail.destination.to.includes(address));
+}
+
+/**
+ * Waits until `address` has `count` mails (1: the first) and the stack is idle again (a mail's
+ * links are stored just after SES accepted it: the function that sent it must finish), then
+ * resolves with the `count`-th.
+ */
+export async function awaitMail(stack: LocalStack, address: string, count = 1, description = 'the feedback email'): Promise<StoredMail> {
+  await waitFor(async () => (await mailTo(stack, address)).length >= count, { description });
+  await stack.waitForIdle();
+  return (await mailTo(stack, address))[count - 1]!;
+}
+
+/** The link of one kind in a mail's text: `f` the form, `u` the opt-out, `a` acknowledge, `t` the trend page. */
+export function mailedLink(mail: StoredMail, kind: 'f' | 'u' | 'a' | 't'): string {
+  const link = new RegExp(`http://127\\.0\\.0\\.1:\\d+/${kind}/[A-Za-z0-9_-]{43}`).exec(mail.body.text ?? '')?.[0];
+  if (link === undefined) throw new Error(`no /${kind}/ link in the mail`);
+  return link;
+}
+
+/** Posts answers to a form link as a browser does, checks it is sent on to the thanks page (303), and waits until the stack is idle. */
+export async function postAnswers(stack: LocalStack, link: string, fields: Record<string, string | number>): Promise<void> {
+  const form = new URLSearchParams(Object.entries(fields).map(([name, value]): [string, string] => [name, String(value)]));
+  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect(posted.status).toBe(303);
+  await stack.waitForIdle();
 }
