@@ -30,7 +30,7 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
   for (const [index, answer] of clientTotals.entries()) {
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
     await sendSession(local.events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapistId: `t-${clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    const mail = await awaitMail(local.stack, base.client.email, index + 1, `feedback email ${index + 1}`);
+    const mail = await awaitMail(local.stack, base.client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
     await postAnswers(local.stack, mailedLink(mail, 'f'), { ...itemsFor(answer.total), ...(answer.talk ? { talk: 'yes' } : {}) });
     clock.advance(DAY);
   }

@@ -25,7 +25,7 @@ async function answeredSession(client: ReturnType<typeof sessionDetail>, index: 
   const sessionId = `${client.clientId}-s${index}`;
   const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
   await sendSession(local.events, { ...client, sessionId, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
-  const mail = await awaitMail(local.stack, client.client.email, index, `feedback email ${index}`);
+  const mail = await awaitMail(local.stack, client.client.email, { nth: index, description: `feedback email ${index}` });
   await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
   clock.advance(DAY);
   return sessionId;

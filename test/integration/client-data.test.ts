@@ -58,7 +58,7 @@ async function course(answers: readonly { talk?: boolean; comment?: string }[]):
   for (const [index, answer] of answers.entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
     await sendSession(local.events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    const mail = await awaitMail(local.stack, client.email, index + 1, `feedback email ${index + 1}`);
+    const mail = await awaitMail(local.stack, client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
     const link = mailedLink(mail, 'f');
     client.optOutLinks.push(mailedLink(mail, 'u'));
     await postAnswers(local.stack, link, { relationship: 9, goals: 9, approach: 9, overall: 9, ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });

@@ -140,7 +140,7 @@ it('publishes the acknowledgement on the second POST when the first one’s Aler
   await sendSession(local.events, detail);
   const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
   await postAnswers(local.stack, link, { relationship: 1, goals: 1, approach: 1, overall: 1, talk: 'yes' });
-  const ackLink = mailedLink(await awaitMail(local.stack, therapist, 1, 'the alert'), 'a');
+  const ackLink = mailedLink(await awaitMail(local.stack, therapist, { description: 'the alert' }), 'a');
   const acknowledgements = () => local.published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
 
   // The first PutEvents of AlertAcknowledged answers with its entry failed (the SDK does not retry that).

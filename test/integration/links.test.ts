@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { hashToken } from '../../shared/adapters/form-tokens.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const FORM = 'application/x-www-form-urlencoded';
@@ -30,14 +30,9 @@ interface MailedLinks {
 async function requestFeedback(overrides: Partial<Record<string, unknown>> = {}): Promise<MailedLinks> {
   const detail = sessionDetail(clock.now(), overrides);
   await sendSession(local.events, detail);
-  const [mail] = await waitFor(async () => {
-    const mails = await mailTo(local.stack, detail.client.email);
-    return mails.length > 0 ? mails : undefined;
-  }, { description: 'the feedback email' });
-  // The form link is written just after SES accepted the email: let the request function finish.
-  await local.stack.waitForIdle();
-  const text = mail!.body.text!;
-  const headers = Object.fromEntries((mail!.headers ?? []).map((header) => [header.name, header.value]));
+  const mail = await awaitMail(local.stack, detail.client.email);
+  const text = mail.body.text!;
+  const headers = Object.fromEntries((mail.headers ?? []).map((header) => [header.name, header.value]));
   return {
     sessionId: detail.sessionId,
     clientId: detail.clientId,
@@ -136,12 +131,8 @@ describe('the acknowledge link', () => {
     const links = await requestFeedback({ therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
     // Far below anything usual: a low-rating alert on the first answer.
     expect((await post(`/f/${links.formToken}`, 'relationship=1&goals=1&approach=1&overall=1')).status).toBe(303);
-    const [alert] = await waitFor(async () => {
-      const mails = await mailTo(local.stack, therapist);
-      return mails.length > 0 ? mails : undefined;
-    }, { description: 'the alert email', timeoutMs: 20_000 });
-    await local.stack.waitForIdle();
-    const ackToken = new RegExp(`/a/(${TOKEN})`).exec(alert!.body.text!)![1]!;
+    const alert = await awaitMail(local.stack, therapist, { description: 'the alert email', timeoutMs: 20_000 });
+    const ackToken = new RegExp(`/a/(${TOKEN})`).exec(alert.body.text!)![1]!;
     const started = clock.now();
     try {
       clock.set(new Date(started.getTime() + 30 * DAY + 60_000));

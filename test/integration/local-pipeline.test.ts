@@ -11,7 +11,7 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { InboundEventPublisher, ProductEventPublisher, WrongPublisherError } from '../../shared/adapters/eventbridge-publisher.ts';
 import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
-import { mailbox, mailTo, putEntries, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, putEntries, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const HOUR = 3_600_000;
 const REQUEST_ROUTE = 'session-completed-to-request';
@@ -60,13 +60,7 @@ describe('a completed session', () => {
   it('links to a page the web function serves', async () => {
     const detail = sessionDetail(clock.now());
     await sendSession(local.events, detail);
-    const [mail] = await waitFor(async () => {
-      const mails = await mailTo(local.stack, detail.client.email);
-      return mails.length > 0 ? mails : undefined;
-    }, { description: 'the feedback email' });
-    // The link's token is written just after SES accepted the email: let the request function finish.
-    await local.stack.waitForIdle();
-    const url = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail!.body.text!)![0];
+    const url = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
 
     const response = await fetch(url);
 

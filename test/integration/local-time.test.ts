@@ -36,7 +36,7 @@ describe('dates on the local stack', () => {
     expect(request.body.text).toMatch(/works until Friday, November 6, 2026 at 12:00\sAM EST\./);
 
     await postAnswers(local.stack, mailedLink(request, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
-    const alert = await awaitMail(local.stack, therapistEmail, 1, 'the alert');
+    const alert = await awaitMail(local.stack, therapistEmail, { description: 'the alert' });
     const text = alert.body.text ?? '';
     expect(text).toContain('Session of Nov\u00A02,\u00A02026');
     expect(text + (alert.body.html ?? '')).not.toContain('Nov\u00A03,\u00A02026');

@@ -30,7 +30,7 @@ const alliance = (...args: string[]) => runCli(local.stack, ...args);
 async function answeredSession(client: ReturnType<typeof sessionDetail>, index: number, therapist: { therapistId: string; email: string }): Promise<void> {
   const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
   await sendSession(local.events, { ...client, sessionId: `${client.clientId}-s${index}`, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
-  const mail = await awaitMail(local.stack, client.client.email, index, `feedback email ${index}`);
+  const mail = await awaitMail(local.stack, client.client.email, { nth: index, description: `feedback email ${index}` });
   await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
   clock.advance(DAY);
 }

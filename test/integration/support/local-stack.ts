@@ -161,14 +161,15 @@ export async function mailTo(stack: LocalStack, address: string): Promise<Stored
 }
 
 /**
- * Waits until `address` has `count` mails (1: the first) and the stack is idle again (a mail's
- * links are stored just after SES accepted it: the function that sent it must finish), then
- * resolves with the `count`-th.
+ * Waits until `address` has its `nth` mail (default 1: the first) and the stack is idle again (a
+ * mail's links are stored just after SES accepted it: the function that sent it must finish), then
+ * resolves with that mail.
  */
-export async function awaitMail(stack: LocalStack, address: string, count = 1, description = 'the feedback email'): Promise<StoredMail> {
-  await waitFor(async () => (await mailTo(stack, address)).length >= count, { description });
+export async function awaitMail(stack: LocalStack, address: string, options: { nth?: number; description?: string; timeoutMs?: number } = {}): Promise<StoredMail> {
+  const { nth = 1, description = 'the feedback email', timeoutMs } = options;
+  await waitFor(async () => (await mailTo(stack, address)).length >= nth, { description, timeoutMs });
   await stack.waitForIdle();
-  return (await mailTo(stack, address))[count - 1]!;
+  return (await mailTo(stack, address))[nth - 1]!;
 }
 
 /** The link of one kind in a mail's text: `f` the form, `u` the opt-out, `a` acknowledge, `t` the trend page. */
