@@ -3,29 +3,16 @@
  * answers from the mailed link, and the therapist gets an alert email only when the client's
  * answers drop below their own baseline (or they ask to talk).
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { localAlertSubject } from '../support/alert-subject.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const THERAPIST = 'lee@practice.example';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
 
 /** Items that add up to `total` of 40, as evenly as whole numbers allow. */
 function itemsFor(total: number): Record<string, number> {
@@ -42,20 +29,12 @@ async function course(clientTotals: readonly { total: number; talk?: boolean }[]
   const therapist = `t-${clientId}@practice.example`;
   for (const [index, answer] of clientTotals.entries()) {
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-    await sendSession(events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapistId: `t-${clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
-    // The link's token is written just after SES accepted the email: let the request function finish.
-    await stack.waitForIdle();
-    const mail = (await mailTo(stack, base.client.email))[index]!;
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-    const form = new URLSearchParams(Object.entries(itemsFor(answer.total)).map(([k, v]): [string, string] => [k, String(v)]));
-    if (answer.talk) form.set('talk', 'yes');
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await stack.waitForIdle();
+    await sendSession(local.events, { ...base, sessionId: `${clientId}-s${index + 1}`, endedAt, therapistId: `t-${clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
+    const mail = await awaitMail(local.stack, base.client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
+    await postAnswers(local.stack, mailedLink(mail, 'f'), { ...itemsFor(answer.total), ...(answer.talk ? { talk: 'yes' } : {}) });
     clock.advance(DAY);
   }
-  return { clientId, therapistMail: () => mailTo(stack, therapist) };
+  return { clientId, therapistMail: () => mailTo(local.stack, therapist) };
 }
 
 describe('alerts on the local stack', () => {

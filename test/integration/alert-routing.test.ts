@@ -8,66 +8,25 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/alliance.ts';
-import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { AllianceRuptureDetected } from '../../shared/events/contracts.ts';
-import { eventBridgeClient, mailbox, mailTo, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { runCli } from './support/cli.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-const published: EventEnvelope[] = [];
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
-    quiet: true,
-    clock,
-    retry: { baseDelayMs: 20, maxDelayMs: 100 },
-    schedulerIntervalMs: 3_600_000,
-    onEvent: (event) => published.push(event),
-  });
-  events = eventBridgeClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-});
-
-async function alliance(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
+const alliance = (...args: string[]) => runCli(local.stack, ...args);
 
 /** One session of the client with this therapist, answered low and asking to talk (an alert), from the mailed link. */
 async function answeredSession(client: ReturnType<typeof sessionDetail>, index: number, therapist: { therapistId: string; email: string }): Promise<string> {
   const sessionId = `${client.clientId}-s${index}`;
   const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-  await sendSession(events, { ...client, sessionId, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
-  await waitFor(async () => (await mailTo(stack, client.client.email)).length >= index, { description: `feedback email ${index}` });
-  await stack.waitForIdle();
-  const mail = (await mailTo(stack, client.client.email))[index - 1]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3', talk: 'yes' });
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await stack.waitForIdle();
+  await sendSession(local.events, { ...client, sessionId, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
+  const mail = await awaitMail(local.stack, client.client.email, { nth: index, description: `feedback email ${index}` });
+  await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
   clock.advance(DAY);
   return sessionId;
 }
@@ -97,12 +56,12 @@ describe('supervisor and covering clinician on the local stack', () => {
 
     const client = sessionDetail(clock.now());
     const sessionId = await answeredSession(client, 1, lee);
-    await waitFor(async () => (await mailTo(stack, kim.email)).length > 0 && (await mailTo(stack, sam.email)).length > 0, { description: 'the covering clinician’s alert and the supervisor’s copy' });
-    await stack.waitForIdle();
+    await waitFor(async () => (await mailTo(local.stack, kim.email)).length > 0 && (await mailTo(local.stack, sam.email)).length > 0, { description: 'the covering clinician’s alert and the supervisor’s copy' });
+    await local.stack.waitForIdle();
 
-    expect(await mailTo(stack, lee.email)).toEqual([]);
-    const [forKim, ...moreForKim] = await mailTo(stack, kim.email);
-    const [forSam, ...moreForSam] = await mailTo(stack, sam.email);
+    expect(await mailTo(local.stack, lee.email)).toEqual([]);
+    const [forKim, ...moreForKim] = await mailTo(local.stack, kim.email);
+    const [forSam, ...moreForSam] = await mailTo(local.stack, sam.email);
     expect([moreForKim, moreForSam]).toEqual([[], []]);
     expect(forKim!.body.text!.split('\n')[0]).toBe('You are covering: this alert is for a client of a colleague who is away.');
     expect(forSam!.body.text!.split('\n')[0]).toBe('A copy for supervision: this alert went to the client’s therapist.');
@@ -111,22 +70,22 @@ describe('supervisor and covering clinician on the local stack', () => {
     expect(ackLink(forKim!.body.text!)).not.toBe(ackLink(forSam!.body.text!));
 
     // A redelivery of the alert event (the queue delivers at least once) sends nothing to anybody.
-    const alertEvent = published.find((event) => event['detail-type'] === AllianceRuptureDetected.detailType && (event.detail as { sessionId: string }).sessionId === sessionId)!;
-    const before = (await mailbox(stack)).length;
-    await putAsProduct(stack, AllianceRuptureDetected, alertEvent.detail);
-    await putAsProduct(stack, AllianceRuptureDetected, alertEvent.detail);
-    await stack.waitForIdle();
-    expect((await mailbox(stack)).length).toBe(before);
+    const alertEvent = local.published.find((event) => event['detail-type'] === AllianceRuptureDetected.detailType && (event.detail as { sessionId: string }).sessionId === sessionId)!;
+    const before = (await mailbox(local.stack)).length;
+    await putAsProduct(local.stack, AllianceRuptureDetected, alertEvent.detail);
+    await putAsProduct(local.stack, AllianceRuptureDetected, alertEvent.detail);
+    await local.stack.waitForIdle();
+    expect((await mailbox(local.stack)).length).toBe(before);
 
     // The cover ended: the next alert goes to the therapist again (and the supervisor's copy with it).
     expect((await alliance('therapists', 'uncover', lee.therapistId)).code).toBe(0);
     await answeredSession(client, 2, lee);
-    await waitFor(async () => (await mailTo(stack, lee.email)).length > 0, { description: 'the therapist’s own alert' });
-    await stack.waitForIdle();
-    expect(await mailTo(stack, lee.email)).toHaveLength(1);
-    expect((await mailTo(stack, lee.email))[0]!.body.text!.split('\n')[0]).not.toContain('covering');
-    expect(await mailTo(stack, kim.email)).toHaveLength(1);
-    expect(await mailTo(stack, sam.email)).toHaveLength(2);
+    await waitFor(async () => (await mailTo(local.stack, lee.email)).length > 0, { description: 'the therapist’s own alert' });
+    await local.stack.waitForIdle();
+    expect(await mailTo(local.stack, lee.email)).toHaveLength(1);
+    expect((await mailTo(local.stack, lee.email))[0]!.body.text!.split('\n')[0]).not.toContain('covering');
+    expect(await mailTo(local.stack, kim.email)).toHaveLength(1);
+    expect(await mailTo(local.stack, sam.email)).toHaveLength(2);
   });
 
   it('imports supervisors from therapists.csv’s optional columns, and an empty supervisorId removes one', async () => {

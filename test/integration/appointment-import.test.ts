@@ -9,29 +9,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import type { RosterClient } from '../../shared/use-cases/ports.ts';
 import { importCommand } from '../../bin/import.ts';
-import { documentClient, mailbox, mailTo, waitFor } from './support/local-stack.ts';
+import { mailbox, mailTo, useLocalStack, waitFor } from './support/local-stack.ts';
 
-let stack: LocalStack;
 let dir: string;
 const clock = new ManualClock(new Date());
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
 
 beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
   dir = mkdtempSync(join(tmpdir(), 'alliance-import-'));
-  const table = documentClient(stack);
-  await new DynamoDbClientRoster(stack.tableName, table).put(CLIENTS.map((client) => ({ ...client, importedAt: clock.now().toISOString() })));
-  await new DynamoDbTherapistDirectory(stack.tableName, table).save({ therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' }, clock.now().toISOString());
-  table.destroy();
+  await new DynamoDbClientRoster(local.stack.tableName, local.table).put(CLIENTS.map((client) => ({ ...client, importedAt: clock.now().toISOString() })));
+  await new DynamoDbTherapistDirectory(local.stack.tableName, local.table).save({ therapistId: 't-1', email: 'dana@practice.example', name: 'Dana' }, clock.now().toISOString());
 });
 
-afterAll(async () => {
-  await stack?.stop();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -54,7 +49,7 @@ function appointmentFile(now: Date): string {
 async function importFile(path: string, ...options: string[]): Promise<string> {
   let output = '';
   const out = new Writable({ write: (chunk, _encoding, done) => ((output += String(chunk)), done()) });
-  await importCommand([path, '--no-progress', '--bus-endpoint', stack.endpoints.bus, '--endpoint', stack.endpoints.dynamodb, ...options], { now: clock.now(), out });
+  await importCommand([path, '--no-progress', '--bus-endpoint', local.stack.endpoints.bus, '--endpoint', local.stack.endpoints.dynamodb, ...options], { now: clock.now(), out });
   return output;
 }
 
@@ -67,27 +62,27 @@ describe('alliance import on the local stack', () => {
     expect(first).toContain('announced       2 session(s)');
     expect(first).toMatch(/cancelled\s+1/);
     expect(first).toMatch(/no-show\s+1/);
-    await waitFor(async () => (await mailTo(stack, CLIENTS[1]!.email)).length > 0, { description: 'the second client\'s email' });
-    await stack.waitForIdle();
-    const mailed = async () => (await mailbox(stack)).filter((mail) => mail.destination.to.some((to) => to.includes(run))).map((mail) => mail.destination.to[0]);
+    await waitFor(async () => (await mailTo(local.stack, CLIENTS[1]!.email)).length > 0, { description: 'the second client\'s email' });
+    await local.stack.waitForIdle();
+    const mailed = async () => (await mailbox(local.stack)).filter((mail) => mail.destination.to.some((to) => to.includes(run))).map((mail) => mail.destination.to[0]);
     expect((await mailed()).sort()).toEqual([CLIENTS[0]!.email, CLIENTS[1]!.email]);
 
     const second = await importFile(path);
     expect(second).toContain('announced       2 session(s)');
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
     expect((await mailed()).sort()).toEqual([CLIENTS[0]!.email, CLIENTS[1]!.email]);
   });
 
   it('in a dry run lists each row and announces nothing', async () => {
     const path = join(dir, 'dry.csv');
     writeFileSync(path, appointmentFile(clock.now()).replaceAll(`${run}-`, `${run}-dry-`).replaceAll(`${run}-dry-ana`, `${run}-ana`));
-    const before = (await mailbox(stack)).length;
+    const before = (await mailbox(local.stack)).length;
 
     const output = await importFile(path, '--dry-run');
 
     expect(output).toContain(`line 2\t${run}-dry-1\tannounce`);
     expect(output).toContain(`line 5\t${run}-dry-3\tcancelled`);
-    await stack.waitForIdle();
-    expect((await mailbox(stack)).length).toBe(before);
+    await local.stack.waitForIdle();
+    expect((await mailbox(local.stack)).length).toBe(before);
   });
 });

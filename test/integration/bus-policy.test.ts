@@ -5,42 +5,22 @@
  * forged product events are refused at the bus with a failed entry, and nothing downstream runs.
  */
 import { EventBridgeClient, type PutEventsResponse } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_ADMINISTRATOR_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
-import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_BUS_NAME, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
-import { eventBridgeClient, mailbox, mailTo, putEntries, sessionDetail, waitFor } from './support/local-stack.ts';
+import { mailbox, mailTo, putEntries, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-const accepted: EventEnvelope[] = [];
-let stack: LocalStack;
-let events: EventBridgeClient;
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
-    clock,
-    quiet: true,
-    iam: true,
-    retry: { baseDelayMs: 20, maxDelayMs: 100 },
-    schedulerIntervalMs: 3_600_000,
-    onEvent: (event) => accepted.push(event),
-  });
-  events = eventBridgeClient(stack);
-}, 60_000);
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ clock, iam: true, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, timeoutMs: 60_000 });
+/** Every event the bus accepted. */
+const accepted = local.published;
 
 const REFUSALS = ['AccessDeniedException', 'NotAuthorizedForSourceException', 'NotAuthorizedForDetailTypeException'];
 
 /** A product event put by the integration, with the product's source. */
 async function forge(detailType: string, detail: Record<string, unknown>): Promise<PutEventsResponse> {
-  return putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
+  return putEntries(local.events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }]);
 }
 
 function expectRefused(result: PutEventsResponse): void {
@@ -52,7 +32,7 @@ function expectRefused(result: PutEventsResponse): void {
 
 describe('an outside caller putting product events', () => {
   it('is refused a forged FeedbackSubmitted, and nothing is evaluated', async () => {
-    const mailBefore = (await mailbox(stack)).length;
+    const mailBefore = (await mailbox(local.stack)).length;
     const forged = {
       sessionId: 's-forged-answer',
       clientId: 'c-victim',
@@ -66,17 +46,17 @@ describe('an outside caller putting product events', () => {
     };
 
     const result = await forge('FeedbackSubmitted', forged);
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
     expectRefused(result);
     expect(accepted.filter((event) => event.detail['sessionId'] === forged.sessionId)).toEqual([]);
-    expect(await mailbox(stack)).toHaveLength(mailBefore);
-    expect(stack.iamDenials()).toContainEqual(expect.objectContaining({ functionId: 'integration', action: 'events:PutEvents', detail: expect.stringContaining('FeedbackSubmitted') }));
+    expect(await mailbox(local.stack)).toHaveLength(mailBefore);
+    expect(local.stack.iamDenials()).toContainEqual(expect.objectContaining({ functionId: 'integration', action: 'events:PutEvents', detail: expect.stringContaining('FeedbackSubmitted') }));
   });
 
   it('is refused a forged AllianceRuptureDetected carrying a link, and no therapist is mailed', async () => {
     const therapist = 'lee@practice.example';
-    const before = (await mailTo(stack, therapist)).length;
+    const before = (await mailTo(local.stack, therapist)).length;
 
     const result = await forge('AllianceRuptureDetected', {
       sessionId: 's-forged-alert',
@@ -88,23 +68,23 @@ describe('an outside caller putting product events', () => {
       score: { p: 10, total: 4, max: 40 },
       baseline: null,
     });
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
     expectRefused(result);
-    expect(await mailTo(stack, therapist)).toHaveLength(before);
+    expect(await mailTo(local.stack, therapist)).toHaveLength(before);
     expect(accepted.filter((event) => event['detail-type'] === 'AllianceRuptureDetected')).toEqual([]);
   });
 
   it('is refused a forged FeedbackReminderTimeReached', async () => {
     const result = await forge('FeedbackReminderTimeReached', { sessionId: 's-forged-reminder' });
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
     expectRefused(result);
     expect(accepted.filter((event) => event['detail-type'] === 'FeedbackReminderTimeReached')).toEqual([]);
   });
 
   it('is refused any detail-type but SessionCompleted, from its own source too', async () => {
-    const result = await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'FeedbackSubmitted', Detail: '{}' }]);
+    const result = await putEntries(local.events, [{ EventBusName: DEFAULT_BUS_NAME, Source: 'ehr.example', DetailType: 'FeedbackSubmitted', Detail: '{}' }]);
 
     expect(result.FailedEntryCount).toBe(1);
     expect(result.Entries?.[0]?.ErrorCode).toBe('NotAuthorizedForDetailTypeException');
@@ -116,8 +96,8 @@ describe('an outside caller putting SessionCompleted', () => {
     it(`is accepted from ${source}, and the client is mailed`, async () => {
       const detail = sessionDetail(clock.now());
 
-      const result = await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: source, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
-      await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+      const result = await putEntries(local.events, [{ EventBusName: DEFAULT_BUS_NAME, Source: source, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
+      await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
 
       expect(result.FailedEntryCount).toBe(0);
       expect(result.Entries?.[0]?.EventId).toEqual(expect.any(String));
@@ -127,16 +107,16 @@ describe('an outside caller putting SessionCompleted', () => {
   it('is refused with the product’s own source', async () => {
     const detail = sessionDetail(clock.now());
 
-    const result = await putEntries(events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
-    await stack.waitForIdle();
+    const result = await putEntries(local.events, [{ EventBusName: DEFAULT_BUS_NAME, Source: PRODUCT_SOURCE, DetailType: SessionCompleted.detailType, Detail: JSON.stringify(detail) }]);
+    await local.stack.waitForIdle();
 
     expectRefused(result);
-    expect(await mailTo(stack, detail.client.email)).toEqual([]);
+    expect(await mailTo(local.stack, detail.client.email)).toEqual([]);
   });
 });
 
 describe('the administrator', () => {
-  const admin = () => new EventBridgeClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_ADMINISTRATOR_CREDENTIALS });
+  const admin = () => new EventBridgeClient({ endpoint: local.stack.endpoints.bus, region: local.stack.region, credentials: LOCAL_ADMINISTRATOR_CREDENTIALS });
 
   it('may put ClientErased (npx alliance erase announces it), and no other product event', async () => {
     const client = admin();
@@ -153,8 +133,8 @@ describe('the administrator', () => {
 
 describe('the product’s own roles', () => {
   it('still put product events (the test seam puts them as the role that publishes each)', async () => {
-    const result = await stack.putEventsAsProduct([{ Source: PRODUCT_SOURCE, DetailType: 'FeedbackReminderTimeReached', Detail: JSON.stringify({ sessionId: 's-unknown' }) }]);
-    await stack.waitForIdle();
+    const result = await local.stack.putEventsAsProduct([{ Source: PRODUCT_SOURCE, DetailType: 'FeedbackReminderTimeReached', Detail: JSON.stringify({ sessionId: 's-unknown' }) }]);
+    await local.stack.waitForIdle();
 
     expect(result.FailedEntryCount).toBe(0);
     expect(accepted.filter((event) => event['detail-type'] === 'FeedbackReminderTimeReached')).toHaveLength(1);

@@ -11,45 +11,35 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { BatchWriteCommand, GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientDataStore } from '../../shared/adapters/dynamodb-client-data-store.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
-import { documentClient, eventBridgeClient, mailbox, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { spawnCli } from './support/cli.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
 const RETENTION_DAYS = 400;
 const COMMENT = 'My sister Rosa says I should quit';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
 let dir: string;
-const published: EventEnvelope[] = [];
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
+const local = useLocalStack({
+  clock,
+  retry: { baseDelayMs: 20, maxDelayMs: 100 },
+  schedulerIntervalMs: 3_600_000,
+  // Read by the functions when the stack loads them.
+  env: { [RETENTION_SETTINGS.retentionDays.env]: String(RETENTION_DAYS) },
+});
 
 /** The CLI as a practice runs it, asynchronously: the local bus answers from this process. */
-function alliance(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/alliance.mjs'), ...args], { cwd: ROOT, env: { ...process.env, AWS_PROFILE: 'nobody-here' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-const where = () => ['--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus];
+const alliance = (...args: string[]) => spawnCli(local.stack, args);
 
 interface Client {
   clientId: string;
@@ -67,22 +57,16 @@ async function course(answers: readonly { talk?: boolean; comment?: string }[]):
   const client: Client = { clientId: base.clientId, email: base.client.email, sessionIds: [], links: [], optOutLinks: [], ackLinks: [] };
   for (const [index, answer] of answers.entries()) {
     const sessionId = `${base.clientId}-s${index + 1}`;
-    await sendSession(events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(stack, client.email)).length > index, { description: `feedback email ${index + 1}` });
-    // The link's token is written just after SES accepted the email: let the request function finish.
-    await stack.waitForIdle();
-    const mailText = (await mailTo(stack, client.email))[index]!.body.text ?? '';
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mailText)![0];
-    client.optOutLinks.push(/http:\/\/127\.0\.0\.1:\d+\/u\/[A-Za-z0-9_-]{43}/.exec(mailText)![0]);
-    const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await stack.waitForIdle();
+    await sendSession(local.events, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId: `t-${base.clientId}`, therapist: { email: therapist, name: 'Dr. Lee' } });
+    const mail = await awaitMail(local.stack, client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
+    const link = mailedLink(mail, 'f');
+    client.optOutLinks.push(mailedLink(mail, 'u'));
+    await postAnswers(local.stack, link, { relationship: 9, goals: 9, approach: 9, overall: 9, ...(answer.talk ? { talk: 'yes' } : {}), ...(answer.comment ? { comment: answer.comment } : {}) });
     client.sessionIds.push(sessionId);
     client.links.push(link);
     clock.advance(DAY);
   }
-  for (const mail of await mailTo(stack, therapist)) client.ackLinks.push(/http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0]);
+  for (const mail of await mailTo(local.stack, therapist)) client.ackLinks.push(mailedLink(mail, 'a'));
   return client;
 }
 
@@ -90,7 +74,7 @@ async function allItems(): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await table.send(new ScanCommand({ TableName: stack.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
+    const page = await local.table.send(new ScanCommand({ TableName: local.stack.tableName, ExclusiveStartKey: start, ConsistentRead: true }));
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -122,18 +106,6 @@ let ana: Client;
 let ben: Client;
 
 beforeAll(async () => {
-  // Read by the functions when the stack loads them (the stack restores the environment on stop).
-  process.env[RETENTION_SETTINGS.retentionDays.env] = String(RETENTION_DAYS);
-  stack = await startLocalStack({
-    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
-    quiet: true,
-    clock,
-    retry: { baseDelayMs: 20, maxDelayMs: 100 },
-    schedulerIntervalMs: 3_600_000,
-    onEvent: (event) => published.push(event),
-  });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
   dir = mkdtempSync(join(tmpdir(), 'alliance-client-data-'));
   ana = await course([{ comment: COMMENT }, { talk: true }, {}]);
   ben = await course([{ comment: 'Ben’s own words' }]);
@@ -145,23 +117,19 @@ async function fillWithOtherClients(): Promise<void> {
   const padding = 'x'.repeat(4_000);
   const filler = Array.from({ length: 400 }, (_, index) => ({ ...keys.session(`other-${index}`), clientId: `other-${index % 7}`, sessionId: `other-${index}`, padding }));
   for (let start = 0; start < filler.length; start += 25) {
-    await table.send(new BatchWriteCommand({ RequestItems: { [stack.tableName]: filler.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await local.table.send(new BatchWriteCommand({ RequestItems: { [local.stack.tableName]: filler.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }));
   }
 }
 
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-  delete process.env[RETENTION_SETTINGS.retentionDays.env];
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('retention on the local stack', () => {
   it('sets the TTL of session records and evaluations to the retention period after the session ended', async () => {
     const sessionId = ana.sessionIds[0]!;
-    const session = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(sessionId) }))).Item!;
-    const evaluation = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.evaluation(sessionId) }))).Item!;
+    const session = (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.session(sessionId) }))).Item!;
+    const evaluation = (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.evaluation(sessionId) }))).Item!;
     const expected = Math.floor((new Date(String(session['endedAt'])).getTime() + RETENTION_DAYS * DAY) / 1000);
 
     expect(session['answer']).toBeDefined();
@@ -195,7 +163,7 @@ describe('alliance export on the local stack', () => {
 
   beforeAll(async () => {
     out = join(dir, 'ana.json');
-    const result = await alliance('export', ana.clientId, '--out', out, ...where());
+    const result = await alliance('export', ana.clientId, '--out', out);
     expect(result.stderr).toMatch(/wrote 3 sessions/);
     expect(result.code).toBe(0);
     text = readFileSync(out, 'utf8');
@@ -231,12 +199,12 @@ describe('alliance export on the local stack', () => {
 
 describe('finding a client’s items without an index', () => {
   it('finds every item of the client across every page of the scan, and nothing of anyone else', async () => {
-    const firstPage = await table.send(new ScanCommand({ TableName: stack.tableName, ConsistentRead: true }));
+    const firstPage = await local.table.send(new ScanCommand({ TableName: local.stack.tableName, ConsistentRead: true }));
     expect(firstPage.LastEvaluatedKey).toBeDefined();
     const expected = itemsOf(await allItems(), ana).map((item) => `${item['pk']}|${item['sk']}`).sort();
     expect(expected.length).toBeGreaterThanOrEqual(3 * 4);
 
-    const found = await new DynamoDbClientDataStore(stack.tableName, table).findClientItems(ana.clientId);
+    const found = await new DynamoDbClientDataStore(local.stack.tableName, local.table).findClientItems(ana.clientId);
 
     expect(found.map((item) => `${item.key['pk']}|${item.key['sk']}`).sort()).toEqual(expected);
     expect(found.filter((item) => item.kind === 'session').map((item) => item.sessionId).sort()).toEqual([...ana.sessionIds].sort());
@@ -249,7 +217,7 @@ describe('alliance erase on the local stack', () => {
 
   beforeAll(async () => {
     before = await allItems();
-    erased = await alliance('erase', ana.clientId, '--yes', ...where());
+    erased = await alliance('erase', ana.clientId, '--yes');
   }, 60_000);
 
   it('deletes every item of the client and reports the count, leaving only the tombstone', async () => {
@@ -274,7 +242,7 @@ describe('alliance erase on the local stack', () => {
   });
 
   it('publishes ClientErased with ids and counts only', () => {
-    const erasedEvents = published.filter((event) => event['detail-type'] === 'ClientErased');
+    const erasedEvents = local.published.filter((event) => event['detail-type'] === 'ClientErased');
 
     expect(erasedEvents).toHaveLength(1);
     expect(erasedEvents[0]!.source).toBe('alliance-feedback');
@@ -284,18 +252,18 @@ describe('alliance erase on the local stack', () => {
   });
 
   it('can be run again: deletes nothing more and announces again', async () => {
-    const again = await alliance('erase', ana.clientId, '--yes', ...where());
+    const again = await alliance('erase', ana.clientId, '--yes');
 
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('Deleted 0 items');
-    expect(published.filter((event) => event['detail-type'] === 'ClientErased').at(-1)!.detail).toMatchObject({ clientId: ana.clientId, itemsDeleted: 0 });
+    expect(local.published.filter((event) => event['detail-type'] === 'ClientErased').at(-1)!.detail).toMatchObject({ clientId: ana.clientId, itemsDeleted: 0 });
   });
 });
 
 /** Puts events in the evaluate route's dead-letter queue, as its function parks them, and redrives them: a real redelivery. */
 async function redeliverToEvaluate(envelopes: readonly EventEnvelope[]): Promise<void> {
-  const dlq = stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl;
-  const sqs = new SQSClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_CREDENTIALS });
+  const dlq = local.stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl;
+  const sqs = new SQSClient({ endpoint: local.stack.endpoints.bus, region: local.stack.region, credentials: LOCAL_CREDENTIALS });
   try {
     for (const envelope of envelopes) {
       await sqs.send(new SendMessageCommand({ QueueUrl: dlq, MessageBody: JSON.stringify(envelope), MessageAttributes: { reason: { DataType: 'String', StringValue: 'test: parked during the erase' } } }));
@@ -303,25 +271,25 @@ async function redeliverToEvaluate(envelopes: readonly EventEnvelope[]): Promise
   } finally {
     sqs.destroy();
   }
-  const redriven = await alliance('redrive', '--queue', dlq, ...where());
+  const redriven = await alliance('redrive', '--queue', dlq);
   expect(redriven.stdout).toContain(`Moved ${envelopes.length} message`);
-  await stack.waitForIdle();
+  await local.stack.waitForIdle();
 }
 
 /** Mail to an address, however its letters are cased (the newcomer's is upper-cased). */
 async function mailToAnyCase(address: string) {
-  return (await mailbox(stack)).filter((mail) => mail.destination.to.some((to) => to.toLowerCase() === address.toLowerCase()));
+  return (await mailbox(local.stack)).filter((mail) => mail.destination.to.some((to) => to.toLowerCase() === address.toLowerCase()));
 }
 
 /** The opt-out link of a client's feedback email. */
 async function optOutLinkOf(address: string): Promise<string> {
-  const text = (await mailTo(stack, address))[0]!.body.text ?? '';
+  const text = (await mailTo(local.stack, address))[0]!.body.text ?? '';
   return /http:\/\/127\.0\.0\.1:\d+\/u\/[^\s">]+/.exec(text)![0];
 }
 
 describe('an erasure is final', () => {
   it('recreates nothing from a redelivered FeedbackSubmitted or a late FeedbackExpired: no detector record, no evaluation', async () => {
-    const answered = published.find((event) => event['detail-type'] === 'FeedbackSubmitted' && (event.detail as { sessionId?: string }).sessionId === ana.sessionIds[0])!;
+    const answered = local.published.find((event) => event['detail-type'] === 'FeedbackSubmitted' && (event.detail as { sessionId?: string }).sessionId === ana.sessionIds[0])!;
     const detail = answered.detail as { sessionId: string; clientId: string; therapistId: string; sessionEndedAt?: string };
     expect(detail.sessionEndedAt).toBeDefined();
     const expired: EventEnvelope = {
@@ -330,28 +298,28 @@ describe('an erasure is final', () => {
       'detail-type': 'FeedbackExpired',
       detail: { sessionId: ana.sessionIds[2], clientId: detail.clientId, therapistId: detail.therapistId, sessionEndedAt: detail.sessionEndedAt },
     };
-    const alertsBefore = published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected').length;
+    const alertsBefore = local.published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected').length;
 
     await redeliverToEvaluate([answered, expired]);
 
     expect(itemsOf(await allItems(), ana)).toEqual([tombstoneOf(ana)]);
-    expect(published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected')).toHaveLength(alertsBefore);
-    expect(stack.deadLetters).toHaveLength(0);
+    expect(local.published.filter((event) => event['detail-type'] === 'AllianceRuptureDetected')).toHaveLength(alertsBefore);
+    expect(local.stack.deadLetters).toHaveLength(0);
   }, 60_000);
 
   it('skips a new session of the erased client id: no email, nothing stored', async () => {
-    const mailBefore = (await mailTo(stack, ana.email)).length;
+    const mailBefore = (await mailTo(local.stack, ana.email)).length;
 
-    await sendSession(events, { ...sessionDetail(clock.now()), sessionId: `${ana.clientId}-late`, clientId: ana.clientId, client: { email: ana.email, firstName: 'Ana', locale: 'en' } });
-    await stack.waitForIdle();
+    await sendSession(local.events, { ...sessionDetail(clock.now()), sessionId: `${ana.clientId}-late`, clientId: ana.clientId, client: { email: ana.email, firstName: 'Ana', locale: 'en' } });
+    await local.stack.waitForIdle();
 
-    expect(await mailTo(stack, ana.email)).toHaveLength(mailBefore);
+    expect(await mailTo(local.stack, ana.email)).toHaveLength(mailBefore);
     expect(itemsOf(await allItems(), { ...ana, sessionIds: [...ana.sessionIds, `${ana.clientId}-late`] })).toEqual([tombstoneOf(ana)]);
   }, 60_000);
 
   it('finds nothing but the tombstone on a second erase, and export says the client was erased', async () => {
-    const again = await alliance('erase', ana.clientId, '--yes', ...where());
-    const exported = await alliance('export', ana.clientId, ...where());
+    const again = await alliance('erase', ana.clientId, '--yes');
+    const exported = await alliance('export', ana.clientId);
 
     expect(again.stdout).toContain(`Client ${ana.clientId} in`);
     expect(again.stdout).toContain(': 0 items (nothing).');
@@ -368,8 +336,8 @@ describe('an opt-out outlives the erasure', () => {
     cara = await course([{}]);
     const optedOut = await fetch(await optOutLinkOf(cara.email), { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(optedOut.status).toBe(200);
-    await stack.waitForIdle();
-    expect((await alliance('erase', cara.clientId, '--yes', ...where())).stdout).toContain('1 address kept on the do-not-contact list');
+    await local.stack.waitForIdle();
+    expect((await alliance('erase', cara.clientId, '--yes')).stdout).toContain('1 address kept on the do-not-contact list');
     // The EHR registers the same person again, under a new id.
     newcomer = { ...sessionDetail(clock.now()), client: { email: cara.email.toUpperCase(), firstName: 'Cara', locale: 'en' } };
   }, 120_000);
@@ -387,24 +355,24 @@ describe('an opt-out outlives the erasure', () => {
   it('emails nobody when the EHR sends the same address under a new client id, and records why', async () => {
     const mailBefore = (await mailToAnyCase(cara.email)).length;
 
-    await sendSession(events, newcomer);
-    await stack.waitForIdle();
+    await sendSession(local.events, newcomer);
+    await local.stack.waitForIdle();
 
     expect(await mailToAnyCase(cara.email)).toHaveLength(mailBefore);
-    const session = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(newcomer.sessionId) }));
+    const session = await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.session(newcomer.sessionId) }));
     expect(session.Item).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
   }, 60_000);
 
   it('emails the address again once the administrator allows it, with an audit event that does not name it', async () => {
-    const allowed = await alliance('clients', 'allow', cara.email, ...where());
+    const allowed = await alliance('clients', 'allow', cara.email);
     const mailBefore = (await mailToAnyCase(cara.email)).length;
 
-    await sendSession(events, { ...newcomer, sessionId: `${newcomer.sessionId}-2` });
+    await sendSession(local.events, { ...newcomer, sessionId: `${newcomer.sessionId}-2` });
     await waitFor(async () => (await mailToAnyCase(cara.email)).length > mailBefore, { description: 'the feedback email to the allowed address' });
 
     expect(allowed.code).toBe(0);
     expect(allowed.stdout).toContain('Took the address off the do-not-contact list');
-    const audit = published.filter((event) => event['detail-type'] === 'ClientContactRestored');
+    const audit = local.published.filter((event) => event['detail-type'] === 'ClientContactRestored');
     expect(audit.map((event) => [event.source, event.detail])).toEqual([['alliance-feedback', { scope: 'address', lifted: ['do-not-contact'], restoredAt: expect.any(String) }]]);
     expect(JSON.stringify(audit)).not.toContain(cara.email);
   }, 60_000);
@@ -414,16 +382,16 @@ describe('alliance clients unblock on the local stack', () => {
   it('lifts a living client’s opt-out, publishes ClientContactRestored, and refuses an erased client', async () => {
     const optedOut = await fetch(await optOutLinkOf(ben.email), { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(optedOut.status).toBe(200);
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
-    const lifted = await alliance('clients', 'unblock', ben.clientId, ...where());
-    const refused = await alliance('clients', 'unblock', ana.clientId, ...where());
+    const lifted = await alliance('clients', 'unblock', ben.clientId);
+    const refused = await alliance('clients', 'unblock', ana.clientId);
 
     expect(lifted.code).toBe(0);
     expect(lifted.stdout).toContain(`Lifted opted-out for client ${ben.clientId}`);
-    const profile = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.client(ben.clientId) }));
+    const profile = await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.client(ben.clientId) }));
     expect(profile.Item?.['optedOutAt']).toBeUndefined();
-    expect(published.filter((event) => event['detail-type'] === 'ClientContactRestored').at(-1)!.detail).toEqual({
+    expect(local.published.filter((event) => event['detail-type'] === 'ClientContactRestored').at(-1)!.detail).toEqual({
       scope: 'client',
       clientId: ben.clientId,
       lifted: ['opted-out'],
@@ -439,11 +407,11 @@ describe('a bounce that arrives after the erasure', () => {
 
   beforeAll(async () => {
     dana = await course([{}]);
-    expect((await alliance('erase', dana.clientId, '--yes', ...where())).code).toBe(0);
+    expect((await alliance('erase', dana.clientId, '--yes')).code).toBe(0);
     // SES reports the last email's bounce only now: as a user would, through the npm script.
-    const bounced = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/simulate-bounce.ts', '--client', dana.clientId, '--address', dana.email], { cwd: ROOT, env: { ...process.env, BUS_PORT: String(stack.ports.bus) } });
+    const bounced = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/simulate-bounce.ts', '--client', dana.clientId, '--address', dana.email], { cwd: ROOT, env: { ...process.env, BUS_PORT: String(local.stack.ports.bus) } });
     expect(await new Promise((done) => bounced.on('close', done))).toBe(0);
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
   }, 120_000);
 
   it('adds nothing to the tombstone, and keeps the address only as a keyed hash on the do-not-contact list', async () => {
@@ -452,18 +420,18 @@ describe('a bounce that arrives after the erasure', () => {
     expect(itemsOf(items, dana)).toEqual([tombstoneOf(dana)]);
     expect(JSON.stringify(items)).not.toContain(dana.email);
     expect(items.filter((item) => String(item['pk']).startsWith('CONTACT#') && item['reason'] === 'bounce')).toHaveLength(1);
-    expect(published.filter((event) => event['detail-type'] === 'ClientEmailSuppressed' && JSON.stringify(event.detail).includes(dana.clientId))).toEqual([]);
+    expect(local.published.filter((event) => event['detail-type'] === 'ClientEmailSuppressed' && JSON.stringify(event.detail).includes(dana.clientId))).toEqual([]);
   });
 
   it('emails nobody when the EHR sends the bounced address again under a new client id', async () => {
     const newcomer = { ...sessionDetail(clock.now()), client: { email: dana.email, firstName: 'Dana', locale: 'en' as const } };
     const mailBefore = (await mailToAnyCase(dana.email)).length;
 
-    await sendSession(events, newcomer);
-    await stack.waitForIdle();
+    await sendSession(local.events, newcomer);
+    await local.stack.waitForIdle();
 
     expect(await mailToAnyCase(dana.email)).toHaveLength(mailBefore);
-    const session = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session(newcomer.sessionId) }));
+    const session = await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.session(newcomer.sessionId) }));
     expect(session.Item).toMatchObject({ status: 'skipped', skipReason: 'do-not-contact' });
   }, 60_000);
 });

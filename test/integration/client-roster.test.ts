@@ -5,15 +5,11 @@
  * an erased client staying erased: a re-import does not store them again, and a SessionCompleted
  * completed from a roster entry that outlived the erasure still sends nothing.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { join } from 'node:path';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { clientRosterFrom } from '../../shared/adapters/dynamodb-client-roster.ts';
 import { InboundEventPublisher } from '../../shared/adapters/eventbridge-publisher.ts';
@@ -23,9 +19,9 @@ import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contract
 import { completeSession } from '../../shared/use-cases/complete-session.ts';
 import { codeBlock, readDoc } from '../docs/markdown.ts';
 import type { TherapistDirectory } from '../../shared/use-cases/ports.ts';
-import { documentClient, eventBridgeClient, mailTo, waitFor } from './support/local-stack.ts';
+import { spawnCli } from './support/cli.ts';
+import { mailTo, useLocalStack, waitFor } from './support/local-stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const ANA = 'ana.roster@client.example';
 const BEN = 'ben.roster@client.example';
 const ROSTER = `clientId,email,firstName,locale,therapistId,active
@@ -33,71 +29,46 @@ r-ana,${ANA},Ana,es,t-1,yes
 r-ben,${BEN},Ben,en,t-1,no
 `;
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
 let dir: string;
 let rosterFile: string;
-const published: EventEnvelope[] = [];
-const publishedFor = (sessionId: string) => published.filter((event) => event.detail['sessionId'] === sessionId).map((event) => `${event.source} ${event['detail-type']}`);
 const clock = new ManualClock(new Date('2026-12-06T12:00:00Z'));
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, timeoutMs: 180_000 });
+const publishedFor = (sessionId: string) => local.published.filter((event) => event.detail['sessionId'] === sessionId).map((event) => `${event.source} ${event['detail-type']}`);
 /** The therapist directory is another port (branch `directory`): a plain fake here. */
 const therapists: TherapistDirectory = { find: async (therapistId) => (therapistId === 't-1' ? { therapistId, email: 'lee@practice.example', name: 'Dr. Lee' } : undefined) };
 
-function alliance(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return allianceIn(ROOT, ...args);
-}
-
-function allianceIn(cwd: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/alliance.mjs'), ...args], { cwd, env: { ...process.env, AWS_PROFILE: 'nobody-here' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-const where = () => ['--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus];
+const alliance = (...args: string[]) => spawnCli(local.stack, args);
 
 async function rosterItem(clientId: string): Promise<Record<string, unknown> | undefined> {
-  return (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.rosterClient(clientId), ConsistentRead: true }))).Item;
+  return (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.rosterClient(clientId), ConsistentRead: true }))).Item;
 }
 
 /** An appointment that names only the client, completed from the roster and published as an inbound adapter does. */
 async function appointmentOf(clientId: string, sessionId: string) {
-  const roster = clientRosterFrom(stack.tableName, table);
+  const roster = clientRosterFrom(local.stack.tableName, local.table);
   const result = await completeSession({ sessionId, clientId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString() }, { roster, therapists });
-  if (result.completed) await new InboundEventPublisher(DEFAULT_BUS_NAME, events).publish(SessionCompleted, result.detail);
+  if (result.completed) await new InboundEventPublisher(DEFAULT_BUS_NAME, local.events).publish(SessionCompleted, result.detail);
   return result;
 }
 
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, onEvent: (event) => published.push(event) });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'alliance-roster-'));
   rosterFile = join(dir, 'clients.csv');
   writeFileSync(rosterFile, ROSTER);
-}, 180_000);
+});
 
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the client roster on the local stack', () => {
   it('imports the file, then lists it without addresses (and with them as JSON)', async () => {
-    const imported = await alliance('clients', 'import', rosterFile, ...where());
+    const imported = await alliance('clients', 'import', rosterFile);
     expect(imported.stderr).toBe('');
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('added 2, updated 0, unchanged 0');
 
-    const listed = await alliance('clients', 'list', ...where());
+    const listed = await alliance('clients', 'list');
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^r-ana\s+t-1\s+yes\s+es\s+\d{4}-/m);
     expect(listed.stdout).toMatch(/^r-ben\s+t-1\s+no\s+en/m);
@@ -105,7 +76,7 @@ describe('the client roster on the local stack', () => {
     expect(listed.stdout).not.toContain(ANA);
     expect(listed.stdout).not.toContain('Ana');
 
-    const json = JSON.parse((await alliance('clients', 'list', '--json', ...where())).stdout);
+    const json = JSON.parse((await alliance('clients', 'list', '--json')).stdout);
     expect(json).toEqual([
       { clientId: 'r-ana', email: ANA, firstName: 'Ana', locale: 'es', therapistId: 't-1', active: true, importedAt: expect.any(String) },
       { clientId: 'r-ben', email: BEN, firstName: 'Ben', locale: 'en', therapistId: 't-1', active: false, importedAt: expect.any(String) },
@@ -115,7 +86,7 @@ describe('the client roster on the local stack', () => {
   it('writes nothing when the same file is imported again', async () => {
     const before = await rosterItem('r-ana');
 
-    const again = await alliance('clients', 'import', rosterFile, ...where());
+    const again = await alliance('clients', 'import', rosterFile);
 
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('added 0, updated 0, unchanged 2');
@@ -126,15 +97,15 @@ describe('the client roster on the local stack', () => {
     await expect(appointmentOf('r-ana', 'r-ana-s1')).resolves.toMatchObject({ completed: true, detail: { client: { email: ANA, locale: 'es' }, therapistId: 't-1' } });
     await expect(appointmentOf('r-ben', 'r-ben-s1')).resolves.toEqual({ completed: false, reason: 'client-inactive' });
 
-    await waitFor(async () => (await mailTo(stack, ANA)).length === 1, { description: 'the feedback email to the roster client' });
-    await stack.waitForIdle();
+    await waitFor(async () => (await mailTo(local.stack, ANA)).length === 1, { description: 'the feedback email to the roster client' });
+    await local.stack.waitForIdle();
     expect(publishedFor('r-ana-s1')).toEqual(['alliance-feedback.inbound SessionCompleted', 'alliance-feedback FeedbackRequested']);
-    expect(await mailTo(stack, BEN)).toEqual([]);
+    expect(await mailTo(local.stack, BEN)).toEqual([]);
   }, 60_000);
 
   it('exports the roster entry with the client’s data', async () => {
     const out = join(dir, 'ana.json');
-    const exported = await alliance('export', 'r-ana', '--out', out, ...where());
+    const exported = await alliance('export', 'r-ana', '--out', out);
     expect(exported.code).toBe(0);
 
     const document = JSON.parse(readFileSync(out, 'utf8'));
@@ -143,12 +114,12 @@ describe('the client roster on the local stack', () => {
   }, 60_000);
 
   it('erases the roster entry with the rest, and a re-import does not bring the erased client back', async () => {
-    const erased = await alliance('erase', 'r-ana', '--yes', ...where());
+    const erased = await alliance('erase', 'r-ana', '--yes');
     expect(erased.code).toBe(0);
     expect(erased.stdout).toContain('1 roster entry');
     expect(await rosterItem('r-ana')).toBeUndefined();
 
-    const again = await alliance('clients', 'import', rosterFile, ...where());
+    const again = await alliance('clients', 'import', rosterFile);
 
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('added 0, updated 0, unchanged 1');
@@ -160,25 +131,25 @@ describe('the client roster on the local stack', () => {
 
   it('sends nothing and stores no session for an erased client, even from a roster entry that outlived the erasure', async () => {
     // As if an import had raced the erase: the entry is back, the tombstone still stands.
-    await table.send(new PutCommand({ TableName: stack.tableName, ...rosterClientItem.put({ clientId: 'r-ana', email: ANA, firstName: 'Ana', locale: 'es', therapistId: 't-1', active: true, importedAt: clock.now().toISOString() }) }));
+    await local.table.send(new PutCommand({ TableName: local.stack.tableName, ...rosterClientItem.put({ clientId: 'r-ana', email: ANA, firstName: 'Ana', locale: 'es', therapistId: 't-1', active: true, importedAt: clock.now().toISOString() }) }));
 
     const result = await appointmentOf('r-ana', 'r-ana-s3');
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
     expect(result.completed).toBe(true);
     // The inbound event was on the bus and handled: the request refused the erased client.
     expect(publishedFor('r-ana-s3')).toEqual(['alliance-feedback.inbound SessionCompleted']);
-    expect(await mailTo(stack, ANA)).toHaveLength(1);
-    expect((await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.session('r-ana-s3'), ConsistentRead: true }))).Item).toBeUndefined();
+    expect(await mailTo(local.stack, ANA)).toHaveLength(1);
+    expect((await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.session('r-ana-s3'), ConsistentRead: true }))).Item).toBeUndefined();
   }, 60_000);
 
   it('removes one client from the roster, and says so when there is nothing to remove', async () => {
-    const removed = await alliance('clients', 'remove', 'r-ben', ...where());
+    const removed = await alliance('clients', 'remove', 'r-ben');
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('Removed client r-ben from the roster');
     expect(await rosterItem('r-ben')).toBeUndefined();
 
-    const again = await alliance('clients', 'remove', 'r-ben', ...where());
+    const again = await alliance('clients', 'remove', 'r-ben');
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('client r-ben is not on the roster');
   }, 60_000);
@@ -197,7 +168,7 @@ describe('the roster example of docs/integrate.md', () => {
 
     const outputs: string[] = [];
     for (const command of commands) {
-      const result = await allianceIn(exampleDir, ...command.slice('npx alliance '.length).split(/\s+/), ...where());
+      const result = await spawnCli(local.stack, command.slice('npx alliance '.length).split(/\s+/), { cwd: exampleDir });
       expect(result.stderr, command).toBe('');
       expect(result.code, command).toBe(0);
       outputs.push(result.stdout);
@@ -215,11 +186,11 @@ describe('the roster example of docs/integrate.md', () => {
     const only = join(dir, 'only.csv');
     writeFileSync(only, 'clientId,email,therapistId\nc-1042,ana@example.com,t-7\n');
 
-    const kept = await alliance('clients', 'import', only, ...where());
+    const kept = await alliance('clients', 'import', only);
     expect(kept.stdout).toMatch(/clients on the roster but not in this file: kept as they were/);
     expect(await rosterItem('c-1043')).toMatchObject({ active: true });
 
-    const deactivated = await alliance('clients', 'import', only, '--deactivate-missing', ...where());
+    const deactivated = await alliance('clients', 'import', only, '--deactivate-missing');
     expect(deactivated.code).toBe(0);
     expect(deactivated.stdout).toMatch(/Deactivated \d+ clients on the roster but not in this file/);
     expect(await rosterItem('c-1043')).toMatchObject({ active: false, email: 'ben@example.com' });

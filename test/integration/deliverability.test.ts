@@ -4,41 +4,28 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { expect, it } from 'vitest';
+import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const run = promisify(execFile);
-let stack: LocalStack;
-let events: EventBridgeClient;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 20, maxDelayMs: 100 } });
-  events = eventBridgeClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ retry: { baseDelayMs: 20, maxDelayMs: 100 } });
 
 it('stops emailing a client whose address bounced, and tells the administrator', async () => {
   const first = sessionDetail(new Date(Date.now() - 20 * 3_600_000));
-  await sendSession(events, first);
-  await waitFor(async () => (await mailTo(stack, first.client.email)).length === 1, { description: 'the first feedback email' });
+  await sendSession(local.events, first);
+  await waitFor(async () => (await mailTo(local.stack, first.client.email)).length === 1, { description: 'the first feedback email' });
 
   // As a user would: the npm script puts the SES-shaped event on the local default bus.
-  await run('node_modules/.bin/tsx', ['infra/local/simulate-bounce.ts', '--client', first.clientId], { env: { ...process.env, BUS_PORT: String(stack.ports.bus) } });
-  await waitFor(async () => (await mailTo(stack, 'admin@practice.example')).some((mail) => mail.subject.includes(first.clientId)), { description: 'the notice' });
-  await stack.waitForIdle();
+  await run('node_modules/.bin/tsx', ['infra/local/simulate-bounce.ts', '--client', first.clientId], { env: { ...process.env, BUS_PORT: String(local.stack.ports.bus) } });
+  await waitFor(async () => (await mailTo(local.stack, 'admin@practice.example')).some((mail) => mail.subject.includes(first.clientId)), { description: 'the notice' });
+  await local.stack.waitForIdle();
 
   const next = { ...first, sessionId: `${first.sessionId}-next`, endedAt: new Date().toISOString() };
-  await sendSession(events, next);
-  await stack.waitForIdle();
+  await sendSession(local.events, next);
+  await local.stack.waitForIdle();
 
-  expect(await mailTo(stack, first.client.email)).toHaveLength(1);
-  const notice = (await mailTo(stack, 'admin@practice.example')).find((mail) => mail.subject.includes(first.clientId))!;
+  expect(await mailTo(local.stack, first.client.email)).toHaveLength(1);
+  const notice = (await mailTo(local.stack, 'admin@practice.example')).find((mail) => mail.subject.includes(first.clientId))!;
   expect(notice.subject).toBe(`Feedback emails stopped for client ${first.clientId}`);
   expect(JSON.stringify(notice)).not.toContain(first.client.email);
 }, 60_000);

@@ -3,124 +3,101 @@
  * whose schedules live in the scheduler stand-in; advancing the clock fires the reminder, and an
  * answer deletes both schedules.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
-import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { FaultInjector } from '../../infra/local/faults.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { FeedbackReminderTimeReached, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
-import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const HOUR = 3_600_000;
 
-let stack: LocalStack;
-let events: EventBridgeClient;
 const clock = new ManualClock(new Date());
 // No faults until a test sets its rules.
 const faults = new FaultInjector();
-const published: EventEnvelope[] = [];
-
-beforeAll(async () => {
-  // The stand-in's own timer would fire due schedules too; the test fires them itself.
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, faults, onEvent: (event) => published.push(event) });
-  events = eventBridgeClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-});
+// The stand-in's own timer would fire due schedules too; the test fires them itself.
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, faults });
 
 it('sends the one reminder when the clock reaches the reminder time', async () => {
   const detail = sessionDetail(clock.now());
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await stack.waitForIdle();
-  expect(stack.scheduler.list().map((schedule) => schedule.name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
+  await sendSession(local.events, detail);
+  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await local.stack.waitForIdle();
+  expect(local.stack.scheduler.list().map((schedule) => schedule.name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
 
   // Due 48 h after the request, milliseconds included; the schedule asks for the whole second after.
   clock.advance(48 * HOUR + 1000);
-  expect(await stack.scheduler.fireDue()).toBe(1);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 1, { description: 'the reminder' });
-  await stack.waitForIdle();
+  expect(await local.stack.scheduler.fireDue()).toBe(1);
+  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 1, { description: 'the reminder' });
+  await local.stack.waitForIdle();
 
-  const mails = await mailTo(stack, detail.client.email);
+  const mails = await mailTo(local.stack, detail.client.email);
   expect(mails).toHaveLength(2);
   expect(mails[1]!.subject).toMatch(/^Reminder/);
-  expect(await stack.scheduler.fireDue()).toBe(0);
+  expect(await local.stack.scheduler.fireDue()).toBe(0);
 });
 
 it('deletes the reminder and expiry schedules when the client answers', async () => {
-  const names = () => stack.scheduler.list().map((schedule) => schedule.name);
+  const names = () => local.stack.scheduler.list().map((schedule) => schedule.name);
   const earlier = new Set(names());
   const detail = sessionDetail(clock.now());
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await stack.waitForIdle();
+  await sendSession(local.events, detail);
+  const mail = await awaitMail(local.stack, detail.client.email);
   const ours = names().filter((name) => !earlier.has(name));
   expect(ours.map((name) => name.split('-')[0]).sort()).toEqual(['expiry', 'reminder']);
 
-  const mail = (await mailTo(stack, detail.client.email))[0]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3' });
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await stack.waitForIdle();
+  await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3 });
 
   expect(names().filter((name) => ours.includes(name))).toEqual([]);
   clock.advance(72 * HOUR);
-  await stack.scheduler.fireDue();
-  await stack.waitForIdle();
-  expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+  await local.stack.scheduler.fireDue();
+  await local.stack.waitForIdle();
+  expect(await mailTo(local.stack, detail.client.email)).toHaveLength(1);
 });
 
 it('announces an answer again from its reminder schedule when its FeedbackSubmitted was lost, so the alert still reaches the therapist', async () => {
   const therapist = 'lost-announcement@practice.example';
   const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await stack.waitForIdle();
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, detail.client.email))[0]!.body.text ?? '')![0];
+  await sendSession(local.events, detail);
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
 
   // Every attempt of the web function's FeedbackSubmitted fails (the SDK's retries included).
   faults.setRules([{ service: 'eventbridge', kind: 'transient', rate: 1, match: (call) => JSON.stringify(call.input).includes('"DetailType":"FeedbackSubmitted"') }]);
   const form = new URLSearchParams({ relationship: '1', goals: '1', approach: '1', overall: '1', talk: 'yes' });
   const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  await stack.waitForIdle();
+  await local.stack.waitForIdle();
   faults.setRules([]);
   expect(posted.status).toBe(303);
   expect(faults.count('eventbridge', 'transient')).toBeGreaterThan(0);
-  expect(await mailTo(stack, therapist)).toHaveLength(0);
+  expect(await mailTo(local.stack, therapist)).toHaveLength(0);
 
   clock.advance(48 * HOUR + 1000);
-  await stack.scheduler.fireDue();
-  await waitFor(async () => (await mailTo(stack, therapist)).length > 0, { description: 'the alert after the answer was announced again' });
-  await stack.waitForIdle();
+  await local.stack.scheduler.fireDue();
+  await waitFor(async () => (await mailTo(local.stack, therapist)).length > 0, { description: 'the alert after the answer was announced again' });
+  await local.stack.waitForIdle();
 
-  expect(await mailTo(stack, therapist)).toHaveLength(1);
+  expect(await mailTo(local.stack, therapist)).toHaveLength(1);
   // No reminder to a client who answered; the announcement cancelled the expiry schedule too.
-  expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+  expect(await mailTo(local.stack, detail.client.email)).toHaveLength(1);
   clock.advance(72 * HOUR);
-  await stack.scheduler.fireDue();
-  await stack.waitForIdle();
-  expect(await mailTo(stack, therapist)).toHaveLength(1);
+  await local.stack.scheduler.fireDue();
+  await local.stack.waitForIdle();
+  expect(await mailTo(local.stack, therapist)).toHaveLength(1);
 });
 
 it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request (due at 48 h), and reminds once at 48 h', async () => {
   const requestedAt = clock.now().getTime();
   const detail = sessionDetail(clock.now());
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await stack.waitForIdle();
+  await sendSession(local.events, detail);
+  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+  await local.stack.waitForIdle();
 
   // The reminder event put on the bus as the product an hour after the request, by a schedule the
   // product never made (as a Scheduler that fired early, or a forger, would): the session decides.
   clock.set(new Date(requestedAt + HOUR));
-  const scheduler = new SchedulerClient({ endpoint: stack.endpoints.bus, region: stack.region, credentials: LOCAL_CREDENTIALS });
+  const scheduler = new SchedulerClient({ endpoint: local.stack.endpoints.bus, region: local.stack.region, credentials: LOCAL_CREDENTIALS });
   await scheduler.send(
     new CreateScheduleCommand({
       Name: 'early-reminder',
@@ -130,7 +107,7 @@ it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
       Target: {
-        Arn: `arn:aws:events:${stack.region}:000000000000:event-bus/${stack.busName}`,
+        Arn: `arn:aws:events:${local.stack.region}:000000000000:event-bus/${local.stack.busName}`,
         RoleArn: 'arn:aws:iam::000000000000:role/local-scheduler',
         Input: JSON.stringify({ sessionId: detail.sessionId }),
         EventBridgeParameters: { Source: PRODUCT_SOURCE, DetailType: FeedbackReminderTimeReached.detailType },
@@ -139,20 +116,20 @@ it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request
   );
   scheduler.destroy();
   clock.advance(1000);
-  const reminderEvents = () => published.filter((event) => event['detail-type'] === FeedbackReminderTimeReached.detailType && event.detail['sessionId'] === detail.sessionId);
-  expect(await stack.scheduler.fireDue()).toBe(1);
-  await stack.waitForIdle();
+  const reminderEvents = () => local.published.filter((event) => event['detail-type'] === FeedbackReminderTimeReached.detailType && event.detail['sessionId'] === detail.sessionId);
+  expect(await local.stack.scheduler.fireDue()).toBe(1);
+  await local.stack.waitForIdle();
 
-  expect(await mailTo(stack, detail.client.email)).toHaveLength(1);
+  expect(await mailTo(local.stack, detail.client.email)).toHaveLength(1);
   expect(reminderEvents()).toHaveLength(1);
 
   clock.set(new Date(requestedAt + 48 * HOUR + 60_000));
-  await stack.scheduler.fireDue();
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 1, { description: 'the reminder at its stored time' });
-  await stack.scheduler.fireDue();
-  await stack.waitForIdle();
+  await local.stack.scheduler.fireDue();
+  await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 1, { description: 'the reminder at its stored time' });
+  await local.stack.scheduler.fireDue();
+  await local.stack.waitForIdle();
 
-  const mails = await mailTo(stack, detail.client.email);
+  const mails = await mailTo(local.stack, detail.client.email);
   expect(mails).toHaveLength(2);
   expect(mails[1]!.subject).toMatch(/^Reminder/);
 });
@@ -160,16 +137,11 @@ it('sends no reminder for a FeedbackReminderTimeReached 1 hour after the request
 it('publishes the acknowledgement on the second POST when the first one’s AlertAcknowledged could not be put on the bus, exactly once', async () => {
   const therapist = 'acknowledgement-outbox@practice.example';
   const detail = sessionDetail(clock.now(), { therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  await stack.waitForIdle();
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, detail.client.email))[0]!.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '1', goals: '1', approach: '1', overall: '1', talk: 'yes' });
-  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
-  await waitFor(async () => (await mailTo(stack, therapist)).length > 0, { description: 'the alert' });
-  await stack.waitForIdle();
-  const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec((await mailTo(stack, therapist))[0]!.body.text ?? '')![0];
-  const acknowledgements = () => published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
+  await sendSession(local.events, detail);
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
+  await postAnswers(local.stack, link, { relationship: 1, goals: 1, approach: 1, overall: 1, talk: 'yes' });
+  const ackLink = mailedLink(await awaitMail(local.stack, therapist, { description: 'the alert' }), 'a');
+  const acknowledgements = () => local.published.filter((event) => event['detail-type'] === 'AlertAcknowledged' && event.detail['sessionId'] === detail.sessionId);
 
   // The first PutEvents of AlertAcknowledged answers with its entry failed (the SDK does not retry that).
   faults.setRules([{ service: 'eventbridge', kind: 'partial', rate: 1, limit: 1, match: (call) => JSON.stringify(call.input).includes('"DetailType":"AlertAcknowledged"') }]);
@@ -183,7 +155,7 @@ it('publishes the acknowledgement on the second POST when the first one’s Aler
   const second = await fetch(ackLink, { method: 'POST' });
   const third = await fetch(ackLink, { method: 'POST' });
   faults.setRules([]);
-  await stack.waitForIdle();
+  await local.stack.waitForIdle();
 
   expect(second.status).toBe(200);
   expect(await second.text()).toContain('Already acknowledged');
@@ -193,9 +165,9 @@ it('publishes the acknowledgement on the second POST when the first one’s Aler
 });
 
 it('stops once, however often it is asked', async () => {
-  await Promise.all([stack.stop(), stack.stop()]);
+  await Promise.all([local.stack.stop(), local.stack.stop()]);
 
-  expect(stack.health().status).toBe('stopping');
-  await expect(fetch(stack.endpoints.health)).rejects.toThrow();
-  await stack.stop();
+  expect(local.stack.health().status).toBe('stopping');
+  await expect(fetch(local.stack.endpoints.health)).rejects.toThrow();
+  await local.stack.stop();
 });

@@ -6,52 +6,32 @@
  * scheduler stand-in's own timer does in real time: a schedule that asked for the whole second before
  * its due instant fires there, is judged "not due", and (before this was fixed) was never retried.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as sessionItem from '../../shared/adapters/items/session.ts';
-import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
 /** 63 s: beyond the minute within which a follow-up used to be published at once. */
 const EXPIRY_MS = 63 * SECOND;
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-const published: EventEnvelope[] = [];
 // Starts on a whole second, so the sessions below fall at known fractions of one.
 const clock = new ManualClock(new Date(Math.floor(Date.now() / SECOND) * SECOND));
-const previousExpiry = process.env['TOKEN_EXPIRY_HOURS'];
-
-beforeAll(async () => {
+const local = useLocalStack({
+  clock,
+  iam: true,
+  retry: { baseDelayMs: 20, maxDelayMs: 100 },
+  // The test fires due schedules itself, step by step.
+  schedulerIntervalMs: 3_600_000,
   // The functions read their settings when the stack loads them.
-  process.env['TOKEN_EXPIRY_HOURS'] = String(EXPIRY_MS / HOUR);
-  stack = await startLocalStack({
-    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
-    quiet: true,
-    clock,
-    iam: true,
-    retry: { baseDelayMs: 20, maxDelayMs: 100 },
-    // The test fires due schedules itself, step by step.
-    schedulerIntervalMs: 3_600_000,
-    onEvent: (event) => published.push(event),
-  });
-  events = eventBridgeClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-  if (previousExpiry === undefined) delete process.env['TOKEN_EXPIRY_HOURS'];
-  else process.env['TOKEN_EXPIRY_HOURS'] = previousExpiry;
+  env: { TOKEN_EXPIRY_HOURS: String(EXPIRY_MS / HOUR) },
 });
 
 function publishedOf(detailType: string, sessionIds: readonly string[]): EventEnvelope[] {
-  return published.filter((event) => event['detail-type'] === detailType && sessionIds.includes(event.detail['sessionId'] as string));
+  return local.published.filter((event) => event['detail-type'] === detailType && sessionIds.includes(event.detail['sessionId'] as string));
 }
 
 it('records 10 of 10 expiries whose due times fall between whole seconds, none before its due instant', async () => {
@@ -61,9 +41,9 @@ it('records 10 of 10 expiries whose due times fall between whole seconds, none b
     // A second and a bit apart: 0, 1.137 s, 2.274 s… so each due time has its own milliseconds.
     clock.set(new Date(start + index * 1_137));
     const detail = sessionDetail(clock.now());
-    await sendSession(events, detail);
-    await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-    await stack.waitForIdle();
+    await sendSession(local.events, detail);
+    await waitFor(async () => (await mailTo(local.stack, detail.client.email)).length > 0, { description: 'the feedback email' });
+    await local.stack.waitForIdle();
     sessions.push({ sessionId: detail.sessionId, dueAt: clock.now().getTime() + EXPIRY_MS });
   }
   const ids = sessions.map((session) => session.sessionId);
@@ -71,17 +51,15 @@ it('records 10 of 10 expiries whose due times fall between whole seconds, none b
   // Quarter-second steps from just before the first due time to well after the last.
   for (let now = sessions[0]!.dueAt - SECOND; now <= sessions.at(-1)!.dueAt + 3 * SECOND; now += 250) {
     clock.set(new Date(now));
-    await stack.scheduler.fireDue();
-    await stack.waitForIdle();
+    await local.stack.scheduler.fireDue();
+    await local.stack.waitForIdle();
   }
 
   expect(publishedOf('FeedbackExpired', ids)).toHaveLength(10);
   // Each session's expiredAt is the follow-up function's clock when it marked it: never before due.
-  const table = documentClient(stack);
   for (const session of sessions) {
-    const { Item } = await table.send(new GetCommand({ TableName: stack.tableName, Key: sessionItem.key(session.sessionId), ConsistentRead: true }));
+    const { Item } = await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: sessionItem.key(session.sessionId), ConsistentRead: true }));
     expect(Date.parse(Item?.['expiredAt'] as string)).toBeGreaterThanOrEqual(session.dueAt);
   }
-  table.destroy();
-  expect(stack.iamDenials()).toEqual([]);
+  expect(local.stack.iamDenials()).toEqual([]);
 });

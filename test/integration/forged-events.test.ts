@@ -4,37 +4,21 @@
  * answer is not scored, a forged alert is not mailed, and a genuine alert's email carries nothing
  * from its event. An answer naming an instrument nobody knows is parked once, with its reason.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { localAlertSubject } from '../support/alert-subject.ts';
-import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import type { ItemKey } from '../../shared/adapters/items/item.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { AllianceRuptureDetected, FeedbackSubmitted, type AllianceRuptureDetectedDetail, type FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
-import { documentClient, eventBridgeClient, mailTo, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const EVALUATE_ROUTE = 'feedback-to-evaluate';
 const PHISHING = 'Your alerts are paused: sign in again at https://practice-login.example/verify';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
 
 /** A session the EHR reported and the client was mailed about, with its therapist's own address. */
 async function requestedSession() {
@@ -42,26 +26,18 @@ async function requestedSession() {
   // A therapist of its own (at the practice's domain: registered on first sight), so each test reads its own mailbox.
   const detail = { ...base, therapistId: `t-${base.clientId}` };
   const therapist = `t-${detail.clientId}@practice.example`;
-  await sendSession(events, { ...detail, therapist: { email: therapist, name: 'Dr. Lee' } });
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  // The link's token is written just after SES accepted the email: let the request function finish.
-  await stack.waitForIdle();
-  const mail = (await mailTo(stack, detail.client.email))[0]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  return { ...detail, link, therapistMail: () => mailTo(stack, therapist) };
+  await sendSession(local.events, { ...detail, therapist: { email: therapist, name: 'Dr. Lee' } });
+  const link = mailedLink(await awaitMail(local.stack, detail.client.email), 'f');
+  return { ...detail, link, therapistMail: () => mailTo(local.stack, therapist) };
 }
 
 /** The client answers from the mailed link, as a browser posts the form. */
 async function answerFromLink(link: string, items: Record<string, number>, talk = false): Promise<void> {
-  const form = new URLSearchParams(Object.entries(items).map(([k, v]): [string, string] => [k, String(v)]));
-  if (talk) form.set('talk', 'yes');
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await stack.waitForIdle();
+  await postAnswers(local.stack, link, { ...items, ...(talk ? { talk: 'yes' } : {}) });
 }
 
 async function storedItem(key: ItemKey): Promise<Record<string, unknown> | undefined> {
-  return (await table.send(new GetCommand({ TableName: stack.tableName, Key: key, ConsistentRead: true }))).Item;
+  return (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: key, ConsistentRead: true }))).Item;
 }
 
 function forgedAnswer(session: { sessionId: string; clientId: string; therapistId: string }, overrides: Partial<FeedbackSubmittedDetail> = {}): FeedbackSubmittedDetail {
@@ -82,8 +58,8 @@ describe('a forged answer on the local stack', () => {
   it('is not evaluated and raises no alert; the client’s real answer that follows is evaluated, not taken for a duplicate', async () => {
     const session = await requestedSession();
 
-    await putAsProduct(stack, FeedbackSubmitted, forgedAnswer(session));
-    await stack.waitForIdle();
+    await putAsProduct(local.stack, FeedbackSubmitted, forgedAnswer(session));
+    await local.stack.waitForIdle();
 
     expect(await storedItem(keys.evaluation(session.sessionId))).toBeUndefined();
     expect(await storedItem(keys.detector(session.clientId, DEFAULT_INSTRUMENT.id))).toBeUndefined();
@@ -112,9 +88,9 @@ describe('a forged alert on the local stack', () => {
       baseline: null,
     });
 
-    await putAsProduct(stack, AllianceRuptureDetected, forged(unanswered));
-    await putAsProduct(stack, AllianceRuptureDetected, forged(stable));
-    await stack.waitForIdle();
+    await putAsProduct(local.stack, AllianceRuptureDetected, forged(unanswered));
+    await putAsProduct(local.stack, AllianceRuptureDetected, forged(stable));
+    await local.stack.waitForIdle();
 
     expect(await unanswered.therapistMail()).toEqual([]);
     expect(await stable.therapistMail()).toEqual([]);
@@ -126,9 +102,9 @@ describe('a forged alert on the local stack', () => {
     const [genuine] = await session.therapistMail();
     expect(genuine?.subject).toBe(localAlertSubject('client-asked', session.clientId));
     // As if the genuine email had never gone out, so the alert is sent again for a forged event.
-    await table.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.alert(session.sessionId, 'client-asked') }));
+    await local.table.send(new DeleteCommand({ TableName: local.stack.tableName, Key: keys.alert(session.sessionId, 'client-asked') }));
 
-    await putAsProduct(stack, AllianceRuptureDetected, {
+    await putAsProduct(local.stack, AllianceRuptureDetected, {
       sessionId: session.sessionId,
       clientId: session.clientId,
       therapistId: session.therapistId,
@@ -138,7 +114,7 @@ describe('a forged alert on the local stack', () => {
       score: { p: 0, total: 0, max: 40 },
       baseline: { m: 99, sEff: 1, n: 9, k: 3, z: -9 },
     } satisfies AllianceRuptureDetectedDetail);
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
     const mails = await session.therapistMail();
     expect(mails).toHaveLength(2);
@@ -152,16 +128,16 @@ describe('a forged alert on the local stack', () => {
 describe('an answer naming an instrument the catalogue does not know', () => {
   it('is parked in the evaluation’s dead-letter queue after one attempt, with the reason', async () => {
     const session = await requestedSession();
-    const before = stack.queues.get(EVALUATE_ROUTE)!.stats();
+    const before = local.stack.queues.get(EVALUATE_ROUTE)!.stats();
 
-    const eventId = await putAsProduct(stack, FeedbackSubmitted, forgedAnswer(session, { instrumentId: 'retired-v0', talk: false }));
-    const parked = await waitFor(() => stack.deadLetters.find((letter) => letter.eventId === eventId), { timeoutMs: 20_000, description: 'the answer in its dead-letter queue' });
-    await stack.waitForIdle();
+    const eventId = await putAsProduct(local.stack, FeedbackSubmitted, forgedAnswer(session, { instrumentId: 'retired-v0', talk: false }));
+    const parked = await waitFor(() => local.stack.deadLetters.find((letter) => letter.eventId === eventId), { timeoutMs: 20_000, description: 'the answer in its dead-letter queue' });
+    await local.stack.waitForIdle();
 
     expect(parked).toMatchObject({ route: EVALUATE_ROUTE, origin: 'function', receiveCount: 1, detailType: FeedbackSubmitted.detailType });
     expect(parked.reason).toContain('unknown instrument retired-v0');
-    const after = stack.queues.get(EVALUATE_ROUTE)!.stats();
+    const after = local.stack.queues.get(EVALUATE_ROUTE)!.stats();
     expect(after.retried - before.retried).toBe(0);
-    expect(stack.deadLetters.filter((letter) => letter.eventId === eventId)).toHaveLength(1);
+    expect(local.stack.deadLetters.filter((letter) => letter.eventId === eventId)).toHaveLength(1);
   }, 60_000);
 });

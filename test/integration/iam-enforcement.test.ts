@@ -14,7 +14,7 @@ import { DEFAULT_TABLE_NAME } from '../../shared/adapters/table.ts';
 import { DEFAULT_BUS_NAME } from '../../shared/events/contracts.ts';
 import type { LocalPorts } from '../../infra/local/ports.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, eventBridgeClient, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const previousLogLevel = process.env['POWERTOOLS_LOG_LEVEL'];
@@ -61,14 +61,8 @@ async function sessionsEndingInATalkRequest(running: LocalStack): Promise<{ clie
     const sessionId = `${base.clientId}-s${index + 1}`;
     sessionIds.push(sessionId);
     await sendSession(events!, { ...base, sessionId, endedAt: new Date(clock.now().getTime() - 3_600_000).toISOString(), therapistId, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(running, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
-    await running.waitForIdle();
-    const mail = (await mailTo(running, base.client.email))[index]!;
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-    const form = new URLSearchParams({ relationship: '9', goals: '9', approach: '9', overall: '9', ...(talk ? { talk: 'yes' } : {}) });
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await running.waitForIdle();
+    const mail = await awaitMail(running, base.client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
+    await postAnswers(running, mailedLink(mail, 'f'), { relationship: 9, goals: 9, approach: 9, overall: 9, ...(talk ? { talk: 'yes' } : {}) });
     clock.advance(DAY);
   }
   return { clientId: base.clientId, sessionIds, therapist };

@@ -3,36 +3,20 @@
  * browser on another site cannot post for the client, and an old acknowledge link acknowledges
  * nothing. Mail comes from the SES emulator, state from DynamoDB Local.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { hashToken } from '../../shared/adapters/form-tokens.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const FORM = 'application/x-www-form-urlencoded';
 const COMPLETE = 'relationship=8&goals=7&approach=9&overall=10';
 const TOKEN = '[A-Za-z0-9_-]{43}';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
 const clock = new ManualClock(new Date());
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
 
 interface MailedLinks {
   sessionId: string;
@@ -45,15 +29,10 @@ interface MailedLinks {
 /** A session for a new client, and the links of the email it brought. */
 async function requestFeedback(overrides: Partial<Record<string, unknown>> = {}): Promise<MailedLinks> {
   const detail = sessionDetail(clock.now(), overrides);
-  await sendSession(events, detail);
-  const [mail] = await waitFor(async () => {
-    const mails = await mailTo(stack, detail.client.email);
-    return mails.length > 0 ? mails : undefined;
-  }, { description: 'the feedback email' });
-  // The form link is written just after SES accepted the email: let the request function finish.
-  await stack.waitForIdle();
-  const text = mail!.body.text!;
-  const headers = Object.fromEntries((mail!.headers ?? []).map((header) => [header.name, header.value]));
+  await sendSession(local.events, detail);
+  const mail = await awaitMail(local.stack, detail.client.email);
+  const text = mail.body.text!;
+  const headers = Object.fromEntries((mail.headers ?? []).map((header) => [header.name, header.value]));
   return {
     sessionId: detail.sessionId,
     clientId: detail.clientId,
@@ -63,11 +42,11 @@ async function requestFeedback(overrides: Partial<Record<string, unknown>> = {})
   };
 }
 
-const web = (path: string, init: RequestInit = {}) => fetch(`${stack.endpoints.web}${path}`, { redirect: 'manual', ...init });
+const web = (path: string, init: RequestInit = {}) => fetch(`${local.stack.endpoints.web}${path}`, { redirect: 'manual', ...init });
 const post = (path: string, body: string, headers: Record<string, string> = {}) => web(path, { method: 'POST', body, headers: { 'content-type': FORM, ...headers } });
 
 async function item(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-  return (await table.send(new GetCommand({ TableName: stack.tableName, Key: key, ConsistentRead: true }))).Item;
+  return (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: key, ConsistentRead: true }))).Item;
 }
 
 describe('the opt-out link', () => {
@@ -75,7 +54,7 @@ describe('the opt-out link', () => {
     const links = await requestFeedback();
 
     expect(links.optOutToken).not.toBe(links.formToken);
-    expect(links.listUnsubscribe).toBe(`<${stack.endpoints.web}/u/${links.optOutToken}>`);
+    expect(links.listUnsubscribe).toBe(`<${local.stack.endpoints.web}/u/${links.optOutToken}>`);
     expect(await item(keys.optOutLink(hashToken(links.optOutToken)))).toMatchObject({ type: 'OptOutLink', clientId: links.clientId });
   });
 
@@ -85,7 +64,7 @@ describe('the opt-out link', () => {
 
     expect((await web(`/f/${headerToken}`)).status).toBe(404);
     expect((await post(`/f/${headerToken}`, COMPLETE)).status).toBe(404);
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
     expect((await item(keys.session(links.sessionId)))?.['answeredAt']).toBeUndefined();
   });
 
@@ -116,7 +95,7 @@ describe('a post from a browser on another site', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await response.text()).toContain('Sent from another website');
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
     expect((await item(keys.session(links.sessionId)))?.['answeredAt']).toBeUndefined();
     // The client's own page still takes the answer.
     expect((await post(`/f/${links.formToken}`, COMPLETE, { 'sec-fetch-site': 'same-origin' })).status).toBe(303);
@@ -137,7 +116,7 @@ describe('the thank-you page', () => {
     const before = await web(`/f/${links.formToken}/thanks`);
     expect(before.status).toBe(303);
     expect(await before.text()).not.toContain('Thank you');
-    expect(new URL(before.headers.get('location')!, `${stack.endpoints.web}/f/${links.formToken}/thanks`).pathname).toBe(`/f/${links.formToken}`);
+    expect(new URL(before.headers.get('location')!, `${local.stack.endpoints.web}/f/${links.formToken}/thanks`).pathname).toBe(`/f/${links.formToken}`);
 
     const answered = await post(`/f/${links.formToken}`, COMPLETE, { 'sec-fetch-site': 'same-origin' });
     const after = await web(`/f/${links.formToken}/${answered.headers.get('location')!.split('/').at(-1)}`);
@@ -152,12 +131,8 @@ describe('the acknowledge link', () => {
     const links = await requestFeedback({ therapistId: therapist.split('@')[0], therapist: { email: therapist, name: 'Dr. Lee' } });
     // Far below anything usual: a low-rating alert on the first answer.
     expect((await post(`/f/${links.formToken}`, 'relationship=1&goals=1&approach=1&overall=1')).status).toBe(303);
-    const [alert] = await waitFor(async () => {
-      const mails = await mailTo(stack, therapist);
-      return mails.length > 0 ? mails : undefined;
-    }, { description: 'the alert email', timeoutMs: 20_000 });
-    await stack.waitForIdle();
-    const ackToken = new RegExp(`/a/(${TOKEN})`).exec(alert!.body.text!)![1]!;
+    const alert = await awaitMail(local.stack, therapist, { description: 'the alert email', timeoutMs: 20_000 });
+    const ackToken = new RegExp(`/a/(${TOKEN})`).exec(alert.body.text!)![1]!;
     const started = clock.now();
     try {
       clock.set(new Date(started.getTime() + 30 * DAY + 60_000));
@@ -168,7 +143,7 @@ describe('the acknowledge link', () => {
       expect(page.status).toBe(410);
       expect(posted.status).toBe(410);
       expect(await posted.text()).toContain('This acknowledge link has expired');
-      await stack.waitForIdle();
+      await local.stack.waitForIdle();
       const link = await item(keys.alertLink(hashToken(ackToken)));
       expect(link).toMatchObject({ type: 'AlertLink', clientId: links.clientId });
       expect(link?.['acknowledgedAt']).toBeUndefined();

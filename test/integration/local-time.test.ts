@@ -4,76 +4,44 @@
  * session's date in the alert, and the alert's time on the acknowledge page, in theirs — a US
  * evening session is dated that evening, not the next day as in UTC.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/alliance.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { runCli } from './support/cli.ts';
+import { awaitMail, mailedLink, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
 
 // Midnight in New York (EST) on Tuesday, November 3, 2026; the session ended an hour before:
 // 11 PM on Monday the 2nd in New York, 8 PM on the 2nd in Los Angeles, already the 3rd in UTC.
 const clock = new ManualClock(new Date('2026-11-03T05:00:00Z'));
 const PRACTICE_ZONE = 'America/New_York';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let previousZone: string | undefined;
-
-beforeAll(async () => {
-  previousZone = process.env['PRACTICE_TIME_ZONE'];
+const local = useLocalStack({
+  clock,
+  retry: { baseDelayMs: 20, maxDelayMs: 100 },
+  schedulerIntervalMs: 3_600_000,
   // The local stack gives the functions the developer's PRACTICE_TIME_ZONE (else the machine's zone).
-  process.env['PRACTICE_TIME_ZONE'] = PRACTICE_ZONE;
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
+  env: { PRACTICE_TIME_ZONE: PRACTICE_ZONE },
 });
-
-afterAll(async () => {
-  events?.destroy();
-  await stack?.stop();
-  if (previousZone === undefined) delete process.env['PRACTICE_TIME_ZONE'];
-  else process.env['PRACTICE_TIME_ZONE'] = previousZone;
-});
-
-/** Runs the CLI in this process against the local stack. */
-async function alliance(...args: string[]): Promise<number> {
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('dates on the local stack', () => {
   it('are in the practice’s zone for the client and in the therapist’s own zone in the alert and on the acknowledge page', async () => {
     const client = sessionDetail(clock.now());
     const therapistId = `t-west-${client.clientId}`;
     const therapistEmail = `west-${client.clientId}@partner-clinic.example`;
-    expect(await alliance('therapists', 'add', therapistId, therapistEmail, '--time-zone', 'America/Los_Angeles')).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', therapistId, therapistEmail, '--time-zone', 'America/Los_Angeles')).code).toBe(0);
 
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-    await sendSession(events, { ...client, sessionId: `${client.clientId}-s1`, endedAt, therapistId, therapist: { email: therapistEmail, name: 'Dr. West' } });
-    await waitFor(async () => (await mailTo(stack, client.client.email)).length > 0, { description: 'the feedback email' });
-    await stack.waitForIdle();
-    const request = (await mailTo(stack, client.client.email))[0]!;
+    await sendSession(local.events, { ...client, sessionId: `${client.clientId}-s1`, endedAt, therapistId, therapist: { email: therapistEmail, name: 'Dr. West' } });
+    const request = await awaitMail(local.stack, client.client.email);
     // Sent at midnight EST with the default 72-hour link: it ends at midnight EST three days on.
     expect(request.body.text).toMatch(/works until Friday, November 6, 2026 at 12:00\sAM EST\./);
 
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(request.body.text ?? '')![0];
-    const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3', talk: 'yes' });
-    expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
-    await waitFor(async () => (await mailTo(stack, therapistEmail)).length > 0, { description: 'the alert' });
-    await stack.waitForIdle();
-
-    const [alert] = await mailTo(stack, therapistEmail);
-    const text = alert!.body.text ?? '';
+    await postAnswers(local.stack, mailedLink(request, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
+    const alert = await awaitMail(local.stack, therapistEmail, { description: 'the alert' });
+    const text = alert.body.text ?? '';
     expect(text).toContain('Session of Nov\u00A02,\u00A02026');
-    expect(text + (alert!.body.html ?? '')).not.toContain('Nov\u00A03,\u00A02026');
+    expect(text + (alert.body.html ?? '')).not.toContain('Nov\u00A03,\u00A02026');
 
-    const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(text)![0];
+    const ackLink = mailedLink(alert, 'a');
     // Sent at 05:00 UTC on the 3rd: 9 PM on the 2nd in Los Angeles.
     expect(await (await fetch(ackLink)).text()).toMatch(/Alert of Nov 2, 2026, 9:00\sPM PST about client/);
   }, 120_000);

@@ -3,44 +3,19 @@
  * refuses it) fails until the evaluate route gives up and parks it; once the table takes writes
  * again, the redrive puts it back on its queue and it is evaluated.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
-import { main } from '../../bin/alliance.ts';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { FaultInjector } from '../../infra/local/faults.ts';
 import { FeedbackSubmitted } from '../../shared/events/contracts.ts';
-import { documentClient, putAsProduct, waitFor } from './support/local-stack.ts';
+import { runCli } from './support/cli.ts';
+import { putAsProduct, useLocalStack, waitFor } from './support/local-stack.ts';
 
-let stack: LocalStack;
-let table: DynamoDBDocumentClient;
 // No faults until the answer is put.
 const faults = new FaultInjector();
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000, faults });
-  table = documentClient(stack);
-});
-
-afterAll(async () => {
-  table?.destroy();
-  await stack?.stop();
-});
-
-/** Runs the CLI in this process (the local bus it talks to answers from here), capturing stdout. */
-async function alliance(...args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]);
-    return { code, stdout };
-  } finally {
-    write.mockRestore();
-  }
-}
+const local = useLocalStack({ retry: { baseDelayMs: 5, maxDelayMs: 20 }, schedulerIntervalMs: 3_600_000, faults });
+/** Runs the CLI in this process (the local bus it talks to answers from here), capturing what it prints. */
+const alliance = (...args: string[]) => runCli(local.stack, ...args);
 
 const answer = {
   sessionId: 's-redrive-1',
@@ -57,16 +32,16 @@ describe('alliance redrive on the local stack', () => {
   beforeAll(async () => {
     // The answer is stored with its session, as the web function stores it before announcing it.
     const { sessionId, clientId, therapistId, instrumentId, items, talk, submittedAt } = answer;
-    await table.send(
+    await local.table.send(
       new PutCommand({
-        TableName: stack.tableName,
+        TableName: local.stack.tableName,
         Item: { ...keys.session(sessionId), type: 'Session', sessionId, clientId, therapistId, endedAt: '2026-11-02T11:00:00.000Z', answeredAt: submittedAt, answer: { instrumentId, items, talk } },
       }),
     );
     // Every write of its evaluation is refused, for good (a ValidationException: the SDK does not retry it).
     faults.setRules([{ service: 'dynamodb', kind: 'reject', rate: 1, operations: ['PutItem'], match: (call) => JSON.stringify(call.input).includes('"EVALUATION"') }]);
-    await putAsProduct(stack, FeedbackSubmitted, answer);
-    await waitFor(() => stack.deadLetters.length === 1, { timeoutMs: 20_000, description: 'the answer to be dead-lettered' });
+    await putAsProduct(local.stack, FeedbackSubmitted, answer);
+    await waitFor(() => local.stack.deadLetters.length === 1, { timeoutMs: 20_000, description: 'the answer to be dead-lettered' });
     faults.setRules([]);
   }, 30_000);
 
@@ -76,17 +51,17 @@ describe('alliance redrive on the local stack', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/feedback-to-evaluate-dlq → feedback-to-evaluate: FeedbackSubmitted \w{8} \(failed too often\): failed 8 times .*ValidationException/);
     expect(result.stdout).toContain('Dry run: would move 1 message; moved nothing.');
-    expect(stack.deadLetters).toHaveLength(1);
+    expect(local.stack.deadLetters).toHaveLength(1);
   });
 
   it('moves the parked answer back once the table takes its evaluation, and it is evaluated', async () => {
-    const result = await alliance('redrive', '--queue', stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl);
-    await stack.waitForIdle();
+    const result = await alliance('redrive', '--queue', local.stack.queues.get('feedback-to-evaluate')!.deadLetterQueueUrl);
+    await local.stack.waitForIdle();
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Moved 1 message back to its queue.');
-    expect(stack.deadLetters).toHaveLength(0);
-    const evaluation = await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.evaluation(answer.sessionId) }));
+    expect(local.stack.deadLetters).toHaveLength(0);
+    const evaluation = await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.evaluation(answer.sessionId) }));
     expect(evaluation.Item).toMatchObject({ kind: 'answered', instrumentId: 'alliance-check-v1' });
   });
 
@@ -95,11 +70,6 @@ describe('alliance redrive on the local stack', () => {
   });
 
   it('refuses to guess which queues to redrive', async () => {
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect((await alliance('redrive')).code).toBe(2);
-    } finally {
-      stderr.mockRestore();
-    }
+    expect((await alliance('redrive')).code).toBe(2);
   });
 });

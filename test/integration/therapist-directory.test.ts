@@ -11,67 +11,32 @@ import { localAlertSubject } from '../support/alert-subject.ts';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/alliance.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { runCli } from './support/cli.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
 
 const DAY = 86_400_000;
 const ADMIN = 'admin@practice.example';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-});
-
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
 /** Runs the CLI in this process against the local stack, capturing what it prints. */
-async function alliance(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const alliance = (...args: string[]) => runCli(local.stack, ...args);
 
 /** One session of the client, reported by the EHR with this therapist, answered from the mailed link (asking to talk: an alert). */
 async function answeredSession(client: ReturnType<typeof sessionDetail>, index: number, therapist: { therapistId: string; email: string }): Promise<void> {
   const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-  await sendSession(events, { ...client, sessionId: `${client.clientId}-s${index}`, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
-  await waitFor(async () => (await mailTo(stack, client.client.email)).length >= index, { description: `feedback email ${index}` });
-  await stack.waitForIdle();
-  const mail = (await mailTo(stack, client.client.email))[index - 1]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-  const form = new URLSearchParams({ relationship: '3', goals: '3', approach: '3', overall: '3', talk: 'yes' });
-  const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  expect(posted.status).toBe(303);
-  await stack.waitForIdle();
+  await sendSession(local.events, { ...client, sessionId: `${client.clientId}-s${index}`, endedAt, therapistId: therapist.therapistId, therapist: { email: therapist.email, name: 'Dr. Somebody' } });
+  const mail = await awaitMail(local.stack, client.client.email, { nth: index, description: `feedback email ${index}` });
+  await postAnswers(local.stack, mailedLink(mail, 'f'), { relationship: 3, goals: 3, approach: 3, overall: 3, talk: 'yes' });
   clock.advance(DAY);
 }
 
 async function storedTherapist(therapistId: string): Promise<Record<string, unknown> | undefined> {
-  return (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.therapist(therapistId), ConsistentRead: true }))).Item;
+  return (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.therapist(therapistId), ConsistentRead: true }))).Item;
 }
 
 describe('a foreign therapist address on the local stack', () => {
@@ -85,14 +50,14 @@ describe('a foreign therapist address on the local stack', () => {
 
     // An existing client, with their practice's therapist (registered on first sight at practice.example).
     await answeredSession(client, 1, own);
-    await waitFor(async () => (await mailTo(stack, own.email)).length > 0, { description: 'the own therapist’s alert' });
+    await waitFor(async () => (await mailTo(local.stack, own.email)).length > 0, { description: 'the own therapist’s alert' });
     // The same client, now with a therapist at an outside address.
     await answeredSession(client, 2, outside);
-    const notices = async () => (await mailTo(stack, ADMIN)).filter((mail) => mail.subject.includes(outside.therapistId));
+    const notices = async () => (await mailTo(local.stack, ADMIN)).filter((mail) => mail.subject.includes(outside.therapistId));
     await waitFor(async () => (await notices()).length > 0, { description: 'the administrator’s notice' });
-    await stack.waitForIdle();
+    await local.stack.waitForIdle();
 
-    expect(await mailTo(stack, outside.email)).toEqual([]);
+    expect(await mailTo(local.stack, outside.email)).toEqual([]);
     expect(await storedTherapist(outside.therapistId)).toBeUndefined();
     const [notice, ...more] = await notices();
     expect(more).toEqual([]);
@@ -103,13 +68,13 @@ describe('a foreign therapist address on the local stack', () => {
     const added = await alliance('therapists', 'add', outside.therapistId, registered, '--name', 'Dr. Kim');
     expect(added).toMatchObject({ code: 0 });
     expect(added.stdout).toContain(`Therapist ${outside.therapistId}: added`);
-    await waitFor(async () => (await mailTo(stack, registered)).length > 0, { description: 'the waiting alert at the registered address' });
-    await stack.waitForIdle();
+    await waitFor(async () => (await mailTo(local.stack, registered)).length > 0, { description: 'the waiting alert at the registered address' });
+    await local.stack.waitForIdle();
 
-    const [alert, ...others] = await mailTo(stack, registered);
+    const [alert, ...others] = await mailTo(local.stack, registered);
     expect(others).toEqual([]);
     expect(alert!.subject).toBe(localAlertSubject('client-asked', client.clientId));
-    expect(await mailTo(stack, outside.email)).toEqual([]);
+    expect(await mailTo(local.stack, outside.email)).toEqual([]);
     expect(await notices()).toHaveLength(1);
   });
 });
@@ -123,10 +88,10 @@ describe('a registered therapist on the local stack', () => {
     expect((await alliance('therapists', 'add', therapistId, directoryAddress)).code).toBe(0);
 
     await answeredSession(client, 1, { therapistId, email: eventAddress });
-    await waitFor(async () => (await mailTo(stack, directoryAddress)).length > 0, { description: 'the alert at the directory’s address' });
-    await stack.waitForIdle();
+    await waitFor(async () => (await mailTo(local.stack, directoryAddress)).length > 0, { description: 'the alert at the directory’s address' });
+    await local.stack.waitForIdle();
 
-    expect(await mailTo(stack, eventAddress)).toEqual([]);
+    expect(await mailTo(local.stack, eventAddress)).toEqual([]);
     expect(await storedTherapist(therapistId)).toMatchObject({ email: directoryAddress, registeredBy: 'administrator' });
   });
 });
