@@ -6,7 +6,8 @@
 import { localAlertSubject } from '../support/alert-subject.ts';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
-import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const DAY = 86_400_000;
 const THERAPIST = 'lee@practice.example';

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { AllianceRuptureDetected } from '../../shared/events/contracts.ts';
 import { runCli } from './support/cli.ts';
-import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const DAY = 86_400_000;
 

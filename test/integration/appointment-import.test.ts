@@ -14,7 +14,8 @@ import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-rost
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import type { RosterClient } from '../../shared/use-cases/ports.ts';
 import { importCommand } from '../../bin/import.ts';
-import { mailbox, mailTo, useLocalStack, waitFor } from './support/local-stack.ts';
+import { mailbox, mailTo, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 let dir: string;
 const clock = new ManualClock(new Date());

@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { LOCAL_ADMINISTRATOR_CREDENTIALS } from '../../infra/local/dynamodb-local.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DEFAULT_BUS_NAME, INBOUND_SOURCE, PRODUCT_SOURCE, SessionCompleted } from '../../shared/events/contracts.ts';
-import { mailbox, mailTo, putEntries, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { mailbox, mailTo, putEntries, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
 const local = useLocalStack({ clock, iam: true, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, timeoutMs: 60_000 });

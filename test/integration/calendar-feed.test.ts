@@ -13,7 +13,8 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { INBOUND_SOURCE } from '../../shared/events/contracts.ts';
-import { mailTo, useLocalStack } from './support/local-stack.ts';
+import { mailTo } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const CLIENT = 'c1042@client.example';
 const FEED = fileURLToPath(new URL('../fixtures/calendar/weekly-session.ics', import.meta.url));

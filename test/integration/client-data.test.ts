@@ -21,7 +21,8 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import { TTL_ATTRIBUTE } from '../../shared/adapters/table.ts';
 import { RETENTION_SETTINGS } from '../../shared/config.ts';
 import { spawnCli } from './support/cli.ts';
-import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;

@@ -20,7 +20,8 @@ import { completeSession } from '../../shared/use-cases/complete-session.ts';
 import { codeBlock, readDoc } from '../docs/markdown.ts';
 import type { TherapistDirectory } from '../../shared/use-cases/ports.ts';
 import { spawnCli } from './support/cli.ts';
-import { mailTo, useLocalStack, waitFor } from './support/local-stack.ts';
+import { mailTo, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const ANA = 'ana.roster@client.example';
 const BEN = 'ben.roster@client.example';

@@ -5,7 +5,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const run = promisify(execFile);
 const local = useLocalStack({ retry: { baseDelayMs: 20, maxDelayMs: 100 } });

@@ -5,67 +5,31 @@
  * the directory's off switch, an unregistered therapist, a redelivered message, `alliance digest
  * send`, and every call within the functions' IAM policies.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../bin/alliance.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { clientPseudonym } from '../../shared/adapters/client-pseudonym.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { LOCAL_ADDRESS_HASH_KEY } from '../../shared/config.ts';
 import { DigestTimeReached } from '../../shared/events/contracts.ts';
 import { emailClientErrors, markupErrors } from '../support/email-checks.ts';
-import { documentClient, eventBridgeClient, mailTo, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { runCli } from './support/cli.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 // Sunday, December 6, 2026, noon in Chicago; the digest is due Monday 07:00 Chicago = 13:00 UTC.
 const clock = new ManualClock(new Date('2026-12-06T18:00:00Z'));
 const PRACTICE_ZONE = 'America/Chicago';
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
-let previousZone: string | undefined;
-
-beforeAll(async () => {
-  previousZone = process.env['PRACTICE_TIME_ZONE'];
-  process.env['PRACTICE_TIME_ZONE'] = PRACTICE_ZONE;
-  stack = await startLocalStack({ ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 }, quiet: true, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
-}, 120_000);
-
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-  if (previousZone === undefined) delete process.env['PRACTICE_TIME_ZONE'];
-  else process.env['PRACTICE_TIME_ZONE'] = previousZone;
-});
-
-async function alliance(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  try {
-    return { code: await main([...args, '--endpoint', stack.endpoints.dynamodb, '--bus-endpoint', stack.endpoints.bus]), out };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const local = useLocalStack({ clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000, env: { PRACTICE_TIME_ZONE: PRACTICE_ZONE }, timeoutMs: 120_000 });
 
 /** One session of a client with a therapist, answered on the form (`total` of 40 in equal parts, with a comment or not). */
 async function answeredSession(therapist: { therapistId: string; email: string }, clientId: string, total: number, comment?: string): Promise<void> {
   const detail = sessionDetail(clock.now(), { clientId, therapistId: therapist.therapistId, therapist: { email: therapist.email }, client: { email: `${clientId}-${Math.random().toString(36).slice(2, 6)}@example.com`, locale: 'en' } });
-  await sendSession(events, detail);
-  await waitFor(async () => (await mailTo(stack, detail.client.email)).length > 0, { description: 'the feedback email' });
-  const request = (await mailTo(stack, detail.client.email))[0]!;
-  const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(request.body.text ?? '')![0];
+  await sendSession(local.events, detail);
+  const request = await awaitMail(local.stack, detail.client.email);
   const value = String(total / 4);
-  const form = new URLSearchParams({ relationship: value, goals: value, approach: value, overall: value, ...(comment ? { comment } : {}) });
-  expect((await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(303);
-  await stack.waitForIdle(30_000);
+  await postAnswers(local.stack, mailedLink(request, 'f'), { relationship: value, goals: value, approach: value, overall: value, ...(comment ? { comment } : {}) });
 }
 
 const lee = { therapistId: 't-digest-lee', email: 'lee-digest@practice.example' };
@@ -74,8 +38,8 @@ const stranger = { therapistId: 't-digest-unregistered', email: 'someone@other-c
 
 describe('the weekly digest', () => {
   it('sends each registered therapist with active clients one digest at their hour, once, with every active client', async () => {
-    expect((await alliance('therapists', 'add', lee.therapistId, lee.email, '--name', 'Dr. Lee')).code).toBe(0);
-    expect((await alliance('therapists', 'add', off.therapistId, off.email, '--no-digest')).code).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', lee.therapistId, lee.email, '--name', 'Dr. Lee')).code).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', off.therapistId, off.email, '--no-digest')).code).toBe(0);
 
     await answeredSession(lee, 'c-digest-1', 36, 'Something <b>private</b> about the last session');
     await answeredSession(lee, 'c-digest-2', 32);
@@ -83,22 +47,22 @@ describe('the weekly digest', () => {
     await answeredSession(stranger, 'c-digest-4', 36);
 
     // The evaluation keeps one summary per (therapist, client), with the clientId export and erase need.
-    const summary = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
+    const summary = (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
     expect(summary).toMatchObject({ clientId: 'c-digest-1', therapistId: lee.therapistId, lastScore: { total: 36 } });
     expect([...(summary!['commentSessions'] as Set<string>)]).toHaveLength(1);
 
     // Not yet the hour: nobody's digest is due.
-    expect((await stack.dispatchDigests()).due).toEqual([]);
+    expect((await local.stack.dispatchDigests()).due).toEqual([]);
     // Monday 07:00 in Chicago.
     clock.set(new Date('2026-12-07T13:00:00Z'));
-    const report = await stack.dispatchDigests();
+    const report = await local.stack.dispatchDigests();
     expect(report.due).toContain(lee.therapistId);
     expect(report.due).not.toContain(off.therapistId);
     expect(report.due).not.toContain(stranger.therapistId);
-    await waitFor(async () => (await mailTo(stack, lee.email)).some((mail) => /weekly digest/.test(mail.subject ?? '')), { description: 'the digest' });
-    await stack.waitForIdle(30_000);
+    await waitFor(async () => (await mailTo(local.stack, lee.email)).some((mail) => /weekly digest/.test(mail.subject ?? '')), { description: 'the digest' });
+    await local.stack.waitForIdle(30_000);
 
-    const digests = (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''));
+    const digests = (await mailTo(local.stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''));
     expect(digests).toHaveLength(1);
     const digest = digests[0]!;
     expect(digest.subject).toBe('Your weekly digest — 2 active clients, 1 with comments waiting');
@@ -116,7 +80,7 @@ describe('the weekly digest', () => {
     expect(text).toContain('No alerts were sent to you in the last 4 weeks.');
     expect(await markupErrors(htmlBody)).toEqual([]);
     expect(emailClientErrors(htmlBody)).toEqual([]);
-    expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+    expect((await mailTo(local.stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
 
     // Each client's row links the therapist's own trend page; opening it shows the comment (escaped)
     // and marks it read, so the next digest no longer counts it as waiting.
@@ -129,107 +93,107 @@ describe('the weekly digest', () => {
     const pageHtml = await page.text();
     expect(pageHtml).toContain('c-digest-1');
     expect(pageHtml).toContain('Something &lt;b&gt;private&lt;/b&gt; about the last session');
-    await stack.waitForIdle(30_000);
-    const read = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
+    await local.stack.waitForIdle(30_000);
+    const read = (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.caseload(lee.therapistId, 'c-digest-1') }))).Item;
     expect([...((read?.['commentSessions'] as Set<string> | undefined) ?? [])]).toHaveLength(0);
 
     // A redelivered DigestTimeReached of the same week sends nothing again.
-    await putAsProduct(stack, DigestTimeReached, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
-    await stack.waitForIdle(30_000);
-    expect((await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))).toHaveLength(1);
+    await putAsProduct(local.stack, DigestTimeReached, { therapistId: lee.therapistId, digestId: 'week-2026-W50' });
+    await local.stack.waitForIdle(30_000);
+    expect((await mailTo(local.stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))).toHaveLength(1);
 
     // `alliance digest send`: an unregistered therapist and one who turned it off get none; the run sends again.
-    expect((await alliance('digest', 'send', '--therapist', stranger.therapistId)).code).toBe(0);
-    expect((await alliance('digest', 'send', '--therapist', off.therapistId)).code).toBe(0);
-    const sent = await alliance('digest', 'send');
+    expect((await runCli(local.stack, 'digest', 'send', '--therapist', stranger.therapistId)).code).toBe(0);
+    expect((await runCli(local.stack, 'digest', 'send', '--therapist', off.therapistId)).code).toBe(0);
+    const sent = await runCli(local.stack, 'digest', 'send');
     expect(sent.code).toBe(0);
-    expect(sent.out).toMatch(/Published DigestTimeReached \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
-    await waitFor(async () => (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === 2, { description: 'the manual digest' });
-    await stack.waitForIdle(30_000);
-    const manual = (await mailTo(stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))[1]!;
+    expect(sent.stdout + sent.stderr).toMatch(/Published DigestTimeReached \(manual-\d{8}T\d{9}Z\) for \d+ therapists?/);
+    await waitFor(async () => (await mailTo(local.stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === 2, { description: 'the manual digest' });
+    await local.stack.waitForIdle(30_000);
+    const manual = (await mailTo(local.stack, lee.email)).filter((mail) => /weekly digest/.test(mail.subject ?? ''))[1]!;
     expect(manual.subject).toBe('Your weekly digest — 2 active clients');
-    expect((await mailTo(stack, stranger.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
-    expect((await mailTo(stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+    expect((await mailTo(local.stack, stranger.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
+    expect((await mailTo(local.stack, off.email)).filter((mail) => /digest/.test(mail.subject ?? ''))).toHaveLength(0);
 
-    expect(stack.iamDenials()).toEqual([]);
-    expect(stack.deadLetters).toEqual([]);
+    expect(local.stack.iamDenials()).toEqual([]);
+    expect(local.stack.deadLetters).toEqual([]);
   }, 180_000);
 
   it('shows an alert as open until the therapist acknowledges it, and counts it in their response rate', async () => {
     const kim = { therapistId: 't-digest-kim', email: 'kim-digest@practice.example' };
-    expect((await alliance('therapists', 'add', kim.therapistId, kim.email)).code).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', kim.therapistId, kim.email)).code).toBe(0);
     // A very low rating raises an alert (low-rating fires even before a baseline exists).
     await answeredSession(kim, 'c-digest-5', 8);
-    await waitFor(async () => (await mailTo(stack, kim.email)).some((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? '')), { description: 'the alert' });
-    await stack.waitForIdle(30_000);
+    await waitFor(async () => (await mailTo(local.stack, kim.email)).some((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? '')), { description: 'the alert' });
+    await local.stack.waitForIdle(30_000);
     const digestOf = async (count: number) => {
-      expect((await alliance('digest', 'send', '--therapist', kim.therapistId)).code).toBe(0);
-      await waitFor(async () => (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
-      await stack.waitForIdle(30_000);
-      return (await mailTo(stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!;
+      expect((await runCli(local.stack, 'digest', 'send', '--therapist', kim.therapistId)).code).toBe(0);
+      await waitFor(async () => (await mailTo(local.stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
+      await local.stack.waitForIdle(30_000);
+      return (await mailTo(local.stack, kim.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!;
     };
     const before = await digestOf(1);
     expect(before.subject).toBe('Your weekly digest — 1 active client, 1 alert open');
     expect(before.body.text).toContain('— alert open');
     expect(before.body.text).toContain('You acknowledged 0 of 1 alert sent to you in the last 4 weeks (0%).');
 
-    const alert = (await mailTo(stack, kim.email)).find((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''))!;
+    const alert = (await mailTo(local.stack, kim.email)).find((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''))!;
     const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(alert.body.text ?? '')![0];
     expect((await fetch(ackLink, { method: 'POST', redirect: 'manual' })).status).toBe(200);
-    await stack.waitForIdle(30_000);
+    await local.stack.waitForIdle(30_000);
     // The next run of the CLI has its own digestId (a later time).
     clock.set(new Date(clock.now().getTime() + 60_000));
     const after = await digestOf(2);
     expect(after.subject).toBe('Your weekly digest — 1 active client');
     expect(after.body.text).not.toContain('alert open');
     expect(after.body.text).toContain('You acknowledged 1 of 1 alert sent to you in the last 4 weeks (100%).');
-    expect(stack.iamDenials()).toEqual([]);
+    expect(local.stack.iamDenials()).toEqual([]);
   }, 180_000);
   it('does not email the therapist an unrepaired escalation: their digest shows the client as not repaired until they open the trend page, and their supervisor is emailed', async () => {
     const ann = { therapistId: 't-digest-ann', email: 'ann-digest@practice.example' };
     const sue = { therapistId: 't-digest-sue', email: 'sue-digest@practice.example' };
-    expect((await alliance('therapists', 'add', sue.therapistId, sue.email)).code).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', sue.therapistId, sue.email)).code).toBe(0);
     // Copied on the default kinds: unrepaired and sustained decline.
-    expect((await alliance('therapists', 'add', ann.therapistId, ann.email, '--supervisor', sue.therapistId)).code).toBe(0);
+    expect((await runCli(local.stack, 'therapists', 'add', ann.therapistId, ann.email, '--supervisor', sue.therapistId)).code).toBe(0);
     // Five steady sessions, a drop (a rupture alert), then four that stay down: the escalation at the 4th.
     for (const total of [36, 36, 36, 36, 36, 24, 28, 28, 28, 28]) {
       await answeredSession(ann, 'c-digest-6', total);
       clock.set(new Date(clock.now().getTime() + 86_400_000));
     }
-    await stack.waitForIdle(30_000);
-    const alerts = (await mailTo(stack, ann.email)).filter((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''));
+    await local.stack.waitForIdle(30_000);
+    const alerts = (await mailTo(local.stack, ann.email)).filter((mail) => /\/a\/[A-Za-z0-9_-]{43}/.test(mail.body.text ?? ''));
     expect(alerts.map((mail) => mail.subject)).toEqual([expect.stringContaining('sharp drop')]);
-    const copies = await mailTo(stack, sue.email);
+    const copies = await mailTo(local.stack, sue.email);
     expect(copies.map((mail) => mail.subject)).toEqual([expect.stringContaining('not yet repaired')]);
     expect(copies[0]!.body.text!.split('\n')[0]).toBe('A copy for supervision: this alert went to the client’s therapist.');
-    const summary = (await table.send(new GetCommand({ TableName: stack.tableName, Key: keys.caseload(ann.therapistId, 'c-digest-6') }))).Item!;
+    const summary = (await local.table.send(new GetCommand({ TableName: local.stack.tableName, Key: keys.caseload(ann.therapistId, 'c-digest-6') }))).Item!;
     expect([...(summary['openAlerts'] as Set<string>)]).toHaveLength(1);
     expect([...(summary['unrepairedSessions'] as Set<string>)]).toHaveLength(1);
 
     const digests = async (count: number) => {
       clock.set(new Date(clock.now().getTime() + 60_000));
-      expect((await alliance('digest', 'send', '--therapist', ann.therapistId)).code).toBe(0);
-      await waitFor(async () => (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
-      await stack.waitForIdle(30_000);
-      return (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
+      expect((await runCli(local.stack, 'digest', 'send', '--therapist', ann.therapistId)).code).toBe(0);
+      await waitFor(async () => (await mailTo(local.stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).length === count, { description: `digest ${count}` });
+      await local.stack.waitForIdle(30_000);
+      return (await mailTo(local.stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
     };
     // The rupture alert is acknowledged from its email: the client is still not repaired.
     const ackLink = /http:\/\/127\.0\.0\.1:\d+\/a\/[A-Za-z0-9_-]{43}/.exec(alerts[0]!.body.text ?? '')![0];
     expect((await fetch(ackLink, { method: 'POST', redirect: 'manual' })).status).toBe(200);
-    await stack.waitForIdle(30_000);
+    await local.stack.waitForIdle(30_000);
     expect(await digests(1)).toContain('— not repaired');
 
     // Opening the client's trend page (the digest's link) shows the escalation; once the client has
     // answered again (their baseline starts afresh), the digest no longer repeats it.
-    const text = (await mailTo(stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
+    const text = (await mailTo(local.stack, ann.email)).filter((mail) => /weekly digest/.test(mail.subject ?? '')).at(-1)!.body.text ?? '';
     const trendUrl = /Trend: (http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43})/.exec(text)![1]!;
     const page = await fetch(trendUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('not yet repaired</strong> · in your weekly digest, not emailed');
-    await stack.waitForIdle(30_000);
+    await local.stack.waitForIdle(30_000);
     expect(await digests(2)).toContain('— not repaired');
     await answeredSession(ann, 'c-digest-6', 28);
     expect(await digests(3)).not.toContain('not repaired');
-    expect(stack.iamDenials()).toEqual([]);
+    expect(local.stack.iamDenials()).toEqual([]);
   }, 240_000);
 });

@@ -12,7 +12,8 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbTherapistDirectory } from '../../shared/adapters/dynamodb-therapist-directory.ts';
 import { INBOUND_SOURCE } from '../../shared/events/contracts.ts';
 import { runCli } from './support/cli.ts';
-import { mailTo, useLocalStack } from './support/local-stack.ts';
+import { mailTo } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 import { notificationBundle } from '../support/fhir-notifications.ts';
 
 const clock = new ManualClock(new Date('2026-10-12T12:00:00Z'));

@@ -10,7 +10,8 @@ import { FaultInjector } from '../../infra/local/faults.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { atExpression } from '../../shared/adapters/eventbridge-scheduler.ts';
 import { FeedbackReminderTimeReached, PRODUCT_SOURCE } from '../../shared/events/contracts.ts';
-import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const HOUR = 3_600_000;
 

@@ -11,7 +11,8 @@ import type { EventEnvelope } from '../../infra/local/event-bus.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import * as sessionItem from '../../shared/adapters/items/session.ts';
-import { mailTo, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;

@@ -12,7 +12,8 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import type { ItemKey } from '../../shared/adapters/items/item.ts';
 import { DEFAULT_INSTRUMENT } from '../../shared/domain/instruments.ts';
 import { AllianceRuptureDetected, FeedbackSubmitted, type AllianceRuptureDetectedDetail, type FeedbackSubmittedDetail } from '../../shared/events/contracts.ts';
-import { awaitMail, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, putAsProduct, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const EVALUATE_ROUTE = 'feedback-to-evaluate';
 const PHISHING = 'Your alerts are paused: sign in again at https://practice-login.example/verify';

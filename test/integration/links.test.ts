@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { hashToken } from '../../shared/adapters/form-tokens.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
-import { awaitMail, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
+import { awaitMail, sendSession, sessionDetail } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const DAY = 86_400_000;
 const FORM = 'application/x-www-form-urlencoded';

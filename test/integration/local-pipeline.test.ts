@@ -11,7 +11,8 @@ import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { InboundEventPublisher, ProductEventPublisher, WrongPublisherError } from '../../shared/adapters/eventbridge-publisher.ts';
 import { DEFAULT_BUS_NAME, PRODUCT_SOURCE, SessionCompleted, SessionCompletedDetailSchema } from '../../shared/events/contracts.ts';
-import { awaitMail, mailbox, mailedLink, mailTo, putEntries, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailbox, mailedLink, mailTo, putEntries, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const HOUR = 3_600_000;
 const REQUEST_ROUTE = 'session-completed-to-request';

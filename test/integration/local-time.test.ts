@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { runCli } from './support/cli.ts';
-import { awaitMail, mailedLink, postAnswers, sendSession, sessionDetail, useLocalStack } from './support/local-stack.ts';
+import { awaitMail, mailedLink, postAnswers, sendSession, sessionDetail } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 // Midnight in New York (EST) on Tuesday, November 3, 2026; the session ended an hour before:
 // 11 PM on Monday the 2nd in New York, 8 PM on the 2nd in Los Angeles, already the 3rd in UTC.

@@ -9,7 +9,8 @@ import { keys } from '../../shared/adapters/items/index.ts';
 import { FaultInjector } from '../../infra/local/faults.ts';
 import { FeedbackSubmitted } from '../../shared/events/contracts.ts';
 import { runCli } from './support/cli.ts';
-import { putAsProduct, useLocalStack, waitFor } from './support/local-stack.ts';
+import { putAsProduct, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 // No faults until the answer is put.
 const faults = new FaultInjector();

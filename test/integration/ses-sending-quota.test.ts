@@ -8,7 +8,8 @@
 import { expect, it } from 'vitest';
 import { FaultInjector, sendingQuota } from '../../infra/local/faults.ts';
 import { DEFAULT_BUS_NAME, SessionCompleted } from '../../shared/events/contracts.ts';
-import { mailbox, putEntries, sessionDetail, useLocalStack } from './support/local-stack.ts';
+import { mailbox, putEntries, sessionDetail } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const quota = sendingQuota(10);
 const local = useLocalStack({ schedulerIntervalMs: 3_600_000, faults: new FaultInjector([quota]) });

@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { keys } from '../../shared/adapters/items/index.ts';
 import { runCli } from './support/cli.ts';
-import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const DAY = 86_400_000;
 const ADMIN = 'admin@practice.example';

@@ -5,46 +5,21 @@
  * is published as TrendPageViewed; expired and revoked links answer 410; and every call the
  * functions made passed the local IAM enforcement of their declared access.
  */
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { linksCommand } from '../../bin/links.ts';
-import type { EventEnvelope } from '../../infra/local/event-bus.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbTrendStore } from '../../shared/adapters/dynamodb-trend-store.ts';
 import { randomTokens } from '../../shared/adapters/form-tokens.ts';
 import { issueTrendLink, trendLinkPath } from '../../shared/use-cases/trend-link.ts';
-import { documentClient, eventBridgeClient, mailTo, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { awaitMail, mailedLink, mailTo, postAnswers, sendSession, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 const DAY = 86_400_000;
 const COMMENT = '<script>alert(1)</script> Felt rushed & "unheard" today';
 const TREND_LINK = /http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43}/;
 
-let stack: LocalStack;
-let events: EventBridgeClient;
-let table: DynamoDBDocumentClient;
-const published: EventEnvelope[] = [];
 const clock = new ManualClock(new Date('2026-11-02T12:00:00Z'));
-
-beforeAll(async () => {
-  stack = await startLocalStack({
-    ports: { dynamodb: 0, ses: 0, bus: 0, web: 0 },
-    quiet: process.env['TREND_DEBUG'] === undefined,
-    clock,
-    retry: { baseDelayMs: 20, maxDelayMs: 100 },
-    schedulerIntervalMs: 3_600_000,
-    onEvent: (event) => published.push(event),
-  });
-  events = eventBridgeClient(stack);
-  table = documentClient(stack);
-});
-
-afterAll(async () => {
-  events?.destroy();
-  table?.destroy();
-  await stack?.stop();
-});
+const local = useLocalStack({ quiet: process.env['TREND_DEBUG'] === undefined, clock, retry: { baseDelayMs: 20, maxDelayMs: 100 }, schedulerIntervalMs: 3_600_000 });
 
 function itemsFor(total: number): Record<string, number> {
   const base = Math.floor(total / 4);
@@ -59,22 +34,13 @@ async function course(totals: readonly number[]): Promise<{ clientId: string; th
   const therapist = `${therapistId}@practice.example`;
   for (const [index, total] of totals.entries()) {
     const endedAt = new Date(clock.now().getTime() - 3_600_000).toISOString();
-    await sendSession(events, { ...base, sessionId: `${base.clientId}-s${index + 1}`, endedAt, therapistId, therapist: { email: therapist, name: 'Dr. Lee' } });
-    await waitFor(async () => (await mailTo(stack, base.client.email)).length > index, { description: `feedback email ${index + 1}` });
-    await stack.waitForIdle();
-    const mail = (await mailTo(stack, base.client.email))[index]!;
-    const link = /http:\/\/127\.0\.0\.1:\d+\/f\/[A-Za-z0-9_-]{43}/.exec(mail.body.text ?? '')![0];
-    const form = new URLSearchParams(Object.entries(itemsFor(total)).map(([k, v]): [string, string] => [k, String(v)]));
-    if (index === totals.length - 1) {
-      form.set('talk', 'yes');
-      form.set('comment', COMMENT);
-    }
-    const posted = await fetch(link, { method: 'POST', body: form, redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect(posted.status).toBe(303);
-    await stack.waitForIdle();
+    await sendSession(local.events, { ...base, sessionId: `${base.clientId}-s${index + 1}`, endedAt, therapistId, therapist: { email: therapist, name: 'Dr. Lee' } });
+    const mail = await awaitMail(local.stack, base.client.email, { nth: index + 1, description: `feedback email ${index + 1}` });
+    const last = index === totals.length - 1;
+    await postAnswers(local.stack, mailedLink(mail, 'f'), { ...itemsFor(total), ...(last ? { talk: 'yes', comment: COMMENT } : {}) });
     clock.advance(DAY);
   }
-  return { clientId: base.clientId, therapistId, therapistMail: () => mailTo(stack, therapist) };
+  return { clientId: base.clientId, therapistId, therapistMail: () => mailTo(local.stack, therapist) };
 }
 
 /** Runs `alliance links revoke …` against the local stack; returns what it printed. */
@@ -83,7 +49,7 @@ async function revoke(args: string[]): Promise<string> {
   const write = process.stdout.write;
   process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as unknown as typeof process.stdout.write;
   try {
-    await linksCommand(['revoke', ...args, '--endpoint', stack.endpoints.dynamodb]);
+    await linksCommand(['revoke', ...args, '--endpoint', local.stack.endpoints.dynamodb]);
   } finally {
     process.stdout.write = write;
   }
@@ -123,7 +89,7 @@ describe('the trend page on the local stack', () => {
     expect(await (await fetch(trendUrl)).text()).toMatch(/<strong>sharp drop<\/strong> · acknowledged /);
 
     // Every view is the audit record, ids only.
-    const views = published.filter((event) => event['detail-type'] === 'TrendPageViewed');
+    const views = local.published.filter((event) => event['detail-type'] === 'TrendPageViewed');
     expect(views).toHaveLength(2);
     expect(views[0]!.source).toBe('alliance-feedback');
     expect(views[0]!.detail).toEqual({ therapistId: client.therapistId, clientId: client.clientId, recipientRole: 'therapist', linkIssuedAt: expect.any(String), viewedAt: expect.any(String) });
@@ -136,7 +102,7 @@ describe('the trend page on the local stack', () => {
 
     // Every link of the therapist for this client, revoked with one mark: 410; one issued after opens.
     const issue = async () => {
-      const token = await issueTrendLink({ therapistId: client.therapistId, clientId: client.clientId, now: clock.now() }, { links: new DynamoDbTrendStore(stack.tableName, table), tokens: randomTokens, linkDays: 7 });
+      const token = await issueTrendLink({ therapistId: client.therapistId, clientId: client.clientId, now: clock.now() }, { links: new DynamoDbTrendStore(local.stack.tableName, local.table), tokens: randomTokens, linkDays: 7 });
       return new URL(trendLinkPath(token), trendUrl).href;
     };
     const before = await issue();
@@ -151,9 +117,9 @@ describe('the trend page on the local stack', () => {
     expect((await fetch(fresh)).status).toBe(200);
     clock.advance(7 * DAY);
     expect((await fetch(fresh)).status).toBe(410);
-    expect(published.filter((event) => event['detail-type'] === 'TrendPageViewed')).toHaveLength(4);
+    expect(local.published.filter((event) => event['detail-type'] === 'TrendPageViewed')).toHaveLength(4);
 
     // Every call the web, evaluate and alert functions made was within their declared access.
-    expect(stack.iamDenials()).toEqual([]);
+    expect(local.stack.iamDenials()).toEqual([]);
   }, 180_000);
 });

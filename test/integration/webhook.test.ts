@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { webhookSecretCommand } from '../../bin/webhook-secret.ts';
 import { ManualClock } from '../../shared/adapters/clock.ts';
 import { DynamoDbClientRoster } from '../../shared/adapters/dynamodb-client-roster.ts';
-import { documentClient, mailTo, sessionDetail, useLocalStack, waitFor } from './support/local-stack.ts';
+import { documentClient, mailTo, sessionDetail, waitFor } from './support/local-stack.ts';
+import { useLocalStack } from './support/use-local-stack.ts';
 
 // The functions' clock: the secret's cache ages with it. Signatures are timestamped with real time
 // (the library checks ±5 minutes against it), which this clock stays close to.

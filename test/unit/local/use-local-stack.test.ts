@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EventEnvelope } from '../../../infra/local/event-bus.ts';
 import type { LocalStack, LocalStackOptions } from '../../../infra/local/stack.ts';
 import { ManualClock } from '../../../shared/adapters/clock.ts';
-import { useLocalStack, type LocalStackHandle } from '../../integration/support/local-stack.ts';
+import { useLocalStack, type LocalStackHandle } from '../../integration/support/use-local-stack.ts';
 
 const fake = vi.hoisted(() => {
   const started: LocalStackOptions[] = [];
