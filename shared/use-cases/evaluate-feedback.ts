@@ -86,7 +86,7 @@ export async function evaluateAnswer(detail: FeedbackSubmittedDetail, deps: Eval
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'answered' ? stored.evaluation.alerts : [];
     // A write that failed after the record's (the event is retried): written now, unless it was.
-    await summarise(deps, session, instrument, record, { alerts: alerts, commented: answer.commented === true || answer.talk }, false);
+    await summarise(deps, session, instrument, record, { alerts, commented: answer.commented === true || answer.talk }, false);
     await announce(alerts, session, stored?.kind === 'answered' ? stored.evaluation : undefined, instrument, deps.publisher);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
@@ -125,7 +125,7 @@ export async function evaluateExpiry(detail: FeedbackExpiredDetail, deps: Evalua
   if (record.applied.includes(session.sessionId)) {
     const stored = await deps.store.getEvaluation(session.sessionId);
     const alerts = stored?.kind === 'expired' ? stored.outcome.alerts : [];
-    await summarise(deps, session, instrument, record, { alerts: alerts, commented: false }, false);
+    await summarise(deps, session, instrument, record, { alerts, commented: false }, false);
     await announce(alerts, session, undefined, instrument, deps.publisher, stored?.kind === 'expired' ? stored.outcome.reason : undefined);
     return { outcome: 'duplicate', alerts: alerts.map((a) => a.kind) };
   }
